@@ -1,0 +1,240 @@
+"""The headless interface, ``python -m evaluation`` (contract: shared/spec/cli.md).
+
+Exit status: 0 success; 1 the input was refused; 2 wrong usage. Errors are translated into
+sentences here, in one place; nothing below this module prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from evaluation import __version__
+from evaluation.errors import EvaluationError, PackageRefused, ProfileError
+from evaluation.progress import ConsoleProgress
+from evaluation.schema import REQUIRED_TABLES, TABLES
+from evaluation.store import Store, default_db_path
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tables_help() -> str:
+    lines = ["tables of the package (format v1; * = required):"]
+    for t in TABLES:
+        star = "*" if t.name in REQUIRED_TABLES else " "
+        cols = ", ".join(c.name + ("" if c.required else "?") for c in t.columns)
+        lines.append(f"  {star} {t.name:<15} {cols}")
+    lines.append("  (? = optional column; see docs/data-format.md for every rule)")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation",
+        description="Evaluation reporting for exit work: load programme data packages, "
+                    "validate them, and keep them in an embedded store.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, default=None,
+                        help="store file (default: $EVALUATION_DB, else data/evaluation.duckdb)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", parents=[common], help="create an empty store (idempotent)")
+
+    demo = sub.add_parser("demo", parents=[common],
+                          help="generate the fictional demo organisations' packages and load "
+                               "them")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--scale", choices=["demo", "large"], default="demo",
+                      help="large: ~500 programmes, 100 000 cases, 10 million contacts")
+    demo.add_argument("--out", type=Path, default=None,
+                      help="where to write the packages (default: data/demo, or "
+                           "data/demo-large)")
+
+    epilog = _tables_help()
+    ingest = sub.add_parser("ingest", parents=[common], epilog=epilog,
+                            formatter_class=argparse.RawDescriptionHelpFormatter,
+                            help="validate and load a package (.xlsx, folder of CSVs, or .zip)")
+    ingest.add_argument("package", type=Path)
+    ingest.add_argument("--profile", default=None,
+                        help="mapping profile: a shipped name or a .yaml file")
+    ingest.add_argument("--problems", type=Path, default=None,
+                        help="also write the problem list to this .xlsx or .csv file")
+
+    check = sub.add_parser("check", parents=[common], epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           help="validate a package without loading it")
+    check.add_argument("package", type=Path)
+    check.add_argument("--profile", default=None)
+    check.add_argument("--problems", type=Path, default=None,
+                       help="write the problem list to this .xlsx or .csv file")
+
+    template = sub.add_parser("template", help="write the blank template workbook")
+    template.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+
+    docs = sub.add_parser("docs", help="regenerate the generated documentation")
+    docs.add_argument("--check", action="store_true",
+                      help="only report stale files (exit 1 when any is stale)")
+
+    serve = sub.add_parser("serve", parents=[common], help="start the dashboard")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--demo", action="store_true",
+                       help="demonstration mode: load the demo data if the store is empty")
+    return parser
+
+
+def _report_problems(exc: PackageRefused, problems_out: Path | None) -> None:
+    report = exc.report
+    if report is None:
+        print(str(exc), file=sys.stderr)
+        return
+    from evaluation.problems import ValidationReport
+
+    assert isinstance(report, ValidationReport)
+    _print_report(report)
+    if problems_out:
+        from evaluation.spreadsheet import write_problem_list
+
+        write_problem_list(report, problems_out)
+        print(f"The problem list is in {problems_out}.", file=sys.stderr)
+
+
+def _print_report(report: object) -> None:
+    from evaluation.problems import ValidationReport
+
+    assert isinstance(report, ValidationReport)
+    print(report.summary(), file=sys.stderr)
+    for table, problems in report.grouped().items():
+        print(f"\n{table}:", file=sys.stderr)
+        for p in problems:
+            mark = "ERROR  " if p.severity == "error" else "warning"
+            print(f"  {mark} {p.sentence()}", file=sys.stderr)
+    if not report.ok:
+        print("\nNothing was loaded. Fix the problems above and try again.", file=sys.stderr)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = args.db or default_db_path()
+    with Store.open(path) as store:
+        print(f"The store {path} is ready (schema version {store.schema_version}).")
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from evaluation.ingest import ingest
+
+    progress = ConsoleProgress()
+    with Store.open(args.db) as store:
+        try:
+            result = ingest(args.package, store, profile=args.profile, progress=progress)
+        except PackageRefused as exc:
+            progress.done()
+            _report_problems(exc, args.problems)
+            return EXIT_REFUSED
+    progress.done()
+    for p in result.report.warnings:
+        print(f"warning: {p.sentence()}", file=sys.stderr)
+    print(result.sentence())
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from evaluation.ingest import check_package
+
+    progress = ConsoleProgress()
+    report = check_package(args.package, profile=args.profile, progress=progress)
+    progress.done()
+    _print_report(report)
+    if args.problems:
+        from evaluation.spreadsheet import write_problem_list
+
+        write_problem_list(report, args.problems)
+        print(f"The problem list is in {args.problems}.", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_REFUSED
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from evaluation.demo_load import load_demo
+
+    progress = ConsoleProgress()
+    out = args.out or Path("data") / ("demo" if args.scale == "demo" else "demo-large")
+    with Store.open(args.db) as store:
+        results = load_demo(store, out, seed=args.seed, scale=args.scale, progress=progress)
+    progress.done()
+    loaded = sum(r.status == "loaded" for r in results)
+    print(f"Demo packages written to {out}; {loaded} loaded, "
+          f"{len(results) - loaded} already loaded.")
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from evaluation.template import write_template
+
+    if args.out.suffix.lower() != ".xlsx":
+        print("The template is an Excel workbook: give a file name ending in .xlsx.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    write_template(args.out)
+    print(f"Wrote the blank template workbook to {args.out}.")
+    return EXIT_OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from evaluation.dictionary import stale_docs, write_docs
+
+    if args.check:
+        stale = stale_docs(REPO_ROOT)
+        for p in stale:
+            print(f"{p} is out of date; run `python -m evaluation docs`.", file=sys.stderr)
+        return EXIT_REFUSED if stale else EXIT_OK
+    for p in write_docs(REPO_ROOT):
+        print(f"Wrote {p}.")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    db = Path(args.db or default_db_path()).resolve()
+    env = dict(os.environ, EVALUATION_DB=str(db))
+    if args.demo:
+        env["EVALUATION_DEMO"] = "1"
+        with Store.open(db) as store:
+            empty = not store.submissions()
+            if empty:
+                from evaluation.demo_load import load_demo
+
+                progress = ConsoleProgress()
+                print("Loading the demo data into the store (first start only)…",
+                      file=sys.stderr)
+                load_demo(store, db.parent / "demo", seed=7, scale="demo", progress=progress)
+                progress.done()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
+           "--server.port", str(args.port), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false"]
+    print(f"Opening the dashboard on http://localhost:{args.port}", file=sys.stderr)
+    os.execvpe(cmd[0], cmd, env)
+    return EXIT_OK  # pragma: no cover
+
+
+COMMANDS = {"init": cmd_init, "ingest": cmd_ingest, "check": cmd_check, "demo": cmd_demo,
+            "template": cmd_template, "docs": cmd_docs, "serve": cmd_serve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ProfileError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except EvaluationError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("Stopped; nothing was changed.", file=sys.stderr)
+        return EXIT_REFUSED

@@ -1,0 +1,48 @@
+"""Progress of long work, shown the same way whoever started it.
+
+Work functions take a ``progress(message, fraction)`` callback. The CLI passes a
+``ConsoleProgress`` (a bar on a terminal, one line per step otherwise); the dashboard passes a
+function that updates ``st.progress``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+class ConsoleProgress:
+    """A progress bar on stderr; plain lines when stderr is not a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, width: int = 28) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.tty = self.stream.isatty()
+        self.last_message = ""
+        self.last_draw = 0.0
+        self.started = time.monotonic()
+
+    def __call__(self, message: str, fraction: float) -> None:
+        fraction = min(max(fraction, 0.0), 1.0)
+        if self.tty:
+            now = time.monotonic()
+            if message == self.last_message and now - self.last_draw < 0.1 and fraction < 1:
+                return
+            self.last_draw = now
+            done = int(self.width * fraction)
+            bar = "█" * done + "░" * (self.width - done)
+            line = f"\r{bar} {fraction:4.0%} {message[:60]:<60}"
+            self.stream.write(line)
+            if fraction >= 1.0:
+                self.stream.write("\n")
+        elif message != self.last_message:
+            elapsed = time.monotonic() - self.started
+            self.stream.write(f"[{fraction:4.0%} {elapsed:6.1f}s] {message}\n")
+        self.last_message = message
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.tty and self.last_message:
+            self.stream.write("\n")
+            self.stream.flush()
