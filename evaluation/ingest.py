@@ -20,6 +20,7 @@ import duckdb
 
 from evaluation.container import open_package
 from evaluation.errors import PackageRefused
+from evaluation.expectations import prewarm
 from evaluation.limits import Limits
 from evaluation.problems import ValidationReport
 from evaluation.profiles import NO_PROFILE, Profile, load_profile
@@ -78,6 +79,7 @@ def check_package(path: Path | str, *, profile: Profile | str | None = None,
                   limits: Limits | None = None, progress: Progress | None = None,
                   source_name: str | None = None) -> ValidationReport:
     """Validate a package in a private in-memory database; nothing is stored anywhere."""
+    prewarm()
     limits = limits or Limits.from_env()
     prof = _resolve_profile(profile)
     say = progress or _quiet
@@ -99,6 +101,7 @@ def ingest(path: Path | str, store: Store, *, profile: Profile | str | None = No
     Raises ``PackageRefused`` (with ``.report``) when the package has errors; the store is then
     unchanged.
     """
+    prewarm()
     limits = limits or Limits.from_env()
     prof = _resolve_profile(profile)
     say = progress or _quiet

@@ -121,6 +121,10 @@ def parse_profile(raw: object, label: str, text: str = "") -> Profile:
             if t in TABLES_BY_NAME and c not in TABLES_BY_NAME[t].column_names:
                 problems.append(f"`values.{t}` names `{c}`, not a column of `{t}`")
             values[t][c] = {str(k).strip().lower(): str(v) for k, v in (mapping or {}).items()}
+            for k, v in (mapping or {}).items():
+                if not isinstance(v, str):
+                    problems.append(f"`values.{t}.{c}` maps `{k}` to a number; put the format "
+                                    "value in quotes (YAML reads 18_24 as the number 1824)")
     booleans = {str(k).strip().lower(): bool(v) for k, v in (raw.get("booleans") or {}).items()}
     date_format = raw.get("date_format")
     if date_format is not None and not isinstance(date_format, str):

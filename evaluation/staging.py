@@ -143,10 +143,9 @@ def stage_package(conn: duckdb.DuckDBPyConnection, package: OpenedPackage, profi
             gate = identifier_column(src.name, profile.identifier_names)
             staged.problems.append(Problem(
                 _safe_name(src.name), None, "unknown_table",
-                f"{'sheet' if src.kind == 'sheet' else 'file'} {src.label if not gate else ''}"
-                .replace("  ", " ").strip()
-                + " is not a table of the format"
-                + (" and its name suggests personal data" if gate else ""),
+                (f"a {'sheet' if src.kind == 'sheet' else 'file'} whose name suggests personal "
+                 "data is not a table of the format" if gate else
+                 f"{src.label} is not a table of the format"),
                 "remove it from the package, or rename it to one of: "
                 + ", ".join(TABLES_BY_NAME), gate=True))
             continue
@@ -182,8 +181,14 @@ def stage_package(conn: duckdb.DuckDBPyConnection, package: OpenedPackage, profi
 def _create_norm(conn: duckdb.DuckDBPyConnection, table: Table, columns: list[str],
                  select_from: str, refs: dict[str, str], profile: Profile,
                  row_expr: str | None) -> None:
-    exprs = [f"{_value_expr(table.column(c), refs[c], profile, table.name)} AS {_quote(c)}"
-             for c in columns]
+    values = {c: _value_expr(table.column(c), refs[c], profile, table.name) for c in columns}
+    if table.key_value and profile.date_format and {"key", "value"} <= set(columns):
+        # about.data_as_of is a date written as text: the profile's date pattern applies too.
+        fmt = _lit(profile.date_format)
+        values["value"] = (f"(CASE WHEN lower({values['key']}) = 'data_as_of' THEN coalesce("
+                           f"strftime(try_strptime({values['value']}, {fmt}), '%Y-%m-%d'), "
+                           f"{values['value']}) ELSE {values['value']} END)")
+    exprs = [f"{values[c]} AS {_quote(c)}" for c in columns]
     row = [f"{row_expr} AS _row"] if row_expr else []
     body = ", ".join(row + exprs) or "NULL AS _empty"
     conn.execute(f"CREATE OR REPLACE TEMP TABLE norm_{table.name} AS SELECT {body} "

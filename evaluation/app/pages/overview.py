@@ -1,0 +1,56 @@
+"""Data overview: the programmes with current data, their caseload, and new cases per quarter."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from evaluation.app import state
+from evaluation.app.session import current_scope
+
+MAX_SERIES = 8
+
+scope = current_scope()
+st.title("Data overview")
+st.caption("Counts of records as loaded, from each programme's current submission. They are "
+           "not indicators: indicators with their agreed definitions come later.")
+
+programmes = state.programme_overview(scope)
+if programmes.empty:
+    st.info("No programme has data in the store yet. Load a package on the Upload page.",
+            icon=":material/info:")
+else:
+    cols = st.columns(5)
+    cols[0].metric("Programmes", f"{len(programmes):,}")
+    cols[1].metric("Organisations", f"{programmes['organisation'].nunique():,}")
+    cols[2].metric("Cases", f"{int(programmes['cases'].sum()):,}")
+    cols[3].metric("Open cases", f"{int(programmes['open_cases'].sum()):,}")
+    cols[4].metric("Contacts", f"{int(programmes['contacts'].sum()):,}")
+    st.dataframe(
+        programmes, hide_index=True, width="stretch",
+        column_config={
+            "programme_id": "ID", "programme": "Programme", "organisation": "Organisation",
+            "country": "Country", "intervention_type": "Intervention type",
+            "setting": "Setting", "cases": "Cases", "open_cases": "Open cases",
+            "contacts": "Contacts", "data_as_of": st.column_config.DateColumn("Data as of"),
+        })
+
+    st.subheader("New cases per quarter")
+    quarters = state.cases_per_quarter(scope)
+    if quarters.empty:
+        st.info("The current programmes have no cases yet.", icon=":material/info:")
+    else:
+        names = list(dict.fromkeys(quarters["programme"]))
+        largest = (programmes.sort_values("cases", ascending=False)["programme"]
+                   .loc[lambda s: s.isin(names)].head(MAX_SERIES).tolist())
+        shown = st.multiselect("Programmes", names, default=largest, key="overview_programmes",
+                               help=f"At first the {MAX_SERIES} programmes with most cases.")
+        data = quarters[quarters["programme"].isin(shown)]
+        fig = px.bar(data, x="quarter_start", y="new_cases", color="programme",
+                     barmode="group", hover_data={"quarter": True, "quarter_start": False},
+                     labels={"quarter_start": "Quarter", "new_cases": "New cases",
+                             "programme": "Programme"})
+        fig.update_xaxes(dtick="M3", tickformat="%Y Q%q")
+        fig.update_layout(margin={"t": 10, "b": 10}, height=420,
+                          legend={"orientation": "h", "y": -0.2})
+        st.plotly_chart(fig, key="cases_per_quarter_chart")

@@ -1,0 +1,131 @@
+"""How the dashboard shows the package's answers to a person: reports, results, progress, errors.
+
+Texts from the package may quote what a user wrote (a file, sheet or column name), and Streamlit
+reads every text as Markdown (links, images, ``$`` maths, ``:colour[...]``). ``md()`` therefore
+escapes everything except the package's own ``code`` spans, which stay code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from evaluation import overview
+from evaluation.errors import EvaluationError
+from evaluation.ingest import IngestResult
+from evaluation.problems import Problem, ValidationReport
+
+_INLINE = re.compile(r"([\\`*_\[\]<>$~|]|:(?=\S))")
+_LINE_START = re.compile(r"^(\s*\d*)([#>+\-.)])", re.MULTILINE)
+
+
+def _escape(text: str) -> str:
+    return _LINE_START.sub(r"\1\\\2", _INLINE.sub(r"\\\1", text))
+
+
+def md(text: str) -> str:
+    """``text`` as literal Markdown, keeping its balanced backtick spans as code."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unmatched backtick: show every character as it is
+        return _escape(text)
+    return "".join(f"`{part}`" if i % 2 else _escape(part) for i, part in enumerate(parts))
+
+
+@contextmanager
+def sentences() -> Iterator[None]:
+    """Show the package's errors as the sentences they are, never as a traceback."""
+    try:
+        yield
+    except EvaluationError as exc:
+        st.error(md(str(exc)), icon=":material/error:")
+
+
+class ProgressBar:
+    """A ``progress(message, fraction)`` callback drawing an ``st.progress`` bar."""
+
+    def __init__(self, text: str) -> None:
+        self._bar = st.progress(0.0, text=md(text))
+
+    def __call__(self, message: str, fraction: float) -> None:
+        self._bar.progress(min(max(float(fraction), 0.0), 1.0), text=md(message))
+
+    def done(self) -> None:
+        self._bar.empty()
+
+
+def _place(problem: Problem) -> str:
+    place = f"Column `{problem.column}`" if problem.column else "The table"
+    if problem.rows:
+        listed = ", ".join(str(r) for r in problem.rows)
+        more = problem.count - len(problem.rows)
+        noun = "row" if len(problem.rows) == 1 and more <= 0 else "rows"
+        place += f", {noun} {listed}" + (f" and {more:,} more" if more > 0 else "")
+    return place
+
+
+def _problem_text(problem: Problem) -> str:
+    fix = problem.fix[:1].upper() + problem.fix[1:] if problem.fix else ""
+    text = f"**{md(_place(problem))}**: {md(problem.message)}."
+    if fix:
+        text += f"  \n*How to fix:* {md(fix.rstrip('.'))}."
+    return text
+
+
+def _counts(problems: list[Problem]) -> str:
+    n_err = sum(p.severity == "error" for p in problems)
+    n_warn = len(problems) - n_err
+    parts = []
+    if n_err:
+        parts.append(f"{n_err} to fix")
+    if n_warn:
+        parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+    return ", ".join(parts)
+
+
+def show_report(report: ValidationReport) -> None:
+    """The summary, then one expander per table listing its problems, errors first."""
+    if report.ok:
+        tail = (" It can be loaded into the store." if not report.problems else
+                " The warnings do not stop loading, but check them first.")
+        st.success(md(report.summary()) + tail, icon=":material/check_circle:")
+    else:
+        st.error(md(report.summary()) + " Nothing can be loaded until they are fixed.",
+                 icon=":material/error:")
+    if report.gate_refused:
+        st.warning("Some problems suggest personal data in the package. Only pseudonymised "
+                   "data may be uploaded: remove it in your system and export again.",
+                   icon=":material/shield_person:")
+    for table, problems in report.grouped().items():
+        has_errors = any(p.severity == "error" for p in problems)
+        with st.expander(f"Table {md(table)}: {_counts(problems)}", expanded=has_errors,
+                         icon=":material/table:"):
+            for p in problems:
+                if p.severity == "error":
+                    st.error(_problem_text(p), icon=":material/close:")
+                else:
+                    st.warning(_problem_text(p), icon=":material/warning:")
+
+
+def show_result(result: IngestResult) -> None:
+    """What an ingest did: the sentence, then programmes, rows per table and period covered."""
+    if result.status == "unchanged":
+        st.info(md(result.sentence()), icon=":material/info:")
+        return
+    st.success(md(result.sentence()), icon=":material/check_circle:")
+    left, right = st.columns([2, 1])
+    with left:
+        st.markdown("**Programmes:** " + md(", ".join(result.programmes)))
+        period = (f"{result.first_date.isoformat()} to {result.data_as_of.isoformat()}"
+                  if result.first_date else f"data as of {result.data_as_of.isoformat()}")
+        st.markdown(f"**Period covered:** {md(period)}")
+        if result.replaced:
+            st.markdown("**Replaces the earlier data of:** "
+                        + md(", ".join(sorted(result.replaced))))
+        if result.report.warnings:
+            st.markdown(f"**Warnings:** {len(result.report.warnings)} (listed above)")
+    with right:
+        st.dataframe(overview.row_count_table(result.row_counts), hide_index=True,
+                     width="stretch")

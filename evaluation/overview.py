@@ -1,0 +1,141 @@
+"""What is in the store: the current programmes, their caseload, and the submissions on record.
+
+These are counts of records as loaded, not indicators: they show a CSO manager what arrived
+and let anyone see at a glance which programmes are in the store and how current their data is.
+Indicators, with their agreed definitions, come from the indicator catalogue.
+
+Every reader takes a cursor (one per request) and an optional ``organisations`` filter, the seam
+through which a signed-in user's scope restricts what they see; ``None`` means every
+organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+import duckdb
+import pandas as pd
+
+from evaluation.store import Submission
+
+PROGRAMME_COLUMNS = ["programme_id", "programme", "organisation", "country",
+                     "intervention_type", "setting", "cases", "open_cases", "contacts",
+                     "data_as_of"]
+QUARTER_COLUMNS = ["programme_id", "programme", "quarter", "quarter_start", "new_cases"]
+SUBMISSION_COLUMNS = ["submission", "organisation", "data_as_of", "source_file", "programmes",
+                      "rows", "loaded_at", "loaded_by", "current_for"]
+
+
+def _organisation_filter(organisations: Collection[str] | None,
+                         column: str) -> tuple[str, list[object]]:
+    if organisations is None:
+        return "TRUE", []
+    return f"list_contains(?::VARCHAR[], {column})", [sorted(organisations)]
+
+
+def programme_overview(cursor: duckdb.DuckDBPyConnection,
+                       organisations: Collection[str] | None = None) -> pd.DataFrame:
+    """One row per programme with current data.
+
+    ``cases`` counts every case record of the programme (exit participants and concerned
+    persons alike); ``open_cases`` those without ``closed_on``; ``contacts`` every contact of
+    those cases; ``data_as_of`` is the date of the export the programme's current data came
+    from.
+    """
+    where, params = _organisation_filter(organisations, "s.organisation")
+    return cursor.execute(
+        f"""WITH c AS (
+                SELECT programme_id, count(*) AS cases,
+                       count(*) FILTER (WHERE closed_on IS NULL) AS open_cases
+                FROM current_cases GROUP BY programme_id),
+            k AS (SELECT programme_id, count(*) AS contacts
+                  FROM current_contacts GROUP BY programme_id)
+            SELECT p.programme_id, p.programme_name AS programme, s.organisation, p.country,
+                   p.intervention_type, p.setting,
+                   coalesce(c.cases, 0)::BIGINT AS cases,
+                   coalesce(c.open_cases, 0)::BIGINT AS open_cases,
+                   coalesce(k.contacts, 0)::BIGINT AS contacts,
+                   s.data_as_of
+            FROM current_programmes p
+            JOIN current_submission cs ON cs.programme_id = p.programme_id
+            JOIN submissions s ON s.submission_id = cs.submission_id
+            LEFT JOIN c ON c.programme_id = p.programme_id
+            LEFT JOIN k ON k.programme_id = p.programme_id
+            WHERE {where}
+            ORDER BY s.organisation, p.programme_id""", params).df()[PROGRAMME_COLUMNS]
+
+
+def cases_per_quarter(cursor: duckdb.DuckDBPyConnection,
+                      organisations: Collection[str] | None = None) -> pd.DataFrame:
+    """New cases (by ``opened_on``) per calendar quarter and current programme.
+
+    Each programme's series runs from the quarter of its first case to the quarter of its
+    ``data_as_of``, with quarters without new cases as 0, so a gap is visible as a zero rather
+    than as a missing bar. Programmes without cases have no rows.
+    """
+    where, params = _organisation_filter(organisations, "s.organisation")
+    return cursor.execute(
+        f"""WITH q AS (
+                SELECT programme_id, date_trunc('quarter', opened_on)::DATE AS quarter_start,
+                       count(*) AS new_cases
+                FROM current_cases GROUP BY ALL),
+            span AS (
+                SELECT q.programme_id, min(q.quarter_start) AS lo,
+                       date_trunc('quarter', any_value(s.data_as_of))::DATE AS hi
+                FROM q
+                JOIN current_submission cs ON cs.programme_id = q.programme_id
+                JOIN submissions s ON s.submission_id = cs.submission_id
+                WHERE {where}
+                GROUP BY q.programme_id),
+            grid AS (
+                SELECT programme_id,
+                       unnest(generate_series(lo::TIMESTAMP, hi::TIMESTAMP,
+                                              INTERVAL 3 MONTH))::DATE AS quarter_start
+                FROM span)
+            SELECT g.programme_id, p.programme_name AS programme,
+                   strftime(g.quarter_start, '%Y') || ' Q'
+                       || ((month(g.quarter_start) + 2) // 3)::VARCHAR AS quarter,
+                   g.quarter_start, coalesce(q.new_cases, 0)::BIGINT AS new_cases
+            FROM grid g
+            JOIN current_programmes p ON p.programme_id = g.programme_id
+            LEFT JOIN q ON q.programme_id = g.programme_id AND q.quarter_start = g.quarter_start
+            ORDER BY g.programme_id, g.quarter_start""", params).df()[QUARTER_COLUMNS]
+
+
+def current_status(submission: Submission) -> str:
+    """Whether a submission's data is current: for all, some or none of its programmes."""
+    current = set(submission.current_programmes)
+    if not current:
+        return "replaced"
+    if current >= set(submission.programmes):
+        return "current"
+    replaced = [p for p in submission.programmes if p not in current]
+    return f"current for {', '.join(sorted(current))}; replaced for {', '.join(replaced)}"
+
+
+def submission_table(submissions: Sequence[Submission]) -> pd.DataFrame:
+    """The submissions on record, newest first, one row each, for a person to read."""
+    rows = [{
+        "submission": s.submission_id,
+        "organisation": s.organisation,
+        "data_as_of": s.data_as_of,
+        "source_file": s.source_name,
+        "programmes": ", ".join(s.programmes),
+        "rows": sum(s.row_counts.values()),
+        "loaded_at": s.loaded_at,
+        "loaded_by": s.loaded_by,
+        "current_for": current_status(s),
+    } for s in submissions]
+    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
+
+
+def row_count_table(row_counts: Mapping[str, int]) -> pd.DataFrame:
+    """Rows per table, largest first."""
+    frame = pd.DataFrame(sorted(row_counts.items(), key=lambda kv: (-kv[1], kv[0])),
+                         columns=["table", "rows"])
+    return frame.astype({"rows": "int64"})
+
+
+def submission_rows(submission: Submission) -> pd.DataFrame:
+    """Rows per table of one submission, largest first."""
+    return row_count_table(submission.row_counts)
