@@ -312,7 +312,7 @@ _ARCHETYPES: tuple[_Arch, ...] = (
         },
         reoffend=0.15, assessment_rate=0.9, tools={"VERA-2R": 0.6, "ERG22+": 0.1, "internal": 0.3},
         capacity_per_month=1.2, audiences=_CJS_AUDIENCES, headcount=(4, 10), formers=(1, 2),
-        case_weight=0.9, targets=(("O06", 0.8), ("O07", 0.6), ("C09", 0.75)),
+        case_weight=0.9, targets=(("O06", 0.85), ("O07", 0.9), ("C09", 0.75)),
     ),
     _Arch(
         key="family_helpline", intervention_type="family_support", setting="open",
@@ -439,7 +439,6 @@ _W_NEEDS_CONCERNED = _p("needs", "domain", {
 })
 
 # Closure-reason dependent outcome probabilities, in closure-reason vocabulary order.
-_REASONS = _vocab("cases", "closure_reason")
 _P_DISENGAGED = _by_vocab("cases", "closure_reason", {
     "goals_achieved": 0.85, "planned_transfer": 0.55, "mandate_ended": 0.5,
     "client_withdrew": 0.15, "lost_contact": 0.05, "re_engaged": 0.0, "moved_away": 0.3,
@@ -1604,39 +1603,54 @@ def _write_csv(table: pa.Table, sink: object) -> None:
 def write_package(pkg: DemoPackage, path: Path, container: Container) -> Path:
     """Write ``pkg`` as a package file or folder per the format spec and return where it went.
 
-    ``path`` is the destination itself (``x.xlsx``, ``x.zip`` or the folder); if it is an
-    existing directory and the container is a file, ``<pkg.name>.xlsx``/``.zip`` is written
-    inside it. xlsx is meant for demo-sized packages and refuses tables above
-    ``XLSX_MAX_ROWS`` rows.
+    Why three containers: CSOs export whichever their system produces, and ingest must be
+    shown and tested on each. ``path`` is the destination itself (``x.xlsx``, ``x.zip`` or
+    the folder); if it is an existing directory and the container is a file,
+    ``<pkg.name>.xlsx``/``.zip`` is written inside it. Files are written to a temporary name
+    and renamed, so a half-written package is never picked up; a reused folder loses the CSVs
+    of registry tables the package lacks, so "no data" stays visible. xlsx is meant for
+    demo-sized packages and refuses tables above ``XLSX_MAX_ROWS`` rows.
     """
+    if container not in ("xlsx", "zip", "folder"):
+        raise ValueError(f"container must be 'xlsx', 'zip' or 'folder', not {container!r}")
     path = Path(path)
     if container in ("xlsx", "zip") and path.is_dir():
         path = path / f"{pkg.name}.{container}"
     if container == "folder":
         path.mkdir(parents=True, exist_ok=True)
+        for t in TABLES:
+            if t.name not in pkg.tables:
+                (path / f"{t.name}.csv").unlink(missing_ok=True)
         for name, table in pkg.tables.items():
-            _write_csv(table, str(path / f"{name}.csv"))
-    elif container == "zip":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            for name, table in pkg.tables.items():
-                with zf.open(f"{name}.csv", "w", force_zip64=True) as member:
-                    _write_csv(table, member)
-    elif container == "xlsx":
-        _write_xlsx(pkg, path)
-    else:
-        raise ValueError(f"container must be 'xlsx', 'zip' or 'folder', not {container!r}")
+            tmp = path / f".{name}.csv.partial"
+            _write_csv(table, str(tmp))
+            tmp.replace(path / f"{name}.csv")
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        if container == "zip":
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED,
+                                 compresslevel=6) as zf:
+                for name, table in pkg.tables.items():
+                    with zf.open(f"{name}.csv", "w", force_zip64=True) as member:
+                        _write_csv(table, member)
+        else:
+            _write_xlsx(pkg, tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
 def _write_xlsx(pkg: DemoPackage, path: Path) -> None:
+    """One sheet per table; real date cells in date columns, numbers in integer columns."""
     from openpyxl import Workbook
 
     for name, table in pkg.tables.items():
         if table.num_rows > XLSX_MAX_ROWS:
             raise ValueError(f"table {name} has {table.num_rows} rows; too many for xlsx "
                              f"(at most {XLSX_MAX_ROWS}); write a zip or folder instead")
-    path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook(write_only=True)
     for name, table in pkg.tables.items():
         ws = wb.create_sheet(name)
@@ -1654,7 +1668,8 @@ def _write_xlsx(pkg: DemoPackage, path: Path) -> None:
                 columns.append(col.to_pylist())
         for row in zip(*columns, strict=True):
             ws.append(row)
-    wb.save(path)
+    with open(path, "wb") as fh:  # the temporary name has no .xlsx suffix
+        wb.save(fh)
 
 
 def write_demo(out_dir: Path, seed: int, scale: str,

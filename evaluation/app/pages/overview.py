@@ -29,28 +29,35 @@ else:
     st.dataframe(
         programmes, hide_index=True, width="stretch",
         column_config={
-            "programme_id": "ID", "programme": "Programme", "organisation": "Organisation",
-            "country": "Country", "intervention_type": "Intervention type",
-            "setting": "Setting", "cases": "Cases", "open_cases": "Open cases",
-            "contacts": "Contacts", "data_as_of": st.column_config.DateColumn("Data as of"),
+            "programme_id": st.column_config.TextColumn("ID", width="small"),
+            "programme": "Programme", "organisation": "Organisation",
+            "country": st.column_config.TextColumn("Country", width="small"),
+            "intervention_type": "Intervention type", "setting": "Setting",
+            "cases": st.column_config.NumberColumn("Cases", width="small"),
+            "open_cases": st.column_config.NumberColumn("Open", width="small"),
+            "contacts": st.column_config.NumberColumn("Contacts", width="small"),
+            "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
         })
 
     st.subheader("New cases per quarter")
     quarters = state.cases_per_quarter(scope)
-    if quarters.empty:
-        st.info("The current programmes have no cases yet.", icon=":material/info:")
+    names = list(dict.fromkeys(quarters["programme"]))
+    largest = (programmes.sort_values("cases", ascending=False)["programme"]
+               .loc[lambda s: s.isin(names)].head(MAX_SERIES).tolist())
+    shown = st.multiselect("Programmes", names, default=largest, key="overview_programmes",
+                           help=f"At first the {MAX_SERIES} programmes with most cases.")
+    data = quarters[quarters["programme"].isin(shown)]
+    if data.empty:
+        st.info("No new cases to show: the current programmes have no cases yet, or no "
+                "programme is chosen.", icon=":material/info:")
     else:
-        names = list(dict.fromkeys(quarters["programme"]))
-        largest = (programmes.sort_values("cases", ascending=False)["programme"]
-                   .loc[lambda s: s.isin(names)].head(MAX_SERIES).tolist())
-        shown = st.multiselect("Programmes", names, default=largest, key="overview_programmes",
-                               help=f"At first the {MAX_SERIES} programmes with most cases.")
-        data = quarters[quarters["programme"].isin(shown)]
-        fig = px.bar(data, x="quarter_start", y="new_cases", color="programme",
-                     barmode="group", hover_data={"quarter": True, "quarter_start": False},
-                     labels={"quarter_start": "Quarter", "new_cases": "New cases",
+        fig = px.bar(data, x="quarter", y="new_cases", color="programme", barmode="group",
+                     category_orders={"quarter": sorted(set(data["quarter"])),
+                                      "programme": shown},
+                     labels={"quarter": "Quarter", "new_cases": "New cases",
                              "programme": "Programme"})
-        fig.update_xaxes(dtick="M3", tickformat="%Y Q%q")
+        fig.update_yaxes(rangemode="tozero", tickformat=",d",
+                         dtick=1 if data["new_cases"].max() <= 10 else None)
         fig.update_layout(margin={"t": 10, "b": 10}, height=420,
                           legend={"orientation": "h", "y": -0.2})
         st.plotly_chart(fig, key="cases_per_quarter_chart")

@@ -39,5 +39,6 @@ else:
     sub = by_id[chosen]
     fig = px.bar(overview.submission_rows(sub), x="table", y="rows", text="rows",
                  labels={"table": "Table", "rows": "Rows"})
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
     fig.update_layout(margin={"t": 10, "b": 10}, height=360)
     st.plotly_chart(fig, key="submission_rows_chart")
