@@ -27,7 +27,7 @@ from evaluation.staging import Staged, _quote
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 INTEGER = r"^[+-]?\d+$"
-DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
+DECIMAL = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 _EPOCH = dt.date(1970, 1, 1)
 
 if TYPE_CHECKING:

@@ -98,19 +98,34 @@ class _Rows:
                 self.conn.unregister("_failing")
 
 
+ISO_DATE_SQL = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _typed_expr(col: Column, ref: str) -> str:
+    """The typed value of a staged column, NULL where the text is not a valid value."""
+    if col.type == "date":
+        return (f"CASE WHEN regexp_full_match({ref}, '{ISO_DATE_SQL}') "
+                f"THEN TRY_CAST({ref} AS DATE) END")
+    if col.type in ("integer", "decimal"):
+        return f"TRY_CAST({ref} AS DOUBLE)"
+    return ref
+
+
 def _typed_source(table: Table, staged_cols: list[str]) -> str:
-    """A subquery with every registry column typed (absent columns as NULL)."""
+    """A subquery with every registry column typed (absent columns as NULL).
+
+    ``valid__<column>`` is false where a value is present but not valid; rules between columns
+    skip such rows, since the column rule reports them already.
+    """
     exprs = []
     for col in table.columns:
         q = _quote(col.name)
         if col.name not in staged_cols:
-            exprs.append(f"NULL::{col.sql_type} AS {q}")
-        elif col.type == "date":
-            exprs.append(f"TRY_CAST({q} AS DATE) AS {q}")
-        elif col.type in ("integer", "decimal"):
-            exprs.append(f"TRY_CAST({q} AS DOUBLE) AS {q}")
-        else:
-            exprs.append(q)
+            exprs.append(f"NULL::{col.sql_type} AS {q}, TRUE AS \"valid__{col.name}\"")
+            continue
+        typed = _typed_expr(col, q)
+        exprs.append(f"{typed} AS {q}, ({q} IS NULL OR ({typed}) IS NOT NULL) "
+                     f"AS \"valid__{col.name}\"")
     return f"(SELECT _row, {', '.join(exprs)} FROM rows_{table.name})"
 
 
@@ -199,7 +214,8 @@ def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
         for rule in st.table.row_rules:
             if not set(rule.columns) & set(st.columns):
                 continue
-            r, n = rows.where(source, f"({rule.sql})")
+            valid = " AND ".join(f'"valid__{c}"' for c in rule.columns)
+            r, n = rows.where(source, f"({rule.sql}) AND {valid}")
             if n:
                 problems.append(Problem(name, rule.columns[0], rule.name, rule.message,
                                         rule.fix, r, n))
@@ -249,7 +265,7 @@ def _after_as_of(staged: Staged, rows: _Rows, as_of: dt.date) -> list[Problem]:
             if col.type != "date" or col.may_follow_data_as_of:
                 continue
             r, n = rows.where(f"rows_{name}",
-                              f"TRY_CAST({_quote(c)} AS DATE) > DATE '{as_of.isoformat()}'")
+                              f"{_typed_expr(col, _quote(c))} > DATE '{as_of.isoformat()}'")
             if n:
                 problems.append(Problem(
                     name, c, "after_data_as_of",

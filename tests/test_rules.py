@@ -90,6 +90,11 @@ def test_base_rows_cover_the_registry() -> None:
         assert list(base_row(t.name, 0)) == list(t.column_names), t.name
 
 
+def rule_columns_blank(table: schema.Table) -> dict[str, object]:
+    """Optional columns of the row rules left empty, so a bad value trips no row rule."""
+    return {c: "" for r in table.row_rules for c in r.columns if not table.column(c).required}
+
+
 def all_dates(table: schema.Table, value: str) -> dict[str, object]:
     return {c.name: value for c in table.columns if c.type == "date"}
 
@@ -161,7 +166,8 @@ def _generated() -> list[Case]:
             own = col.references is None or col.references.split(".")[1] == col.name
             if col.type == "date":
                 for bad in ("2025-02-30", "31.12.2024"):
-                    fail(f"{col.name}-date-{bad}", [(col.name, "date")], **{col.name: bad})
+                    fail(f"{col.name}-date-{bad}", [(col.name, "date")],
+                         **rule_columns_blank(t) | {col.name: bad})
             elif col.type == "integer":
                 fail(f"{col.name}-integer", [(col.name, "integer")], **{col.name: "12.5"})
                 if col.min_value is not None:
@@ -311,13 +317,9 @@ def _fresh(root: Path) -> Planted:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ValidationReport]:
-    root = tmp_path_factory.mktemp("good")
-    out = {}
-    for kind in ("zip", "xlsx"):
-        pkg = _fresh(root / kind).plant(PASSES).cosmetics()
-        out[kind] = check_package(pkg.write(kind))
-    return out
+def good(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
+    pkg = _fresh(tmp_path_factory.mktemp("good")).plant(PASSES).cosmetics()
+    return check_package(pkg.write("zip"))
 
 
 @pytest.fixture(scope="module")
@@ -333,15 +335,13 @@ def find(report: ValidationReport, table: str, column: str | None, rule: str) ->
     return found[0]
 
 
-@pytest.mark.parametrize("kind", ["zip", "xlsx"])
-def test_every_passing_case_together_is_ok(good: dict[str, ValidationReport], kind: str) -> None:
-    report = good[kind]
-    assert report.ok, [p.sentence() for p in report.errors]
-    assert report.data_as_of == AS_OF
+def test_every_passing_case_together_is_ok(good: ValidationReport) -> None:
+    assert good.ok, [p.sentence() for p in good.errors]
+    assert good.data_as_of == AS_OF
 
 
-def test_report_ok_flips_with_the_failing_rows(good: dict, bad: tuple) -> None:
-    assert good["zip"].ok and not bad[0].ok
+def test_report_ok_flips_with_the_failing_rows(good: ValidationReport, bad: tuple) -> None:
+    assert good.ok and not bad[0].ok
 
 
 @pytest.mark.parametrize("case", FAILS, ids=lambda c: c.id)
@@ -543,16 +543,18 @@ def test_all_problems_are_found_in_one_pass(package_factory) -> None:
     }
 
 
-def test_row_rule_skips_values_that_failed_their_column_rule(tmp_path: Path) -> None:
+def test_row_rules_skip_values_that_failed_their_column_rule(tmp_path: Path) -> None:
     """RowRule promises to run "only on rows whose own values passed their column rules".
 
-    `2024-1-1` is not a valid date of the format, but DuckDB's TRY_CAST reads it, so the
-    row is reported twice: once as a bad date and once as ending before it started.
+    Today a row rule sees the value through TRY_CAST: `2024-1-1` (not a date of the format)
+    is read as 1 January and trips `ends_after_start`; `2025-02-30` is read as missing and
+    trips `reason_without_closure`. Each row should get the one date problem only.
     """
     pkg = builder_from_minimal(tmp_path)
-    for t in ("cases", "contacts", "custody_events", "funding"):
+    for t in ("contacts", "custody_events", "funding"):
         pkg.drop(t)
     pkg.tables["programmes"][0].update(started_on="2024-05-01", ends_on="2024-1-1")
+    pkg.tables["cases"][0].update(closed_on="2025-02-30")  # closure_reason stays filled in
     report = check_package(pkg.write("folder"))
-    assert {(p.column, p.rule) for p in report.errors if p.table == "programmes"} == {
-        ("ends_on", "date")}
+    assert {(p.table, p.column, p.rule, p.rows) for p in report.errors} == {
+        ("programmes", "ends_on", "date", (2,)), ("cases", "closed_on", "date", (2,))}

@@ -29,7 +29,7 @@ else:
     st.dataframe(
         programmes, hide_index=True, width="stretch",
         column_config={
-            "programme_id": st.column_config.TextColumn("ID", width="small"),
+            "programme_id": "ID",
             "programme": "Programme", "organisation": "Organisation",
             "country": st.column_config.TextColumn("Country", width="small"),
             "intervention_type": "Intervention type", "setting": "Setting",

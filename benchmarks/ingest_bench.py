@@ -1,0 +1,163 @@
+"""Ingest benchmark: our full path against the bare library doing the same read, in one run.
+
+* CSV: the large demo's 10 million contacts as one package (with its programmes and cases),
+  through our full path — open, stage, validate (GX + SQL + gate), load into a database file —
+  against DuckDB's bare ``read_csv`` into a table of a database file.
+* XLSX: a workbook package of about 100 000 contact rows through our full path, against
+  python-calamine's bare read of the same contacts sheet.
+
+Each measurement runs in its own process so peak memory (max RSS) is its own. Run from the
+repository root::
+
+    python benchmarks/ingest_bench.py            # writes benchmarks/out/ and prints a table
+    python benchmarks/ingest_bench.py --quick    # 1 million contacts, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "benchmarks" / "out"
+
+
+def _merged_package(max_contacts: int | None, name: str):
+    """All large-demo programmes and cases as one package (one fictional national organisation)."""
+    from evaluation.demo import DemoPackage, generate
+
+    packages = generate(seed=7, scale="large")
+    tables: dict[str, pa.Table] = {}
+    for t in ("programmes", "cases", "contacts"):
+        tables[t] = pa.concat_tables([p.tables[t] for p in packages if t in p.tables])
+    about = packages[0].tables["about"]
+    org = pc.if_else(pc.equal(about["key"], "organisation"),
+                     pa.scalar("National benchmark network (fictional)"), about["value"])
+    tables["about"] = pa.table({"key": about["key"], "value": org})
+    if max_contacts is not None and tables["contacts"].num_rows > max_contacts:
+        keep_cases = set()
+        counts = tables["contacts"]["case_ref"].value_counts().to_pylist()
+        total = 0
+        for item in counts:
+            if total >= max_contacts:
+                break
+            keep_cases.add(item["values"])
+            total += item["counts"]
+        mask = pa.array([c in keep_cases for c in tables["cases"]["case_ref"].to_pylist()])
+        tables["cases"] = tables["cases"].filter(mask)
+        cmask = pc.is_in(tables["contacts"]["case_ref"], pa.array(sorted(keep_cases)))
+        tables["contacts"] = tables["contacts"].filter(cmask)
+        progs = pc.is_in(tables["programmes"]["programme_id"],
+                         pc.unique(tables["cases"]["programme_id"]))
+        tables["programmes"] = tables["programmes"].filter(progs)
+    order = ["about", "programmes", "cases", "contacts"]
+    return DemoPackage(name=name, organisation="National benchmark network (fictional)",
+                       tables={t: tables[t] for t in order})
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _ours(package: str, db: str, queue: mp.Queue) -> None:
+    from evaluation.ingest import ingest
+    from evaluation.store import Store
+
+    start = time.perf_counter()
+    with Store.open(db) as store:
+        result = ingest(package, store)
+    queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
+               "rows": result.row_counts.get("contacts", 0), "status": result.status})
+
+
+def _bare_duckdb(csv: str, db: str, queue: mp.Queue) -> None:
+    import duckdb
+
+    start = time.perf_counter()
+    con = duckdb.connect(db)
+    con.execute(f"CREATE TABLE contacts AS SELECT * FROM read_csv('{csv}')")
+    rows = con.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    con.close()
+    queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": rows})
+
+
+def _bare_calamine(xlsx: str, queue: mp.Queue) -> None:
+    import python_calamine
+
+    start = time.perf_counter()
+    wb = python_calamine.CalamineWorkbook.from_path(xlsx)
+    rows = wb.get_sheet_by_name("contacts").to_python()
+    queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
+               "rows": len(rows) - 1})
+
+
+def _measure(target, *args) -> dict:
+    ctx = mp.get_context("spawn")
+    queue: mp.Queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1 million contacts instead of 10")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    args = parser.parse_args()
+    from evaluation.demo import write_package
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    csv_dir = OUT / ("csv-package-quick" if args.quick else "csv-package")
+    if not (csv_dir / "contacts.csv").exists():
+        print("writing the CSV package…", flush=True)
+        pkg = _merged_package(1_000_000 if args.quick else None, csv_dir.name)
+        write_package(pkg, csv_dir, "folder")
+    xlsx = OUT / "xlsx-package.xlsx"
+    if not xlsx.exists():
+        print("writing the XLSX package…", flush=True)
+        write_package(_merged_package(args.xlsx_rows, "xlsx-package"), xlsx, "xlsx")
+
+    results = {}
+    for name in ("ours-csv.duckdb", "bare-csv.duckdb", "ours-xlsx.duckdb"):
+        for p in OUT.glob(name + "*"):
+            p.unlink()
+    print("CSV: our full path…", flush=True)
+    results["csv_ours"] = _measure(_ours, str(csv_dir), str(OUT / "ours-csv.duckdb"))
+    print("CSV: bare DuckDB read_csv…", flush=True)
+    results["csv_bare"] = _measure(_bare_duckdb, str(csv_dir / "contacts.csv"),
+                                   str(OUT / "bare-csv.duckdb"))
+    print("XLSX: our full path…", flush=True)
+    results["xlsx_ours"] = _measure(_ours, str(xlsx), str(OUT / "ours-xlsx.duckdb"))
+    print("XLSX: bare calamine read…", flush=True)
+    results["xlsx_bare"] = _measure(_bare_calamine, str(xlsx))
+    for k in ("csv", "xlsx"):
+        ours, bare = results[f"{k}_ours"], results[f"{k}_bare"]
+        ours["rows_per_s"] = ours["rows"] / ours["seconds"]
+        bare["rows_per_s"] = bare["rows"] / bare["seconds"]
+        results[f"{k}_ratio"] = ours["seconds"] / bare["seconds"]
+    (OUT / "ingest.json").write_text(json.dumps(results, indent=2))
+    print(f"\n{'path':<34}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
+    for key, label in (("csv_ours", "CSV, our full path"), ("csv_bare", "CSV, bare DuckDB read_csv"),
+                       ("xlsx_ours", "XLSX, our full path"),
+                       ("xlsx_bare", "XLSX, bare calamine read")):
+        r = results[key]
+        print(f"{label:<34}{r["rows"]:>14,}{r["seconds"]:>10.1f}{r["rows_per_s"]:>12,.0f}"
+              f"{r['peak_mb']:>10,.0f}")
+    print(f"\nratio ours/bare: CSV {results['csv_ratio']:.2f}x, XLSX {results['xlsx_ratio']:.2f}x")
+    shutil.rmtree(OUT / "ours-csv.duckdb.tmp", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
