@@ -149,11 +149,11 @@ def main() -> None:
         results[f"{k}_ratio"] = ours["seconds"] / bare["seconds"]
     (OUT / "ingest.json").write_text(json.dumps(results, indent=2))
     print(f"\n{'path':<34}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
-    for key, label in (("csv_ours", "CSV, our full path"), ("csv_bare", "CSV, bare DuckDB read_csv"),
-                       ("xlsx_ours", "XLSX, our full path"),
-                       ("xlsx_bare", "XLSX, bare calamine read")):
+    labels = {"csv_ours": "CSV, our full path", "csv_bare": "CSV, bare DuckDB read_csv",
+              "xlsx_ours": "XLSX, our full path", "xlsx_bare": "XLSX, bare calamine read"}
+    for key, label in labels.items():
         r = results[key]
-        print(f"{label:<34}{r["rows"]:>14,}{r["seconds"]:>10.1f}{r["rows_per_s"]:>12,.0f}"
+        print(f"{label:<34}{r['rows']:>14,}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}"
               f"{r['peak_mb']:>10,.0f}")
     print(f"\nratio ours/bare: CSV {results['csv_ratio']:.2f}x, XLSX {results['xlsx_ratio']:.2f}x")
     shutil.rmtree(OUT / "ours-csv.duckdb.tmp", ignore_errors=True)
