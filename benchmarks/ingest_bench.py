@@ -129,17 +129,24 @@ def main() -> None:
         print("writing the XLSX package…", flush=True)
         write_package(_merged_package(args.xlsx_rows, "xlsx-package"), xlsx, "xlsx")
 
-    results = {}
+    results: dict = {}
+    saved = OUT / "ingest.json"
+
+    def save() -> None:
+        saved.write_text(json.dumps(results, indent=2))
     for name in ("ours-csv.duckdb", "bare-csv.duckdb", "ours-xlsx.duckdb"):
         for p in OUT.glob(name + "*"):
             p.unlink()
     print("CSV: our full path…", flush=True)
     results["csv_ours"] = _measure(_ours, str(csv_dir), str(OUT / "ours-csv.duckdb"))
+    save()
     print("CSV: bare DuckDB read_csv…", flush=True)
     results["csv_bare"] = _measure(_bare_duckdb, str(csv_dir / "contacts.csv"),
                                    str(OUT / "bare-csv.duckdb"))
+    save()
     print("XLSX: our full path…", flush=True)
     results["xlsx_ours"] = _measure(_ours, str(xlsx), str(OUT / "ours-xlsx.duckdb"))
+    save()
     print("XLSX: bare calamine read…", flush=True)
     results["xlsx_bare"] = _measure(_bare_calamine, str(xlsx))
     for k in ("csv", "xlsx"):
@@ -147,7 +154,7 @@ def main() -> None:
         ours["rows_per_s"] = ours["rows"] / ours["seconds"]
         bare["rows_per_s"] = bare["rows"] / bare["seconds"]
         results[f"{k}_ratio"] = ours["seconds"] / bare["seconds"]
-    (OUT / "ingest.json").write_text(json.dumps(results, indent=2))
+    save()
     print(f"\n{'path':<34}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
     labels = {"csv_ours": "CSV, our full path", "csv_bare": "CSV, bare DuckDB read_csv",
               "xlsx_ours": "XLSX, our full path", "xlsx_bare": "XLSX, bare calamine read"}

@@ -14,7 +14,9 @@ import io
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,9 +30,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / encrypted .xlsx
 JUNK_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
-_CELL_REF = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,4})(\d{1,8})\"")
-_ROW_TAG = re.compile(rb"<row\b")
-_CELL_TAG = re.compile(rb"<c\b")
+_CELL_COL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,4})\d")
+_CELL_ROW = re.compile(rb"<c\b[^>]*?\br=\"[A-Z]{1,4}(\d{1,8})\"")
 
 
 @dataclass
@@ -51,9 +52,17 @@ class SourceTable:
 class OpenedPackage:
     source_name: str
     container: Literal["xlsx", "zip", "folder"]
-    content_hash: str
+    hash_source: str | Future[str]
+    """The content hash, or the background computation of it (see ``content_hash``)."""
     tables: list[SourceTable] = field(default_factory=list)
     size_bytes: int = 0
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the package's content; a folder's is computed while its tables are read."""
+        if isinstance(self.hash_source, Future):
+            return self.hash_source.result()
+        return self.hash_source
 
 
 def _sha256_file(path: Path, h: hashlib._Hash | None = None) -> hashlib._Hash:
@@ -180,13 +189,20 @@ def _open_folder(path: Path, label: str, limits: Limits) -> OpenedPackage:
         )
     size = sum(p.stat().st_size for p in csvs)
     _refuse_size(label, size, limits)
-    h = hashlib.sha256()
-    tables = []
-    for p in csvs:
-        h.update(p.stem.strip().lower().encode() + b"\0")
-        _sha256_file(p, h)
-        tables.append(SourceTable(p.stem.strip(), p.name, "csv", p))
-    return OpenedPackage(label, "folder", h.hexdigest(), tables, size)
+
+    def digest() -> str:
+        h = hashlib.sha256()
+        for p in csvs:
+            h.update(p.stem.strip().lower().encode() + b"\0")
+            _sha256_file(p, h)
+        return h.hexdigest()
+
+    # hashlib releases the GIL, so hashing runs beside DuckDB reading the same files.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="package-hash")
+    future = pool.submit(digest)
+    pool.shutdown(wait=False)
+    tables = [SourceTable(p.stem.strip(), p.name, "csv", p) for p in csvs]
+    return OpenedPackage(label, "folder", future, tables, size)
 
 
 def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path,
@@ -221,12 +237,14 @@ def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path,
         budget = limits.max_unpacked_bytes
         for i, (info, p) in enumerate(sorted(members, key=lambda m: m[1].name)):
             target = tmp / f"{i:03d}.csv"
+            h.update(p.stem.strip().lower().encode() + b"\0")
             try:
                 with zf.open(info) as src, target.open("wb") as dst:
                     while chunk := src.read(4 * 1024 * 1024):
                         budget -= len(chunk)
                         if budget < 0:
                             raise UnsafeFile(f"{label} unpacks to more than the size limit.")
+                        h.update(chunk)
                         dst.write(chunk)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
                 if isinstance(exc, UnsafeFile):
@@ -235,16 +253,8 @@ def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path,
                     f"{label} is damaged or incomplete: {p.name} cannot be unpacked. "
                     "Create the zip again."
                 ) from None
-            h.update(p.stem.strip().lower().encode() + b"\0")
-            _sha256_file(target, h)
             tables.append(SourceTable(p.stem.strip(), p.name, "csv", target))
     return OpenedPackage(label, "zip", h.hexdigest(), tables, size)
-
-
-def _xml_has_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    with zf.open(info) as fh:
-        head = fh.read(64 * 1024)
-    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
 def _col_index(letters: bytes) -> int:
@@ -254,40 +264,51 @@ def _col_index(letters: bytes) -> int:
     return n
 
 
-def _scan_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: Limits) -> int:
-    """Stream a worksheet's XML and return its row count, refusing sparse-cell bombs.
+class _SheetScan:
+    """Counts rows, cells and the largest cell reference of a worksheet's XML, chunk by chunk.
 
     A sheet with one cell in A1 and one in XFD1048576 would make a dense reader allocate
-    billions of cells; the limits are checked here before any reader sees the sheet.
+    billions of cells; the limits are checked on this stream before any reader sees the sheet.
     """
-    max_col = max_row = rows = cells = 0
-    tail = b""
-    with zf.open(info) as fh:
-        while chunk := fh.read(4 * 1024 * 1024):
-            buf = tail + chunk
-            cut = buf.rfind(b"<")
-            body, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
-            rows += len(_ROW_TAG.findall(body))
-            cells += len(_CELL_TAG.findall(body))
-            for col, row in _CELL_REF.findall(body):
-                max_col = max(max_col, _col_index(col))
-                max_row = max(max_row, int(row))
-    rows += len(_ROW_TAG.findall(tail))
-    if max_col > limits.max_xlsx_columns or cells > max(rows, 1) * limits.max_xlsx_columns:
-        raise UnsafeFile(
-            f"{label} has a sheet with {max_col:,} columns, far more than any table has. "
-            "Delete the unused columns (or copy the data into the blank template) and try again."
-        )
-    if max(max_row, rows) > limits.max_xlsx_rows:
-        raise UnsafeFile(f"{label} has a sheet with more rows than Excel allows. It was not read.")
-    return max(max_row, rows)
+
+    def __init__(self) -> None:
+        self.max_col = self.max_row = self.rows = self.cells = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self.tail + chunk
+        cut = buf.rfind(b"<")
+        body, self.tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
+        self._count(body)
+
+    def _count(self, body: bytes) -> None:
+        self.rows += body.count(b"<row ") + body.count(b"<row>")
+        self.cells += body.count(b"<c ") + body.count(b"<c>")
+        for col in set(_CELL_COL.findall(body)):
+            self.max_col = max(self.max_col, _col_index(col))
+        rows = _CELL_ROW.findall(body)
+        if rows:
+            self.max_row = max(self.max_row, max(map(int, rows)))
+
+    def finish(self, label: str, limits: Limits) -> None:
+        self._count(self.tail)
+        if self.max_col > limits.max_xlsx_columns or \
+                self.cells > max(self.rows, 1) * limits.max_xlsx_columns:
+            raise UnsafeFile(
+                f"{label} has a sheet with {self.max_col:,} columns, far more than any table "
+                "has. Delete the unused columns (or copy the data into the blank template) and "
+                "try again.")
+        if max(self.max_row, self.rows) > limits.max_xlsx_rows:
+            raise UnsafeFile(
+                f"{label} has a sheet with more rows than Excel allows. It was not read.")
 
 
 def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPackage:
-    """Check a workbook's parts, then list its sheets.
+    """Check a workbook's parts in one streaming pass, then list its sheets.
 
-    The content hash covers the workbook's data parts only, not ``docProps/`` (author and save
-    time), so the same data saved twice is recognised as already loaded.
+    Each part is read once: XML parts must not declare entities, worksheets are scanned for
+    sparse-cell bombs, and the content hash covers the data parts only, not ``docProps/``
+    (author and save time), so the same data saved twice is recognised as already loaded.
     """
     h = hashlib.sha256()
     with _open_zip(path, label) as zf:
@@ -297,30 +318,17 @@ def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPacka
             raise PackageRefused(
                 f"{label} is a zip file but not an Excel workbook. Save the data as .xlsx."
             )
-        for info in zf.infolist():
-            if info.filename.endswith((".xml", ".rels", ".vml")) and _xml_has_dtd(zf, info):
-                raise UnsafeFile(
-                    f"{label} contains XML entity declarations, which workbooks saved by Excel "
-                    "or LibreOffice never have (an XML bomb). It was not read."
-                )
-        for info in zf.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                try:
-                    _scan_sheet(zf, info, label, limits)
-                except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-                    if isinstance(exc, UnsafeFile):
-                        raise
-                    raise PackageRefused(
-                        f"{label} is damaged or incomplete and cannot be read. Save it again "
-                        "from Excel or LibreOffice."
-                    ) from None
-        for info in sorted(zf.infolist(), key=lambda i: i.filename):
-            if info.filename.startswith("docProps/") or info.is_dir():
-                continue
-            h.update(info.filename.encode() + b"\0")
-            with zf.open(info) as fh:
-                while chunk := fh.read(4 * 1024 * 1024):
-                    h.update(chunk)
+        try:
+            for info in sorted(zf.infolist(), key=lambda i: i.filename):
+                if not info.is_dir():
+                    _check_part(zf, info, label, limits, h)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+            if isinstance(exc, UnsafeFile):
+                raise
+            raise PackageRefused(
+                f"{label} is damaged or incomplete and cannot be read. Save it again from Excel "
+                "or LibreOffice."
+            ) from None
     sheet_names = _sheet_names(path, label)
     tables = [
         SourceTable(name.strip(), f'sheet "{name.strip()}"', "sheet", path, sheet=name)
@@ -328,6 +336,32 @@ def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPacka
         if name.strip().lower() not in TEMPLATE_HELPER_SHEETS
     ]
     return OpenedPackage(label, "xlsx", h.hexdigest(), tables, size)
+
+
+def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: Limits,
+                h: hashlib._Hash) -> None:
+    name = info.filename
+    is_xml = name.endswith((".xml", ".rels", ".vml"))
+    hashed = not name.startswith("docProps/")
+    scan = _SheetScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
+    if hashed:
+        h.update(name.encode() + b"\0")
+    first = True
+    with zf.open(info) as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            if first and is_xml:
+                head = chunk[: 64 * 1024].upper()
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise UnsafeFile(
+                        f"{label} contains XML entity declarations, which workbooks saved by "
+                        "Excel or LibreOffice never have (an XML bomb). It was not read.")
+            first = False
+            if hashed:
+                h.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
+    if scan is not None:
+        scan.finish(label, limits)
 
 
 def _sheet_names(path: Path, label: str) -> list[str]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from evaluation.schema import EARLIEST_DATE, Column
-from evaluation.staging import Staged, _quote
+from evaluation.staging import Staged
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 INTEGER = r"^[+-]?\d+$"
@@ -106,17 +106,16 @@ def _frame(conn: duckdb.DuckDBPyConnection, staged: Staged, name: str) -> pd.Dat
     blocks = []
     for c in st.columns:
         col = st.table.column(c)
-        q = _quote(c)
         only_nulls = col.references and c != col.references.split(".")[1]
-        where = f"WHERE {q} IS NULL" if only_nulls else ""
+        where = "AND value IS NULL" if only_nulls else ""
         num = "TRY_CAST(v AS DOUBLE)" if col.type in ("integer", "decimal") else "NULL::DOUBLE"
         days = ("date_diff('day', DATE '1970-01-01', TRY_CAST(v AS DATE))"
                 if col.type == "date" else "NULL::BIGINT")
         block = conn.execute(
             f"SELECT v AS \"{c}\", CASE WHEN v IS NULL THEN n ELSE 0 END AS \"{c}__nulls\", "
             f"CASE WHEN v IS NULL THEN 0 ELSE n END AS \"{c}__dup\", {num} AS \"{c}__num\", "
-            f"{days} AS \"{c}__days\" "
-            f"FROM (SELECT {q} AS v, count(*) AS n FROM rows_{name} {where} GROUP BY {q})").df()
+            f"{days} AS \"{c}__days\" FROM (SELECT value AS v, sum(n) AS n FROM staged_values "
+            f"WHERE tbl = ? AND col = ? {where} GROUP BY value)", [name, c]).df()
         blocks.append(block)
     frame = pd.concat(blocks, axis=1) if blocks else pd.DataFrame()
     for c in st.columns:

@@ -69,6 +69,11 @@ class IngestResult:
         return text
 
 
+def _configure(conn: duckdb.DuckDBPyConnection, limits: Limits) -> None:
+    conn.execute(f"SET memory_limit = '{limits.memory_limit}'")
+    conn.execute("SET enable_progress_bar = false")  # progress is ours to show
+
+
 def _resolve_profile(profile: Profile | str | Path | None) -> Profile:
     if isinstance(profile, Profile):
         return profile
@@ -84,7 +89,7 @@ def check_package(path: Path | str, *, profile: Profile | str | None = None,
     prof = _resolve_profile(profile)
     say = progress or _quiet
     conn = duckdb.connect()
-    conn.execute(f"SET memory_limit = '{limits.memory_limit}'")
+    _configure(conn, limits)
     try:
         with open_package(Path(path), limits, source_name) as package:
             staged = stage_package(conn, package, prof, _scaled(say, 0.0, 0.5))
@@ -106,7 +111,7 @@ def ingest(path: Path | str, store: Store, *, profile: Profile | str | None = No
     prof = _resolve_profile(profile)
     say = progress or _quiet
     cur = store.cursor()
-    cur.execute(f"SET memory_limit = '{limits.memory_limit}'")
+    _configure(cur, limits)
     try:
         with open_package(Path(path), limits, source_name) as package:
             say(f"Opened {package.source_name}", 0.02)
@@ -162,20 +167,21 @@ def _load(cur: duckdb.DuckDBPyConnection, store: Store, staged: Staged,
     as_of = dt.date.fromisoformat(report.data_as_of or "")
     organisation = report.organisation or ""
     existing = cur.execute("SELECT submission_id FROM submissions WHERE content_hash = ? "
-                           "ORDER BY loaded_at LIMIT 1", [key]).fetchone()
+                           "ORDER BY loaded_at LIMIT 1", [key]).fetchall()
     if existing:
-        return IngestResult("unchanged", report, existing[0], organisation, report.programmes,
+        return IngestResult("unchanged", report, existing[0][0], organisation, report.programmes,
                             {}, as_of)
     current = _refuse_conflicts(cur, report, as_of)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     submission_id = f"S{now:%Y%m%d-%H%M%S}-{key[:8]}"
     source_system = cur.execute(
-        "SELECT value FROM rows_about WHERE lower(key) = 'source_system'").fetchone()
+        "SELECT value FROM rows_about WHERE lower(key) = 'source_system'").fetchall()
     present = [n for n in staged.tables if n != "about"]
     hmac_sql, hmac_params = store.hmac_sql("case_ref")
     cur.execute("BEGIN TRANSACTION")
     try:
         cur.execute(f"CREATE OR REPLACE TEMP TABLE case_map AS SELECT case_ref, programme_id, "
+                    f"CAST(row_number() OVER (ORDER BY case_ref) AS INTEGER) AS case_id, "
                     f"{hmac_sql} AS case_key FROM rows_cases", hmac_params)
         steps = [t for t in DATA_TABLES if t.name in present]
         for i, table in enumerate(steps):
@@ -186,8 +192,8 @@ def _load(cur: duckdb.DuckDBPyConnection, store: Store, staged: Staged,
                 names.append(col_name)
                 if col_name == "submission_id":
                     exprs.append("?")
-                elif col_name == "case_key":
-                    exprs.append("m.case_key")
+                elif col_name in ("case_id", "case_key"):
+                    exprs.append(f"m.{col_name}")
                 elif col_name == "programme_id" and table.belongs_to == "case":
                     exprs.append("m.programme_id")
                 else:
@@ -200,7 +206,7 @@ def _load(cur: duckdb.DuckDBPyConnection, store: Store, staged: Staged,
         counts = {n: st.rows for n, st in staged.tables.items() if n != "about"}
         cur.execute(
             "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [submission_id, organisation, as_of, source_system[0] if source_system else None,
+            [submission_id, organisation, as_of, source_system[0][0] if source_system else None,
              key, source_name, container, profile.name or None, list(report.programmes),
              present, json.dumps(counts), FORMAT_VERSION, now, actor])
         replaced = {pid: sub for pid, (sub, _a, _o) in current.items()}
@@ -214,7 +220,7 @@ def _load(cur: duckdb.DuckDBPyConnection, store: Store, staged: Staged,
         store.audit(actor, "ingest", {"submission_id": submission_id, "source": source_name,
                                       "programmes": list(report.programmes),
                                       "replaced": replaced}, cur)
-        first = cur.execute("SELECT min(CAST(opened_on AS DATE)) FROM rows_cases").fetchone()[0]
+        first = cur.execute("SELECT min(CAST(opened_on AS DATE)) FROM rows_cases").fetchall()[0][0]
         cur.execute("DROP TABLE case_map")
         cur.execute("COMMIT")
     except BaseException:

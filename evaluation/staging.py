@@ -1,10 +1,11 @@
 """Staging: every table of an opened package as text in DuckDB, normalised, with row numbers.
 
-Each table becomes a temporary table ``norm_<table>`` of VARCHAR columns — trimmed, empty cells
-as NULL, vocabulary and boolean values lower-cased, a profile's value maps and date pattern
-applied — and a view ``rows_<table>`` that adds ``_row``, the row number a person sees in the
-spreadsheet (header = row 1). Only columns of the format are staged: unknown or dropped columns
-are never read into the database at all.
+Each table becomes a temporary table ``raw_<table>`` of the text as read, the distinct values
+of each column with their counts and normalised form in ``staged_values``, and a view
+``rows_<table>`` of normalised values — trimmed, empty cells as NULL, vocabulary and boolean
+values lower-cased, a profile's value maps and date pattern applied — with ``_row``, the row
+number a person sees in the spreadsheet (header = row 1). Only columns of the format are
+staged: unknown or dropped columns are never read into the database at all.
 
 Header problems (unknown, duplicate, missing or identifier-looking columns and tables) are
 collected as ``Problem``s so that validation reports every problem in one pass.
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation.container import OpenedPackage, SourceTable, encoding_sentence, read_csv_header
 from evaluation.errors import PackageRefused
@@ -29,7 +33,6 @@ from evaluation.schema import REQUIRED_TABLES, TABLES_BY_NAME, Column, Table
 
 BOOL_TRUE = ("true", "yes", "1")
 BOOL_FALSE = ("false", "no", "0")
-SHEET_CHUNK = 50_000
 _WS = "' \t\r\n\u00a0\ufeff'"
 
 
@@ -136,6 +139,7 @@ def stage_package(conn: duckdb.DuckDBPyConnection, package: OpenedPackage, profi
                   progress: Callable[[str, float], None] | None = None) -> Staged:
     """Read every table of ``package`` into temporary tables of ``conn``."""
     staged = Staged()
+    conn.execute("DROP TABLE IF EXISTS staged_values")
     by_table: dict[str, SourceTable] = {}
     for src in package.tables:
         name = profile.table_for(src.name)
@@ -181,23 +185,59 @@ def stage_package(conn: duckdb.DuckDBPyConnection, package: OpenedPackage, profi
 def _create_norm(conn: duckdb.DuckDBPyConnection, table: Table, columns: list[str],
                  select_from: str, refs: dict[str, str], profile: Profile,
                  row_expr: str | None) -> None:
-    values = {c: _value_expr(table.column(c), refs[c], profile, table.name) for c in columns}
-    if table.key_value and profile.date_format and {"key", "value"} <= set(columns):
-        # about.data_as_of is a date written as text: the profile's date pattern applies too.
-        fmt = _lit(profile.date_format)
-        values["value"] = (f"(CASE WHEN lower({values['key']}) = 'data_as_of' THEN coalesce("
-                           f"strftime(try_strptime({values['value']}, {fmt}), '%Y-%m-%d'), "
-                           f"{values['value']}) ELSE {values['value']} END)")
-    exprs = [f"{values[c]} AS {_quote(c)}" for c in columns]
+    """Stage one table: raw text, its distinct values, and the normalised ``rows_`` view.
+
+    Normalising every cell of 10 million rows (trim, lower-case, value maps) costs more than
+    reading them, and almost every value of a clean export is already normal. So the raw text
+    is stored as read; each column's *distinct* values are normalised (a few thousand even for
+    10 million rows) into ``staged_values``; and the view ``rows_<table>`` applies the
+    normalisation only to columns where some value actually changes under it.
+    """
+    name = table.name
+    raw_cols = [f"{refs[c]} AS {_quote(c)}" for c in columns]
     row = [f"{row_expr} AS _row"] if row_expr else []
-    body = ", ".join(row + exprs) or "NULL AS _empty"
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE norm_{table.name} AS SELECT {body} "
-                 f"FROM {select_from}")
-    notnull = " OR ".join(f"{_quote(c)} IS NOT NULL" for c in columns) or "FALSE"
+    body = ", ".join(row + raw_cols) or "NULL AS _empty"
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT {body} FROM {select_from}")
+    present = " OR ".join(f"{_quote(c)} IS NOT NULL" for c in columns) or "FALSE"
+    exprs = {c: _value_expr(table.column(c), "raw", profile, name) for c in columns}
+    if table.key_value and profile.date_format and {"key", "value"} <= set(columns):
+        # about.data_as_of is a date written as text: the profile's date pattern applies too,
+        # so `value` is normalised per row (the about table has a handful of rows).
+        exprs["value"] = None  # type: ignore[assignment]
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS staged_values (tbl VARCHAR, col VARCHAR, "
+                 "raw VARCHAR, n BIGINT, value VARCHAR)")
+    distinct = [
+        f"SELECT '{name}', '{c}', raw, n, {exprs[c]} FROM (SELECT {_quote(c)} AS raw, "
+        f"count(*) AS n FROM raw_{name} WHERE {present} GROUP BY {_quote(c)})"
+        for c in columns if exprs[c] is not None]
+    if distinct:
+        conn.execute("INSERT INTO staged_values " + " UNION ALL ".join(distinct))
+    changed = {c for (c,) in conn.execute(
+        "SELECT DISTINCT col FROM staged_values WHERE tbl = ? AND raw IS DISTINCT FROM value",
+        [name]).fetchall()}
+    view_cols = []
+    for c in columns:
+        q = _quote(c)
+        if exprs[c] is None:
+            view_cols.append(f"{_about_value_expr(table, profile)} AS {q}")
+        elif c in changed:
+            view_cols.append(f"{_value_expr(table.column(c), q, profile, name)} AS {q}")
+        else:
+            view_cols.append(q)
     rowcol = "_row" if row_expr else "rowid + 2 AS _row"
-    conn.execute(f"CREATE OR REPLACE TEMP VIEW rows_{table.name} AS SELECT {rowcol}, "
-                 f"{', '.join(_quote(c) for c in columns) or 'NULL AS _empty'} "
-                 f"FROM norm_{table.name} WHERE {notnull}")
+    conn.execute(f"CREATE OR REPLACE TEMP VIEW rows_{name} AS SELECT {rowcol}, "
+                 f"{', '.join(view_cols) or 'NULL AS _empty'} FROM raw_{name} WHERE {present}")
+    if exprs.get("value", "") is None:
+        conn.execute(f"INSERT INTO staged_values SELECT '{name}', 'value', value, count(*), "
+                     f"value FROM rows_{name} GROUP BY value")
+
+
+def _about_value_expr(table: Table, profile: Profile) -> str:
+    key = _value_expr(table.column("key"), _quote("key"), profile, table.name)
+    value = _value_expr(table.column("value"), _quote("value"), profile, table.name)
+    fmt = _lit(profile.date_format or "%Y-%m-%d")
+    return (f"(CASE WHEN lower({key}) = 'data_as_of' THEN coalesce(strftime(try_strptime("
+            f"{value}, {fmt}), '%Y-%m-%d'), {value}) ELSE {value} END)")
 
 
 _LINE = re.compile(r"Line:\s*(\d+)")
@@ -247,14 +287,14 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable,
             _check_unnamed(conn, table, src, reader, unnamed, problems)
     except duckdb.Error as exc:
         raise _csv_error(src, exc) from None
-    n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchone()[0]
+    n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
     return StagedTable(table, src, cols, n)
 
 
 def _check_unnamed(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable,
                    reader: str, unnamed: list[str], problems: list[Problem]) -> None:
     cond = " OR ".join(f"NULLIF(trim({c}, {_WS}), '') IS NOT NULL" for c in unnamed)
-    found = conn.execute(f"SELECT count(*) FROM {reader} WHERE {cond}").fetchone()[0]
+    found = conn.execute(f"SELECT count(*) FROM {reader} WHERE {cond}").fetchall()[0][0]
     if found:
         problems.append(Problem(
             table.name, None, "unnamed_column",
@@ -278,21 +318,41 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _column_text(values: Sequence[object]) -> pa.Array:
+    """One sheet column as text, column-wise in Arrow where the cells share a type.
+
+    calamine gives Python objects (str, float, int, bool, date, datetime); a column of one type
+    converts in C, a mixed column falls back to a per-cell conversion.
+    """
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.array([_cell_text(v) for v in values], pa.string())
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return arr.cast(pa.string())
+    if pa.types.is_null(t) or pa.types.is_integer(t) or pa.types.is_date(t):
+        return arr.cast(pa.string())
+    if pa.types.is_timestamp(t):
+        return arr.cast(pa.date32()).cast(pa.string())
+    if pa.types.is_boolean(t):
+        return pc.if_else(arr, "true", "false")
+    if pa.types.is_floating(t):
+        return arr.cast(pa.string())
+    return pa.array([_cell_text(v) for v in values], pa.string())
+
+
 def _stage_sheet(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable,
                  profile: Profile, problems: list[Problem]) -> StagedTable | None:
-    import python_calamine
-
     try:
-        wb = python_calamine.CalamineWorkbook.from_path(str(src.path))
-        sheet = wb.get_sheet_by_name(src.sheet or src.name)
-        start_row = (sheet.start or (0, 0))[0]
-        rows = sheet.iter_rows()
-        header = next(rows, None)
-    except Exception:
+        sheet = _workbook(src.path).get_sheet_by_name(src.sheet or src.name)
+        data = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine raises its own error types for every kind of damage
         raise PackageRefused(
             f"{src.label} of the workbook cannot be read; it may be damaged. Save the workbook "
             "again from Excel or LibreOffice.") from None
-    if start_row != 0 or not header or all(_cell_text(v) is None for v in header):
+    header = data[0] if data else []
+    if not header or all(_cell_text(v) is None for v in header):
         problems.append(Problem(table.name, None, "empty_table",
                                 f"{src.label} has no header in its first row",
                                 "put the column names in row 1"))
@@ -301,52 +361,52 @@ def _stage_sheet(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable
     mapped, header_problems = _header_problems(table, src, header_text, profile)
     problems.extend(header_problems)
     cols = [c for c in table.column_names if c in mapped.values()]
-    unnamed = [pos for pos, name in enumerate(header_text) if not name.strip()]
-    positions = list(mapped)
-    names = [f"c{p}" for p in positions]
-    conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_{table.name} (_row BIGINT"
-                 + "".join(f", {n} VARCHAR" for n in names) + ")")
-    has_unnamed = False
-    row_no = start_row + 1  # the header's sheet row, 1-based
-    while True:
-        batch_rows: list[int] = []
-        batch: list[list[str | None]] = [[] for _ in positions]
-        for values in rows:
-            row_no += 1
-            texts = [_cell_text(v) for v in values]
-            if all(t is None or not t.strip() for t in texts):
-                continue
-            for p in unnamed:
-                if p < len(texts) and texts[p] is not None and texts[p].strip():
-                    has_unnamed = True
-            batch_rows.append(row_no)
-            for j, p in enumerate(positions):
-                batch[j].append(texts[p] if p < len(texts) else None)
-            if len(batch_rows) >= SHEET_CHUNK:
+    body = data[1:]
+    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    del data, body
+    arrays = {f"c{pos}": _column_text(columns[pos]) for pos in mapped}
+    arrays["_row"] = pa.array(range(2, len(columns[0]) + 2) if columns else [], pa.int64())
+    for pos, name in enumerate(header_text):
+        if not name.strip() and pos < len(columns):
+            text = _column_text(columns[pos])
+            if pc.any(pc.not_equal(pc.utf8_trim_whitespace(text), "")).as_py():
+                problems.append(Problem(
+                    table.name, None, "unnamed_column",
+                    f"{src.label} has a column with values but no name in the header row",
+                    "give the column its format name, or delete it", gate=True))
                 break
-        if not batch_rows:
-            break
-        columns = {n: pa.array(v, pa.string()) for n, v in zip(names, batch, strict=True)}
-        arrow = pa.table({"_row": pa.array(batch_rows, pa.int64()), **columns})
-        conn.register("_sheet_chunk", arrow)
-        conn.execute(f"INSERT INTO raw_{table.name} SELECT * FROM _sheet_chunk")
-        conn.unregister("_sheet_chunk")
-    if has_unnamed:
-        problems.append(Problem(
-            table.name, None, "unnamed_column",
-            f"{src.label} has a column with values but no name in the header row",
-            "give the column its format name, or delete it", gate=True))
-    refs = {c: f"c{pos}" for pos, c in mapped.items()}
-    _create_norm(conn, table, cols, f"raw_{table.name}", refs, profile, "_row")
-    conn.execute(f"DROP TABLE raw_{table.name}")
-    n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchone()[0]
+    del columns
+    conn.register("_sheet", pa.table(arrays))
+    try:
+        refs = {c: f"c{pos}" for pos, c in mapped.items()}
+        _create_norm(conn, table, cols, "_sheet", refs, profile, "_row")
+    finally:
+        conn.unregister("_sheet")
+    n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
     return StagedTable(table, src, cols, n)
 
 
+_WORKBOOKS: dict[tuple[str, int, float], Any] = {}
+
+
+def _workbook(path: Path) -> Any:
+    """The calamine workbook of ``path``, opened once per staging run."""
+    import python_calamine
+
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime)
+    if key not in _WORKBOOKS:
+        _WORKBOOKS.clear()
+        _WORKBOOKS[key] = python_calamine.CalamineWorkbook.from_path(str(path))
+    return _WORKBOOKS[key]
+
+
 def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    _WORKBOOKS.clear()
     for name in staged.tables:
         conn.execute(f"DROP VIEW IF EXISTS rows_{name}")
-        conn.execute(f"DROP TABLE IF EXISTS norm_{name}")
+        conn.execute(f"DROP TABLE IF EXISTS raw_{name}")
+    conn.execute("DROP TABLE IF EXISTS staged_values")
 
 
 __all__ = ["Staged", "StagedTable", "drop_staging", "normalise_name", "stage_package"]

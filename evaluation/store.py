@@ -1,8 +1,10 @@
 """The embedded store: one DuckDB file per organisation (or funder), schema-versioned.
 
 * Tables of the format are created from the registry, each row tagged with its
-  ``submission_id``; case-linked tables carry the case's ``programme_id``, and ``case_ref`` is
-  stored only as ``case_key`` = HMAC-SHA256(store secret, case_ref).
+  ``submission_id``; case-linked tables carry the case's ``programme_id`` and ``case_id`` (a
+  small integer, unique within a submission); ``case_ref`` is stored only in ``cases``, as
+  ``case_key`` = HMAC-SHA256(store secret, case_ref), which is the same for the same case in
+  every submission.
 * Every accepted package is a submission on record. ``current_submission`` points each programme
   at the submission whose data is current; replacing a programme's data moves the pointer, so
   an older submission's rows stay retrievable. ``current_<table>`` views show current data.
@@ -46,7 +48,9 @@ def stored_columns(table: Table) -> list[tuple[str, str]]:
         cols.append(("programme_id", "VARCHAR NOT NULL"))
     for c in table.columns:
         if c.name == "case_ref":
-            cols.append(("case_key", "VARCHAR NOT NULL"))
+            cols.append(("case_id", "INTEGER NOT NULL"))
+            if table.name == "cases":
+                cols.append(("case_key", "VARCHAR NOT NULL"))
         elif not (table.belongs_to == "case" and c.name == "programme_id"):
             cols.append((c.name, c.sql_type + (" NOT NULL" if c.required else "")))
     return cols
@@ -163,7 +167,7 @@ class Store:
     @property
     def schema_version(self) -> int:
         try:
-            row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+            row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchall()[0]
         except duckdb.CatalogException:
             return 0
         return int(row[0] or 0)
@@ -226,7 +230,7 @@ class Store:
             if n == "audit_log":
                 continue
             count, h = cur.execute(f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) "
-                                   f"FROM {n} t").fetchone()
+                                   f"FROM {n} t").fetchall()[0]
             out[n] = (int(count), int(h))
         return out
 
@@ -237,7 +241,7 @@ class Store:
 
     def table_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
         cur = self.cursor()
-        return {t.name: int(cur.execute(f"SELECT count(*) FROM current_{t.name}").fetchone()[0])
+        return {t.name: int(cur.execute(f"SELECT count(*) FROM current_{t.name}").fetchall()[0][0])
                 for t in DATA_TABLES if tables is None or t.name in tables}
 
 
@@ -274,6 +278,6 @@ def _load_secret(db_path: Path, *, create: bool) -> bytes:
 def _has_cases(db_path: Path) -> bool:
     try:
         with duckdb.connect(str(db_path), read_only=True) as c:
-            return bool(c.execute("SELECT count(*) FROM cases").fetchone()[0])
+            return bool(c.execute("SELECT count(*) FROM cases").fetchall()[0][0])
     except duckdb.Error:
         return False

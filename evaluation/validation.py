@@ -180,6 +180,13 @@ def _about(conn: duckdb.DuckDBPyConnection, staged: Staged, report: ValidationRe
     return as_of
 
 
+def _distinct(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    """The distinct normalised values of a staged column (see ``staging``)."""
+    return [v for (v,) in conn.execute(
+        "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value IS NOT NULL",
+        [table, column]).fetchall()]
+
+
 def _gate_cells(conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows,
                 ) -> list[Problem]:
     problems = []
@@ -188,10 +195,12 @@ def _gate_cells(conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows,
             col = st.table.column(c)
             if not col.free_text:
                 continue
-            q = _quote(c)
-            extra = " AND lower(key) IS DISTINCT FROM 'data_as_of'" if name == "about" else ""
-            values = [v for (v,) in conn.execute(
-                f"SELECT DISTINCT {q} FROM rows_{name} WHERE {q} IS NOT NULL{extra}").fetchall()]
+            if name == "about":
+                values = [v for (v,) in conn.execute(
+                    "SELECT DISTINCT value FROM rows_about WHERE value IS NOT NULL AND "
+                    "lower(key) IS DISTINCT FROM 'data_as_of'").fetchall()]
+            else:
+                values = _distinct(conn, name, c)
             found: dict[str, list[str]] = {}
             for v in values:
                 kind = personal_kind(v)
@@ -244,12 +253,12 @@ def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
                 continue
             if ref_table not in staged.tables or ref_col not in staged.tables[ref_table].columns:
                 continue  # the missing table or column is reported already
-            q = _quote(c)
-            r, n = rows.where(
-                f"rows_{name}",
-                f"{q} IS NOT NULL AND {q} NOT IN (SELECT {_quote(ref_col)} FROM "
-                f"rows_{ref_table} WHERE {_quote(ref_col)} IS NOT NULL)")
-            if n:
+            missing = [v for (v,) in rows.conn.execute(
+                "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value "
+                "IS NOT NULL AND value NOT IN (SELECT value FROM staged_values WHERE tbl = ? "
+                "AND col = ? AND value IS NOT NULL)", [name, c, ref_table, ref_col]).fetchall()]
+            if missing:
+                r, n = rows.with_values(name, c, tuple(missing))
                 problems.append(Problem(
                     name, c, "foreign_key",
                     f"has values that are not a `{ref_col}` of the `{ref_table}` table",
@@ -264,9 +273,11 @@ def _after_as_of(staged: Staged, rows: _Rows, as_of: dt.date) -> list[Problem]:
             col = st.table.column(c)
             if col.type != "date" or col.may_follow_data_as_of:
                 continue
-            r, n = rows.where(f"rows_{name}",
-                              f"{_typed_expr(col, _quote(c))} > DATE '{as_of.isoformat()}'")
-            if n:
+            later = [v for (v,) in rows.conn.execute(
+                f"SELECT value FROM staged_values WHERE tbl = ? AND col = ? AND "
+                f"{_typed_expr(col, 'value')} > DATE '{as_of.isoformat()}'", [name, c]).fetchall()]
+            if later:
+                r, n = rows.with_values(name, c, tuple(later))
                 problems.append(Problem(
                     name, c, "after_data_as_of",
                     f"has dates after `data_as_of` ({as_of.isoformat()})",

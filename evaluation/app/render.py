@@ -7,6 +7,7 @@ escapes everything except the package's own ``code`` spans, which stay code.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,12 @@ def sentences() -> Iterator[None]:
         yield
     except EvaluationError as exc:
         st.error(md(str(exc)), icon=":material/error:")
+    except Exception as exc:
+        if type(exc).__module__.startswith("streamlit"):
+            raise  # reruns, stops and page switches are Streamlit's control flow
+        logging.getLogger("evaluation.app").exception("unexpected error on a page")
+        st.error("Something went wrong on our side; nothing was changed. The details are in "
+                 "the server's log: please tell your administrator.", icon=":material/error:")
 
 
 class ProgressBar:
