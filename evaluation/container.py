@@ -78,13 +78,18 @@ def _head(path: Path, n: int = 8) -> bytes:
         return fh.read(n)
 
 
+def _megabytes(n: int) -> str:
+    mb = n / 1024**2
+    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:,.2g} MB" if mb >= 0.01 else f"{n:,} bytes"
+
+
 def _refuse_size(label: str, size: int, limits: Limits) -> None:
     if size == 0:
         raise UnsafeFile(f"{label} is empty. Export the data again and upload the new file.")
     if size > limits.max_file_bytes:
         raise UnsafeFile(
-            f"{label} is {size / 1024**2:,.0f} MB, more than the limit of "
-            f"{limits.max_file_bytes / 1024**2:,.0f} MB. Split the export by programme, or ask "
+            f"{label} is {_megabytes(size)}, more than the limit of "
+            f"{_megabytes(limits.max_file_bytes)}. Split the export by programme, or ask "
             "your administrator to raise EVALUATION_MAX_FILE_MB."
         )
 
@@ -106,8 +111,8 @@ def _check_zip_members(zf: zipfile.ZipFile, label: str, limits: Limits) -> None:
             )
     if total > limits.max_unpacked_bytes:
         raise UnsafeFile(
-            f"{label} unpacks to {total / 1024**2:,.0f} MB, more than the limit of "
-            f"{limits.max_unpacked_bytes / 1024**2:,.0f} MB. It was not opened."
+            f"{label} unpacks to {_megabytes(total)}, more than the limit of "
+            f"{_megabytes(limits.max_unpacked_bytes)}. It was not opened."
         )
 
 
@@ -346,16 +351,16 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: 
     scan = _SheetScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
     if hashed:
         h.update(name.encode() + b"\0")
-    first = True
+    tail = b""
     with zf.open(info) as fh:
         while chunk := fh.read(4 * 1024 * 1024):
-            if first and is_xml:
-                head = chunk[: 64 * 1024].upper()
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if is_xml:
+                window = (tail + chunk).upper()
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
                     raise UnsafeFile(
                         f"{label} contains XML entity declarations, which workbooks saved by "
                         "Excel or LibreOffice never have (an XML bomb). It was not read.")
-            first = False
+                tail = chunk[-16:]
             if hashed:
                 h.update(chunk)
             if scan is not None:

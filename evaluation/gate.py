@@ -19,13 +19,15 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from evaluation.schema import IDENTIFIER_NAMES
+from evaluation.schema import IDENTIFIER_NAMES, TABLES
+
+FORMAT_NAMES = frozenset(c.name for t in TABLES for c in t.columns) | {t.name for t in TABLES}
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+\s*(?:@|\(at\)|\[at\])\s*[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
                     r"\.[A-Za-z]{2,}")
 _PHONE_CANDIDATE = re.compile(r"\+?[\d(][\d\s().\-/]*\d")
 _YEAR_RANGE = re.compile(r"^(?:19|20)\d\d\s*[-/]\s*(?:19|20)\d\d$")
-_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}", re.ASCII)
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _MONTHS = (
@@ -53,12 +55,27 @@ KINDS = {
 def iban_valid(candidate: str) -> bool:
     """True when ``candidate`` (spaces allowed) has valid IBAN check digits (ISO 13616)."""
     s = re.sub(r"\s+", "", candidate).upper()
-    if not (15 <= len(s) <= 34) or not s[:2].isalpha() or not s[2:4].isdigit():
+    if not (s.isascii() and s.isalnum()) or not (15 <= len(s) <= 34):
         return False
-    if not s.isalnum():
+    if not s[:2].isalpha() or not s[2:4].isdigit():
         return False
     digits = "".join(str(int(ch, 36)) for ch in s[4:] + s[:4])
     return int(digits) % 97 == 1
+
+
+def _has_iban(text: str) -> bool:
+    """An IBAN anywhere in ``text``, written compactly or in groups, followed by anything."""
+    for m in _IBAN_START.finditer(text):
+        compact = ""
+        for ch in text[m.start():]:
+            if ch == " ":
+                continue
+            if not (ch.isascii() and ch.isalnum()) or len(compact) == 34:
+                break
+            compact += ch
+            if len(compact) >= 15 and iban_valid(compact):
+                return True
+    return False
 
 
 def _has_phone(text: str) -> bool:
@@ -90,9 +107,8 @@ def personal_kind(text: str) -> str | None:
         return None
     if _EMAIL.search(text):
         return "email"
-    for m in _IBAN_CANDIDATE.finditer(text):
-        if iban_valid(m.group(0)):
-            return "iban"
+    if _has_iban(text):
+        return "iban"
     if _has_ip(text):
         return "ip"
     if any(p.search(text) for p in _DATES):
@@ -108,7 +124,8 @@ def normalise_name(name: str) -> str:
 
 
 def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[^0-9a-zäöüßàâçéèêëîïôûùüÿñæœ]+", name.lower()) if t]
+    spaced = re.sub(r"(?<=[a-z0-9äöü])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return [t for t in re.split(r"[^0-9a-zäöüßàâçéèêëîïôûùüÿñæœ]+", spaced.lower()) if t]
 
 
 def identifier_column(name: str, extra: Iterable[str] = ()) -> bool:
@@ -116,9 +133,11 @@ def identifier_column(name: str, extra: Iterable[str] = ()) -> bool:
 
     ``extra`` holds further identifier words, e.g. a profile's German ``vorname``.
     """
+    if normalise_name(name) in FORMAT_NAMES:
+        return False  # a column of the format is checked by its own rules
     words = {w.lower() for w in (*IDENTIFIER_NAMES, *extra)}
     tokens = _tokens(name)
-    if not tokens:
+    if not tokens or "_".join(tokens) in FORMAT_NAMES:
         return False
     joined_ = "_".join(tokens)
     joined = "".join(tokens)

@@ -16,7 +16,6 @@ FORMAT_VERSION = "1"
 ColumnType = Literal["text", "vocab", "date", "bool", "integer", "decimal"]
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
-COUNTRY_PATTERN = r"^[A-Z]{2}$"
 EARLIEST_DATE = "1980-01-01"
 
 # Identifiers of the agreed catalogue v1 (``shared/spec/indicators-v1.md``); targets must name one.
@@ -24,6 +23,28 @@ CATALOGUE_IDS: tuple[str, ...] = (
     *(f"C{i:02d}" for i in range(1, 12)),
     *(f"O{i:02d}" for i in range(1, 15)),
     "K01", "K02", "K03", "F01", "F02", "F03", "F04", "S01",
+)
+
+# ISO 3166-1 alpha-2 (from the tz database's iso3166.tab, 2023), plus XK (Kosovo), the code
+# the EU and most registries use.
+COUNTRY_CODES: tuple[str, ...] = (
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX",
+    "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ",
+    "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK",
+    "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
+    "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR",
+    "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS",
+    "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN",
+    "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
+    "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV",
+    "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ",
+    "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI",
+    "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
+    "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC",
+    "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV",
+    "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR",
+    "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+    "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
 )
 
 STATE_REFERRAL_SOURCES = (
@@ -61,12 +82,12 @@ class Column:
     def rule_text(self) -> str:
         """The column's rules in a short sentence, for help text, templates and docs."""
         parts: list[str] = []
-        if self.vocab:
+        if self.vocab == COUNTRY_CODES:
+            parts.append("an ISO 3166-1 alpha-2 country code, e.g. `DE`, `AT`, `NL`")
+        elif self.vocab:
             parts.append("one of " + ", ".join(f"`{v}`" for v in self.vocab))
         if self.pattern == ID_PATTERN:
             parts.append(f"{self.min_length}–{self.max_length} characters of A–Z a–z 0–9 _ -")
-        elif self.pattern == COUNTRY_PATTERN:
-            parts.append("ISO 3166-1 alpha-2 country code, e.g. `DE`")
         elif self.max_length is not None:
             parts.append(f"at most {self.max_length} characters")
         if self.type == "date":
@@ -170,8 +191,8 @@ TABLES: tuple[Table, ...] = (
             _id("programme_id", "identifier of the programme", unique=True),
             Column("programme_name", "text", True, "name of the programme", max_length=200,
                    free_text=True),
-            Column("country", "text", True, "country the programme runs in",
-                   pattern=COUNTRY_PATTERN),
+            Column("country", "vocab", True, "country the programme runs in (ISO 3166-1 "
+                   "alpha-2, e.g. `DE`)", vocab=COUNTRY_CODES),
             _vocab("intervention_type", "stand_alone_exit exit_support family_support"),
             _vocab("setting", "open criminal_justice both"),
             _date("started_on", "day the programme started"),

@@ -13,6 +13,7 @@ collected as ``Problem``s so that validation reports every problem in one pass.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -184,7 +185,7 @@ def stage_package(conn: duckdb.DuckDBPyConnection, package: OpenedPackage, profi
 
 def _create_norm(conn: duckdb.DuckDBPyConnection, table: Table, columns: list[str],
                  select_from: str, refs: dict[str, str], profile: Profile,
-                 row_expr: str | None) -> None:
+                 row_expr: str | None, row_numbers: pa.Array | None = None) -> None:
     """Stage one table: raw text, its distinct values, and the normalised ``rows_`` view.
 
     Normalising every cell of 10 million rows (trim, lower-case, value maps) costs more than
@@ -198,7 +199,7 @@ def _create_norm(conn: duckdb.DuckDBPyConnection, table: Table, columns: list[st
     row = [f"{row_expr} AS _row"] if row_expr else []
     body = ", ".join(row + raw_cols) or "NULL AS _empty"
     conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT {body} FROM {select_from}")
-    present = " OR ".join(f"{_quote(c)} IS NOT NULL" for c in columns) or "FALSE"
+    present = " OR ".join(f"{_quote(c)} IS NOT NULL" for c in columns) or "TRUE"
     exprs = {c: _value_expr(table.column(c), "raw", profile, name) for c in columns}
     if table.key_value and profile.date_format and {"key", "value"} <= set(columns):
         # about.data_as_of is a date written as text: the profile's date pattern applies too,
@@ -224,9 +225,19 @@ def _create_norm(conn: duckdb.DuckDBPyConnection, table: Table, columns: list[st
             view_cols.append(f"{_value_expr(table.column(c), q, profile, name)} AS {q}")
         else:
             view_cols.append(q)
+    source = f"raw_{name}"
     rowcol = "_row" if row_expr else "rowid + 2 AS _row"
+    if row_numbers is not None and len(row_numbers) == conn.execute(
+            f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]:
+        conn.register("_row_numbers", pa.table({"_row": row_numbers}))
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE rownum_{name} AS SELECT "
+                     f"row_number() OVER () - 1 AS idx, _row FROM _row_numbers")
+        conn.unregister("_row_numbers")
+        source = (f"(SELECT m._row, r.* FROM raw_{name} r JOIN rownum_{name} m "
+                  f"ON r.rowid = m.idx)")
+        rowcol = "_row"
     conn.execute(f"CREATE OR REPLACE TEMP VIEW rows_{name} AS SELECT {rowcol}, "
-                 f"{', '.join(view_cols) or 'NULL AS _empty'} FROM raw_{name} WHERE {present}")
+                 f"{', '.join(view_cols) or 'NULL AS _empty'} FROM {source} WHERE {present}")
     if exprs.get("value", "") is None:
         conn.execute(f"INSERT INTO staged_values SELECT '{name}', 'value', value, count(*), "
                      f"value FROM rows_{name} GROUP BY value")
@@ -271,6 +282,14 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable,
                                 f"{src.label} is empty: it has no header row",
                                 "export the table again with its header row"))
         return None
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "semicolons" if ";" in header[0] else "tabs"
+        problems.append(Problem(
+            table.name, None, "not_comma_separated",
+            f"{src.label} is separated by {sep}, not by commas",
+            "in Excel choose File › Save As › \"CSV UTF-8 (comma delimited)\"; in LibreOffice "
+            "pick the comma as field delimiter"))
+        return None
     mapped, header_problems = _header_problems(table, src, header, profile)
     problems.extend(header_problems)
     cols = [c for c in table.column_names if c in mapped.values()]
@@ -282,13 +301,51 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable,
     refs = {c: f"c{pos}" for pos, c in mapped.items()}
     unnamed = [f"c{pos}" for pos, raw in enumerate(header) if not str(raw or "").strip()]
     try:
-        _create_norm(conn, table, cols, reader, refs, profile, None)
+        _create_norm(conn, table, cols, reader, refs, profile, None, _row_numbers(src.path))
         if unnamed:
             _check_unnamed(conn, table, src, reader, unnamed, problems)
     except duckdb.Error as exc:
         raise _csv_error(src, exc) from None
     n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
     return StagedTable(table, src, cols, n)
+
+
+_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n")
+
+
+def _row_numbers(path: Path) -> pa.Array | None:
+    """Spreadsheet row numbers of a CSV's records, when blank lines would shift them.
+
+    DuckDB skips blank lines, so a record's position is not its row in a spreadsheet. Blank
+    lines are rare (and harmless at the end of a file): only then is the file read once more,
+    by Python's csv module, to number the records as a spreadsheet shows them.
+    """
+    if not _blank_line_before_content(path):
+        return None
+    numbers = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for row, record in enumerate(reader, start=2):
+            if record:
+                numbers.append(row)
+    return pa.array(numbers, pa.int64())
+
+
+def _blank_line_before_content(path: Path) -> bool:
+    pending = False
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 * 1024 * 1024):
+            if pending and chunk.strip():
+                return True
+            window = tail + chunk
+            m = _BLANK_LINE.search(window)
+            if m and window[m.end():].strip():
+                return True
+            pending = pending or m is not None
+            tail = window[-64:]
+    return False
 
 
 def _check_unnamed(conn: duckdb.DuckDBPyConnection, table: Table, src: SourceTable,
@@ -406,6 +463,7 @@ def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     for name in staged.tables:
         conn.execute(f"DROP VIEW IF EXISTS rows_{name}")
         conn.execute(f"DROP TABLE IF EXISTS raw_{name}")
+        conn.execute(f"DROP TABLE IF EXISTS rownum_{name}")
     conn.execute("DROP TABLE IF EXISTS staged_values")
 
 

@@ -19,7 +19,14 @@ import pyarrow as pa
 from evaluation.gate import KINDS, personal_kind
 from evaluation.limits import Limits
 from evaluation.problems import Problem, ValidationReport
-from evaluation.schema import ABOUT_KEYS, EARLIEST_DATE, TABLES_BY_NAME, Column, Table
+from evaluation.schema import (
+    ABOUT_KEYS,
+    COUNTRY_CODES,
+    EARLIEST_DATE,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
 from evaluation.staging import Staged, _quote
 
 
@@ -31,16 +38,17 @@ def _column_rule_text(col: Column, rule: str) -> tuple[str, str]:
     """(what is wrong, how to fix it) for a failed per-column rule."""
     if rule == "required":
         return "is empty, but the column is required", "fill in a value in every row"
+    if rule == "vocab" and col.vocab == COUNTRY_CODES:
+        return ("has values that are not ISO 3166-1 country codes",
+                "use two-letter codes such as DE, AT, NL or SE")
     if rule == "vocab":
         return ("has values that are not in the list of allowed values",
                 f"use one of: {_allowed(col)}")
     if rule == "bool":
         return "has values that are not yes/no values", "use true/false, yes/no or 1/0"
-    if rule == "pattern" and col.name in ("case_ref", "programme_id"):
+    if rule == "pattern":
         return ("has identifiers with characters other than letters, digits, _ and -",
                 "use only A–Z, a–z, 0–9, _ and - in identifiers")
-    if rule == "pattern":
-        return "has values that are not two-letter country codes", "use ISO codes such as DE"
     if rule == "length":
         return (f"has values longer than {col.max_length} characters",
                 f"shorten them to at most {col.max_length} characters")

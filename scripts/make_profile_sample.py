@@ -40,7 +40,7 @@ SHEETS: dict[str, list[list[object]]] = {
          "15.12.2024", "Kontakt verloren", "Polizei", "freiwillig", "Gemeinwesen",
          "islamistisch", "weiblich", "18-24", "nein", "mittel", "DE30", "", "Team Nord"],
         ["KO-1003", "KOMPASS-OFFEN", "Angehörige", "10.01.2025", "10.01.2025", "", "", "",
-         "Hotline", "unbekannt", "Gemeinwesen", "rechtsextrem", "weiblich", "45+", "", 
+         "Hotline", "unbekannt", "Gemeinwesen", "rechtsextrem", "weiblich", "45+", "",
          "nicht eingeschätzt", "", "", "Team Süd"],
         ["KO-2001", "KOMPASS-JVA", "Aussteigende Person", "", dt.date(2024, 5, 2),
          dt.date(2024, 6, 14), "", "", "JVA", "Auflage", "Strafhaft", "islamistisch",

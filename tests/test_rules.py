@@ -230,9 +230,11 @@ def _explicit() -> list[Case]:
           for v in ("true", "FALSE", "Yes", "no", "1", "0", " TRUE ")],
         *[f(f"returnee {v}", "cases", {"returnee": v}, (("returnee", "bool"),))
           for v in ("2", "y", "wahr")],
-        *[f(f"country {v}", "programmes", {"country": v}, (("country", "pattern"),))
-          for v in ("de", "DEU", "D1", "D E")],
+        *[f(f"country {v}", "programmes", {"country": v}, (("country", "vocab"),))
+          for v in ("QQ", "DEU", "D1", "D E")],
         f("country FR", "programmes", {"country": "FR"}),
+        f("country de (case is normalised)", "programmes", {"country": "de"}),
+        f("country XK (Kosovo)", "programmes", {"country": "XK"}),
         *[f(f"programme_id {v}", "programmes", {"programme_id": v},
             (("programme_id", "pattern"),)) for v in ("P 1", "P/1", "Pä-1", "P.1")],
         f("programme_id 41", "programmes", {"programme_id": "P" * 41},
@@ -540,7 +542,7 @@ def test_all_problems_are_found_in_one_pass(package_factory) -> None:
     report = check_package(pkg.write("folder"))
     assert {(p.table, p.column, p.rule, p.rows) for p in report.errors} == {
         ("about", "key", "unknown_key", (5,)),
-        ("programmes", "country", "pattern", (2,)),
+        ("programmes", "country", "vocab", (2,)),
         ("cases", "gender", "vocab", (3,)),
         ("cases", "opened_on", "date", (4,)),
         ("cases", "programme_id", "foreign_key", (5,)),
@@ -578,4 +580,4 @@ def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
     pkg.raw["programmes"] = "\n".join([text[0], text[1], "", *text[2:]]) + "\n"
     report = check_package(pkg.write("folder"))
     assert [(p.column, p.rule, p.rows) for p in report.errors if p.table == "programmes"] == [
-        ("country", "pattern", (4,))]
+        ("country", "vocab", (4,))]

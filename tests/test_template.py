@@ -22,7 +22,8 @@ from evaluation import schema
 from evaluation.template import BOOL_VALUES, MAX_ROW, write_template
 
 INSTRUCTIONS, LISTS = schema.TEMPLATE_HELPER_SHEETS
-RANGE = re.compile(r"^=?(?P<sheet>\w+)!\$(?P<col>[A-Z]+)\$(?P<first>\d+):\$(?P=col)\$(?P<last>\d+)$")
+RANGE = re.compile(
+    r"^=?(?P<sheet>\w+)!\$(?P<col>[A-Z]+)\$(?P<first>\d+):\$(?P=col)\$(?P<last>\d+)$")
 
 
 @pytest.fixture(scope="module")
