@@ -30,8 +30,10 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / encrypted .xlsx
 JUNK_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
-_CELL_COL = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,4})\d")
-_CELL_ROW = re.compile(rb"<c\b[^>]*?\br=\"[A-Z]{1,4}(\d{1,8})\"")
+# Only cells have an ` r="` attribute starting with letters (rows have numbers only).
+_CELL_COL = re.compile(rb" r=\"([A-Z]{1,4})\d")
+_CELL_ROW = re.compile(rb" r=\"[A-Z]{1,4}(\d{7,})\"")  # rows of 7+ digits can exceed Excel's
+_DTD = re.compile(rb"<!(?i:doctype|entity)")
 
 
 @dataclass
@@ -355,8 +357,7 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: 
     with zf.open(info) as fh:
         while chunk := fh.read(4 * 1024 * 1024):
             if is_xml:
-                window = (tail + chunk).upper()
-                if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                if _DTD.search(tail + chunk):
                     raise UnsafeFile(
                         f"{label} contains XML entity declarations, which workbooks saved by "
                         "Excel or LibreOffice never have (an XML bomb). It was not read.")
