@@ -1,0 +1,282 @@
+"""End-to-end journeys through the real dashboard in headless Chromium (Playwright, sync API).
+
+One Streamlit server per module runs ``streamlit_app.py`` against a fresh store; each journey
+opens its own browser context (its own Streamlit session). Debian's Chromium is used because
+Playwright cannot download browsers here. ``SCREENSHOTS=1`` also saves the pictures in
+``docs/images/`` (``upload.png``, ``problems.png``); by default the tests write nothing into
+the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+Browser, Page, expect = sync_api.Browser, sync_api.Page, sync_api.expect
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
+IMAGES = ROOT / "docs" / "images"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 900}
+START_TIMEOUT = 60  # seconds until the server's health check answers
+CHECK_TIMEOUT = 60_000  # ms: checking a package runs Great Expectations (3-8 s the first time)
+UI_TIMEOUT = 20_000  # ms: a rerun, a page switch, a chart drawn
+FAKE_NAME = "Erika Mustermann"
+
+
+def _chromium() -> str:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    pytest.skip("Debian's chromium is not installed; .ci/run installs it")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+            return resp.status == 200 and resp.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server and anything it started (it leads its own process group)."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    return _chromium()
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real dashboard on a free port, over an empty store of its own."""
+    tmp = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "EVALUATION_DB": str(tmp / "store.duckdb")}
+    env.pop("EVALUATION_DEMO", None)
+    log = (tmp / "streamlit.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         # others may edit the package while the tests run: no "source changed" reruns
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                output = (tmp / "streamlit.log").read_text(errors="replace")[-3000:]
+                pytest.fail(f"the dashboard did not start (exit code {proc.poll()}):\n{output}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        _stop(proc)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str) -> Iterator[Page]:
+    """A fresh browser context (so a fresh Streamlit session) on the Upload page."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(UI_TIMEOUT)
+    p = context.new_page()
+    p.goto(app_url)
+    expect(p.get_by_role("heading", name="Upload a programme data package")).to_be_visible()
+    yield p
+    context.close()
+
+
+def _idle(page: Page) -> None:
+    """Wait until Streamlit has finished its rerun (the "Running..." widget is gone)."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=CHECK_TIMEOUT)
+
+
+def _screenshot(page: Page, name: str) -> None:
+    """Save the whole main area as ``docs/images/<name>`` when ``SCREENSHOTS=1``."""
+    if os.environ.get("SCREENSHOTS") != "1":
+        return
+    _idle(page)
+    # The main area scrolls inside the window: make the window tall enough to show all of it.
+    height = page.get_by_test_id("stMain").evaluate("el => el.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"],
+                            "height": max(VIEWPORT["height"], min(int(height), 2400))})
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=IMAGES / name, animations="disabled")
+    page.set_viewport_size(VIEWPORT)
+
+
+def _upload(page: Page, path: Path) -> None:
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+
+
+def _download(page: Page, button: str, to: Path) -> Path:
+    with page.expect_download(timeout=UI_TIMEOUT) as info:
+        page.get_by_role("button", name=button).click()
+    download = info.value
+    assert download.failure() is None, download.failure()
+    path = to / download.suggested_filename
+    download.save_as(path)
+    return path
+
+
+def _cells(path: Path) -> list[list[object]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return [list(r) for ws in wb.worksheets for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _bad_zip(path: Path) -> Path:
+    """The minimal package as a .zip with ``minutes=0`` in contacts row 3 and a name column."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for csv_path in sorted(MINIMAL.glob("*.csv")):
+            with csv_path.open(encoding="utf-8", newline="") as fh:
+                rows = list(csv.DictReader(fh))
+            if csv_path.stem == "contacts":
+                rows[1]["minutes"] = "0"  # file row 3
+            if csv_path.stem == "cases":
+                for i, row in enumerate(rows):
+                    row["client_name"] = f"{FAKE_NAME} {i}"
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+            zf.writestr(csv_path.name, out.getvalue())
+    return path
+
+
+def test_cso_manager_loads_a_package_and_sees_it(page: Page, tmp_path: Path) -> None:
+    from evaluation.demo import generate, write_package
+
+    pkg = generate(seed=7)[0]
+    workbook = write_package(pkg, tmp_path / f"{pkg.name}.xlsx", "xlsx")
+
+    # The blank template comes straight from the Upload page.
+    template = _download(page, "Blank template workbook", tmp_path)
+    assert template.suffix == ".xlsx"
+    wb = openpyxl.load_workbook(template, read_only=True)
+    try:
+        assert "cases" in wb.sheetnames
+    finally:
+        wb.close()
+
+    # Upload: the package is checked and found clean.
+    _upload(page, workbook)
+    expect(page.get_by_test_id("stAlertContentSuccess")
+           .filter(has_text=f"{workbook.name}: no problems found")
+           ).to_be_visible(timeout=CHECK_TIMEOUT)
+    load = page.get_by_role("button", name="Load into the store")
+    expect(load).to_be_enabled()
+    _screenshot(page, "upload.png")
+
+    # Load it: the confirmation names the file and the organisation.
+    load.click()
+    loaded = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Loaded")
+    expect(loaded).to_be_visible(timeout=CHECK_TIMEOUT)
+    expect(loaded).to_contain_text(workbook.name)
+    expect(loaded).to_contain_text(pkg.organisation)
+
+    # Submissions lists it.
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_role("link", name="Submissions").click()
+    expect(page.get_by_role("heading", name="Submissions")).to_be_visible()
+    table = page.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible()
+    # The grid draws on a canvas; its cells are also in the DOM for screen readers.
+    expect(table.get_by_text(pkg.organisation, exact=True)).to_have_count(1)
+    expect(page.get_by_test_id("stSelectbox")
+           .filter(has_text="Rows per table of submission")).to_contain_text(workbook.name)
+    expect(page.get_by_test_id("stPlotlyChart").locator(".js-plotly-plot")).to_be_visible()
+
+    # Data overview draws the new cases per quarter.
+    nav.get_by_role("link", name="Data overview").click()
+    expect(page.get_by_role("heading", name="Data overview")).to_be_visible()
+    expect(page.get_by_text("No programme has data in the store yet")).to_have_count(0)
+    chart = page.get_by_test_id("stPlotlyChart").locator(".js-plotly-plot")
+    expect(chart).to_be_visible()
+    expect(chart.locator(".bars g.point").first).to_be_attached()
+
+
+def test_package_with_problems_cannot_be_loaded(page: Page, tmp_path: Path) -> None:
+    package = _bad_zip(tmp_path / "broken-package.zip")
+    _upload(page, package)
+
+    summary = page.get_by_test_id("stAlertContentError").filter(
+        has_text=f"{package.name}: 2 problems to fix in 2 tables")
+    expect(summary).to_be_visible(timeout=CHECK_TIMEOUT)
+    expect(summary).to_contain_text("Nothing can be loaded until they are fixed")
+    expect(page.get_by_text("Some problems suggest personal data")).to_be_visible()
+    expect(page.get_by_text("Table cases: 1 to fix")).to_be_visible()
+    expect(page.get_by_text("Table contacts: 1 to fix")).to_be_visible()
+    expect(page.get_by_text('("client_name") looks like it holds personal data')).to_be_visible()
+    expect(page.get_by_text("has values outside 1–1440")).to_be_visible()
+    expect(page.get_by_role("button", name="Load into the store")).to_be_disabled()
+    expect(page.get_by_text(FAKE_NAME)).to_have_count(0)  # the report never quotes the values
+    _screenshot(page, "problems.png")
+
+    problem_list = _download(page, "Problem list (.xlsx)", tmp_path)
+    assert problem_list.name == "broken-package-problems.xlsx"
+    rows = _cells(problem_list)
+    header = rows[0]
+    found = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+    assert {(p["table"], p["column"], p["rule"]) for p in found} == {
+        ("cases", None, "identifier_column"), ("contacts", "minutes", "range")}
+    minutes = next(p for p in found if p["column"] == "minutes")
+    assert str(minutes["rows"]) == "3"
+    assert all(p["severity"] == "error" for p in found)
+    assert not [c for r in rows for c in r if c is not None and FAKE_NAME in str(c)]
+
+    # Nothing reached the store.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Submissions").click()
+    expect(page.get_by_role("heading", name="Submissions")).to_be_visible()
+    listing = page.get_by_test_id("stDataFrame").or_(page.get_by_text("Nothing has been loaded"))
+    expect(listing).to_be_visible()
+    expect(page.get_by_text(package.name)).to_have_count(0)
