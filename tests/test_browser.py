@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,7 +29,7 @@ import openpyxl
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
-Browser, Page, expect = sync_api.Browser, sync_api.Page, sync_api.expect
+Browser, Page = sync_api.Browser, sync_api.Page
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +44,10 @@ START_TIMEOUT = 60  # seconds until the server's health check answers
 CHECK_TIMEOUT = 60_000  # ms: checking a package runs Great Expectations (3-8 s the first time)
 UI_TIMEOUT = 20_000  # ms: a rerun, a page switch, a chart drawn
 FAKE_NAME = "Erika Mustermann"
+
+# This module's own expect(), so its longer default timeout does not leak into other tests.
+expect = type(sync_api.expect)()
+expect.set_options(timeout=UI_TIMEOUT)
 
 
 def _chromium() -> str:
@@ -113,8 +118,9 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         log.close()
 
 
+# Fixture names differ from pytest-playwright's (browser, page), should that plugin be installed.
 @pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
+def chromium(chromium_path: str) -> Iterator[Browser]:
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield b
@@ -122,9 +128,9 @@ def browser(chromium_path: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
+def app(chromium: Browser, app_url: str) -> Iterator[Page]:
     """A fresh browser context (so a fresh Streamlit session) on the Upload page."""
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(UI_TIMEOUT)
     p = context.new_page()
     p.goto(app_url)
@@ -143,6 +149,9 @@ def _screenshot(page: Page, name: str) -> None:
     if os.environ.get("SCREENSHOTS") != "1":
         return
     _idle(page)
+    # no tooltip or hover effect left over from the last click
+    page.mouse.move(VIEWPORT["width"] - 10, VIEWPORT["height"] - 10)
+    expect(page.get_by_test_id("stTooltipContent")).to_have_count(0)
     # The main area scrolls inside the window: make the window tall enough to show all of it.
     height = page.get_by_test_id("stMain").evaluate("el => el.scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"],
@@ -193,7 +202,8 @@ def _bad_zip(path: Path) -> Path:
     return path
 
 
-def test_cso_manager_loads_a_package_and_sees_it(page: Page, tmp_path: Path) -> None:
+def test_cso_manager_loads_a_package_and_sees_it(app: Page, tmp_path: Path) -> None:
+    page = app
     from evaluation.demo import generate, write_package
 
     pkg = generate(seed=7)[0]
@@ -219,9 +229,8 @@ def test_cso_manager_loads_a_package_and_sees_it(page: Page, tmp_path: Path) -> 
 
     # Load it: the confirmation names the file and the organisation.
     load.click()
-    loaded = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Loaded")
+    loaded = page.get_by_test_id("stAlertContentSuccess").filter(has_text=f"Loaded {workbook.name}")
     expect(loaded).to_be_visible(timeout=CHECK_TIMEOUT)
-    expect(loaded).to_contain_text(workbook.name)
     expect(loaded).to_contain_text(pkg.organisation)
 
     # Submissions lists it.
@@ -232,8 +241,8 @@ def test_cso_manager_loads_a_package_and_sees_it(page: Page, tmp_path: Path) -> 
     expect(table).to_be_visible()
     # The grid draws on a canvas; its cells are also in the DOM for screen readers.
     expect(table.get_by_text(pkg.organisation, exact=True)).to_have_count(1)
-    expect(page.get_by_test_id("stSelectbox")
-           .filter(has_text="Rows per table of submission")).to_contain_text(workbook.name)
+    chosen = page.get_by_role("combobox", name="Rows per table of submission")
+    expect(chosen).to_have_value(re.compile(re.escape(f" — {workbook.name}, as of ")))
     expect(page.get_by_test_id("stPlotlyChart").locator(".js-plotly-plot")).to_be_visible()
 
     # Data overview draws the new cases per quarter.
@@ -245,7 +254,8 @@ def test_cso_manager_loads_a_package_and_sees_it(page: Page, tmp_path: Path) -> 
     expect(chart.locator(".bars g.point").first).to_be_attached()
 
 
-def test_package_with_problems_cannot_be_loaded(page: Page, tmp_path: Path) -> None:
+def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> None:
+    page = app
     package = _bad_zip(tmp_path / "broken-package.zip")
     _upload(page, package)
 

@@ -1,0 +1,502 @@
+"""The indicator engine: a request compiled to DuckDB SQL, run set-based, returned tidy.
+
+``compute(store, request)`` returns the machine-readable result of the agreed catalogue (one
+row per indicator × programme × period × split); ``explain(store, request)`` returns the SQL.
+Every indicator of the request compiles to one ``SELECT`` over all periods, programmes and split
+values at once; the selects are joined with ``UNION ALL`` into a single statement, so the whole
+catalogue for any number of periods is one query, not one per cell.
+
+Rows every programme must have (also when nothing happened) come from a *frame* — programmes ×
+periods × the split values occurring among the programme's cases — so that an empty set gives 0
+for counts and ``no_data`` for rates, never a missing row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from evaluation.access import Audience, Scope
+from evaluation.catalogue import (
+    CASE_POPULATIONS,
+    Catalogue,
+    Condition,
+    DateRef,
+    Indicator,
+    Related,
+    load_catalogue,
+)
+from evaluation.errors import EvaluationError
+from evaluation.periods import Period
+
+Z95 = 1.959963984540054
+CASE_SPLITS = ("client_type", "referral_source", "participation", "setting_at_intake",
+               "ideology", "gender", "age_band", "returnee", "risk_at_intake", "region")
+PROGRAMME_SPLITS = ("organisation", "country", "intervention_type", "setting")
+ALL_SPLITS = ("programme", *CASE_SPLITS, *PROGRAMME_SPLITS)
+DATA_TABLES = ("cases", "contacts", "needs", "referrals", "custody_events", "assessments",
+               "outcomes", "capacity", "funding", "staffing")
+RISK_RANK = "CASE {} WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END"
+RESULT_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high", "status",
+                  "suppressed")
+
+
+class RequestError(EvaluationError, ValueError):
+    """The request names an unknown indicator, split or programme."""
+
+
+@dataclass(frozen=True)
+class IndicatorRequest:
+    periods: tuple[Period, ...]
+    indicators: tuple[str, ...] = ()
+    """Ids such as ``C04`` (newest version) or ``C04@1``; empty: the whole catalogue."""
+    split_by: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+    """Empty: every programme in scope."""
+    scope: Scope = field(default_factory=Scope.everything)
+    audience: Audience | None = None
+    """Defaults to the scope's audience; a shared scope can never ask for internal."""
+
+    @property
+    def effective_audience(self) -> Audience:
+        if self.scope.audience == "shared":
+            return "shared"
+        return self.audience or self.scope.audience
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _in_list(values: Sequence[str]) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+class _Compiler:
+    """Compiles one indicator to a SELECT producing the engine's common columns."""
+
+    def __init__(self, ind: Indicator, case_keys: list[str], group_by_attr: bool) -> None:
+        self.ind = ind
+        self.comp = ind.computation
+        self.case_keys = case_keys
+        self.group_by_attr = group_by_attr
+
+    # -- names --------------------------------------------------------------------------------
+    def row_alias(self) -> str:
+        return {"cases": "c", "releases": "e", "needs": "r", "referrals": "r"}.get(
+            self.comp.population, "r")
+
+    def col(self, name: str) -> str:
+        if name == "period_start":
+            return "p.p_start"
+        if name == "period_end":
+            return "p.p_end"
+        if name.startswith("case."):
+            return f"c.{name[5:]}"
+        pop = self.comp.population
+        row_tables = {"releases": "custody_events", "needs": "needs", "referrals": "referrals"}
+        if pop in row_tables:
+            from evaluation.schema import TABLES_BY_NAME
+
+            if name in TABLES_BY_NAME[row_tables[pop]].column_names:
+                return f"{self.row_alias()}.{name}"
+            return f"c.{name}"
+        return f"{self.row_alias()}.{name}"
+
+    def ref(self, r: DateRef) -> str:
+        base = self.col(r.date)
+        return f"({base} + {r.days})" if r.days else base
+
+    def cond(self, c: Condition, alias: str | None = None) -> str:
+        column = f"{alias}.{c.column}" if alias else self.col(c.column)
+        if c.in_ is not None:
+            return f"coalesce({column} IN {_in_list(c.in_)}, FALSE)"
+        if c.not_in is not None:
+            return f"coalesce({column} NOT IN {_in_list(c.not_in)}, FALSE)"
+        return f"({column} IS NULL)" if c.is_missing else f"({column} IS NOT NULL)"
+
+    def related_rows(self, rel: Related, what: str) -> str:
+        """A correlated subquery over the case's related rows inside the window."""
+        x = "x"
+        conds = [f"{x}.submission_id = c.submission_id", f"{x}.case_id = c.case_id"]
+        if rel.from_ is not None:
+            op = ">" if rel.from_.exclusive else ">="
+            conds.append(f"{x}.{rel.date} {op} {self.ref(rel.from_)}")
+        if rel.to is not None:
+            conds.append(f"{x}.{rel.date} <= {self.ref(rel.to)}")
+        conds += [self.cond(c, x) for c in rel.where]
+        return f"(SELECT {what} FROM current_{rel.table} {x} WHERE {' AND '.join(conds)})"
+
+    def related_test(self, rel: Related) -> str:
+        if rel.min_rows <= 1:
+            return f"EXISTS {self.related_rows(rel, '1')}"
+        return f"{self.related_rows(rel, 'count(*)')} >= {rel.min_rows}"
+
+    # -- population ---------------------------------------------------------------------------
+    def source(self) -> str:
+        pop = self.comp.population
+        if pop == "cases":
+            return "cases c"
+        if pop == "releases":
+            return ("current_custody_events e JOIN cases c "
+                    "ON e.submission_id = c.submission_id AND e.case_id = c.case_id")
+        if pop in ("needs", "referrals"):
+            return (f"current_{pop} r JOIN cases c "
+                    "ON r.submission_id = c.submission_id AND r.case_id = c.case_id")
+        return (f"current_{pop} r JOIN progs g "
+                "ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id")
+
+    def anchor_join(self) -> str:
+        a = self.comp.anchor
+        if a == "open_during":
+            return ("JOIN periods p ON c.opened_on <= p.p_end "
+                    "AND (c.closed_on IS NULL OR c.closed_on >= p.p_start)")
+        if a == "period":
+            return "CROSS JOIN periods p"
+        return f"JOIN periods p ON {self.col(a)} BETWEEN p.p_start AND p.p_end"
+
+    def filters(self) -> list[str]:
+        comp, out = self.comp, []
+        if comp.population in CASE_POPULATIONS:
+            if comp.clients == "exit":
+                out.append("c.client_type = 'exit_participant'")
+            elif comp.clients == "concerned":
+                out.append("c.client_type IN ('relative', 'friend', 'professional')")
+        if comp.population == "releases":
+            out.append("e.event = 'released'")
+            if comp.open_on_anchor:
+                out.append("c.opened_on <= e.event_on AND "
+                           "(c.closed_on IS NULL OR c.closed_on >= e.event_on)")
+        out += [self.cond(c) for c in comp.where]
+        if comp.censor is not None:
+            out.append(f"{self.ref(comp.censor)} <= {self.as_of()}")
+        if comp.exclude is not None:
+            out.append(f"NOT coalesce(c.closure_reason IN {_in_list(comp.exclude.reasons)} "
+                       f"AND c.closed_on <= {self.ref(comp.exclude.to)}, FALSE)")
+        if comp.requires_related is not None:
+            out.append(self.related_test(comp.requires_related))
+        return out
+
+    def as_of(self) -> str:
+        return "c.as_of" if self.comp.population in CASE_POPULATIONS else "g.as_of"
+
+    def keys(self) -> list[str]:
+        """Group keys: the programme (or '*'), then one expression per split column."""
+        case_pop = self.comp.population in CASE_POPULATIONS
+        owner = "c" if case_pop else "g"
+        prog = "'*'" if self.group_by_attr else f"{owner}.programme_id"
+        out = [prog]
+        for k in self.case_keys:
+            if k in PROGRAMME_SPLITS:
+                out.append(f"CAST({owner}.{k} AS VARCHAR)")
+            elif case_pop and self.ind.splits == "case":
+                out.append(f"CAST(c.{k} AS VARCHAR)")
+            else:
+                out.append("'*'")
+        return out
+
+    # -- measures -----------------------------------------------------------------------------
+    def numerator(self) -> str:
+        num = self.comp.measure.numerator
+        assert num is not None
+        parts = [self.cond(c) for c in num.where]
+        if num.related is not None:
+            parts.append(self.related_test(num.related))
+        if num.compare is not None:
+            column = self.col(num.compare.column)
+            parts.append(f"coalesce({column} <= {self.ref(num.compare.on_or_before)}, FALSE)")
+        if num.not_closed_within is not None:
+            w = num.not_closed_within
+            parts.append(f"NOT coalesce(c.closure_reason IN {_in_list(w.reasons)} AND "
+                         f"c.closed_on <= {self.ref(w.to)}, FALSE)")
+        if num.latest_assessment_lower:
+            latest = ("(SELECT max(b.assessed_on) FROM current_assessments b WHERE "
+                      "b.submission_id = c.submission_id AND b.case_id = c.case_id AND "
+                      "b.assessed_on BETWEEN c.opened_on AND c.closed_on)")
+            level = (f"(SELECT max({RISK_RANK.format('a.risk_level')}) FROM current_assessments "
+                     "a WHERE a.submission_id = c.submission_id AND a.case_id = c.case_id AND "
+                     f"a.assessed_on = {latest})")
+            parts.append(f"coalesce({level} < {RISK_RANK.format('c.risk_at_intake')}, FALSE)")
+        return " AND ".join(parts) or "TRUE"
+
+    def select(self) -> str:
+        m = self.comp.measure
+        keys = self.keys()
+        key_sql = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+        where = " AND ".join(self.filters()) or "TRUE"
+        frm = f"{self.source()} {self.anchor_join()} WHERE {where}"
+        ind = _lit(self.ind.key)
+        group = ", ".join(["p.pidx", *keys])
+        head = f"SELECT {ind} AS ind, p.pidx, {key_sql}"
+        if m.type == "count":
+            return f"{head}, NULL, NULL, count(*) FROM {frm} GROUP BY {group}"
+        if m.type == "sum":
+            return f"{head}, NULL, NULL, sum(r.{m.column}) FROM {frm} GROUP BY {group}"
+        if m.type == "proportion":
+            return (f"{head}, count(*) FILTER (WHERE {self.numerator()}), count(*), NULL "
+                    f"FROM {frm} GROUP BY {group}")
+        if m.type == "median_days_to_related":
+            assert m.related is not None
+            first = self.related_rows(m.related, f"min(x.{m.related.date})")
+            anchor = self.col(self.comp.anchor)
+            return (f"SELECT ind, pidx, {', '.join(f'k{i}' for i in range(len(keys)))}, NULL, "
+                    f"count(d), median(d) FROM (SELECT {ind} AS ind, p.pidx, {key_sql}, "
+                    f"date_diff('day', {anchor}, {first}) AS d FROM {frm}) "
+                    f"GROUP BY ALL")
+        if m.type == "ratio_sum_related":
+            assert m.related is not None
+            total = self.related_rows(m.related, f"sum(x.{m.column})")
+            return (f"{head}, coalesce(sum({total}), 0) / {m.divide_by}, count(*), NULL "
+                    f"FROM {frm} GROUP BY {group}")
+        return self.funding_select(head, frm, group)
+
+    def funding_select(self, head: str, frm: str, group: str) -> str:
+        m = self.comp.measure
+        overlap = ("greatest(0, date_diff('day', greatest(r.period_start, p.p_start), "
+                   "least(r.period_end, p.p_end)) + 1)")
+        share = f"r.amount_eur * {overlap} / (date_diff('day', r.period_start, r.period_end) + 1)"
+        if m.type == "funding_total":
+            return f"{head}, NULL, NULL, sum({share}) FROM {frm} GROUP BY {group}"
+        key_sql = ", ".join(f"{k} AS k{i}" for i, k in enumerate(self.keys()))
+        if m.type == "largest_funder_share":
+            inner = (f"SELECT p.pidx, {key_sql}, lower(trim(r.funder)) AS funder, "
+                     f"sum({share}) AS amount FROM {frm} GROUP BY ALL")
+            ks = ", ".join(f"k{i}" for i in range(len(self.keys())))
+            return (f"SELECT {_lit(self.ind.key)}, pidx, {ks}, max(amount), sum(amount), NULL "
+                    f"FROM ({inner}) GROUP BY pidx, {ks}")
+        if m.type == "funding_months_ahead":
+            return (f"{head}, NULL, NULL, greatest(0, date_diff('day', any_value(p.p_end), "
+                    f"max(r.period_end))) / {m.days_per_month} FROM {frm} GROUP BY {group}")
+        if m.type == "funding_per_open_case":
+            ks = [f"k{i}" for i in range(len(self.keys()))]
+            open_cases = self._open_cases_select()
+            money = f"SELECT p.pidx, {key_sql}, sum({share}) AS amount FROM {frm} GROUP BY {group}"
+            on = " AND ".join(f"f.{k} = o.{k}" for k in ["pidx", *ks])
+            return (f"SELECT {_lit(self.ind.key)}, o.pidx, {', '.join('o.' + k for k in ks)}, "
+                    f"coalesce(f.amount, 0), o.n, NULL FROM ({open_cases}) o "
+                    f"LEFT JOIN ({money}) f ON {on}")
+        if m.type == "turnover":
+            return (f"{head}, sum(r.leavers), avg(r.headcount), NULL FROM {frm} "
+                    f"GROUP BY {group}")
+        raise RequestError(f"{self.ind.key}: unknown measure {m.type}")
+
+    def _open_cases_select(self) -> str:
+        keys = ["'*'" if self.group_by_attr else "c.programme_id"]
+        for k in self.case_keys:
+            keys.append(f"CAST(c.{k} AS VARCHAR)" if k in PROGRAMME_SPLITS else "'*'")
+        ks = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+        return (f"SELECT p.pidx, {ks}, count(*) AS n FROM cases c JOIN periods p ON "
+                f"c.opened_on <= p.p_end AND (c.closed_on IS NULL OR c.closed_on >= p.p_start) "
+                f"GROUP BY ALL")
+
+
+@dataclass
+class _Plan:
+    indicators: list[Indicator]
+    periods: list[Period]
+    split_cols: list[str]
+    group_by_attr: bool
+    ctes: str
+    sql: str
+    params: list[object]
+
+
+def _plan(catalogue: Catalogue, request: IndicatorRequest) -> _Plan:
+    if not request.periods:
+        raise RequestError("Give at least one period, e.g. 2025-Q2.")
+    try:
+        inds = ([catalogue.get(i) for i in request.indicators] if request.indicators
+                else catalogue.latest())
+    except KeyError as exc:
+        known = ", ".join(i.id for i in catalogue.latest())
+        raise RequestError(f"There is no indicator {exc.args[0]}. Known: {known}.") from None
+    splits = [s.strip().lower() for s in request.split_by if s.strip()]
+    for s in splits:
+        if s not in ALL_SPLITS:
+            raise RequestError(f"Indicators cannot be split by \"{s}\". Splits: "
+                               f"{', '.join(ALL_SPLITS)}.")
+    split_cols = [s for s in dict.fromkeys(splits) if s != "programme"]
+    group_by_attr = any(s in PROGRAMME_SPLITS for s in split_cols)
+    periods = list(request.periods)
+    values = ", ".join(f"({i}, DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')"
+                       for i, p in enumerate(periods))
+    scope_sql, params = request.scope.sql_filter("s.organisation", "p.programme_id")
+    if request.programmes:
+        scope_sql += " AND p.programme_id IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(request.programmes))
+    presence = ", ".join(f"list_contains(s.tables, '{t}') AS has_{t}" for t in DATA_TABLES
+                         if t != "cases")
+    ctes = [
+        f"periods(pidx, p_start, p_end) AS (VALUES {values})",
+        "progs AS (SELECT p.programme_id, p.submission_id, s.organisation, "
+        "s.data_as_of AS as_of, p.country, p.intervention_type, p.setting, TRUE AS has_cases, "
+        f"{presence} FROM current_programmes p JOIN submissions s USING (submission_id) "
+        f"WHERE {scope_sql})",
+        "cases AS (SELECT c.*, g.as_of, g.organisation, g.country, g.intervention_type, "
+        "g.setting FROM current_cases c JOIN progs g ON c.programme_id = g.programme_id "
+        "AND c.submission_id = g.submission_id)",
+    ]
+    selects = [_Compiler(i, split_cols, group_by_attr).select() for i in inds]
+    union = "\nUNION ALL\n".join(f"({s})" for s in selects)
+    cte_sql = ",\n".join(ctes)
+    sql = f"WITH {cte_sql}\n{union}"
+    return _Plan(inds, periods, split_cols, group_by_attr, cte_sql, sql, params)
+
+
+def explain(store_or_conn: object, request: IndicatorRequest,
+            catalogue: Catalogue | None = None) -> str:
+    """The SQL ``compute`` runs for ``request`` (parameters inlined as comments)."""
+    plan = _plan(catalogue or load_catalogue(), request)
+    notes = "".join(f"-- parameter {i + 1}: {p!r}\n" for i, p in enumerate(plan.params))
+    return notes + plan.sql
+
+
+def _cursor(store_or_conn: object) -> duckdb.DuckDBPyConnection:
+    cursor = getattr(store_or_conn, "cursor", None)
+    return cursor() if callable(cursor) else store_or_conn  # type: ignore[return-value]
+
+
+def wilson(num: float, den: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of num/den (den > 0)."""
+    p = num / den
+    denom = 1 + z * z / den
+    centre = (p + z * z / (2 * den)) / denom
+    half = z * math.sqrt(p * (1 - p) / den + z * z / (4 * den * den)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def compute(store_or_conn: object, request: IndicatorRequest,
+            catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """The tidy result of ``request``: the columns of the spec's machine-readable layout,
+    plus ``target`` and ``baseline`` where the package has them."""
+    catalogue = catalogue or load_catalogue()
+    plan = _plan(catalogue, request)
+    cur = _cursor(store_or_conn)
+    keys = [f"k{i}" for i in range(1 + len(plan.split_cols))]
+    computed = cur.execute(plan.sql, plan.params).df()
+    computed.columns = ["ind", "pidx", *keys, "num", "den", "val"]
+    frame = _frame(cur, plan)
+    out = frame.merge(computed, on=["ind", "pidx", *keys], how="left")
+    out = _finish(out, plan, catalogue)
+    out = _targets(cur, out, plan)
+    if request.effective_audience == "shared":
+        from evaluation.disclosure import suppress
+
+        out = suppress(out, {i.id: i for i in plan.indicators})
+    return out.reset_index(drop=True)
+
+
+def _frame(cur: duckdb.DuckDBPyConnection, plan: _Plan) -> pd.DataFrame:
+    """Every row the result must have, with the group's data_as_of and source presence.
+
+    Case-split indicators get one row per split value occurring among the programme's cases;
+    programme-level indicators (and every indicator without a case split) one row per
+    programme, or per value of a programme attribute when grouped by one.
+    """
+    ks = plan.split_cols
+    prog = "'*'" if plan.group_by_attr else "g.programme_id"
+    flags = ", ".join(f"bool_and(g.has_{t}) AS has_{t}" for t in DATA_TABLES if t != "cases")
+    attrs = [(i + 1, k) for i, k in enumerate(ks) if k in PROGRAMME_SPLITS]
+    attr_sel = "".join(f", CAST(g.{k} AS VARCHAR) AS k{n}" for n, k in attrs)
+    attr_keys = [f"k{n}" for n, _ in attrs]
+    case_sel = ", ".join([f"{prog} AS k0", *(
+        f"CAST({'g' if k in PROGRAMME_SPLITS else 'c'}.{k} AS VARCHAR) AS k{i + 1}"
+        for i, k in enumerate(ks))])
+    prog_sel = ", ".join([f"{prog} AS k0", *(
+        f"CAST(g.{k} AS VARCHAR) AS k{i + 1}" if k in PROGRAMME_SPLITS else f"'*' AS k{i + 1}"
+        for i, k in enumerate(ks))])
+    combos = cur.execute(
+        f"WITH {plan.ctes},\n"
+        f"case_combos AS (SELECT DISTINCT {case_sel} FROM progs g JOIN cases c "
+        f"ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id),\n"
+        f"prog_combos AS (SELECT DISTINCT {prog_sel} FROM progs g)\n"
+        f"SELECT 'case' AS level, cc.*, p.pidx FROM case_combos cc CROSS JOIN periods p\n"
+        f"UNION ALL\n"
+        f"SELECT 'programme' AS level, pc.*, p.pidx FROM prog_combos pc CROSS JOIN periods p",
+        plan.params).df()
+    groups = cur.execute(
+        f"WITH {plan.ctes}\nSELECT {prog} AS k0{attr_sel}, min(g.as_of) AS as_of, {flags} "
+        f"FROM progs g GROUP BY ALL", plan.params).df()
+    case_split = any(k not in PROGRAMME_SPLITS for k in ks)
+    frames = []
+    for ind in plan.indicators:
+        level = "case" if ind.splits == "case" and case_split else "programme"
+        f = combos[combos.level == level].drop(columns=["level"]).copy()
+        f.insert(0, "ind", ind.key)
+        frames.append(f)
+    frame = pd.concat(frames, ignore_index=True)
+    return frame.merge(groups, on=["k0", *attr_keys], how="left")
+
+
+def _finish(out: pd.DataFrame, plan: _Plan, catalogue: Catalogue) -> pd.DataFrame:
+    by_key = {i.key: i for i in plan.indicators}
+    rows = []
+    for rec in out.to_dict("records"):
+        ind = by_key[rec["ind"]]
+        period = plan.periods[int(rec["pidx"])]
+        num, den, val = rec["num"], rec["den"], rec["val"]
+        num = None if pd.isna(num) else float(num)
+        den = None if pd.isna(den) else float(den)
+        val = None if pd.isna(val) else float(val)
+        missing = [t for t in ind.sources if t != "cases" and not bool(rec.get(f"has_{t}", True))]
+        kind, mtype = ind.kind, ind.computation.measure.type
+        ci_low = ci_high = None
+        status = "ok"
+        if mtype in ("count", "sum", "funding_total", "funding_months_ahead"):
+            val = val if val is not None else 0.0
+            num = den = None
+        elif mtype == "median_days_to_related":
+            num = None
+            den = den or 0.0
+            if den == 0:
+                status, val = "no_data", None
+        elif mtype in ("proportion", "largest_funder_share", "ratio_sum_related",
+                       "funding_per_open_case", "turnover"):
+            num = num or 0.0
+            den = den or 0.0
+            if den == 0:
+                status, val = "no_data", None
+            else:
+                val = num / den
+                if kind == "proportion":
+                    ci_low, ci_high = wilson(num, den)
+        if missing:
+            status, num, den, val, ci_low, ci_high = "no_data", None, None, None, None, None
+        if status == "ok" and pd.notna(rec["as_of"]) and \
+                period.end > pd.Timestamp(rec["as_of"]).date():
+            status = "partial_period"
+        row = {"indicator_id": ind.id, "indicator_version": ind.version,
+               "programme_id": rec["k0"], "period": period.label,
+               "period_start": period.start, "period_end": period.end}
+        for i, k in enumerate(plan.split_cols):
+            row[k] = rec[f"k{i + 1}"]
+        row.update(numerator=num, denominator=den, value=val, ci_low=ci_low, ci_high=ci_high,
+                   status=status, suppressed=False)
+        rows.append(row)
+    columns = ["indicator_id", "indicator_version", "programme_id", "period", "period_start",
+               "period_end", *plan.split_cols, *RESULT_COLUMNS]
+    result = pd.DataFrame(rows, columns=columns)
+    order = {i.key: n for n, i in enumerate(plan.indicators)}
+    result["_o"] = [order[f"{a}@{b}"] for a, b in zip(result.indicator_id,
+                                                      result.indicator_version, strict=True)]
+    return result.sort_values(["_o", "programme_id", "period_start", *plan.split_cols],
+                              kind="stable").drop(columns="_o")
+
+
+def _targets(cur: duckdb.DuckDBPyConnection, out: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
+    targets = cur.execute(
+        "SELECT programme_id, indicator_id, period_start, period_end, target, baseline "
+        "FROM current_targets").df()
+    if targets.empty:
+        out["target"] = None
+        out["baseline"] = None
+        return out
+    for c in ("period_start", "period_end"):
+        targets[c] = pd.to_datetime(targets[c]).dt.date
+    merged = out.merge(targets, on=["programme_id", "indicator_id", "period_start",
+                                    "period_end"], how="left")
+    return merged
