@@ -82,6 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--check", action="store_true",
                       help="only report stale files (exit 1 when any is stale)")
 
+    ind = sub.add_parser(
+        "indicators", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="compute the indicator catalogue for periods, splits and programmes",
+        epilog="SPEC: comma-separated periods: 2025, 2025-Q2, 2025-H1, 2025-03, FY2025-04 "
+               "(financial year from 1 April 2025), 2025-04-01..2026-03-31.\n"
+               "Output: CSV on stdout, or --out FILE.csv / .parquet / .json.")
+    ind.add_argument("--period", required=True, metavar="SPEC")
+    ind.add_argument("--by", default="", metavar="COL[,COL]",
+                     help="split by programme, organisation, country, intervention_type, "
+                          "setting or a case column (gender, age_band, referral_source, …)")
+    ind.add_argument("--programme", default="", metavar="ID[,ID]")
+    ind.add_argument("--indicator", default="", metavar="ID[,ID]",
+                     help="e.g. C04 (newest version) or C04@1; default: the whole catalogue")
+    ind.add_argument("--audience", choices=["internal", "shared"], default="internal",
+                     help="shared: small numbers suppressed, for anything leaving the "
+                          "organisation")
+    ind.add_argument("--out", type=Path, default=None)
+    ind.add_argument("--catalogue", type=Path, action="append", default=[], metavar="DIR",
+                     help="a folder of your own indicator files, added to the catalogue")
+    ind.add_argument("--explain", action="store_true",
+                     help="print the SQL instead of computing")
+
+    cat = sub.add_parser("catalogue", help="show indicator definitions, or check a folder")
+    cat.add_argument("indicator", nargs="?", help="e.g. C06 or C06@1; omitted: list all")
+    cat.add_argument("--catalogue", type=Path, action="append", default=[], metavar="DIR")
+
     serve = sub.add_parser("serve", parents=[common], help="start the dashboard")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--demo", action="store_true",
@@ -221,8 +247,72 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK  # pragma: no cover
 
 
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
+def _catalogue(extra: list[Path]):
+    from evaluation.catalogue import CATALOGUE_DIR, load_catalogue
+
+    return load_catalogue(CATALOGUE_DIR, *extra)
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from evaluation.engine import IndicatorRequest, compute, explain
+    from evaluation.periods import parse_periods
+
+    catalogue = _catalogue(args.catalogue)
+    request = IndicatorRequest(
+        periods=tuple(parse_periods(args.period)), indicators=_split(args.indicator),
+        split_by=_split(args.by), programmes=_split(args.programme), audience=args.audience)
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".json"):
+        print("--out must end in .csv, .parquet or .json.", file=sys.stderr)
+        return EXIT_USAGE
+    with Store.open(args.db, read_only=True) as store:
+        if args.explain:
+            print(explain(store, request, catalogue))
+            return EXIT_OK
+        result = compute(store, request, catalogue)
+    if args.out is None:
+        result.to_csv(sys.stdout, index=False)
+        return EXIT_OK
+    suffix = args.out.suffix.lower()
+    if suffix == ".csv":
+        result.to_csv(args.out, index=False)
+    elif suffix == ".parquet":
+        result.to_parquet(args.out, index=False)
+    else:
+        result.to_json(args.out, orient="records", date_format="iso", indent=1)
+    print(f"Wrote {len(result):,} rows to {args.out}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    catalogue = _catalogue(args.catalogue)
+    if not args.indicator:
+        for ind in catalogue.latest():
+            print(f"{ind.id}@{ind.version}  {ind.name} ({ind.kind}, {ind.unit})")
+        return EXIT_OK
+    try:
+        ind = catalogue.get(args.indicator)
+    except KeyError:
+        print(f"There is no indicator {args.indicator}.", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"{ind.id}@{ind.version} — {ind.name}\n")
+    print(f"kind: {ind.kind}; unit: {ind.unit}; {ind.direction} is better"
+          if ind.direction != "neutral" else f"kind: {ind.kind}; unit: {ind.unit}")
+    print(f"sources: {', '.join(ind.sources)}\n\n{ind.definition}")
+    for c in ind.caveats:
+        print(f"\ncaveat: {c}")
+    versions = [f"{v.id}@{v.version}" for v in catalogue.versions(ind.id)]
+    if len(versions) > 1:
+        print(f"\nversions: {', '.join(versions)}")
+    return EXIT_OK
+
+
 COMMANDS = {"init": cmd_init, "ingest": cmd_ingest, "check": cmd_check, "demo": cmd_demo,
-            "template": cmd_template, "docs": cmd_docs, "serve": cmd_serve}
+            "template": cmd_template, "docs": cmd_docs, "serve": cmd_serve,
+            "indicators": cmd_indicators, "catalogue": cmd_catalogue}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -238,3 +328,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped; nothing was changed.", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`)
+        sys.stderr.close()
+        return EXIT_OK

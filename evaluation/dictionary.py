@@ -101,7 +101,59 @@ def stale_docs(root: Path) -> list[Path]:
 
 def _generated() -> dict[Path, Callable[[], str]]:
     """Every generated document, relative to the repository root, with its renderer."""
-    return {DATA_DICTIONARY: render_data_dictionary}
+    return {DATA_DICTIONARY: render_data_dictionary, INDICATOR_DOCS: render_indicator_docs,
+            SCHEMA_JSON: render_catalogue_schema}
+
+
+INDICATOR_DOCS = Path("docs") / "indicators.md"
+SCHEMA_JSON = Path("indicators") / "catalogue.schema.json"
+_GROUPS = {"case_and_reach": "Case and reach (C)", "outcomes": "Outcomes (O)",
+           "capacity": "Capacity-building (K)", "funding": "Funding (F)",
+           "sustainability": "Sustainability (S)", "custom": "Custom"}
+
+
+def render_catalogue_schema() -> str:
+    import json
+
+    from evaluation.catalogue import catalogue_json_schema
+
+    return json.dumps(catalogue_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_indicator_docs() -> str:
+    """``docs/indicators.md``: every indicator's definition, version, caveats and sources."""
+    from evaluation.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    out = ["# Indicator catalogue", "",
+           "<!-- generated from indicators/catalogue/*.yaml by `python -m evaluation docs`; "
+           "do not edit -->", "",
+           "Every number the platform shows comes from one of these published, versioned "
+           "definitions (the agreed catalogue v1, `shared/spec/indicators-v1.md`). P is the "
+           "reporting period (both days included), A the programme's `data_as_of`. "
+           "`python -m evaluation catalogue ID` prints one; `python -m evaluation indicators "
+           "--explain …` prints the SQL behind a result.", "",
+           "| id | name | kind | unit | better | sources |", "|---|---|---|---|---|---|"]
+    for ind in catalogue.latest():
+        better = {"higher": "higher", "lower": "lower", "neutral": "—"}[ind.direction]
+        out.append(f"| [{ind.id}](#{ind.id.lower()}) | {_cell(ind.name)} | {ind.kind} | "
+                   f"{_cell(ind.unit)} | {better} | {', '.join(ind.sources)} |")
+    out.append("")
+    group = None
+    for ind in catalogue.latest():
+        if ind.group != group:
+            group = ind.group
+            out += [f"## {_GROUPS[group]}", ""]
+        splits = ("splits by every case column and programme attribute"
+                  if ind.splits == "case" else "per programme (and above)")
+        shared = "small numbers suppressed when shared" if ind.about_people else "not suppressed"
+        out += [f"### {ind.id}", "",
+                f"**{ind.name}** — version {ind.version}, {ind.kind} ({ind.unit}); {splits}; "
+                f"{shared}.", "", f"> {ind.definition}", "",
+                f"Source tables: {', '.join(ind.sources)}.", ""]
+        for caveat in ind.caveats:
+            out += [f"**Caveat:** {caveat}", ""]
+    return "\n".join(out)
 
 
 def _table_section(table: Table) -> list[str]:

@@ -470,14 +470,14 @@ def _finish(out: pd.DataFrame, plan: _Plan, catalogue: Catalogue) -> pd.DataFram
                 period.end > pd.Timestamp(rec["as_of"]).date():
             status = "partial_period"
         row = {"indicator_id": ind.id, "indicator_version": ind.version,
-               "programme_id": rec["k0"], "period": period.label,
-               "period_start": period.start, "period_end": period.end}
+               "programme_id": rec["k0"], "period_start": period.start,
+               "period_end": period.end}
         for i, k in enumerate(plan.split_cols):
             row[k] = rec[f"k{i + 1}"]
         row.update(numerator=num, denominator=den, value=val, ci_low=ci_low, ci_high=ci_high,
                    status=status, suppressed=False)
         rows.append(row)
-    columns = ["indicator_id", "indicator_version", "programme_id", "period", "period_start",
+    columns = ["indicator_id", "indicator_version", "programme_id", "period_start",
                "period_end", *plan.split_cols, *RESULT_COLUMNS]
     result = pd.DataFrame(rows, columns=columns)
     order = {i.key: n for n, i in enumerate(plan.indicators)}
