@@ -154,6 +154,9 @@ class Indicator(_Model):
     about_people: bool
     """Counts of people: small numbers are suppressed for the shared audience."""
     caveats: list[str] = []
+    optional_fields: list[str] = []
+    """Optional columns the indicator depends on (``cases.first_request_on``): their
+    completeness is reported beside the indicator so a reader knows how far to trust it."""
     computation: Computation
 
     @property
@@ -293,6 +296,10 @@ def _semantic_issues(ind: Indicator) -> list[str]:
     for s in ind.sources:
         if s not in TABLES_BY_NAME:
             out.append(f"sources: `{s}` is not a table of the data format")
+    for f in ind.optional_fields:
+        table, _, column = f.partition(".")
+        if table not in TABLES_BY_NAME or column not in TABLES_BY_NAME[table].column_names:
+            out.append(f"optional_fields: `{f}` is not a column of the data format")
     m = ind.computation.measure
     if m.type == "proportion" and m.numerator is None:
         out.append("computation.measure: a proportion needs a `numerator`")

@@ -494,6 +494,7 @@ class _Attacker:
     def __init__(self, relations: Sequence[_Relation], values: Mapping[str, np.ndarray],
                  unknown: set[int]) -> None:
         self.components: dict[Var, tuple[dict[Var, int], csr_matrix, np.ndarray]] = {}
+        self.seen: dict[Var, tuple[float, float]] = {}
         unknown_vars = {(m, r.layer) for r in relations for m in r.members if m in unknown}
         parent: dict[Var, Var] = {v: v for v in unknown_vars}
 
@@ -553,7 +554,11 @@ class _Attacker:
         return True
 
     def _extreme(self, var: Var, sign: float) -> float:
-        """min (sign +1) or max (sign -1) of ``var``; inf when unbounded."""
+        """min (sign +1) or max (sign -1) of ``var``; inf when unbounded.
+
+        Every optimum is also a feasible point for all other unknowns of the component; it is
+        kept as a witness, so that ``wide`` can often prove a range wide without its own LP.
+        """
         comp = self.components.get(var)
         if comp is None:
             return 0.0 if sign > 0 else math.inf
@@ -566,31 +571,58 @@ class _Attacker:
         if res.status != 0:
             raise DisclosureError("The shown figures contradict each other, so the disclosure "
                                   "check cannot be made.")
+        for v, j in variables.items():
+            self.witness(v, float(res.x[j]))
         return float(sign * res.fun)
+
+    def witness(self, var: Var, x: float) -> None:
+        """Record that ``var`` can take the value ``x`` (an LP optimum or the true figure)."""
+        lo, hi = self.seen.get(var, (x, x))
+        self.seen[var] = (min(lo, x), max(hi, x))
 
     def low(self, var: Var) -> float:
         """The smallest value ``var`` can take, rounded up to a whole number (counts)."""
-        return max(0.0, math.ceil(self._extreme(var, 1.0) - _TOL))
+        return float(max(0, math.ceil(self._extreme(var, 1.0) - _TOL)))
 
     def high(self, var: Var) -> float:
         """The largest value ``var`` can take, rounded down to a whole number (counts)."""
         x = self._extreme(var, -1.0)
-        return x if math.isinf(x) else math.floor(x + _TOL)
+        return x if math.isinf(x) else float(math.floor(x + _TOL))
+
+    def wide(self, var: Var, width: float) -> bool:
+        """Whether the attacker's whole-number range for ``var`` is at least ``width`` wide.
+
+        Two feasible values ``a <= b`` prove the range holds ``ceil(a)..floor(b)``; known
+        witnesses often settle the question, so most unknowns need one LP or none, not two.
+        """
+
+        def proven() -> bool:
+            if var not in self.seen:
+                return False
+            lo, hi = self.seen[var]
+            return math.floor(hi + _TOL) - math.ceil(lo - _TOL) >= width - _TOL
+
+        if proven():
+            return True
+        hi = self.high(var)
+        if math.isinf(hi) or proven():
+            return True
+        return hi - self.low(var) >= width - _TOL
 
 
 def _narrow(planner: _Planner, hidden: set[int]) -> list[Var]:
     """The hidden, protected figures that the attacker narrows below min_width."""
-    t, width = planner.t, planner.s.min_width - _TOL
+    t = planner.t
     attacker = _Attacker(t.relations, t.values, hidden)
+    for var in attacker.components:
+        attacker.witness(var, float(t.values[var[1]][var[0]]))
     out: list[Var] = []
     for pos in sorted(hidden, key=lambda p: t.rank[p]):
         if not t.additive(pos):
             continue
         for layer in ADDITIVE_KINDS[t.kinds[pos] or ""]:
-            if not planner.protected(pos, layer):
-                continue
-            hi = attacker.high((pos, layer))
-            if hi < width or hi - attacker.low((pos, layer)) < width:
+            if planner.protected(pos, layer) and not attacker.wide((pos, layer),
+                                                                   planner.s.min_width):
                 out.append((pos, layer))
     return out
 

@@ -37,7 +37,9 @@ Z95 = 1.959963984540054
 CASE_SPLITS = ("client_type", "referral_source", "participation", "setting_at_intake",
                "ideology", "gender", "age_band", "returnee", "risk_at_intake", "region")
 PROGRAMME_SPLITS = ("organisation", "country", "intervention_type", "setting")
-ALL_SPLITS = ("programme", *CASE_SPLITS, *PROGRAMME_SPLITS)
+ALL_SPLITS = ("programme", "all", *CASE_SPLITS, *PROGRAMME_SPLITS)
+"""``programme`` (the default) gives a row per programme; ``all`` the total over every programme
+in the request, recomputed from the case rows (``programme_id`` is ``*``)."""
 DATA_TABLES = ("cases", "contacts", "needs", "referrals", "custody_events", "assessments",
                "outcomes", "capacity", "funding", "staffing")
 RISK_RANK = "CASE {} WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 END"
@@ -319,8 +321,8 @@ def _plan(catalogue: Catalogue, request: IndicatorRequest) -> _Plan:
         if s not in ALL_SPLITS:
             raise RequestError(f"Indicators cannot be split by \"{s}\". Splits: "
                                f"{', '.join(ALL_SPLITS)}.")
-    split_cols = [s for s in dict.fromkeys(splits) if s != "programme"]
-    group_by_attr = any(s in PROGRAMME_SPLITS for s in split_cols)
+    split_cols = [s for s in dict.fromkeys(splits) if s not in ("programme", "all")]
+    group_by_attr = "all" in splits or any(s in PROGRAMME_SPLITS for s in split_cols)
     periods = list(request.periods)
     values = ", ".join(f"({i}, DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')"
                        for i, p in enumerate(periods))
@@ -383,6 +385,7 @@ def compute(store_or_conn: object, request: IndicatorRequest,
     out = frame.merge(computed, on=["ind", "pidx", *keys], how="left")
     out = _finish(out, plan, catalogue)
     out = _targets(cur, out, plan)
+    out = _completeness(cur, out, plan, request)
     if request.effective_audience == "shared":
         from evaluation.disclosure import suppress
 
@@ -500,3 +503,24 @@ def _targets(cur: duckdb.DuckDBPyConnection, out: pd.DataFrame, plan: _Plan) -> 
     merged = out.merge(targets, on=["programme_id", "indicator_id", "period_start",
                                     "period_end"], how="left")
     return merged
+
+
+def _completeness(cur: duckdb.DuckDBPyConnection, out: pd.DataFrame, plan: _Plan,
+                  request: IndicatorRequest) -> pd.DataFrame:
+    """``completeness``: the lowest share filled in of the optional fields the indicator uses
+    (per programme and period; empty for indicators that use none, and for totals)."""
+    from evaluation.completeness import completeness
+
+    fields = {i.id: i.optional_fields for i in plan.indicators if i.optional_fields}
+    out["completeness"] = float("nan")
+    if not fields or plan.group_by_attr:
+        return out
+    comp = completeness(cur, plan.periods, request.scope, request.programmes)
+    for ind_id, wanted in fields.items():
+        sub = comp[comp.field.isin(wanted)].groupby(
+            ["programme_id", "period_start", "period_end"], as_index=False)["share"].min()
+        rows = out.indicator_id == ind_id
+        merged = out.loc[rows, ["programme_id", "period_start", "period_end"]].merge(
+            sub, on=["programme_id", "period_start", "period_end"], how="left")
+        out.loc[rows, "completeness"] = merged["share"].to_numpy()
+    return out
