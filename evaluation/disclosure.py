@@ -582,6 +582,8 @@ class _Attacker:
 
     def low(self, var: Var) -> float:
         """The smallest value ``var`` can take, rounded up to a whole number (counts)."""
+        if self.seen.get(var, (1.0, 1.0))[0] <= _TOL:
+            return 0.0  # a feasible 0 is the least a nonnegative unknown can be
         return float(max(0, math.ceil(self._extreme(var, 1.0) - _TOL)))
 
     def high(self, var: Var) -> float:
@@ -610,8 +612,12 @@ class _Attacker:
         return hi - self.low(var) >= width - _TOL
 
 
-def _narrow(planner: _Planner, hidden: set[int]) -> list[Var]:
-    """The hidden, protected figures that the attacker narrows below min_width."""
+def _narrow(planner: _Planner, hidden: set[int], wide: set[Var]) -> list[Var]:
+    """The hidden, protected figures that the attacker narrows below min_width.
+
+    ``wide`` holds figures already found wide and is updated: hiding more cells only takes
+    knowledge away from the attacker, so a range never shrinks and need not be checked again.
+    """
     t = planner.t
     attacker = _Attacker(t.relations, t.values, hidden)
     for var in attacker.components:
@@ -621,8 +627,11 @@ def _narrow(planner: _Planner, hidden: set[int]) -> list[Var]:
         if not t.additive(pos):
             continue
         for layer in ADDITIVE_KINDS[t.kinds[pos] or ""]:
-            if planner.protected(pos, layer) and not attacker.wide((pos, layer),
-                                                                   planner.s.min_width):
+            if not planner.protected(pos, layer) or (pos, layer) in wide:
+                continue
+            if attacker.wide((pos, layer), planner.s.min_width):
+                wide.add((pos, layer))
+            else:
                 out.append((pos, layer))
     return out
 
@@ -641,6 +650,10 @@ def suppress(result: pd.DataFrame, indicators: Mapping[str, IndicatorInfo],
     interval; their status is kept. ``indicators`` maps every ``indicator_id`` of the result to
     its kind and ``about_people``; ``splits`` overrides which columns are splits (default: every
     column that is not a base, result or known descriptive column).
+
+    ``result`` must carry the computed figures (a row the caller already marked suppressed
+    stays suppressed but still needs its figures): what cannot be checked is refused with
+    ``DisclosureError``, never published.
     """
     table = _read(result, indicators, splits, published=False)
     # only equations that are true can be used by anyone
@@ -648,7 +661,8 @@ def suppress(result: pd.DataFrame, indicators: Mapping[str, IndicatorInfo],
     planner = _Planner(table, settings)
     hidden = _primary(table, settings)
     planner.secure(hidden)
-    while narrow := _narrow(planner, hidden):
+    wide: set[Var] = set()
+    while narrow := _narrow(planner, hidden, wide):
         added = False
         for pos, layer in narrow:
             cell = planner.widen(pos, layer, hidden)
@@ -659,12 +673,12 @@ def suppress(result: pd.DataFrame, indicators: Mapping[str, IndicatorInfo],
             raise DisclosureError("Secondary suppression found no further cell to hide.")
         planner.secure(hidden)
     out = result.copy()
-    mask = np.zeros(len(out), dtype=bool)
+    mask = table.marked.copy()  # a row the caller already hid stays hidden, and empty
     mask[sorted(hidden)] = True
     keep = pd.Series(~mask, index=out.index)
     for col in NUMBER_COLUMNS:
         out[col] = out[col].where(keep)
-    out["suppressed"] = out["suppressed"].fillna(False).astype(bool) | mask
+    out["suppressed"] = mask
     return out
 
 
@@ -704,8 +718,10 @@ def attack(published: pd.DataFrame, indicators: Mapping[str, IndicatorInfo], *,
     out: dict[Cell, tuple[float, float]] = {}
     for pos in sorted(hidden, key=lambda p: table.rank[p]):
         key = table.keys[pos]
-        ranges = {layer: (attacker.low((pos, layer)), attacker.high((pos, layer)))
-                  for layer in ADDITIVE_KINDS[table.kinds[pos] or ""]}
+        ranges = {}
+        for layer in ADDITIVE_KINDS[table.kinds[pos] or ""]:
+            high = attacker.high((pos, layer))  # first: its optimum often proves the low 0
+            ranges[layer] = (attacker.low((pos, layer)), high)
         for layer, rng in ranges.items():
             out[Cell(key, layer)] = rng
         if table.kinds[pos] == "proportion":

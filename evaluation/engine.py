@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from evaluation.access import Audience, Scope
@@ -81,7 +83,10 @@ def _in_list(values: Sequence[str]) -> str:
 class _Compiler:
     """Compiles one indicator to a SELECT producing the engine's common columns."""
 
-    def __init__(self, ind: Indicator, case_keys: list[str], group_by_attr: bool) -> None:
+    def __init__(self, ind: Indicator, case_keys: list[str], group_by_attr: bool,
+                 scans: _RelatedScans) -> None:
+        self.scans = scans
+        self.joins: list[str] = []
         self.ind = ind
         self.comp = ind.computation
         self.case_keys = case_keys
@@ -121,22 +126,44 @@ class _Compiler:
             return f"coalesce({column} NOT IN {_in_list(c.not_in)}, FALSE)"
         return f"({column} IS NULL)" if c.is_missing else f"({column} IS NOT NULL)"
 
-    def related_rows(self, rel: Related, what: str) -> str:
-        """A correlated subquery over the case's related rows inside the window."""
+    def related(self, rel: Related) -> str:
+        """The SQL prefix of a per-member aggregate of related rows inside the window.
+
+        Instead of a correlated subquery per member and period, windows become grouped scans
+        of the related table shared by every indicator of the request (see ``_RelatedScans``):
+        per period when the window is the period itself (C10, C11), per member when it hangs
+        on a member's date (C06, C07, O06, O07). ``<prefix>n``, ``<prefix>first`` and
+        ``<prefix>total`` are the rows, earliest date and sum inside the window.
+        """
+        refs = [r for r in (rel.from_, rel.to) if r is not None]
+        on_period = (rel.from_ is not None and rel.to is not None
+                     and rel.from_.date == "period_start" and rel.to.date == "period_end"
+                     and not rel.from_.days and not rel.to.days and not rel.from_.exclusive)
+        if any(r.date in ("period_start", "period_end") for r in refs) and not on_period:
+            raise RequestError(f"{self.ind.key}: a window may be the whole period or hang on "
+                               "a member's dates, not both")
         x = "x"
-        conds = [f"{x}.submission_id = c.submission_id", f"{x}.case_id = c.case_id"]
-        if rel.from_ is not None:
-            op = ">" if rel.from_.exclusive else ">="
-            conds.append(f"{x}.{rel.date} {op} {self.ref(rel.from_)}")
-        if rel.to is not None:
-            conds.append(f"{x}.{rel.date} <= {self.ref(rel.to)}")
-        conds += [self.cond(c, x) for c in rel.where]
-        return f"(SELECT {what} FROM current_{rel.table} {x} WHERE {' AND '.join(conds)})"
+        window = []
+        if not on_period:
+            if rel.from_ is not None:
+                op = ">" if rel.from_.exclusive else ">="
+                window.append(f"{x}.{rel.date} {op} {self.ref(rel.from_)}")
+            if rel.to is not None:
+                window.append(f"{x}.{rel.date} <= {self.ref(rel.to)}")
+        window += [self.cond(c, x) for c in rel.where]
+        population = "period" if on_period else self.comp.population
+        if population not in ("period", "cases", "releases"):
+            raise RequestError(f"{self.ind.key}: related rows need a case or release population")
+        alias, column = self.scans.add(population, rel.table, rel.date,
+                                       " AND ".join(window) or "TRUE",
+                                       self.comp.measure.column)
+        join = self.scans.join(population, rel.table)
+        if join not in self.joins:
+            self.joins.append(join)
+        return f"{alias}.{column}_"
 
     def related_test(self, rel: Related) -> str:
-        if rel.min_rows <= 1:
-            return f"EXISTS {self.related_rows(rel, '1')}"
-        return f"{self.related_rows(rel, 'count(*)')} >= {rel.min_rows}"
+        return f"coalesce({self.related(rel)}n, 0) >= {max(rel.min_rows, 1)}"
 
     # -- population ---------------------------------------------------------------------------
     def source(self) -> str:
@@ -226,11 +253,16 @@ class _Compiler:
         return " AND ".join(parts) or "TRUE"
 
     def select(self) -> str:
+        """The indicator's SELECT; the related-row aggregates it joins are in ``self.ctes``."""
         m = self.comp.measure
         keys = self.keys()
         key_sql = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
-        where = " AND ".join(self.filters()) or "TRUE"
-        frm = f"{self.source()} {self.anchor_join()} WHERE {where}"
+        filters = self.filters()
+        measure = {"proportion": self.numerator, "median_days_to_related":
+                   lambda: self.related(m.related), "ratio_sum_related":
+                   lambda: self.related(m.related)}.get(m.type, lambda: "")()
+        where = " AND ".join(filters) or "TRUE"
+        frm = f"{self.source()} {self.anchor_join()} {' '.join(self.joins)} WHERE {where}"
         ind = _lit(self.ind.key)
         group = ", ".join(["p.pidx", *keys])
         head = f"SELECT {ind} AS ind, p.pidx, {key_sql}"
@@ -239,21 +271,17 @@ class _Compiler:
         if m.type == "sum":
             return f"{head}, NULL, NULL, sum(r.{m.column}) FROM {frm} GROUP BY {group}"
         if m.type == "proportion":
-            return (f"{head}, count(*) FILTER (WHERE {self.numerator()}), count(*), NULL "
+            return (f"{head}, count(*) FILTER (WHERE {measure}), count(*), NULL "
                     f"FROM {frm} GROUP BY {group}")
         if m.type == "median_days_to_related":
-            assert m.related is not None
-            first = self.related_rows(m.related, f"min(x.{m.related.date})")
             anchor = self.col(self.comp.anchor)
             return (f"SELECT ind, pidx, {', '.join(f'k{i}' for i in range(len(keys)))}, NULL, "
                     f"count(d), median(d) FROM (SELECT {ind} AS ind, p.pidx, {key_sql}, "
-                    f"date_diff('day', {anchor}, {first}) AS d FROM {frm}) "
+                    f"date_diff('day', {anchor}, {measure}first) AS d FROM {frm}) "
                     f"GROUP BY ALL")
         if m.type == "ratio_sum_related":
-            assert m.related is not None
-            total = self.related_rows(m.related, f"sum(x.{m.column})")
-            return (f"{head}, coalesce(sum({total}), 0) / {m.divide_by}, count(*), NULL "
-                    f"FROM {frm} GROUP BY {group}")
+            return (f"{head}, coalesce(sum({measure}total), 0) / {m.divide_by}, count(*), "
+                    f"NULL FROM {frm} GROUP BY {group}")
         return self.funding_select(head, frm, group)
 
     def funding_select(self, head: str, frm: str, group: str) -> str:
@@ -296,6 +324,76 @@ class _Compiler:
                 f"GROUP BY ALL")
 
 
+class _RelatedScans:
+    """Aggregates of related rows, one grouped scan per (population, table) for the request.
+
+    Every window of every indicator over, say, contacts hanging on a case's dates becomes a
+    set of ``FILTER``ed aggregates of one scan of contacts joined to cases; windows equal to
+    the period become aggregates of one scan joined to ``period_days`` (an equi-join on the
+    day, much cheaper than a range join of millions of rows against the periods).
+    """
+
+    KEYS: ClassVar[dict[str, list[str]]] = {"cases": ["submission_id", "case_id"],
+            "releases": ["submission_id", "case_id", "event_on"],
+            "period": ["submission_id", "case_id", "pidx"]}
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[str, str], list[tuple[str, str, str | None]]] = {}
+
+    def add(self, population: str, table: str, date: str, window: str,
+            total: str | None) -> tuple[str, str]:
+        windows = self._windows.setdefault((population, table), [])
+        item = (date, window, total)
+        if item not in windows:
+            windows.append(item)
+        return self.alias(population, table), f"w{windows.index(item)}"
+
+    @staticmethod
+    def alias(population: str, table: str) -> str:
+        return f"scan_{population}_{table}"
+
+    def join(self, population: str, table: str) -> str:
+        a = self.alias(population, table)
+        outer = {"cases": ["c.submission_id", "c.case_id"],
+                 "releases": ["c.submission_id", "c.case_id", "e.event_on"],
+                 "period": ["c.submission_id", "c.case_id", "p.pidx"]}[population]
+        on = " AND ".join(f"{a}.{k} = {o}" for k, o in zip(self.KEYS[population], outer,
+                                                           strict=True))
+        return f"LEFT JOIN {a} ON {on}"
+
+    def ctes(self) -> list[str]:
+        out = []
+        for (population, table), windows in self._windows.items():
+            aggs = []
+            for n, (date, window, total) in enumerate(windows):
+                aggs += [f"count(*) FILTER (WHERE {window}) AS w{n}_n",
+                         f"min(x.{date}) FILTER (WHERE {window}) AS w{n}_first",
+                         f"sum(x.{total}) FILTER (WHERE {window}) AS w{n}_total" if total
+                         else f"NULL AS w{n}_total"]
+            any_window = " OR ".join(f"({w})" for _, w, _ in windows)
+            if population == "period":
+                dates = {d for d, _, _ in windows}
+                if len(dates) != 1:
+                    raise RequestError("period windows on one table must use one date column")
+                source = (f"current_{table} x JOIN period_days pd "
+                          f"ON x.{dates.pop()} = pd.d")
+                key = "x.submission_id, x.case_id, pd.pidx"
+            elif population == "releases":
+                source = ("current_custody_events e JOIN cases c ON e.submission_id = "
+                          "c.submission_id AND e.case_id = c.case_id AND e.event = 'released' "
+                          f"JOIN current_{table} x ON x.submission_id = c.submission_id "
+                          "AND x.case_id = c.case_id")
+                key = "c.submission_id, c.case_id, e.event_on"
+            else:
+                source = (f"cases c JOIN current_{table} x ON x.submission_id = "
+                          "c.submission_id AND x.case_id = c.case_id")
+                key = "c.submission_id, c.case_id"
+            out.append(f"{self.alias(population, table)} AS MATERIALIZED (SELECT {key}, "
+                       f"{', '.join(aggs)} "
+                       f"FROM {source} WHERE {any_window} GROUP BY ALL)")
+        return out
+
+
 @dataclass
 class _Plan:
     indicators: list[Indicator]
@@ -334,15 +432,19 @@ def _plan(catalogue: Catalogue, request: IndicatorRequest) -> _Plan:
                          if t != "cases")
     ctes = [
         f"periods(pidx, p_start, p_end) AS (VALUES {values})",
-        "progs AS (SELECT p.programme_id, p.submission_id, s.organisation, "
+        "progs AS MATERIALIZED (SELECT p.programme_id, p.submission_id, s.organisation, "
         "s.data_as_of AS as_of, p.country, p.intervention_type, p.setting, TRUE AS has_cases, "
         f"{presence} FROM current_programmes p JOIN submissions s USING (submission_id) "
         f"WHERE {scope_sql})",
-        "cases AS (SELECT c.*, g.as_of, g.organisation, g.country, g.intervention_type, "
-        "g.setting FROM current_cases c JOIN progs g ON c.programme_id = g.programme_id "
-        "AND c.submission_id = g.submission_id)",
+        "cases AS MATERIALIZED (SELECT c.*, g.as_of, g.organisation, g.country, "
+        "g.intervention_type, g.setting FROM current_cases c JOIN progs g "
+        "ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id)",
+        "period_days(d, pidx) AS (SELECT CAST(unnest(generate_series(p_start, p_end, "
+        "INTERVAL 1 DAY)) AS DATE), pidx FROM periods)",
     ]
-    selects = [_Compiler(i, split_cols, group_by_attr).select() for i in inds]
+    scans = _RelatedScans()
+    selects = [_Compiler(ind, split_cols, group_by_attr, scans).select() for ind in inds]
+    ctes += scans.ctes()
     union = "\nUNION ALL\n".join(f"({s})" for s in selects)
     cte_sql = ",\n".join(ctes)
     sql = f"WITH {cte_sql}\n{union}"
@@ -435,59 +537,69 @@ def _frame(cur: duckdb.DuckDBPyConnection, plan: _Plan) -> pd.DataFrame:
     return frame.merge(groups, on=["k0", *attr_keys], how="left")
 
 
+COUNT_LIKE = ("count", "sum", "funding_total", "funding_months_ahead")
+RATE_LIKE = ("proportion", "largest_funder_share", "ratio_sum_related", "funding_per_open_case",
+             "turnover")
+
+
 def _finish(out: pd.DataFrame, plan: _Plan, catalogue: Catalogue) -> pd.DataFrame:
-    by_key = {i.key: i for i in plan.indicators}
-    rows = []
-    for rec in out.to_dict("records"):
-        ind = by_key[rec["ind"]]
-        period = plan.periods[int(rec["pidx"])]
-        num, den, val = rec["num"], rec["den"], rec["val"]
-        num = None if pd.isna(num) else float(num)
-        den = None if pd.isna(den) else float(den)
-        val = None if pd.isna(val) else float(val)
-        missing = [t for t in ind.sources if t != "cases" and not bool(rec.get(f"has_{t}", True))]
-        kind, mtype = ind.kind, ind.computation.measure.type
-        ci_low = ci_high = None
-        status = "ok"
-        if mtype in ("count", "sum", "funding_total", "funding_months_ahead"):
-            val = val if val is not None else 0.0
-            num = den = None
-        elif mtype == "median_days_to_related":
-            num = None
-            den = den or 0.0
-            if den == 0:
-                status, val = "no_data", None
-        elif mtype in ("proportion", "largest_funder_share", "ratio_sum_related",
-                       "funding_per_open_case", "turnover"):
-            num = num or 0.0
-            den = den or 0.0
-            if den == 0:
-                status, val = "no_data", None
-            else:
-                val = num / den
-                if kind == "proportion":
-                    ci_low, ci_high = wilson(num, den)
-        if missing:
-            status, num, den, val, ci_low, ci_high = "no_data", None, None, None, None, None
-        if status == "ok" and pd.notna(rec["as_of"]) and \
-                period.end > pd.Timestamp(rec["as_of"]).date():
-            status = "partial_period"
-        row = {"indicator_id": ind.id, "indicator_version": ind.version,
-               "programme_id": rec["k0"], "period_start": period.start,
-               "period_end": period.end}
-        for i, k in enumerate(plan.split_cols):
-            row[k] = rec[f"k{i + 1}"]
-        row.update(numerator=num, denominator=den, value=val, ci_low=ci_low, ci_high=ci_high,
-                   status=status, suppressed=False)
-        rows.append(row)
-    columns = ["indicator_id", "indicator_version", "programme_id", "period_start",
-               "period_end", *plan.split_cols, *RESULT_COLUMNS]
-    result = pd.DataFrame(rows, columns=columns)
-    order = {i.key: n for n, i in enumerate(plan.indicators)}
-    result["_o"] = [order[f"{a}@{b}"] for a, b in zip(result.indicator_id,
-                                                      result.indicator_version, strict=True)]
+    """Values, intervals and statuses, column-wise: counts of an empty set are 0, rates of an
+    empty denominator and anything with a missing source table are ``no_data``, a period
+    ending after the data's ``data_as_of`` is ``partial_period`` (``no_data`` wins)."""
+    info = pd.DataFrame([{"ind": i.key, "indicator_id": i.id, "indicator_version": i.version,
+                          "kind": i.kind, "mtype": i.computation.measure.type,
+                          "order": n} for n, i in enumerate(plan.indicators)])
+    out = out.merge(info, on="ind", how="left")
+    num = pd.to_numeric(out["num"], errors="coerce").astype(float)
+    den = pd.to_numeric(out["den"], errors="coerce").astype(float)
+    val = pd.to_numeric(out["val"], errors="coerce").astype(float)
+    count_like = out["mtype"].isin(COUNT_LIKE).to_numpy()
+    rate_like = out["mtype"].isin(RATE_LIKE).to_numpy()
+    median = (out["mtype"] == "median_days_to_related").to_numpy()
+    val = np.where(count_like, val.fillna(0.0), val)
+    num = np.where(count_like | median, np.nan, np.where(rate_like, num.fillna(0.0), num))
+    den = np.where(count_like, np.nan, np.where(rate_like | median, den.fillna(0.0), den))
+    empty = (rate_like | median) & (den == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        val = np.where(rate_like & ~empty, num / den, val)
+    val = np.where(empty, np.nan, val)
+    missing = np.zeros(len(out), dtype=bool)
+    for ind in plan.indicators:
+        rows = (out["ind"] == ind.key).to_numpy()
+        for t in ind.sources:
+            if t != "cases":
+                has = out[f"has_{t}"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+                missing |= rows & ~has
+    num, den, val = (np.where(missing, np.nan, a) for a in (num, den, val))
+    proportion = (out["kind"] == "proportion").to_numpy() & ~missing & ~empty
+    low, high = wilson_arrays(num, den)
+    ci_low = np.where(proportion, low, np.nan)
+    ci_high = np.where(proportion, high, np.nan)
+    ends = pd.Series([plan.periods[int(p)].end for p in out["pidx"]])
+    as_of = pd.to_datetime(out["as_of"]).dt.date
+    partial = (ends > as_of).fillna(False).to_numpy(dtype=bool)
+    status = np.where(missing | empty, "no_data", np.where(partial, "partial_period", "ok"))
+    result = pd.DataFrame({
+        "indicator_id": out["indicator_id"], "indicator_version": out["indicator_version"],
+        "programme_id": out["k0"],
+        "period_start": [plan.periods[int(p)].start for p in out["pidx"]],
+        "period_end": ends.to_numpy(),
+        **{k: out[f"k{n + 1}"] for n, k in enumerate(plan.split_cols)},
+        "numerator": num, "denominator": den, "value": val, "ci_low": ci_low,
+        "ci_high": ci_high, "status": status, "suppressed": False, "_o": out["order"]})
     return result.sort_values(["_o", "programme_id", "period_start", *plan.split_cols],
                               kind="stable").drop(columns="_o")
+
+
+def wilson_arrays(num: np.ndarray, den: np.ndarray, z: float = Z95,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score intervals, element-wise (NaN where den is 0 or missing)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = num / den
+        denom = 1 + z * z / den
+        centre = (p + z * z / (2 * den)) / denom
+        half = z * np.sqrt(p * (1 - p) / den + z * z / (4 * den * den)) / denom
+        return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def _targets(cur: duckdb.DuckDBPyConnection, out: pd.DataFrame, plan: _Plan) -> pd.DataFrame:

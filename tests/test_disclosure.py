@@ -233,8 +233,8 @@ def test_quarters_and_their_year() -> None:
     df = frame(row("C01", period=q, value=v) for q, v in zip(QUARTERS, (6, 2, 8, 7), strict=True))
     df = frame([*df.to_dict("records"), row("C01", period=YEAR, value=23)])
     out = suppress(df, INDICATORS)
-    assert list(out["suppressed"]) == [False, True, False, False, False][:0] or \
-        set(hidden(out)["period_start"]) == {"2025-04-01", "2025-01-01"}
+    # the 2 of Q2 and the next smallest quarter, the 6 of Q1; the year stays
+    assert set(hidden(out)["period_start"]) == {"2025-04-01", "2025-01-01"}
     check_safe(df, out)
 
 
@@ -341,6 +341,8 @@ def test_engine_columns_period_target_baseline_are_not_splits() -> None:
     rows.append(row("C01", period=YEAR, value=23) | {"period": "2025", "target": 20.0,
                                                       "baseline": 18.0})
     df = frame(rows)
+    for col in ("period_start", "period_end"):  # the engine's dates are datetime.date
+        df[col] = pd.to_datetime(df[col]).dt.date
     assert disclosure.split_columns(df) == []
     out = suppress(df, INDICATORS)
     assert len(hidden(out)) == 2
@@ -432,7 +434,7 @@ def tables(draw: st.DrawFn) -> pd.DataFrame:
     return frame(rows)
 
 
-@hsettings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_random_tables_are_safe(df: pd.DataFrame) -> None:
     out = suppress(df, INDICATORS)

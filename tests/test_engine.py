@@ -19,7 +19,7 @@ CUSTOM = Path(__file__).parent / "fixtures" / "custom_catalogue"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def store(tmp_path_factory: pytest.TempPathFactory):
     s = Store.open(tmp_path_factory.mktemp("engine") / "s.duckdb")
     ingest(MINIMAL, s)
     yield s
