@@ -82,7 +82,7 @@ __all__ = [
 BASE_COLUMNS = ("indicator_id", "indicator_version", "programme_id", "period_start", "period_end")
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "ci_low", "ci_high")
 RESULT_COLUMNS = (*NUMBER_COLUMNS, "status", "suppressed")
-NON_SPLIT_COLUMNS = frozenset({"period", "target", "baseline"})
+NON_SPLIT_COLUMNS = frozenset({"period", "target", "baseline", "completeness"})
 """Extra columns that describe a row but do not split it (the engine adds a period label and the
 package's targets); any other extra column is a split."""
 TOTAL = "*"

@@ -491,7 +491,7 @@ def compute(store_or_conn: object, request: IndicatorRequest,
     if request.effective_audience == "shared":
         from evaluation.disclosure import suppress
 
-        out = suppress(out, {i.id: i for i in plan.indicators})
+        out = suppress(out, {i.id: i for i in plan.indicators}, splits=plan.split_cols)
     return out.reset_index(drop=True)
 
 

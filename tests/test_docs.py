@@ -54,8 +54,21 @@ def test_dictionary_has_banner_version_and_gate_lists() -> None:
 
 
 def test_write_then_stale(tmp_path: Path) -> None:
-    assert stale_docs(tmp_path) == [tmp_path / DATA_DICTIONARY]
-    assert write_docs(tmp_path) == [tmp_path / DATA_DICTIONARY]
+    generated = sorted(stale_docs(tmp_path))
+    assert tmp_path / DATA_DICTIONARY in generated
+    assert sorted(write_docs(tmp_path)) == generated
     assert stale_docs(tmp_path) == []
     (tmp_path / DATA_DICTIONARY).write_text("edited by hand\n", encoding="utf-8")
     assert stale_docs(tmp_path) == [tmp_path / DATA_DICTIONARY]
+
+
+def test_every_indicator_is_documented_and_has_an_oracle() -> None:
+    """CI fails when an indicator lacks name, definition, unit, direction or an oracle test."""
+    from test_oracle import ORACLES
+
+    from evaluation.catalogue import load_catalogue
+
+    for ind in load_catalogue().latest():
+        assert ind.name.strip() and ind.definition.strip() and ind.unit.strip(), ind.id
+        assert ind.direction in ("higher", "lower", "neutral"), ind.id
+        assert ind.id in ORACLES, f"{ind.id} has no oracle test in tests/test_oracle.py"

@@ -140,3 +140,23 @@ def test_split_rows_are_the_values_occurring_among_the_cases(store: Store) -> No
         ("P-OPEN", "male"), ("P-OPEN", "female"), ("P-CJS", "male"), ("P-CJS", "diverse")}
     f01 = result[result.indicator_id == "F01"]
     assert set(f01.gender) == {"*"}  # funding is per programme, not split by case columns
+
+
+def test_the_shared_audience_is_suppressed_and_withstands_an_attack(store: Store) -> None:
+    from evaluation.disclosure import attack
+
+    req = request("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4", indicators=("C01", "C03", "O01"),
+                  split_by=("gender",), audience="shared")
+    shared = compute(store, req)
+    internal = compute(store, request("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4",
+                                      indicators=("C01", "C03", "O01"), split_by=("gender",)))
+    assert shared.suppressed.any()
+    hidden = shared[shared.suppressed]
+    assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
+    small = internal[(internal.indicator_id == "C01") & internal.value.between(1, 4)]
+    assert len(small) and shared.loc[small.index, "suppressed"].all()
+    catalogue = load_catalogue()
+    bounds = attack(shared, {i.id: i for i in catalogue.latest()}, original=internal,
+                    splits=["gender"])
+    for (low, high) in bounds.values():
+        assert high - low >= 5 or high == 0
