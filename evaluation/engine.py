@@ -170,13 +170,15 @@ class _Compiler:
         pop = self.comp.population
         if pop == "cases":
             return "cases c"
+        # Base tables, not the current_ views: joining to `cases` or `progs` (current data in
+        # scope) on the submission already keeps only current rows.
         if pop == "releases":
-            return ("current_custody_events e JOIN cases c "
+            return ("custody_events e JOIN cases c "
                     "ON e.submission_id = c.submission_id AND e.case_id = c.case_id")
         if pop in ("needs", "referrals"):
-            return (f"current_{pop} r JOIN cases c "
+            return (f"{pop} r JOIN cases c "
                     "ON r.submission_id = c.submission_id AND r.case_id = c.case_id")
-        return (f"current_{pop} r JOIN progs g "
+        return (f"{pop} r JOIN progs g "
                 "ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id")
 
     def anchor_join(self) -> str:
@@ -375,17 +377,18 @@ class _RelatedScans:
                 dates = {d for d, _, _ in windows}
                 if len(dates) != 1:
                     raise RequestError("period windows on one table must use one date column")
-                source = (f"current_{table} x JOIN period_days pd "
+                source = (f"{table} x SEMI JOIN progs g ON x.submission_id = g.submission_id "
+                          f"AND x.programme_id = g.programme_id JOIN period_days pd "
                           f"ON x.{dates.pop()} = pd.d")
                 key = "x.submission_id, x.case_id, pd.pidx"
             elif population == "releases":
-                source = ("current_custody_events e JOIN cases c ON e.submission_id = "
+                source = ("custody_events e JOIN cases c ON e.submission_id = "
                           "c.submission_id AND e.case_id = c.case_id AND e.event = 'released' "
-                          f"JOIN current_{table} x ON x.submission_id = c.submission_id "
+                          f"JOIN {table} x ON x.submission_id = c.submission_id "
                           "AND x.case_id = c.case_id")
                 key = "c.submission_id, c.case_id, e.event_on"
             else:
-                source = (f"cases c JOIN current_{table} x ON x.submission_id = "
+                source = (f"cases c JOIN {table} x ON x.submission_id = "
                           "c.submission_id AND x.case_id = c.case_id")
                 key = "c.submission_id, c.case_id"
             out.append(f"{self.alias(population, table)} AS MATERIALIZED (SELECT {key}, "
