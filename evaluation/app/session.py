@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from evaluation import access
+
 Audience = Literal["internal", "funder", "evaluator"]
 
 
@@ -22,6 +24,15 @@ class Scope:
     """The organisations whose data is visible; ``None`` means every organisation."""
     actor: str = "dashboard"
     label: str = "Everything (internal view, no sign-in)"
+
+    def access(self) -> access.Scope:
+        """The package's scope for this user: what the engine and every reader may return.
+
+        Funders and evaluators only ever get the *shared* audience (suppressed aggregates).
+        """
+        audience = "internal" if self.audience == "internal" else "shared"
+        return access.Scope(organisations=self.organisations, programmes=None,
+                            audience=audience)
 
     def allows(self, organisation: str) -> bool:
         return self.organisations is None or organisation in self.organisations
