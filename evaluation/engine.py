@@ -495,6 +495,8 @@ def compute(store_or_conn: object, request: IndicatorRequest,
         from evaluation.disclosure import suppress
 
         out = suppress(out, {i.id: i for i in plan.indicators}, splits=plan.split_cols)
+        # completeness is a share of the same people: hidden with the cell it describes
+        out.loc[out["suppressed"], "completeness"] = float("nan")
     return out.reset_index(drop=True)
 
 
