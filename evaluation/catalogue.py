@@ -300,6 +300,7 @@ def _semantic_issues(ind: Indicator) -> list[str]:
         table, _, column = f.partition(".")
         if table not in TABLES_BY_NAME or column not in TABLES_BY_NAME[table].column_names:
             out.append(f"optional_fields: `{f}` is not a column of the data format")
+    out += _column_issues(ind)
     m = ind.computation.measure
     if m.type == "proportion" and m.numerator is None:
         out.append("computation.measure: a proportion needs a `numerator`")
@@ -320,3 +321,75 @@ def write_json_schema(path: Path = SCHEMA_FILE) -> Path:
     path.write_text(json.dumps(catalogue_json_schema(), indent=2, ensure_ascii=False) + "\n",
                     encoding="utf-8")
     return path
+
+
+POPULATION_TABLES = {"cases": "cases", "releases": "custody_events", "needs": "needs",
+                     "referrals": "referrals", "capacity": "capacity", "funding": "funding",
+                     "staffing": "staffing"}
+
+
+def _column_issues(ind: Indicator) -> list[str]:
+    """Every column a computation names must be a column of the data format.
+
+    The engine writes these names into SQL, so a custom catalogue file must not be able to
+    smuggle in anything else.
+    """
+    from evaluation.schema import TABLES_BY_NAME
+
+    comp = ind.computation
+    row_table = TABLES_BY_NAME[POPULATION_TABLES[comp.population]]
+    case_cols = set(TABLES_BY_NAME["cases"].column_names)
+    own = set(row_table.column_names)
+    if comp.population in CASE_POPULATIONS:
+        own |= case_cols
+    periods = {"period_start", "period_end"}
+    out: list[str] = []
+
+    def check(name: str, allowed: set[str], where: str) -> None:
+        bare = name[5:] if name.startswith("case.") else name
+        pool = case_cols if name.startswith("case.") else allowed
+        if bare not in pool:
+            out.append(f"{where}: `{name}` is not a column here")
+
+    def check_related(rel: Related, where: str) -> None:
+        if rel.table not in TABLES_BY_NAME:
+            out.append(f"{where}.table: `{rel.table}` is not a table")
+            return
+        rel_cols = set(TABLES_BY_NAME[rel.table].column_names)
+        check(rel.date, rel_cols, f"{where}.date")
+        for c in rel.where:
+            check(c.column, rel_cols, f"{where}.where")
+        for r in (rel.from_, rel.to):
+            if r is not None:
+                check(r.date, own | periods, f"{where} window")
+
+    if comp.anchor not in ("open_during", "period"):
+        check(comp.anchor, own, "computation.anchor")
+    for c in comp.where:
+        check(c.column, own, "computation.where")
+    for r in (comp.censor, comp.exclude.to if comp.exclude else None):
+        if r is not None:
+            check(r.date, own, "computation.censor")
+    if comp.requires_related:
+        check_related(comp.requires_related, "computation.requires_related")
+    m = comp.measure
+    if m.related:
+        check_related(m.related, "computation.measure.related")
+        if m.column:
+            check(m.column, set(TABLES_BY_NAME[m.related.table].column_names),
+                  "computation.measure.column")
+    elif m.column:
+        check(m.column, own, "computation.measure.column")
+    if m.numerator:
+        for c in m.numerator.where:
+            check(c.column, own, "computation.measure.numerator.where")
+        if m.numerator.related:
+            check_related(m.numerator.related, "computation.measure.numerator.related")
+        if m.numerator.compare:
+            check(m.numerator.compare.column, own, "computation.measure.numerator.compare")
+            check(m.numerator.compare.on_or_before.date, own | periods,
+                  "computation.measure.numerator.compare")
+        if m.numerator.not_closed_within:
+            check(m.numerator.not_closed_within.to.date, own,
+                  "computation.measure.numerator.not_closed_within")
+    return out

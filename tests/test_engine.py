@@ -160,3 +160,17 @@ def test_the_shared_audience_is_suppressed_and_withstands_an_attack(store: Store
                     splits=["gender"])
     for (low, high) in bounds.values():
         assert high - low >= 5 or high == 0
+
+
+def test_a_catalogue_file_cannot_name_anything_but_columns_of_the_format(tmp_path: Path) -> None:
+    """Column names go into SQL: a custom file naming anything else is refused."""
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    (folder / "E01.yaml").write_text(
+        "id: E01\nversion: 1\nname: Sneaky\nkind: count\nunit: cases\ndirection: neutral\n"
+        "definition: counts something it should not\ngroup: custom\nsources: [cases]\n"
+        "splits: case\nabout_people: true\ncomputation:\n  population: cases\n"
+        "  anchor: opened_on\n  where:\n  - {column: \"gender) OR (1=1\", in: [male]}\n"
+        "  measure: {type: count}\n")
+    with pytest.raises(CatalogueError, match="is not a column here"):
+        load_catalogue(folder)
