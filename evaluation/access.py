@@ -9,10 +9,18 @@ layer, by the SQL the engine writes, never by hiding pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from evaluation.errors import EvaluationError
+
 Audience = Literal["internal", "shared"]
+
+
+class AccessDenied(EvaluationError, PermissionError):
+    """The caller's scope does not allow this (another organisation, or case-level data for the
+    shared audience)."""
 
 
 @dataclass(frozen=True)
@@ -44,3 +52,19 @@ class Scope:
             conds.append(f"{programme_col} IN (SELECT unnest(?::VARCHAR[]))")
             params.append(sorted(self.programmes))
         return (" AND ".join(conds) or "TRUE"), params
+
+    def allows(self, organisation: str, programmes: Iterable[str] = ()) -> bool:
+        """Whether rows of ``organisation`` (and, if given, all of ``programmes``) are in scope:
+        the same rule as ``sql_filter``, for values already in Python."""
+        if self.organisations is not None and organisation.strip().lower() not in {
+                o.strip().lower() for o in self.organisations}:
+            return False
+        return self.programmes is None or set(programmes) <= self.programmes
+
+    def require_internal(self, what: str) -> None:
+        """Refuse ``what`` (a noun phrase) to the shared audience: it is case-level or
+        unsuppressed, for the organisation's own staff only."""
+        if self.audience != "internal":
+            raise AccessDenied(
+                f"{what[:1].upper()}{what[1:]} are for the organisation's own staff. Funders "
+                "and evaluators see the indicators, with small numbers hidden.")

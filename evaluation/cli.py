@@ -112,7 +112,43 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--demo", action="store_true",
                        help="demonstration mode: load the demo data if the store is empty")
+
+    _users_parser(sub, common)
     return parser
+
+
+def _roles_help() -> str:
+    from evaluation.users import ROLES
+
+    lines = ["roles:"]
+    lines += [f"  {r.id:<12} {r.doc}" for r in ROLES.values()]
+    lines.append("scope: organisation names or programme ids; an administrator sees everything")
+    return "\n".join(lines)
+
+
+def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from evaluation.users import ROLES
+
+    epilog = _roles_help()
+    users = sub.add_parser("users", help="manage local accounts (who may sign in to the "
+                           "dashboard, with which role and scope)", epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add", parents=[common], epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="add a user, or change the role, scope (and password) of an existing one")
+    add.add_argument("name", help="1-64 characters: letters, digits and . _ @ -")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--scope", default="", metavar="ID[,ID]",
+                     help="organisation names or programme ids the user may see")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input instead "
+                          "of asking for it (for an existing user, an empty line keeps it)")
+    actions.add_parser("list", parents=[common],
+                       help="list the users with role and scope (never passwords)")
+    remove = actions.add_parser("remove", parents=[common], help="remove a user")
+    remove.add_argument("name")
 
 
 def _report_problems(exc: PackageRefused, problems_out: Path | None) -> None:
@@ -239,12 +275,76 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 load_demo(store, db.parent / "demo", seed=7, scale="demo", progress=progress)
                 progress.done()
+    else:
+        env.pop("EVALUATION_DEMO", None)  # real mode: sign-in, whatever the shell says
+        from evaluation.users import list_users
+
+        with Store.open(db) as store:
+            if not any(not u.disabled for u in list_users(store)):
+                print("No one can sign in yet: add a user first, e.g. `python -m evaluation "
+                      "users add NAME --role admin`.", file=sys.stderr)
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
            "--server.port", str(args.port), "--server.headless", "true",
            "--browser.gatherUsageStats", "false"]
     print(f"Opening the dashboard on http://localhost:{args.port}", file=sys.stderr)
     os.execvpe(cmd[0], cmd, env)
     return EXIT_OK  # pragma: no cover
+
+
+def _read_password(args: argparse.Namespace, existing: bool) -> str | None:
+    """The new password, or None to keep the existing one (an empty answer)."""
+    from evaluation.users import UserError
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        keep = " (empty: keep the current one)" if existing else ""
+        password = getpass.getpass(f"Password for {args.name}{keep}: ")
+        if password and getpass.getpass("The same password again: ") != password:
+            raise UserError("The two passwords differ; nothing was changed.")
+    if not password:
+        if existing:
+            return None
+        raise UserError("A new user needs a password of at least 10 characters; nothing was "
+                        "changed.")
+    return password
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from evaluation import users
+
+    with Store.open(args.db) as store:
+        if args.users_command == "list":
+            listed = users.list_users(store)
+            print("name\trole\tscope\tstatus")
+            for u in listed:
+                scope = "*" if u.role == "admin" else ",".join(u.scope)
+                print(f"{u.name}\t{u.role}\t{scope}\t{'disabled' if u.disabled else 'active'}")
+            if not listed:
+                print("There are no users yet: add one with `python -m evaluation users add "
+                      "NAME --role admin`.", file=sys.stderr)
+            return EXIT_OK
+        if args.users_command == "remove":
+            users.remove_user(store, args.name)
+            print(f"Removed the user {args.name}.")
+            return EXIT_OK
+        name = users.check_name(args.name)
+        scope = _split(args.scope)
+        users.clean_scope(scope)
+        existing = users.get_user(store, name) is not None
+        password = _read_password(args, existing)
+        user = users.add_user(store, name, args.role, scope, password)
+        for unknown in users.unknown_scope_ids(store, user.scope):
+            print(f"warning: {unknown} is not an organisation or programme in this store yet.",
+                  file=sys.stderr)
+        if user.role == "admin" and user.scope:
+            print("warning: an administrator sees everything; the scope has no effect.",
+                  file=sys.stderr)
+        print(f"{'Updated' if existing else 'Added'} the user {user.name} "
+              f"({users.ROLES[user.role].title}).")
+    return EXIT_OK
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -312,7 +412,7 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 COMMANDS = {"init": cmd_init, "ingest": cmd_ingest, "check": cmd_check, "demo": cmd_demo,
             "template": cmd_template, "docs": cmd_docs, "serve": cmd_serve,
-            "indicators": cmd_indicators, "catalogue": cmd_catalogue}
+            "indicators": cmd_indicators, "catalogue": cmd_catalogue, "users": cmd_users}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,7 +41,8 @@ import pyarrow.csv as pacsv
 
 from evaluation.schema import EARLIEST_DATE, TABLES, TABLES_BY_NAME
 
-__all__ = ["XLSX_MAX_ROWS", "DemoPackage", "generate", "write_demo", "write_package"]
+__all__ = ["DEMO_ORGANISATIONS", "XLSX_MAX_ROWS", "DemoPackage", "generate", "write_demo",
+           "write_package"]
 
 Scale = Literal["demo", "large"]
 Container = Literal["xlsx", "zip", "folder"]
@@ -531,6 +532,10 @@ _DEMO_ORGS: tuple[_OrgSpec, ...] = (
         drop_tables=("assessments", "custody_events"),
     ),
 )
+
+DEMO_ORGANISATIONS: tuple[str, ...] = tuple(o.organisation for o in _DEMO_ORGS)
+"""The demo-scale organisations, in order (the dashboard's demo mode shows the first one's CSO
+manager)."""
 
 _FUNDERS: dict[str, dict[str, str]] = {
     "DE": {"municipal": "Stadt {place}", "regional": "Land {region}",

@@ -18,6 +18,7 @@ from typing import Literal
 
 import duckdb
 
+from evaluation.access import Scope
 from evaluation.container import open_package
 from evaluation.errors import PackageRefused
 from evaluation.expectations import prewarm
@@ -100,11 +101,13 @@ def check_package(path: Path | str, *, profile: Profile | str | None = None,
 
 def ingest(path: Path | str, store: Store, *, profile: Profile | str | None = None,
            limits: Limits | None = None, progress: Progress | None = None,
-           actor: str = "cli", source_name: str | None = None) -> IngestResult:
+           actor: str = "cli", source_name: str | None = None,
+           scope: Scope | None = None) -> IngestResult:
     """Validate ``path`` and load it into ``store`` as one submission, all or nothing.
 
     Raises ``PackageRefused`` (with ``.report``) when the package has errors; the store is then
-    unchanged.
+    unchanged. With a ``scope`` (the dashboard's signed-in user), a package of an organisation
+    or programme outside it is refused too, as is any package for the shared audience.
     """
     prewarm()
     limits = limits or Limits.from_env()
@@ -121,6 +124,8 @@ def ingest(path: Path | str, store: Store, *, profile: Profile | str | None = No
                                   _scaled(say, 0.45, 0.7))
                 if not report.ok:
                     raise PackageRefused(report.summary(), report)
+                if scope is not None:
+                    _refuse_outside(scope, report)
                 key = hashlib.sha256(
                     f"{package.content_hash}:{prof.digest}".encode()).hexdigest()
                 return _load(cur, store, staged, report, key, package.source_name,
@@ -129,6 +134,15 @@ def ingest(path: Path | str, store: Store, *, profile: Profile | str | None = No
                 drop_staging(cur, staged)
     finally:
         cur.close()
+
+
+def _refuse_outside(scope: Scope, report: ValidationReport) -> None:
+    if scope.audience != "internal" or not scope.allows(report.organisation or "",
+                                                        report.programmes):
+        raise PackageRefused(
+            f"{report.source} holds data of {report.organisation or 'an organisation'} "
+            f"(programmes {', '.join(report.programmes)}), which your account may not load. "
+            "Nothing was loaded; ask an administrator if your scope should include it.")
 
 
 def _typed(table: Table, name: str, present: list[str]) -> str:

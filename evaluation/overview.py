@@ -4,46 +4,44 @@ These are counts of records as loaded, not indicators: they show a CSO manager w
 and let anyone see at a glance which programmes are in the store and how current their data is.
 Indicators, with their agreed definitions, come from the indicator catalogue.
 
-Every reader takes a cursor (one per request) and an optional ``organisations`` filter, the seam
-through which a signed-in user's scope restricts what they see; ``None`` means every
-organisation.
+Every reader takes a cursor (one per request) and the caller's ``access.Scope``: only the
+organisations and programmes in scope are read (``None``: everything, internally). The counts
+here are unsuppressed, so the *shared* audience gets the programme list without counts and no
+case-level series or submission details at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import pandas as pd
 
+from evaluation.access import Scope
 from evaluation.store import Submission
 
 PROGRAMME_COLUMNS = ["programme_id", "programme", "organisation", "country",
                      "intervention_type", "setting", "cases", "open_cases", "contacts",
                      "data_as_of"]
+COUNT_COLUMNS = ("cases", "open_cases", "contacts")
+SHARED_PROGRAMME_COLUMNS = [c for c in PROGRAMME_COLUMNS if c not in COUNT_COLUMNS]
 QUARTER_COLUMNS = ["programme_id", "programme", "quarter", "quarter_start", "new_cases"]
 SUBMISSION_COLUMNS = ["submission", "organisation", "data_as_of", "source_file", "programmes",
                       "rows", "loaded_at", "loaded_by", "current_for"]
 
 
-def _organisation_filter(organisations: Collection[str] | None,
-                         column: str) -> tuple[str, list[object]]:
-    if organisations is None:
-        return "TRUE", []
-    return f"list_contains(?::VARCHAR[], {column})", [sorted(organisations)]
-
-
 def programme_overview(cursor: duckdb.DuckDBPyConnection,
-                       organisations: Collection[str] | None = None) -> pd.DataFrame:
-    """One row per programme with current data.
+                       scope: Scope | None = None) -> pd.DataFrame:
+    """One row per programme with current data in ``scope``.
 
     ``cases`` counts every case record of the programme (exit participants and concerned
     persons alike); ``open_cases`` those without ``closed_on``; ``contacts`` every contact of
     those cases; ``data_as_of`` is the date of the export the programme's current data came
-    from.
+    from. For the shared audience the counts are left out (``SHARED_PROGRAMME_COLUMNS``).
     """
-    where, params = _organisation_filter(organisations, "s.organisation")
-    return cursor.execute(
+    scope = scope or Scope.everything()
+    where, params = scope.sql_filter("s.organisation", "p.programme_id")
+    frame = cursor.execute(
         f"""WITH c AS (
                 SELECT programme_id, count(*) AS cases,
                        count(*) FILTER (WHERE closed_on IS NULL) AS open_cases
@@ -62,18 +60,24 @@ def programme_overview(cursor: duckdb.DuckDBPyConnection,
             LEFT JOIN c ON c.programme_id = p.programme_id
             LEFT JOIN k ON k.programme_id = p.programme_id
             WHERE {where}
-            ORDER BY s.organisation, p.programme_id""", params).df()[PROGRAMME_COLUMNS]
+            ORDER BY s.organisation, p.programme_id""", params).df()
+    if scope.audience != "internal":
+        return frame[SHARED_PROGRAMME_COLUMNS]
+    return frame[PROGRAMME_COLUMNS]
 
 
 def cases_per_quarter(cursor: duckdb.DuckDBPyConnection,
-                      organisations: Collection[str] | None = None) -> pd.DataFrame:
-    """New cases (by ``opened_on``) per calendar quarter and current programme.
+                      scope: Scope | None = None) -> pd.DataFrame:
+    """New cases (by ``opened_on``) per calendar quarter and current programme in ``scope``.
 
     Each programme's series runs from the quarter of its first case to the quarter of its
     ``data_as_of``, with quarters without new cases as 0, so a gap is visible as a zero rather
-    than as a missing bar. Programmes without cases have no rows.
+    than as a missing bar. Programmes without cases have no rows. Unsuppressed counts: refused
+    to the shared audience (``AccessDenied``).
     """
-    where, params = _organisation_filter(organisations, "s.organisation")
+    scope = scope or Scope.everything()
+    scope.require_internal("new cases per quarter as loaded")
+    where, params = scope.sql_filter("s.organisation", "q.programme_id")
     return cursor.execute(
         f"""WITH q AS (
                 SELECT programme_id, date_trunc('quarter', opened_on)::DATE AS quarter_start,
@@ -100,6 +104,16 @@ def cases_per_quarter(cursor: duckdb.DuckDBPyConnection,
             JOIN current_programmes p ON p.programme_id = g.programme_id
             LEFT JOIN q ON q.programme_id = g.programme_id AND q.quarter_start = g.quarter_start
             ORDER BY g.programme_id, g.quarter_start""", params).df()[QUARTER_COLUMNS]
+
+
+def submissions_in_scope(submissions: Sequence[Submission],
+                         scope: Scope | None = None) -> list[Submission]:
+    """The submissions wholly in ``scope`` (its organisation and, for a scope of programmes,
+    every programme it holds: its row counts cover them all). For internal readers only: the
+    row counts are unsuppressed case counts (``AccessDenied`` when shared)."""
+    scope = scope or Scope.everything()
+    scope.require_internal("submissions and their row counts")
+    return [s for s in submissions if scope.allows(s.organisation, s.programmes)]
 
 
 def current_status(submission: Submission) -> str:

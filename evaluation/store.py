@@ -32,7 +32,7 @@ from evaluation.errors import StoreError
 from evaluation.schema import TABLES, Table
 
 DEFAULT_DB = Path("data") / "evaluation.duckdb"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DATA_TABLES = tuple(t for t in TABLES if t.name != "about")
 
 
@@ -104,7 +104,21 @@ def _ddl_v1() -> list[str]:
     return stmts
 
 
-MIGRATIONS: dict[int, Callable[[], list[str]]] = {1: _ddl_v1}
+def _ddl_v2() -> list[str]:
+    """Local accounts (``evaluation.users``): role, scope and a salted scrypt hash, never a
+    password. ``scope`` holds organisation names or programme ids; a NULL hash means the account
+    signs in only through the identity provider."""
+    return ["""CREATE TABLE users (
+            name VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL,
+            scope VARCHAR[] NOT NULL,
+            password_hash VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            disabled BOOLEAN NOT NULL DEFAULT false
+        )"""]
+
+
+MIGRATIONS: dict[int, Callable[[], list[str]]] = {1: _ddl_v1, 2: _ddl_v2}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""The dashboard's first pages (upload, submissions, data overview) and ``evaluation.overview``.
+"""The dashboard (router, sign-in, roles, pages) and ``evaluation.overview``.
 
-The pages run in Streamlit's AppTest against a real store built from ``tests/fixtures/minimal``;
-the overview functions are checked against a plain-Python count of the same CSV files.
+The pages run in Streamlit's AppTest against a real store built from ``tests/fixtures/minimal``
+with one account per role; every page each role can open is opened, in real mode (signed in
+through the sign-in page) and in demo mode (through the sidebar's role switcher). The overview
+functions are checked against a plain-Python count of the same CSV files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evaluation import overview
+from evaluation import overview, users
+from evaluation.access import AccessDenied, Scope
 from evaluation.app.render import md
 from evaluation.ingest import ingest
 from evaluation.store import Store, Submission
@@ -30,8 +33,32 @@ PAGES = {
     "upload": "evaluation/app/pages/upload.py",
     "submissions": "evaluation/app/pages/submissions.py",
     "overview": "evaluation/app/pages/overview.py",
+    "programme": "evaluation/app/pages/programme.py",
+    "explorer": "evaluation/app/pages/explorer.py",
+    "comparison": "evaluation/app/pages/comparison.py",
+    "catalogue": "evaluation/app/pages/catalogue.py",
+    "users": "evaluation/app/pages/users.py",
+}
+ROLE_PAGES = {
+    "admin": ["upload", "submissions", "overview", "programme", "explorer", "comparison",
+              "catalogue", "users"],
+    "cso_manager": ["upload", "submissions", "overview", "programme", "explorer", "catalogue"],
+    "funder": ["overview", "explorer", "comparison", "catalogue"],
+    "evaluator": ["overview", "explorer", "comparison", "catalogue"],
 }
 TIMEOUT = 180  # validation runs Great Expectations: seconds, not milliseconds
+PASSWORD = "correct horse battery"
+ORGANISATION = "Brückenbau Exit e.V. (fictional)"
+ACCOUNTS = {  # name → (role, scope)
+    "admin.test": ("admin", ()),
+    "manager.test": ("cso_manager", (ORGANISATION,)),
+    "funder.test": ("funder", ("P-CJS",)),
+    "evaluator.test": ("evaluator", (ORGANISATION,)),
+    "other.manager": ("cso_manager", ("Another org (fictional)",)),
+    "oidc@example.org": ("cso_manager", (ORGANISATION,)),
+}
+ROLE_ACCOUNT = {"admin": "admin.test", "cso_manager": "manager.test",
+                "funder": "funder.test", "evaluator": "evaluator.test"}
 
 
 def _rows(name: str, folder: Path = MINIMAL) -> list[dict[str, str]]:
@@ -57,6 +84,8 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("store") / "evaluation.duckdb"
     with Store.open(path) as store:
         ingest(MINIMAL, store, actor="test")
+        for name, (role, scope) in ACCOUNTS.items():
+            users.add_user(store, name, role, scope, PASSWORD, actor="test")
     return path
 
 
@@ -73,12 +102,38 @@ def app(loaded_db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return AppTest.from_file(APP, default_timeout=TIMEOUT)
 
 
-def _open(at: AppTest, page: str) -> AppTest:
+def _sign_in(at: AppTest, name: str = "admin.test", password: str = PASSWORD) -> AppTest:
     at.run()
+    assert not at.exception
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    at.button(key="signin_submit").click().run()
+    assert not at.exception
+    return at
+
+
+def _open(at: AppTest, page: str, user: str | None = "admin.test") -> AppTest:
+    """Sign in as ``user`` (None: demo mode, no sign-in) and open ``page``."""
+    if user is None:
+        at.run()
+    else:
+        _sign_in(at, user)
     if page != "upload":
         at.switch_page(PAGES[page]).run()
     assert not at.exception
     return at
+
+
+def _navigation(at: AppTest) -> set[str]:
+    """The pages the navigation offers, by their short names in ``PAGES``."""
+    offered = set()
+    for name, path in PAGES.items():
+        try:
+            at.switch_page(path)
+        except ValueError:  # AppTest: "Could not find a navigation page"
+            continue
+        offered.add(name)
+    return offered
 
 
 # -- evaluation.overview against the real store ------------------------------------------------
@@ -138,13 +193,38 @@ def test_cases_per_quarter_matches_the_fixture_and_fills_gaps(store: Store) -> N
     assert labels[dt.date(2025, 1, 1)] == "2025 Q1"
 
 
-def test_organisation_filter_is_the_scope_seam(store: Store) -> None:
+def test_the_readers_filter_by_scope(store: Store) -> None:
     organisation = {r["key"]: r["value"] for r in _rows("about")}["organisation"]
+    assert organisation == ORGANISATION
+    own = Scope(frozenset({organisation.upper()}))  # organisation names ignore case
     with store.cursor() as cur:
-        assert len(overview.programme_overview(cur, {organisation})) == 2
-        assert len(overview.cases_per_quarter(cur, [organisation])) > 0
-        assert overview.programme_overview(cur, {"Another org (fictional)"}).empty
-        assert overview.cases_per_quarter(cur, set()).empty
+        assert len(overview.programme_overview(cur, own)) == 2
+        assert len(overview.cases_per_quarter(cur, own)) > 0
+        other = Scope(frozenset({"Another org (fictional)"}))
+        assert overview.programme_overview(cur, other).empty
+        assert overview.cases_per_quarter(cur, Scope(frozenset())).empty
+        one = Scope(frozenset({organisation}), frozenset({"P-CJS"}))
+        assert list(overview.programme_overview(cur, one)["programme_id"]) == ["P-CJS"]
+        assert set(overview.cases_per_quarter(cur, one)["programme_id"]) == {"P-CJS"}
+    subs = store.submissions()
+    assert overview.submissions_in_scope(subs, own) == subs
+    assert overview.submissions_in_scope(subs, other) == []
+    # a submission also holding a programme outside the scope is not shown: its row counts
+    # cover that programme too
+    assert overview.submissions_in_scope(subs, one) == []
+
+
+def test_the_shared_audience_gets_no_unsuppressed_counts(store: Store) -> None:
+    shared = Scope(frozenset({ORGANISATION}), None, "shared")
+    with store.cursor() as cur:
+        frame = overview.programme_overview(cur, shared)
+        assert list(frame.columns) == overview.SHARED_PROGRAMME_COLUMNS
+        assert not set(overview.COUNT_COLUMNS) & set(frame.columns)
+        assert len(frame) == 2
+        with pytest.raises(AccessDenied, match="own staff"):
+            overview.cases_per_quarter(cur, shared)
+    with pytest.raises(AccessDenied, match="own staff"):
+        overview.submissions_in_scope(store.submissions(), shared)
 
 
 def test_submission_table(store: Store) -> None:
@@ -181,20 +261,196 @@ def test_md_keeps_code_spans_and_neutralises_markdown() -> None:
     assert md("# 1. heading") == "\\# 1. heading"
 
 
-# -- the pages ---------------------------------------------------------------------------------
+# -- signing in and roles ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_renders(app: AppTest, page: str, loaded_db: Path) -> None:
-    at = _open(app, page)
-    assert str(loaded_db.resolve()) in _text(at.sidebar.caption)
+def test_real_mode_offers_only_the_sign_in_page(app: AppTest) -> None:
+    at = app.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert _navigation(at) == set()
     assert "Demo mode" not in _text(at.sidebar.warning)
-    assert len(at.title) == 1
+    assert not at.sidebar.button  # no sign-out before signing in
 
 
-def test_demo_badge(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_password_is_refused_with_a_sentence(app: AppTest) -> None:
+    at = _sign_in(app, "manager.test", "not the password")
+    assert "user name or password is not right" in _text(at.error)
+    assert [t.value for t in at.title] == ["Sign in"]
+    at = _sign_in(app, "nobody.here", PASSWORD)
+    assert "user name or password is not right" in _text(at.error)
+    assert _navigation(at) == set()
+
+
+@pytest.mark.parametrize("role", list(ROLE_PAGES))
+def test_each_role_signs_in_and_opens_its_pages(app: AppTest, role: str) -> None:
+    at = _sign_in(app, ROLE_ACCOUNT[role])
+    assert not at.error
+    assert _navigation(at) == set(ROLE_PAGES[role])
+    assert ROLE_ACCOUNT[role] in _text(at.sidebar.caption)
+    for page in ROLE_PAGES[role]:
+        at.switch_page(PAGES[page]).run()
+        assert not at.exception, page
+        assert not at.error, page
+        assert len(at.title) == 1
+
+
+def test_funders_and_evaluators_never_get_case_level_pages(app: AppTest) -> None:
+    for role in ("funder", "evaluator"):
+        at = _sign_in(AppTest.from_file(APP, default_timeout=TIMEOUT), ROLE_ACCOUNT[role])
+        offered = _navigation(at)
+        assert "upload" not in offered and "submissions" not in offered and "users" not in offered
+
+
+def test_a_funder_sees_only_their_programmes_without_counts(app: AppTest) -> None:
+    at = _open(app, "overview", "funder.test")
+    frame = at.dataframe[0].value
+    assert list(frame["programme_id"]) == ["P-CJS"]  # the funder's scope is P-CJS only
+    assert not set(overview.COUNT_COLUMNS) & set(frame.columns)
+    assert "Cases" not in {m.label for m in at.metric}
+    assert not at.get("plotly_chart")  # no new cases per quarter
+    assert not at.subheader
+    assert "shared view" in _text(at.sidebar.caption)
+
+
+def test_a_cso_manager_sees_only_their_organisation(app: AppTest) -> None:
+    at = _open(app, "overview", "other.manager")
+    assert "No programme has data in the store yet" in _text(at.info)
+    at.switch_page(PAGES["submissions"]).run()
+    assert not at.exception
+    assert "Nothing has been loaded yet" in _text(at.info)
+
+
+def test_signing_out_returns_to_the_sign_in_page(app: AppTest) -> None:
+    at = _sign_in(app, "manager.test")
+    at.sidebar.button(key="sign_out").click().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert _navigation(at) == set()
+
+
+def test_a_disabled_account_is_signed_out(app: AppTest, store: Store) -> None:
+    users.add_user(store, "short.lived", "evaluator", (ORGANISATION,), PASSWORD, actor="test")
+    at = _sign_in(app, "short.lived")
+    assert _navigation(at) == set(ROLE_PAGES["evaluator"])
+    users.set_disabled(store, "short.lived", True, actor="test")
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert "user name or password is not right" in _text(_sign_in(app, "short.lived").error)
+    users.remove_user(store, "short.lived", actor="test")
+
+
+def test_the_identity_provider_maps_an_email_to_a_local_user(app: AppTest) -> None:
+    app.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
+                           "cookie_secret": "x" * 32, "client_id": "id", "client_secret": "s",
+                           "server_metadata_url": "https://idp.example.org/.well-known"}
+    at = app.run()
+    assert not at.exception
+    assert at.button(key="signin_oidc")
+    assert not at.text_input  # no password form when an identity provider is configured
+
+    app.user = {"is_logged_in": True, "email": "oidc@example.org"}
+    at = app.run()
+    assert not at.exception
+    assert _navigation(at) == set(ROLE_PAGES["cso_manager"])
+
+    unknown = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    unknown.secrets["auth"] = app.secrets["auth"]
+    unknown.user = {"is_logged_in": True, "email": "stranger@example.org"}
+    at = unknown.run()
+    assert not at.exception
+    assert "stranger@example.org has no access" in _text(at.error)
+    assert _navigation(at) == set()
+
+
+# -- demo mode ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", list(ROLE_PAGES))
+def test_demo_mode_switches_roles_without_sign_in(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch, role: str) -> None:
     monkeypatch.setenv("EVALUATION_DEMO", "1")
-    at = _open(app, "upload")
+    at = app.run()
+    assert not at.exception
     assert "Demo mode — fictional data" in _text(at.sidebar.warning)
+    assert not at.text_input  # nobody signs in
+    at.sidebar.radio(key="demo_role").set_value(role).run()
+    assert not at.exception
+    assert _navigation(at) == set(ROLE_PAGES[role])
+    for page in ROLE_PAGES[role]:
+        at.switch_page(PAGES[page]).run()
+        assert not at.exception, page
+        assert not at.error, page
+        assert len(at.title) == 1
+    assert "Sign out" not in [b.label for b in at.sidebar.button]
+
+
+def test_demo_mode_opens_as_the_cso_manager_of_the_first_organisation(
+        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVALUATION_DEMO", "1")
+    at = _open(app, "upload", None)
+    assert at.sidebar.radio(key="demo_role").value == "cso_manager"
+    assert ORGANISATION in _text(at.sidebar.caption)
+    assert [t.value for t in at.title] == ["Upload a programme data package"]
+    at.sidebar.radio(key="demo_role").set_value("funder").run()
+    assert "upload" not in _navigation(at)
+    assert [t.value for t in at.title] == ["Data overview"]  # off a page the role lacks
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+def test_every_page_shows_the_store(app: AppTest, loaded_db: Path) -> None:
+    for page in ROLE_PAGES["admin"]:
+        at = _open(AppTest.from_file(APP, default_timeout=TIMEOUT), page)
+        assert str(loaded_db.resolve()) in _text(at.sidebar.caption)
+        assert "Demo mode" not in _text(at.sidebar.warning)
+        assert len(at.title) == 1
+
+
+def test_the_users_page_adds_changes_and_removes_a_user(app: AppTest, store: Store) -> None:
+    at = _open(app, "users")
+    listed = at.dataframe[0].value
+    assert "manager.test" in set(listed["name"])
+    assert "scrypt" not in listed.to_csv()
+
+    at.text_input(key="user_name").input("page.user")
+    at.selectbox(key="user_role").set_value("funder")
+    at.multiselect(key="user_scope").set_value(["P-CJS"])
+    at.text_input(key="user_password").input("short")
+    at.button(key="user_save").click().run()
+    assert not at.exception
+    assert "at least 10 characters" in _text(at.error)
+    assert users.get_user(store, "page.user") is None
+
+    at.text_input(key="user_name").input("page.user")
+    at.selectbox(key="user_role").set_value("funder")
+    at.multiselect(key="user_scope").set_value(["P-CJS"])
+    at.text_input(key="user_password").input(PASSWORD)
+    at.button(key="user_save").click().run()
+    assert not at.exception
+    assert "Saved the user page.user (Funder)" in _text(at.success)
+    row = at.dataframe[0].value.set_index("name").loc["page.user"]
+    assert (row["role"], row["scope"], row["status"]) == ("Funder", "P-CJS", "active")
+    assert users.authenticate(store, "page.user", PASSWORD) is not None
+
+    at.selectbox(key="user_pick").set_value("page.user").run()  # fills the form
+    assert at.multiselect(key="user_scope").value == ["P-CJS"]
+    at.selectbox(key="user_role").set_value("evaluator")
+    at.button(key="user_save").click().run()
+    assert not at.exception
+    assert users.get_user(store, "page.user").role == "evaluator"
+    assert users.authenticate(store, "page.user", PASSWORD) is not None  # password kept
+
+    at.selectbox(key="remove_name").set_value("admin.test").run()
+    at.button(key="remove_button").click().run()
+    assert "cannot remove your own account" in _text(at.error)
+    at.selectbox(key="remove_name").set_value("page.user").run()
+    at.button(key="remove_button").click().run()
+    assert not at.exception
+    assert "Removed the user page.user" in _text(at.success)
+    assert users.get_user(store, "page.user") is None
+    actions = {r[0] for r in store.cursor().execute(
+        "SELECT action FROM audit_log WHERE actor = 'admin.test'").fetchall()}
+    assert {"users.add", "users.update", "users.remove"} <= actions
 
 
 def test_submissions_page_lists_the_submission(app: AppTest) -> None:
@@ -216,14 +472,17 @@ def test_upload_page_offers_the_template_and_profiles(app: AppTest) -> None:
     at = _open(app, "upload")
     assert at.download_button(key="download_template").label == "Blank template workbook"
     assert at.selectbox(key="upload_profile").value == "none"
-    assert not at.button  # no load button before a package is uploaded
+    assert not at.main.button  # no load button before a package is uploaded
 
 
 def test_a_good_package_validates_loads_and_is_then_unchanged(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("EVALUATION_DB", str(tmp_path / "fresh.duckdb"))
+    fresh = tmp_path / "fresh.duckdb"
+    with Store.open(fresh) as empty:
+        users.add_user(empty, "manager.test", "cso_manager", (ORGANISATION,), PASSWORD)
+    monkeypatch.setenv("EVALUATION_DB", str(fresh))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    _open(at, "overview")
+    _open(at, "overview", "manager.test")
     assert "No programme has data" in _text(at.info)
 
     at.switch_page(PAGES["upload"]).run()
@@ -296,6 +555,9 @@ def test_a_damaged_store_is_a_sentence(tmp_path: Path, monkeypatch: pytest.Monke
     damaged = tmp_path / "damaged.duckdb"
     damaged.write_text("this is not a database", encoding="utf-8")
     monkeypatch.setenv("EVALUATION_DB", str(damaged))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    _open(at, "submissions")
+    at = _sign_in(AppTest.from_file(APP, default_timeout=TIMEOUT), "admin.test")
+    assert "cannot be opened" in _text(at.error)
+    monkeypatch.setenv("EVALUATION_DEMO", "1")  # demo mode reads the store before any page
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
     assert "cannot be opened" in _text(at.error)

@@ -44,6 +44,7 @@ START_TIMEOUT = 60  # seconds until the server's health check answers
 CHECK_TIMEOUT = 60_000  # ms: checking a package runs Great Expectations (3-8 s the first time)
 UI_TIMEOUT = 20_000  # ms: a rerun, a page switch, a chart drawn
 FAKE_NAME = "Erika Mustermann"
+USER, PASSWORD = "manager.test", "correct horse battery"
 
 # This module's own expect(), so its longer default timeout does not leak into other tests.
 expect = type(sync_api.expect)()
@@ -91,9 +92,15 @@ def chromium_path() -> str:
 @pytest.fixture(scope="module")
 def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real dashboard on a free port, over an empty store of its own."""
+    from evaluation.demo import DEMO_ORGANISATIONS
+    from evaluation.store import Store
+    from evaluation.users import add_user
+
     tmp = tmp_path_factory.mktemp("browser")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    with Store.open(tmp / "store.duckdb") as store:  # the CSO manager of the first demo org
+        add_user(store, USER, "cso_manager", DEMO_ORGANISATIONS[:1], PASSWORD, actor="test")
     env = {**os.environ, "EVALUATION_DB": str(tmp / "store.duckdb")}
     env.pop("EVALUATION_DEMO", None)
     log = (tmp / "streamlit.log").open("wb")
@@ -129,11 +136,15 @@ def chromium(chromium_path: str) -> Iterator[Browser]:
 
 @pytest.fixture
 def app(chromium: Browser, app_url: str) -> Iterator[Page]:
-    """A fresh browser context (so a fresh Streamlit session) on the Upload page."""
+    """A fresh browser context (so a fresh Streamlit session), signed in, on the Upload page."""
     context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(UI_TIMEOUT)
     p = context.new_page()
     p.goto(app_url)
+    expect(p.get_by_role("heading", name="Sign in")).to_be_visible()
+    p.get_by_label("User name").fill(USER)
+    p.get_by_label("Password", exact=True).fill(PASSWORD)
+    p.get_by_role("button", name="Sign in").click()
     expect(p.get_by_role("heading", name="Upload a programme data package")).to_be_visible()
     yield p
     context.close()

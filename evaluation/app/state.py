@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
 from evaluation import overview
-from evaluation.app.session import Scope
 from evaluation.store import Store, Submission, default_db_path
+
+if TYPE_CHECKING:  # session reads the store through this module
+    from evaluation.app.session import Scope
 
 
 def store_path() -> Path:
@@ -49,19 +52,19 @@ def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
 @st.cache_data(show_spinner=False)
 def _programme_overview(db: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
     with cursor() as cur:
-        return overview.programme_overview(cur, _scope.organisations)
+        return overview.programme_overview(cur, _scope.access())
 
 
 @st.cache_data(show_spinner=False)
 def _cases_per_quarter(db: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
     with cursor() as cur:
-        return overview.cases_per_quarter(cur, _scope.organisations)
+        return overview.cases_per_quarter(cur, _scope.access())
 
 
 @st.cache_data(show_spinner=False)
 def _submissions(db: str, scope_key: str, _scope: Scope) -> list[Submission]:
     with cursor() as cur:
-        return [s for s in store().submissions(cur) if _scope.allows(s.organisation)]
+        return overview.submissions_in_scope(store().submissions(cur), _scope.access())
 
 
 def programme_overview(scope: Scope) -> pd.DataFrame:

@@ -12,13 +12,32 @@ MAX_SERIES = 8
 
 scope = current_scope()
 st.title("Data overview")
-st.caption("Counts of records as loaded, from each programme's current submission. They are "
-           "not indicators: indicators with their agreed definitions come later.")
+if scope.internal:
+    st.caption("Counts of records as loaded, from each programme's current submission. They "
+               "are not indicators: indicators with their agreed definitions come later.")
+else:
+    st.caption("The programmes in your scope with data in the store, and how current it is. "
+               "Counts of records as loaded stay with the organisations; you see the "
+               "indicators, with small numbers hidden.")
 
 programmes = state.programme_overview(scope)
 if programmes.empty:
-    st.info("No programme has data in the store yet. Load a package on the Upload page.",
+    st.info("No programme has data in the store yet. Load a package on the Upload page."
+            if scope.internal else "No programme in your scope has data in the store yet.",
             icon=":material/info:")
+elif not scope.internal:
+    cols = st.columns(5)
+    cols[0].metric("Programmes", f"{len(programmes):,}")
+    cols[1].metric("Organisations", f"{programmes['organisation'].nunique():,}")
+    st.dataframe(
+        programmes, hide_index=True, width="stretch",
+        column_config={
+            "programme_id": "ID",
+            "programme": "Programme", "organisation": "Organisation",
+            "country": st.column_config.TextColumn("Country", width="small"),
+            "intervention_type": "Intervention type", "setting": "Setting",
+            "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
+        })
 else:
     cols = st.columns(5)
     cols[0].metric("Programmes", f"{len(programmes):,}")

@@ -57,7 +57,7 @@ def load(key: str) -> IngestResult:
     try:
         with files.saved_upload(upload) as path:
             result = ingest(path, state.store(), profile=profile, progress=bar,
-                            actor=scope.actor, source_name=upload.name)
+                            actor=scope.actor, source_name=upload.name, scope=scope.access())
     finally:
         bar.done()
     state.clear_caches()

@@ -1,0 +1,549 @@
+"""The indicator explorer: ``evaluation.explore``, ``evaluation.charts`` and their two pages.
+
+Everything runs against a real store built from ``tests/fixtures/minimal`` and
+``tests/fixtures/oracle`` (six programmes, data as of 2025-06-30, one target). The pages run in
+Streamlit's AppTest, straight from their files, with ``EVALUATION_DB`` pointing at that store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from evaluation import charts, explore, users
+from evaluation.access import Scope
+from evaluation.app import session
+from evaluation.catalogue import Catalogue, load_catalogue
+from evaluation.engine import ALL_SPLITS, IndicatorRequest, RequestError, compute
+from evaluation.ingest import ingest
+from evaluation.periods import PeriodError, parse_periods
+from evaluation.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+PACKAGES = [p for p in (FIXTURES / "minimal", FIXTURES / "oracle") if p.is_dir()]
+EXPLORER = "evaluation/app/pages/explorer.py"
+CATALOGUE = "evaluation/app/pages/catalogue.py"
+TIMEOUT = 120
+EIGHT = tuple(parse_periods("2023-Q3,2023-Q4,2024-Q1,2024-Q2,2024-Q3,2024-Q4,2025-Q1,2025-Q2"))
+INTERNAL = Scope.everything()
+SHARED = Scope.everything("shared")
+PASSWORD = "correct horse battery"
+ACCOUNTS = {  # name → (role, scope)
+    "admin.explorer": ("admin", ()),
+    "funder.explorer": ("funder", ("Oracle Test Org (fictional)",)),
+}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("explorer") / "evaluation.duckdb"
+    with Store.open(path) as store:
+        for package in PACKAGES:
+            assert ingest(package, store, actor="test").status == "loaded"
+        for name, (role, scope) in ACCOUNTS.items():
+            users.add_user(store, name, role, scope, PASSWORD, actor="test")
+    return path
+
+
+@pytest.fixture()
+def cursor(db: Path) -> Iterator[object]:
+    with Store.open(db) as store:
+        cur = store.cursor()
+        yield cur
+        cur.close()
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def _request(indicators: tuple[str, ...], periods: tuple = EIGHT, split: str | None = None,
+             scope: Scope = INTERNAL, programmes: tuple[str, ...] = ()) -> IndicatorRequest:
+    return explore.build_request(indicators, periods, split, programmes, scope)
+
+
+def _traces(fig: go.Figure, kind: type) -> list:
+    return [t for t in fig.data if isinstance(t, kind)]
+
+
+# -- periods, programmes, requests -------------------------------------------------------------
+
+def test_period_choices_hang_on_the_newest_data_as_of(cursor) -> None:
+    choices = explore.period_choices(cursor, INTERNAL)
+    assert choices.data_as_of == dt.date(2025, 6, 30)
+    assert choices.default == "latest"
+    assert choices.keys == ["latest", "quarters", "years", "financial_years", "custom"]
+    assert choices.option("latest").spec == "2025-Q2"
+    assert choices.option("quarters").periods == EIGHT
+    assert choices.option("years").spec == "2022,2023,2024"
+    assert choices.option("financial_years").spec == "FY2022-04,FY2023-04,FY2024-04"
+    assert "2025-Q2" in choices.label("latest")
+    # every offered period is over by the data's date: a first view is never partial
+    for option in choices.options:
+        assert all(p.end <= dt.date(2025, 6, 30) for p in option.periods)
+
+
+@pytest.mark.parametrize(("as_of", "latest", "last_fy", "last_year"), [
+    (dt.date(2025, 6, 29), "2025-Q1", "FY2024-04", "2024"),
+    (dt.date(2025, 3, 31), "2025-Q1", "FY2024-04", "2024"),
+    (dt.date(2025, 2, 10), "2024-Q4", "FY2023-04", "2024"),
+    (dt.date(2024, 12, 31), "2024-Q4", "FY2023-04", "2024"),
+])
+def test_period_choices_are_complete_by_the_date(as_of: dt.date, latest: str, last_fy: str,
+                                                 last_year: str) -> None:
+    choices = explore.choices_for(as_of)
+    assert choices.latest.label == latest
+    assert choices.option("quarters").periods[-1].label == latest
+    assert len(choices.option("quarters").periods) == explore.QUARTERS
+    assert choices.option("financial_years").periods[-1].label == last_fy
+    assert choices.option("years").periods[-1].label == last_year
+    assert all(p.end <= as_of for o in choices.options for p in o.periods)
+
+
+def test_period_choices_without_data_in_scope(cursor) -> None:
+    nobody = Scope(organisations=frozenset({"No such organisation"}))
+    choices = explore.period_choices(cursor, nobody, today=dt.date(2026, 1, 15))
+    assert choices.data_as_of is None
+    assert choices.latest.label == "2025-Q4"
+    assert explore.programme_choices(cursor, nobody).empty
+
+
+def test_custom_periods_are_parsed_or_refused_with_a_sentence() -> None:
+    assert [p.label for p in explore.custom_periods("2025-Q1, FY2024-04")] == [
+        "2025-Q1", "FY2024-04"]
+    with pytest.raises(PeriodError, match="not a period"):
+        explore.custom_periods("last spring")
+    too_many = ",".join(f"{y}-{m:02d}" for y in (2022, 2023, 2024, 2025) for m in range(1, 13))
+    with pytest.raises(RequestError, match="at most"):
+        explore.custom_periods(too_many)
+
+
+def test_programme_choices_respect_the_scope(cursor) -> None:
+    everything = explore.programme_choices(cursor, INTERNAL)
+    assert list(everything.columns) == explore.PROGRAMME_COLUMNS
+    assert set(everything["programme_id"]) >= {"P-OPEN", "P-CJS"}
+    oracle = explore.programme_choices(
+        cursor, Scope(organisations=frozenset({"Oracle Test Org (fictional)"})))
+    assert set(oracle["programme_id"]) == set(everything["programme_id"]) - {"P-OPEN", "P-CJS"}
+    assert "P-A ·" in explore.programme_label(oracle.iloc[0])
+
+
+def test_indicator_and_split_choices(catalogue: Catalogue) -> None:
+    labels = explore.indicator_choices(catalogue)
+    assert list(labels) == [i.id for i in catalogue.latest()]
+    assert labels["C06"] == "C06 · First contact within 7 days"
+    assert explore.default_indicators(catalogue) == list(explore.HEADLINE)
+    splits = explore.split_choices()
+    assert list(splits) == list(ALL_SPLITS)
+    assert splits["programme"].startswith("None")
+
+
+def test_build_request_and_its_key() -> None:
+    request = _request(("c06", "C01", "C06"), split="programme", programmes=("P-B", "P-A"))
+    assert request.indicators == ("C06", "C01")
+    assert request.split_by == ()
+    assert request.programmes == ("P-A", "P-B")
+    assert _request(("C01",), split="gender").split_by == ("gender",)
+    with pytest.raises(RequestError, match="indicator"):
+        _request(())
+    with pytest.raises(RequestError, match="period"):
+        _request(("C01",), periods=())
+    key = explore.request_key(request)
+    assert key == explore.request_key(_request(("C06", "C01"), programmes=("P-A", "P-B")))
+    assert key != explore.request_key(_request(("C06", "C01"), programmes=("P-A", "P-B"),
+                                               scope=SHARED))
+    assert key != explore.request_key(_request(("C06", "C01"), split="gender",
+                                               programmes=("P-A", "P-B")))
+
+
+def test_data_version_changes_with_an_ingest(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.duckdb") as store:
+        empty = explore.data_version(store.cursor())
+        ingest(PACKAGES[0], store, actor="test")
+        assert explore.data_version(store.cursor()) != empty
+
+
+# -- run ---------------------------------------------------------------------------------------
+
+def test_run_returns_the_engine_frame_with_each_indicators_definition(
+        cursor, catalogue: Catalogue) -> None:
+    request = _request(explore.HEADLINE)
+    result = explore.run(cursor, request, catalogue)
+    expected = compute(cursor, request, catalogue)
+    pd.testing.assert_frame_equal(result.frame, expected)
+    assert [v.id for v in result.indicators] == list(explore.HEADLINE)
+    for view in result.indicators:
+        ind = catalogue.get(view.id)
+        assert (view.version, view.name, view.kind, view.unit, view.definition) == (
+            ind.version, ind.name, ind.kind, ind.unit, ind.definition)
+        assert view.caveats == tuple(ind.caveats)
+        assert view.sources == tuple(ind.sources)
+        assert set(view.frame["indicator_id"]) == {view.id}
+        assert view.sql.lstrip().startswith(("WITH", "--"))
+        assert f"'{ind.key}'" in view.sql
+        assert f"'{ind.key}'" in result.sql
+    # the tables shown, together, are exactly the download
+    shown = pd.concat([v.frame for v in result.indicators], ignore_index=True)
+    pd.testing.assert_frame_equal(shown, result.frame.reset_index(drop=True))
+    assert result.period_labels[(dt.date(2025, 4, 1), dt.date(2025, 6, 30))] == "2025-Q2"
+    assert result.split is None and not result.shared
+
+
+def test_run_accepts_versions_and_drops_duplicates(cursor, catalogue: Catalogue) -> None:
+    key = catalogue.get("C06").key
+    result = explore.run(cursor, _request(("C06", key)), catalogue)
+    assert [v.key for v in result.indicators] == [key]
+    assert not result.frame.duplicated(["programme_id", "period_start"]).any()
+    with pytest.raises(RequestError, match="no indicator"):
+        explore.run(cursor, _request(("Z99",)), catalogue)
+
+
+def test_run_with_a_split_names_the_split_column(cursor) -> None:
+    result = explore.run(cursor, _request(("C01", "K01"), split="gender"))
+    assert result.splits == ("gender",)
+    assert "gender" in result.frame.columns
+    k01 = next(v for v in result.indicators if v.id == "K01")
+    assert set(k01.frame["gender"]) == {"*"}
+
+
+def test_a_shared_scope_hides_small_numbers_in_the_result(cursor) -> None:
+    internal = explore.run(cursor, _request(explore.HEADLINE, split="gender"))
+    shared = explore.run(cursor, _request(explore.HEADLINE, split="gender", scope=SHARED))
+    assert shared.shared and shared.request.effective_audience == "shared"
+    hidden = shared.frame[shared.frame["suppressed"]]
+    assert len(hidden) > 0 and shared.suppressed == len(hidden)
+    assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
+    assert not internal.frame["suppressed"].any()
+    # the download carries the same empty cells, never a number
+    back = pd.read_csv(io.BytesIO(explore.tidy_bytes(shared.frame, "csv")),
+                       encoding="utf-8-sig", keep_default_na=False)
+    hidden_back = back[back["suppressed"].astype(str) == "True"]
+    assert len(hidden_back) == len(hidden)
+    assert (hidden_back[["numerator", "denominator", "value"]] == "").all().all()
+
+
+def test_an_unknown_programme_gives_an_empty_result(cursor) -> None:
+    result = explore.run(cursor, _request(("C01",), programmes=("NOPE",)))
+    assert result.frame.empty
+    fig = charts.indicator_figure(result.indicators[0].frame, result.indicators[0])
+    assert isinstance(fig, go.Figure)
+    assert "No rows" in fig.layout.annotations[0].text
+
+
+# -- downloads ---------------------------------------------------------------------------------
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for c in ("period_start", "period_end"):
+        out[c] = out[c].astype(str)
+    for c in out.columns:
+        if pd.api.types.is_bool_dtype(out[c]):
+            out[c] = out[c].astype(bool)
+        elif pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = pd.to_numeric(out[c]).astype(float)
+        else:
+            out[c] = out[c].astype(str)
+    return out.reset_index(drop=True)
+
+
+@pytest.mark.parametrize("split", [None, "gender"])
+def test_csv_download_round_trips(cursor, split: str | None) -> None:
+    result = explore.run(cursor, _request(explore.HEADLINE, split=split))
+    data = explore.tidy_bytes(result.frame, "csv")
+    assert data.startswith(b"\xef\xbb\xbf")  # spreadsheets then read the accents right
+    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig",
+                       dtype={"programme_id": str, "indicator_id": str, "status": str})
+    assert list(back.columns) == list(result.frame.columns)
+    assert len(back) == len(result.frame)
+    pd.testing.assert_frame_equal(_comparable(back), _comparable(result.frame),
+                                  check_dtype=False)
+
+
+def test_parquet_download_round_trips(cursor) -> None:
+    result = explore.run(cursor, _request(explore.HEADLINE, split="gender", scope=SHARED))
+    back = pd.read_parquet(io.BytesIO(explore.tidy_bytes(result.frame, "parquet")))
+    pd.testing.assert_frame_equal(back, result.frame, check_dtype=False)
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
+    frame = pd.DataFrame({
+        "indicator_id": ["C01", "C01", "C01"],
+        "programme_id": ["=HYPERLINK(\"http://x\")", "+1+1", "P-A"],
+        "region": ["@SUM(A1)", "-2", "north"],
+        "=header": ["a", "b", "c"],
+        "value": [-1.0, 2.0, float("nan")],
+    })
+    text = explore.tidy_bytes(frame, "csv").decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert list(back.columns)[-2] == "'=header"
+    assert list(back["programme_id"]) == ["'=HYPERLINK(\"http://x\")", "'+1+1", "P-A"]
+    assert list(back["region"]) == ["'@SUM(A1)", "'-2", "north"]
+    assert list(back["value"]) == ["-1.0", "2.0", ""]  # a negative number stays a number
+    assert text.splitlines()[1].endswith(",-1.0")
+    # Parquet is for analysis tools: values exactly as they are
+    parquet = pd.read_parquet(io.BytesIO(explore.tidy_bytes(frame, "parquet")))
+    assert parquet["programme_id"][0] == "=HYPERLINK(\"http://x\")"
+    with pytest.raises(ValueError, match="format"):
+        explore.tidy_bytes(frame, "xlsx")  # type: ignore[arg-type]
+
+
+def test_download_names(cursor) -> None:
+    result = explore.run(cursor, _request(("C01",)))
+    assert explore.download_name(result, "csv") == "indicators_2023-Q3_to_2025-Q2.csv"
+    custom = explore.run(cursor, _request(("C01",), periods=tuple(
+        parse_periods("2025-01-01..2025-02-14"))))
+    assert explore.download_name(custom, "parquet") == \
+        "indicators_2025-01-01__2025-02-14.parquet"
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+def _view(cursor, ind: str, **kwargs) -> tuple[explore.ExplorerResult,
+                                              explore.IndicatorResult]:
+    result = explore.run(cursor, _request((ind,), **kwargs))
+    return result, result.indicators[0]
+
+
+def _figure(result: explore.ExplorerResult, view: explore.IndicatorResult) -> go.Figure:
+    return charts.indicator_figure(view.frame, view, split=result.split,
+                                   period_labels=result.period_labels)
+
+
+def test_a_proportion_is_a_line_with_a_wilson_band_on_a_percent_axis(cursor) -> None:
+    result, view = _view(cursor, "C06", programmes=("P-A",))
+    fig = _figure(result, view)
+    lines = [t for t in _traces(fig, go.Scatter) if t.mode == "lines+markers"
+             and t.name == "P-A"]
+    bands = [t for t in _traces(fig, go.Scatter) if t.fill == "toself"]
+    assert len(lines) == 1 and bands
+    assert all("95 %" in b.name for b in bands)
+    shown = view.frame[~charts.is_gap(view.frame)]
+    # the band spans exactly the engine's interval
+    band_y = [y for b in bands for y in b.y]
+    assert min(band_y) == pytest.approx(shown["ci_low"].min())
+    assert max(band_y) == pytest.approx(shown["ci_high"].max())
+    low, high = fig.layout.yaxis.range
+    assert low == 0 and high >= 1
+    assert list(fig.layout.yaxis.tickvals) == [0, 0.2, 0.4, 0.6, 0.8, 1]  # 0 to 100 %
+    assert fig.layout.yaxis.tickformat == ".0%"
+    assert list(fig.layout.xaxis.ticktext) == [p.label for p in EIGHT]
+    assert "share of requests" in fig.layout.title.text
+    assert "95 % interval" in fig.layout.title.subtitle.text
+
+
+def test_counts_are_bars_and_a_target_is_a_dashed_line(cursor) -> None:
+    result, view = _view(cursor, "C01")
+    fig = _figure(result, view)
+    bars = [t for t in _traces(fig, go.Bar) if t.name.startswith("P-")]
+    assert {t.name for t in bars} == set(view.frame["programme_id"])
+    assert fig.layout.barmode == "group"
+    targets = [t for t in _traces(fig, go.Scatter) if t.line.dash == "dash"]
+    assert len(targets) == 1 and "P-A" in targets[0].name
+    assert [y for y in targets[0].y if y is not None] == [10.0]
+    assert "(cases)" in fig.layout.title.text
+
+
+def test_suppressed_and_missing_points_are_gaps_never_zeros(cursor) -> None:
+    result, view = _view(cursor, "C01", scope=SHARED)
+    frame = view.frame
+    assert frame["suppressed"].any()
+    fig = _figure(result, view)
+    x_of = {label: n for n, label in enumerate(fig.layout.xaxis.ticktext)}
+    for programme, rows in frame.groupby("programme_id"):
+        bar = next(t for t in _traces(fig, go.Bar) if t.name == programme)
+        ys = dict(zip(bar.x, bar.y, strict=True))
+        for _, row in rows.iterrows():
+            label = result.period_labels[(row["period_start"], row["period_end"])]
+            y = ys[float(x_of[label])]
+            if row["suppressed"]:
+                assert y is None
+            else:
+                assert y == row["value"]
+    hidden = [t for t in _traces(fig, go.Bar) if t.name == charts.HIDDEN]
+    assert sum(len(t.x) for t in hidden) == int(frame["suppressed"].sum())
+    assert "hidden to protect small numbers" in fig.layout.title.subtitle.text
+    assert charts.gap_note(frame).startswith("Gaps, not zeros")
+
+
+def test_gaps_break_lines_and_bands() -> None:
+    periods = tuple(parse_periods("2025-Q1,2025-Q2,2025-Q3,2025-Q4"))
+    frame = pd.DataFrame({
+        "indicator_id": "X01", "indicator_version": 1, "programme_id": "P-1",
+        "period_start": [p.start for p in periods], "period_end": [p.end for p in periods],
+        "numerator": [5.0, None, 0.0, 8.0], "denominator": [10.0, None, 0.0, 10.0],
+        "value": [0.5, None, None, 0.8], "ci_low": [0.24, None, None, 0.49],
+        "ci_high": [0.76, None, None, 0.94],
+        "status": ["ok", "ok", "no_data", "partial_period"],
+        "suppressed": [False, True, False, False], "target": None, "baseline": None,
+        "completeness": None})
+    ind = load_catalogue().get("C06")
+    fig = charts.indicator_figure(frame, ind, period_labels={(p.start, p.end): p.label
+                                                             for p in periods})
+    line = next(t for t in _traces(fig, go.Scatter) if t.name == "P-1")
+    assert list(line.y) == [0.5, None, None, 0.8]
+    assert line.connectgaps is False
+    assert list(line.marker.symbol) == ["circle", "circle", "circle", "circle-open"]
+    bands = [t for t in _traces(fig, go.Scatter) if t.fill == "toself"]
+    assert len(bands) == 2  # one per run of values: the gap splits the band
+    assert all(None not in b.y for b in bands)
+    gaps = {t.name: list(t.x) for t in _traces(fig, go.Bar)}
+    assert gaps == {charts.HIDDEN: [1.0], charts.NO_DATA: [2.0]}
+    note = fig.layout.title.subtitle.text
+    assert "1 hidden" in note and "1 without data" in note and "not over yet" in note
+
+
+def test_a_split_is_grouped_bars_per_programme(cursor) -> None:
+    result, view = _view(cursor, "C06", split="gender")
+    fig = _figure(result, view)
+    values = {str(v) for v in view.frame["gender"]}
+    bars = [t for t in _traces(fig, go.Bar) if t.name in values]
+    assert bars and {t.name for t in bars} <= values
+    assert fig.layout.barmode == "group"
+    titles = {a.text for a in fig.layout.annotations}
+    assert set(view.frame["programme_id"]) <= titles  # one small chart per programme
+    assert any(t.error_y.array is not None for t in bars)  # the interval as error bars
+
+
+def test_many_programmes_become_small_multiples(cursor) -> None:
+    result, view = _view(cursor, "C03")
+    assert view.frame["programme_id"].nunique() > 1
+    few = _figure(result, view)
+    assert not few.layout.annotations  # a handful of series: one chart
+    many = view.frame.copy()
+    clones = [many.assign(programme_id=many["programme_id"] + f"-{n}") for n in range(2)]
+    fig = charts.indicator_figure(pd.concat(clones), view, period_labels=result.period_labels)
+    assert len(fig.layout.annotations) == 2 * view.frame["programme_id"].nunique()
+
+
+def test_a_single_period_compares_programmes_side_by_side(cursor) -> None:
+    result, view = _view(cursor, "C06", periods=tuple(parse_periods("2025-Q1")))
+    fig = _figure(result, view)
+    assert list(fig.layout.xaxis.ticktext) == sorted(view.frame["programme_id"])
+    points = next(t for t in _traces(fig, go.Scatter) if t.name == "2025-Q1")
+    assert points.mode == "markers"
+
+
+@pytest.mark.parametrize("ind", ["C07", "C10", "F01", "F03", "F04", "K02", "O12", "S01"])
+def test_every_kind_draws(cursor, ind: str) -> None:
+    for split in (None, "gender", "all", "country"):
+        result, view = _view(cursor, ind, split=split)
+        fig = _figure(result, view)
+        assert isinstance(fig, go.Figure) and fig.data
+        fig.to_json()  # serialisable for the browser
+
+
+# -- the pages ---------------------------------------------------------------------------------
+
+@pytest.fixture()
+def page_env(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVALUATION_DB", str(db))
+    monkeypatch.delenv("EVALUATION_DEMO", raising=False)
+
+
+def _run_page(path: str, user: str | None = "admin.explorer") -> AppTest:
+    """Run a page file on its own, as ``user`` (signed in as the sign-in page would)."""
+    at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state[session.USER_KEY] = user
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_explorer_page_draws_charts_tables_and_downloads(page_env: None) -> None:
+    at = _run_page(EXPLORER)
+    assert not at.error, [e.value for e in at.error]
+    assert at.multiselect(key="explorer_indicators").value == list(explore.HEADLINE)
+    assert len(at.get("plotly_chart")) == len(explore.HEADLINE)
+    assert len(at.dataframe) == len(explore.HEADLINE)
+    assert len(at.code) == len(explore.HEADLINE)  # the SQL behind each chart
+    keys = {b.key for b in at.get("download_button")}
+    assert {"download_csv", "download_parquet"} <= keys
+    text = " ".join(m.value for m in at.markdown)
+    assert text.count("**Version 1**") == len(explore.HEADLINE)  # beside every chart
+    assert "`first_request_on`" in text  # C06's definition, its code spans kept
+
+
+def test_explorer_page_with_a_split_and_custom_periods(page_env: None) -> None:
+    at = _run_page(EXPLORER)
+    at.multiselect(key="explorer_indicators").set_value(["C06", "O12"])
+    at.selectbox(key="explorer_split").set_value("gender")
+    at.selectbox(key="explorer_periods").set_value("custom").run()
+    assert not at.exception
+    at.text_input(key="explorer_custom").set_value("2024-Q4, 2025-Q1, FY2024-04").run()
+    assert not at.exception and not at.error
+    assert len(at.get("plotly_chart")) == 2
+    assert any("reoffending" in m.value for m in at.markdown)  # O12's caveat beside its chart
+    at.text_input(key="explorer_custom").set_value("next Tuesday").run()
+    assert not at.exception
+    assert at.error and "not a period" in at.error[0].value
+
+
+def test_explorer_page_for_a_funder_hides_small_numbers(page_env: None) -> None:
+    at = _run_page(EXPLORER, "funder.explorer")
+    assert not at.error, [e.value for e in at.error]
+    assert any("Small numbers are hidden" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == len(explore.HEADLINE)
+    # only the funder's organisation can be chosen
+    options = at.multiselect(key="explorer_programmes").options
+    assert options and not any(o.startswith(("P-OPEN", "P-CJS")) for o in options)
+
+
+def test_explorer_page_without_sign_in_says_so(page_env: None) -> None:
+    at = _run_page(EXPLORER, user=None)
+    assert at.error and "sign in" in at.error[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_explorer_page_without_indicators_asks_for_one(page_env: None) -> None:
+    at = _run_page(EXPLORER)
+    at.multiselect(key="explorer_indicators").set_value([]).run()
+    assert not at.exception
+    assert not at.get("plotly_chart")
+    assert any("at least one indicator" in i.value for i in at.info)
+
+
+def test_catalogue_page_lists_and_searches(page_env: None, catalogue: Catalogue) -> None:
+    at = _run_page(CATALOGUE)
+    assert len(at.expander) == len(catalogue.latest())
+    headers = [h.value for h in at.header]
+    assert headers[:5] == [f"{letter} · {title}" for letter, title in explore.GROUPS]
+    at.text_input(key="catalogue_search").set_value("release").run()
+    assert not at.exception
+    found = [e.label for e in at.expander]
+    assert 0 < len(found) < len(catalogue.latest())
+    assert any("O06" in label for label in found)
+    at.text_input(key="catalogue_search").set_value("C06").run()
+    assert len(at.expander) == 1 and "C06" in at.expander[0].label
+    at.text_input(key="catalogue_search").set_value("no such words anywhere").run()
+    assert not at.expander and at.info
+
+
+def test_catalogue_groups_search_id_name_and_definition(catalogue: Catalogue) -> None:
+    groups = explore.catalogue_groups(catalogue)
+    assert [g.letter for g in groups] == ["C", "O", "K", "F", "S"]
+    assert sum(len(g.entries) for g in groups) == len(catalogue.latest())
+    by_name = explore.catalogue_groups(catalogue, "first CONTACT")
+    assert {e.latest.id for g in by_name for e in g.entries} >= {"C06"}
+    by_definition = explore.catalogue_groups(catalogue, "first_request_on")
+    assert {e.latest.id for g in by_definition for e in g.entries} >= {"C06"}
+    assert explore.catalogue_groups(catalogue, "zzz") == []
+
+
+def test_catalogue_groups_keep_versions_and_own_indicators() -> None:
+    custom = load_catalogue(ROOT / "indicators" / "catalogue", FIXTURES / "custom_catalogue")
+    groups = {g.letter: g for g in explore.catalogue_groups(custom)}
+    c04 = next(e for e in groups["C"].entries if e.latest.id == "C04")
+    assert [v.version for v in c04.versions] == [1, 2]
+    assert c04.latest.version == 2
+    assert "" in groups and groups[""].title == explore.OTHER_GROUP[1]
+    assert explore.catalogue_groups(custom, "C04@1")
