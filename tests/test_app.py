@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -561,3 +562,44 @@ def test_a_damaged_store_is_a_sentence(tmp_path: Path, monkeypatch: pytest.Monke
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "cannot be opened" in _text(at.error)
+
+
+CASE_LEVEL = {"case_ref", "case_key", "case_id", "first_request_on", "opened_on", "closed_on"}
+
+
+def test_a_funder_crawl_finds_no_case_rows_and_nothing_outside_scope(app: AppTest) -> None:
+    """Every page a funder can open, and every download on it: aggregates of P-CJS only."""
+    import io
+
+    at = _sign_in(app, ROLE_ACCOUNT["funder"])
+    for page in ROLE_PAGES["funder"]:
+        at.switch_page(PAGES[page]).run()
+        assert not at.exception, page
+        for frame in at.dataframe:
+            df = frame.value
+            assert not CASE_LEVEL & {str(c) for c in df.columns}, page
+            if "programme_id" in df.columns:
+                assert set(df["programme_id"].dropna()) <= {"P-CJS", "*"}, page
+        page_text = _text(at.markdown) + _text(at.caption) + _text(at.info)
+        assert "P-OPEN" not in page_text, page
+    # the explorer's download is exactly what the funder sees: shared, in scope
+    from evaluation.app.session import Scope as DashboardScope
+    from evaluation.engine import IndicatorRequest
+    from evaluation.explore import run, tidy_bytes
+    from evaluation.periods import parse_periods
+
+    scope = DashboardScope(audience="funder", organisations=None).access()
+    assert scope.audience == "shared"
+    with Store.open(app_db()) as s:
+        result = run(s.cursor(), IndicatorRequest(periods=tuple(parse_periods("2024,2025-Q1")),
+                                                  scope=scope))
+    csv = pd.read_csv(io.BytesIO(tidy_bytes(result.frame, "csv")))
+    hidden = csv[csv.suppressed]
+    assert len(hidden) and hidden[["numerator", "denominator", "value"]].isna().all().all()
+    assert not CASE_LEVEL & set(csv.columns)
+
+
+def app_db() -> Path:
+    import os
+
+    return Path(os.environ["EVALUATION_DB"])
