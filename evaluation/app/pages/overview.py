@@ -25,39 +25,26 @@ if programmes.empty:
     st.info("No programme has data in the store yet. Load a package on the Upload page."
             if scope.internal else "No programme in your scope has data in the store yet.",
             icon=":material/info:")
-elif not scope.internal:
-    cols = st.columns(5)
-    cols[0].metric("Programmes", f"{len(programmes):,}")
-    cols[1].metric("Organisations", f"{programmes['organisation'].nunique():,}")
-    st.dataframe(
-        programmes, hide_index=True, width="stretch",
-        column_config={
-            "programme_id": "ID",
-            "programme": "Programme", "organisation": "Organisation",
-            "country": st.column_config.TextColumn("Country", width="small"),
-            "intervention_type": "Intervention type", "setting": "Setting",
-            "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
-        })
 else:
+    columns = {
+        "programme_id": "ID", "programme": "Programme", "organisation": "Organisation",
+        "country": st.column_config.TextColumn("Country", width="small"),
+        "intervention_type": "Intervention type", "setting": "Setting",
+        "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
+    }
     cols = st.columns(5)
     cols[0].metric("Programmes", f"{len(programmes):,}")
     cols[1].metric("Organisations", f"{programmes['organisation'].nunique():,}")
-    cols[2].metric("Cases", f"{int(programmes['cases'].sum()):,}")
-    cols[3].metric("Open cases", f"{int(programmes['open_cases'].sum()):,}")
-    cols[4].metric("Contacts", f"{int(programmes['contacts'].sum()):,}")
-    st.dataframe(
-        programmes, hide_index=True, width="stretch",
-        column_config={
-            "programme_id": "ID",
-            "programme": "Programme", "organisation": "Organisation",
-            "country": st.column_config.TextColumn("Country", width="small"),
-            "intervention_type": "Intervention type", "setting": "Setting",
-            "cases": st.column_config.NumberColumn("Cases", width="small"),
-            "open_cases": st.column_config.NumberColumn("Open", width="small"),
-            "contacts": st.column_config.NumberColumn("Contacts", width="small"),
-            "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
-        })
+    if scope.internal:  # counts of records stay with the organisations (shared: not read)
+        cols[2].metric("Cases", f"{int(programmes['cases'].sum()):,}")
+        cols[3].metric("Open cases", f"{int(programmes['open_cases'].sum()):,}")
+        cols[4].metric("Contacts", f"{int(programmes['contacts'].sum()):,}")
+        columns |= {"cases": st.column_config.NumberColumn("Cases", width="small"),
+                    "open_cases": st.column_config.NumberColumn("Open", width="small"),
+                    "contacts": st.column_config.NumberColumn("Contacts", width="small")}
+    st.dataframe(programmes, hide_index=True, width="stretch", column_config=columns)
 
+if scope.internal and not programmes.empty:
     st.subheader("New cases per quarter")
     quarters = state.cases_per_quarter(scope)
     names = list(dict.fromkeys(quarters["programme"]))
