@@ -285,7 +285,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                       "users add NAME --role admin`.", file=sys.stderr)
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
            "--server.port", str(args.port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     print(f"Opening the dashboard on http://localhost:{args.port}", file=sys.stderr)
     os.execvpe(cmd[0], cmd, env)
     return EXIT_OK  # pragma: no cover
