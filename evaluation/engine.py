@@ -13,7 +13,6 @@ for counts and ``no_data`` for rates, never a missing row.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -467,15 +466,6 @@ def _cursor(store_or_conn: object) -> duckdb.DuckDBPyConnection:
     return cursor() if callable(cursor) else store_or_conn  # type: ignore[return-value]
 
 
-def wilson(num: float, den: float, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of num/den (den > 0)."""
-    p = num / den
-    denom = 1 + z * z / den
-    centre = (p + z * z / (2 * den)) / denom
-    half = z * math.sqrt(p * (1 - p) / den + z * z / (4 * den * den)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def compute(store_or_conn: object, request: IndicatorRequest,
             catalogue: Catalogue | None = None) -> pd.DataFrame:
     """The tidy result of ``request``: the columns of the spec's machine-readable layout,
@@ -488,7 +478,7 @@ def compute(store_or_conn: object, request: IndicatorRequest,
     computed.columns = ["ind", "pidx", *keys, "num", "den", "val"]
     frame = _frame(cur, plan)
     out = frame.merge(computed, on=["ind", "pidx", *keys], how="left")
-    out = _finish(out, plan, catalogue)
+    out = _finish(out, plan)
     out = _targets(cur, out, plan)
     out = _completeness(cur, out, plan, request)
     if request.effective_audience == "shared":
@@ -547,7 +537,7 @@ RATE_LIKE = ("proportion", "largest_funder_share", "ratio_sum_related", "funding
              "turnover")
 
 
-def _finish(out: pd.DataFrame, plan: _Plan, catalogue: Catalogue) -> pd.DataFrame:
+def _finish(out: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     """Values, intervals and statuses, column-wise: counts of an empty set are 0, rates of an
     empty denominator and anything with a missing source table are ``no_data``, a period
     ending after the data's ``data_as_of`` is ``partial_period`` (``no_data`` wins)."""

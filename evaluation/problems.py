@@ -27,15 +27,21 @@ class Problem:
     gate: bool = False
     """True when the anonymisation gate raised it (personal data suspected)."""
 
+    def rows_text(self) -> str:
+        """``row 4`` or ``rows 2, 5 and 1,203 more``; empty when no rows are named."""
+        if not self.rows:
+            return ""
+        listed = ", ".join(str(r) for r in self.rows)
+        more = self.count - len(self.rows)
+        noun = "row" if len(self.rows) == 1 and more <= 0 else "rows"
+        return f"{noun} {listed}" + (f" and {more:,} more" if more > 0 else "")
+
     def where(self) -> str:
         place = f"table `{self.table}`"
         if self.column:
             place += f", column `{self.column}`"
         if self.rows:
-            listed = ", ".join(str(r) for r in self.rows)
-            more = self.count - len(self.rows)
-            noun = "row" if len(self.rows) == 1 and more <= 0 else "rows"
-            place += f", {noun} {listed}" + (f" and {more:,} more" if more > 0 else "")
+            place += f", {self.rows_text()}"
         return place
 
     def sentence(self) -> str:

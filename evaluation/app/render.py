@@ -65,12 +65,7 @@ class ProgressBar:
 
 def _place(problem: Problem) -> str:
     place = f"Column `{problem.column}`" if problem.column else "The table"
-    if problem.rows:
-        listed = ", ".join(str(r) for r in problem.rows)
-        more = problem.count - len(problem.rows)
-        noun = "row" if len(problem.rows) == 1 and more <= 0 else "rows"
-        place += f", {noun} {listed}" + (f" and {more:,} more" if more > 0 else "")
-    return place
+    return f"{place}, {problem.rows_text()}" if problem.rows else place
 
 
 def _problem_text(problem: Problem) -> str:
