@@ -472,7 +472,93 @@ def compute(store_or_conn: object, request: IndicatorRequest,
     plus ``target`` and ``baseline`` where the package has them."""
     catalogue = catalogue or load_catalogue()
     plan = _plan(catalogue, request)
+    out = _compute_figures(_cursor(store_or_conn), plan, request)
+    if request.effective_audience == "shared":
+        out = _protect(out, {i.id: i for i in plan.indicators}, plan.split_cols)
+    return out.reset_index(drop=True)
+
+
+def compute_together(store_or_conn: object, requests: Sequence[IndicatorRequest],
+                     catalogue: Catalogue | None = None) -> list[pd.DataFrame]:
+    """The results of several requests that are published *together* (one report).
+
+    For the shared audience small-number protection must see every figure a reader will see
+    side by side: a total in the summary and the same indicator split by gender elsewhere are
+    one table to an attacker (the total minus the shown groups gives the hidden one), and so are
+    a year and its quarters. The requests are therefore computed with their figures, stacked
+    (a request without a split gets ``"*"`` in the other requests' split columns, which is how
+    ``disclosure`` reads a total) and protected in one pass, programme by programme (no
+    relation links two programmes unless a ``"*"`` programme total is published). Each result
+    comes back in its request's own columns. All requests must share one scope and audience.
+    """
+    if not requests:
+        return []
+    first = requests[0]
+    if any(r.scope != first.scope or r.effective_audience != first.effective_audience
+           for r in requests):
+        raise RequestError("Results published together must share one scope and audience.")
+    catalogue = catalogue or load_catalogue()
     cur = _cursor(store_or_conn)
+    plans = [_plan(catalogue, r) for r in requests]
+    outs = [_compute_figures(cur, plan, r) for plan, r in zip(plans, requests, strict=True)]
+    if first.effective_audience != "shared":
+        return [o.reset_index(drop=True) for o in outs]
+    splits = list(dict.fromkeys(c for plan in plans for c in plan.split_cols))
+    infos = {i.id: i for plan in plans for i in plan.indicators}
+    stacked = []
+    for n, (plan, out) in enumerate(zip(plans, outs, strict=True)):
+        part = out.copy()
+        for col in splits:
+            if col not in part.columns:
+                part[col] = "*"
+            part[col] = part[col].astype(object).where(part[col].notna(), None)
+        part["_request"] = n
+        part["_row"] = np.arange(len(part))
+        stacked.append(part)
+    table = pd.concat(stacked, ignore_index=True)
+    # identical rows asked for twice (the summary's total and a section's) are one figure
+    keys = ["indicator_id", "indicator_version", "programme_id", "period_start", "period_end",
+            *splits]
+    first_of = table.drop_duplicates(keys)
+    protected = _protect(first_of.drop(columns=["_request", "_row"]).copy(), infos, splits)
+    protected[["_request", "_row"]] = first_of[["_request", "_row"]].to_numpy()
+    merged = table[[*keys, "_request", "_row"]].merge(
+        protected.drop(columns=["_request", "_row"]), on=keys, how="left", validate="m:1")
+    results = []
+    for n, (plan, out) in enumerate(zip(plans, outs, strict=True)):
+        mine = merged[merged["_request"] == n].sort_values("_row")
+        back = out.copy().reset_index(drop=True)
+        for col in (*RESULT_COLUMNS, "completeness"):
+            if col in mine.columns:
+                back[col] = mine[col].to_numpy()
+        results.append(back)
+    return results
+
+
+def _protect(out: pd.DataFrame, infos: dict[str, Indicator], splits: Sequence[str],
+             ) -> pd.DataFrame:
+    """``disclosure.suppress`` of a result, one programme at a time when no total over
+    programmes is published (the relations never cross programmes then, and small problems
+    solve faster), with completeness hidden along with the cell it describes."""
+    from evaluation.disclosure import suppress
+
+    if out.empty:
+        return out
+    if (out["programme_id"] == "*").any():
+        parts = [suppress(out, infos, splits=list(splits))]
+    else:
+        parts = [suppress(g, infos, splits=list(splits))
+                 for _, g in out.groupby("programme_id", sort=False)]
+    done = pd.concat(parts).loc[out.index]
+    # completeness is a share of the same people: hidden with the cell it describes
+    done.loc[done["suppressed"].astype(bool), "completeness"] = float("nan")
+    return done
+
+
+def _compute_figures(cur: duckdb.DuckDBPyConnection, plan: _Plan,
+                     request: IndicatorRequest) -> pd.DataFrame:
+    """The result with every figure (no protection applied): for ``compute`` and
+    ``compute_together`` only, which protect it before it leaves this module."""
     keys = [f"k{i}" for i in range(1 + len(plan.split_cols))]
     computed = cur.execute(plan.sql, plan.params).df()
     computed.columns = ["ind", "pidx", *keys, "num", "den", "val"]
@@ -481,12 +567,6 @@ def compute(store_or_conn: object, request: IndicatorRequest,
     out = _finish(out, plan)
     out = _targets(cur, out, plan)
     out = _completeness(cur, out, plan, request)
-    if request.effective_audience == "shared":
-        from evaluation.disclosure import suppress
-
-        out = suppress(out, {i.id: i for i in plan.indicators}, splits=plan.split_cols)
-        # completeness is a share of the same people: hidden with the cell it describes
-        out.loc[out["suppressed"], "completeness"] = float("nan")
     return out.reset_index(drop=True)
 
 
