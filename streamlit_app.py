@@ -44,6 +44,7 @@ PAGES: tuple[AppPage, ...] = (
     AppPage("explorer.py", "Indicator explorer", ":material/query_stats:", EVERYONE),
     AppPage("comparison.py", "Comparison", ":material/compare_arrows:",
             frozenset({"admin", "funder", "evaluator"})),
+    AppPage("reports.py", "Reports", ":material/summarize:", EVERYONE),
     AppPage("catalogue.py", "Indicator catalogue", ":material/menu_book:", EVERYONE),
     AppPage("users.py", "Users", ":material/manage_accounts:", ADMIN),
 )

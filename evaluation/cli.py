@@ -108,6 +108,33 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("indicator", nargs="?", help="e.g. C06 or C06@1; omitted: list all")
     cat.add_argument("--catalogue", type=Path, action="append", default=[], metavar="DIR")
 
+    rep = sub.add_parser(
+        "report", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="write a funder-ready report pack (XLSX, DOCX, HTML, PDF)",
+        epilog="Examples:\n"
+               "  report --programme P-001 --period FY2025-04 --template ministry-annual "
+               "--out reports/\n"
+               "  report --all --period 2025-Q2 --template municipality-quarterly --out q2/ "
+               "--formats xlsx\n"
+               "Templates: `python -m evaluation templates` lists them.")
+    who = rep.add_mutually_exclusive_group(required=True)
+    who.add_argument("--programme", default="", metavar="ID[,ID]")
+    who.add_argument("--all", action="store_true",
+                     help="every programme in the store (the batch form)")
+    rep.add_argument("--period", required=True, metavar="SPEC")
+    rep.add_argument("--template", default=None, metavar="NAME",
+                     help="a template id (default: standard)")
+    rep.add_argument("--out", type=Path, required=True, metavar="DIR")
+    rep.add_argument("--formats", default="", metavar="xlsx,docx,html,pdf",
+                     help="default: the formats the template asks for")
+    rep.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR",
+                     help="a folder of your own report templates, added to the shipped ones")
+    rep.add_argument("--workers", type=int, default=None,
+                     help="processes writing files in the batch form (default: the cores)")
+
+    tpl = sub.add_parser("templates", help="list the report templates, or check a folder")
+    tpl.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR")
+
     serve = sub.add_parser("serve", parents=[common], help="start the dashboard")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument("--demo", action="store_true",
@@ -373,12 +400,14 @@ def cmd_indicators(args: argparse.Namespace) -> int:
             print(explain(store, request, catalogue))
             return EXIT_OK
         result = compute(store, request, catalogue)
+    from evaluation.spreadsheet import safe_frame
+
     if args.out is None:
-        result.to_csv(sys.stdout, index=False)
+        safe_frame(result).to_csv(sys.stdout, index=False)
         return EXIT_OK
     suffix = args.out.suffix.lower()
     if suffix == ".csv":
-        result.to_csv(args.out, index=False)
+        safe_frame(result).to_csv(args.out, index=False)
     elif suffix == ".parquet":
         result.to_parquet(args.out, index=False)
     else:
@@ -410,9 +439,56 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _templates(extra: list[Path]):
+    from evaluation.reports.spec import TEMPLATES_DIR, load_templates
+
+    return load_templates(TEMPLATES_DIR, *extra)
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    templates = _templates(args.templates)
+    for t in templates:
+        print(f"{t.id:<24} {t.period.describe():<40} {','.join(t.formats):<20} {t.title} "
+              f"({t.funder.name})")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from evaluation.periods import parse_periods
+    from evaluation.reports.pack import check_formats, write_packs
+
+    templates = _templates(args.templates)
+    template = templates.get(args.template)
+    formats = check_formats(template, _split(args.formats))
+    periods = parse_periods(args.period)
+    programmes = None if args.all else _split(args.programme)
+    if programmes is not None and not programmes:
+        print("Name a programme (--programme ID) or ask for all (--all).", file=sys.stderr)
+        return EXIT_USAGE
+    progress = ConsoleProgress()
+    written: list[Path] = []
+    with Store.open(args.db, read_only=True) as store:
+        for period in periods:
+            out = args.out / period.label if len(periods) > 1 else args.out
+            written += write_packs(store, template, period, out, programmes=programmes,
+                                   formats=formats, progress=progress, workers=args.workers,
+                                   catalogue=_catalogue([]))
+    progress.done()
+    if not written:
+        print("There are no programmes in the store to report on.", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"Wrote {len(written)} files to {args.out}.", file=sys.stderr)
+    for path in written[:20]:
+        print(path)
+    if len(written) > 20:
+        print(f"… and {len(written) - 20} more.")
+    return EXIT_OK
+
+
 COMMANDS = {"init": cmd_init, "ingest": cmd_ingest, "check": cmd_check, "demo": cmd_demo,
             "template": cmd_template, "docs": cmd_docs, "serve": cmd_serve,
-            "indicators": cmd_indicators, "catalogue": cmd_catalogue, "users": cmd_users}
+            "indicators": cmd_indicators, "catalogue": cmd_catalogue, "users": cmd_users,
+            "report": cmd_report, "templates": cmd_templates}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -500,13 +500,15 @@ def compute_together(store_or_conn: object, requests: Sequence[IndicatorRequest]
     catalogue = catalogue or load_catalogue()
     cur = _cursor(store_or_conn)
     plans = [_plan(catalogue, r) for r in requests]
-    outs = [_compute_figures(cur, plan, r) for plan, r in zip(plans, requests, strict=True)]
+    comp = _Completeness(cur)
+    outs = [_compute_figures(cur, plan, r, comp) for plan, r in zip(plans, requests,
+                                                                      strict=True)]
     if first.effective_audience != "shared":
         return [o.reset_index(drop=True) for o in outs]
     splits = list(dict.fromkeys(c for plan in plans for c in plan.split_cols))
     infos = {i.id: i for plan in plans for i in plan.indicators}
     stacked = []
-    for n, (plan, out) in enumerate(zip(plans, outs, strict=True)):
+    for n, out in enumerate(outs):
         part = out.copy()
         for col in splits:
             if col not in part.columns:
@@ -525,7 +527,7 @@ def compute_together(store_or_conn: object, requests: Sequence[IndicatorRequest]
     merged = table[[*keys, "_request", "_row"]].merge(
         protected.drop(columns=["_request", "_row"]), on=keys, how="left", validate="m:1")
     results = []
-    for n, (plan, out) in enumerate(zip(plans, outs, strict=True)):
+    for n, out in enumerate(outs):
         mine = merged[merged["_request"] == n].sort_values("_row")
         back = out.copy().reset_index(drop=True)
         for col in (*RESULT_COLUMNS, "completeness"):
@@ -555,8 +557,29 @@ def _protect(out: pd.DataFrame, infos: dict[str, Indicator], splits: Sequence[st
     return done
 
 
+class _Completeness:
+    """``completeness()`` rows, computed once per scope, programmes and periods (a report asks
+    for the same programme and period in several requests)."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self.cur = cur
+        self.done: dict[tuple, pd.DataFrame] = {}
+
+    def __call__(self, periods: Sequence[Period], request: IndicatorRequest) -> pd.DataFrame:
+        from evaluation.completeness import completeness
+
+        key = (tuple(periods), request.scope, tuple(request.programmes))
+        for (ps, scope, progs), frame in self.done.items():
+            if scope == key[1] and progs == key[2] and set(periods) <= set(ps):
+                return frame
+        self.done[key] = completeness(self.cur, list(periods), request.scope,
+                                      request.programmes)
+        return self.done[key]
+
+
 def _compute_figures(cur: duckdb.DuckDBPyConnection, plan: _Plan,
-                     request: IndicatorRequest) -> pd.DataFrame:
+                     request: IndicatorRequest, comp: _Completeness | None = None,
+                     ) -> pd.DataFrame:
     """The result with every figure (no protection applied): for ``compute`` and
     ``compute_together`` only, which protect it before it leaves this module."""
     keys = [f"k{i}" for i in range(1 + len(plan.split_cols))]
@@ -566,7 +589,7 @@ def _compute_figures(cur: duckdb.DuckDBPyConnection, plan: _Plan,
     out = frame.merge(computed, on=["ind", "pidx", *keys], how="left")
     out = _finish(out, plan)
     out = _targets(cur, out, plan)
-    out = _completeness(cur, out, plan, request)
+    out = _completeness(out, plan, request, comp or _Completeness(cur))
     return out.reset_index(drop=True)
 
 
@@ -692,17 +715,15 @@ def _targets(cur: duckdb.DuckDBPyConnection, out: pd.DataFrame, plan: _Plan) -> 
     return merged
 
 
-def _completeness(cur: duckdb.DuckDBPyConnection, out: pd.DataFrame, plan: _Plan,
-                  request: IndicatorRequest) -> pd.DataFrame:
+def _completeness(out: pd.DataFrame, plan: _Plan, request: IndicatorRequest,
+                  rows_of: _Completeness) -> pd.DataFrame:
     """``completeness``: the lowest share filled in of the optional fields the indicator uses
     (per programme and period; empty for indicators that use none, and for totals)."""
-    from evaluation.completeness import completeness
-
     fields = {i.id: i.optional_fields for i in plan.indicators if i.optional_fields}
     out["completeness"] = float("nan")
     if not fields or plan.group_by_attr:
         return out
-    comp = completeness(cur, plan.periods, request.scope, request.programmes)
+    comp = rows_of(plan.periods, request)
     for ind_id, wanted in fields.items():
         sub = comp[comp.field.isin(wanted)].groupby(
             ["programme_id", "period_start", "period_end"], as_index=False)["share"].min()

@@ -38,7 +38,7 @@ from evaluation.periods import (
     parse_periods,
     year,
 )
-from evaluation.spreadsheet import safe_cell
+from evaluation.spreadsheet import safe_frame
 
 HEADLINE = ("C01", "C03", "C06", "O01", "O06")
 """The indicators the explorer opens on: caseload, speed of first contact, closures, releases."""
@@ -348,13 +348,7 @@ def tidy_bytes(frame: pd.DataFrame, fmt: Format) -> bytes:
     """``frame`` as a file: CSV (UTF-8 with a byte-order mark so spreadsheets read accents;
     every text cell made inert with ``safe_cell``) or Parquet (typed, values as they are)."""
     if fmt == "csv":
-        out = frame.copy()
-        for column in out.columns:
-            if not (pd.api.types.is_numeric_dtype(out[column])
-                    or pd.api.types.is_bool_dtype(out[column])):
-                out[column] = out[column].map(safe_cell).astype(object)
-        out.columns = [str(safe_cell(str(c))) for c in out.columns]
-        return out.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+        return safe_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
     if fmt == "parquet":
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False, engine="pyarrow")

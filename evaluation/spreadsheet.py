@@ -11,6 +11,8 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from evaluation.problems import ValidationReport
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -21,6 +23,17 @@ def safe_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
         return "'" + value
     return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and column name) made inert, for CSV and
+    spreadsheet exports of tables whose values came from a package."""
+    out = frame.copy()
+    for col in out.columns:
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
+            out[col] = out[col].map(safe_cell).astype(object)
+    out.columns = [str(safe_cell(str(c))) for c in out.columns]
+    return out
 
 
 def write_rows(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]],

@@ -37,15 +37,17 @@ PAGES = {
     "programme": "evaluation/app/pages/programme.py",
     "explorer": "evaluation/app/pages/explorer.py",
     "comparison": "evaluation/app/pages/comparison.py",
+    "reports": "evaluation/app/pages/reports.py",
     "catalogue": "evaluation/app/pages/catalogue.py",
     "users": "evaluation/app/pages/users.py",
 }
 ROLE_PAGES = {
     "admin": ["upload", "submissions", "overview", "programme", "explorer", "comparison",
-              "catalogue", "users"],
-    "cso_manager": ["upload", "submissions", "overview", "programme", "explorer", "catalogue"],
-    "funder": ["overview", "explorer", "comparison", "catalogue"],
-    "evaluator": ["overview", "explorer", "comparison", "catalogue"],
+              "reports", "catalogue", "users"],
+    "cso_manager": ["upload", "submissions", "overview", "programme", "explorer", "reports",
+                    "catalogue"],
+    "funder": ["overview", "explorer", "comparison", "reports", "catalogue"],
+    "evaluator": ["overview", "explorer", "comparison", "reports", "catalogue"],
 }
 TIMEOUT = 180  # validation runs Great Expectations: seconds, not milliseconds
 PASSWORD = "correct horse battery"

@@ -62,46 +62,61 @@ def axis_suffix(spec: ChartSpec) -> str:
 
 
 def to_plotly(spec: ChartSpec):  # -> plotly.graph_objects.Figure
+    """The chart as a plotly figure (the dashboard's preview)."""
     import plotly.graph_objects as go
 
-    fig = go.Figure()
+    return go.Figure(plotly_dict(spec))
+
+
+def plotly_dict(spec: ChartSpec) -> dict:
+    """The chart as plotly's JSON structure (``data`` and ``layout``), built without plotly's
+    validation so a report with dozens of charts writes fast; ``to_plotly`` validates it."""
     xs = list(spec.categories)
+    data: list[dict] = []
     for n, s in enumerate(spec.series):
         colour = PALETTE[n % len(PALETTE)]
         ys = [_scale(spec, v) for v in s.values]
         if s.low and spec.kind == "line":
-            lows = [_scale(spec, v) for v in s.low]
-            highs = [_scale(spec, v) for v in s.high]
-            fig.add_trace(go.Scatter(x=xs, y=highs, mode="lines", line={"width": 0},
-                                     hoverinfo="skip", showlegend=False, connectgaps=False))
-            fig.add_trace(go.Scatter(x=xs, y=lows, mode="lines", line={"width": 0},
-                                     fill="tonexty", fillcolor=_rgba(colour, 0.18),
-                                     hoverinfo="skip", name="95 % interval",
-                                     showlegend=n == 0, connectgaps=False))
+            data.append({"type": "scatter", "x": xs, "y": [_scale(spec, v) for v in s.high],
+                         "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip",
+                         "showlegend": False, "connectgaps": False})
+            data.append({"type": "scatter", "x": xs, "y": [_scale(spec, v) for v in s.low],
+                         "mode": "lines", "line": {"width": 0}, "fill": "tonexty",
+                         "fillcolor": _rgba(colour, 0.18), "hoverinfo": "skip",
+                         "name": "95 % interval", "showlegend": n == 0, "connectgaps": False})
         if spec.kind == "bar":
-            fig.add_trace(go.Bar(x=xs, y=ys, name=s.name, marker_color=colour))
+            data.append({"type": "bar", "x": xs, "y": ys, "name": s.name,
+                         "marker": {"color": colour}})
         else:
-            fig.add_trace(go.Scatter(x=xs, y=ys, name=s.name, mode="lines+markers",
-                                     line={"color": colour, "width": 2, "shape": "linear"},
-                                     connectgaps=False))
+            data.append({"type": "scatter", "x": xs, "y": ys, "name": s.name,
+                         "mode": "lines+markers",
+                         "line": {"color": colour, "width": 2, "shape": "linear"},
+                         "connectgaps": False})
     if spec.target and any(_ok(t) for t in spec.target):
-        fig.add_trace(go.Scatter(x=xs, y=[_scale(spec, t) for t in spec.target], name="Target",
-                                 mode="markers", marker={"symbol": "line-ew-open", "size": 18,
-                                                         "color": "#444444"}))
-    fig.update_layout(
-        title={"text": spec.title, "x": 0, "font": {"size": 15}}, height=320,
-        margin={"l": 50, "r": 20, "t": 50, "b": 70}, template="plotly_white",
-        legend={"orientation": "h", "y": -0.25}, showlegend=len(spec.series) > 1 or
-        spec.has_band)
-    fig.update_yaxes(title=spec.y_title, ticksuffix=axis_suffix(spec) if spec.value_format ==
-                     "percent" else "", rangemode="tozero")
+        data.append({"type": "scatter", "x": xs, "y": [_scale(spec, t) for t in spec.target],
+                     "name": "Target", "mode": "markers",
+                     "marker": {"symbol": "line-ew-open", "size": 18, "color": "#444444"}})
+    yaxis: dict = {"title": {"text": spec.y_title}, "rangemode": "tozero"}
     if spec.value_format == "percent":
-        fig.update_yaxes(range=[0, 100])
+        yaxis.update(ticksuffix=" %", range=[0, 100])
+    layout: dict = {
+        "title": {"text": spec.title, "x": 0, "font": {"size": 15}}, "height": 320,
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 70}, "template": _TEMPLATE,
+        "legend": {"orientation": "h", "y": -0.25},
+        "showlegend": len(spec.series) > 1 or spec.has_band, "yaxis": yaxis,
+        "xaxis": {"type": "category"},
+    }
     if spec.note:
-        fig.add_annotation(text=spec.note, xref="paper", yref="paper", x=0, y=-0.32,
-                           showarrow=False, font={"size": 11, "color": "#555555"},
-                           xanchor="left")
-    return fig
+        layout["annotations"] = [{"text": spec.note, "xref": "paper", "yref": "paper", "x": 0,
+                                  "y": -0.32, "showarrow": False, "xanchor": "left",
+                                  "font": {"size": 11, "color": "#555555"}}]
+    return {"data": data, "layout": layout}
+
+
+_TEMPLATE = {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white",
+                        "xaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8"},
+                        "yaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8",
+                                  "zerolinecolor": "#EBF0F8"}}}
 
 
 def _rgba(colour: str, alpha: float) -> str:

@@ -62,6 +62,14 @@ def sentence(ind: Indicator, now: Figure, before: Figure, period: Period, previo
              phrase: str | None = None, *, missing_tables: Sequence[str] = (),
              target: float | None = None, data_as_of: date | None = None) -> str:
     """One or two sentences about ``ind`` in ``period`` (see the module's rules)."""
+    caveats = "".join(" " + c.strip() for c in ind.caveats)
+    return _sentence(ind, now, before, period, previous, phrase, missing_tables, target,
+                     data_as_of) + caveats
+
+
+def _sentence(ind: Indicator, now: Figure, before: Figure, period: Period, previous: Period,
+              phrase: str | None, missing_tables: Sequence[str], target: float | None,
+              data_as_of: date | None) -> str:
     name = f"{ind.name} ({ind.id})"
     if now.suppressed:
         return (f"{name}: the figure for {period.label} is hidden to protect small numbers, "
@@ -94,10 +102,7 @@ def sentence(ind: Indicator, now: Figure, before: Figure, period: Period, previo
         text += _comparison(ind, now, before, previous)
         if target is not None:
             text += _against_target(ind, now.value, target)
-    text += "."
-    if ind.caveats:
-        text += " " + " ".join(c.strip() for c in ind.caveats)
-    return text
+    return text + "."
 
 
 def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -> str:

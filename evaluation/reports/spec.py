@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -24,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from evaluation.catalogue import Catalogue, CatalogueIssue, Indicator, _line_of, load_catalogue
 from evaluation.engine import ALL_SPLITS
 from evaluation.errors import EvaluationError
-from evaluation.periods import Period
+from evaluation.periods import Period, period_of
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "indicators" / "templates"
@@ -59,8 +60,8 @@ class PeriodRule(_Model):
 
     def describe(self) -> str:
         if self.type == "financial_year":
-            names = ("January February March April May June July August September October "
-                     "November December").split()
+            names = ("January", "February", "March", "April", "May", "June", "July",
+                     "August", "September", "October", "November", "December")
             return f"financial years starting in {names[self.start_month - 1]}"
         return {"year": "calendar years", "half_year": "calendar half-years",
                 "quarter": "calendar quarters", "month": "calendar months",
@@ -70,7 +71,7 @@ class PeriodRule(_Model):
         if self.type == "any":
             return True
         if self.type == "financial_year":
-            return period.kind == "financial_year" and period.start.month == self.start_month \
+            return (period.kind == "financial_year" and period.start.month == self.start_month) \
                 or (self.start_month == 1 and period.kind == "year")
         return period.kind == self.type
 
@@ -285,3 +286,28 @@ def load_templates(*folders: Path, catalogue: Catalogue | None = None) -> Templa
     if issues:
         raise TemplateError(issues)
     return Templates(found)
+
+
+def period_choices(template: ReportTemplate, data_as_of: date, first_date: date | None = None,
+                   *, count: int = 6) -> list[Period]:
+    """The periods a template can report on for data up to ``data_as_of``, newest first.
+
+    Only periods that are over in the data are offered (a funder's report is for a finished
+    period); periods ending before ``first_date`` are left out. A template that takes ``any``
+    period offers the dashboard's usual quarters, half-years and years.
+    """
+    from evaluation.headlines import period_choices as usual
+
+    rule = template.period
+    if rule.type == "any":
+        return usual(data_as_of, first_date)
+    current = period_of(rule.type, data_as_of, start_month=rule.start_month)
+    if current.end > data_as_of:
+        current = current.previous()
+    out: list[Period] = []
+    for _ in range(count):
+        if first_date is not None and current.end < first_date:
+            break
+        out.append(current)
+        current = current.previous()
+    return out

@@ -1,0 +1,371 @@
+"""A report as an Excel workbook (openpyxl): the format funders re-use numbers from.
+
+Sheets: *Cover* (who, what period, the drafted narrative), *Summary*, one sheet per section
+(its tables, then its charts as native Excel line and bar charts drawn from a chart-data block
+on the same sheet, so a funder can restyle them), *Definitions*, *Data quality*, *Method*
+(method and provenance) and *Data* (the tidy rows behind every figure). Numbers are stored as
+numbers with formats (``0 %``, ``#,##0 "EUR"``), never as text; a hidden figure is the word
+"hidden" in grey. Every text cell goes through ``safe_cell`` (formula injection). Headers are
+frozen, every sheet prints landscape on one page width with its header repeated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from pathlib import Path
+
+from evaluation.reports.charts import ChartSpec
+from evaluation.reports.model import Cell, Report, Table
+from evaluation.spreadsheet import safe_cell
+
+NUMBER_FORMATS = {
+    "percent": "0%",
+    "number": "#,##0.##",
+    "eur": '#,##0 "EUR"',
+    "days": '#,##0.# "days"',
+    "months": '#,##0.# "months"',
+    "points": '+0" pp";-0" pp";0" pp"',
+    "change": "+#,##0.##;-#,##0.##;0",
+}
+HEAD_FILL = "1F4E79"
+BAND_FILL = "EEF3F8"
+GREY = "7F7F7F"
+MAX_SHEET_TITLE = 31
+
+
+def _styles():
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="D9D9D9")
+    return {
+        "title": Font(size=16, bold=True, color=HEAD_FILL),
+        "h2": Font(size=12, bold=True, color=HEAD_FILL),
+        "head_font": Font(bold=True, color="FFFFFF"),
+        "head_fill": PatternFill("solid", fgColor=HEAD_FILL),
+        "band": PatternFill("solid", fgColor=BAND_FILL),
+        "hidden": Font(italic=True, color=GREY),
+        "note": Font(italic=True, size=9, color=GREY),
+        "draft": Font(italic=True, color="9C5700"),
+        "draft_fill": PatternFill("solid", fgColor="FFF2CC"),
+        "wrap": Alignment(wrap_text=True, vertical="top"),
+        "right": Alignment(horizontal="right", vertical="top"),
+        "border": Border(bottom=thin),
+    }
+
+
+def _value(cell: Cell) -> object:
+    """What goes into the Excel cell: a number with its format, or inert text."""
+    number = cell.number
+    if cell.state == "hidden":
+        return "hidden"
+    if number is not None and cell.fmt != "text":
+        return number * 100 if cell.fmt == "points" else number
+    return safe_cell(cell.text)
+
+
+def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) -> int:
+    """Write ``table`` from ``row``; returns the first free row after it (and a blank)."""
+    if title:
+        ws.cell(row=row, column=1, value=safe_cell(table.title)).font = st["h2"]
+        row += 1
+    for c, name in enumerate(table.header, start=1):
+        cell = ws.cell(row=row, column=c, value=safe_cell(name))
+        cell.font, cell.fill = st["head_font"], st["head_fill"]
+        cell.alignment = st["wrap"]
+    for r, cells in enumerate(table.rows):
+        row += 1
+        for c, cell in enumerate(cells, start=1):
+            out = ws.cell(row=row, column=c, value=_value(cell))
+            if cell.state == "hidden":
+                out.font = st["hidden"]
+                out.alignment = st["right"]
+            elif cell.number is not None and cell.fmt != "text":
+                out.number_format = NUMBER_FORMATS.get(cell.fmt, "General")
+            else:
+                out.alignment = st["wrap"]
+            if r % 2:
+                out.fill = st["band"]
+    if table.note:
+        row += 1
+        ws.cell(row=row, column=1, value=safe_cell(table.note)).font = st["note"]
+    return row + 2
+
+
+def _widths(ws, widths: dict[int, float]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _print_setup(ws, title_rows: str | None = None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _sheet_title(text: str, taken: set[str]) -> str:
+    clean = "".join(ch for ch in text if ch not in '[]:*?/\\').strip() or "Section"
+    name = clean[:MAX_SHEET_TITLE]
+    n = 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name = clean[:MAX_SHEET_TITLE - len(suffix)] + suffix
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def _chart_block(ws, spec: ChartSpec, row: int, col: int) -> tuple[int, int]:
+    """The chart's numbers in a block at (row, col): categories down the first column, one
+    column per series (and the interval's low and high for a rate); returns (rows, columns)."""
+    ws.cell(row=row, column=col, value=safe_cell(spec.title))
+    headers = ["Period"]
+    columns: list[tuple[float | None, ...]] = []
+    for s in spec.series:
+        headers.append(s.name)
+        columns.append(s.values)
+        if s.low:
+            headers += ["95 % low", "95 % high"]
+            columns += [s.low, s.high]
+    if spec.target:
+        headers.append("Target")
+        columns.append(spec.target)
+    for c, h in enumerate(headers):
+        ws.cell(row=row + 1, column=col + c, value=safe_cell(h))
+    fmt = NUMBER_FORMATS.get(spec.value_format, "General")
+    for r, cat in enumerate(spec.categories):
+        ws.cell(row=row + 2 + r, column=col, value=safe_cell(cat))
+        for c, values in enumerate(columns, start=1):
+            v = values[r]
+            if v is not None and not (isinstance(v, float) and math.isnan(v)):
+                ws.cell(row=row + 2 + r, column=col + c, value=float(v)).number_format = fmt
+    return len(spec.categories) + 2, len(headers)
+
+
+def _native_chart(ws, spec: ChartSpec, row: int, col: int):
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    n = len(spec.categories)
+    chart = BarChart() if spec.kind == "bar" else LineChart()
+    chart.title = spec.title[:250]
+    chart.height, chart.width = 7.0, 16.0
+    chart.y_axis.title = spec.y_title[:80]
+    chart.y_axis.numFmt = NUMBER_FORMATS.get(spec.value_format, "General")
+    chart.y_axis.scaling.min = 0
+    if spec.value_format == "percent":
+        chart.y_axis.scaling.max = 1
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.display_blanks = "gap"
+    ncols = 1 + sum(1 + (2 if s.low else 0) for s in spec.series) + (1 if spec.target else 0)
+    data = Reference(ws, min_col=col + 1, max_col=col + ncols - 1, min_row=row + 1,
+                     max_row=row + 1 + n)
+    cats = Reference(ws, min_col=col, min_row=row + 2, max_row=row + 1 + n)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    if spec.kind == "line":
+        for k, s in enumerate(chart.series):
+            s.smooth = False  # Excel draws lines smoothed unless told otherwise
+            s.marker.symbol = "circle"
+            name = _series_title(ws, col + 1 + k, row + 1)
+            if name in ("95 % low", "95 % high"):
+                s.marker.symbol = "none"
+                s.graphicalProperties.line.dashStyle = "dash"
+                s.graphicalProperties.line.width = 9525
+            elif name == "Target":
+                s.marker.symbol = "dash"
+                s.graphicalProperties.line.noFill = True
+    chart.legend.position = "b"
+    return chart
+
+
+def _series_title(ws, col: int, row: int) -> str:
+    return str(ws.cell(row=row, column=col).value or "")
+
+
+def write_xlsx(report: Report, path: Path) -> Path:
+    """Write ``report`` as an ``.xlsx`` workbook at ``path``."""
+    from openpyxl import Workbook
+
+    st = _styles()
+    wb = Workbook()
+    taken: set[str] = set()
+    cover = wb.active
+    cover.title = _sheet_title("Cover", taken)
+    _cover(cover, report, st)
+    ws = wb.create_sheet(_sheet_title("Summary", taken))
+    _write_table(ws, report.summary, 1, st)
+    ws.freeze_panes = "B3"
+    _widths(ws, {1: 44, 2: 26, **{c: 14 for c in range(3, 10)}})
+    _print_setup(ws, "2:2")
+    for section in report.sections:
+        ws = wb.create_sheet(_sheet_title(section.heading, taken))
+        _section(ws, section, st)
+    if "definitions" in report.template.annexes:
+        ws = wb.create_sheet(_sheet_title(report.template.wording.definitions_heading, taken))
+        _write_table(ws, report.definitions, 1, st)
+        ws.freeze_panes = "A3"
+        _widths(ws, {1: 10, 2: 8, 3: 34, 4: 24, 5: 80, 6: 50, 7: 24})
+        _print_setup(ws, "2:2")
+    if "data_quality" in report.template.annexes:
+        ws = wb.create_sheet(_sheet_title(report.template.wording.data_quality_heading, taken))
+        row = 1
+        for note in report.data_quality_notes:
+            ws.cell(row=row, column=1, value=safe_cell(note)).alignment = st["wrap"]
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
+            ws.row_dimensions[row].height = 30
+            row += 1
+        row += 1
+        for table in report.data_quality:
+            row = _write_table(ws, table, row, st)
+        _widths(ws, {1: 30, 2: 50, 3: 16, 4: 24})
+        _print_setup(ws)
+    if {"method", "provenance"} & set(report.template.annexes):
+        ws = wb.create_sheet(_sheet_title(report.template.wording.method_heading, taken))
+        _method(ws, report, st)
+    if "data" in report.template.annexes:
+        ws = wb.create_sheet(_sheet_title(report.template.wording.data_heading, taken))
+        _data(ws, report, st)
+    wb.properties.title = safe_cell(report.title)
+    wb.properties.creator = "exit-evaluation"
+    wb.save(path)
+    return Path(path)
+
+
+def _cover(ws, report: Report, st: dict) -> None:
+    ws.cell(row=1, column=1, value=safe_cell(report.title)).font = st["title"]
+    rows = [
+        ("Funder", report.funder),
+        ("Programme", f"{report.programme} ({report.programme_id})"),
+        ("Organisation", report.organisation),
+        ("Period", f"{report.period.label} ({report.period.start.isoformat()} to "
+                   f"{report.period.end.isoformat()})"),
+        ("Data as of", report.data_as_of.isoformat() if report.data_as_of else "–"),
+        ("Generated at", report.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("Audience", "Shared: small numbers are hidden" if report.audience == "shared"
+         else "Internal: not for sharing outside the organisation"),
+    ]
+    for r, (k, v) in enumerate(rows, start=3):
+        ws.cell(row=r, column=1, value=k).font = st["h2"]
+        ws.cell(row=r, column=2, value=safe_cell(v))
+    r = len(rows) + 4
+    if report.narrative:
+        ws.cell(row=r, column=1, value=safe_cell(report.template.wording.narrative_heading)
+                ).font = st["h2"]
+        r += 1
+        notice = ws.cell(row=r, column=1, value=safe_cell("DRAFT — " + report.draft_notice))
+        notice.font, notice.fill, notice.alignment = st["draft"], st["draft_fill"], st["wrap"]
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        ws.row_dimensions[r].height = 32
+        for text in report.narrative:
+            r += 1
+            cell = ws.cell(row=r, column=1, value=safe_cell(text))
+            cell.alignment = st["wrap"]
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text) / 110))
+    _widths(ws, {1: 18, 2: 100})
+    _print_setup(ws)
+
+
+def _section(ws, section, st: dict) -> None:
+    ws.cell(row=1, column=1, value=safe_cell(section.heading)).font = st["title"]
+    row = 2
+    if section.intro:
+        ws.cell(row=row, column=1, value=safe_cell(section.intro)).font = st["note"]
+        row += 1
+    row += 1
+    first = True
+    for table in section.tables:
+        start = row
+        row = _write_table(ws, table, row, st)
+        if first:
+            ws.freeze_panes = f"B{start + 2}"
+            first = False
+    if section.narrative:
+        ws.cell(row=row, column=1, value="Narrative (draft)").font = st["h2"]
+        for text in section.narrative:
+            row += 1
+            cell = ws.cell(row=row, column=1, value=safe_cell(text))
+            cell.alignment = st["wrap"]
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
+            ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(text) / 150))
+        row += 2
+    # charts two per row, their data in a block to the right of the tables
+    data_col = 12
+    data_row = 1
+    for k, spec in enumerate(section.charts):
+        nrows, _ = _chart_block(ws, spec, data_row, data_col)
+        chart = _native_chart(ws, spec, data_row, data_col)
+        anchor_row = row + (k // 2) * 15
+        anchor_col = "A" if k % 2 == 0 else "E"
+        ws.add_chart(chart, f"{anchor_col}{anchor_row}")
+        data_row += nrows + 1
+    if section.charts:
+        ws.cell(row=1, column=data_col - 1, value="Chart data →").font = st["note"]
+    _widths(ws, {1: 44, 2: 26, **{c: 13 for c in range(3, 10)}, data_col: 14})
+    _print_setup(ws)
+
+
+def _method(ws, report: Report, st: dict) -> None:
+    row = 1
+    if "method" in report.template.annexes:
+        ws.cell(row=row, column=1, value=safe_cell(report.template.wording.method_heading)
+                ).font = st["title"]
+        for text in report.method:
+            row += 1
+            cell = ws.cell(row=row, column=1, value=safe_cell(text))
+            cell.alignment = st["wrap"]
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+            ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(text) / 120))
+        row += 2
+    if "provenance" in report.template.annexes:
+        ws.cell(row=row, column=1, value=safe_cell(report.template.wording.provenance_heading)
+                ).font = st["title"]
+        for k, v in report.provenance:
+            row += 1
+            ws.cell(row=row, column=1, value=safe_cell(k)).font = st["h2"]
+            cell = ws.cell(row=row, column=2, value=safe_cell(v))
+            cell.alignment = st["wrap"]
+    _widths(ws, {1: 18, 2: 120})
+    _print_setup(ws)
+
+
+def _data(ws, report: Report, st: dict) -> None:
+    frame = report.data
+    ws.append([safe_cell(c) for c in frame.columns])
+    for cell in ws[1]:
+        cell.font, cell.fill = st["head_font"], st["head_fill"]
+    formats = {"value": None, "ci_low": "0.000", "ci_high": "0.000", "completeness": "0%"}
+    cols = list(frame.columns)
+    for record in frame.itertuples(index=False):
+        ws.append([_plain(v) for v in record])
+    for name, fmt in formats.items():
+        if fmt and name in cols:
+            letter = ws.cell(row=1, column=cols.index(name) + 1).column_letter
+            for cell in ws[letter][1:]:
+                cell.number_format = fmt
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    _widths(ws, {k + 1: max(10, min(40, len(c) + 4)) for k, c in enumerate(cols)})
+    _print_setup(ws, "1:1")
+
+
+def _plain(v: object) -> object:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, str):
+        with contextlib.suppress(ValueError, AttributeError):
+            v = v.item()  # numpy scalars
+    if v is not None and type(v).__name__ in ("NAType", "NaTType"):
+        return None
+    return safe_cell(v) if isinstance(v, str) else v

@@ -1,0 +1,509 @@
+"""Funder-ready reports: templates, the report model, XLSX and HTML files opened again, the CLI,
+the joint protection of everything a report publishes, and a golden file per template.
+
+Stores are built from the hand-made oracle package (``tests/fixtures/oracle``). DOCX and PDF are
+checked in ``test_report_docx_pdf.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from evaluation.access import Scope
+from evaluation.catalogue import load_catalogue
+from evaluation.cli import main
+from evaluation.disclosure import attack
+from evaluation.engine import IndicatorRequest, compute, compute_together
+from evaluation.ingest import ingest
+from evaluation.periods import parse_periods
+from evaluation.reports.model import Report, ReportError, build_report, trend_periods
+from evaluation.reports.pack import write_packs, write_report
+from evaluation.reports.spec import (
+    TemplateError,
+    load_templates,
+    period_choices,
+)
+from evaluation.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+ORACLE = ROOT / "tests" / "fixtures" / "oracle"
+SNAPSHOTS = ROOT / "tests" / "snapshots" / "reports"
+NOW = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
+GOLDEN_PERIODS = {"ministry-annual": "FY2024-04", "eu-interim": "2025-H1",
+                  "municipality-quarterly": "2025-Q1", "evaluator-annex": "2025-H1",
+                  "standard": "2025-Q2"}
+HOSTILE_NAME = '=HYPERLINK("http://example.org/x","open") <script>alert(1)</script> {{ 7*7 }}'
+CASE_LEVEL = {"case_id", "case_key", "case_ref", "opened_on", "closed_on", "birth_year",
+              "contact_on", "event_on"}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("reports") / "store.duckdb"
+    with Store.open(path) as s:
+        assert ingest(ORACLE, s).status == "loaded"
+    yield path
+
+
+@pytest.fixture(scope="module")
+def store(db: Path) -> Iterator[Store]:
+    with Store.open(db, read_only=True) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return load_templates()
+
+
+@pytest.fixture(scope="module")
+def ministry(store: Store, templates) -> Report:
+    return build_report(store, templates.get("ministry-annual"), "P-A",
+                        parse_periods("FY2024-04")[0], now=NOW)
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The oracle package with a programme name that is a formula, a script and a template."""
+    folder = tmp_path_factory.mktemp("hostile") / "package"
+    shutil.copytree(ORACLE, folder)
+    programmes = pd.read_csv(folder / "programmes.csv", dtype=str, keep_default_na=False)
+    programmes.loc[programmes.programme_id == "P-A", "programme_name"] = HOSTILE_NAME
+    programmes.to_csv(folder / "programmes.csv", index=False)
+    path = folder.parent / "store.duckdb"
+    with Store.open(path) as s:
+        result = ingest(folder, s)
+        assert result.status == "loaded", result.sentence()
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Templates
+
+
+def test_the_shipped_templates_load_and_cover_the_funders(templates) -> None:
+    ids = {t.id for t in templates}
+    assert {"ministry-annual", "eu-interim", "municipality-quarterly", "evaluator-annex",
+            "standard"} <= ids
+    assert templates.get("ministry-annual").period.type == "financial_year"
+    assert templates.get("ministry-annual").period.start_month == 4
+    assert templates.get("eu-interim").period.type == "half_year"
+    assert templates.get("municipality-quarterly").counts_only
+    assert templates.get(None).id == "standard"
+    assert all(t.audience == "shared" for t in templates)
+
+
+def test_a_bad_template_is_refused_with_file_line_and_reason(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "id: bad-one\ntitle: A bad template\nfunder: {name: Somebody}\n"
+        "period: {type: quarter}\ncounts_only: true\nheadline: [C01, O01]\n"
+        "sections:\n  - heading: Things\n    indicators: [C01, X99]\n"
+        "    splits: [shoe_size]\nformats: [xlsx, odt]\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as err:
+        load_templates(tmp_path)
+    text = str(err.value)
+    assert "bad.yaml:11: formats.1" in text  # pydantic: odt is not a format
+    (tmp_path / "bad.yaml").write_text(
+        "id: bad-one\ntitle: A bad template\nfunder: {name: Somebody}\n"
+        "period: {type: quarter}\ncounts_only: true\nheadline: [C01, O01]\n"
+        "sections:\n  - heading: Things\n    indicators: [C01, X99]\n"
+        "    splits: [shoe_size]\n", encoding="utf-8")
+    with pytest.raises(TemplateError) as err:
+        load_templates(tmp_path)
+    text = str(err.value)
+    assert "bad.yaml:6: headline.1: O01 is a proportion, but the template is counts only" in text
+    assert "bad.yaml:9: sections.0.indicators.1: “X99” is not an indicator" in text
+    assert "bad.yaml:10: sections.0.splits.0: “shoe_size” is not a split" in text
+    with pytest.raises(TemplateError, match="there is no report template “nope”"):
+        load_templates().get("nope")
+
+
+def test_a_template_takes_only_its_kind_of_period(store: Store, templates) -> None:
+    ministry = templates.get("ministry-annual")
+    assert ministry.period.accepts(parse_periods("FY2024-04")[0])
+    assert not ministry.period.accepts(parse_periods("FY2024-01")[0])
+    assert not ministry.period.accepts(parse_periods("2024-Q2")[0])
+    with pytest.raises(ReportError, match="financial years starting in April"):
+        build_report(store, ministry, "P-A", parse_periods("2024")[0])
+    choices = period_choices(ministry, dt.date(2025, 6, 30), dt.date(2020, 1, 1))
+    assert [p.label for p in choices[:2]] == ["FY2024-04", "FY2023-04"]
+    assert all(p.end <= dt.date(2025, 6, 30) for p in choices)
+    half = period_choices(templates.get("eu-interim"), dt.date(2025, 6, 30))
+    assert half[0].label == "2025-H1"
+
+
+def test_trend_periods_end_with_the_report_period() -> None:
+    from evaluation.reports.spec import ReportTemplate, Section
+
+    t = ReportTemplate(id="t-x", title="Trend", funder={"name": "Funder F"},
+                       sections=[Section(heading="S1", indicators=["C01"])])
+    fy = parse_periods("FY2024-04")[0]
+    quarters = trend_periods(t, fy)
+    assert [q.label for q in quarters] == ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1",
+                                           "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1"]
+    # the last four quarters partition the financial year exactly (suppression relies on it)
+    assert quarters[4].start == fy.start and quarters[-1].end == fy.end
+
+
+# --------------------------------------------------------------------------------------------
+# The report model
+
+
+def _cell_map(report: Report) -> dict[tuple[str, str], object]:
+    out = {}
+    for row in report.summary.rows:
+        out[(row[0].text.split()[0], "now")] = row[2]
+        out[(row[0].text.split()[0], "before")] = row[4 if len(row) > 4 and
+                                                     report.summary.header[3] ==
+                                                     "95 % interval" else 3]
+    return out
+
+
+def test_report_numbers_equal_the_engines(store: Store, ministry: Report) -> None:
+    """Every figure shown equals the engine's unprotected figure for the same request; every
+    hidden one is hidden in the report's data too."""
+    period, previous = ministry.period, ministry.previous_period
+    truth = compute(store, IndicatorRequest(periods=(period, previous),
+                                            indicators=("C01", "C03", "O01", "O02", "O06",
+                                                        "C06"), programmes=("P-A",)))
+    checked = 0
+    for row in ministry.summary.rows:
+        ind = row[0].text.split()[0]
+        for cell, p in ((row[2], period), (row[4], previous)):
+            data = ministry.data[(ministry.data.indicator_id == ind)
+                                 & (ministry.data.period_start == p.start)
+                                 & (ministry.data.period_end == p.end)
+                                 & ministry.data.split.isna()]
+            assert len(data) == 1
+            hidden = bool(data.suppressed.iloc[0])
+            assert (cell.state == "hidden") == hidden
+            if hidden:
+                assert cell.text == "hidden" and cell.number is None
+                assert math.isnan(data.value.iloc[0])
+                continue
+            true = truth[(truth.indicator_id == ind) & (truth.period_start == p.start)].value
+            if cell.number is None:
+                assert math.isnan(true.iloc[0])
+            else:
+                assert cell.number == pytest.approx(true.iloc[0])
+                checked += 1
+    assert checked >= 4
+    assert any(c.state == "hidden" for r in ministry.summary.rows for c in r)
+
+
+def test_everything_a_report_publishes_withstands_an_attack_together(store: Store) -> None:
+    """A total, its split by gender and its quarters are one table to an attacker."""
+    periods = tuple(parse_periods("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4"))
+    inds = ("C01", "C03", "O01")
+    shared = Scope.everything("shared")
+    reqs = [IndicatorRequest(periods=periods, indicators=inds, scope=shared),
+            IndicatorRequest(periods=periods, indicators=inds, split_by=("gender",),
+                             scope=shared)]
+    total, by_gender = compute_together(store, reqs)
+    internal = [compute(store, IndicatorRequest(periods=periods, indicators=inds,
+                                                split_by=r.split_by)) for r in reqs]
+
+    def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        a = frames[0].copy()
+        a["gender"] = "*"
+        return pd.concat([a, frames[1]], ignore_index=True)
+
+    published, original = stack([total, by_gender]), stack(internal)
+    assert published.suppressed.any()
+    catalogue = load_catalogue()
+    bounds = attack(published, {i.id: i for i in catalogue.latest()}, original=original,
+                    splits=["gender"])
+    assert bounds
+    for low, high in bounds.values():
+        assert high - low >= 5 or high == 0
+    # and the figures shown are the engine's own
+    shown = ~published.suppressed
+    assert published.loc[shown, "value"].fillna(-1).tolist() == \
+        original.loc[shown, "value"].fillna(-1).tolist()
+
+
+def test_a_funder_cannot_report_on_a_programme_outside_their_scope(store: Store,
+                                                                   templates) -> None:
+    scope = Scope(programmes=frozenset({"P-B"}), audience="shared")
+    with pytest.raises(ReportError, match="P-A is not among the programmes you may see"):
+        build_report(store, templates.get("standard"), "P-A", parse_periods("2025-Q2")[0],
+                     scope=scope)
+    report = build_report(store, templates.get("standard"), "P-B",
+                          parse_periods("2025-Q2")[0], scope=scope)
+    assert set(report.data.programme_id) == {"P-B"}
+    assert report.audience == "shared"
+
+
+def test_an_internal_template_read_by_a_funder_is_still_shared(store: Store, templates) -> None:
+    internal = templates.get("standard").model_copy(update={"audience": "internal"})
+    mine = build_report(store, internal, "P-A", parse_periods("2025-Q2")[0])
+    assert mine.audience == "internal" and not mine.data.suppressed.any()
+    theirs = build_report(store, internal, "P-A", parse_periods("2025-Q2")[0],
+                          scope=Scope.everything("shared"))
+    assert theirs.audience == "shared" and theirs.data.suppressed.any()
+
+
+def test_the_tidy_data_has_no_case_level_columns(ministry: Report) -> None:
+    assert not CASE_LEVEL & set(ministry.data.columns)
+    assert set(ministry.data.programme_id) == {"P-A"}
+
+
+# --------------------------------------------------------------------------------------------
+# Narrative
+
+
+NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def test_the_narrative_never_states_a_hidden_figure(ministry: Report) -> None:
+    hidden = {row[0].text.split()[0] for row in ministry.summary.rows if row[2].state == "hidden"}
+    assert hidden
+    labels = {ministry.period.label, ministry.previous_period.label}
+    for text in ministry.narrative:
+        ind = re.search(r"\((\w\d\d)\)", text)
+        if ind and ind.group(1) in hidden:
+            assert "hidden to protect small numbers" in text
+            bare = re.sub(r"\(\w\d\d\)", "", text)
+            numbers = set(NUMBER.findall(bare.replace(ministry.period.label, "")))
+            assert not numbers - {"3", "7"} - labels, text  # "within 3 days" in a name
+    for section in ministry.sections:
+        for text in section.narrative:
+            assert "DRAFT" not in text  # the notice is separate, the sentences are plain
+
+
+def test_the_narrative_states_figures_with_changes_and_never_judges(ministry: Report) -> None:
+    first = ministry.narrative[0]
+    assert first.startswith("In FY2024-04 the programme opened 21 new exit cases")
+    assert "than in FY2023-04 (19)" in first
+    for text in ministry.narrative + [s for sec in ministry.sections for s in sec.narrative]:
+        assert not re.search(r"\b(improv|success|fail|excellent|poor|because of)", text, re.I)
+    o12 = [s for sec in ministry.sections for s in sec.narrative if "(O12)" in s or
+           "reoffending" in s.lower()]
+    assert o12 and all("Known reoffending only" in s for s in o12)
+
+
+def test_a_partial_period_is_said_to_be_partial(store: Store, templates) -> None:
+    report = build_report(store, templates.get("standard"), "P-A",
+                          parse_periods("2025-04-01..2025-09-30")[0])
+    assert any("not over in the data" in n for n in report.data_quality_notes)
+    counted = [s for s in report.narrative if s.startswith("In 2025-04-01..2025-09-30") or
+               ": " in s]
+    assert any("may still change" in s for s in counted)
+    assert not any("target" in s and "met" in s for s in counted if "may still" in s)
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX and HTML, opened again
+
+
+def _all_values(wb: openpyxl.Workbook) -> list[object]:
+    return [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+            if c.value is not None]
+
+
+def test_the_xlsx_has_every_part_and_the_reports_numbers(ministry: Report, tmp_path: Path,
+                                                         ) -> None:
+    [path] = write_report(ministry, tmp_path, ["xlsx"])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Cover", "Summary", "Cases and reach", "Work with clients",
+                             "Outcomes", "Capacity building and funding", "Definitions",
+                             "Data quality", "Method"]
+    cover = wb["Cover"]
+    assert cover["A1"].value == ministry.title
+    assert any(str(c.value).startswith("DRAFT") for c in cover["A"] if c.value)
+    summary = wb["Summary"]
+    assert summary.freeze_panes == "B3"
+    assert summary.page_setup.orientation == "landscape"
+    assert summary.print_title_rows == "$2:$2"
+    for r, row in enumerate(ministry.summary.rows, start=3):
+        got = summary.cell(row=r, column=3)
+        want = row[2]
+        if want.state == "hidden":
+            assert got.value == "hidden"
+        elif want.number is not None:
+            assert got.value == pytest.approx(want.number)
+            if want.fmt == "percent":
+                assert got.number_format == "0%"
+    charts = sum(len(ws._charts) for ws in wb.worksheets)
+    assert charts == len(ministry.charts) == 27
+    outcomes = wb["Outcomes"]
+    lines = [ch for ch in outcomes._charts if ch.tagname == "lineChart"]
+    assert lines
+    for chart in lines:
+        assert all(s.smooth is False or s.smooth is None or not s.smooth for s in chart.series)
+    kinds = {"line": 0, "bar": 0}
+    for name in zipfile.ZipFile(path).namelist():
+        if name.startswith("xl/charts/chart"):
+            xml = zipfile.ZipFile(path).read(name).decode()
+            kinds["line"] += "<lineChart>" in xml
+            kinds["bar"] += "<barChart>" in xml
+            if "<lineChart>" in xml:
+                assert '<smooth val="1"' not in xml and '<smooth val="0"' in xml
+    assert kinds["line"] and kinds["bar"] and sum(kinds.values()) == 27
+    assert not any(isinstance(v, str) and v.startswith("=") for v in _all_values(wb))
+
+
+def test_every_text_cell_of_a_hostile_programme_comes_out_inert(hostile_db: Path,
+                                                               tmp_path: Path) -> None:
+    templates = load_templates()
+    with Store.open(hostile_db, read_only=True) as s:
+        report = build_report(s, templates.get("evaluator-annex"), "P-A",
+                              parse_periods("2025-H1")[0])
+    assert report.programme == HOSTILE_NAME
+    paths = write_report(report, tmp_path, ["xlsx", "html"])
+    wb = openpyxl.load_workbook(paths[0])
+    values = _all_values(wb)
+    assert "'" + HOSTILE_NAME in [str(v).split(" (P-A)")[0] for v in values]
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate)
+    html = paths[1].read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    csv = next(p for p in tmp_path.iterdir() if p.name.endswith("_data.csv"))
+    assert not any(line.startswith(("=", "+", "-", "@")) for field in
+                   pd.read_csv(csv, dtype=str).fillna("").to_numpy().ravel()
+                   for line in [field])
+
+
+def test_the_html_is_one_self_contained_file_with_interactive_charts(ministry: Report,
+                                                                    tmp_path: Path) -> None:
+    [path] = write_report(ministry, tmp_path, ["html"])
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?:", html)
+    assert ("Plotly.newPlot" in html and "plotly.js v" in html.lower()) or "Plotly" in html
+    assert html.count('type="application/json" id="chart-') == len(ministry.charts)
+    for row in ministry.summary.rows:
+        assert f">{row[2].text}<" in html
+    assert "DRAFT — " in html
+    for heading in ("Definitions", "Data quality", "Method", "Provenance"):
+        assert f">{heading}</h2>" in html
+    for _, value in ministry.provenance:
+        assert value.split(",")[0].replace("&", "&amp;") in html
+
+
+def test_a_template_with_a_data_annex_writes_the_tidy_csv(store: Store, templates,
+                                                          tmp_path: Path) -> None:
+    report = build_report(store, templates.get("evaluator-annex"), "P-A",
+                          parse_periods("2025-H1")[0])
+    paths = write_report(report, tmp_path, ["xlsx"])
+    csv = [p for p in paths if p.suffix == ".csv"]
+    assert len(csv) == 1
+    data = pd.read_csv(csv[0])
+    assert len(data) == len(report.data)
+    assert {"gender", "age_band", "region"} <= set(data.split.dropna())
+    wb = openpyxl.load_workbook(paths[0], read_only=True)
+    assert wb["Data"].max_row == len(report.data) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# The command line and the batch
+
+
+def test_report_cli_writes_the_pack(db: Path, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "pack"
+    code = main(["report", "--db", str(db), "--programme", "P-A", "--period", "FY2024-04",
+                 "--template", "ministry-annual", "--out", str(out), "--formats", "xlsx,html"])
+    assert code == 0, capsys.readouterr().err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["ministry-annual_P-A_FY2024-04.html", "ministry-annual_P-A_FY2024-04.xlsx"]
+    assert "Wrote 2 files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--programme", "P-A", "--period", "2024-Q2", "--template", "ministry-annual"],
+     "reports financial years starting in April"),
+    (["--programme", "P-Z", "--period", "2025-Q1"], "P-Z is not among the programmes"),
+    (["--programme", "P-A", "--period", "2025-Q1", "--template", "nope"],
+     "there is no report template"),
+    (["--programme", "P-A", "--period", "2025-Q1", "--formats", "odt"], "is not one of them"),
+    (["--programme", "P-A", "--period", "2025-Q7"], "2025-Q7"),
+])
+def test_report_cli_refuses_with_a_sentence(db: Path, tmp_path: Path, args: list[str],
+                                            message: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "nothing"
+    code = main(["report", "--db", str(db), "--out", str(out), *args])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert message in err and "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_batch_writes_every_programmes_report_like_the_single_one(
+        store: Store, templates, tmp_path: Path) -> None:
+    template = templates.get("municipality-quarterly")
+    period = parse_periods("2025-Q1")[0]
+    seen: list[float] = []
+    paths = write_packs(store, template, period, tmp_path / "all", formats=["xlsx"],
+                        progress=lambda _m, f: seen.append(f), workers=2)
+    assert sorted(p.name for p in paths) == [
+        f"municipality-quarterly_{p}_2025-Q1.xlsx" for p in ("P-A", "P-B", "P-C", "P-D")]
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+    # the batch computes all programmes in one pass; the figures are those of a single report
+    single = build_report(store, template, "P-B", period)
+    wb = openpyxl.load_workbook(tmp_path / "all" / "municipality-quarterly_P-B_2025-Q1.xlsx")
+    got = [[c.value for c in row[:4]] for row in wb["Summary"].iter_rows(min_row=3,
+                                                                        max_row=7)]
+    want = [[row[0].text, row[1].text, row[2].number if row[2].number is not None
+             else row[2].text, row[3].number if row[3].number is not None else row[3].text]
+            for row in single.summary.rows]
+    assert got == want
+
+
+# --------------------------------------------------------------------------------------------
+# Golden files: structure and numbers, not bytes
+
+
+def _golden(report: Report) -> dict:
+    def table(t) -> dict:
+        return {"title": t.title, "header": list(t.header),
+                "rows": [[c.text for c in row] for row in t.rows]}
+
+    return {
+        "title": report.title, "funder": report.funder, "period": report.period.label,
+        "previous": report.previous_period.label, "audience": report.audience,
+        "summary": table(report.summary), "narrative": report.narrative,
+        "sections": [{"heading": s.heading, "tables": [table(t) for t in s.tables],
+                      "charts": [{"title": c.title, "kind": c.kind,
+                                  "categories": list(c.categories),
+                                  "values": [[None if v is None else round(v, 6)
+                                              for v in se.values] for se in c.series]}
+                                 for c in s.charts],
+                      "narrative": s.narrative} for s in report.sections],
+        "definitions": [row[0].text for row in report.definitions.rows],
+        "data_quality": [table(t) for t in report.data_quality],
+        "data_quality_notes": report.data_quality_notes,
+        "data": {"rows": len(report.data), "hidden": int(report.data.suppressed.sum()),
+                 "columns": list(report.data.columns)},
+    }
+
+
+@pytest.mark.parametrize("template_id", sorted(GOLDEN_PERIODS))
+def test_golden_report(store: Store, templates, template_id: str) -> None:
+    report = build_report(store, templates.get(template_id), "P-A",
+                          parse_periods(GOLDEN_PERIODS[template_id])[0], now=NOW)
+    got = json.loads(json.dumps(_golden(report), default=str))
+    path = SNAPSHOTS / f"{template_id}.json"
+    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        if not os.environ.get("UPDATE_SNAPSHOTS"):
+            pytest.fail(f"wrote the missing golden file {path.name}; check it and commit it")
+    assert got == json.loads(path.read_text(encoding="utf-8"))
+
