@@ -605,3 +605,20 @@ def app_db() -> Path:
     import os
 
     return Path(os.environ["EVALUATION_DB"])
+
+
+def test_the_reports_page_gives_a_funder_the_shared_report(app: AppTest) -> None:
+    """The funder picks a template: only P-CJS is offered, the report is the shared one, and
+    the zip is offered for download."""
+    at = _sign_in(app, ROLE_ACCOUNT["funder"])
+    at.switch_page(PAGES["reports"]).run()
+    assert not at.exception
+    options = at.selectbox(key="reports_programme").options
+    assert len(options) == 1 and "P-CJS" in options[0]
+    at.selectbox(key="reports_template").select("municipality-quarterly").run()
+    assert not at.exception
+    assert at.download_button(key="reports_download").proto.url
+    assert "Shared: small numbers are hidden" in _text(at.caption)
+    summary = at.dataframe[0].value
+    assert list(summary.columns[:2]) == ["Indicator", "Unit"]
+    assert not CASE_LEVEL & set(summary.columns)

@@ -15,7 +15,8 @@ import streamlit as st
 
 from evaluation import headlines
 from evaluation.app import render, state
-from evaluation.app.session import Scope, current_scope
+from evaluation.access import Scope
+from evaluation.app.session import current_scope
 from evaluation.periods import Period
 from evaluation.reports import spec
 from evaluation.reports.charts import to_plotly
@@ -37,7 +38,7 @@ def _report(db: str, scope_key: str, template_id: str, programme: str, start: st
             label: str, _scope: Scope, _period: Period) -> Report:
     with state.cursor() as cur:
         return build_report(cur, _templates().get(template_id), programme, _period,
-                            scope=_scope.access())
+                            scope=_scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
