@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from evaluation import headlines
-from evaluation.app import render, state
 from evaluation.access import Scope
+from evaluation.app import render, state
 from evaluation.app.session import current_scope
 from evaluation.periods import Period
 from evaluation.reports import spec

@@ -1,0 +1,338 @@
+"""Word and PDF reports, read back: what the funder opens says what the Report says.
+
+A store is built from the oracle fixture package, reports are built with ``build_report`` (the
+figures come from the engine), written as DOCX and PDF, and then opened again with python-docx
+and pypdf: the cover names the programme, funder and period; every summary cell appears, and
+the suppressed ones as "hidden"; every chart is an image; the narrative appears with its draft
+notice; the annex headings are there. A funder's own Word template (``eu-interim.docx``) is
+filled with no tag left over, and text from the data is written literally (never as XML, never
+evaluated as a template).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from evaluation.ingest import ingest
+from evaluation.periods import parse_periods
+from evaluation.reports.docx import annex_heading, docx_context, write_docx
+from evaluation.reports.model import Report, build_report
+from evaluation.reports.pdf import write_pdf
+from evaluation.reports.spec import load_templates
+from evaluation.store import Store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "oracle"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    s = Store.open(tmp_path_factory.mktemp("docxpdf") / "s.duckdb")
+    result = ingest(FIXTURE, s)
+    assert result.status == "loaded", result.sentence()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def templates():
+    return load_templates()
+
+
+@pytest.fixture(scope="module")
+def annual(store: Store, templates) -> Report:
+    return build_report(store, templates.get("ministry-annual"), "P-A",
+                        parse_periods("FY2024-04")[0])
+
+
+@pytest.fixture(scope="module")
+def eu(store: Store, templates) -> Report:
+    return build_report(store, templates.get("eu-interim"), "P-A",
+                        parse_periods("2025-H1")[0])
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("files")
+
+
+@pytest.fixture(scope="module")
+def annual_docx(annual: Report, out: Path):
+    path = write_docx(annual, out / "annual.docx")
+    assert path == out / "annual.docx"
+    return Document(str(path))
+
+
+@pytest.fixture(scope="module")
+def annual_pdf(annual: Report, out: Path) -> PdfReader:
+    path = write_pdf(annual, out / "annual.pdf")
+    assert path.read_bytes().startswith(b"%PDF-")
+    return PdfReader(str(path))
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def docx_text(doc) -> str:
+    """Every paragraph of the body, of its tables and of the header/footer."""
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.extend(c.text for c in row.cells)
+    for sec in doc.sections:
+        parts.extend(p.text for p in sec.footer.paragraphs)
+        parts.extend(p.text for p in sec.header.paragraphs)
+    return "\n".join(parts)
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return norm(" ".join(page.extract_text() or "" for page in reader.pages))
+
+
+def table_texts(table) -> list[list[str]]:
+    return [[c.text for c in row.cells] for row in table.rows]
+
+
+def report_texts(table) -> list[list[str]]:
+    return [list(table.header), *[[c.text for c in row] for row in table.rows]]
+
+
+# -- the fixture holds what the checks need ---------------------------------------------------
+def test_the_report_has_hidden_cells_charts_and_a_narrative(annual: Report) -> None:
+    states = [c.state for row in annual.summary.rows for c in row]
+    assert "hidden" in states and "ok" in states
+    assert len(annual.charts) == 27
+    assert annual.narrative and annual.draft_notice
+
+
+# -- Word -------------------------------------------------------------------------------------
+def test_docx_cover_names_programme_funder_and_period(annual: Report, annual_docx) -> None:
+    cover = []
+    for p in annual_docx.paragraphs:
+        cover.append(p.text)
+        if p.style.name.startswith("Heading 1"):
+            break
+    text = "\n".join(cover)
+    for expected in (annual.title, annual.funder, annual.programme, annual.programme_id,
+                     annual.organisation, annual.period.label, "1 April 2024",
+                     "31 March 2025", "2025-06-30"):
+        assert expected in text, expected
+    assert annual_docx.core_properties.author == annual.organisation
+
+
+def test_docx_summary_table_is_the_reports_summary(annual: Report, annual_docx) -> None:
+    assert table_texts(annual_docx.tables[0]) == report_texts(annual.summary)
+
+
+def test_docx_hidden_cells_say_hidden_in_grey_italics(annual: Report, annual_docx) -> None:
+    grid = annual_docx.tables[0]
+    hidden = 0
+    for r, row in enumerate(annual.summary.rows, start=1):
+        for c, cell in enumerate(row):
+            if cell.state != "hidden":
+                continue
+            hidden += 1
+            out = grid.rows[r].cells[c]
+            assert out.text == "hidden"
+            run = out.paragraphs[0].runs[0]
+            assert run.italic and run.font.color.rgb is not None
+    assert hidden > 0
+
+
+def test_docx_numbers_are_right_aligned(annual: Report, annual_docx) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    row = annual_docx.tables[0].rows[1].cells
+    assert row[2].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert row[0].paragraphs[0].alignment != WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def test_docx_every_section_table_and_chart(annual: Report, annual_docx) -> None:
+    tables = [report_texts(t) for s in annual.sections for t in s.tables]
+    written = [table_texts(t) for t in annual_docx.tables]
+    for t in tables:
+        assert t in written
+    assert len(annual_docx.inline_shapes) == len(annual.charts)
+    headings = [p.text for p in annual_docx.paragraphs if p.style.name == "Heading 1"]
+    assert [s.heading for s in annual.sections] == [
+        h for h in headings if h in {s.heading for s in annual.sections}]
+
+
+def test_docx_narrative_with_draft_notice(annual: Report, annual_docx) -> None:
+    paragraphs = [p.text for p in annual_docx.paragraphs]
+    at = paragraphs.index(annual.template.wording.narrative_heading)
+    assert paragraphs[at + 1] == f"DRAFT — {annual.draft_notice}"
+    assert paragraphs[at + 2: at + 2 + len(annual.narrative)] == annual.narrative
+    for s in annual.sections:
+        for sentence in s.narrative:
+            assert sentence in paragraphs
+
+
+def test_docx_annexes(annual: Report, annual_docx) -> None:
+    headings = [p.text for p in annual_docx.paragraphs if p.style.name == "Heading 1"]
+    for annex in annual.template.annexes:
+        assert annex_heading(annual, annex) in headings
+    written = [table_texts(t) for t in annual_docx.tables]
+    assert report_texts(annual.definitions) in written
+    assert [[k, v] for k, v in annual.provenance] in written
+    text = docx_text(annual_docx)
+    for line in [*annual.method, *annual.data_quality_notes]:
+        assert line in text
+
+
+def test_docx_page_is_a4_with_a_page_number_footer(annual: Report, annual_docx) -> None:
+    sec = annual_docx.sections[0]
+    assert abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1
+    footer = sec.footer.paragraphs[0]
+    assert annual.period.label in footer.text
+    assert "PAGE" in footer._p.xml
+
+
+# -- PDF --------------------------------------------------------------------------------------
+def test_pdf_cover_and_metadata(annual: Report, annual_pdf: PdfReader) -> None:
+    cover = norm(annual_pdf.pages[0].extract_text())
+    for expected in (annual.title, annual.funder, annual.programme, annual.period.label,
+                     "1 April 2024", annual.organisation):
+        assert norm(expected) in cover, expected
+    meta = annual_pdf.metadata
+    assert meta.author == annual.organisation
+    assert meta.creator == "exit-evaluation"
+    assert annual.programme in meta.title
+
+
+def test_pdf_every_summary_cell_and_hidden(annual: Report, annual_pdf: PdfReader) -> None:
+    page = norm(annual_pdf.pages[1].extract_text())
+    assert page.startswith(annual.summary.title)
+    for row in annual.summary.rows:
+        for cell in row:
+            assert norm(cell.text) in page, cell.text
+    # each row, in order: a hidden figure is printed as "hidden"
+    pos = 0
+    for row in annual.summary.rows:
+        for cell in row[2:]:
+            found = page.find(norm(cell.text), pos)
+            assert found >= 0, (row[0].text, cell.text)
+            pos = found + len(norm(cell.text))
+    assert page.count("hidden") >= sum(c.state == "hidden" for r in annual.summary.rows
+                                       for c in r)
+
+
+def test_pdf_narrative_sections_charts_annexes(annual: Report, annual_pdf: PdfReader) -> None:
+    text = pdf_text(annual_pdf)
+    assert norm(f"DRAFT — {annual.draft_notice}") in text
+    for sentence in annual.narrative:
+        assert norm(sentence) in text
+    for s in annual.sections:
+        assert s.heading in text
+        for sentence in s.narrative:
+            assert norm(sentence) in text
+    for annex in annual.template.annexes:
+        assert annex_heading(annual, annex) in text
+    images = sum(len(page.images) for page in annual_pdf.pages)
+    assert images == len(annual.charts)
+    assert f"{annual.programme} – {annual.period.label} – page 2 of {len(annual_pdf.pages)}" \
+        in norm(annual_pdf.pages[1].extract_text())
+    outline = [item.title for item in annual_pdf.outline if not isinstance(item, list)]
+    assert annual.template.wording.summary_heading in outline
+
+
+def test_pdf_table_header_repeats_on_the_next_page(annual: Report, annual_pdf: PdfReader) -> None:
+    head = " ".join(annual.definitions.header)
+    pages = [norm(p.extract_text()) for p in annual_pdf.pages]
+    assert sum(head in p for p in pages) >= 2
+
+
+def test_pdf_writes_unicode(annual: Report, out: Path) -> None:
+    original = annual.programme
+    annual.programme = "Ausstieg – Köln € … “Weg”"
+    try:
+        path = write_pdf(annual, out / "unicode.pdf")
+    finally:
+        annual.programme = original
+    cover = norm(PdfReader(str(path)).pages[0].extract_text())
+    assert "Ausstieg – Köln € … “Weg”" in cover
+
+
+def test_pdf_is_fast_once_charts_are_drawn(annual: Report, out: Path) -> None:
+    for chart in annual.charts:
+        annual.chart_png(chart)
+    start = time.perf_counter()
+    write_pdf(annual, out / "timed.pdf")
+    # well under a second on a quiet machine; generous here for loaded CI runners
+    assert time.perf_counter() - start < 5
+
+
+def test_a_report_without_cases_writes(store: Store, templates, out: Path) -> None:
+    report = build_report(store, templates.get("municipality-quarterly"), "P-D",
+                          parse_periods("2025-Q1")[0])
+    doc = Document(str(write_docx(report, out / "pd.docx")))
+    assert report.programme in docx_text(doc)
+    assert len(doc.inline_shapes) == len(report.charts)
+    reader = PdfReader(str(write_pdf(report, out / "pd.pdf")))
+    assert report.programme in pdf_text(reader)
+    assert sum(len(p.images) for p in reader.pages) == len(report.charts)
+
+
+# -- a funder's Word template (docxtpl) -------------------------------------------------------
+@pytest.fixture(scope="module")
+def eu_docx(eu: Report, out: Path):
+    assert eu.template.docx_template == "eu-interim.docx"
+    return Document(str(write_docx(eu, out / "eu.docx")))
+
+
+def test_docx_template_is_filled_without_leftover_tags(eu: Report, eu_docx) -> None:
+    text = docx_text(eu_docx)
+    assert "{{" not in text and "{%" not in text and "%}" not in text
+    for expected in (eu.programme, eu.funder, eu.organisation, eu.period.label,
+                     f"DRAFT — {eu.draft_notice}", *eu.narrative):
+        assert expected in text, expected
+    assert "Interim technical report" in text
+    assert len(eu_docx.inline_shapes) == len(eu.charts)
+    written = [table_texts(t) for t in eu_docx.tables]
+    assert report_texts(eu.summary) in written
+    for s in eu.sections:
+        assert s.heading in text
+        for t in s.tables:
+            assert report_texts(t) in written
+    assert report_texts(eu.definitions) in written
+    for k, v in eu.provenance:
+        assert f"{k}: {v}" in text
+
+
+def test_docx_template_hidden_cells_say_hidden(eu: Report, eu_docx) -> None:
+    written = next(t for t in eu_docx.tables if table_texts(t) == report_texts(eu.summary))
+    for r, row in enumerate(eu.summary.rows, start=1):
+        for c, cell in enumerate(row):
+            if cell.state == "hidden":
+                assert written.rows[r].cells[c].text == "hidden"
+
+
+@pytest.mark.parametrize("name", ["<w:p>Evil</w:p> & Co", "{{ 7*7 }} {% if true %}x{% endif %}",
+                                  "</w:t></w:r><w:r><w:t>injected"])
+def test_docx_template_writes_data_literally(eu: Report, out: Path, name: str) -> None:
+    from docxtpl import DocxTemplate
+
+    original = eu.programme
+    eu.programme = name
+    try:
+        tpl = DocxTemplate(str(eu.template.resolve(eu.template.docx_template)))
+        context = docx_context(eu, tpl)
+        assert context["programme"] == name
+        path = write_docx(eu, out / "evil.docx")
+    finally:
+        eu.programme = original
+    doc = Document(str(path))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert name in paragraphs
+    text = docx_text(doc)
+    # the cover's programme paragraph holds exactly the name: not evaluated, not XML
+    assert "{{ programme }}" not in text
+    assert "injected" not in text.replace(name, "")
+    assert "Evil" not in text.replace(name, "")
