@@ -451,3 +451,28 @@ def test_random_tables_are_safe(df: pd.DataFrame) -> None:
     # no_data rows are published exactly as computed
     nd = df["status"] == "no_data"
     pd.testing.assert_frame_equal(out[nd], df[nd], check_dtype=False)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.integers(1, 5), st.integers(2, 7), st.data())
+def test_the_kept_highs_model_finds_the_same_extremes_as_linprog(rows: int, cols: int,
+                                                                  data: st.DataObject) -> None:
+    """The attacker's fast path (one HiGHS model per component, only the objective changed)
+    must answer exactly like a fresh ``scipy`` linprog for every unknown, min and max."""
+    from scipy.sparse import csr_matrix
+
+    from evaluation.disclosure import _highs, _linprog_extreme, _Solver
+
+    assert _highs() is not None, "scipy's HiGHS binding moved: the fast path is off"
+    a = np.array(data.draw(st.lists(st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=cols,
+                                             max_size=cols), min_size=rows, max_size=rows)))
+    x = np.array(data.draw(st.lists(st.integers(0, 30), min_size=cols, max_size=cols)), float)
+    a_eq, b_eq = csr_matrix(a), a @ x  # feasible by construction: x satisfies it
+    solver = _Solver(a_eq, b_eq)
+    for j in range(cols):
+        for sign in (1.0, -1.0):
+            fast, slow = solver.extreme(j, sign), _linprog_extreme(a_eq, b_eq, j, sign)
+            assert (fast is None) == (slow is None)
+            if fast is not None and slow is not None:
+                assert fast[0] == pytest.approx(slow[0], abs=1e-6)
+                assert a @ fast[1] == pytest.approx(b_eq, abs=1e-6)
