@@ -25,14 +25,13 @@ def _definition(ind: Indicator) -> None:
 
 
 def _page() -> None:
-    scope = current_scope().access()
+    scope = current_scope()
     st.title("Compare programmes")
     st.caption("Each programme's rate against the number it is based on. Programmes inside the "
                "funnel differ from the pooled rate no more than chance would make them; a point "
                "outside deserves a question, not a rank. Only programmes measured with the same "
                "definition are compared.")
-    with state.cursor() as cur:
-        programmes = headlines.programmes_in_scope(cur, scope)
+    programmes = state.programmes_in_scope(scope)
     indicators = comparison.proportion_indicators()
     default = comparison.default_indicator(indicators)
     if programmes.empty or default is None:
@@ -50,9 +49,8 @@ def _page() -> None:
                             key="comparison_indicator")
     label = right.selectbox("Period", list(by_label), key="comparison_period",
                             help="At first the latest quarter that is over in the data.")
-    with st.spinner("Computing…"), state.cursor() as cur:
-        result = comparison.compare(cur, comparison.ComparisonRequest(
-            indicator=chosen, period=by_label[label], scope=scope))
+    with st.spinner("Computing…"):
+        result = state.compare(scope, chosen, by_label[label])
     f, ind = result.funnel, result.indicator
 
     chart, about = st.columns([3, 1])

@@ -7,33 +7,11 @@ suppresses small numbers for funders and evaluators.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from evaluation import charts, explore
-from evaluation.access import Scope
 from evaluation.app import render, state
 from evaluation.app.session import current_scope
-from evaluation.engine import IndicatorRequest
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _choices(db: str, scope_key: str, version: str, _access: Scope,
-             ) -> tuple[explore.PeriodChoices, pd.DataFrame]:
-    with state.cursor() as cur:
-        return explore.period_choices(cur, _access), explore.programme_choices(cur, _access)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _run(db: str, scope_key: str, request_key: str, version: str,
-         _request: IndicatorRequest) -> explore.ExplorerResult:
-    with state.cursor() as cur:
-        return explore.run(cur, _request)
-
-
-def _version() -> str:
-    with state.cursor() as cur:
-        return explore.data_version(cur)
 
 
 def _about(view: explore.IndicatorResult) -> None:
@@ -94,9 +72,8 @@ st.caption("Indicators as published in the catalogue, computed from each program
 with render.sentences():
     scope = current_scope()
     access = scope.access()  # what the engine filters and suppresses by: never widen it
-    db = str(state.store_path())
-    version = _version()
-    choices, programmes = _choices(db, scope.key, version, access)
+    version = state.data_version()
+    choices, programmes = state.explorer_choices(scope, version)
     labels = explore.indicator_choices()
     splits = explore.split_choices()
 
@@ -134,7 +111,7 @@ with render.sentences():
         st.caption(f"Newest data as of {choices.data_as_of.isoformat()}.")
         request = explore.build_request(indicators, periods, split, chosen, access)
         with st.spinner("Computing the indicators…"):
-            result = _run(db, scope.key, explore.request_key(request), version, request)
+            result = state.explorer_result(scope, request, version)
         if result.shared:
             st.info("Small numbers are hidden to protect the people they are about; hidden "
                     "values show as gaps in the charts and as empty cells in the tables and "
