@@ -6,20 +6,25 @@ single DuckDB connection is not thread-safe. Query results are cached per store 
 key and per request (the indicator, the period, ...), so two users with the same scope share
 them and no user is ever served another scope's result; ``clear_caches()`` drops them all after
 an ingest. Pages call the functions here and never key a cache themselves.
+
+The charts drawn from those results are cached the same way, as the figures themselves
+(``st.cache_resource``: shared, not copied), because building a Plotly figure costs more than
+reading the cached numbers (~0.1 s a chart). They are never changed after they are built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from evaluation import comparison, explore, headlines, overview
+from evaluation import charts, comparison, explore, headlines, overview
 from evaluation.engine import IndicatorRequest
 from evaluation.periods import Period
 from evaluation.store import Store, Submission, default_db_path
@@ -110,6 +115,12 @@ def _explorer_run(db: str, scope_key: str, request_key: str, version: str,
         return explore.run(cur, _request)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(what: str, db: str, scope_key: str, request_key: str,
+            _make: Callable[[], go.Figure]) -> go.Figure:
+    return _make()
+
+
 def programme_overview(scope: Scope) -> pd.DataFrame:
     return _programme_overview(str(store_path()), scope.key, scope)
 
@@ -133,6 +144,19 @@ def compare(scope: Scope, indicator: str, period: Period) -> comparison.Comparis
                                            scope=scope.access())
     key = f"{indicator}|{_period_key(period)}|{request.trend_periods}"
     return _comparison(str(store_path()), scope.key, key, request)
+
+
+def comparison_figure(scope: Scope, indicator: str, period: Period,
+                      which: Literal["funnel", "trend"]) -> go.Figure:
+    """The comparison's funnel plot or its small multiples of the trend (``compare()``'s)."""
+    def make() -> go.Figure:
+        result = compare(scope, indicator, period)
+        if which == "funnel":
+            return comparison.funnel_figure(result.funnel, result.indicator)
+        return comparison.small_multiples_figure(result.trend, result.indicator)
+
+    key = f"{indicator}|{_period_key(period)}"
+    return _figure(f"comparison_{which}", str(store_path()), scope.key, key, make)
 
 
 def programme_headlines(scope: Scope, programme: str, period: Period) -> headlines.Headlines:
@@ -166,8 +190,19 @@ def explorer_result(scope: Scope, request: IndicatorRequest,
                          request)
 
 
+def explorer_figure(scope: Scope, result: explore.ExplorerResult, version: str,
+                    view: explore.IndicatorResult) -> go.Figure:
+    """The chart of one indicator of ``explorer_result()``'s ``result``."""
+    def make() -> go.Figure:
+        return charts.indicator_figure(view.frame, view, split=result.split,
+                                       period_labels=result.period_labels)
+
+    key = f"{explore.request_key(result.request)}|{version}|{view.key}"
+    return _figure("explorer", str(store_path()), scope.key, key, make)
+
+
 def clear_caches() -> None:
     """Forget every cached result drawn from the store (call after an ingest)."""
     for cached in (_programme_overview, _cases_per_quarter, _submissions, _programmes_in_scope,
-                   _comparison, _headlines, _explorer_choices, _explorer_run):
+                   _comparison, _headlines, _explorer_choices, _explorer_run, _figure):
         cached.clear()

@@ -67,7 +67,8 @@ def _page() -> None:
             st.info("No programme can be compared for this indicator and period: see the "
                     "reasons below.", icon=":material/info:")
         else:
-            st.plotly_chart(comparison.funnel_figure(f, ind), key="comparison_funnel")
+            st.plotly_chart(state.comparison_figure(scope, chosen, by_label[label], "funnel"),
+                            key="comparison_funnel")
 
     st.subheader("Programmes compared")
     st.dataframe(
@@ -98,7 +99,7 @@ def _page() -> None:
                "pooled rate of the programmes compared in that period. A gap is a period the "
                "programme could not be compared in.")
     if result.trend["shown"].any():
-        st.plotly_chart(comparison.small_multiples_figure(result.trend, ind),
+        st.plotly_chart(state.comparison_figure(scope, chosen, by_label[label], "trend"),
                         key="comparison_trend")
     else:
         st.info("No programme has a rate to show in these periods.", icon=":material/info:")

@@ -7,7 +7,10 @@ suppresses small numbers for funders and evaluators.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from plotly.graph_objects import Figure
 
 from evaluation import charts, explore
 from evaluation.app import render, state
@@ -39,7 +42,8 @@ def _table(view: explore.IndicatorResult, splits: tuple[str, ...]) -> None:
     })
 
 
-def _show(result: explore.ExplorerResult) -> None:
+def _show(result: explore.ExplorerResult, figure: Callable[[explore.IndicatorResult], Figure],
+          ) -> None:
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         "Download CSV", explore.tidy_bytes(result.frame, "csv"),
@@ -55,9 +59,7 @@ def _show(result: explore.ExplorerResult) -> None:
         st.subheader(render.md(view.title))
         chart, side = st.columns([3, 2])
         with chart:
-            fig = charts.indicator_figure(view.frame, view, split=result.split,
-                                          period_labels=result.period_labels)
-            st.plotly_chart(fig, key=f"explorer_chart_{view.key}")
+            st.plotly_chart(figure(view), key=f"explorer_chart_{view.key}")
         with side:
             _about(view)
             _table(view, result.splits)
@@ -116,4 +118,4 @@ with render.sentences():
             st.info("Small numbers are hidden to protect the people they are about; hidden "
                     "values show as gaps in the charts and as empty cells in the tables and "
                     "downloads.", icon=":material/shield_person:")
-        _show(result)
+        _show(result, lambda view: state.explorer_figure(scope, result, version, view))
