@@ -40,7 +40,8 @@ ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 NEUTRAL = "Indicator catalogue"  # every role may open it: roles are switched on this page
 
 
-def run(db: Path, label: str, rounds: int, shots: Path, log: Path) -> dict[str, object]:
+def run(db: Path, label: str, rounds: int, shots: Path, log: Path,
+        skip: frozenset[str] = frozenset()) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     first: dict[str, float] = {}
@@ -68,7 +69,7 @@ def run(db: Path, label: str, rounds: int, shots: Path, log: Path) -> dict[str, 
         for role, _, titles in ROLES:
             for title in titles:
                 key = f"{role}/{title}"
-                if key in first:
+                if key in first or key in skip:
                     continue
                 first[key] = visit(role, title)
                 driver.screenshot(shots / f"{label}-{role}-{title.replace(' ', '_')}.png")
@@ -77,6 +78,8 @@ def run(db: Path, label: str, rounds: int, shots: Path, log: Path) -> dict[str, 
             for role, _, titles in ROLES:
                 for title in titles:
                     key = f"{role}/{title}"
+                    if key in skip:
+                        continue
                     ms = visit(role, title)
                     later.setdefault(key, []).append(ms)
                     print(f"later{n + 1} {key:40s} {ms:8.0f} ms", flush=True)
@@ -112,10 +115,12 @@ def main() -> None:
     parser.add_argument("--aim", type=float, default=1.5, help="seconds, for the table")
     parser.add_argument("--shots", type=Path, default=ROOT / "benchmarks" / "out" / "pages")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--skip", action="append", default=[], metavar="ROLE/PAGE",
+                        help="leave a page out, e.g. 'funder/Indicator explorer'")
     args = parser.parse_args()
 
     result = run(args.db.resolve(), args.label, args.rounds, args.shots,
-                 args.shots / f"{args.label}-server.log")
+                 args.shots / f"{args.label}-server.log", frozenset(args.skip))
     print()
     print(table(result, args.aim * 1000))
     if result["browser_errors"]:

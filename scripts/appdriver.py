@@ -40,7 +40,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-s
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 900}
 QUIET_MS = 500
-START_TIMEOUT = 120.0  # seconds until the server answers its health check
+START_TIMEOUT = 300.0  # seconds until the server answers (``serve --demo`` may load the demo)
 DONE_TIMEOUT = 120.0  # seconds for one page to be done (a cold page on the large store)
 
 
@@ -223,10 +223,11 @@ class Driver:
         raise NotDone(f"{spec.title} was not done after {timeout:.0f} s: "
                       + "; ".join(missing))
 
-    def open_page(self, title: str) -> float:
-        """Click ``title`` in the navigation; the milliseconds until that page is done."""
-        spec = PAGES[title]
-        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=title,
+    def open_page(self, page: str | Spec) -> float:
+        """Click the page (a title of ``PAGES``, or a ``Spec``) in the navigation; the
+        milliseconds until that page is done."""
+        spec = PAGES[page] if isinstance(page, str) else page
+        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title,
                                                                     exact=True)
         before, since = self.finished, self.now()
         link.click()
