@@ -230,6 +230,61 @@ def test_the_shared_audience_gets_no_unsuppressed_counts(store: Store) -> None:
         overview.submissions_in_scope(store.submissions(), shared)
 
 
+def test_cached_results_are_keyed_by_scope(loaded_db: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same request in two scopes: each gets its own result, never the other's cached one,
+    and each equals the package's uncached answer."""
+    from evaluation import comparison, headlines
+    from evaluation.app import state
+    from evaluation.app.session import EVERYTHING
+    from evaluation.app.session import Scope as DashboardScope
+    from evaluation.engine import IndicatorRequest
+    from evaluation.explore import build_request
+
+    monkeypatch.setenv("EVALUATION_DB", str(loaded_db))
+    state.clear_caches()
+    funder = DashboardScope("funder", frozenset({ORGANISATION}), "funder.test", "funder",
+                            "funder", frozenset({"P-CJS"}))
+    indicator = comparison.default_indicator(comparison.proportion_indicators())
+    assert indicator is not None
+    programmes = state.programmes_in_scope(EVERYTHING)
+    assert set(programmes["programme_id"]) == {"P-OPEN", "P-CJS"}
+    period = headlines.period_choices(max(programmes["data_as_of"]))[0]
+    seen: dict[str, set[str]] = {}
+    for scope in (EVERYTHING, funder, EVERYTHING):  # each asks after the other has cached
+        assert set(state.programmes_in_scope(scope)["programme_id"]) == (
+            {"P-CJS"} if scope is funder else {"P-OPEN", "P-CJS"})
+        got = state.compare(scope, indicator.id, period)
+        assert got.scope == scope.access()
+        with Store.open(loaded_db) as s:
+            fresh = comparison.compare(s.cursor(), comparison.ComparisonRequest(
+                indicator.id, period, scope.access()))
+            fresh_tiles = headlines.headlines(s.cursor(), headlines.ProgrammeRequest(
+                "P-CJS", period, scope.access())).tiles
+        pd.testing.assert_frame_equal(got.funnel.programmes, fresh.funnel.programmes)
+        pd.testing.assert_frame_equal(got.trend, fresh.trend)
+        seen[scope.key] = (set(got.funnel.programmes["programme_id"])
+                           | set(got.funnel.excluded["programme_id"]))
+        tiles = state.programme_headlines(scope, "P-CJS", period).tiles
+        assert tiles == fresh_tiles
+        request = build_request(["C01"], [period], None, [], scope.access())
+        result = state.explorer_result(scope, request, state.data_version())
+        assert result.request.scope == scope.access()
+        assert set(result.frame["programme_id"]) <= seen[scope.key] | {"*"}
+    assert seen[funder.key] == {"P-CJS"}
+    assert "P-OPEN" in seen[EVERYTHING.key]
+    # a programme outside the scope is refused even once another scope has it cached
+    state.programme_headlines(EVERYTHING, "P-OPEN", period)
+    with pytest.raises(headlines.HeadlinesError, match="not among the programmes"):
+        state.programme_headlines(funder, "P-OPEN", period)
+    # and a request carrying another scope than the user's is refused outright
+    with pytest.raises(ValueError, match="own scope"):
+        state.explorer_result(funder, IndicatorRequest(periods=(period,),
+                                                       scope=EVERYTHING.access()),
+                              state.data_version())
+    state.clear_caches()
+
+
 def test_submission_table(store: Store) -> None:
     subs = store.submissions()
     table = overview.submission_table(subs)

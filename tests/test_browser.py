@@ -1,10 +1,13 @@
 """End-to-end journeys through the real dashboard in headless Chromium (Playwright, sync API).
 
-One Streamlit server per module runs ``streamlit_app.py`` against a fresh store; each journey
-opens its own browser context (its own Streamlit session). Debian's Chromium is used because
-Playwright cannot download browsers here. ``SCREENSHOTS=1`` also saves the pictures in
-``docs/images/`` (``upload.png``, ``problems.png``); by default the tests write nothing into
-the repository.
+One Streamlit server per module runs ``streamlit_app.py`` against a fresh store holding the
+minimal package (organisation Brückenbau, programmes P-OPEN and P-CJS) and two accounts: a CSO
+manager of the first demo organisation and a funder of P-CJS only; each journey opens its own
+browser context (its own Streamlit session). When a page is done drawing is decided by
+``scripts/appdriver.py``, shared with the page benchmark and the screenshot script. Debian's
+Chromium is used because Playwright cannot download browsers here. ``SCREENSHOTS=1`` also saves
+the pictures in ``docs/images/`` (``upload.png``, ``problems.png``); by default the tests write
+nothing into the repository.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -34,6 +38,9 @@ Browser, Page = sync_api.Browser, sync_api.Page
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # scripts/appdriver.py
+from scripts.appdriver import Driver  # noqa: E402
+
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 IMAGES = ROOT / "docs" / "images"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -45,6 +52,11 @@ CHECK_TIMEOUT = 60_000  # ms: checking a package runs Great Expectations (3-8 s 
 UI_TIMEOUT = 20_000  # ms: a rerun, a page switch, a chart drawn
 FAKE_NAME = "Erika Mustermann"
 USER, PASSWORD = "manager.test", "correct horse battery"
+FUNDER, FUNDER_SCOPE = "funder.test", "P-CJS"
+OUTSIDE = ("P-OPEN", "Open Door Exit (fictional)")  # the minimal package's other programme
+# Columns of the cases and contacts tables that identify a case or date one.
+CASE_LEVEL = {"case_ref", "case_key", "case_id", "first_request_on", "opened_on",
+              "plan_agreed_on", "closed_on", "contact_on"}
 
 # This module's own expect(), so its longer default timeout does not leak into other tests.
 expect = type(sync_api.expect)()
@@ -93,6 +105,7 @@ def chromium_path() -> str:
 def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real dashboard on a free port, over an empty store of its own."""
     from evaluation.demo import DEMO_ORGANISATIONS
+    from evaluation.ingest import ingest
     from evaluation.store import Store
     from evaluation.users import add_user
 
@@ -100,7 +113,9 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with Store.open(tmp / "store.duckdb") as store:  # the CSO manager of the first demo org
+        assert ingest(MINIMAL, store, actor="test").status == "loaded"
         add_user(store, USER, "cso_manager", DEMO_ORGANISATIONS[:1], PASSWORD, actor="test")
+        add_user(store, FUNDER, "funder", (FUNDER_SCOPE,), PASSWORD, actor="test")
     env = {**os.environ, "EVALUATION_DB": str(tmp / "store.duckdb")}
     env.pop("EVALUATION_DEMO", None)
     log = (tmp / "streamlit.log").open("wb")
@@ -134,20 +149,32 @@ def chromium(chromium_path: str) -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def app(chromium: Browser, app_url: str) -> Iterator[Page]:
-    """A fresh browser context (so a fresh Streamlit session), signed in, on the Upload page."""
+def _signed_in(chromium: Browser, app_url: str, user: str, first: str) -> Iterator[Driver]:
+    """A fresh browser context (so a fresh Streamlit session), signed in as ``user``, on the
+    page whose heading is ``first``."""
     context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(UI_TIMEOUT)
-    p = context.new_page()
-    p.goto(app_url)
+    driver = Driver.open(context, app_url)
+    p = driver.page
     expect(p.get_by_role("heading", name="Sign in")).to_be_visible()
-    p.get_by_label("User name").fill(USER)
+    p.get_by_label("User name").fill(user)
     p.get_by_label("Password", exact=True).fill(PASSWORD)
     p.get_by_role("button", name="Sign in").click()
-    expect(p.get_by_role("heading", name="Upload a programme data package")).to_be_visible()
-    yield p
+    expect(p.get_by_role("heading", name=first)).to_be_visible()
+    yield driver
+    assert not driver.errors, driver.errors
     context.close()
+
+
+@pytest.fixture
+def driver(chromium: Browser, app_url: str) -> Iterator[Driver]:
+    """The CSO manager, signed in, on the Upload page."""
+    yield from _signed_in(chromium, app_url, USER, "Upload a programme data package")
+
+
+@pytest.fixture
+def app(driver: Driver) -> Page:
+    return driver.page
 
 
 def _idle(page: Page) -> None:
@@ -176,9 +203,10 @@ def _upload(page: Page, path: Path) -> None:
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
 
 
-def _download(page: Page, button: str, to: Path) -> Path:
+def _download(page: Page, button: str | sync_api.Locator, to: Path) -> Path:
+    clickable = page.get_by_role("button", name=button) if isinstance(button, str) else button
     with page.expect_download(timeout=UI_TIMEOUT) as info:
-        page.get_by_role("button", name=button).click()
+        clickable.click()
     download = info.value
     assert download.failure() is None, download.failure()
     path = to / download.suggested_filename
@@ -213,8 +241,36 @@ def _bad_zip(path: Path) -> Path:
     return path
 
 
-def test_cso_manager_loads_a_package_and_sees_it(app: Page, tmp_path: Path) -> None:
-    page = app
+def _grid(table: sync_api.Locator) -> list[dict[str, str]]:
+    """The rows of an ``st.dataframe`` as shown: the grid draws on a canvas, and keeps its
+    visible cells in the DOM for screen readers."""
+    return table.evaluate("""el => {
+        const head = [...el.querySelectorAll('thead th')].map(h => h.textContent);
+        return [...el.querySelectorAll('tbody tr')].map(tr => Object.fromEntries(
+            [...tr.querySelectorAll('td')].map((td, i) => [head[i], td.textContent])));
+    }""")
+
+
+def _number(text: object) -> float | None:
+    """A number as a file or the grid writes it ("1,234", "21.0", empty: none)."""
+    text = "" if text is None else str(text).replace(",", "").strip()
+    return None if text in ("", "nan", "None") else float(text)
+
+
+def _frame(path: Path) -> pd.DataFrame:
+    """A downloaded file as a table: CSV, Parquet or every sheet of a workbook."""
+    if path.suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    if path.suffix == ".xlsx":
+        return pd.concat([pd.read_excel(path, sheet_name=None, dtype=str)[name]
+                          for name in openpyxl.load_workbook(path, read_only=True).sheetnames])
+    raise AssertionError(f"an unexpected download: {path.name}")
+
+
+def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path) -> None:
+    page = driver.page
     from evaluation.demo import generate, write_package
 
     pkg = generate(seed=7)[0]
@@ -264,6 +320,28 @@ def test_cso_manager_loads_a_package_and_sees_it(app: Page, tmp_path: Path) -> N
     expect(chart).to_be_visible()
     expect(chart.locator(".bars g.point").first).to_be_attached()
 
+    # The explorer draws the default indicators for the latest complete quarter; its CSV holds
+    # exactly the rows the page shows, for this organisation's programmes, and no case rows.
+    driver.open_page("Indicator explorer")
+    charts = page.get_by_test_id("stPlotlyChart").locator(".js-plotly-plot")
+    expect(charts.first.locator(".main-svg").first).to_be_attached()
+    first = page.get_by_test_id("stHeading").filter(has_text=re.compile(r"^C01")).first
+    expect(first).to_be_visible()
+    bars = charts.first.evaluate("el => el.data.filter(t => t.type === 'bar')"
+                                 ".flatMap(t => t.y)")
+    shown = _grid(page.get_by_test_id("stDataFrame").first)
+    assert shown and len(shown) == len(bars)
+    csv_file = _download(page, "Download CSV", tmp_path)
+    assert csv_file.suffix == ".csv"
+    rows = pd.read_csv(csv_file, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert not CASE_LEVEL & set(rows.columns)
+    assert set(rows["programme_id"]) == set(pkg.tables["programmes"]["programme_id"].to_pylist())
+    c01 = rows[rows["indicator_id"] == "C01"]
+    assert [(r["programme_id"], r["period_start"], r["period_end"], _number(r["value"]))
+            for _, r in c01.iterrows()] == [
+        (r["programme_id"], r["From"], r["To"], _number(r["Value"])) for r in shown]
+    assert [_number(v) for v in c01["value"]] == [_number(v) for v in bars]
+
 
 def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> None:
     page = app
@@ -301,3 +379,40 @@ def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> No
     listing = page.get_by_test_id("stDataFrame").or_(page.get_by_text("Nothing has been loaded"))
     expect(listing).to_be_visible()
     expect(page.get_by_text(package.name)).to_have_count(0)
+
+
+def test_a_funder_downloads_only_aggregates_of_their_scope(chromium: Browser, app_url: str,
+                                                          tmp_path: Path) -> None:
+    """Every page a funder can open, every download button on it: no case-level column, no
+    programme outside the funder's scope, small numbers hidden."""
+    signed_in = _signed_in(chromium, app_url, FUNDER, "Data overview")
+    driver = next(signed_in)
+    page = driver.page
+    nav = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    titles = [t.strip().splitlines()[-1] for t in nav.all_inner_texts()]  # after the icon
+    assert set(titles) == {"Data overview", "Indicator explorer", "Comparison",
+                           "Indicator catalogue"}
+    downloaded: list[Path] = []
+    for title in titles:
+        driver.open_page(title)
+        text = page.get_by_test_id("stMain").inner_text()
+        assert not [o for o in OUTSIDE if o in text], title
+        buttons = page.get_by_test_id("stDownloadButton").get_by_role("button")
+        for n in range(buttons.count()):
+            folder = tmp_path / f"{title}-{n}"
+            folder.mkdir()
+            path = _download(page, buttons.nth(n), folder)
+            downloaded.append(path)
+            frame = _frame(path)
+            assert len(frame), path.name
+            assert not CASE_LEVEL & {str(c) for c in frame.columns}, path.name
+            assert set(frame["programme_id"].astype(str)) <= {FUNDER_SCOPE, "*"}, path.name
+            cells = [str(c) for c in frame.to_numpy().ravel()]
+            assert not [o for o in OUTSIDE if any(o in c for c in cells)], path.name
+            if "suppressed" in frame.columns:  # the shared audience: hidden means empty
+                hidden = frame[frame["suppressed"].astype(str).str.lower() == "true"]
+                for column in ("numerator", "denominator", "value"):
+                    numbers = pd.to_numeric(hidden[column].replace("", None), errors="coerce")
+                    assert numbers.isna().all(), (path.name, column)
+    assert sorted(p.suffix for p in downloaded) == [".csv", ".parquet"]
+    next(signed_in, None)  # close the context

@@ -25,14 +25,13 @@ def _definition(ind: Indicator) -> None:
 
 
 def _page() -> None:
-    scope = current_scope().access()
+    scope = current_scope()
     st.title("Compare programmes")
     st.caption("Each programme's rate against the number it is based on. Programmes inside the "
                "funnel differ from the pooled rate no more than chance would make them; a point "
                "outside deserves a question, not a rank. Only programmes measured with the same "
                "definition are compared.")
-    with state.cursor() as cur:
-        programmes = headlines.programmes_in_scope(cur, scope)
+    programmes = state.programmes_in_scope(scope)
     indicators = comparison.proportion_indicators()
     default = comparison.default_indicator(indicators)
     if programmes.empty or default is None:
@@ -50,9 +49,8 @@ def _page() -> None:
                             key="comparison_indicator")
     label = right.selectbox("Period", list(by_label), key="comparison_period",
                             help="At first the latest quarter that is over in the data.")
-    with st.spinner("Computing…"), state.cursor() as cur:
-        result = comparison.compare(cur, comparison.ComparisonRequest(
-            indicator=chosen, period=by_label[label], scope=scope))
+    with st.spinner("Computing…"):
+        result = state.compare(scope, chosen, by_label[label])
     f, ind = result.funnel, result.indicator
 
     chart, about = st.columns([3, 1])
@@ -69,7 +67,8 @@ def _page() -> None:
             st.info("No programme can be compared for this indicator and period: see the "
                     "reasons below.", icon=":material/info:")
         else:
-            st.plotly_chart(comparison.funnel_figure(f, ind), key="comparison_funnel")
+            st.plotly_chart(state.comparison_figure(scope, chosen, by_label[label], "funnel"),
+                            key="comparison_funnel")
 
     st.subheader("Programmes compared")
     st.dataframe(
@@ -100,7 +99,7 @@ def _page() -> None:
                "pooled rate of the programmes compared in that period. A gap is a period the "
                "programme could not be compared in.")
     if result.trend["shown"].any():
-        st.plotly_chart(comparison.small_multiples_figure(result.trend, ind),
+        st.plotly_chart(state.comparison_figure(scope, chosen, by_label[label], "trend"),
                         key="comparison_trend")
     else:
         st.info("No programme has a rate to show in these periods.", icon=":material/info:")

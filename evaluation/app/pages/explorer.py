@@ -7,33 +7,14 @@ suppresses small numbers for funders and evaluators.
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Callable
+
 import streamlit as st
+from plotly.graph_objects import Figure
 
 from evaluation import charts, explore
-from evaluation.access import Scope
 from evaluation.app import render, state
 from evaluation.app.session import current_scope
-from evaluation.engine import IndicatorRequest
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _choices(db: str, scope_key: str, version: str, _access: Scope,
-             ) -> tuple[explore.PeriodChoices, pd.DataFrame]:
-    with state.cursor() as cur:
-        return explore.period_choices(cur, _access), explore.programme_choices(cur, _access)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _run(db: str, scope_key: str, request_key: str, version: str,
-         _request: IndicatorRequest) -> explore.ExplorerResult:
-    with state.cursor() as cur:
-        return explore.run(cur, _request)
-
-
-def _version() -> str:
-    with state.cursor() as cur:
-        return explore.data_version(cur)
 
 
 def _about(view: explore.IndicatorResult) -> None:
@@ -61,7 +42,8 @@ def _table(view: explore.IndicatorResult, splits: tuple[str, ...]) -> None:
     })
 
 
-def _show(result: explore.ExplorerResult) -> None:
+def _show(result: explore.ExplorerResult, figure: Callable[[explore.IndicatorResult], Figure],
+          ) -> None:
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
         "Download CSV", explore.tidy_bytes(result.frame, "csv"),
@@ -77,9 +59,7 @@ def _show(result: explore.ExplorerResult) -> None:
         st.subheader(render.md(view.title))
         chart, side = st.columns([3, 2])
         with chart:
-            fig = charts.indicator_figure(view.frame, view, split=result.split,
-                                          period_labels=result.period_labels)
-            st.plotly_chart(fig, key=f"explorer_chart_{view.key}")
+            st.plotly_chart(figure(view), key=f"explorer_chart_{view.key}")
         with side:
             _about(view)
             _table(view, result.splits)
@@ -94,9 +74,8 @@ st.caption("Indicators as published in the catalogue, computed from each program
 with render.sentences():
     scope = current_scope()
     access = scope.access()  # what the engine filters and suppresses by: never widen it
-    db = str(state.store_path())
-    version = _version()
-    choices, programmes = _choices(db, scope.key, version, access)
+    version = state.data_version()
+    choices, programmes = state.explorer_choices(scope, version)
     labels = explore.indicator_choices()
     splits = explore.split_choices()
 
@@ -134,9 +113,9 @@ with render.sentences():
         st.caption(f"Newest data as of {choices.data_as_of.isoformat()}.")
         request = explore.build_request(indicators, periods, split, chosen, access)
         with st.spinner("Computing the indicators…"):
-            result = _run(db, scope.key, explore.request_key(request), version, request)
+            result = state.explorer_result(scope, request, version)
         if result.shared:
             st.info("Small numbers are hidden to protect the people they are about; hidden "
                     "values show as gaps in the charts and as empty cells in the tables and "
                     "downloads.", icon=":material/shield_person:")
-        _show(result)
+        _show(result, lambda view: state.explorer_figure(scope, result, version, view))

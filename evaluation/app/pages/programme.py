@@ -55,10 +55,9 @@ def _completeness(h: headlines.Headlines) -> None:
 
 
 def _page() -> None:
-    scope = current_scope().access()
+    scope = current_scope()
     st.title("Programme overview")
-    with state.cursor() as cur:
-        programmes = headlines.programmes_in_scope(cur, scope)
+    programmes = state.programmes_in_scope(scope)
     if programmes.empty:
         st.info("No programme you may see has data in the store yet. Load a package on the "
                 "Upload page.", icon=":material/info:")
@@ -72,8 +71,8 @@ def _page() -> None:
     by_label = {p.label: p for p in periods}
     label = right.selectbox("Period", list(by_label), key="programme_period",
                             help="At first the latest quarter that is over in your data.")
-    with st.spinner("Computing…"), state.cursor() as cur:
-        h = headlines.headlines(cur, headlines.ProgrammeRequest(pid, by_label[label], scope))
+    with st.spinner("Computing…"):
+        h = state.programme_headlines(scope, pid, by_label[label])
     st.caption(render.md(f"{h.organisation} · data as of {h.data_as_of} · compared with "
                          f"{h.previous_period.label}"))
     _tiles(h)
