@@ -37,6 +37,8 @@ MAX_SERIES = 6
 MAX_BAND_SERIES = 3
 """Intervals of more lines than this overlap into a blur: one small chart per programme."""
 PANEL_COLUMNS = 3
+MAX_PANELS = 12
+"""Most programmes drawn as small multiples (or trend lines) in one figure."""
 WIDE_PERIODS = 4
 """Small charts with more periods than this (or grouped bars) go two, not three, abreast."""
 BAND_HALF_WIDTH = 0.15
@@ -363,6 +365,15 @@ def indicator_figure(frame: pd.DataFrame, indicator: Described, *, split: str | 
     x_of, period_text = _period_axis(frame, period_labels)
     programmes = list(dict.fromkeys(sorted(frame["programme_id"].astype(str),
                                            key=lambda p: (p == "*", p))))
+    cut = ""
+    panel_mode = (split is not None and split in frame.columns) or \
+        frame[["period_start", "period_end"]].drop_duplicates().shape[0] > 1
+    if panel_mode and len(programmes) > MAX_PANELS:
+        # hundreds of small charts freeze a browser; the table and downloads hold them all
+        cut = (f"The chart shows {MAX_PANELS} of {len(programmes)} programmes; choose "
+               "programmes to see others (the table and downloads hold all).")
+        programmes = programmes[:MAX_PANELS]
+        frame = frame[frame["programme_id"].astype(str).isin(programmes)]
     prog_label = {p: _label(p, ALL_PROGRAMMES) for p in programmes}
     period_name = {k: period_text[n] for k, n in x_of.items()}
 
@@ -462,7 +473,8 @@ def indicator_figure(frame: pd.DataFrame, indicator: Described, *, split: str | 
                      gridcolor="#e5e5e5", zeroline=True, zerolinecolor="#999999")
     fig.update_layout(
         title={"text": _title(indicator),
-               "subtitle": {"text": _notes(frame, indicator, bars)}},
+               "subtitle": {"text": " ".join(t for t in (_notes(frame, indicator, bars), cut)
+                                             if t)}},
         template="plotly_white", font=FONT, barmode="group", bargap=0.25,
         height=440 if not small_multiples else 150 + 260 * rows_n,
         margin={"t": 90 if not small_multiples else 110, "b": 40, "l": 60, "r": 20},

@@ -547,3 +547,32 @@ def test_catalogue_groups_keep_versions_and_own_indicators() -> None:
     assert c04.latest.version == 2
     assert "" in groups and groups[""].title == explore.OTHER_GROUP[1]
     assert explore.catalogue_groups(custom, "C04@1")
+
+
+def test_a_chart_of_hundreds_of_programmes_draws_a_readable_few() -> None:
+    """A funder at national scale sees hundreds of programmes: small multiples of all of them
+    froze the browser. The figure draws MAX_PANELS and says so; nothing is silently dropped."""
+    from datetime import date
+
+    from evaluation import charts
+    from evaluation.catalogue import load_catalogue
+
+    ind = load_catalogue().get("C01")
+    rows = []
+    for p in range(40):
+        for q, (start, end) in enumerate([(date(2025, 1, 1), date(2025, 3, 31)),
+                                          (date(2025, 4, 1), date(2025, 6, 30))]):
+            rows.append({"indicator_id": "C01", "indicator_version": 1,
+                         "programme_id": f"P-{p:03d}", "period_start": start, "period_end": end,
+                         "numerator": None, "denominator": None, "value": float(p + q),
+                         "ci_low": None, "ci_high": None, "status": "ok",
+                         "suppressed": p % 7 == 0, "target": None, "baseline": None,
+                         "completeness": None})
+    frame = pd.DataFrame(rows)
+    fig = charts.indicator_figure(frame, ind)
+    names = {t.name for t in fig.data if t.name}
+    drawn = {n for n in names if n.startswith("P-")}
+    assert len(drawn) == charts.MAX_PANELS
+    assert f"{charts.MAX_PANELS} of 40 programmes" in fig.layout.title.subtitle.text
+    few = charts.indicator_figure(frame[frame.programme_id < "P-003"], ind)
+    assert "programmes; choose" not in (few.layout.title.subtitle.text or "")
