@@ -370,20 +370,9 @@ def build_reports(store_or_cursor: object, template: ReportTemplate, period: Per
     catalogue = catalogue or load_catalogue()
     scope = scope or Scope.everything()
     progress = progress or (lambda _m, _f: None)
-    if not template.period.accepts(period):
-        raise ReportError(
-            f"The template {template.id} reports {template.period.describe()} "
-            f"(e.g. {template.period.example()}); {period.label} is not one of them.")
+    check_period(template, period)
     cur = cursor_of(store_or_cursor)
-    known = programmes_in_scope(cur, scope)
-    if programmes is None:
-        chosen = known
-    else:
-        missing = [p for p in programmes if p not in set(known["programme_id"])]
-        if missing:
-            raise ReportError(f"The programme {missing[0]} is not among the programmes you may "
-                              "see, or it has no current data.")
-        chosen = known[known["programme_id"].isin(list(programmes))]
+    chosen = choose_programmes(cur, scope, programmes)
     if chosen.empty:
         return
     ids = tuple(chosen["programme_id"])
@@ -432,6 +421,27 @@ def build_reports(store_or_cursor: object, template: ReportTemplate, period: Per
                                                              strict=True)], catalogue, periods))
         progress(f"Report {k + 1} of {total}: {pid}", 0.3 + 0.7 * (k + 1) / total)
         yield report
+
+
+def choose_programmes(cur, scope: Scope, programmes: Sequence[str] | None) -> pd.DataFrame:
+    """The programmes in scope (``programmes_in_scope`` rows), all or those named; a named
+    programme the scope does not allow is refused with ``ReportError``."""
+    known = programmes_in_scope(cur, scope)
+    if programmes is None:
+        return known
+    missing = [p for p in programmes if p not in set(known["programme_id"])]
+    if missing:
+        raise ReportError(f"The programme {missing[0]} is not among the programmes you may "
+                          "see, or it has no current data.")
+    return known[known["programme_id"].isin(list(programmes))]
+
+
+def check_period(template: ReportTemplate, period: Period) -> None:
+    """Refuse a period the template does not report in, with a sentence."""
+    if not template.period.accepts(period):
+        raise ReportError(
+            f"The template {template.id} reports {template.period.describe()} "
+            f"(e.g. {template.period.example()}); {period.label} is not one of them.")
 
 
 def build_report(store_or_cursor: object, template: ReportTemplate, programme: str,

@@ -10,11 +10,12 @@ programme's figures in one pass of the engine and writes the files in worker pro
 from __future__ import annotations
 
 import io
+import math
 import multiprocessing
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from evaluation.access import Scope
@@ -87,38 +88,74 @@ def write_packs(store_or_cursor: object, template: ReportTemplate, period: Perio
                 workers: int | None = None) -> list[Path]:
     """Every chosen programme's pack (all programmes in scope when ``programmes`` is None).
 
-    The figures of all programmes come from one pass of the engine; the files are written by
-    ``workers`` processes (default: the machine's cores, one when there is one report).
+    With one worker (or one programme) everything runs here: the figures of all programmes
+    come from one pass of the engine, then the files are written. With more, the programmes
+    are cut into chunks and each worker process opens the store read-only, computes its chunk
+    in one pass and writes its files, so the protection of small numbers (a linear program per
+    hidden figure) and the writing run on every core. A programme's report is the same either
+    way: protection never links two programmes.
     """
+    from evaluation.catalogue import load_catalogue
+    from evaluation.headlines import cursor_of
+    from evaluation.reports.model import check_period, choose_programmes
+
     progress = progress or (lambda _m, _f: None)
     chosen = check_formats(template, formats)
+    check_period(template, period)
+    scope = scope or Scope.everything()
+    catalogue = catalogue or load_catalogue()
+    ids = list(choose_programmes(cursor_of(store_or_cursor), scope, programmes)["programme_id"])
+    if not ids:
+        return []
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    def building(message: str, fraction: float) -> None:
-        progress(message if fraction < 0.3 else "Computing the indicators", 0.3 * fraction)
-
-    reports = build_reports(store_or_cursor, template, period, programmes, scope=scope,
-                            catalogue=catalogue, progress=building)
-    if programmes is not None and len(programmes) == 1:
-        workers = 1
     workers = workers or min(os.cpu_count() or 1, 4)
+    db_path = getattr(store_or_cursor, "path", None)
+    if workers <= 1 or len(ids) < 2 * workers or db_path is None:
+        return _write_here(store_or_cursor, template, period, ids, out_dir, chosen, scope,
+                           catalogue, progress)
+    size = max(1, min(CHUNK, math.ceil(len(ids) / (workers * 4))))
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
     written: list[Path] = []
-    if workers <= 1:
-        items = list(reports)
-        for k, report in enumerate(items):
-            written += write_report(report, out_dir, chosen)
-            progress(f"Wrote {k + 1} of {len(items)} reports", 0.3 + 0.7 * (k + 1) / len(items))
-        return written
-    futures: list[Future] = []
-    # forkserver: the workers must not inherit the store's open DuckDB connection and threads
+    done = 0
+    progress(f"Writing {len(ids)} reports in {workers} processes", 0.0)
+    # forkserver: the workers must not inherit this process's DuckDB connection and threads
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for report in reports:
-            report._png.clear()
-            futures.append(pool.submit(write_report, report, out_dir, chosen))
-        total = len(futures)
-        for k, fut in enumerate(futures):
+        futures = {pool.submit(_write_chunk, Path(db_path), template, period, chunk, out_dir,
+                               chosen, scope, catalogue): len(chunk) for chunk in chunks}
+        for fut in as_completed(futures):
             written += fut.result()
-            progress(f"Wrote {k + 1} of {total} reports", 0.3 + 0.7 * (k + 1) / total)
+            done += futures[fut]
+            progress(f"Wrote {done} of {len(ids)} reports", done / len(ids))
+    return sorted(written)
+
+
+CHUNK = 25
+"""Most programmes a worker computes in one pass (small enough to spread the work evenly)."""
+
+
+def _write_here(store_or_cursor: object, template: ReportTemplate, period: Period,
+                ids: list[str], out_dir: Path, formats: tuple[str, ...], scope: Scope,
+                catalogue: Catalogue, progress: Progress) -> list[Path]:
+    def building(message: str, fraction: float) -> None:
+        if fraction < 0.3:
+            progress(message, 0.5 * fraction)
+
+    written: list[Path] = []
+    for k, report in enumerate(build_reports(store_or_cursor, template, period, ids,
+                                             scope=scope, catalogue=catalogue,
+                                             progress=building)):
+        written += write_report(report, out_dir, formats)
+        progress(f"Wrote {k + 1} of {len(ids)} reports", 0.15 + 0.85 * (k + 1) / len(ids))
     return written
+
+
+def _write_chunk(db_path: Path, template: ReportTemplate, period: Period, ids: list[str],
+                 out_dir: Path, formats: tuple[str, ...], scope: Scope,
+                 catalogue: Catalogue) -> list[Path]:
+    from evaluation.store import Store
+
+    with Store.open(db_path, read_only=True) as store:
+        return _write_here(store, template, period, ids, out_dir, formats, scope, catalogue,
+                           lambda _m, _f: None)
