@@ -155,6 +155,7 @@ PAGES: dict[str, Spec] = {s.title: s for s in (
     Spec("Programme", "Programme overview", ((TILE, 1), (TABLE, 1))),
     Spec("Indicator explorer", "Indicator explorer", ((PLOT, 1), (TABLE, 1), (DOWNLOAD, 2))),
     Spec("Comparison", "Compare programmes", ((TABLE, 1),)),
+    Spec("Reports", "Reports", ((TABLE, 1), (DOWNLOAD, 1))),
     Spec("Indicator catalogue", "Indicator catalogue", (('[data-testid="stExpander"]', 10),)),
     Spec("Users", "Users", (('[data-testid="stForm"]', 1),)),
 )}

@@ -390,7 +390,7 @@ def test_a_funder_downloads_only_aggregates_of_their_scope(chromium: Browser, ap
     page = driver.page
     nav = page.get_by_test_id("stSidebarNav").get_by_role("link")
     titles = [t.strip().splitlines()[-1] for t in nav.all_inner_texts()]  # after the icon
-    assert set(titles) == {"Data overview", "Indicator explorer", "Comparison",
+    assert set(titles) == {"Data overview", "Indicator explorer", "Comparison", "Reports",
                            "Indicator catalogue"}
     downloaded: list[Path] = []
     for title in titles:
@@ -403,6 +403,9 @@ def test_a_funder_downloads_only_aggregates_of_their_scope(chromium: Browser, ap
             folder.mkdir()
             path = _download(page, buttons.nth(n), folder)
             downloaded.append(path)
+            if path.suffix == ".zip":  # a report pack: every file of it, read back
+                _check_report_pack(path)
+                continue
             frame = _frame(path)
             assert len(frame), path.name
             assert not CASE_LEVEL & {str(c) for c in frame.columns}, path.name
@@ -414,5 +417,40 @@ def test_a_funder_downloads_only_aggregates_of_their_scope(chromium: Browser, ap
                 for column in ("numerator", "denominator", "value"):
                     numbers = pd.to_numeric(hidden[column].replace("", None), errors="coerce")
                     assert numbers.isna().all(), (path.name, column)
-    assert sorted(p.suffix for p in downloaded) == [".csv", ".parquet"]
+    assert sorted(p.suffix for p in downloaded) == [".csv", ".parquet", ".zip"]
     next(signed_in, None)  # close the context
+
+
+def _check_report_pack(path: Path) -> None:
+    """A report pack a funder downloads: only their programme, no case-level columns, and the
+    shared audience (small numbers hidden)."""
+    import docx
+    import pypdf
+
+    folder = path.parent / "pack"
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        zf.extractall(folder)
+    assert names and all(FUNDER_SCOPE in n for n in names), names
+    for name in names:
+        file = folder / name
+        if file.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(file, read_only=True)
+            text = " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(
+                values_only=True) for c in row if c is not None)
+        elif file.suffix == ".docx":
+            d = docx.Document(str(file))
+            text = " ".join([p.text for p in d.paragraphs] + [c.text for t in d.tables
+                                                               for r in t.rows for c in r.cells])
+        elif file.suffix == ".pdf":
+            text = " ".join(p.extract_text() for p in pypdf.PdfReader(file).pages)
+        else:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        assert not [o for o in OUTSIDE if o in text], name
+        # no case reference of the package (A-001 …) and no case-level table in the pack
+        assert not re.search(r"\b[A-Z]-\d{3}\b", text), name
+        assert "small numbers" in text.lower(), name  # the shared audience says so
+        if file.suffix == ".xlsx":
+            for ws in openpyxl.load_workbook(file, read_only=True).worksheets:
+                header = next(ws.iter_rows(values_only=True), ())
+                assert not CASE_LEVEL & {str(h) for h in header if h}, (name, ws.title)

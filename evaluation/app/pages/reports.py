@@ -126,8 +126,8 @@ def _page() -> None:
         st.markdown(render.md(
             "Sections: " + "; ".join(s.heading for s in report.sections) + ". Annexes: "
             + ", ".join(template.annexes) + "."))
-        st.dataframe(pd.DataFrame(report.provenance, columns=["", "Provenance"]),
-                     hide_index=True, width="stretch")
+        st.markdown("\n".join(f"- **{render.md(k)}**: {render.md(v)}"
+                              for k, v in report.provenance))
 
 
 with render.sentences():
