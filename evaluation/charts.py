@@ -39,6 +39,8 @@ MAX_BAND_SERIES = 3
 PANEL_COLUMNS = 3
 MAX_PANELS = 12
 """Most programmes drawn as small multiples (or trend lines) in one figure."""
+MAX_BARS = 40
+"""Most programmes side by side in a chart of one period."""
 WIDE_PERIODS = 4
 """Small charts with more periods than this (or grouped bars) go two, not three, abreast."""
 BAND_HALF_WIDTH = 0.15
@@ -368,11 +370,13 @@ def indicator_figure(frame: pd.DataFrame, indicator: Described, *, split: str | 
     cut = ""
     panel_mode = (split is not None and split in frame.columns) or \
         frame[["period_start", "period_end"]].drop_duplicates().shape[0] > 1
-    if panel_mode and len(programmes) > MAX_PANELS:
-        # hundreds of small charts freeze a browser; the table and downloads hold them all
-        cut = (f"The chart shows {MAX_PANELS} of {len(programmes)} programmes; choose "
+    limit = MAX_PANELS if panel_mode else MAX_BARS
+    if len(programmes) > limit:
+        # hundreds of small charts (or bars with a band broken at every hidden value) freeze a
+        # browser; the table and downloads hold them all, the Comparison page compares them
+        cut = (f"The chart shows {limit} of {len(programmes)} programmes; choose "
                "programmes to see others (the table and downloads hold all).")
-        programmes = programmes[:MAX_PANELS]
+        programmes = programmes[:limit]
         frame = frame[frame["programme_id"].astype(str).isin(programmes)]
     prog_label = {p: _label(p, ALL_PROGRAMMES) for p in programmes}
     period_name = {k: period_text[n] for k, n in x_of.items()}

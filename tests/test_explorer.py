@@ -576,3 +576,9 @@ def test_a_chart_of_hundreds_of_programmes_draws_a_readable_few() -> None:
     assert f"{charts.MAX_PANELS} of 40 programmes" in fig.layout.title.subtitle.text
     few = charts.indicator_figure(frame[frame.programme_id < "P-003"], ind)
     assert "programmes; choose" not in (few.layout.title.subtitle.text or "")
+    one_period = frame[frame.period_start == frame.period_start.min()]
+    wide = pd.concat([one_period.assign(programme_id=one_period.programme_id + f"-{k}")
+                      for k in range(3)])  # 120 programmes, one period: bars side by side
+    fig = charts.indicator_figure(wide, ind)
+    assert f"{charts.MAX_BARS} of 120 programmes" in fig.layout.title.subtitle.text
+    assert max(len(t.x) for t in fig.data if t.x is not None) <= charts.MAX_BARS
