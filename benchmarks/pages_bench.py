@@ -33,8 +33,8 @@ from scripts.appdriver import VIEWPORT, Driver, launch, serve  # noqa: E402
 # first role is where the app opens.
 ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cso_manager", "CSO manager", ("Upload", "Submissions", "Data overview", "Programme",
-                                    "Indicator explorer", "Indicator catalogue")),
-    ("funder", "Funder", ("Data overview", "Indicator explorer", "Comparison")),
+                                    "Indicator explorer", "Reports", "Indicator catalogue")),
+    ("funder", "Funder", ("Data overview", "Indicator explorer", "Comparison", "Reports")),
     ("admin", "Administrator", ("Comparison", "Users")),
 )
 NEUTRAL = "Indicator catalogue"  # every role may open it: roles are switched on this page

@@ -507,3 +507,40 @@ def test_golden_report(store: Store, templates, template_id: str) -> None:
             pytest.fail(f"wrote the missing golden file {path.name}; check it and commit it")
     assert got == json.loads(path.read_text(encoding="utf-8"))
 
+
+
+def test_chart_images_drawn_in_worker_processes_are_the_charts(ministry: Report,
+                                                              tmp_path: Path) -> None:
+    from evaluation.reports.charts import to_png
+    from evaluation.reports.pack import draw_charts
+
+    ministry._png.clear()
+    draw_charts(ministry, 2)
+    assert len(ministry._png) == len(ministry.charts) == 27
+    first = ministry.charts[0]
+    assert ministry.chart_png(first)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(ministry.chart_png(first)) == len(to_png(first))
+
+
+@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
+                    reason="LibreOffice is not installed (.ci/run installs it)")
+def test_libreoffice_opens_the_reports_excel_and_word_files(ministry: Report,
+                                                           tmp_path: Path) -> None:
+    """LibreOffice converts both files to PDF, and the summary's figures are in what it drew."""
+    import subprocess
+
+    import pypdf
+
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    paths = write_report(ministry, tmp_path, ["xlsx", "docx"])
+    out = tmp_path / "pdf"
+    for path in paths:
+        subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                        "--convert-to", "pdf", "--outdir", str(out), str(path)],
+                       check=True, timeout=240, capture_output=True)
+        text = " ".join(p.extract_text() for p in pypdf.PdfReader(out / f"{path.stem}.pdf")
+                        .pages)
+        assert ministry.programme in text, path.name
+        if path.suffix == ".docx":  # the Word layout prints every summary figure
+            for row in ministry.summary.rows:
+                assert row[2].text in text, (path.name, row[0].text)

@@ -34,15 +34,15 @@ def _templates() -> spec.Templates:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _report(db: str, scope_key: str, template_id: str, programme: str, start: str, end: str,
-            label: str, _scope: Scope, _period: Period) -> Report:
+def _report(db: str, version: str, scope_key: str, template_id: str, programme: str,
+            start: str, end: str, label: str, _scope: Scope, _period: Period) -> Report:
     with state.cursor() as cur:
         return build_report(cur, _templates().get(template_id), programme, _period,
                             scope=_scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _zip(db: str, scope_key: str, template_id: str, programme: str, label: str,
+def _zip(db: str, version: str, scope_key: str, template_id: str, programme: str, label: str,
          formats: tuple[str, ...], _report: Report) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_report(_report, Path(tmp), formats)
@@ -90,8 +90,9 @@ def _page() -> None:
     period = by_label[label]
     bar = render.ProgressBar("Computing the report…")
     db = str(state.store_path())
-    report = _report(db, scope.key, tid, pid, period.start.isoformat(), period.end.isoformat(),
-                     period.label, scope, period)
+    version = state.data_version()  # a new submission makes new reports
+    report = _report(db, version, scope.key, tid, pid, period.start.isoformat(),
+                     period.end.isoformat(), period.label, scope, period)
     bar.done()
     audience = ("Shared: small numbers are hidden, fit to send." if report.audience == "shared"
                 else "Internal: figures are not suppressed; do not send outside the "
@@ -101,7 +102,7 @@ def _page() -> None:
                          f"{report.data_as_of} · {audience}"))
     if formats:
         with st.spinner("Writing the files…"):
-            data = _zip(db, scope.key, tid, pid, period.label, tuple(formats), report)
+            data = _zip(db, version, scope.key, tid, pid, period.label, tuple(formats), report)
         st.download_button(f"Download the report ({', '.join(formats)}, zip)", data,
                            file_name=f"{report.file_stem}.zip", mime="application/zip",
                            icon=":material/download:", type="primary",
