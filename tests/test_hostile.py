@@ -67,10 +67,12 @@ def xlsx_members(root: Path) -> dict[str, bytes]:
 def about_sheet_with(root: Path, prolog: str, organisation: str) -> Path:
     """The minimal workbook with its `about` sheet XML rewritten (for XML attacks)."""
     members = xlsx_members(root)
+    # the name is written as text or, by openpyxl with lxml installed, with "ü" as "&#252;"
+    name = re.compile(r"Br(?:ü|&#252;)ckenbau Exit e\.V\. \(fictional\)")
     sheet = members["xl/worksheets/sheet1.xml"].decode()
-    assert "Brückenbau" in sheet
-    sheet = sheet.replace("Brückenbau Exit e.V. (fictional)", organisation)
-    members["xl/worksheets/sheet1.xml"] = (prolog + sheet).encode()
+    assert name.search(sheet)
+    attacked = prolog + name.sub(lambda _m: organisation, sheet)
+    members["xl/worksheets/sheet1.xml"] = attacked.encode()
     return write_zip(root / "package.xlsx", members)
 
 
