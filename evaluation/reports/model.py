@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 
 from evaluation import __version__
@@ -423,7 +424,8 @@ def build_reports(store_or_cursor: object, template: ReportTemplate, period: Per
         yield report
 
 
-def choose_programmes(cur, scope: Scope, programmes: Sequence[str] | None) -> pd.DataFrame:
+def choose_programmes(cur: duckdb.DuckDBPyConnection, scope: Scope,
+                      programmes: Sequence[str] | None) -> pd.DataFrame:
     """The programmes in scope (``programmes_in_scope`` rows), all or those named; a named
     programme the scope does not allow is refused with ``ReportError``."""
     known = programmes_in_scope(cur, scope)
@@ -452,7 +454,7 @@ def build_report(store_or_cursor: object, template: ReportTemplate, programme: s
     return reports[0]
 
 
-def _submissions(cur, ids: Sequence[str]) -> dict[str, list[dict]]:
+def _submissions(cur: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, list[dict]]:
     rows = cur.execute(
         """SELECT cs.programme_id, s.submission_id, s.content_hash, s.data_as_of, s.loaded_at
            FROM current_submission cs JOIN submissions s USING (submission_id)

@@ -14,6 +14,7 @@ default of ``report`` without ``--template``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -151,7 +152,7 @@ class TemplateError(EvaluationError, ValueError):
 class Templates:
     by_id: dict[str, ReportTemplate]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ReportTemplate]:
         return iter(self.by_id.values())
 
     def __len__(self) -> int:
