@@ -13,10 +13,10 @@ Loading validates every file in one pass and reports every issue with file and l
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -174,12 +174,21 @@ class CatalogueIssue:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class CatalogueError(EvaluationError, ValueError):
+class FileIssues(EvaluationError, ValueError):
+    """YAML files that do not validate; ``issues`` lists each with file and line."""
+
+    subject = "The files have"
+    """How the message starts (``The indicator catalogue has``)."""
+
     def __init__(self, issues: list[CatalogueIssue]) -> None:
         self.issues = issues
         lines = "\n".join(f"  {i}" for i in issues)
-        super().__init__(f"The indicator catalogue has {len(issues)} problem"
+        super().__init__(f"{self.subject} {len(issues)} problem"
                          f"{'s' if len(issues) != 1 else ''}:\n{lines}")
+
+
+class CatalogueError(FileIssues):
+    subject = "The indicator catalogue has"
 
 
 class Catalogue:
@@ -244,19 +253,32 @@ def _line_of(node: yaml.Node, path: tuple[Any, ...]) -> int:
     return current.start_mark.line + 1
 
 
-def load_catalogue(*folders: Path) -> Catalogue:
-    """Load and validate every ``*.yaml`` of the folders (default: the shipped catalogue).
+M = TypeVar("M", bound=BaseModel)
 
-    Raises ``CatalogueError`` listing every issue with file and line.
+
+def issue_at(name: str, node: yaml.Node | None, loc: tuple[Any, ...], message: str,
+             ) -> CatalogueIssue:
+    """An issue of file ``name`` at the value ``loc`` points to (``sections.0.splits.1``)."""
+    label = ".".join(str(x) for x in loc) or "(file)"
+    return CatalogueIssue(name, _line_of(node, loc) if node else 0, f"{label}: {message}")
+
+
+def load_yaml_models(folders: Iterable[Path], model: type[M], issues: list[CatalogueIssue], *,
+                     what: str, extra: Callable[[Path], dict[str, Any]] | None = None,
+                     not_mapping: str | None = None) -> list[tuple[str, yaml.Node, M]]:
+    """Parse and validate every ``*.yaml`` of ``folders`` as a ``model``; the files that
+    validate come back with their name and YAML node (for line numbers), and every problem is
+    appended to ``issues`` with file and line. Shared by the catalogue and the report templates.
+
+    ``what`` names the files for a folder without any; ``extra`` adds fields from the file's
+    path; ``not_mapping`` is the sentence for a file that is not a mapping (default: the
+    model's own error).
     """
-    folders = folders or (CATALOGUE_DIR,)
-    issues: list[CatalogueIssue] = []
-    indicators: list[Indicator] = []
-    seen: dict[str, str] = {}
+    out = []
     for folder in folders:
         files = sorted(Path(folder).glob("*.yaml"))
         if not files:
-            issues.append(CatalogueIssue(str(folder), 0, "no indicator files (*.yaml) here"))
+            issues.append(CatalogueIssue(str(folder), 0, f"no {what} (*.yaml) here"))
         for path in files:
             name = path.name
             text = path.read_text(encoding="utf-8")
@@ -268,22 +290,36 @@ def load_catalogue(*folders: Path) -> Catalogue:
                 issues.append(CatalogueIssue(name, (mark.line + 1) if mark else 0,
                                              f"not valid YAML ({getattr(exc, 'problem', exc)})"))
                 continue
-            try:
-                ind = Indicator.model_validate(data)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = tuple(err["loc"])
-                    where = ".".join(str(x) for x in loc) or "(file)"
-                    issues.append(CatalogueIssue(name, _line_of(node, loc) if node else 0,
-                                                 f"{where}: {err['msg']}"))
+            if not_mapping and not isinstance(data, dict):
+                issues.append(CatalogueIssue(name, 1, not_mapping))
                 continue
-            for problem in _semantic_issues(ind):
-                issues.append(CatalogueIssue(name, 1, problem))
-            if ind.key in seen:
-                issues.append(CatalogueIssue(name, 1, f"{ind.key} is also defined in "
-                                                      f"{seen[ind.key]}"))
-            seen[ind.key] = name
-            indicators.append(ind)
+            if extra is not None and isinstance(data, dict):
+                data = {**data, **extra(path)}
+            try:
+                out.append((name, node, model.model_validate(data)))
+            except ValidationError as exc:
+                issues += [issue_at(name, node, tuple(err["loc"]), err["msg"])
+                           for err in exc.errors()]
+    return out
+
+
+def load_catalogue(*folders: Path) -> Catalogue:
+    """Load and validate every ``*.yaml`` of the folders (default: the shipped catalogue).
+
+    Raises ``CatalogueError`` listing every issue with file and line.
+    """
+    issues: list[CatalogueIssue] = []
+    indicators: list[Indicator] = []
+    seen: dict[str, str] = {}
+    for name, _node, ind in load_yaml_models(folders or (CATALOGUE_DIR,), Indicator, issues,
+                                             what="indicator files"):
+        for problem in _semantic_issues(ind):
+            issues.append(CatalogueIssue(name, 1, problem))
+        if ind.key in seen:
+            issues.append(CatalogueIssue(name, 1, f"{ind.key} is also defined in "
+                                                  f"{seen[ind.key]}"))
+        seen[ind.key] = name
+        indicators.append(ind)
     if issues:
         raise CatalogueError(issues)
     return Catalogue(indicators)

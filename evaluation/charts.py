@@ -26,6 +26,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from evaluation.engine import as_number
+
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000",
            "#F0E442")
 """Okabe–Ito, yellow last: it has the least contrast on white."""
@@ -77,14 +79,6 @@ class _Series:
     hover: list[str] = field(default_factory=list)
     gap: list[str | None] = field(default_factory=list)
     """``HIDDEN``, ``NO_DATA`` or ``None`` (a value is drawn) per point."""
-
-
-def _num(value: object) -> float | None:
-    try:
-        f = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _fmt(value: float | None, kind: str) -> str:
@@ -145,21 +139,21 @@ def _title(ind: Described) -> str:
 
 
 def _hover(row: Mapping[str, object], where: str, kind: str) -> str:
-    value = _num(row["value"])
+    value = as_number(row["value"])
     lines = [where]
     if row.get("suppressed"):
         return f"{where}<br>hidden (small numbers)"
     if row.get("status") == "no_data" or value is None:
         return f"{where}<br>no data"
     lines.append(f"<b>{_fmt(value, kind)}</b>")
-    low, high = _num(row.get("ci_low")), _num(row.get("ci_high"))
+    low, high = as_number(row.get("ci_low")), as_number(row.get("ci_high"))
     if low is not None and high is not None:
         lines.append(f"95 % interval {_fmt(low, kind)} to {_fmt(high, kind)}")
-    num, den = _num(row.get("numerator")), _num(row.get("denominator"))
+    num, den = as_number(row.get("numerator")), as_number(row.get("denominator"))
     if num is not None and den is not None:
         lines.append(f"{num:,.0f} of {den:,.0f}" if kind == "proportion"
                      else f"n = {den:,.0f}")
-    target = _num(row.get("target"))
+    target = as_number(row.get("target"))
     if target is not None:
         lines.append(f"target {_fmt(target, kind)}")
     if row.get("status") == "partial_period":
@@ -175,10 +169,10 @@ def _series(rows: pd.DataFrame, name: str, colour: str, x_of: Mapping[object, in
     for (_, row), gap, place, hid in zip(rows.iterrows(), gaps, where, hidden, strict=True):
         key = (row[x_key[0]], row[x_key[1]]) if isinstance(x_key, tuple) else row[x_key]
         s.x.append(float(x_of[key]))
-        s.y.append(None if gap else _num(row["value"]))
-        s.low.append(None if gap else _num(row.get("ci_low")))
-        s.high.append(None if gap else _num(row.get("ci_high")))
-        s.target.append(_num(row.get("target")))
+        s.y.append(None if gap else as_number(row["value"]))
+        s.low.append(None if gap else as_number(row.get("ci_low")))
+        s.high.append(None if gap else as_number(row.get("ci_high")))
+        s.target.append(as_number(row.get("target")))
         s.partial.append(row.get("status") == "partial_period")
         s.hover.append(_hover(row, place, kind))
         s.gap.append((HIDDEN if hid else NO_DATA) if gap else None)

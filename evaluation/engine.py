@@ -13,7 +13,8 @@ for counts and ``no_data`` for rates, never a missing row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -69,6 +70,21 @@ class IndicatorRequest:
         if self.scope.audience == "shared":
             return "shared"
         return self.audience or self.scope.audience
+
+
+def as_number(value: object) -> float | None:
+    """A figure of a result row as a float; ``None`` for a missing one (None, NaN, NA)."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def shown_number(row: Mapping[str, object], column: str) -> float | None:
+    """A figure of a result row as the audience may see it: ``None`` when the row is
+    suppressed (never trust a hidden figure to be blank)."""
+    return None if bool(row.get("suppressed", False)) else as_number(row.get(column))
 
 
 def _lit(text: str) -> str:

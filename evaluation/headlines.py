@@ -13,7 +13,6 @@ because the comparison page needs the same lists.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,9 +24,9 @@ from evaluation.access import Scope
 from evaluation.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.completeness import completeness
 from evaluation.disclosure import DisclosureSettings
-from evaluation.engine import IndicatorRequest, compute
+from evaluation.engine import IndicatorRequest, as_number, compute, shown_number
 from evaluation.errors import EvaluationError
-from evaluation.periods import Period, latest_complete_quarter, period_of
+from evaluation.periods import Period, PeriodKind, whole_periods_before
 from evaluation.schema import TABLES_BY_NAME
 
 __all__ = [
@@ -100,18 +99,9 @@ def period_choices(data_as_of: date, first_date: date | None = None, *, quarters
     Periods ending before ``first_date`` (no case had been opened yet) are left out; half-years
     and years are offered because funders' targets are often set for them.
     """
-    out: list[Period] = []
-    for kind, n in (("quarter", quarters), ("half_year", half_years), ("year", years)):
-        current = (latest_complete_quarter(data_as_of) if kind == "quarter"
-                   else period_of(kind, data_as_of))  # type: ignore[arg-type]
-        if current.end > data_as_of:
-            current = current.previous()
-        for _ in range(n):
-            if first_date is not None and current.end < first_date:
-                break
-            out.append(current)
-            current = current.previous()
-    return out
+    kinds: tuple[tuple[PeriodKind, int], ...] = (
+        ("quarter", quarters), ("half_year", half_years), ("year", years))
+    return [p for kind, n in kinds for p in whole_periods_before(kind, data_as_of, n, first_date)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,16 +114,6 @@ def denominator_noun(ind: Indicator | None) -> str | None:
         return None
     unit = ind.unit.strip()
     return unit[len("share of "):] if unit.lower().startswith("share of ") else None
-
-
-def _number(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        x = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
 
 
 def format_value(value: float | None, kind: str) -> str:
@@ -291,12 +271,6 @@ def _row(frame: pd.DataFrame, ind: Indicator, programme: str, period: Period) ->
     return None if rows.empty else rows.iloc[0].to_dict()
 
 
-def _shown(row: dict, column: str) -> float | None:
-    """A number of a result row, ``None`` when the row is suppressed (never trust a hidden
-    figure to be blank)."""
-    return None if bool(row.get("suppressed", False)) else _number(row.get(column))
-
-
 def tiles_from_frame(frame: pd.DataFrame, indicators: Sequence[Indicator], programme: str,
                      period: Period, previous: Period | None = None,
                      missing_tables: Sequence[str] = ()) -> list[Tile]:
@@ -316,13 +290,13 @@ def tiles_from_frame(frame: pd.DataFrame, indicators: Sequence[Indicator], progr
             indicator_id=ind.id, indicator_version=ind.version, name=ind.name, kind=ind.kind,
             unit=ind.unit, direction=ind.direction, definition=ind.definition,
             period=period, previous_period=previous,
-            value=_shown(now, "value"), numerator=_shown(now, "numerator"),
-            denominator=_shown(now, "denominator"), status=str(now.get("status")),
+            value=shown_number(now, "value"), numerator=shown_number(now, "numerator"),
+            denominator=shown_number(now, "denominator"), status=str(now.get("status")),
             suppressed=bool(now.get("suppressed")),
-            previous_value=_shown(before, "value"),
+            previous_value=shown_number(before, "value"),
             previous_status=str(before.get("status", "no_data")),
             previous_suppressed=bool(before.get("suppressed", False)),
-            target=_number(now.get("target")), baseline=_number(now.get("baseline")),
+            target=as_number(now.get("target")), baseline=as_number(now.get("baseline")),
             missing_tables=tuple(t for t in ind.sources if t in set(missing_tables))))
     return tiles
 

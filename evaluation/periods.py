@@ -39,6 +39,7 @@ __all__ = [
     "PeriodError",
     "PeriodKind",
     "date_range",
+    "ending_with",
     "financial_year",
     "financial_years_between",
     "half_year",
@@ -51,6 +52,7 @@ __all__ = [
     "quarter",
     "quarters_between",
     "split_into",
+    "whole_periods_before",
     "year",
 ]
 
@@ -382,6 +384,25 @@ def months_between(start: date, end: date) -> list[Period]:
 def financial_years_between(start: date, end: date, start_month: int) -> list[Period]:
     """Every financial year starting in ``start_month`` that overlaps ``[start, end]``."""
     return periods_between("financial_year", start, end, start_month)
+
+
+def ending_with(last: Period, count: int) -> list[Period]:
+    """``count`` periods of ``last``'s kind, stepping back from ``last``, oldest first."""
+    out = [last]
+    for _ in range(count - 1):
+        out.append(out[-1].previous())
+    return out[::-1]
+
+
+def whole_periods_before(kind: PeriodKind, data_as_of: date, count: int,
+                         first_date: date | None = None, start_month: int = 1) -> list[Period]:
+    """The last ``count`` periods of ``kind`` that are over by ``data_as_of``, newest first,
+    leaving out those that end before ``first_date`` (nothing had happened yet)."""
+    last = period_of(kind, data_as_of, start_month=start_month)
+    if last.end > data_as_of:
+        last = last.previous()
+    return [p for p in reversed(ending_with(last, count))
+            if first_date is None or p.end >= first_date]
 
 
 def latest_complete_quarter(data_as_of: date) -> Period:

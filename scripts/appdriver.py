@@ -58,7 +58,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether a Streamlit server at ``url`` answers its health check."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
             return resp.status == 200 and resp.read().strip() == b"ok"
@@ -84,20 +85,26 @@ def serve(db: Path, log: Path, *, demo: bool = True) -> Iterator[str]:
                                 start_new_session=True)
         try:
             deadline = time.monotonic() + START_TIMEOUT
-            while not _healthy(url):
+            while not healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"The dashboard did not start (exit code {proc.poll()}); "
                                      f"see {log}.")
                 time.sleep(0.25)
             yield url
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=15)
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server and anything it started (it leads its own process group)."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
 
 
 # Installed in every document before Streamlit's own scripts: the time of the last DOM change.

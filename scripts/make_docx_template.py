@@ -40,26 +40,31 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evaluation.reports.docx import add_page_number, shade  # noqa: E402
+
 OUT = ROOT / "indicators" / "templates" / "eu-interim.docx"
 BLUE = (0x00, 0x33, 0x99)
 DRAFT_FILL = "FFF2CC"
 HEADER_FILL = "D9E2F3"
 
 
-def _shade(pr: object, fill: str) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    pr.append(shd)  # type: ignore[attr-defined]
-
-
 def _tag(doc: object, text: str) -> None:
     """A paragraph holding one jinja tag in a single run (``{%p … %}`` removes it)."""
     doc.add_paragraph().add_run(text)  # type: ignore[attr-defined]
+
+
+def _titled_table(doc: object, name: str) -> None:
+    """``name``'s title in bold, the table, and its note in small italics."""
+    from docx.shared import Pt
+
+    title, note = "{{ " + name + ".title }}", "{{ " + name + ".note }}"
+    doc.add_paragraph().add_run(title).bold = True  # type: ignore[attr-defined]
+    _table(doc, name)
+    run = doc.add_paragraph().add_run(note)  # type: ignore[attr-defined]
+    run.italic = True
+    run.font.size = Pt(8)
 
 
 def _table(doc: object, name: str, *, header_fill: str = HEADER_FILL) -> None:
@@ -83,7 +88,7 @@ def _table(doc: object, name: str, *, header_fill: str = HEADER_FILL) -> None:
     for r, (row, line) in enumerate(zip(grid.rows, texts, strict=True)):
         for cell, text in zip(row.cells, line, strict=True):
             if r == 0:
-                _shade(cell._tc.get_or_add_tcPr(), header_fill)
+                shade(cell._tc.get_or_add_tcPr(), header_fill)
             if text:
                 run = cell.paragraphs[0].add_run(text)
                 run.font.size = Pt(8.5)
@@ -93,8 +98,6 @@ def _table(doc: object, name: str, *, header_fill: str = HEADER_FILL) -> None:
 def build(path: Path = OUT) -> Path:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Mm, Pt, RGBColor
 
     doc = Document()
@@ -115,16 +118,7 @@ def build(path: Path = OUT) -> Path:
     foot = sec.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
     foot.add_run("{{ programme_id }} – {{ period }} – page ").font.size = Pt(8)
-    run = foot.add_run()
-    for kind, instr in (("begin", None), (None, " PAGE "), ("end", None)):
-        if kind:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-        else:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = instr
-        run._r.append(el)
+    add_page_number(foot.add_run())
 
     # cover
     doc.add_paragraph().add_run("{{ logo }}")
@@ -149,7 +143,7 @@ def build(path: Path = OUT) -> Path:
         ("Audience", "{{ audience_line }}"),
     ], strict=True):
         row.cells[0].paragraphs[0].add_run(label).bold = True
-        _shade(row.cells[0]._tc.get_or_add_tcPr(), HEADER_FILL)
+        shade(row.cells[0]._tc.get_or_add_tcPr(), HEADER_FILL)
         row.cells[1].paragraphs[0].add_run(tag)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
@@ -164,7 +158,7 @@ def build(path: Path = OUT) -> Path:
     # 2. summary of progress (draft)
     doc.add_heading("2. {{ narrative_heading }}", level=1)
     p = doc.add_paragraph()
-    _shade(p._p.get_or_add_pPr(), DRAFT_FILL)
+    shade(p._p.get_or_add_pPr(), DRAFT_FILL)
     r = p.add_run("DRAFT — {{ draft_notice }}")
     r.italic = True
     r.bold = True
@@ -182,12 +176,7 @@ def build(path: Path = OUT) -> Path:
     doc.add_paragraph("{{ t }}", style="List Bullet")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p for tb in s.tables %}")
-    doc.add_paragraph().add_run("{{ tb.title }}").bold = True
-    _table(doc, "tb")
-    p = doc.add_paragraph()
-    r = p.add_run("{{ tb.note }}")
-    r.italic = True
-    r.font.size = Pt(8)
+    _titled_table(doc, "tb")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p for chart in s.charts %}")
     doc.add_paragraph().add_run("{{ chart }}")
@@ -202,12 +191,7 @@ def build(path: Path = OUT) -> Path:
     _tag(doc, "{%p if 'data_quality' in annexes %}")
     doc.add_heading("Annex 2. {{ data_quality_heading }}", level=1)
     _tag(doc, "{%p for tb in data_quality %}")
-    doc.add_paragraph().add_run("{{ tb.title }}").bold = True
-    _table(doc, "tb")
-    p = doc.add_paragraph()
-    r = p.add_run("{{ tb.note }}")
-    r.italic = True
-    r.font.size = Pt(8)
+    _titled_table(doc, "tb")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p for t in data_quality_notes %}")
     doc.add_paragraph("{{ t }}", style="List Bullet")

@@ -21,9 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 IMAGES = ROOT / "docs" / "images"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 def _pdf_page(pdf: Path, png: Path, width: int = 900) -> None:
@@ -49,8 +46,10 @@ def _office(file: Path, png: Path, out: Path) -> bool:
 def _html(file: Path, png: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    from scripts.appdriver import launch
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1100, "height": 1300})
         page.goto(file.as_uri())
         page.wait_for_selector(".main-svg")

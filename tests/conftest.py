@@ -21,6 +21,7 @@ from evaluation import schema
 from evaluation.ingest import ingest
 from evaluation.store import Store
 
+ORACLE = Path(__file__).parent / "fixtures" / "oracle"
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
 
 Row = dict[str, object]
@@ -161,3 +162,20 @@ def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     assert result.status == "loaded", result.sentence()
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def oracle_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store file holding the hand-made oracle package; open it read-only (shared)."""
+    path = tmp_path_factory.mktemp("oracle") / "store.duckdb"
+    with Store.open(path) as s:
+        result = ingest(ORACLE, s)
+        assert result.status == "loaded", result.sentence()
+    return path
+
+
+@pytest.fixture(scope="session")
+def report_templates():  # -> evaluation.reports.spec.Templates
+    from evaluation.reports.spec import load_templates
+
+    return load_templates()

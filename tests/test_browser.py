@@ -17,13 +17,9 @@ import io
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,14 +35,17 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # scripts/appdriver.py
-from scripts.appdriver import Driver  # noqa: E402
+from scripts.appdriver import (  # noqa: E402
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    Driver,
+    free_port,
+    healthy,
+    stop,
+)
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 IMAGES = ROOT / "docs" / "images"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 900}
 START_TIMEOUT = 60  # seconds until the server's health check answers
 CHECK_TIMEOUT = 60_000  # ms: checking a package runs Great Expectations (3-8 s the first time)
 UI_TIMEOUT = 20_000  # ms: a rerun, a page switch, a chart drawn
@@ -70,32 +69,6 @@ def _chromium() -> str:
     pytest.skip("Debian's chromium is not installed; .ci/run installs it")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-            return resp.status == 200 and resp.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server and anything it started (it leads its own process group)."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
     return _chromium()
@@ -110,7 +83,7 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     from evaluation.users import add_user
 
     tmp = tmp_path_factory.mktemp("browser")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with Store.open(tmp / "store.duckdb") as store:  # the CSO manager of the first demo org
         assert ingest(MINIMAL, store, actor="test").status == "loaded"
@@ -128,7 +101,7 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(url):
+        while not healthy(url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
                 output = (tmp / "streamlit.log").read_text(errors="replace")[-3000:]
@@ -136,7 +109,7 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             time.sleep(0.25)
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
         log.close()
 
 

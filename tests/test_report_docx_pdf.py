@@ -20,29 +20,22 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from evaluation.ingest import ingest
 from evaluation.periods import parse_periods
 from evaluation.reports.docx import annex_heading, docx_context, write_docx
 from evaluation.reports.model import Report, build_report
 from evaluation.reports.pdf import write_pdf
-from evaluation.reports.spec import load_templates
 from evaluation.store import Store
 
-FIXTURE = Path(__file__).parent / "fixtures" / "oracle"
+
+@pytest.fixture(scope="module")
+def store(oracle_db: Path) -> Iterator[Store]:
+    with Store.open(oracle_db, read_only=True) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = Store.open(tmp_path_factory.mktemp("docxpdf") / "s.duckdb")
-    result = ingest(FIXTURE, s)
-    assert result.status == "loaded", result.sentence()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def templates():
-    return load_templates()
+def templates(report_templates):
+    return report_templates
 
 
 @pytest.fixture(scope="module")

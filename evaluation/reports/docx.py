@@ -190,8 +190,6 @@ def _cover(doc: Any, report: Report) -> None:
 
 def _footer(doc: Any, text: str) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     p = doc.sections[0].footer.paragraphs[0]
@@ -199,6 +197,14 @@ def _footer(doc: Any, text: str) -> None:
     p.add_run(f"{text} – page ").font.size = Pt(8)
     run = p.add_run()
     run.font.size = Pt(8)
+    add_page_number(run)
+
+
+def add_page_number(run: Any) -> None:
+    """Word's PAGE field in ``run`` (the page number, kept current by Word)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     for kind, instr in (("begin", None), (None, " PAGE "), ("end", None)):
         if kind:
             el = OxmlElement("w:fldChar")
@@ -210,7 +216,8 @@ def _footer(doc: Any, text: str) -> None:
         run._r.append(el)
 
 
-def _shade(element: Any, fill: str, tag: str) -> None:
+def shade(properties: Any, fill: str) -> None:
+    """Fill a paragraph or table cell: ``properties`` is its ``pPr`` or ``tcPr`` element."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -218,13 +225,12 @@ def _shade(element: Any, fill: str, tag: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    pr = element.get_or_add_pPr() if tag == "p" else element.get_or_add_tcPr()
-    pr.append(shd)
+    properties.append(shd)
 
 
 def _draft_notice(doc: Any, notice: str) -> None:
     p = doc.add_paragraph()
-    _shade(p._p, DRAFT_FILL, "p")
+    shade(p._p.get_or_add_pPr(), DRAFT_FILL)
     p.add_run("DRAFT — ").bold = True
     p.add_run(notice).italic = True
 
@@ -245,7 +251,7 @@ def _table(doc: Any, table: Table, *, title: bool) -> None:
     flag.set(qn("w:val"), "true")
     head._tr.get_or_add_trPr().append(flag)
     for n, (cell, text) in enumerate(zip(head.cells, table.header, strict=True)):
-        _shade(cell._tc, HEADER_FILL, "tc")
+        shade(cell._tc.get_or_add_tcPr(), HEADER_FILL)
         para = cell.paragraphs[0]
         para.add_run(text).bold = True
         if numeric_column(table, n):

@@ -27,14 +27,14 @@ from evaluation.access import Scope
 from evaluation.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.completeness import completeness
 from evaluation.disclosure import DisclosureSettings, method_note
-from evaluation.engine import IndicatorRequest, compute_together
+from evaluation.engine import IndicatorRequest, as_number, compute_together, shown_number
 from evaluation.errors import EvaluationError
 from evaluation.headlines import (
     completeness_table,
     cursor_of,
     programmes_in_scope,
 )
-from evaluation.periods import Period, period_of
+from evaluation.periods import Period, ending_with, period_of
 from evaluation.reports.charts import ChartSpec, Series, ValueFormat
 from evaluation.reports.narrative import Figure, sentence
 from evaluation.reports.spec import (
@@ -70,7 +70,7 @@ class Cell:
             return NO_DATA if self.state == "no_data" else "–"
         if isinstance(self.value, str):
             return self.value
-        return format_number(self.value, self.fmt)
+        return formatas_number(self.value, self.fmt)
 
     @property
     def number(self) -> float | None:
@@ -80,7 +80,7 @@ class Cell:
 
 
 
-def format_number(value: float, fmt: str) -> str:
+def formatas_number(value: float, fmt: str) -> str:
     if fmt == "percent":
         return f"{value * 100:.0f} %"
     if fmt == "points":
@@ -182,30 +182,16 @@ def value_format(ind: Indicator) -> ValueFormat:
 def trend_periods(template: ReportTemplate, period: Period) -> list[Period]:
     """The ``trend.count`` whole periods of ``trend.type`` ending with the one holding the
     report period's last day, oldest first."""
-    last = period_of(template.trend.type, period.end)
-    out = [last]
-    for _ in range(template.trend.count - 1):
-        out.append(out[-1].previous())
-    return out[::-1]
+    return ending_with(period_of(template.trend.type, period.end), template.trend.count)
 
 
 def _figure(row: dict | None) -> Figure:
     if row is None:
         return Figure(None, None, None, None, None, "no_data", False, None)
 
-    def num(col: str) -> float | None:
-        v = row.get(col)
-        if v is None or bool(row.get("suppressed")):
-            return None
-        try:
-            x = float(v)
-        except (TypeError, ValueError):
-            return None
-        return None if math.isnan(x) else x
-
-    return Figure(num("value"), num("numerator"), num("denominator"), num("ci_low"),
-                  num("ci_high"), str(row.get("status")), bool(row.get("suppressed")),
-                  num("completeness"))
+    shown = [shown_number(row, c) for c in ("value", "numerator", "denominator", "ci_low",
+                                              "ci_high", "completeness")]
+    return Figure(*shown[:5], str(row.get("status")), bool(row.get("suppressed")), shown[5])
 
 
 def _state(f: Figure) -> str:
@@ -216,14 +202,6 @@ def _state(f: Figure) -> str:
     if f.status == "partial_period":
         return "partial"
     return "ok"
-
-
-def _number(v: object) -> float | None:
-    try:
-        x = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
 
 
 class _Rows:
@@ -265,15 +243,15 @@ def _indicator_rows(template: ReportTemplate, inds: Sequence[Indicator], rows: _
         cells = [Cell(f"{ind.id} {ind.name}"), Cell(ind.unit),
                  Cell(now.value, fmt, _state(now))]
         if not template.counts_only:
-            interval = (f"{format_number(now.ci_low, 'percent')[:-2]}–"
-                        f"{format_number(now.ci_high, 'percent')}"
+            interval = (f"{formatas_number(now.ci_low, 'percent')[:-2]}–"
+                        f"{formatas_number(now.ci_high, 'percent')}"
                         if now.ci_low is not None and now.ci_high is not None else None)
             cells.append(Cell(interval, "text", "hidden" if now.suppressed else "ok"))
         cells += [Cell(before.value, fmt, _state(before)), _change(ind, now, before)]
         if template.show_targets:
-            cells.append(Cell(_number(row.get("target")), fmt))
+            cells.append(Cell(as_number(row.get("target")), fmt))
         if template.show_baselines:
-            cells.append(Cell(_number(row.get("baseline")), fmt))
+            cells.append(Cell(as_number(row.get("baseline")), fmt))
         out.append(tuple(cells))
     return out
 
@@ -309,7 +287,7 @@ def _trend_chart(ind: Indicator, rows: _Rows, programme: str, trend: list[Period
         ind.name, tuple(f.value for f in figs),
         tuple(f.ci_low for f in figs) if band else (),
         tuple(f.ci_high for f in figs) if band else ())
-    targets = tuple(_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
+    targets = tuple(as_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
     return ChartSpec(
         title=f"{ind.id} {ind.name}", kind="bar" if ind.kind in ("count", "total") else "line",
         categories=tuple(p.label for p in trend), series=(series,),
@@ -514,7 +492,7 @@ def _assemble(template: ReportTemplate, catalogue: Catalogue, info: dict, period
         return sentence(ind, _figure(main.get(ind, pid, period)),
                         _figure(main.get(ind, pid, previous)), period, previous,
                         phrases.get(ind.id), missing_tables=missing_tables,
-                        target=_number((main.get(ind, pid, period) or {}).get("target")),
+                        target=as_number((main.get(ind, pid, period) or {}).get("target")),
                         data_as_of=info["data_as_of"])
 
     summary = Table(template.wording.summary_heading, header, tuple(_indicator_rows(
@@ -541,8 +519,8 @@ def _assemble(template: ReportTemplate, catalogue: Catalogue, info: dict, period
         drop=True), catalogue, audience=audience)
     quality = quality[quality["used_by"].str.len() > 0]
     q_rows = tuple((Cell(r["field"]), Cell(r["meaning"]),
-                    Cell(_number(r["share"]), "percent",
-                         "ok" if _number(r["share"]) is not None else "hidden"),
+                    Cell(as_number(r["share"]), "percent",
+                         "ok" if as_number(r["share"]) is not None else "hidden"),
                     Cell(r["used_by"])) for r in quality.to_dict("records"))
     q_table = Table("Completeness of the fields the indicators use",
                     ("Field", "Meaning", f"Filled in ({period.label})", "Used by"), q_rows,

@@ -101,6 +101,14 @@ def write_report(report: Report, out_dir: Path, formats: Sequence[str], *,
     return written
 
 
+def pack_bytes(report: Report, formats: Sequence[str]) -> bytes:
+    """``report`` in ``formats`` as one zip, for a download (written in a temporary folder)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return zip_files(write_report(report, Path(tmp), formats))
+
+
 def zip_files(paths: Iterable[Path], root: Path | None = None) -> bytes:
     """The files as one zip (names relative to ``root``, else bare names)."""
     buf = io.BytesIO()

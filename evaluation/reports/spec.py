@@ -20,13 +20,19 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from evaluation.catalogue import Catalogue, CatalogueIssue, Indicator, _line_of, load_catalogue
+from evaluation.catalogue import (
+    Catalogue,
+    CatalogueIssue,
+    FileIssues,
+    Indicator,
+    issue_at,
+    load_catalogue,
+    load_yaml_models,
+)
 from evaluation.engine import ALL_SPLITS
-from evaluation.errors import EvaluationError
-from evaluation.periods import Period, period_of
+from evaluation.periods import Period, whole_periods_before
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "indicators" / "templates"
@@ -138,14 +144,10 @@ class ReportTemplate(_Model):
         return (self.folder / relative).resolve()
 
 
-class TemplateError(EvaluationError, ValueError):
+class TemplateError(FileIssues):
     """Templates that do not validate; ``issues`` lists each with file and line."""
 
-    def __init__(self, issues: list[CatalogueIssue]) -> None:
-        self.issues = issues
-        lines = "\n".join(f"  {i}" for i in issues)
-        super().__init__(f"The report templates have {len(issues)} problem"
-                         f"{'s' if len(issues) != 1 else ''}:\n{lines}")
+    subject = "The report templates have"
 
 
 @dataclass(frozen=True)
@@ -244,46 +246,20 @@ def load_templates(*folders: Path, catalogue: Catalogue | None = None) -> Templa
     Raises ``TemplateError`` listing every issue with file and line.
     """
     catalogue = catalogue or load_catalogue()
-    folders = folders or (TEMPLATES_DIR,)
     issues: list[CatalogueIssue] = []
     found: dict[str, ReportTemplate] = {}
     where: dict[str, str] = {}
-    for folder in folders:
-        files = sorted(Path(folder).glob("*.yaml"))
-        if not files:
-            issues.append(CatalogueIssue(str(folder), 0, "no report templates (*.yaml) here"))
-        for path in files:
-            name = path.name
-            text = path.read_text(encoding="utf-8")
-            try:
-                node = yaml.compose(text)
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                issues.append(CatalogueIssue(name, (mark.line + 1) if mark else 0,
-                                             f"not valid YAML ({getattr(exc, 'problem', exc)})"))
-                continue
-            if not isinstance(data, dict):
-                issues.append(CatalogueIssue(name, 1, "a template is a mapping of fields"))
-                continue
-            try:
-                template = ReportTemplate.model_validate({**data, "folder": path.parent})
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = tuple(err["loc"])
-                    label = ".".join(str(x) for x in loc) or "(file)"
-                    issues.append(CatalogueIssue(name, _line_of(node, loc) if node else 0,
-                                                 f"{label}: {err['msg']}"))
-                continue
-            for loc, problem in _semantic_issues(template, catalogue):
-                label = ".".join(str(x) for x in loc)
-                issues.append(CatalogueIssue(name, _line_of(node, loc) if node else 0,
-                                             f"{label}: {problem}"))
-            if template.id in where:
-                issues.append(CatalogueIssue(name, 1, f"the id {template.id} is also used by "
-                                                      f"{where[template.id]}"))
-            where[template.id] = name
-            found[template.id] = template
+    for name, node, template in load_yaml_models(
+            folders or (TEMPLATES_DIR,), ReportTemplate, issues, what="report templates",
+            extra=lambda path: {"folder": path.parent},
+            not_mapping="a template is a mapping of fields"):
+        issues += [issue_at(name, node, loc, problem)
+                   for loc, problem in _semantic_issues(template, catalogue)]
+        if template.id in where:
+            issues.append(CatalogueIssue(name, 1, f"the id {template.id} is also used by "
+                                                  f"{where[template.id]}"))
+        where[template.id] = name
+        found[template.id] = template
     if issues:
         raise TemplateError(issues)
     return Templates(found)
@@ -302,13 +278,4 @@ def period_choices(template: ReportTemplate, data_as_of: date, first_date: date 
     rule = template.period
     if rule.type == "any":
         return usual(data_as_of, first_date)
-    current = period_of(rule.type, data_as_of, start_month=rule.start_month)
-    if current.end > data_as_of:
-        current = current.previous()
-    out: list[Period] = []
-    for _ in range(count):
-        if first_date is not None and current.end < first_date:
-            break
-        out.append(current)
-        current = current.previous()
-    return out
+    return whole_periods_before(rule.type, data_as_of, count, first_date, rule.start_month)

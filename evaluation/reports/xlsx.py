@@ -92,6 +92,18 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
     return row + 2
 
 
+def _paragraphs(ws, row: int, texts: list[str], st: dict, *, columns: int, line: int) -> int:
+    """Each text in the rows after ``row``, wrapped in a cell merged over ``columns`` and tall
+    enough for lines of about ``line`` characters; returns the last row written."""
+    for text in texts:
+        row += 1
+        cell = ws.cell(row=row, column=1, value=safe_cell(text))
+        cell.alignment = st["wrap"]
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+        ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(text) / line))
+    return row
+
+
 def _widths(ws, widths: dict[int, float]) -> None:
     from openpyxl.utils import get_column_letter
 
@@ -265,12 +277,7 @@ def _cover(ws, report: Report, st: dict) -> None:
         notice.font, notice.fill, notice.alignment = st["draft"], st["draft_fill"], st["wrap"]
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
         ws.row_dimensions[r].height = 32
-        for text in report.narrative:
-            r += 1
-            cell = ws.cell(row=r, column=1, value=safe_cell(text))
-            cell.alignment = st["wrap"]
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-            ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text) / 110))
+        _paragraphs(ws, r, report.narrative, st, columns=2, line=110)
     _widths(ws, {1: 18, 2: 100})
     _print_setup(ws)
 
@@ -282,22 +289,12 @@ def _section(ws, section, st: dict) -> None:
         ws.cell(row=row, column=1, value=safe_cell(section.intro)).font = st["note"]
         row += 1
     row += 1
-    first = True
+    ws.freeze_panes = f"B{row + 2}"  # below the first table's header
     for table in section.tables:
-        start = row
         row = _write_table(ws, table, row, st)
-        if first:
-            ws.freeze_panes = f"B{start + 2}"
-            first = False
     if section.narrative:
         ws.cell(row=row, column=1, value="Narrative (draft)").font = st["h2"]
-        for text in section.narrative:
-            row += 1
-            cell = ws.cell(row=row, column=1, value=safe_cell(text))
-            cell.alignment = st["wrap"]
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
-            ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(text) / 150))
-        row += 2
+        row = _paragraphs(ws, row, section.narrative, st, columns=8, line=150) + 2
     # charts two per row, their data in a block to the right of the tables
     data_col = 12
     data_row = 1
@@ -319,13 +316,7 @@ def _method(ws, report: Report, st: dict) -> None:
     if "method" in report.template.annexes:
         ws.cell(row=row, column=1, value=safe_cell(report.template.wording.method_heading)
                 ).font = st["title"]
-        for text in report.method:
-            row += 1
-            cell = ws.cell(row=row, column=1, value=safe_cell(text))
-            cell.alignment = st["wrap"]
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-            ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(text) / 120))
-        row += 2
+        row = _paragraphs(ws, row, report.method, st, columns=2, line=120) + 2
     if "provenance" in report.template.annexes:
         ws.cell(row=row, column=1, value=safe_cell(report.template.wording.provenance_heading)
                 ).font = st["title"]

@@ -7,9 +7,6 @@ shared, suppressed one) and the files (``pack``).
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -21,7 +18,7 @@ from evaluation.periods import Period
 from evaluation.reports import spec
 from evaluation.reports.charts import to_plotly
 from evaluation.reports.model import Report, build_report
-from evaluation.reports.pack import write_report, zip_files
+from evaluation.reports.pack import pack_bytes
 
 FORMAT_NAMES = {"xlsx": "Excel (XLSX)", "docx": "Word (DOCX)", "html": "Web page (HTML)",
                 "pdf": "PDF"}
@@ -44,9 +41,7 @@ def _report(db: str, version: str, scope_key: str, template_id: str, programme: 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _zip(db: str, version: str, scope_key: str, template_id: str, programme: str, label: str,
          formats: tuple[str, ...], _report: Report) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = write_report(_report, Path(tmp), formats)
-        return zip_files(paths)
+    return pack_bytes(_report, formats)
 
 
 def _table(table) -> pd.DataFrame:
