@@ -179,3 +179,10 @@ def report_templates():  # -> evaluation.reports.spec.Templates
     from evaluation.reports.spec import load_templates
 
     return load_templates()
+
+
+@pytest.fixture(scope="session")
+def oracle_store(oracle_db: Path) -> Iterator[Store]:
+    """The oracle store, opened read-only once for every test that reads it."""
+    with Store.open(oracle_db, read_only=True) as s:
+        yield s

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,25 +27,14 @@ from evaluation.store import Store
 
 
 @pytest.fixture(scope="module")
-def store(oracle_db: Path) -> Iterator[Store]:
-    with Store.open(oracle_db, read_only=True) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def templates(report_templates):
-    return report_templates
-
-
-@pytest.fixture(scope="module")
-def annual(store: Store, templates) -> Report:
-    return build_report(store, templates.get("ministry-annual"), "P-A",
+def annual(oracle_store: Store, report_templates) -> Report:
+    return build_report(oracle_store, report_templates.get("ministry-annual"), "P-A",
                         parse_periods("FY2024-04")[0])
 
 
 @pytest.fixture(scope="module")
-def eu(store: Store, templates) -> Report:
-    return build_report(store, templates.get("eu-interim"), "P-A",
+def eu(oracle_store: Store, report_templates) -> Report:
+    return build_report(oracle_store, report_templates.get("eu-interim"), "P-A",
                         parse_periods("2025-H1")[0])
 
 
@@ -262,8 +250,8 @@ def test_pdf_is_fast_once_charts_are_drawn(annual: Report, out: Path) -> None:
     assert time.perf_counter() - start < 5
 
 
-def test_a_report_without_cases_writes(store: Store, templates, out: Path) -> None:
-    report = build_report(store, templates.get("municipality-quarterly"), "P-D",
+def test_a_report_without_cases_writes(oracle_store: Store, report_templates, out: Path) -> None:
+    report = build_report(oracle_store, report_templates.get("municipality-quarterly"), "P-D",
                           parse_periods("2025-Q1")[0])
     doc = Document(str(write_docx(report, out / "pd.docx")))
     assert report.programme in docx_text(doc)

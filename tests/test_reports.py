@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -50,24 +49,8 @@ CASE_LEVEL = {"case_id", "case_key", "case_ref", "opened_on", "closed_on", "birt
 
 
 @pytest.fixture(scope="module")
-def db(oracle_db: Path) -> Path:
-    return oracle_db
-
-
-@pytest.fixture(scope="module")
-def store(db: Path) -> Iterator[Store]:
-    with Store.open(db, read_only=True) as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
-def templates(report_templates):
-    return report_templates
-
-
-@pytest.fixture(scope="module")
-def ministry(store: Store, templates) -> Report:
-    return build_report(store, templates.get("ministry-annual"), "P-A",
+def ministry(oracle_store: Store, report_templates) -> Report:
+    return build_report(oracle_store, report_templates.get("ministry-annual"), "P-A",
                         parse_periods("FY2024-04")[0], now=NOW)
 
 
@@ -90,16 +73,16 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # Templates
 
 
-def test_the_shipped_templates_load_and_cover_the_funders(templates) -> None:
-    ids = {t.id for t in templates}
+def test_the_shipped_templates_load_and_cover_the_funders(report_templates) -> None:
+    ids = {t.id for t in report_templates}
     assert {"ministry-annual", "eu-interim", "municipality-quarterly", "evaluator-annex",
             "standard"} <= ids
-    assert templates.get("ministry-annual").period.type == "financial_year"
-    assert templates.get("ministry-annual").period.start_month == 4
-    assert templates.get("eu-interim").period.type == "half_year"
-    assert templates.get("municipality-quarterly").counts_only
-    assert templates.get(None).id == "standard"
-    assert all(t.audience == "shared" for t in templates)
+    assert report_templates.get("ministry-annual").period.type == "financial_year"
+    assert report_templates.get("ministry-annual").period.start_month == 4
+    assert report_templates.get("eu-interim").period.type == "half_year"
+    assert report_templates.get("municipality-quarterly").counts_only
+    assert report_templates.get(None).id == "standard"
+    assert all(t.audience == "shared" for t in report_templates)
 
 
 def test_a_bad_template_is_refused_with_file_line_and_reason(tmp_path: Path) -> None:
@@ -122,17 +105,17 @@ def test_a_bad_template_is_refused_with_file_line_and_reason(tmp_path: Path) -> 
         load_templates().get("nope")
 
 
-def test_a_template_takes_only_its_kind_of_period(store: Store, templates) -> None:
-    ministry = templates.get("ministry-annual")
+def test_a_template_takes_only_its_kind_of_period(oracle_store: Store, report_templates) -> None:
+    ministry = report_templates.get("ministry-annual")
     assert ministry.period.accepts(parse_periods("FY2024-04")[0])
     assert not ministry.period.accepts(parse_periods("FY2024-01")[0])
     assert not ministry.period.accepts(parse_periods("2024-Q2")[0])
     with pytest.raises(ReportError, match="financial years starting in April"):
-        build_report(store, ministry, "P-A", parse_periods("2024")[0])
+        build_report(oracle_store, ministry, "P-A", parse_periods("2024")[0])
     choices = period_choices(ministry, dt.date(2025, 6, 30), dt.date(2020, 1, 1))
     assert [p.label for p in choices[:2]] == ["FY2024-04", "FY2023-04"]
     assert all(p.end <= dt.date(2025, 6, 30) for p in choices)
-    half = period_choices(templates.get("eu-interim"), dt.date(2025, 6, 30))
+    half = period_choices(report_templates.get("eu-interim"), dt.date(2025, 6, 30))
     assert half[0].label == "2025-H1"
 
 
@@ -163,11 +146,11 @@ def _cell_map(report: Report) -> dict[tuple[str, str], object]:
     return out
 
 
-def test_report_numbers_equal_the_engines(store: Store, ministry: Report) -> None:
+def test_report_numbers_equal_the_engines(oracle_store: Store, ministry: Report) -> None:
     """Every figure shown equals the engine's unprotected figure for the same request; every
     hidden one is hidden in the report's data too."""
     period, previous = ministry.period, ministry.previous_period
-    truth = compute(store, IndicatorRequest(periods=(period, previous),
+    truth = compute(oracle_store, IndicatorRequest(periods=(period, previous),
                                             indicators=("C01", "C03", "O01", "O02", "O06",
                                                         "C06"), programmes=("P-A",)))
     checked = 0
@@ -195,7 +178,7 @@ def test_report_numbers_equal_the_engines(store: Store, ministry: Report) -> Non
     assert any(c.state == "hidden" for r in ministry.summary.rows for c in r)
 
 
-def test_everything_a_report_publishes_withstands_an_attack_together(store: Store) -> None:
+def test_everything_a_report_publishes_withstands_an_attack_together(oracle_store: Store) -> None:
     """A total, its split by gender and its quarters are one table to an attacker."""
     periods = tuple(parse_periods("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4"))
     inds = ("C01", "C03", "O01")
@@ -203,8 +186,8 @@ def test_everything_a_report_publishes_withstands_an_attack_together(store: Stor
     reqs = [IndicatorRequest(periods=periods, indicators=inds, scope=shared),
             IndicatorRequest(periods=periods, indicators=inds, split_by=("gender",),
                              scope=shared)]
-    total, by_gender = compute_together(store, reqs)
-    internal = [compute(store, IndicatorRequest(periods=periods, indicators=inds,
+    total, by_gender = compute_together(oracle_store, reqs)
+    internal = [compute(oracle_store, IndicatorRequest(periods=periods, indicators=inds,
                                                 split_by=r.split_by)) for r in reqs]
 
     def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -226,23 +209,24 @@ def test_everything_a_report_publishes_withstands_an_attack_together(store: Stor
         original.loc[shown, "value"].fillna(-1).tolist()
 
 
-def test_a_funder_cannot_report_on_a_programme_outside_their_scope(store: Store,
-                                                                   templates) -> None:
+def test_a_funder_cannot_report_on_a_programme_outside_their_scope(oracle_store: Store,
+                                                                   report_templates) -> None:
     scope = Scope(programmes=frozenset({"P-B"}), audience="shared")
     with pytest.raises(ReportError, match="P-A is not among the programmes you may see"):
-        build_report(store, templates.get("standard"), "P-A", parse_periods("2025-Q2")[0],
-                     scope=scope)
-    report = build_report(store, templates.get("standard"), "P-B",
+        build_report(oracle_store, report_templates.get("standard"), "P-A",
+                     parse_periods("2025-Q2")[0], scope=scope)
+    report = build_report(oracle_store, report_templates.get("standard"), "P-B",
                           parse_periods("2025-Q2")[0], scope=scope)
     assert set(report.data.programme_id) == {"P-B"}
     assert report.audience == "shared"
 
 
-def test_an_internal_template_read_by_a_funder_is_still_shared(store: Store, templates) -> None:
-    internal = templates.get("standard").model_copy(update={"audience": "internal"})
-    mine = build_report(store, internal, "P-A", parse_periods("2025-Q2")[0])
+def test_an_internal_template_read_by_a_funder_is_still_shared(oracle_store: Store,
+                                                               report_templates) -> None:
+    internal = report_templates.get("standard").model_copy(update={"audience": "internal"})
+    mine = build_report(oracle_store, internal, "P-A", parse_periods("2025-Q2")[0])
     assert mine.audience == "internal" and not mine.data.suppressed.any()
-    theirs = build_report(store, internal, "P-A", parse_periods("2025-Q2")[0],
+    theirs = build_report(oracle_store, internal, "P-A", parse_periods("2025-Q2")[0],
                           scope=Scope.everything("shared"))
     assert theirs.audience == "shared" and theirs.data.suppressed.any()
 
@@ -286,8 +270,8 @@ def test_the_narrative_states_figures_with_changes_and_never_judges(ministry: Re
     assert o12 and all("Known reoffending only" in s for s in o12)
 
 
-def test_a_partial_period_is_said_to_be_partial(store: Store, templates) -> None:
-    report = build_report(store, templates.get("standard"), "P-A",
+def test_a_partial_period_is_said_to_be_partial(oracle_store: Store, report_templates) -> None:
+    report = build_report(oracle_store, report_templates.get("standard"), "P-A",
                           parse_periods("2025-04-01..2025-09-30")[0])
     assert any("not over in the data" in n for n in report.data_quality_notes)
     counted = [s for s in report.narrative if s.startswith("In 2025-04-01..2025-09-30") or
@@ -351,9 +335,9 @@ def test_the_xlsx_has_every_part_and_the_reports_numbers(ministry: Report, tmp_p
 
 def test_every_text_cell_of_a_hostile_programme_comes_out_inert(hostile_db: Path,
                                                                tmp_path: Path) -> None:
-    templates = load_templates()
+    report_templates = load_templates()
     with Store.open(hostile_db, read_only=True) as s:
-        report = build_report(s, templates.get("evaluator-annex"), "P-A",
+        report = build_report(s, report_templates.get("evaluator-annex"), "P-A",
                               parse_periods("2025-H1")[0])
     assert report.programme == HOSTILE_NAME
     paths = write_report(report, tmp_path, ["xlsx", "html"])
@@ -390,9 +374,9 @@ def test_the_html_is_one_self_contained_file_with_interactive_charts(ministry: R
         assert value.split(",")[0].replace("&", "&amp;") in html
 
 
-def test_a_template_with_a_data_annex_writes_the_tidy_csv(store: Store, templates,
+def test_a_template_with_a_data_annex_writes_the_tidy_csv(oracle_store: Store, report_templates,
                                                           tmp_path: Path) -> None:
-    report = build_report(store, templates.get("evaluator-annex"), "P-A",
+    report = build_report(oracle_store, report_templates.get("evaluator-annex"), "P-A",
                           parse_periods("2025-H1")[0])
     paths = write_report(report, tmp_path, ["xlsx"])
     csv = [p for p in paths if p.suffix == ".csv"]
@@ -408,10 +392,10 @@ def test_a_template_with_a_data_annex_writes_the_tidy_csv(store: Store, template
 # The command line and the batch
 
 
-def test_report_cli_writes_the_pack(db: Path, tmp_path: Path,
+def test_report_cli_writes_the_pack(oracle_db: Path, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "pack"
-    code = main(["report", "--db", str(db), "--programme", "P-A", "--period", "FY2024-04",
+    code = main(["report", "--db", str(oracle_db), "--programme", "P-A", "--period", "FY2024-04",
                  "--template", "ministry-annual", "--out", str(out), "--formats", "xlsx,html"])
     assert code == 0, capsys.readouterr().err
     names = sorted(p.name for p in out.iterdir())
@@ -428,11 +412,11 @@ def test_report_cli_writes_the_pack(db: Path, tmp_path: Path,
     (["--programme", "P-A", "--period", "2025-Q1", "--formats", "odt"], "is not one of them"),
     (["--programme", "P-A", "--period", "2025-Q7"], "2025-Q7"),
 ])
-def test_report_cli_refuses_with_a_sentence(db: Path, tmp_path: Path, args: list[str],
+def test_report_cli_refuses_with_a_sentence(oracle_db: Path, tmp_path: Path, args: list[str],
                                             message: str,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "nothing"
-    code = main(["report", "--db", str(db), "--out", str(out), *args])
+    code = main(["report", "--db", str(oracle_db), "--out", str(out), *args])
     err = capsys.readouterr().err
     assert code == 1, err
     assert message in err and "Traceback" not in err
@@ -440,17 +424,17 @@ def test_report_cli_refuses_with_a_sentence(db: Path, tmp_path: Path, args: list
 
 
 def test_the_batch_writes_every_programmes_report_like_the_single_one(
-        store: Store, templates, tmp_path: Path) -> None:
-    template = templates.get("municipality-quarterly")
+        oracle_store: Store, report_templates, tmp_path: Path) -> None:
+    template = report_templates.get("municipality-quarterly")
     period = parse_periods("2025-Q1")[0]
     seen: list[float] = []
-    paths = write_packs(store, template, period, tmp_path / "all", formats=["xlsx"],
+    paths = write_packs(oracle_store, template, period, tmp_path / "all", formats=["xlsx"],
                         progress=lambda _m, f: seen.append(f), workers=2)
     assert sorted(p.name for p in paths) == [
         f"municipality-quarterly_{p}_2025-Q1.xlsx" for p in ("P-A", "P-B", "P-C", "P-D")]
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
     # the batch computes all programmes in one pass; the figures are those of a single report
-    single = build_report(store, template, "P-B", period)
+    single = build_report(oracle_store, template, "P-B", period)
     wb = openpyxl.load_workbook(tmp_path / "all" / "municipality-quarterly_P-B_2025-Q1.xlsx")
     got = [[c.value for c in row[:4]] for row in wb["Summary"].iter_rows(min_row=3,
                                                                         max_row=7)]
@@ -489,8 +473,8 @@ def _golden(report: Report) -> dict:
 
 
 @pytest.mark.parametrize("template_id", sorted(GOLDEN_PERIODS))
-def test_golden_report(store: Store, templates, template_id: str) -> None:
-    report = build_report(store, templates.get(template_id), "P-A",
+def test_golden_report(oracle_store: Store, report_templates, template_id: str) -> None:
+    report = build_report(oracle_store, report_templates.get(template_id), "P-A",
                           parse_periods(GOLDEN_PERIODS[template_id])[0], now=NOW)
     got = json.loads(json.dumps(_golden(report), default=str))
     path = SNAPSHOTS / f"{template_id}.json"
