@@ -522,3 +522,30 @@ def test_libreoffice_opens_the_reports_excel_and_word_files(ministry: Report,
         if path.suffix == ".docx":  # the Word layout prints every summary figure
             for row in ministry.summary.rows:
                 assert row[2].text in text, (path.name, row[0].text)
+
+
+def test_the_funders_logo_is_on_every_formats_cover(oracle_store: Store, report_templates,
+                                                   tmp_path: Path) -> None:
+    """A template's logo slot: a file beside the template, shown on the cover of each format."""
+    import base64
+
+    import docx
+    import pypdf
+
+    from evaluation.reports.charts import ChartSpec, Series, to_png
+    from evaluation.reports.spec import Funder
+
+    logo = to_png(ChartSpec("Logo", "bar", ("a",), (Series("s", (1.0,)),)), width=2, height=1)
+    (tmp_path / "logo.png").write_bytes(logo)
+    base = report_templates.get("municipality-quarterly")
+    template = base.model_copy(update={
+        "funder": Funder(name=base.funder.name, logo="logo.png"), "folder": tmp_path,
+        "formats": ["xlsx", "docx", "html", "pdf"]})
+    report = build_report(oracle_store, template, "P-A", parse_periods("2025-Q1")[0])
+    assert report.logo == tmp_path / "logo.png"
+    paths = {p.suffix: p for p in write_report(report, tmp_path / "out", template.formats)}
+    charts = len(report.charts)
+    assert len(docx.Document(str(paths[".docx"])).inline_shapes) == charts + 1
+    assert len(pypdf.PdfReader(paths[".pdf"]).pages[0].images) == 1
+    assert len(openpyxl.load_workbook(paths[".xlsx"])["Cover"]._images) == 1
+    assert base64.b64encode(logo).decode()[:200] in paths[".html"].read_text(encoding="utf-8")

@@ -88,11 +88,6 @@ DATA_SENTENCE = ("The tidy data behind every figure of this report (one row per 
                  "pack.")
 
 
-def logo_path(report: Report) -> Path | None:
-    path = report.template.resolve(report.template.funder.logo)
-    return path if path is not None and path.is_file() else None
-
-
 # --------------------------------------------------------------------------------------------
 # Writing
 
@@ -170,7 +165,7 @@ def _cover(doc: Any, report: Report) -> None:
     from docx.enum.text import WD_BREAK
     from docx.shared import Mm, Pt
 
-    logo = logo_path(report)
+    logo = report.logo
     if logo is not None:
         doc.add_picture(str(logo), height=Mm(20))
     doc.add_heading(report.title, level=0)
@@ -303,7 +298,7 @@ def docx_context(report: Report, doc: Any) -> dict[str, Any]:
     from docxtpl import InlineImage
 
     w = report.template.wording
-    logo = logo_path(report)
+    logo = report.logo
     sections = [{
         "heading": s.heading, "intro": s.intro, "narrative": list(s.narrative),
         "tables": [_table_context(t) for t in s.tables],

@@ -27,6 +27,7 @@ th{background:#1F4E79;color:#fff;text-align:left;padding:6px 8px;vertical-align:
 td{padding:5px 8px;border-bottom:1px solid #e3e3e3;vertical-align:top}
 tr:nth-child(even) td{background:#EEF3F8}td.num{text-align:right;white-space:nowrap}
 td.hidden{color:#7f7f7f;font-style:italic;text-align:right}
+.logo{height:60px;float:right}
 .cover dt{font-weight:600;float:left;width:11em;clear:left}.cover dd{margin-left:12em}
 .draft{background:#FFF2CC;border-left:4px solid #C9A227;padding:10px 14px;margin:1em 0}
 .draft p.notice{font-style:italic;color:#7a5a00;margin-top:0}
@@ -59,6 +60,15 @@ def _table(table: Table, *, title: bool = True) -> str:
     return "".join(out)
 
 
+def _logo(report: Report) -> str:
+    """The funder's logo, inlined like everything else in the file."""
+    if report.logo is None:
+        return ""
+    mime = "image/png" if report.logo.suffix.lower() == ".png" else "image/jpeg"
+    data = base64.b64encode(report.logo.read_bytes()).decode("ascii")
+    return f'<img class="logo" alt="{_e(report.funder)}" src="data:{mime};base64,{data}">'
+
+
 def _csv_link(report: Report) -> str:
     from evaluation.spreadsheet import safe_frame
 
@@ -83,7 +93,7 @@ def write_html(report: Report, path: Path) -> Path:
              f"<script>{get_plotlyjs()}</script></head><body>"]
     as_of = report.data_as_of.isoformat() if report.data_as_of else "–"
     parts.append(
-        f'<section class="cover"><h1>{_e(report.title)}</h1>'
+        f'<section class="cover">{_logo(report)}<h1>{_e(report.title)}</h1>'
         f"<dl><dt>Funder</dt><dd>{_e(report.funder)}</dd>"
         f"<dt>Programme</dt><dd>{_e(report.programme)} ({_e(report.programme_id)})</dd>"
         f"<dt>Organisation</dt><dd>{_e(report.organisation)}</dd>"

@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -152,6 +153,12 @@ class Report:
         if key not in self._png:
             self._png[key] = to_png(chart)
         return self._png[key]
+
+    @property
+    def logo(self) -> Path | None:
+        """The funder's logo file beside the template, when the template names one."""
+        path = self.template.resolve(self.template.funder.logo)
+        return path if path is not None and path.is_file() else None
 
     @property
     def file_stem(self) -> str:

@@ -24,7 +24,6 @@ from evaluation.reports.docx import (
     annex_heading,
     cover_fields,
     is_numeric,
-    logo_path,
     numeric_column,
 )
 from evaluation.reports.model import Report, Table
@@ -141,7 +140,7 @@ class _Writer:
     def cover(self) -> None:
         pdf, report = self.pdf, self.report
         pdf.add_page()
-        logo = logo_path(report)
+        logo = report.logo
         if logo is not None:
             pdf.image(str(logo), h=20)
             pdf.ln(6)

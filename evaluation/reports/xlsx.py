@@ -254,6 +254,12 @@ def write_xlsx(report: Report, path: Path) -> Path:
 
 def _cover(ws, report: Report, st: dict) -> None:
     ws.cell(row=1, column=1, value=safe_cell(report.title)).font = st["title"]
+    if report.logo is not None:
+        from openpyxl.drawing.image import Image
+
+        logo = Image(str(report.logo))
+        logo.width, logo.height = logo.width * 60 / logo.height, 60  # ~16 mm high
+        ws.add_image(logo, "C1")
     rows = [
         ("Funder", report.funder),
         ("Programme", f"{report.programme} ({report.programme_id})"),
