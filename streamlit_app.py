@@ -42,24 +42,31 @@ PAGES: tuple[AppPage, ...] = (
     AppPage("overview.py", "Data overview", ":material/monitoring:", EVERYONE),
     AppPage("programme.py", "Programme", ":material/description:", INTERNAL),
     AppPage("explorer.py", "Indicator explorer", ":material/query_stats:", EVERYONE),
-    AppPage("comparison.py", "Comparison", ":material/compare_arrows:",
-            frozenset({"admin", "funder", "evaluator"})),
+    AppPage(
+        "comparison.py",
+        "Comparison",
+        ":material/compare_arrows:",
+        frozenset({"admin", "funder", "evaluator"}),
+    ),
     AppPage("reports.py", "Reports", ":material/summarize:", EVERYONE),
     AppPage("catalogue.py", "Indicator catalogue", ":material/menu_book:", EVERYONE),
     AppPage("users.py", "Users", ":material/manage_accounts:", ADMIN),
 )
 SIGN_IN = AppPage("signin.py", "Sign in", ":material/login:", EVERYONE)
 
-st.set_page_config(page_title="Exit work evaluation", page_icon=":material/insights:",
-                   layout="wide")
+st.set_page_config(
+    page_title="Exit work evaluation", page_icon=":material/insights:", layout="wide"
+)
 
 demo = session.demo_mode()
 with st.sidebar:
     st.header("Exit work evaluation")
     if demo:
-        st.warning("**Demo mode — fictional data.** Every organisation, programme and number "
-                   "here is invented. Nobody signs in: switch roles below to see each view.",
-                   icon=":material/theater_comedy:")
+        st.warning(
+            "**Demo mode — fictional data.** Every organisation, programme and number "
+            "here is invented. Nobody signs in: switch roles below to see each view.",
+            icon=":material/theater_comedy:",
+        )
     failure: EvaluationError | None = None
     try:
         user = session.role_switcher() if demo else session.current_user()
@@ -70,16 +77,19 @@ with st.sidebar:
     if scope is not None:
         st.caption(render.md(f"Viewing: {scope.label}"))
     if user is not None and not demo:
-        st.button("Sign out", key="sign_out", icon=":material/logout:",
-                  on_click=session.sign_out)
+        st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=session.sign_out)
 
 if failure is not None:
     st.error(render.md(str(failure)), icon=":material/error:")
     st.stop()
 
 allowed = [p for p in PAGES if user is not None and user.role in p.roles] or [SIGN_IN]
-page = st.navigation([st.Page(PAGE_DIR / p.file, title=p.title, icon=p.icon, default=i == 0)
-                      for i, p in enumerate(allowed)])
+page = st.navigation(
+    [
+        st.Page(PAGE_DIR / p.file, title=p.title, icon=p.icon, default=i == 0)
+        for i, p in enumerate(allowed)
+    ]
+)
 
 with render.sentences():
     page.run()

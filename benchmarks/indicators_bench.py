@@ -24,9 +24,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from evaluation.engine import IndicatorRequest, compute
+    from evaluation.measures.engine import IndicatorRequest, compute
     from evaluation.periods import latest_complete_quarter
-    from evaluation.store import Store
+    from evaluation.store.database import Store
 
     store = Store.open(args.db, read_only=True)
     cur = store.cursor()
@@ -36,9 +36,11 @@ def main() -> None:
     while len(quarters) < args.quarters:
         quarters.append(quarters[-1].previous())
     request = IndicatorRequest(periods=tuple(reversed(quarters)))
-    counts = cur.execute("SELECT (SELECT count(*) FROM current_programmes), "
-                         "(SELECT count(*) FROM current_cases), "
-                         "(SELECT count(*) FROM current_contacts)").fetchall()[0]
+    counts = cur.execute(
+        "SELECT (SELECT count(*) FROM current_programmes), "
+        "(SELECT count(*) FROM current_cases), "
+        "(SELECT count(*) FROM current_contacts)"
+    ).fetchall()[0]
 
     ours = []
     for _ in range(args.repeat):
@@ -48,20 +50,33 @@ def main() -> None:
     bare = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        cur.execute("SELECT case_id, date_trunc('quarter', contact_on) AS q, count(*), "
-                    "sum(minutes) FROM contacts GROUP BY ALL").fetchall()
+        cur.execute(
+            "SELECT case_id, date_trunc('quarter', contact_on) AS q, count(*), "
+            "sum(minutes) FROM contacts GROUP BY ALL"
+        ).fetchall()
         bare.append(time.perf_counter() - start)
-    out = {"programmes": counts[0], "cases": counts[1], "contacts": counts[2],
-           "quarters": len(quarters), "indicators": int(result.indicator_id.nunique()),
-           "rows": len(result), "ours_seconds": ours, "bare_seconds": bare,
-           "ratio_best": min(ours) / min(bare)}
+    out = {
+        "programmes": counts[0],
+        "cases": counts[1],
+        "contacts": counts[2],
+        "quarters": len(quarters),
+        "indicators": int(result.indicator_id.nunique()),
+        "rows": len(result),
+        "ours_seconds": ours,
+        "bare_seconds": bare,
+        "ratio_best": min(ours) / min(bare),
+    }
     (ROOT / "benchmarks" / "out").mkdir(parents=True, exist_ok=True)
     (ROOT / "benchmarks" / "out" / "indicators.json").write_text(json.dumps(out, indent=2))
-    print(f"{counts[0]} programmes, {counts[1]:,} cases, {counts[2]:,} contacts; "
-          f"{len(quarters)} quarters; {out['indicators']} indicators; {len(result):,} rows")
+    print(
+        f"{counts[0]} programmes, {counts[1]:,} cases, {counts[2]:,} contacts; "
+        f"{len(quarters)} quarters; {out['indicators']} indicators; {len(result):,} rows"
+    )
     print(f"whole catalogue: {', '.join(f'{s:.2f}' for s in ours)} s")
-    print(f"bare scan-and-aggregate of contacts by case and quarter: "
-          f"{', '.join(f'{s:.2f}' for s in bare)} s")
+    print(
+        f"bare scan-and-aggregate of contacts by case and quarter: "
+        f"{', '.join(f'{s:.2f}' for s in bare)} s"
+    )
     print(f"ratio (best of each): {out['ratio_best']:.1f}x")
 
 

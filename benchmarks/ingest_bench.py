@@ -34,15 +34,18 @@ OUT = ROOT / "benchmarks" / "out"
 
 def _merged_package(max_contacts: int | None, name: str):
     """All large-demo programmes and cases as one package (one fictional national organisation)."""
-    from evaluation.demo import DemoPackage, generate
+    from evaluation.demo.generate import DemoPackage, generate
 
     packages = generate(seed=7, scale="large")
     tables: dict[str, pa.Table] = {}
     for t in ("programmes", "cases", "contacts"):
         tables[t] = pa.concat_tables([p.tables[t] for p in packages if t in p.tables])
     about = packages[0].tables["about"]
-    org = pc.if_else(pc.equal(about["key"], "organisation"),
-                     pa.scalar("National benchmark network (fictional)"), about["value"])
+    org = pc.if_else(
+        pc.equal(about["key"], "organisation"),
+        pa.scalar("National benchmark network (fictional)"),
+        about["value"],
+    )
     tables["about"] = pa.table({"key": about["key"], "value": org})
     if max_contacts is not None and tables["contacts"].num_rows > max_contacts:
         keep_cases = set()
@@ -57,12 +60,16 @@ def _merged_package(max_contacts: int | None, name: str):
         tables["cases"] = tables["cases"].filter(mask)
         cmask = pc.is_in(tables["contacts"]["case_ref"], pa.array(sorted(keep_cases)))
         tables["contacts"] = tables["contacts"].filter(cmask)
-        progs = pc.is_in(tables["programmes"]["programme_id"],
-                         pc.unique(tables["cases"]["programme_id"]))
+        progs = pc.is_in(
+            tables["programmes"]["programme_id"], pc.unique(tables["cases"]["programme_id"])
+        )
         tables["programmes"] = tables["programmes"].filter(progs)
     order = ["about", "programmes", "cases", "contacts"]
-    return DemoPackage(name=name, organisation="National benchmark network (fictional)",
-                       tables={t: tables[t] for t in order})
+    return DemoPackage(
+        name=name,
+        organisation="National benchmark network (fictional)",
+        tables={t: tables[t] for t in order},
+    )
 
 
 def _peak_mb() -> float:
@@ -74,17 +81,23 @@ def _ours(package: str, db: str, warm: bool, queue: mp.Queue) -> None:
     or warm (as the running dashboard does, GX already imported)."""
     start = time.perf_counter()
     if warm:
-        from evaluation.expectations import _context
+        from evaluation.intake.expectations import _context
 
         _context()
         start = time.perf_counter()
-    from evaluation.ingest import ingest
-    from evaluation.store import Store
+    from evaluation.intake.ingest import ingest
+    from evaluation.store.database import Store
 
     with Store.open(db) as store:
         result = ingest(package, store)
-    queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
-               "rows": result.row_counts.get("contacts", 0), "status": result.status})
+    queue.put(
+        {
+            "seconds": time.perf_counter() - start,
+            "peak_mb": _peak_mb(),
+            "rows": result.row_counts.get("contacts", 0),
+            "status": result.status,
+        }
+    )
 
 
 def _bare_duckdb(csv: str, db: str, queue: mp.Queue) -> None:
@@ -104,8 +117,9 @@ def _bare_calamine(xlsx: str, queue: mp.Queue) -> None:
     start = time.perf_counter()
     wb = python_calamine.CalamineWorkbook.from_path(xlsx)
     rows = wb.get_sheet_by_name("contacts").to_python()
-    queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(),
-               "rows": len(rows) - 1})
+    queue.put(
+        {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": len(rows) - 1}
+    )
 
 
 def _measure(target, *args) -> dict:
@@ -123,7 +137,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1 million contacts instead of 10")
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     args = parser.parse_args()
-    from evaluation.demo import write_package
+    from evaluation.demo.generate import write_package
 
     OUT.mkdir(parents=True, exist_ok=True)
     csv_dir = OUT / ("csv-package-quick" if args.quick else "csv-package")
@@ -141,6 +155,7 @@ def main() -> None:
 
     def save() -> None:
         saved.write_text(json.dumps(results, indent=2))
+
     for p in OUT.glob("ours-*.duckdb*"):
         p.unlink()
     for p in OUT.glob("bare-*.duckdb*"):
@@ -148,8 +163,12 @@ def main() -> None:
     steps = {
         "csv_ours": ("CSV, our full path, cold (CLI)", _ours, str(csv_dir), "ours-csv", False),
         "csv_ours_warm": ("CSV, our full path, warm", _ours, str(csv_dir), "ours-csv-w", True),
-        "csv_bare": ("CSV, bare DuckDB read_csv", _bare_duckdb, str(csv_dir / "contacts.csv"),
-                     "bare-csv"),
+        "csv_bare": (
+            "CSV, bare DuckDB read_csv",
+            _bare_duckdb,
+            str(csv_dir / "contacts.csv"),
+            "bare-csv",
+        ),
         "xlsx_ours": ("XLSX, our full path, cold (CLI)", _ours, str(xlsx), "ours-xlsx", False),
         "xlsx_ours_warm": ("XLSX, our full path, warm", _ours, str(xlsx), "ours-xlsx-w", True),
         "xlsx_bare": ("XLSX, bare calamine read", _bare_calamine, str(xlsx)),
@@ -170,11 +189,15 @@ def main() -> None:
     print(f"\n{'path':<34}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
     for key in steps:
         r = results[key]
-        print(f"{r['label']:<34}{r['rows']:>14,}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}"
-              f"{r['peak_mb']:>10,.0f}")
+        print(
+            f"{r['label']:<34}{r['rows']:>14,}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}"
+            f"{r['peak_mb']:>10,.0f}"
+        )
     for k in ("csv", "xlsx"):
-        print(f"ratio ours/bare {k.upper()}: cold {results[f'{k}_ratio_cold']:.2f}x, "
-              f"warm {results[f'{k}_ratio_warm']:.2f}x")
+        print(
+            f"ratio ours/bare {k.upper()}: cold {results[f'{k}_ratio_cold']:.2f}x, "
+            f"warm {results[f'{k}_ratio_warm']:.2f}x"
+        )
     for tmp in OUT.glob("*.duckdb.tmp"):
         shutil.rmtree(tmp, ignore_errors=True)
 

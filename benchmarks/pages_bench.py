@@ -32,16 +32,28 @@ from scripts.appdriver import VIEWPORT, Driver, launch, serve  # noqa: E402
 # (role in the demo switcher, its label there, the pages it opens); the first page of the
 # first role is where the app opens.
 ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("cso_manager", "CSO manager", ("Upload", "Submissions", "Data overview", "Programme",
-                                    "Indicator explorer", "Reports", "Indicator catalogue")),
+    (
+        "cso_manager",
+        "CSO manager",
+        (
+            "Upload",
+            "Submissions",
+            "Data overview",
+            "Programme",
+            "Indicator explorer",
+            "Reports",
+            "Indicator catalogue",
+        ),
+    ),
     ("funder", "Funder", ("Data overview", "Indicator explorer", "Comparison", "Reports")),
     ("admin", "Administrator", ("Comparison", "Users")),
 )
 NEUTRAL = "Indicator catalogue"  # every role may open it: roles are switched on this page
 
 
-def run(db: Path, label: str, rounds: int, shots: Path, log: Path,
-        skip: frozenset[str] = frozenset()) -> dict[str, object]:
+def run(
+    db: Path, label: str, rounds: int, shots: Path, log: Path, skip: frozenset[str] = frozenset()
+) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     first: dict[str, float] = {}
@@ -86,24 +98,35 @@ def run(db: Path, label: str, rounds: int, shots: Path, log: Path,
         errors = list(driver.errors)
         context.close()
         browser.close()
-    return {"label": label, "db": str(db), "rounds": rounds, "first_ms": first,
-            "later_ms": later, "browser_errors": errors,
-            "wall_seconds": round(time.monotonic() - t0, 1)}
+    return {
+        "label": label,
+        "db": str(db),
+        "rounds": rounds,
+        "first_ms": first,
+        "later_ms": later,
+        "browser_errors": errors,
+        "wall_seconds": round(time.monotonic() - t0, 1),
+    }
 
 
 def table(result: dict[str, object], aim_ms: float) -> str:
     first: dict[str, float] = result["first_ms"]  # type: ignore[assignment]
     later: dict[str, list[float]] = result["later_ms"]  # type: ignore[assignment]
-    lines = [f"| page (role) | store | first visit | later visit, median (max) | "
-             f"aim {aim_ms / 1000:g} s |", "|---|---|---:|---:|---|"]
+    lines = [
+        f"| page (role) | store | first visit | later visit, median (max) | "
+        f"aim {aim_ms / 1000:g} s |",
+        "|---|---|---:|---:|---|",
+    ]
     for key, ms in first.items():
         role, title = key.split("/", 1)
         runs = later.get(key, [])
         med = statistics.median(runs) if runs else float("nan")
         worst = max(runs) if runs else float("nan")
         met = "met" if runs and worst <= aim_ms else "**not met**"
-        lines.append(f"| {title} ({role}) | {result['label']} | {ms / 1000:.2f} s | "
-                     f"{med / 1000:.2f} s ({worst / 1000:.2f} s) | {met} |")
+        lines.append(
+            f"| {title} ({role}) | {result['label']} | {ms / 1000:.2f} s | "
+            f"{med / 1000:.2f} s ({worst / 1000:.2f} s) | {met} |"
+        )
     return "\n".join(lines)
 
 
@@ -115,12 +138,23 @@ def main() -> None:
     parser.add_argument("--aim", type=float, default=1.5, help="seconds, for the table")
     parser.add_argument("--shots", type=Path, default=ROOT / "benchmarks" / "out" / "pages")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--skip", action="append", default=[], metavar="ROLE/PAGE",
-                        help="leave a page out, e.g. 'funder/Indicator explorer'")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="ROLE/PAGE",
+        help="leave a page out, e.g. 'funder/Indicator explorer'",
+    )
     args = parser.parse_args()
 
-    result = run(args.db.resolve(), args.label, args.rounds, args.shots,
-                 args.shots / f"{args.label}-server.log", frozenset(args.skip))
+    result = run(
+        args.db.resolve(),
+        args.label,
+        args.rounds,
+        args.shots,
+        args.shots / f"{args.label}-server.log",
+        frozenset(args.skip),
+    )
     print()
     print(table(result, args.aim * 1000))
     if result["browser_errors"]:

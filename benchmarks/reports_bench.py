@@ -41,8 +41,8 @@ def _period(store) -> object:
 def _bare(store, template, period, programmes: list[str] | None, out: Path) -> float:
     from openpyxl import Workbook
 
-    from evaluation.catalogue import load_catalogue
-    from evaluation.engine import IndicatorRequest, compute
+    from evaluation.measures.catalogue import load_catalogue
+    from evaluation.measures.engine import IndicatorRequest, compute
     from evaluation.reports.model import trend_periods
     from evaluation.reports.spec import headline_indicators, section_indicators
 
@@ -51,8 +51,12 @@ def _bare(store, template, period, programmes: list[str] | None, out: Path) -> f
     inds |= {i.key for s in template.sections for i in section_indicators(s, catalogue)}
     periods = tuple(dict.fromkeys([period, period.previous(), *trend_periods(template, period)]))
     start = time.perf_counter()
-    frame = compute(store, IndicatorRequest(periods=periods, indicators=tuple(sorted(inds)),
-                                            programmes=tuple(programmes or ())))
+    frame = compute(
+        store,
+        IndicatorRequest(
+            periods=periods, indicators=tuple(sorted(inds)), programmes=tuple(programmes or ())
+        ),
+    )
     for pid, rows in frame.groupby("programme_id"):
         wb = Workbook()
         ws = wb.active
@@ -67,13 +71,16 @@ def pack(db: Path) -> dict:
     from evaluation.reports.model import build_report
     from evaluation.reports.pack import draw_charts, write_report
     from evaluation.reports.spec import load_templates
-    from evaluation.store import Store
+    from evaluation.store.database import Store
 
     template = load_templates().get(TEMPLATE)
     with Store.open(db, read_only=True) as store, tempfile.TemporaryDirectory() as tmp:
         period = _period(store)
-        pid = store.cursor().execute(
-            "SELECT min(programme_id) FROM current_programmes").fetchall()[0][0]
+        pid = (
+            store.cursor()
+            .execute("SELECT min(programme_id) FROM current_programmes")
+            .fetchall()[0][0]
+        )
         build_report(store, template, pid, period)  # warm: imports, catalogue
         steps: dict[str, float] = {}
         start = time.perf_counter()
@@ -91,21 +98,41 @@ def pack(db: Path) -> dict:
             steps[fmt] = time.perf_counter() - t
         total = time.perf_counter() - start
         bare = _bare(store, template, period, [pid], Path(tmp))
-    return {"programme": pid, "period": period.label, "charts": len(report.charts),
-            "steps": steps, "total": total, "bare": bare}
+    return {
+        "programme": pid,
+        "period": period.label,
+        "charts": len(report.charts),
+        "steps": steps,
+        "total": total,
+        "bare": bare,
+    }
 
 
 def batch(db: Path, workers: int | None) -> dict:
     from evaluation.reports.spec import load_templates
-    from evaluation.store import Store
+    from evaluation.store.database import Store
 
     with Store.open(db, read_only=True) as store:
         period = _period(store)
         n = store.cursor().execute("SELECT count(*) FROM current_programmes").fetchall()[0][0]
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "evaluation", "report", "--db", str(db), "--all",
-               "--period", period.label, "--template", TEMPLATE, "--formats", "xlsx",
-               "--out", str(Path(tmp) / "ours")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "evaluation",
+            "report",
+            "--db",
+            str(db),
+            "--all",
+            "--period",
+            period.label,
+            "--template",
+            TEMPLATE,
+            "--formats",
+            "xlsx",
+            "--out",
+            str(Path(tmp) / "ours"),
+        ]
         if workers:
             cmd += ["--workers", str(workers)]
         start = time.perf_counter()
@@ -116,16 +143,15 @@ def batch(db: Path, workers: int | None) -> dict:
         (Path(tmp) / "bare").mkdir()
         with Store.open(db, read_only=True) as store:
             bare = _bare(store, template, period, None, Path(tmp) / "bare")
-    return {"programmes": n, "files": files, "period": period.label, "ours": ours,
-            "bare": bare}
+    return {"programmes": n, "files": files, "period": period.label, "ours": ours, "bare": bare}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pack-db", type=Path, default=ROOT / "benchmarks" / "out" /
-                        "demo.duckdb")
-    parser.add_argument("--batch-db", type=Path, default=ROOT / "benchmarks" / "out" /
-                        "large.duckdb")
+    parser.add_argument("--pack-db", type=Path, default=ROOT / "benchmarks" / "out" / "demo.duckdb")
+    parser.add_argument(
+        "--batch-db", type=Path, default=ROOT / "benchmarks" / "out" / "large.duckdb"
+    )
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--skip-batch", action="store_true")
     args = parser.parse_args()
@@ -134,12 +160,16 @@ def main() -> None:
     print(f"Pack: {TEMPLATE}, {p['programme']}, {p['period']}, {p['charts']} charts")
     for step, seconds in p["steps"].items():
         print(f"  {step:<40} {seconds:6.2f} s")
-    print(f"  {'all four formats':<40} {p['total']:6.2f} s   (bare compute + workbook: "
-          f"{p['bare']:.2f} s)")
+    print(
+        f"  {'all four formats':<40} {p['total']:6.2f} s   (bare compute + workbook: "
+        f"{p['bare']:.2f} s)"
+    )
     if not args.skip_batch:
         out["batch"] = b = batch(args.batch_db, args.workers)
-        print(f"Batch: {b['files']} XLSX reports of {b['programmes']} programmes, "
-              f"{b['period']}: {b['ours']:.1f} s (bare compute + workbooks: {b['bare']:.1f} s)")
+        print(
+            f"Batch: {b['files']} XLSX reports of {b['programmes']} programmes, "
+            f"{b['period']}: {b['ours']:.1f} s (bare compute + workbooks: {b['bare']:.1f} s)"
+        )
     (ROOT / "benchmarks" / "out").mkdir(parents=True, exist_ok=True)
     (ROOT / "benchmarks" / "out" / "reports.json").write_text(json.dumps(out, indent=2))
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from evaluation import __version__
 from evaluation.errors import EvaluationError, PackageRefused, ProfileError
 from evaluation.progress import ConsoleProgress
-from evaluation.schema import REQUIRED_TABLES, TABLES
-from evaluation.store import Store, default_db_path
+from evaluation.store.database import Store, default_db_path
+from evaluation.store.schema import REQUIRED_TABLES, TABLES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -36,116 +36,188 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m evaluation",
         description="Evaluation reporting for exit work: load programme data packages, "
-                    "validate them, and keep them in an embedded store.",
+        "validate them, and keep them in an embedded store.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=None,
-                        help="store file (default: $EVALUATION_DB, else data/evaluation.duckdb)")
+    common.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="store file (default: $EVALUATION_DB, else data/evaluation.duckdb)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init", parents=[common], help="create an empty store (idempotent)")
 
-    demo = sub.add_parser("demo", parents=[common],
-                          help="generate the fictional demo organisations' packages and load "
-                               "them")
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="generate the fictional demo organisations' packages and load them",
+    )
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--scale", choices=["demo", "large"], default="demo",
-                      help="large: ~500 programmes, 100 000 cases, 10 million contacts")
-    demo.add_argument("--out", type=Path, default=None,
-                      help="where to write the packages (default: data/demo, or "
-                           "data/demo-large)")
+    demo.add_argument(
+        "--scale",
+        choices=["demo", "large"],
+        default="demo",
+        help="large: ~500 programmes, 100 000 cases, 10 million contacts",
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the packages (default: data/demo, or data/demo-large)",
+    )
 
     epilog = _tables_help()
-    ingest = sub.add_parser("ingest", parents=[common], epilog=epilog,
-                            formatter_class=argparse.RawDescriptionHelpFormatter,
-                            help="validate and load a package (.xlsx, folder of CSVs, or .zip)")
+    ingest = sub.add_parser(
+        "ingest",
+        parents=[common],
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="validate and load a package (.xlsx, folder of CSVs, or .zip)",
+    )
     ingest.add_argument("package", type=Path)
-    ingest.add_argument("--profile", default=None,
-                        help="mapping profile: a shipped name or a .yaml file")
-    ingest.add_argument("--problems", type=Path, default=None,
-                        help="also write the problem list to this .xlsx or .csv file")
+    ingest.add_argument(
+        "--profile", default=None, help="mapping profile: a shipped name or a .yaml file"
+    )
+    ingest.add_argument(
+        "--problems",
+        type=Path,
+        default=None,
+        help="also write the problem list to this .xlsx or .csv file",
+    )
 
-    check = sub.add_parser("check", parents=[common], epilog=epilog,
-                           formatter_class=argparse.RawDescriptionHelpFormatter,
-                           help="validate a package without loading it")
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="validate a package without loading it",
+    )
     check.add_argument("package", type=Path)
     check.add_argument("--profile", default=None)
-    check.add_argument("--problems", type=Path, default=None,
-                       help="write the problem list to this .xlsx or .csv file")
+    check.add_argument(
+        "--problems",
+        type=Path,
+        default=None,
+        help="write the problem list to this .xlsx or .csv file",
+    )
 
     template = sub.add_parser("template", help="write the blank template workbook")
     template.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
 
     docs = sub.add_parser("docs", help="regenerate the generated documentation")
-    docs.add_argument("--check", action="store_true",
-                      help="only report stale files (exit 1 when any is stale)")
+    docs.add_argument(
+        "--check", action="store_true", help="only report stale files (exit 1 when any is stale)"
+    )
 
     ind = sub.add_parser(
-        "indicators", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        "indicators",
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="compute the indicator catalogue for periods, splits and programmes",
         epilog="SPEC: comma-separated periods: 2025, 2025-Q2, 2025-H1, 2025-03, FY2025-04 "
-               "(financial year from 1 April 2025), 2025-04-01..2026-03-31.\n"
-               "Output: CSV on stdout, or --out FILE.csv / .parquet / .json.")
+        "(financial year from 1 April 2025), 2025-04-01..2026-03-31.\n"
+        "Output: CSV on stdout, or --out FILE.csv / .parquet / .json.",
+    )
     ind.add_argument("--period", required=True, metavar="SPEC")
-    ind.add_argument("--by", default="", metavar="COL[,COL]",
-                     help="split by programme, organisation, country, intervention_type, "
-                          "setting or a case column (gender, age_band, referral_source, …)")
+    ind.add_argument(
+        "--by",
+        default="",
+        metavar="COL[,COL]",
+        help="split by programme, organisation, country, intervention_type, "
+        "setting or a case column (gender, age_band, referral_source, …)",
+    )
     ind.add_argument("--programme", default="", metavar="ID[,ID]")
-    ind.add_argument("--indicator", default="", metavar="ID[,ID]",
-                     help="e.g. C04 (newest version) or C04@1; default: the whole catalogue")
-    ind.add_argument("--audience", choices=["internal", "shared"], default="internal",
-                     help="shared: small numbers suppressed, for anything leaving the "
-                          "organisation")
+    ind.add_argument(
+        "--indicator",
+        default="",
+        metavar="ID[,ID]",
+        help="e.g. C04 (newest version) or C04@1; default: the whole catalogue",
+    )
+    ind.add_argument(
+        "--audience",
+        choices=["internal", "shared"],
+        default="internal",
+        help="shared: small numbers suppressed, for anything leaving the organisation",
+    )
     ind.add_argument("--out", type=Path, default=None)
-    ind.add_argument("--catalogue", type=Path, action="append", default=[], metavar="DIR",
-                     help="a folder of your own indicator files, added to the catalogue")
-    ind.add_argument("--explain", action="store_true",
-                     help="print the SQL instead of computing")
+    ind.add_argument(
+        "--catalogue",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of your own indicator files, added to the catalogue",
+    )
+    ind.add_argument("--explain", action="store_true", help="print the SQL instead of computing")
 
     cat = sub.add_parser("catalogue", help="show indicator definitions, or check a folder")
     cat.add_argument("indicator", nargs="?", help="e.g. C06 or C06@1; omitted: list all")
     cat.add_argument("--catalogue", type=Path, action="append", default=[], metavar="DIR")
 
     rep = sub.add_parser(
-        "report", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        "report",
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="write a funder-ready report pack (XLSX, DOCX, HTML, PDF)",
         epilog="Examples:\n"
-               "  report --programme P-001 --period FY2025-04 --template ministry-annual "
-               "--out reports/\n"
-               "  report --all --period 2025-Q2 --template municipality-quarterly --out q2/ "
-               "--formats xlsx\n"
-               "Templates: `python -m evaluation templates` lists them.")
+        "  report --programme P-001 --period FY2025-04 --template ministry-annual "
+        "--out reports/\n"
+        "  report --all --period 2025-Q2 --template municipality-quarterly --out q2/ "
+        "--formats xlsx\n"
+        "Templates: `python -m evaluation templates` lists them.",
+    )
     who = rep.add_mutually_exclusive_group(required=True)
     who.add_argument("--programme", default="", metavar="ID[,ID]")
-    who.add_argument("--all", action="store_true",
-                     help="every programme in the store (the batch form)")
+    who.add_argument(
+        "--all", action="store_true", help="every programme in the store (the batch form)"
+    )
     rep.add_argument("--period", required=True, metavar="SPEC")
-    rep.add_argument("--template", default=None, metavar="NAME",
-                     help="a template id (default: standard)")
+    rep.add_argument(
+        "--template", default=None, metavar="NAME", help="a template id (default: standard)"
+    )
     rep.add_argument("--out", type=Path, required=True, metavar="DIR")
-    rep.add_argument("--formats", default="", metavar="xlsx,docx,html,pdf",
-                     help="default: the formats the template asks for")
-    rep.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR",
-                     help="a folder of your own report templates, added to the shipped ones")
-    rep.add_argument("--workers", type=int, default=None,
-                     help="processes writing files in the batch form (default: the cores)")
+    rep.add_argument(
+        "--formats",
+        default="",
+        metavar="xlsx,docx,html,pdf",
+        help="default: the formats the template asks for",
+    )
+    rep.add_argument(
+        "--templates",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder of your own report templates, added to the shipped ones",
+    )
+    rep.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes writing files in the batch form (default: the cores)",
+    )
 
     tpl = sub.add_parser("templates", help="list the report templates, or check a folder")
     tpl.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR")
 
     serve = sub.add_parser("serve", parents=[common], help="start the dashboard")
     serve.add_argument("--port", type=int, default=8501)
-    serve.add_argument("--demo", action="store_true",
-                       help="demonstration mode: load the demo data if the store is empty")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="demonstration mode: load the demo data if the store is empty",
+    )
 
     _users_parser(sub, common)
     return parser
 
 
 def _roles_help() -> str:
-    from evaluation.users import ROLES
+    from evaluation.store.users import ROLES
 
     lines = ["roles:"]
     lines += [f"  {r.id:<12} {r.doc}" for r in ROLES.values()]
@@ -154,26 +226,40 @@ def _roles_help() -> str:
 
 
 def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from evaluation.users import ROLES
+    from evaluation.store.users import ROLES
 
     epilog = _roles_help()
-    users = sub.add_parser("users", help="manage local accounts (who may sign in to the "
-                           "dashboard, with which role and scope)", epilog=epilog,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    users = sub.add_parser(
+        "users",
+        help="manage local accounts (who may sign in to the dashboard, with which role and scope)",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
     add = actions.add_parser(
-        "add", parents=[common], epilog=epilog,
+        "add",
+        parents=[common],
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="add a user, or change the role, scope (and password) of an existing one")
+        help="add a user, or change the role, scope (and password) of an existing one",
+    )
     add.add_argument("name", help="1-64 characters: letters, digits and . _ @ -")
     add.add_argument("--role", required=True, choices=list(ROLES))
-    add.add_argument("--scope", default="", metavar="ID[,ID]",
-                     help="organisation names or programme ids the user may see")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from the first line of standard input instead "
-                          "of asking for it (for an existing user, an empty line keeps it)")
-    actions.add_parser("list", parents=[common],
-                       help="list the users with role and scope (never passwords)")
+    add.add_argument(
+        "--scope",
+        default="",
+        metavar="ID[,ID]",
+        help="organisation names or programme ids the user may see",
+    )
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead "
+        "of asking for it (for an existing user, an empty line keeps it)",
+    )
+    actions.add_parser(
+        "list", parents=[common], help="list the users with role and scope (never passwords)"
+    )
     remove = actions.add_parser("remove", parents=[common], help="remove a user")
     remove.add_argument("name")
 
@@ -183,19 +269,19 @@ def _report_problems(exc: PackageRefused, problems_out: Path | None) -> None:
     if report is None:
         print(str(exc), file=sys.stderr)
         return
-    from evaluation.problems import ValidationReport
+    from evaluation.intake.problems import ValidationReport
 
     assert isinstance(report, ValidationReport)
     _print_report(report)
     if problems_out:
-        from evaluation.spreadsheet import write_problem_list
+        from evaluation.views.spreadsheet import write_problem_list
 
         write_problem_list(report, problems_out)
         print(f"The problem list is in {problems_out}.", file=sys.stderr)
 
 
 def _print_report(report: object) -> None:
-    from evaluation.problems import ValidationReport
+    from evaluation.intake.problems import ValidationReport
 
     assert isinstance(report, ValidationReport)
     print(report.summary(), file=sys.stderr)
@@ -216,7 +302,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from evaluation.ingest import ingest
+    from evaluation.intake.ingest import ingest
 
     progress = ConsoleProgress()
     with Store.open(args.db) as store:
@@ -234,14 +320,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from evaluation.ingest import check_package
+    from evaluation.intake.ingest import check_package
 
     progress = ConsoleProgress()
     report = check_package(args.package, profile=args.profile, progress=progress)
     progress.done()
     _print_report(report)
     if args.problems:
-        from evaluation.spreadsheet import write_problem_list
+        from evaluation.views.spreadsheet import write_problem_list
 
         write_problem_list(report, args.problems)
         print(f"The problem list is in {args.problems}.", file=sys.stderr)
@@ -249,7 +335,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from evaluation.demo_load import load_demo
+    from evaluation.demo.load import load_demo
 
     progress = ConsoleProgress()
     out = args.out or Path("data") / ("demo" if args.scale == "demo" else "demo-large")
@@ -257,17 +343,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
         results = load_demo(store, out, seed=args.seed, scale=args.scale, progress=progress)
     progress.done()
     loaded = sum(r.status == "loaded" for r in results)
-    print(f"Demo packages written to {out}; {loaded} loaded, "
-          f"{len(results) - loaded} already loaded.")
+    print(
+        f"Demo packages written to {out}; {loaded} loaded, {len(results) - loaded} already loaded."
+    )
     return EXIT_OK
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from evaluation.template import write_template
+    from evaluation.intake.template import write_template
 
     if args.out.suffix.lower() != ".xlsx":
-        print("The template is an Excel workbook: give a file name ending in .xlsx.",
-              file=sys.stderr)
+        print(
+            "The template is an Excel workbook: give a file name ending in .xlsx.", file=sys.stderr
+        )
         return EXIT_USAGE
     write_template(args.out)
     print(f"Wrote the blank template workbook to {args.out}.")
@@ -275,7 +363,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from evaluation.dictionary import stale_docs, write_docs
+    from evaluation.store.dictionary import stale_docs, write_docs
 
     if args.check:
         stale = stale_docs(REPO_ROOT)
@@ -295,24 +383,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with Store.open(db) as store:
             empty = not store.submissions()
             if empty:
-                from evaluation.demo_load import load_demo
+                from evaluation.demo.load import load_demo
 
                 progress = ConsoleProgress()
-                print("Loading the demo data into the store (first start only)…",
-                      file=sys.stderr)
+                print("Loading the demo data into the store (first start only)…", file=sys.stderr)
                 load_demo(store, db.parent / "demo", seed=7, scale="demo", progress=progress)
                 progress.done()
     else:
         env.pop("EVALUATION_DEMO", None)  # real mode: sign-in, whatever the shell says
-        from evaluation.users import list_users
+        from evaluation.store.users import list_users
 
         with Store.open(db) as store:
             if not any(not u.disabled for u in list_users(store)):
-                print("No one can sign in yet: add a user first, e.g. `python -m evaluation "
-                      "users add NAME --role admin`.", file=sys.stderr)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "streamlit_app.py"),
-           "--server.port", str(args.port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+                print(
+                    "No one can sign in yet: add a user first, e.g. `python -m evaluation "
+                    "users add NAME --role admin`.",
+                    file=sys.stderr,
+                )
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "streamlit_app.py"),
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
     print(f"Opening the dashboard on http://localhost:{args.port}", file=sys.stderr)
     os.execvpe(cmd[0], cmd, env)
     return EXIT_OK  # pragma: no cover
@@ -320,7 +422,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _read_password(args: argparse.Namespace, existing: bool) -> str | None:
     """The new password, or None to keep the existing one (an empty answer)."""
-    from evaluation.users import UserError
+    from evaluation.store.users import UserError
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -334,13 +436,14 @@ def _read_password(args: argparse.Namespace, existing: bool) -> str | None:
     if not password:
         if existing:
             return None
-        raise UserError("A new user needs a password of at least 10 characters; nothing was "
-                        "changed.")
+        raise UserError(
+            "A new user needs a password of at least 10 characters; nothing was changed."
+        )
     return password
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from evaluation import users
+    from evaluation.store import users
 
     with Store.open(args.db) as store:
         if args.users_command == "list":
@@ -350,8 +453,11 @@ def cmd_users(args: argparse.Namespace) -> int:
                 scope = "*" if u.role == "admin" else ",".join(u.scope)
                 print(f"{u.name}\t{u.role}\t{scope}\t{'disabled' if u.disabled else 'active'}")
             if not listed:
-                print("There are no users yet: add one with `python -m evaluation users add "
-                      "NAME --role admin`.", file=sys.stderr)
+                print(
+                    "There are no users yet: add one with `python -m evaluation users add "
+                    "NAME --role admin`.",
+                    file=sys.stderr,
+                )
             return EXIT_OK
         if args.users_command == "remove":
             users.remove_user(store, args.name)
@@ -364,13 +470,19 @@ def cmd_users(args: argparse.Namespace) -> int:
         password = _read_password(args, existing)
         user = users.add_user(store, name, args.role, scope, password)
         for unknown in users.unknown_scope_ids(store, user.scope):
-            print(f"warning: {unknown} is not an organisation or programme in this store yet.",
-                  file=sys.stderr)
+            print(
+                f"warning: {unknown} is not an organisation or programme in this store yet.",
+                file=sys.stderr,
+            )
         if user.role == "admin" and user.scope:
-            print("warning: an administrator sees everything; the scope has no effect.",
-                  file=sys.stderr)
-        print(f"{'Updated' if existing else 'Added'} the user {user.name} "
-              f"({users.ROLES[user.role].title}).")
+            print(
+                "warning: an administrator sees everything; the scope has no effect.",
+                file=sys.stderr,
+            )
+        print(
+            f"{'Updated' if existing else 'Added'} the user {user.name} "
+            f"({users.ROLES[user.role].title})."
+        )
     return EXIT_OK
 
 
@@ -379,19 +491,23 @@ def _split(text: str) -> tuple[str, ...]:
 
 
 def _catalogue(extra: list[Path]):
-    from evaluation.catalogue import CATALOGUE_DIR, load_catalogue
+    from evaluation.measures.catalogue import CATALOGUE_DIR, load_catalogue
 
     return load_catalogue(CATALOGUE_DIR, *extra)
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
-    from evaluation.engine import IndicatorRequest, compute, explain
+    from evaluation.measures.engine import IndicatorRequest, compute, explain
     from evaluation.periods import parse_periods
 
     catalogue = _catalogue(args.catalogue)
     request = IndicatorRequest(
-        periods=tuple(parse_periods(args.period)), indicators=_split(args.indicator),
-        split_by=_split(args.by), programmes=_split(args.programme), audience=args.audience)
+        periods=tuple(parse_periods(args.period)),
+        indicators=_split(args.indicator),
+        split_by=_split(args.by),
+        programmes=_split(args.programme),
+        audience=args.audience,
+    )
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".json"):
         print("--out must end in .csv, .parquet or .json.", file=sys.stderr)
         return EXIT_USAGE
@@ -400,7 +516,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
             print(explain(store, request, catalogue))
             return EXIT_OK
         result = compute(store, request, catalogue)
-    from evaluation.spreadsheet import safe_frame
+    from evaluation.views.spreadsheet import safe_frame
 
     if args.out is None:
         safe_frame(result).to_csv(sys.stdout, index=False)
@@ -428,8 +544,11 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         print(f"There is no indicator {args.indicator}.", file=sys.stderr)
         return EXIT_REFUSED
     print(f"{ind.id}@{ind.version} — {ind.name}\n")
-    print(f"kind: {ind.kind}; unit: {ind.unit}; {ind.direction} is better"
-          if ind.direction != "neutral" else f"kind: {ind.kind}; unit: {ind.unit}")
+    print(
+        f"kind: {ind.kind}; unit: {ind.unit}; {ind.direction} is better"
+        if ind.direction != "neutral"
+        else f"kind: {ind.kind}; unit: {ind.unit}"
+    )
     print(f"sources: {', '.join(ind.sources)}\n\n{ind.definition}")
     for c in ind.caveats:
         print(f"\ncaveat: {c}")
@@ -448,8 +567,10 @@ def _templates(extra: list[Path]):
 def cmd_templates(args: argparse.Namespace) -> int:
     templates = _templates(args.templates)
     for t in templates:
-        print(f"{t.id:<24} {t.period.describe():<40} {','.join(t.formats):<20} {t.title} "
-              f"({t.funder.name})")
+        print(
+            f"{t.id:<24} {t.period.describe():<40} {','.join(t.formats):<20} {t.title} "
+            f"({t.funder.name})"
+        )
     return EXIT_OK
 
 
@@ -470,9 +591,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     with Store.open(args.db, read_only=True) as store:
         for period in periods:
             out = args.out / period.label if len(periods) > 1 else args.out
-            written += write_packs(store, template, period, out, programmes=programmes,
-                                   formats=formats, progress=progress, workers=args.workers,
-                                   catalogue=_catalogue([]))
+            written += write_packs(
+                store,
+                template,
+                period,
+                out,
+                programmes=programmes,
+                formats=formats,
+                progress=progress,
+                workers=args.workers,
+                catalogue=_catalogue([]),
+            )
     progress.done()
     if not written:
         print("There are no programmes in the store to report on.", file=sys.stderr)
@@ -485,10 +614,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"init": cmd_init, "ingest": cmd_ingest, "check": cmd_check, "demo": cmd_demo,
-            "template": cmd_template, "docs": cmd_docs, "serve": cmd_serve,
-            "indicators": cmd_indicators, "catalogue": cmd_catalogue, "users": cmd_users,
-            "report": cmd_report, "templates": cmd_templates}
+COMMANDS = {
+    "init": cmd_init,
+    "ingest": cmd_ingest,
+    "check": cmd_check,
+    "demo": cmd_demo,
+    "template": cmd_template,
+    "docs": cmd_docs,
+    "serve": cmd_serve,
+    "indicators": cmd_indicators,
+    "catalogue": cmd_catalogue,
+    "users": cmd_users,
+    "report": cmd_report,
+    "templates": cmd_templates,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

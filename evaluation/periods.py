@@ -58,7 +58,12 @@ __all__ = [
 
 PeriodKind = Literal["year", "half_year", "quarter", "month", "financial_year", "range"]
 KINDS: tuple[PeriodKind, ...] = (
-    "year", "half_year", "quarter", "month", "financial_year", "range",
+    "year",
+    "half_year",
+    "quarter",
+    "month",
+    "financial_year",
+    "range",
 )
 """Every kind of period; all but ``range`` are aligned to the calendar (or the financial year)."""
 
@@ -206,8 +211,9 @@ def financial_year(y: int, start_month: int) -> Period:
     """
     _check_month(start_month)
     last_y, last_m = _add_months(y, start_month, 11)
-    return Period(date(y, start_month, 1), _month_end(last_y, last_m),
-                  f"FY{y:04d}-{start_month:02d}")
+    return Period(
+        date(y, start_month, 1), _month_end(last_y, last_m), f"FY{y:04d}-{start_month:02d}"
+    )
 
 
 def date_range(start: date, end: date) -> Period:
@@ -360,8 +366,7 @@ def period_of(kind: PeriodKind, d: date, start_month: int = 1) -> Period:
     )
 
 
-def periods_between(kind: PeriodKind, start: date, end: date,
-                    start_month: int = 1) -> list[Period]:
+def periods_between(kind: PeriodKind, start: date, end: date, start_month: int = 1) -> list[Period]:
     """Every whole period of ``kind`` that overlaps ``[start, end]``, in order.
 
     The periods are not clipped: the first may start before ``start`` and the last end after
@@ -394,15 +399,21 @@ def ending_with(last: Period, count: int) -> list[Period]:
     return out[::-1]
 
 
-def whole_periods_before(kind: PeriodKind, data_as_of: date, count: int,
-                         first_date: date | None = None, start_month: int = 1) -> list[Period]:
+def whole_periods_before(
+    kind: PeriodKind,
+    data_as_of: date,
+    count: int,
+    first_date: date | None = None,
+    start_month: int = 1,
+) -> list[Period]:
     """The last ``count`` periods of ``kind`` that are over by ``data_as_of``, newest first,
     leaving out those that end before ``first_date`` (nothing had happened yet)."""
     last = period_of(kind, data_as_of, start_month=start_month)
     if last.end > data_as_of:
         last = last.previous()
-    return [p for p in reversed(ending_with(last, count))
-            if first_date is None or p.end >= first_date]
+    return [
+        p for p in reversed(ending_with(last, count)) if first_date is None or p.end >= first_date
+    ]
 
 
 def latest_complete_quarter(data_as_of: date) -> Period:

@@ -35,9 +35,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 QUIET_MS = 500
 START_TIMEOUT = 300.0  # seconds until the server answers (``serve --demo`` may load the demo)
@@ -81,14 +88,16 @@ def serve(db: Path, log: Path, *, demo: bool = True) -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while not healthy(url):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"The dashboard did not start (exit code {proc.poll()}); "
-                                     f"see {log}.")
+                    raise SystemExit(
+                        f"The dashboard did not start (exit code {proc.poll()}); see {log}."
+                    )
                 time.sleep(0.25)
             yield url
         finally:
@@ -154,18 +163,24 @@ TABLE = '[data-testid="stDataFrame"] canvas'
 TILE = '[data-testid="stMetric"]'
 DOWNLOAD = '[data-testid="stDownloadButton"]'
 
-PAGES: dict[str, Spec] = {s.title: s for s in (
-    Spec("Upload", "Upload a programme data package",
-         (('[data-testid="stFileUploaderDropzone"]', 1), (DOWNLOAD, 1))),
-    Spec("Submissions", "Submissions", ((TABLE, 1), (PLOT, 1))),
-    Spec("Data overview", "Data overview", ((TABLE, 1), (TILE, 2))),
-    Spec("Programme", "Programme overview", ((TILE, 1), (TABLE, 1))),
-    Spec("Indicator explorer", "Indicator explorer", ((PLOT, 1), (TABLE, 1), (DOWNLOAD, 2))),
-    Spec("Comparison", "Compare programmes", ((TABLE, 1),)),
-    Spec("Reports", "Reports", ((TABLE, 1), (DOWNLOAD, 1))),
-    Spec("Indicator catalogue", "Indicator catalogue", (('[data-testid="stExpander"]', 10),)),
-    Spec("Users", "Users", (('[data-testid="stForm"]', 1),)),
-)}
+PAGES: dict[str, Spec] = {
+    s.title: s
+    for s in (
+        Spec(
+            "Upload",
+            "Upload a programme data package",
+            (('[data-testid="stFileUploaderDropzone"]', 1), (DOWNLOAD, 1)),
+        ),
+        Spec("Submissions", "Submissions", ((TABLE, 1), (PLOT, 1))),
+        Spec("Data overview", "Data overview", ((TABLE, 1), (TILE, 2))),
+        Spec("Programme", "Programme overview", ((TILE, 1), (TABLE, 1))),
+        Spec("Indicator explorer", "Indicator explorer", ((PLOT, 1), (TABLE, 1), (DOWNLOAD, 2))),
+        Spec("Comparison", "Compare programmes", ((TABLE, 1),)),
+        Spec("Reports", "Reports", ((TABLE, 1), (DOWNLOAD, 1))),
+        Spec("Indicator catalogue", "Indicator catalogue", (('[data-testid="stExpander"]', 10),)),
+        Spec("Users", "Users", (('[data-testid="stForm"]', 1),)),
+    )
+}
 
 
 class NotDone(RuntimeError):
@@ -212,31 +227,35 @@ class Driver:
         """The page's clock (``performance.now()``, ms)."""
         return float(self.page.evaluate("performance.now()"))
 
-    def settle(self, spec: Spec, since: float, finished_before: int,
-               timeout: float = DONE_TIMEOUT) -> float:
+    def settle(
+        self, spec: Spec, since: float, finished_before: int, timeout: float = DONE_TIMEOUT
+    ) -> float:
         """Wait until ``spec``'s page is done (see the module's doc); the milliseconds from
         ``since`` (page clock) to its last DOM change."""
         deadline = time.monotonic() + timeout
         missing: list[str] = []
         while time.monotonic() < deadline:
             complete, missing, last_change, now = self.page.evaluate(
-                _CHECK, [spec.heading, [list(n) for n in spec.needs]])
-            quiet = (now - last_change >= QUIET_MS
-                     and (time.monotonic() - self.last_frame) * 1000 >= QUIET_MS)
+                _CHECK, [spec.heading, [list(n) for n in spec.needs]]
+            )
+            quiet = (
+                now - last_change >= QUIET_MS
+                and (time.monotonic() - self.last_frame) * 1000 >= QUIET_MS
+            )
             if complete and self.finished > finished_before and quiet:
                 return last_change - since
             if not self.finished > finished_before:
                 missing = [*missing, "no script_finished yet"]
             self.page.wait_for_timeout(50)
-        raise NotDone(f"{spec.title} was not done after {timeout:.0f} s: "
-                      + "; ".join(missing))
+        raise NotDone(f"{spec.title} was not done after {timeout:.0f} s: " + "; ".join(missing))
 
     def open_page(self, page: str | Spec) -> float:
         """Click the page (a title of ``PAGES``, or a ``Spec``) in the navigation; the
         milliseconds until that page is done."""
         spec = PAGES[page] if isinstance(page, str) else page
-        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title,
-                                                                    exact=True)
+        link = self.page.get_by_test_id("stSidebarNav").get_by_role(
+            "link", name=spec.title, exact=True
+        )
         before, since = self.finished, self.now()
         link.click()
         return self.settle(spec, since, before)
@@ -244,8 +263,11 @@ class Driver:
     def switch_role(self, label: str, on: str) -> float:
         """Demo mode: pick the role whose switcher label starts with ``label``; ``on`` is the
         title of the page that is open (it stays open)."""
-        radio = self.page.get_by_test_id("stSidebar").get_by_test_id("stRadio").get_by_text(
-            label, exact=False)
+        radio = (
+            self.page.get_by_test_id("stSidebar")
+            .get_by_test_id("stRadio")
+            .get_by_text(label, exact=False)
+        )
         before, since = self.finished, self.now()
         radio.click()
         return self.settle(PAGES[on], since, before)
@@ -257,8 +279,10 @@ class Driver:
     def quiet(self, timeout: float = DONE_TIMEOUT) -> None:
         """Wait until the DOM has not changed for ``QUIET_MS`` (e.g. after a resize)."""
         self.page.wait_for_function(
-            f"performance.now() - window.__lastChange >= {QUIET_MS}", timeout=timeout * 1000,
-            polling=50)
+            f"performance.now() - window.__lastChange >= {QUIET_MS}",
+            timeout=timeout * 1000,
+            polling=50,
+        )
 
     def screenshot(self, path: Path, *, full: bool = True) -> None:
         """The page as it is now; ``full``: the whole main area (it scrolls inside the window),
@@ -268,8 +292,9 @@ class Driver:
         size = page.viewport_size or VIEWPORT
         if full:
             height = page.get_by_test_id("stMain").evaluate("el => el.scrollHeight")
-            page.set_viewport_size({"width": size["width"],
-                                    "height": max(size["height"], min(int(height), 2400))})
+            page.set_viewport_size(
+                {"width": size["width"], "height": max(size["height"], min(int(height), 2400))}
+            )
             self.quiet()  # charts follow the new size
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=path, animations="disabled")

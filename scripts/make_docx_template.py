@@ -133,15 +133,19 @@ def build(path: Path = OUT) -> Path:
     r.font.size = Pt(16)
     cover = doc.add_table(rows=7, cols=2)
     cover.style = "Table Grid"
-    for row, (label, tag) in zip(cover.rows, [
-        ("Project", "{{ programme }} ({{ programme_id }})"),
-        ("Beneficiary organisation", "{{ organisation }}"),
-        ("Reporting period", "{{ period_text }}"),
-        ("Data as of", "{{ data_as_of }}"),
-        ("Report generated", "{{ generated_at }}"),
-        ("Previous period", "{{ previous_period }}"),
-        ("Audience", "{{ audience_line }}"),
-    ], strict=True):
+    for row, (label, tag) in zip(
+        cover.rows,
+        [
+            ("Project", "{{ programme }} ({{ programme_id }})"),
+            ("Beneficiary organisation", "{{ organisation }}"),
+            ("Reporting period", "{{ period_text }}"),
+            ("Data as of", "{{ data_as_of }}"),
+            ("Report generated", "{{ generated_at }}"),
+            ("Previous period", "{{ previous_period }}"),
+            ("Audience", "{{ audience_line }}"),
+        ],
+        strict=True,
+    ):
         row.cells[0].paragraphs[0].add_run(label).bold = True
         shade(row.cells[0]._tc.get_or_add_tcPr(), HEADER_FILL)
         row.cells[1].paragraphs[0].add_run(tag)

@@ -37,8 +37,12 @@ def _office(file: Path, png: Path, out: Path) -> bool:
     if soffice is None:
         print(f"LibreOffice is not installed: no picture of {file.suffix}", file=sys.stderr)
         return False
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out),
-                    str(file)], check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(file)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     _pdf_page(out / f"{file.stem}.pdf", png)
     return True
 
@@ -67,19 +71,23 @@ def main() -> None:
     from evaluation.reports.model import build_report
     from evaluation.reports.pack import write_report
     from evaluation.reports.spec import load_templates, period_choices
-    from evaluation.store import Store
+    from evaluation.store.database import Store
 
     template = load_templates().get(args.template)
     IMAGES.mkdir(parents=True, exist_ok=True)
     with Store.open(args.db, read_only=True) as store, tempfile.TemporaryDirectory() as tmp:
         cur = store.cursor()
-        pid = args.programme or cur.execute(
-            "SELECT min(programme_id) FROM current_programmes").fetchall()[0][0]
+        pid = (
+            args.programme
+            or cur.execute("SELECT min(programme_id) FROM current_programmes").fetchall()[0][0]
+        )
         as_of = cur.execute("SELECT max(data_as_of) FROM submissions").fetchall()[0][0]
         period = period_choices(template, as_of)[0]
         report = build_report(store, template, pid, period)
-        paths = {p.suffix[1:]: p for p in write_report(report, Path(tmp), ["xlsx", "docx",
-                                                                            "html", "pdf"])}
+        paths = {
+            p.suffix[1:]: p
+            for p in write_report(report, Path(tmp), ["xlsx", "docx", "html", "pdf"])
+        }
         _pdf_page(paths["pdf"], IMAGES / "report-pdf.png")
         for fmt in ("docx", "xlsx"):
             _office(paths[fmt], IMAGES / f"report-{fmt}.png", Path(tmp))

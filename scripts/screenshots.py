@@ -50,8 +50,7 @@ def take(db: Path, out: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
-    with serve(db, out / ".screenshots-server.log", demo=True) as url, \
-            sync_playwright() as pw:
+    with serve(db, out / ".screenshots-server.log", demo=True) as url, sync_playwright() as pw:
         browser = launch(pw)
         context = browser.new_context(viewport=VIEWPORT)
         driver = Driver.open(context, url)
@@ -63,8 +62,7 @@ def take(db: Path, out: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
                 driver.switch_role(shot.role, NEUTRAL.title)
                 role = shot.role
             if shot.height:
-                driver.page.set_viewport_size({"width": VIEWPORT["width"],
-                                               "height": shot.height})
+                driver.page.set_viewport_size({"width": VIEWPORT["width"], "height": shot.height})
             driver.open_page(shot.page)
             path = out / shot.name
             driver.screenshot(path, full=shot.height is None)
@@ -80,8 +78,12 @@ def take(db: Path, out: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=None,
-                        help="a demo store (default: a fresh one in a temporary folder)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="a demo store (default: a fresh one in a temporary folder)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

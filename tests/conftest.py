@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import schema
-from evaluation.ingest import ingest
-from evaluation.store import Store
+from evaluation.intake.ingest import ingest
+from evaluation.store import schema
+from evaluation.store.database import Store
 
 ORACLE = Path(__file__).parent / "fixtures" / "oracle"
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"

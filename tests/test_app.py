@@ -1,4 +1,4 @@
-"""The dashboard (router, sign-in, roles, pages) and ``evaluation.overview``.
+"""The dashboard (router, sign-in, roles, pages) and ``evaluation.views.overview``.
 
 The pages run in Streamlit's AppTest against a real store built from ``tests/fixtures/minimal``
 with one account per role; every page each role can open is opened, in real mode (signed in
@@ -21,11 +21,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evaluation import overview, users
-from evaluation.access import AccessDenied, Scope
 from evaluation.app.render import md
-from evaluation.ingest import ingest
-from evaluation.store import Store, Submission
+from evaluation.intake.ingest import ingest
+from evaluation.store import users
+from evaluation.store.access import AccessDenied, Scope
+from evaluation.store.database import Store, Submission
+from evaluation.views import overview
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
@@ -42,10 +43,26 @@ PAGES = {
     "users": "evaluation/app/pages/users.py",
 }
 ROLE_PAGES = {
-    "admin": ["upload", "submissions", "overview", "programme", "explorer", "comparison",
-              "reports", "catalogue", "users"],
-    "cso_manager": ["upload", "submissions", "overview", "programme", "explorer", "reports",
-                    "catalogue"],
+    "admin": [
+        "upload",
+        "submissions",
+        "overview",
+        "programme",
+        "explorer",
+        "comparison",
+        "reports",
+        "catalogue",
+        "users",
+    ],
+    "cso_manager": [
+        "upload",
+        "submissions",
+        "overview",
+        "programme",
+        "explorer",
+        "reports",
+        "catalogue",
+    ],
     "funder": ["overview", "explorer", "comparison", "reports", "catalogue"],
     "evaluator": ["overview", "explorer", "comparison", "reports", "catalogue"],
 }
@@ -60,8 +77,12 @@ ACCOUNTS = {  # name → (role, scope)
     "other.manager": ("cso_manager", ("Another org (fictional)",)),
     "oidc@example.org": ("cso_manager", (ORGANISATION,)),
 }
-ROLE_ACCOUNT = {"admin": "admin.test", "cso_manager": "manager.test",
-                "funder": "funder.test", "evaluator": "evaluator.test"}
+ROLE_ACCOUNT = {
+    "admin": "admin.test",
+    "cso_manager": "manager.test",
+    "funder": "funder.test",
+    "evaluator": "evaluator.test",
+}
 
 
 def _rows(name: str, folder: Path = MINIMAL) -> list[dict[str, str]]:
@@ -139,7 +160,8 @@ def _navigation(at: AppTest) -> set[str]:
     return offered
 
 
-# -- evaluation.overview against the real store ------------------------------------------------
+# -- evaluation.views.overview against the real store ---------------------------------------------
+
 
 def test_programme_overview_counts_match_the_fixture(store: Store) -> None:
     cases, contacts = _rows("cases"), _rows("contacts")
@@ -163,7 +185,10 @@ def test_programme_overview_counts_match_the_fixture(store: Store) -> None:
         assert row["intervention_type"] == programmes[pid]["intervention_type"]
         assert row["setting"] == programmes[pid]["setting"]
         assert (row["cases"], row["open_cases"], row["contacts"]) == (
-            n_cases[pid], n_open[pid], n_contacts[pid])
+            n_cases[pid],
+            n_open[pid],
+            n_contacts[pid],
+        )
         assert str(row["data_as_of"])[:10] == about["data_as_of"]
 
 
@@ -176,8 +201,7 @@ def test_cases_per_quarter_matches_the_fixture_and_fills_gaps(store: Store) -> N
     as_of = dt.date.fromisoformat({r["key"]: r["value"] for r in _rows("about")}["data_as_of"])
     expected: dict[tuple[str, dt.date], int] = {}
     for pid in {c["programme_id"] for c in cases}:
-        opened = [dt.date.fromisoformat(c["opened_on"]) for c in cases
-                  if c["programme_id"] == pid]
+        opened = [dt.date.fromisoformat(c["opened_on"]) for c in cases if c["programme_id"] == pid]
         q = _quarter(min(opened))
         while q <= _quarter(as_of):
             expected[(pid, q)] = sum(_quarter(d) == q for d in opened)
@@ -187,8 +211,10 @@ def test_cases_per_quarter_matches_the_fixture_and_fills_gaps(store: Store) -> N
         frame = overview.cases_per_quarter(cur)
 
     assert list(frame.columns) == overview.QUARTER_COLUMNS
-    got = {(r["programme_id"], r["quarter_start"].date()): r["new_cases"]
-           for r in frame.to_dict("records")}
+    got = {
+        (r["programme_id"], r["quarter_start"].date()): r["new_cases"]
+        for r in frame.to_dict("records")
+    }
     assert got == expected
     assert 0 in got.values()  # quarters without new cases are zeros, not missing
     labels = dict(zip(frame["quarter_start"].dt.date, frame["quarter"], strict=True))
@@ -230,21 +256,23 @@ def test_the_shared_audience_gets_no_unsuppressed_counts(store: Store) -> None:
         overview.submissions_in_scope(store.submissions(), shared)
 
 
-def test_cached_results_are_keyed_by_scope(loaded_db: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_results_are_keyed_by_scope(
+    loaded_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same request in two scopes: each gets its own result, never the other's cached one,
     and each equals the package's uncached answer."""
-    from evaluation import comparison, headlines
     from evaluation.app import state
     from evaluation.app.session import EVERYTHING
     from evaluation.app.session import Scope as DashboardScope
-    from evaluation.engine import IndicatorRequest
-    from evaluation.explore import build_request
+    from evaluation.measures.engine import IndicatorRequest
+    from evaluation.views import comparison, headlines
+    from evaluation.views.explore import build_request
 
     monkeypatch.setenv("EVALUATION_DB", str(loaded_db))
     state.clear_caches()
-    funder = DashboardScope("funder", frozenset({ORGANISATION}), "funder.test", "funder",
-                            "funder", frozenset({"P-CJS"}))
+    funder = DashboardScope(
+        "funder", frozenset({ORGANISATION}), "funder.test", "funder", "funder", frozenset({"P-CJS"})
+    )
     indicator = comparison.default_indicator(comparison.proportion_indicators())
     assert indicator is not None
     programmes = state.programmes_in_scope(EVERYTHING)
@@ -253,18 +281,22 @@ def test_cached_results_are_keyed_by_scope(loaded_db: Path,
     seen: dict[str, set[str]] = {}
     for scope in (EVERYTHING, funder, EVERYTHING):  # each asks after the other has cached
         assert set(state.programmes_in_scope(scope)["programme_id"]) == (
-            {"P-CJS"} if scope is funder else {"P-OPEN", "P-CJS"})
+            {"P-CJS"} if scope is funder else {"P-OPEN", "P-CJS"}
+        )
         got = state.compare(scope, indicator.id, period)
         assert got.scope == scope.access()
         with Store.open(loaded_db) as s:
-            fresh = comparison.compare(s.cursor(), comparison.ComparisonRequest(
-                indicator.id, period, scope.access()))
-            fresh_tiles = headlines.headlines(s.cursor(), headlines.ProgrammeRequest(
-                "P-CJS", period, scope.access())).tiles
+            fresh = comparison.compare(
+                s.cursor(), comparison.ComparisonRequest(indicator.id, period, scope.access())
+            )
+            fresh_tiles = headlines.headlines(
+                s.cursor(), headlines.ProgrammeRequest("P-CJS", period, scope.access())
+            ).tiles
         pd.testing.assert_frame_equal(got.funnel.programmes, fresh.funnel.programmes)
         pd.testing.assert_frame_equal(got.trend, fresh.trend)
-        seen[scope.key] = (set(got.funnel.programmes["programme_id"])
-                           | set(got.funnel.excluded["programme_id"]))
+        seen[scope.key] = set(got.funnel.programmes["programme_id"]) | set(
+            got.funnel.excluded["programme_id"]
+        )
         tiles = state.programme_headlines(scope, "P-CJS", period).tiles
         assert tiles == fresh_tiles
         request = build_request(["C01"], [period], None, [], scope.access())
@@ -279,9 +311,11 @@ def test_cached_results_are_keyed_by_scope(loaded_db: Path,
         state.programme_headlines(funder, "P-OPEN", period)
     # and a request carrying another scope than the user's is refused outright
     with pytest.raises(ValueError, match="own scope"):
-        state.explorer_result(funder, IndicatorRequest(periods=(period,),
-                                                       scope=EVERYTHING.access()),
-                              state.data_version())
+        state.explorer_result(
+            funder,
+            IndicatorRequest(periods=(period,), scope=EVERYTHING.access()),
+            state.data_version(),
+        )
     state.clear_caches()
 
 
@@ -302,8 +336,18 @@ def test_submission_table(store: Store) -> None:
 
 def test_current_status_names_replaced_programmes() -> None:
     def sub(current: tuple[str, ...]) -> Submission:
-        return Submission("S1", "Org (fictional)", dt.date(2025, 6, 30), "h", "a.zip",
-                          ("P-A", "P-B"), {"cases": 3}, dt.datetime(2025, 7, 1), "x", current)
+        return Submission(
+            "S1",
+            "Org (fictional)",
+            dt.date(2025, 6, 30),
+            "h",
+            "a.zip",
+            ("P-A", "P-B"),
+            {"cases": 3},
+            dt.datetime(2025, 7, 1),
+            "x",
+            current,
+        )
 
     assert overview.current_status(sub(("P-A", "P-B"))) == "current"
     assert overview.current_status(sub(())) == "replaced"
@@ -320,6 +364,7 @@ def test_md_keeps_code_spans_and_neutralises_markdown() -> None:
 
 
 # -- signing in and roles ----------------------------------------------------------------------
+
 
 def test_real_mode_offers_only_the_sign_in_page(app: AppTest) -> None:
     at = app.run()
@@ -399,9 +444,13 @@ def test_a_disabled_account_is_signed_out(app: AppTest, store: Store) -> None:
 
 
 def test_the_identity_provider_maps_an_email_to_a_local_user(app: AppTest) -> None:
-    app.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
-                           "cookie_secret": "x" * 32, "client_id": "id", "client_secret": "s",
-                           "server_metadata_url": "https://idp.example.org/.well-known"}
+    app.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "id",
+        "client_secret": "s",
+        "server_metadata_url": "https://idp.example.org/.well-known",
+    }
     at = app.run()
     assert not at.exception
     assert at.button(key="signin_oidc")
@@ -423,9 +472,11 @@ def test_the_identity_provider_maps_an_email_to_a_local_user(app: AppTest) -> No
 
 # -- demo mode ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("role", list(ROLE_PAGES))
 def test_demo_mode_switches_roles_without_sign_in(
-        app: AppTest, monkeypatch: pytest.MonkeyPatch, role: str) -> None:
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, role: str
+) -> None:
     monkeypatch.setenv("EVALUATION_DEMO", "1")
     at = app.run()
     assert not at.exception
@@ -443,7 +494,8 @@ def test_demo_mode_switches_roles_without_sign_in(
 
 
 def test_demo_mode_opens_as_the_cso_manager_of_the_first_organisation(
-        app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("EVALUATION_DEMO", "1")
     at = _open(app, "upload", None)
     assert at.sidebar.radio(key="demo_role").value == "cso_manager"
@@ -455,6 +507,7 @@ def test_demo_mode_opens_as_the_cso_manager_of_the_first_organisation(
 
 
 # -- the pages ----------------------------------------------------------------------------------
+
 
 def test_every_page_shows_the_store(app: AppTest, loaded_db: Path) -> None:
     for page in ROLE_PAGES["admin"]:
@@ -506,8 +559,12 @@ def test_the_users_page_adds_changes_and_removes_a_user(app: AppTest, store: Sto
     assert not at.exception
     assert "Removed the user page.user" in _text(at.success)
     assert users.get_user(store, "page.user") is None
-    actions = {r[0] for r in store.cursor().execute(
-        "SELECT action FROM audit_log WHERE actor = 'admin.test'").fetchall()}
+    actions = {
+        r[0]
+        for r in store.cursor()
+        .execute("SELECT action FROM audit_log WHERE actor = 'admin.test'")
+        .fetchall()
+    }
     assert {"users.add", "users.update", "users.remove"} <= actions
 
 
@@ -534,7 +591,8 @@ def test_upload_page_offers_the_template_and_profiles(app: AppTest) -> None:
 
 
 def test_a_good_package_validates_loads_and_is_then_unchanged(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh = tmp_path / "fresh.duckdb"
     with Store.open(fresh) as empty:
         users.add_user(empty, "manager.test", "cso_manager", (ORGANISATION,), PASSWORD)
@@ -544,8 +602,7 @@ def test_a_good_package_validates_loads_and_is_then_unchanged(
     assert "No programme has data" in _text(at.info)
 
     at.switch_page(PAGES["upload"]).run()
-    at.file_uploader(key="upload_file").set_value(
-        ("minimal.zip", _zip(MINIMAL), "application/zip"))
+    at.file_uploader(key="upload_file").set_value(("minimal.zip", _zip(MINIMAL), "application/zip"))
     at.run()
     assert not at.exception
     assert "minimal.zip: no problems found" in _text(at.success)
@@ -556,7 +613,7 @@ def test_a_good_package_validates_loads_and_is_then_unchanged(
     def no_second_check(*_a: object, **_k: object) -> None:
         raise AssertionError("checked again")
 
-    monkeypatch.setattr("evaluation.ingest.check_package", no_second_check)
+    monkeypatch.setattr("evaluation.intake.ingest.check_package", no_second_check)
     at.run()
     assert not at.exception
     assert "no problems found" in _text(at.success)
@@ -578,12 +635,14 @@ def test_a_good_package_validates_loads_and_is_then_unchanged(
 
 
 def test_a_bad_package_lists_its_problems_and_cannot_be_loaded(
-        app: AppTest, tmp_path: Path) -> None:
+    app: AppTest, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(MINIMAL, bad)
     cases = (bad / "cases.csv").read_text(encoding="utf-8")
-    (bad / "cases.csv").write_text(cases.replace(",male,25_34,false", ",mal,25_34,false"),
-                                   encoding="utf-8")
+    (bad / "cases.csv").write_text(
+        cases.replace(",male,25_34,false", ",mal,25_34,false"), encoding="utf-8"
+    )
     with (bad / "contacts.csv").open("a", encoding="utf-8") as fh:
         fh.write("Z-999,2024-01-05,60,in_person,counselling,social_worker,community\n")
 
@@ -641,15 +700,16 @@ def test_a_funder_crawl_finds_no_case_rows_and_nothing_outside_scope(app: AppTes
         assert "P-OPEN" not in page_text, page
     # the explorer's download is exactly what the funder sees: shared, in scope
     from evaluation.app.session import Scope as DashboardScope
-    from evaluation.engine import IndicatorRequest
-    from evaluation.explore import run, tidy_bytes
+    from evaluation.measures.engine import IndicatorRequest
     from evaluation.periods import parse_periods
+    from evaluation.views.explore import run, tidy_bytes
 
     scope = DashboardScope(audience="funder", organisations=None).access()
     assert scope.audience == "shared"
     with Store.open(app_db()) as s:
-        result = run(s.cursor(), IndicatorRequest(periods=tuple(parse_periods("2024,2025-Q1")),
-                                                  scope=scope))
+        result = run(
+            s.cursor(), IndicatorRequest(periods=tuple(parse_periods("2024,2025-Q1")), scope=scope)
+        )
     csv = pd.read_csv(io.BytesIO(tidy_bytes(result.frame, "csv")))
     hidden = csv[csv.suppressed]
     assert len(hidden) and hidden[["numerator", "denominator", "value"]].isna().all().all()

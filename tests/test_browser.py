@@ -54,8 +54,16 @@ USER, PASSWORD = "manager.test", "correct horse battery"
 FUNDER, FUNDER_SCOPE = "funder.test", "P-CJS"
 OUTSIDE = ("P-OPEN", "Open Door Exit (fictional)")  # the minimal package's other programme
 # Columns of the cases and contacts tables that identify a case or date one.
-CASE_LEVEL = {"case_ref", "case_key", "case_id", "first_request_on", "opened_on",
-              "plan_agreed_on", "closed_on", "contact_on"}
+CASE_LEVEL = {
+    "case_ref",
+    "case_key",
+    "case_id",
+    "first_request_on",
+    "opened_on",
+    "plan_agreed_on",
+    "closed_on",
+    "contact_on",
+}
 
 # This module's own expect(), so its longer default timeout does not leak into other tests.
 expect = type(sync_api.expect)()
@@ -77,10 +85,10 @@ def chromium_path() -> str:
 @pytest.fixture(scope="module")
 def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real dashboard on a free port, over an empty store of its own."""
-    from evaluation.demo import DEMO_ORGANISATIONS
-    from evaluation.ingest import ingest
-    from evaluation.store import Store
-    from evaluation.users import add_user
+    from evaluation.demo.generate import DEMO_ORGANISATIONS
+    from evaluation.intake.ingest import ingest
+    from evaluation.store.database import Store
+    from evaluation.store.users import add_user
 
     tmp = tmp_path_factory.mktemp("browser")
     port = free_port()
@@ -93,12 +101,30 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env.pop("EVALUATION_DEMO", None)
     log = (tmp / "streamlit.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         # others may edit the package while the tests run: no "source changed" reruns
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            # others may edit the package while the tests run: no "source changed" reruns
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while not healthy(url):
@@ -165,8 +191,9 @@ def _screenshot(page: Page, name: str) -> None:
     expect(page.get_by_test_id("stTooltipContent")).to_have_count(0)
     # The main area scrolls inside the window: make the window tall enough to show all of it.
     height = page.get_by_test_id("stMain").evaluate("el => el.scrollHeight")
-    page.set_viewport_size({"width": VIEWPORT["width"],
-                            "height": max(VIEWPORT["height"], min(int(height), 2400))})
+    page.set_viewport_size(
+        {"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], min(int(height), 2400))}
+    )
     IMAGES.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=IMAGES / name, animations="disabled")
     page.set_viewport_size(VIEWPORT)
@@ -237,14 +264,18 @@ def _frame(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     if path.suffix == ".xlsx":
-        return pd.concat([pd.read_excel(path, sheet_name=None, dtype=str)[name]
-                          for name in openpyxl.load_workbook(path, read_only=True).sheetnames])
+        return pd.concat(
+            [
+                pd.read_excel(path, sheet_name=None, dtype=str)[name]
+                for name in openpyxl.load_workbook(path, read_only=True).sheetnames
+            ]
+        )
     raise AssertionError(f"an unexpected download: {path.name}")
 
 
 def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path) -> None:
     page = driver.page
-    from evaluation.demo import generate, write_package
+    from evaluation.demo.generate import generate, write_package
 
     pkg = generate(seed=7)[0]
     workbook = write_package(pkg, tmp_path / f"{pkg.name}.xlsx", "xlsx")
@@ -260,9 +291,11 @@ def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path)
 
     # Upload: the package is checked and found clean.
     _upload(page, workbook)
-    expect(page.get_by_test_id("stAlertContentSuccess")
-           .filter(has_text=f"{workbook.name}: no problems found")
-           ).to_be_visible(timeout=CHECK_TIMEOUT)
+    expect(
+        page.get_by_test_id("stAlertContentSuccess").filter(
+            has_text=f"{workbook.name}: no problems found"
+        )
+    ).to_be_visible(timeout=CHECK_TIMEOUT)
     load = page.get_by_role("button", name="Load into the store")
     expect(load).to_be_enabled()
     _screenshot(page, "upload.png")
@@ -300,8 +333,7 @@ def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path)
     expect(charts.first.locator(".main-svg").first).to_be_attached()
     first = page.get_by_test_id("stHeading").filter(has_text=re.compile(r"^C01")).first
     expect(first).to_be_visible()
-    bars = charts.first.evaluate("el => el.data.filter(t => t.type === 'bar')"
-                                 ".flatMap(t => t.y)")
+    bars = charts.first.evaluate("el => el.data.filter(t => t.type === 'bar').flatMap(t => t.y)")
     shown = _grid(page.get_by_test_id("stDataFrame").first)
     assert shown and len(shown) == len(bars)
     csv_file = _download(page, "Download CSV", tmp_path)
@@ -310,9 +342,10 @@ def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path)
     assert not CASE_LEVEL & set(rows.columns)
     assert set(rows["programme_id"]) == set(pkg.tables["programmes"]["programme_id"].to_pylist())
     c01 = rows[rows["indicator_id"] == "C01"]
-    assert [(r["programme_id"], r["period_start"], r["period_end"], _number(r["value"]))
-            for _, r in c01.iterrows()] == [
-        (r["programme_id"], r["From"], r["To"], _number(r["Value"])) for r in shown]
+    assert [
+        (r["programme_id"], r["period_start"], r["period_end"], _number(r["value"]))
+        for _, r in c01.iterrows()
+    ] == [(r["programme_id"], r["From"], r["To"], _number(r["Value"])) for r in shown]
     assert [_number(v) for v in c01["value"]] == [_number(v) for v in bars]
 
 
@@ -322,7 +355,8 @@ def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> No
     _upload(page, package)
 
     summary = page.get_by_test_id("stAlertContentError").filter(
-        has_text=f"{package.name}: 2 problems to fix in 2 tables")
+        has_text=f"{package.name}: 2 problems to fix in 2 tables"
+    )
     expect(summary).to_be_visible(timeout=CHECK_TIMEOUT)
     expect(summary).to_contain_text("Nothing can be loaded until they are fixed")
     expect(page.get_by_text("Some problems suggest personal data")).to_be_visible()
@@ -340,7 +374,9 @@ def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> No
     header = rows[0]
     found = [dict(zip(header, r, strict=True)) for r in rows[1:]]
     assert {(p["table"], p["column"], p["rule"]) for p in found} == {
-        ("cases", None, "identifier_column"), ("contacts", "minutes", "range")}
+        ("cases", None, "identifier_column"),
+        ("contacts", "minutes", "range"),
+    }
     minutes = next(p for p in found if p["column"] == "minutes")
     assert str(minutes["rows"]) == "3"
     assert all(p["severity"] == "error" for p in found)
@@ -354,8 +390,9 @@ def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> No
     expect(page.get_by_text(package.name)).to_have_count(0)
 
 
-def test_a_funder_downloads_only_aggregates_of_their_scope(chromium: Browser, app_url: str,
-                                                          tmp_path: Path) -> None:
+def test_a_funder_downloads_only_aggregates_of_their_scope(
+    chromium: Browser, app_url: str, tmp_path: Path
+) -> None:
     """Every page a funder can open, every download button on it: no case-level column, no
     programme outside the funder's scope, small numbers hidden."""
     signed_in = _signed_in(chromium, app_url, FUNDER, "Data overview")
@@ -363,8 +400,13 @@ def test_a_funder_downloads_only_aggregates_of_their_scope(chromium: Browser, ap
     page = driver.page
     nav = page.get_by_test_id("stSidebarNav").get_by_role("link")
     titles = [t.strip().splitlines()[-1] for t in nav.all_inner_texts()]  # after the icon
-    assert set(titles) == {"Data overview", "Indicator explorer", "Comparison", "Reports",
-                           "Indicator catalogue"}
+    assert set(titles) == {
+        "Data overview",
+        "Indicator explorer",
+        "Comparison",
+        "Reports",
+        "Indicator catalogue",
+    }
     downloaded: list[Path] = []
     for title in titles:
         driver.open_page(title)
@@ -409,12 +451,19 @@ def _check_report_pack(path: Path) -> None:
         file = folder / name
         if file.suffix == ".xlsx":
             wb = openpyxl.load_workbook(file, read_only=True)
-            text = " ".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(
-                values_only=True) for c in row if c is not None)
+            text = " ".join(
+                str(c)
+                for ws in wb.worksheets
+                for row in ws.iter_rows(values_only=True)
+                for c in row
+                if c is not None
+            )
         elif file.suffix == ".docx":
             d = docx.Document(str(file))
-            text = " ".join([p.text for p in d.paragraphs] + [c.text for t in d.tables
-                                                               for r in t.rows for c in r.cells])
+            text = " ".join(
+                [p.text for p in d.paragraphs]
+                + [c.text for t in d.tables for r in t.rows for c in r.cells]
+            )
         elif file.suffix == ".pdf":
             text = " ".join(p.extract_text() for p in pypdf.PdfReader(file).pages)
         else:

@@ -18,21 +18,23 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evaluation import comparison as cmp
-from evaluation import headlines as hl
-from evaluation.access import Scope
 from evaluation.app import session
-from evaluation.catalogue import load_catalogue
-from evaluation.completeness import completeness
-from evaluation.demo import DemoPackage, generate, write_package
-from evaluation.engine import IndicatorRequest, compute
-from evaluation.ingest import ingest
+from evaluation.demo.generate import DemoPackage, generate, write_package
+from evaluation.intake.ingest import ingest
+from evaluation.measures.catalogue import load_catalogue
+from evaluation.measures.completeness import completeness
+from evaluation.measures.engine import IndicatorRequest, compute
 from evaluation.periods import Period, half_year, parse_periods, quarter
-from evaluation.store import Store
+from evaluation.store.access import Scope
+from evaluation.store.database import Store
+from evaluation.views import comparison as cmp
+from evaluation.views import headlines as hl
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = {"comparison": str(ROOT / "evaluation/app/pages/comparison.py"),
-         "programme": str(ROOT / "evaluation/app/pages/programme.py")}
+PAGES = {
+    "comparison": str(ROOT / "evaluation/app/pages/comparison.py"),
+    "programme": str(ROOT / "evaluation/app/pages/programme.py"),
+}
 TIMEOUT = 180
 Q1 = quarter(2026, 1)
 Q2 = quarter(2026, 2)
@@ -45,8 +47,7 @@ INTERNAL = Scope.everything()
 
 
 def _cdf(r: int, n: int, p: float) -> float:
-    return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(r + 1)) if r >= 0 \
-        else 0.0
+    return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(r + 1)) if r >= 0 else 0.0
 
 
 def _limit(p: float, n: int, q: float) -> float:
@@ -78,8 +79,14 @@ def test_limits_stay_in_bounds_and_narrow_with_size() -> None:
     for p in (0.02, 0.5, 0.97):
         lo95, hi95 = cmp.control_limits(p, n, 0.95)
         lo998, hi998 = cmp.control_limits(p, n, 0.998)
-        assert ((lo998 >= 0) & (lo998 <= lo95) & (lo95 <= p) & (p <= hi95) & (hi95 <= hi998)
-                & (hi998 <= 1)).all()
+        assert (
+            (lo998 >= 0)
+            & (lo998 <= lo95)
+            & (lo95 <= p)
+            & (p <= hi95)
+            & (hi95 <= hi998)
+            & (hi998 <= 1)
+        ).all()
         assert (hi95 - lo95)[-1] < (hi95 - lo95)[20] < (hi95 - lo95)[0]
     for p in (0.0, 1.0):
         lo, hi = cmp.control_limits(p, [10, 100])
@@ -92,18 +99,35 @@ def test_limits_stay_in_bounds_and_narrow_with_size() -> None:
 # Hand-made engine frames
 
 
-def _row(pid: str, num: float | None, den: float | None, *, period: Period = Q2,
-         version: int = 1, status: str = "ok", suppressed: bool = False,
-         ind: str = "O06") -> dict[str, object]:
+def _row(
+    pid: str,
+    num: float | None,
+    den: float | None,
+    *,
+    period: Period = Q2,
+    version: int = 1,
+    status: str = "ok",
+    suppressed: bool = False,
+    ind: str = "O06",
+) -> dict[str, object]:
     value = num / den if num is not None and den else math.nan
-    return {"indicator_id": ind, "indicator_version": version, "programme_id": pid,
-            "period_start": period.start, "period_end": period.end,
-            "numerator": math.nan if num is None else num,
-            "denominator": math.nan if den is None else den, "value": value,
-            "ci_low": value - 0.1 if not math.isnan(value) else math.nan,
-            "ci_high": value + 0.1 if not math.isnan(value) else math.nan,
-            "status": status, "suppressed": suppressed, "target": math.nan,
-            "baseline": math.nan, "completeness": math.nan}
+    return {
+        "indicator_id": ind,
+        "indicator_version": version,
+        "programme_id": pid,
+        "period_start": period.start,
+        "period_end": period.end,
+        "numerator": math.nan if num is None else num,
+        "denominator": math.nan if den is None else den,
+        "value": value,
+        "ci_low": value - 0.1 if not math.isnan(value) else math.nan,
+        "ci_high": value + 0.1 if not math.isnan(value) else math.nan,
+        "status": status,
+        "suppressed": suppressed,
+        "target": math.nan,
+        "baseline": math.nan,
+        "completeness": math.nan,
+    }
 
 
 def _frame(*rows: dict[str, object]) -> pd.DataFrame:
@@ -111,18 +135,29 @@ def _frame(*rows: dict[str, object]) -> pd.DataFrame:
 
 
 O06 = load_catalogue().get("O06")
-NAMES = {"P1": "Alpha", "P2": "Bravo", "P3": "Charlie", "P4": "Delta", "P5": "Echo",
-         "P6": "Foxtrot", "P7": "Golf", "P8": "Hotel"}
+NAMES = {
+    "P1": "Alpha",
+    "P2": "Bravo",
+    "P3": "Charlie",
+    "P4": "Delta",
+    "P5": "Echo",
+    "P6": "Foxtrot",
+    "P7": "Golf",
+    "P8": "Hotel",
+}
 
 
 def _mixed() -> pd.DataFrame:
     return _frame(
-        _row("P1", 200, 500), _row("P2", 215, 520), _row("P3", 55, 100),
-        _row("P4", 90, 100),                                     # far above the pooled rate
-        _row("P5", 40, 80, version=2),                           # another definition
-        _row("P6", None, None, suppressed=True),                 # suppressed (shared audience)
-        _row("P7", None, None, status="no_data"),                # a source table is missing
-        _row("P8", 3, 6))                                        # too small to compare
+        _row("P1", 200, 500),
+        _row("P2", 215, 520),
+        _row("P3", 55, 100),
+        _row("P4", 90, 100),  # far above the pooled rate
+        _row("P5", 40, 80, version=2),  # another definition
+        _row("P6", None, None, suppressed=True),  # suppressed (shared audience)
+        _row("P7", None, None, status="no_data"),  # a source table is missing
+        _row("P8", 3, 6),
+    )  # too small to compare
 
 
 def test_pooled_rate_is_the_sum_of_numerators_over_the_sum_of_denominators() -> None:
@@ -144,11 +179,12 @@ def test_a_programme_far_outside_is_flagged() -> None:
         want = cmp.OUTSIDE_998 if out998 else cmp.OUTSIDE_95 if out95 else cmp.INSIDE
         assert row.position == want, row.programme_id
     pos = f.programmes.set_index("programme_id")[["position", "side"]]
-    assert tuple(pos.loc["P4"]) == (cmp.OUTSIDE_998, "above")   # 90 % against 46 %
-    assert tuple(pos.loc["P1"]) == (cmp.OUTSIDE_95, "below")    # 40 % of 500
-    assert tuple(pos.loc["P3"]) == (cmp.INSIDE, "")             # 55 % of only 100
-    balanced = cmp.funnel(_frame(_row("P1", 30, 100), _row("P2", 33, 100),
-                                 _row("P3", 27, 90)), Q2, indicator=O06)
+    assert tuple(pos.loc["P4"]) == (cmp.OUTSIDE_998, "above")  # 90 % against 46 %
+    assert tuple(pos.loc["P1"]) == (cmp.OUTSIDE_95, "below")  # 40 % of 500
+    assert tuple(pos.loc["P3"]) == (cmp.INSIDE, "")  # 55 % of only 100
+    balanced = cmp.funnel(
+        _frame(_row("P1", 30, 100), _row("P2", 33, 100), _row("P3", 27, 90)), Q2, indicator=O06
+    )
     assert set(balanced.programmes["position"]) == {cmp.INSIDE}
     assert set(balanced.programmes["side"]) == {""}
 
@@ -171,7 +207,8 @@ def test_excluded_programmes_are_listed_with_reasons_and_never_plotted() -> None
         "Echo": "definition differs: computed with version 2, compared on version 1",
         "Foxtrot": "suppressed to protect small numbers",
         "Golf": "no data: table custody_events not supplied",
-        "Hotel": "fewer than 10 in the denominator"}
+        "Hotel": "fewer than 10 in the denominator",
+    }
     assert list(f.programmes["programme"]) == ["Alpha", "Bravo", "Charlie", "Delta"]
     fig = cmp.funnel_figure(f, O06)
     plotted = {t for trace in fig.data if trace.mode == "markers+text" for t in trace.text}
@@ -205,13 +242,21 @@ def test_programme_table_is_ordered_by_name_not_by_rate() -> None:
     table = cmp.programme_table(cmp.funnel(_mixed(), Q2, indicator=O06, names=NAMES))
     assert list(table["programme"]) == ["Alpha", "Bravo", "Charlie", "Delta"]
     assert "rank" not in table.columns
-    assert list(table["limits"]) == ["below the 95 % limit", "below the 95 % limit",
-                                     "inside the limits", "above the 99.8 % limit"]
+    assert list(table["limits"]) == [
+        "below the 95 % limit",
+        "below the 95 % limit",
+        "inside the limits",
+        "above the 99.8 % limit",
+    ]
 
 
 def test_trend_gives_a_rate_per_programme_and_period_and_the_pooled_rate() -> None:
-    frame = _frame(_row("P1", 30, 100, period=Q1), _row("P2", 10, 50, period=Q1),
-                   _row("P1", 40, 100), _row("P2", None, None, suppressed=True))
+    frame = _frame(
+        _row("P1", 30, 100, period=Q1),
+        _row("P2", 10, 50, period=Q1),
+        _row("P1", 40, 100),
+        _row("P2", None, None, suppressed=True),
+    )
     t = cmp.trend(frame, indicator=O06, names=NAMES)
     assert list(t["period"]) == ["2026-Q1", "2026-Q2", "2026-Q1", "2026-Q2"]
     assert list(t["shown"]) == [True, True, True, False]
@@ -230,8 +275,7 @@ def test_a_funnel_takes_one_indicator_and_a_proportion() -> None:
     with pytest.raises(cmp.ComparisonError):
         cmp.funnel(_frame(_row("P1", 1, 10), _row("P1", 1, 10, ind="C06")), Q2)
     with pytest.raises(cmp.ComparisonError):
-        cmp.funnel(_frame(_row("P1", 1, 10, ind="C01")), Q2,
-                   indicator=load_catalogue().get("C01"))
+        cmp.funnel(_frame(_row("P1", 1, 10, ind="C01")), Q2, indicator=load_catalogue().get("C01"))
     assert cmp.default_indicator(cmp.proportion_indicators()).id == "O06"
     assert all(i.kind == "proportion" for i in cmp.proportion_indicators())
     assert cmp.trend_periods(Q2, 3) == (quarter(2025, 4), Q1, Q2)
@@ -245,15 +289,19 @@ def test_tiles_compute_change_and_gap_to_target() -> None:
     cat = load_catalogue()
     inds = [cat.get("C01"), cat.get("O01"), cat.get("O06")]
     count = {"indicator_id": "C01", "numerator": math.nan, "denominator": math.nan}
-    frame = pd.DataFrame([
-        {**_row("P1", None, None, ind="C01"), **count, "value": 14.0, "target": 12.0},
-        {**_row("P1", None, None, ind="C01", period=Q1), **count, "value": 9.0},
-        {**_row("P1", 6, 10, ind="O01"), "target": 0.5},
-        _row("P1", 5, 10, ind="O01", period=Q1, suppressed=True),
-        _row("P1", None, None, ind="O06", status="no_data"),
-    ])
-    tiles = {t.indicator_id: t for t in hl.tiles_from_frame(
-        frame, inds, "P1", Q2, missing_tables=("custody_events",))}
+    frame = pd.DataFrame(
+        [
+            {**_row("P1", None, None, ind="C01"), **count, "value": 14.0, "target": 12.0},
+            {**_row("P1", None, None, ind="C01", period=Q1), **count, "value": 9.0},
+            {**_row("P1", 6, 10, ind="O01"), "target": 0.5},
+            _row("P1", 5, 10, ind="O01", period=Q1, suppressed=True),
+            _row("P1", None, None, ind="O06", status="no_data"),
+        ]
+    )
+    tiles = {
+        t.indicator_id: t
+        for t in hl.tiles_from_frame(frame, inds, "P1", Q2, missing_tables=("custody_events",))
+    }
     c01, o01, o06 = tiles["C01"], tiles["O01"], tiles["O06"]
     assert (c01.value, c01.previous_value, c01.change, c01.vs_target) == (14, 9, 5, 2)
     assert (c01.value_text, c01.change_text) == ("14", "+5")
@@ -262,8 +310,7 @@ def test_tiles_compute_change_and_gap_to_target() -> None:
     assert o01.previous_text == "2026-Q1: hidden to protect small numbers"
     assert o01.vs_target == pytest.approx(0.1)
     assert o01.target_text == "Target 50 %: 10 percentage points above."
-    assert o06.value is None and o06.note == "No data: the table `custody_events` was not " \
-                                              "supplied."
+    assert o06.value is None and o06.note == "No data: the table `custody_events` was not supplied."
     assert hl.format_change(-0.034, "proportion") == "-3 percentage points"
 
 
@@ -322,8 +369,12 @@ def _new_exit(cases: pd.DataFrame, p: Period) -> int:
 
 def _active_exit(cases: pd.DataFrame, p: Period) -> int:
     exit_ = cases[cases["client_type"] == "exit_participant"]
-    return int(sum(o <= p.end and (pd.isna(c) or c >= p.start)
-                   for o, c in zip(exit_["opened_on"], exit_["closed_on"], strict=True)))
+    return int(
+        sum(
+            o <= p.end and (pd.isna(c) or c >= p.start)
+            for o, c in zip(exit_["opened_on"], exit_["closed_on"], strict=True)
+        )
+    )
 
 
 def test_headlines_change_against_the_previous_period(demo: Demo, store: Store) -> None:
@@ -337,8 +388,9 @@ def test_headlines_change_against_the_previous_period(demo: Demo, store: Store) 
     assert tiles["C01"].previous_value == _new_exit(cases, Q2)
     assert tiles["C01"].change == _new_exit(cases, q3) - _new_exit(cases, Q2)
     assert tiles["C03"].change == _active_exit(cases, q3) - _active_exit(cases, Q2)
-    frame = compute(store, IndicatorRequest(periods=(q3, Q2), indicators=("O01",),
-                                            programmes=("NORD-EXIT",)))
+    frame = compute(
+        store, IndicatorRequest(periods=(q3, Q2), indicators=("O01",), programmes=("NORD-EXIT",))
+    )
     value = frame.set_index("period_start")["value"]
     assert tiles["O01"].change == pytest.approx(value[q3.start] - value[Q2.start])
 
@@ -346,8 +398,11 @@ def test_headlines_change_against_the_previous_period(demo: Demo, store: Store) 
 def test_headlines_targets_and_completeness(demo: Demo, store: Store) -> None:
     h1 = half_year(2026, 1)
     targets = demo.packages[0].tables["targets"].to_pandas()
-    want = targets[(targets["programme_id"] == "NORD-EXIT") & (targets["indicator_id"] == "C01")
-                   & (targets["period_start"] == h1.start.isoformat())]
+    want = targets[
+        (targets["programme_id"] == "NORD-EXIT")
+        & (targets["indicator_id"] == "C01")
+        & (targets["period_start"] == h1.start.isoformat())
+    ]
     h = hl.headlines(store.cursor(), hl.ProgrammeRequest("NORD-EXIT", h1, INTERNAL))
     c01 = next(t for t in h.tiles if t.indicator_id == "C01")
     assert c01.target == float(want["target"].iloc[0])
@@ -360,8 +415,10 @@ def test_headlines_targets_and_completeness(demo: Demo, store: Store) -> None:
     assert "rows" not in shared.completeness.columns
     assert "filled" not in shared.completeness.columns
     with pytest.raises(hl.HeadlinesError):
-        hl.headlines(store.cursor(), hl.ProgrammeRequest(
-            "NORD-EXIT", h1, Scope(programmes=frozenset({"KP-NAZORG"}))))
+        hl.headlines(
+            store.cursor(),
+            hl.ProgrammeRequest("NORD-EXIT", h1, Scope(programmes=frozenset({"KP-NAZORG"}))),
+        )
 
 
 def test_compare_on_the_store_uses_the_callers_scope(store: Store) -> None:
@@ -369,8 +426,7 @@ def test_compare_on_the_store_uses_the_callers_scope(store: Store) -> None:
     for scope in (INTERNAL, SHARED):
         result = cmp.compare(store.cursor(), cmp.ComparisonRequest("C06", q3, scope))
         f = result.funnel
-        frame = compute(store, IndicatorRequest(periods=(q3,), indicators=("C06",),
-                                                scope=scope))
+        frame = compute(store, IndicatorRequest(periods=(q3,), indicators=("C06",), scope=scope))
         shown = frame[~frame["suppressed"] & (frame["denominator"] >= cmp.MIN_DENOMINATOR)]
         assert set(f.programmes["programme_id"]) == set(shown["programme_id"])
         assert f.numerator == shown["numerator"].sum()

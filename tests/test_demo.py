@@ -21,9 +21,9 @@ import pyarrow.csv as pacsv
 import pytest
 from openpyxl import load_workbook
 
-from evaluation import demo
-from evaluation.demo import DemoPackage, generate, write_demo, write_package
-from evaluation.schema import EARLIEST_DATE, REQUIRED_TABLES, TABLES, TABLES_BY_NAME
+from evaluation.demo import generate as demo
+from evaluation.demo.generate import DemoPackage, generate, write_demo, write_package
+from evaluation.store.schema import EARLIEST_DATE, REQUIRED_TABLES, TABLES, TABLES_BY_NAME
 
 AS_OF = date(2026, 9, 30)
 ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -33,9 +33,20 @@ EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE_RE = re.compile(r"\+?\d[\d\s\-.()]{5,}\d")
 DATE_RE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 IP_RE = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
-REAL_NAMES = ("exit-deutschland", "exit deutschland", "violence prevention network", "hayat",
-              "fryshuset", "exit sweden", "exit fryshuset", "legato", "derad", "neustart",
-              "wegweiser", "back on track")
+REAL_NAMES = (
+    "exit-deutschland",
+    "exit deutschland",
+    "violence prevention network",
+    "hayat",
+    "fryshuset",
+    "exit sweden",
+    "exit fryshuset",
+    "legato",
+    "derad",
+    "neustart",
+    "wegweiser",
+    "back on track",
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +76,10 @@ def test_deterministic_by_seed(packages: list[DemoPackage]) -> None:
         for name in a.tables:
             assert a.tables[name].equals(b.tables[name]), name
     other = generate(seed=8)
-    assert any(not a.tables["contacts"].equals(b.tables["contacts"])
-               for a, b in zip(packages, other, strict=True))
+    assert any(
+        not a.tables["contacts"].equals(b.tables["contacts"])
+        for a, b in zip(packages, other, strict=True)
+    )
 
 
 def test_tables_and_columns_match_registry(packages: list[DemoPackage]) -> None:
@@ -87,8 +100,9 @@ def test_about_and_names_are_fictional(packages: list[DemoPackage]) -> None:
     assert len(packages) == 5
     assert len({p.name for p in packages}) == 5
     for pkg in packages:
-        about = dict(zip(*(pkg.tables["about"].column(c).to_pylist() for c in ("key", "value")),
-                         strict=True))
+        about = dict(
+            zip(*(pkg.tables["about"].column(c).to_pylist() for c in ("key", "value")), strict=True)
+        )
         assert about["organisation"] == pkg.organisation
         assert about["data_as_of"] == AS_OF.isoformat()
         assert "source_system" in about
@@ -145,8 +159,13 @@ def test_keys_unique_and_references_valid(packages: list[DemoPackage]) -> None:
             if col.references:
                 assert set(_values(arr)) <= keys[col.references], f"{name}.{col_name}"
         staffing = pkg.tables["staffing"]
-        pairs = list(zip(staffing.column("programme_id").to_pylist(),
-                         staffing.column("quarter_start").to_pylist(), strict=True))
+        pairs = list(
+            zip(
+                staffing.column("programme_id").to_pylist(),
+                staffing.column("quarter_start").to_pylist(),
+                strict=True,
+            )
+        )
         assert len(pairs) == len(set(pairs))
 
 
@@ -172,8 +191,10 @@ def test_date_rules(packages: list[DemoPackage]) -> None:
                 assert (present <= as_of).all(), f"{name}.{col_name}"
 
         t = pkg.tables
-        c = {k: _dates(t["cases"].column(k))
-             for k in ("first_request_on", "opened_on", "plan_agreed_on", "closed_on")}
+        c = {
+            k: _dates(t["cases"].column(k))
+            for k in ("first_request_on", "opened_on", "plan_agreed_on", "closed_on")
+        }
         req, opened, plan, closed = (c[k] for k in c)
         assert not (req > opened).any()
         assert not (plan < opened).any()
@@ -185,8 +206,9 @@ def test_date_rules(packages: list[DemoPackage]) -> None:
         progs = t["programmes"]
         assert not (_dates(progs.column("ends_on")) < _dates(progs.column("started_on"))).any()
         for name in ("funding", "targets"):
-            assert not (_dates(t[name].column("period_end"))
-                        < _dates(t[name].column("period_start"))).any()
+            assert not (
+                _dates(t[name].column("period_end")) < _dates(t[name].column("period_start"))
+            ).any()
         for q in t["staffing"].column("quarter_start").to_pylist():
             d = date.fromisoformat(q)
             assert d.day == 1 and d.month in (1, 4, 7, 10)
@@ -199,8 +221,9 @@ def test_free_text_passes_anonymisation_gate(packages: list[DemoPackage]) -> Non
             if TABLES_BY_NAME[name].column(col_name).free_text:
                 if name == "about":
                     keys = pkg.tables["about"].column("key").to_pylist()
-                    texts += [v for k, v in zip(keys, arr.to_pylist(), strict=True)
-                              if k != "data_as_of"]
+                    texts += [
+                        v for k, v in zip(keys, arr.to_pylist(), strict=True) if k != "data_as_of"
+                    ]
                 else:
                     texts += _values(arr)
         assert texts
@@ -213,8 +236,13 @@ def test_free_text_passes_anonymisation_gate(packages: list[DemoPackage]) -> Non
 
 def _programme_of_cases(pkg: DemoPackage) -> dict[str, str]:
     cases = pkg.tables["cases"]
-    return dict(zip(cases.column("case_ref").to_pylist(),
-                    cases.column("programme_id").to_pylist(), strict=True))
+    return dict(
+        zip(
+            cases.column("case_ref").to_pylist(),
+            cases.column("programme_id").to_pylist(),
+            strict=True,
+        )
+    )
 
 
 def test_typology_and_texture(packages: list[DemoPackage]) -> None:
@@ -223,9 +251,12 @@ def test_typology_and_texture(packages: list[DemoPackage]) -> None:
         progs = pkg.tables["programmes"].to_pylist()
         cases = pkg.tables["cases"].to_pylist()
         contacts = pkg.tables["contacts"]
-        conference = set(pc.filter(contacts.column("case_ref"),
-                                   pc.equal(contacts.column("activity"), "case_conference"))
-                         .to_pylist())
+        conference = set(
+            pc.filter(
+                contacts.column("case_ref"),
+                pc.equal(contacts.column("activity"), "case_conference"),
+            ).to_pylist()
+        )
         for prog in progs:
             mine = [c for c in cases if c["programme_id"] == prog["programme_id"]]
             assert 50 <= len(mine) <= 500
@@ -277,15 +308,23 @@ def test_indicator_inputs_present(packages: list[DemoPackage]) -> None:
             per_case[e["case_ref"]] = per_case.get(e["case_ref"], 0) + 1
         twice += sum(n >= 2 for n in per_case.values())
         contact_days: dict[str, list[date]] = {}
-        for ref, day in zip(t["contacts"].column("case_ref").to_pylist(),
-                            t["contacts"].column("contact_on").to_pylist(), strict=True):
+        for ref, day in zip(
+            t["contacts"].column("case_ref").to_pylist(),
+            t["contacts"].column("contact_on").to_pylist(),
+            strict=True,
+        ):
             contact_days.setdefault(ref, []).append(date.fromisoformat(day))
         for e in rel:
             r = date.fromisoformat(e["event_on"])
             releases += 1
             fast += any(0 <= (d - r).days <= 3 for d in contact_days.get(e["case_ref"], []))
-    assert {"reoffended", "disengaged", "situation_improved", "employment_or_education",
-            "re_engaged"} <= all_outcomes
+    assert {
+        "reoffended",
+        "disengaged",
+        "situation_improved",
+        "employment_or_education",
+        "re_engaged",
+    } <= all_outcomes
     assert twice >= 3
     assert releases > 100 and fast / releases > 0.5
 
@@ -296,8 +335,11 @@ def test_contacts_per_exit_case_decay(packages: list[DemoPackage]) -> None:
     first_year: list[int] = []
     second_year: list[int] = []
     counts: dict[str, int] = {}
-    for ref, day in zip(pkg.tables["contacts"].column("case_ref").to_pylist(),
-                        pkg.tables["contacts"].column("contact_on").to_pylist(), strict=True):
+    for ref, day in zip(
+        pkg.tables["contacts"].column("case_ref").to_pylist(),
+        pkg.tables["contacts"].column("contact_on").to_pylist(),
+        strict=True,
+    ):
         case = cases[ref]
         if case["client_type"] != "exit_participant" or case["programme_id"] != "NORD-EXIT":
             continue
@@ -335,8 +377,9 @@ def test_write_xlsx_has_real_dates(packages: list[DemoPackage], tmp_path: Path) 
     wb.close()
 
 
-def test_write_xlsx_refuses_huge_tables(packages: list[DemoPackage], tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_xlsx_refuses_huge_tables(
+    packages: list[DemoPackage], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(demo, "XLSX_MAX_ROWS", 100)
     with pytest.raises(ValueError, match="too many for xlsx"):
         write_package(packages[0], tmp_path / "x.xlsx", "xlsx")
@@ -344,8 +387,12 @@ def test_write_xlsx_refuses_huge_tables(packages: list[DemoPackage], tmp_path: P
 
 def _read_csv(data: bytes) -> pa.Table:
     names = data.split(b"\n", 1)[0].decode().split(",")
-    return pacsv.read_csv(io.BytesIO(data), convert_options=pacsv.ConvertOptions(
-        column_types={n: pa.string() for n in names}, strings_can_be_null=True))
+    return pacsv.read_csv(
+        io.BytesIO(data),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True
+        ),
+    )
 
 
 def test_write_zip_and_folder_roundtrip(packages: list[DemoPackage], tmp_path: Path) -> None:
@@ -367,8 +414,7 @@ def test_write_zip_and_folder_roundtrip(packages: list[DemoPackage], tmp_path: P
     assert b'"' not in cases and b",," in cases  # plain fields, empty field for null
 
 
-def test_reused_folder_keeps_no_data_visible(packages: list[DemoPackage],
-                                             tmp_path: Path) -> None:
+def test_reused_folder_keeps_no_data_visible(packages: list[DemoPackage], tmp_path: Path) -> None:
     folder = write_package(packages[0], tmp_path / "pkg", "folder")
     assert (folder / "assessments.csv").exists()
     lacking = packages[4]
@@ -378,13 +424,17 @@ def test_reused_folder_keeps_no_data_visible(packages: list[DemoPackage],
 
 
 def test_csv_quotes_when_needed(tmp_path: Path) -> None:
-    table = pa.table({"key": ["organisation", "data_as_of"],
-                      "value": ['Alpha, "Beta" (fictional)', None]})
+    table = pa.table(
+        {"key": ["organisation", "data_as_of"], "value": ['Alpha, "Beta" (fictional)', None]}
+    )
     pkg = DemoPackage("q", "q", {"about": table})
     folder = write_package(pkg, tmp_path / "q", "folder")
     rows = list(csv.reader(io.StringIO((folder / "about.csv").read_text("utf-8"))))
-    assert rows == [["key", "value"], ["organisation", 'Alpha, "Beta" (fictional)'],
-                    ["data_as_of", ""]]
+    assert rows == [
+        ["key", "value"],
+        ["organisation", 'Alpha, "Beta" (fictional)'],
+        ["data_as_of", ""],
+    ]
 
 
 def test_write_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -393,13 +443,14 @@ def test_write_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def small(**kwargs: object) -> list[DemoPackage]:
         # Writing all five workbooks takes ~12 s; the layout is what is tested here.
         pkgs = real_generate(**kwargs)  # type: ignore[arg-type]
-        return [DemoPackage(p.name, p.organisation, {n: t.slice(0, 50) for n, t in
-                                                    p.tables.items()}) for p in pkgs]
+        return [
+            DemoPackage(p.name, p.organisation, {n: t.slice(0, 50) for n, t in p.tables.items()})
+            for p in pkgs
+        ]
 
     monkeypatch.setattr(demo, "generate", small)
     calls: list[tuple[str, float]] = []
-    paths = write_demo(tmp_path, seed=3, scale="demo",
-                       progress=lambda m, f: calls.append((m, f)))
+    paths = write_demo(tmp_path, seed=3, scale="demo", progress=lambda m, f: calls.append((m, f)))
     xlsx = [p for p in paths if p.suffix == ".xlsx"]
     zips = [p for p in paths if p.suffix == ".zip"]
     assert len(xlsx) == 5 and len(zips) == 1

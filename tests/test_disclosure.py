@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from evaluation import disclosure
-from evaluation.disclosure import (
+from evaluation.errors import EvaluationError
+from evaluation.sharing import disclosure
+from evaluation.sharing.disclosure import (
     Cell,
     DisclosureError,
     DisclosureSettings,
@@ -30,11 +31,14 @@ from evaluation.disclosure import (
     row_keys,
     suppress,
 )
-from evaluation.errors import EvaluationError
 
 YEAR = ("2025-01-01", "2025-12-31")
-QUARTERS = (("2025-01-01", "2025-03-31"), ("2025-04-01", "2025-06-30"),
-            ("2025-07-01", "2025-09-30"), ("2025-10-01", "2025-12-31"))
+QUARTERS = (
+    ("2025-01-01", "2025-03-31"),
+    ("2025-04-01", "2025-06-30"),
+    ("2025-07-01", "2025-09-30"),
+    ("2025-10-01", "2025-12-31"),
+)
 WIDTH = DisclosureSettings().min_width
 
 
@@ -45,17 +49,32 @@ class Info:
 
 
 INDICATORS: dict[str, Info] = {
-    "C01": Info("count"), "C03": Info("count"), "K01": Info("count"),
-    "K03": Info("count", about_people=False), "K02": Info("total", about_people=False),
-    "C04": Info("proportion"), "O01": Info("proportion"), "C07": Info("median"),
-    "C10": Info("ratio"), "F03": Info("share", about_people=False),
-    "F04": Info("months", about_people=False), "X99": Info("total"),
+    "C01": Info("count"),
+    "C03": Info("count"),
+    "K01": Info("count"),
+    "K03": Info("count", about_people=False),
+    "K02": Info("total", about_people=False),
+    "C04": Info("proportion"),
+    "O01": Info("proportion"),
+    "C07": Info("median"),
+    "C10": Info("ratio"),
+    "F03": Info("share", about_people=False),
+    "F04": Info("months", about_people=False),
+    "X99": Info("total"),
 }
 
 
-def row(indicator: str = "C01", *, programme: str = "P1", period: tuple[str, str] = YEAR,
-        value: float | None = None, num: float | None = None, den: float | None = None,
-        status: str | None = None, **splits: str) -> dict[str, object]:
+def row(
+    indicator: str = "C01",
+    *,
+    programme: str = "P1",
+    period: tuple[str, str] = YEAR,
+    value: float | None = None,
+    num: float | None = None,
+    den: float | None = None,
+    status: str | None = None,
+    **splits: str,
+) -> dict[str, object]:
     """One result row in the spec's layout; a proportion's value comes from num/den."""
     kind = INDICATORS[indicator].kind
     if kind in ("proportion", "ratio", "share") and den:
@@ -64,12 +83,21 @@ def row(indicator: str = "C01", *, programme: str = "P1", period: tuple[str, str
         status = "no_data" if kind in ("proportion", "ratio", "median") and not den else "ok"
     if status == "no_data":
         value = None
-    return {"indicator_id": indicator, "indicator_version": 1, "programme_id": programme,
-            "period_start": period[0], "period_end": period[1], **splits,
-            "numerator": num, "denominator": den, "value": value,
-            "ci_low": 0.1 if kind == "proportion" and den else None,
-            "ci_high": 0.9 if kind == "proportion" and den else None,
-            "status": status, "suppressed": False}
+    return {
+        "indicator_id": indicator,
+        "indicator_version": 1,
+        "programme_id": programme,
+        "period_start": period[0],
+        "period_end": period[1],
+        **splits,
+        "numerator": num,
+        "denominator": den,
+        "value": value,
+        "ci_low": 0.1 if kind == "proportion" and den else None,
+        "ci_high": 0.9 if kind == "proportion" and den else None,
+        "status": status,
+        "suppressed": False,
+    }
 
 
 def frame(rows: Iterable[dict[str, object]]) -> pd.DataFrame:
@@ -82,9 +110,12 @@ def hidden(out: pd.DataFrame) -> pd.DataFrame:
     return out[out["suppressed"]]
 
 
-def check_safe(original: pd.DataFrame, out: pd.DataFrame,
-               indicators: Mapping[str, Info] = INDICATORS, width: int = WIDTH
-               ) -> dict[Cell, tuple[float, float]]:
+def check_safe(
+    original: pd.DataFrame,
+    out: pd.DataFrame,
+    indicators: Mapping[str, Info] = INDICATORS,
+    width: int = WIDTH,
+) -> dict[Cell, tuple[float, float]]:
     """Attack ``out`` and assert what rule 4 promises, plus that the attacker is sound (the truth
     lies inside every range). A hidden figure whose truth is 0 may be narrow: a 0 may be shown."""
     ranges = attack(out, indicators)
@@ -92,8 +123,12 @@ def check_safe(original: pd.DataFrame, out: pd.DataFrame,
     for cell, (low, high) in ranges.items():
         rec = truth[cell.key]
         num, den, val = rec["numerator"], rec["denominator"], rec["value"]
-        true = {"value": val, "numerator": num, "denominator": den,
-                "complement": None if num is None or den is None else den - num}[cell.quantity]
+        true = {
+            "value": val,
+            "numerator": num,
+            "denominator": den,
+            "complement": None if num is None or den is None else den - num,
+        }[cell.quantity]
         assert low <= true <= high, (cell, low, high, true)
         if true > 0 and cell.quantity != "denominator":
             assert high - low >= width, (cell, low, high, true)
@@ -113,12 +148,17 @@ def test_rule1_counts_from_1_to_4_are_suppressed() -> None:
     df = frame(row("C01", programme=f"P{v}", value=v) for v in (0, 1, 4, 5))
     out = suppress(df, INDICATORS)
     assert dict(zip(df["value"], out["suppressed"], strict=True)) == {
-        0: False, 1: True, 4: True, 5: False}
+        0: False,
+        1: True,
+        4: True,
+        5: False,
+    }
 
 
 def test_a_suppressed_row_keeps_its_status_and_loses_its_numbers() -> None:
-    df = frame([row("O01", num=2, den=20, status="partial_period"),
-                row("C01", programme="P2", value=3)])
+    df = frame(
+        [row("O01", num=2, den=20, status="partial_period"), row("C01", programme="P2", value=3)]
+    )
     out = suppress(df, INDICATORS)
     assert out["suppressed"].all()
     assert out[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
@@ -127,11 +167,23 @@ def test_a_suppressed_row_keeps_its_status_and_loses_its_numbers() -> None:
     assert df["suppressed"].eq(False).all()  # a copy: the input is untouched
 
 
-@pytest.mark.parametrize(("num", "den", "expected"), [
-    (0, 20, False), (1, 20, True), (4, 20, True), (5, 20, False),      # numerator
-    (20, 20, False), (19, 20, True), (16, 20, True), (15, 20, False),  # den - num
-    (0, 9, True), (0, 10, False), (9, 9, True), (10, 10, False),       # denominator
-])
+@pytest.mark.parametrize(
+    ("num", "den", "expected"),
+    [
+        (0, 20, False),
+        (1, 20, True),
+        (4, 20, True),
+        (5, 20, False),  # numerator
+        (20, 20, False),
+        (19, 20, True),
+        (16, 20, True),
+        (15, 20, False),  # den - num
+        (0, 9, True),
+        (0, 10, False),
+        (9, 9, True),
+        (10, 10, False),  # denominator
+    ],
+)
 def test_rules_2_and_3_for_proportions(num: int, den: int, expected: bool) -> None:
     out = suppress(frame([row("O01", num=num, den=den)]), INDICATORS)
     assert bool(out["suppressed"].iloc[0]) is expected
@@ -146,17 +198,29 @@ def test_rule3_for_medians_and_ratios(indicator: str, den: int, expected: bool) 
 
 
 def test_no_data_rows_are_never_suppressed() -> None:
-    df = frame([row("O01", num=0, den=0), row("C07", programme="P2", den=0),
-                row("C01", programme="P3", value=None, status="no_data"),
-                row("O01", programme="P4", num=3, den=3, status="no_data")])
+    df = frame(
+        [
+            row("O01", num=0, den=0),
+            row("C07", programme="P2", den=0),
+            row("C01", programme="P3", value=None, status="no_data"),
+            row("O01", programme="P4", num=3, den=3, status="no_data"),
+        ]
+    )
     out = suppress(df, INDICATORS)
     assert not out["suppressed"].any()
     pd.testing.assert_frame_equal(out, df)
 
 
 def test_indicators_not_about_people_and_amounts_are_never_suppressed() -> None:
-    df = frame([row("K03", value=2), row("K02", value=3.5), row("X99", value=1),
-                row("F03", num=1, den=3), row("F04", value=2)])
+    df = frame(
+        [
+            row("K03", value=2),
+            row("K02", value=3.5),
+            row("X99", value=1),
+            row("F03", num=1, den=3),
+            row("F04", value=2),
+        ]
+    )
     out = suppress(df, INDICATORS)
     assert not out["suppressed"].any()
     pd.testing.assert_frame_equal(out, df)
@@ -222,8 +286,9 @@ def test_a_small_total_hides_the_part_that_equals_it() -> None:
 
 
 def test_programmes_and_their_total() -> None:
-    df = frame(row("C01", programme=p, value=v)
-               for p, v in {"P1": 12, "P2": 4, "P3": 9, "*": 25}.items())
+    df = frame(
+        row("C01", programme=p, value=v) for p, v in {"P1": 12, "P2": 4, "P3": 9, "*": 25}.items()
+    )
     out = suppress(df, INDICATORS)
     assert set(hidden(out)["programme_id"]) == {"P2", "P3"}
     check_safe(df, out)
@@ -239,12 +304,14 @@ def test_quarters_and_their_year() -> None:
 
 
 def test_months_quarter_and_year_nest() -> None:
-    months = [(f"2025-{m:02d}-01", str(pd.Period(f"2025-{m:02d}").end_time.date()))
-              for m in range(1, 13)]
+    months = [
+        (f"2025-{m:02d}-01", str(pd.Period(f"2025-{m:02d}").end_time.date())) for m in range(1, 13)
+    ]
     values = [9, 2, 12, 8, 8, 8, 15, 15, 15, 6, 6, 6]
     rows = [row("C01", period=p, value=v) for p, v in zip(months, values, strict=True)]
-    rows += [row("C01", period=q, value=sum(values[3 * i:3 * i + 3]))
-             for i, q in enumerate(QUARTERS)]
+    rows += [
+        row("C01", period=q, value=sum(values[3 * i : 3 * i + 3])) for i, q in enumerate(QUARTERS)
+    ]
     rows.append(row("C01", period=YEAR, value=sum(values)))
     df = frame(rows)
     out = suppress(df, INDICATORS)
@@ -270,8 +337,12 @@ def split_programme_period_table(leaf: Mapping[tuple[str, str, int], int]) -> pd
     programmes = sorted({p for _, p, _ in leaf})
     rows = []
     for g, p in product([*genders, "*"], [*programmes, "*"]):
-        per_q = [sum(v for (lg, lp, q), v in leaf.items()
-                     if q == i and g in (lg, "*") and p in (lp, "*")) for i in range(4)]
+        per_q = [
+            sum(
+                v for (lg, lp, q), v in leaf.items() if q == i and g in (lg, "*") and p in (lp, "*")
+            )
+            for i in range(4)
+        ]
         for i, q in enumerate(QUARTERS):
             rows.append(row("C01", programme=p, period=q, value=per_q[i], gender=g))
         rows.append(row("C01", programme=p, period=YEAR, value=sum(per_q), gender=g))
@@ -280,8 +351,12 @@ def split_programme_period_table(leaf: Mapping[tuple[str, str, int], int]) -> pd
 
 def test_split_by_programme_by_period() -> None:
     rng = np.random.default_rng(7)
-    leaf = {(g, p, q): int(rng.choice([0, 2, 3, 6, 11, 17]))
-            for g in ("f", "m") for p in ("P1", "P2") for q in range(4)}
+    leaf = {
+        (g, p, q): int(rng.choice([0, 2, 3, 6, 11, 17]))
+        for g in ("f", "m")
+        for p in ("P1", "P2")
+        for q in range(4)
+    }
     df = split_programme_period_table(leaf)
     out = suppress(df, INDICATORS)
     primary = df["value"].between(1, 4)
@@ -306,8 +381,11 @@ def test_proportions_protect_numerator_and_complement() -> None:
 
 def test_a_small_denominator_is_protected_through_its_complement() -> None:
     # rule 3 (den 8, numerator 0): the complement 8 must not be derivable from the totals
-    rows = [row("O01", num=0, den=8, gender="f"), row("O01", num=0, den=40, gender="m"),
-            row("O01", num=0, den=48, gender="*")]
+    rows = [
+        row("O01", num=0, den=8, gender="f"),
+        row("O01", num=0, den=40, gender="m"),
+        row("O01", num=0, den=48, gender="*"),
+    ]
     df = frame(rows)
     out = suppress(df, INDICATORS)
     assert set(hidden(out)["gender"]) == {"f", "m"}
@@ -318,8 +396,12 @@ def test_a_small_denominator_is_protected_through_its_complement() -> None:
 
 
 def test_no_data_rows_take_part_as_known_zeros() -> None:
-    rows = [row("O01", num=3, den=20, gender="f"), row("O01", num=0, den=0, gender="x"),
-            row("O01", num=30, den=60, gender="m"), row("O01", num=33, den=80, gender="*")]
+    rows = [
+        row("O01", num=3, den=20, gender="f"),
+        row("O01", num=0, den=0, gender="x"),
+        row("O01", num=30, den=60, gender="m"),
+        row("O01", num=33, den=80, gender="*"),
+    ]
     df = frame(rows)
     out = suppress(df, INDICATORS)
     assert set(hidden(out)["gender"]) == {"f", "m"}
@@ -327,19 +409,25 @@ def test_no_data_rows_take_part_as_known_zeros() -> None:
 
 
 def test_ratios_and_medians_are_not_additive() -> None:
-    rows = [row("C10", den=8, num=20, gender="f"), row("C10", den=30, num=70, gender="m"),
-            row("C10", den=38, num=90, gender="*")]
+    rows = [
+        row("C10", den=8, num=20, gender="f"),
+        row("C10", den=30, num=70, gender="m"),
+        row("C10", den=38, num=90, gender="*"),
+    ]
     out = suppress(frame(rows), INDICATORS)
     assert list(out["suppressed"]) == [True, False, False]
 
 
 def test_engine_columns_period_target_baseline_are_not_splits() -> None:
     values = (6, 2, 8, 7)
-    rows = [row("C01", period=q, value=v) | {"period": f"2025-Q{i + 1}", "target": 5.0,
-                                            "baseline": None}
-            for i, (q, v) in enumerate(zip(QUARTERS, values, strict=True))]
-    rows.append(row("C01", period=YEAR, value=23) | {"period": "2025", "target": 20.0,
-                                                      "baseline": 18.0})
+    rows = [
+        row("C01", period=q, value=v)
+        | {"period": f"2025-Q{i + 1}", "target": 5.0, "baseline": None}
+        for i, (q, v) in enumerate(zip(QUARTERS, values, strict=True))
+    ]
+    rows.append(
+        row("C01", period=YEAR, value=23) | {"period": "2025", "target": 20.0, "baseline": 18.0}
+    )
     df = frame(rows)
     for col in ("period_start", "period_end"):  # the engine's dates are datetime.date
         df[col] = pd.to_datetime(df[col]).dt.date
@@ -351,12 +439,17 @@ def test_engine_columns_period_target_baseline_are_not_splits() -> None:
 
 def test_row_order_does_not_matter() -> None:
     rng = np.random.default_rng(3)
-    leaf = {(g, p, q): int(rng.choice([0, 1, 3, 5, 9, 14]))
-            for g in ("f", "m", "x") for p in ("P1", "P2") for q in range(4)}
+    leaf = {
+        (g, p, q): int(rng.choice([0, 1, 3, 5, 9, 14]))
+        for g in ("f", "m", "x")
+        for p in ("P1", "P2")
+        for q in range(4)
+    }
     df = split_programme_period_table(leaf)
     shuffled = df.sample(frac=1.0, random_state=1).reset_index(drop=True)
-    assert suppressed_keys(suppress(df, INDICATORS)) == \
-        suppressed_keys(suppress(shuffled, INDICATORS))
+    assert suppressed_keys(suppress(df, INDICATORS)) == suppressed_keys(
+        suppress(shuffled, INDICATORS)
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -381,12 +474,15 @@ def test_attack_refuses_contradictory_figures() -> None:
         attack(df, INDICATORS)
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda df: df.assign(indicator_id="NOPE"),
-    lambda df: pd.concat([df, df.iloc[:1]], ignore_index=True),
-    lambda df: df.assign(value=np.nan),
-    lambda df: df.drop(columns="status"),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda df: df.assign(indicator_id="NOPE"),
+        lambda df: pd.concat([df, df.iloc[:1]], ignore_index=True),
+        lambda df: df.assign(value=np.nan),
+        lambda df: df.drop(columns="status"),
+    ],
+)
 def test_malformed_results_are_refused(mutate) -> None:  # type: ignore[no-untyped-def]
     df = gender_table({"f": 3, "m": 20, "*": 23})
     with pytest.raises(DisclosureError) as exc:
@@ -423,14 +519,27 @@ def tables(draw: st.DrawFn) -> pd.DataFrame:
     dens = {c: draw(small_or_not) for c in cells}
     nums = {c: draw(st.integers(0, dens[c])) for c in cells}
     for g, p in product([*genders, "*"], [*programmes, "*"]):
-        def total(d: Mapping[tuple[str, str, int], int], quarters: Iterable[int],
-                  g: str = g, p: str = p) -> int:
-            return sum(v for (lg, lp, q), v in d.items()
-                       if q in quarters and g in (lg, "*") and p in (lp, "*"))
+
+        def total(
+            d: Mapping[tuple[str, str, int], int], quarters: Iterable[int], g: str = g, p: str = p
+        ) -> int:
+            return sum(
+                v
+                for (lg, lp, q), v in d.items()
+                if q in quarters and g in (lg, "*") and p in (lp, "*")
+            )
 
         for span, period in [*(((i,), q) for i, q in enumerate(QUARTERS)), ((0, 1, 2, 3), YEAR)]:
-            rows.append(row("O01", programme=p, period=period, num=total(nums, span),
-                            den=total(dens, span), gender=g))
+            rows.append(
+                row(
+                    "O01",
+                    programme=p,
+                    period=period,
+                    num=total(nums, span),
+                    den=total(dens, span),
+                    gender=g,
+                )
+            )
     return frame(rows)
 
 
@@ -455,17 +564,25 @@ def test_random_tables_are_safe(df: pd.DataFrame) -> None:
 
 @hsettings(max_examples=60, deadline=None)
 @given(st.integers(1, 5), st.integers(2, 7), st.data())
-def test_the_kept_highs_model_finds_the_same_extremes_as_linprog(rows: int, cols: int,
-                                                                  data: st.DataObject) -> None:
+def test_the_kept_highs_model_finds_the_same_extremes_as_linprog(
+    rows: int, cols: int, data: st.DataObject
+) -> None:
     """The attacker's fast path (one HiGHS model per component, only the objective changed)
     must answer exactly like a fresh ``scipy`` linprog for every unknown, min and max."""
     from scipy.sparse import csr_matrix
 
-    from evaluation.disclosure import _highs, _linprog_extreme, _Solver
+    from evaluation.sharing.disclosure import _highs, _linprog_extreme, _Solver
 
     assert _highs() is not None, "scipy's HiGHS binding moved: the fast path is off"
-    a = np.array(data.draw(st.lists(st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=cols,
-                                             max_size=cols), min_size=rows, max_size=rows)))
+    a = np.array(
+        data.draw(
+            st.lists(
+                st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=cols, max_size=cols),
+                min_size=rows,
+                max_size=rows,
+            )
+        )
+    )
     x = np.array(data.draw(st.lists(st.integers(0, 30), min_size=cols, max_size=cols)), float)
     a_eq, b_eq = csr_matrix(a), a @ x  # feasible by construction: x satisfies it
     solver = _Solver(a_eq, b_eq)

@@ -1,6 +1,6 @@
 """The generated data dictionary is current and complete.
 
-CI fails here when someone changes ``evaluation/schema.py`` without running
+CI fails here when someone changes ``evaluation/store/schema.py`` without running
 ``python -m evaluation docs``, so the published dictionary never disagrees with the validator.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation import schema
-from evaluation.dictionary import (
+from evaluation.store import schema
+from evaluation.store.dictionary import (
     DATA_DICTIONARY,
     render_data_dictionary,
     stale_docs,
@@ -42,7 +42,7 @@ def test_dictionary_mentions_every_table_and_column() -> None:
 
 def test_dictionary_has_banner_version_and_gate_lists() -> None:
     text = render_data_dictionary()
-    assert text.startswith("<!-- generated from evaluation/schema.py")
+    assert text.startswith("<!-- generated from evaluation/store/schema.py")
     assert "do not edit" in text.splitlines()[0]
     assert f"format v{schema.FORMAT_VERSION}" in text
     for name in schema.IDENTIFIER_NAMES:
@@ -66,7 +66,7 @@ def test_every_indicator_is_documented_and_has_an_oracle() -> None:
     """CI fails when an indicator lacks name, definition, unit, direction or an oracle test."""
     from test_oracle import ORACLES
 
-    from evaluation.catalogue import load_catalogue
+    from evaluation.measures.catalogue import load_catalogue
 
     for ind in load_catalogue().latest():
         assert ind.name.strip() and ind.definition.strip() and ind.unit.strip(), ind.id

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL
 
-from evaluation.access import Scope
-from evaluation.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
-from evaluation.engine import IndicatorRequest, RequestError, compute, explain
-from evaluation.ingest import ingest
+from evaluation.intake.ingest import ingest
+from evaluation.measures.catalogue import CATALOGUE_DIR, CatalogueError, load_catalogue
+from evaluation.measures.engine import IndicatorRequest, RequestError, compute, explain
 from evaluation.periods import parse_periods
-from evaluation.store import Store
+from evaluation.store.access import Scope
+from evaluation.store.database import Store
 
 CUSTOM = Path(__file__).parent / "fixtures" / "custom_catalogue"
 
@@ -41,10 +41,20 @@ def test_the_whole_catalogue_is_one_statement(store: Store) -> None:
 
 def test_an_old_version_stays_computable(tmp_path: Path, package_factory) -> None:
     pkg = package_factory()
-    pkg.add("cases", case_ref="A-004", programme_id="P-OPEN", client_type="exit_participant",
-            opened_on="2024-05-01", referral_source="unknown", participation="voluntary",
-            setting_at_intake="community", ideology="right_wing", gender="male",
-            age_band="18_24", risk_at_intake="low")
+    pkg.add(
+        "cases",
+        case_ref="A-004",
+        programme_id="P-OPEN",
+        client_type="exit_participant",
+        opened_on="2024-05-01",
+        referral_source="unknown",
+        participation="voluntary",
+        setting_at_intake="community",
+        ideology="right_wing",
+        gender="male",
+        age_band="18_24",
+        risk_at_intake="low",
+    )
     catalogue = load_catalogue(CATALOGUE_DIR, CUSTOM)
     assert catalogue.get("C04").version == 2
     with Store.open(tmp_path / "v.duckdb") as s:
@@ -71,7 +81,8 @@ def test_catalogue_problems_are_reported_with_file_and_line(tmp_path: Path) -> N
         "id: Y01\nversion: 0\nname: Broken\nkind: rate\nunit: x\ndirection: up\n"
         "definition: too short\ngroup: custom\nsources: [cases, nosuchtable]\n"
         "splits: case\nabout_people: true\n"
-        "computation:\n  population: cases\n  anchor: opened_on\n  measure: {type: count}\n")
+        "computation:\n  population: cases\n  anchor: opened_on\n  measure: {type: count}\n"
+    )
     (bad / "Y02.yaml").write_text("id: [unclosed\n")
     with pytest.raises(CatalogueError) as caught:
         load_catalogue(bad)
@@ -80,8 +91,10 @@ def test_catalogue_problems_are_reported_with_file_and_line(tmp_path: Path) -> N
     assert ("Y01.yaml", 4, "kind") in issues
     assert ("Y01.yaml", 6, "direction") in issues
     assert ("Y01.yaml", 7, "definition") in issues
-    assert any(f == "Y02.yaml" and "not valid YAML" in m for f, _, m in
-               {(i.file, i.line, i.message) for i in caught.value.issues})
+    assert any(
+        f == "Y02.yaml" and "not valid YAML" in m
+        for f, _, m in {(i.file, i.line, i.message) for i in caught.value.issues}
+    )
     assert len(caught.value.issues) >= 5
     assert "Y01.yaml:4:" in str(caught.value)
 
@@ -109,8 +122,15 @@ def test_unknown_indicator_and_split_are_sentences(store: Store) -> None:
 def test_targets_and_completeness_stand_beside_the_value(tmp_path: Path, package_factory) -> None:
     pkg = package_factory()
     pkg.tables["targets"] = [
-        {"programme_id": "P-OPEN", "indicator_id": "C01", "period_start": "2024-01-01",
-         "period_end": "2024-12-31", "target": "3", "baseline": "1"}]
+        {
+            "programme_id": "P-OPEN",
+            "indicator_id": "C01",
+            "period_start": "2024-01-01",
+            "period_end": "2024-12-31",
+            "target": "3",
+            "baseline": "1",
+        }
+    ]
     with Store.open(tmp_path / "t.duckdb") as s:
         ingest(pkg.write("folder", "with-targets"), s)
         result = compute(s, request("2024", indicators=("C01", "C06")))
@@ -137,28 +157,43 @@ def test_split_rows_are_the_values_occurring_among_the_cases(store: Store) -> No
     result = compute(store, request("2024", indicators=("C01", "F01"), split_by=("gender",)))
     c01 = result[result.indicator_id == "C01"]
     assert set(zip(c01.programme_id, c01.gender, strict=True)) == {
-        ("P-OPEN", "male"), ("P-OPEN", "female"), ("P-CJS", "male"), ("P-CJS", "diverse")}
+        ("P-OPEN", "male"),
+        ("P-OPEN", "female"),
+        ("P-CJS", "male"),
+        ("P-CJS", "diverse"),
+    }
     f01 = result[result.indicator_id == "F01"]
     assert set(f01.gender) == {"*"}  # funding is per programme, not split by case columns
 
 
 def test_the_shared_audience_is_suppressed_and_withstands_an_attack(store: Store) -> None:
-    from evaluation.disclosure import attack
+    from evaluation.sharing.disclosure import attack
 
-    req = request("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4", indicators=("C01", "C03", "O01"),
-                  split_by=("gender",), audience="shared")
+    req = request(
+        "2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4",
+        indicators=("C01", "C03", "O01"),
+        split_by=("gender",),
+        audience="shared",
+    )
     shared = compute(store, req)
-    internal = compute(store, request("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4",
-                                      indicators=("C01", "C03", "O01"), split_by=("gender",)))
+    internal = compute(
+        store,
+        request(
+            "2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4",
+            indicators=("C01", "C03", "O01"),
+            split_by=("gender",),
+        ),
+    )
     assert shared.suppressed.any()
     hidden = shared[shared.suppressed]
     assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
     small = internal[(internal.indicator_id == "C01") & internal.value.between(1, 4)]
     assert len(small) and shared.loc[small.index, "suppressed"].all()
     catalogue = load_catalogue()
-    bounds = attack(shared, {i.id: i for i in catalogue.latest()}, original=internal,
-                    splits=["gender"])
-    for (low, high) in bounds.values():
+    bounds = attack(
+        shared, {i.id: i for i in catalogue.latest()}, original=internal, splits=["gender"]
+    )
+    for low, high in bounds.values():
         assert high - low >= 5 or high == 0
 
 
@@ -170,7 +205,8 @@ def test_a_catalogue_file_cannot_name_anything_but_columns_of_the_format(tmp_pat
         "id: E01\nversion: 1\nname: Sneaky\nkind: count\nunit: cases\ndirection: neutral\n"
         "definition: counts something it should not\ngroup: custom\nsources: [cases]\n"
         "splits: case\nabout_people: true\ncomputation:\n  population: cases\n"
-        "  anchor: opened_on\n  where:\n  - {column: \"gender) OR (1=1\", in: [male]}\n"
-        "  measure: {type: count}\n")
+        '  anchor: opened_on\n  where:\n  - {column: "gender) OR (1=1", in: [male]}\n'
+        "  measure: {type: count}\n"
+    )
     with pytest.raises(CatalogueError, match="is not a column here"):
         load_catalogue(folder)

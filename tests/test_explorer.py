@@ -1,4 +1,5 @@
-"""The indicator explorer: ``evaluation.explore``, ``evaluation.charts`` and their two pages.
+"""The indicator explorer: ``evaluation.views.explore``, ``evaluation.views.charts`` and their
+two pages.
 
 Everything runs against a real store built from ``tests/fixtures/minimal`` and
 ``tests/fixtures/oracle`` (six programmes, data as of 2025-06-30, one target). The pages run in
@@ -17,14 +18,15 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evaluation import charts, explore, users
-from evaluation.access import Scope
 from evaluation.app import session
-from evaluation.catalogue import Catalogue, load_catalogue
-from evaluation.engine import ALL_SPLITS, IndicatorRequest, RequestError, compute
-from evaluation.ingest import ingest
+from evaluation.intake.ingest import ingest
+from evaluation.measures.catalogue import Catalogue, load_catalogue
+from evaluation.measures.engine import ALL_SPLITS, IndicatorRequest, RequestError, compute
 from evaluation.periods import PeriodError, parse_periods
-from evaluation.store import Store
+from evaluation.store import users
+from evaluation.store.access import Scope
+from evaluation.store.database import Store
+from evaluation.views import charts, explore
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -66,8 +68,13 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
-def _request(indicators: tuple[str, ...], periods: tuple = EIGHT, split: str | None = None,
-             scope: Scope = INTERNAL, programmes: tuple[str, ...] = ()) -> IndicatorRequest:
+def _request(
+    indicators: tuple[str, ...],
+    periods: tuple = EIGHT,
+    split: str | None = None,
+    scope: Scope = INTERNAL,
+    programmes: tuple[str, ...] = (),
+) -> IndicatorRequest:
     return explore.build_request(indicators, periods, split, programmes, scope)
 
 
@@ -76,6 +83,7 @@ def _traces(fig: go.Figure, kind: type) -> list:
 
 
 # -- periods, programmes, requests -------------------------------------------------------------
+
 
 def test_period_choices_hang_on_the_newest_data_as_of(cursor) -> None:
     choices = explore.period_choices(cursor, INTERNAL)
@@ -92,14 +100,18 @@ def test_period_choices_hang_on_the_newest_data_as_of(cursor) -> None:
         assert all(p.end <= dt.date(2025, 6, 30) for p in option.periods)
 
 
-@pytest.mark.parametrize(("as_of", "latest", "last_fy", "last_year"), [
-    (dt.date(2025, 6, 29), "2025-Q1", "FY2024-04", "2024"),
-    (dt.date(2025, 3, 31), "2025-Q1", "FY2024-04", "2024"),
-    (dt.date(2025, 2, 10), "2024-Q4", "FY2023-04", "2024"),
-    (dt.date(2024, 12, 31), "2024-Q4", "FY2023-04", "2024"),
-])
-def test_period_choices_are_complete_by_the_date(as_of: dt.date, latest: str, last_fy: str,
-                                                 last_year: str) -> None:
+@pytest.mark.parametrize(
+    ("as_of", "latest", "last_fy", "last_year"),
+    [
+        (dt.date(2025, 6, 29), "2025-Q1", "FY2024-04", "2024"),
+        (dt.date(2025, 3, 31), "2025-Q1", "FY2024-04", "2024"),
+        (dt.date(2025, 2, 10), "2024-Q4", "FY2023-04", "2024"),
+        (dt.date(2024, 12, 31), "2024-Q4", "FY2023-04", "2024"),
+    ],
+)
+def test_period_choices_are_complete_by_the_date(
+    as_of: dt.date, latest: str, last_fy: str, last_year: str
+) -> None:
     choices = explore.choices_for(as_of)
     assert choices.latest.label == latest
     assert choices.option("quarters").periods[-1].label == latest
@@ -119,7 +131,9 @@ def test_period_choices_without_data_in_scope(cursor) -> None:
 
 def test_custom_periods_are_parsed_or_refused_with_a_sentence() -> None:
     assert [p.label for p in explore.custom_periods("2025-Q1, FY2024-04")] == [
-        "2025-Q1", "FY2024-04"]
+        "2025-Q1",
+        "FY2024-04",
+    ]
     with pytest.raises(PeriodError, match="not a period"):
         explore.custom_periods("last spring")
     too_many = ",".join(f"{y}-{m:02d}" for y in (2022, 2023, 2024, 2025) for m in range(1, 13))
@@ -132,7 +146,8 @@ def test_programme_choices_respect_the_scope(cursor) -> None:
     assert list(everything.columns) == explore.PROGRAMME_COLUMNS
     assert set(everything["programme_id"]) >= {"P-OPEN", "P-CJS"}
     oracle = explore.programme_choices(
-        cursor, Scope(organisations=frozenset({"Oracle Test Org (fictional)"})))
+        cursor, Scope(organisations=frozenset({"Oracle Test Org (fictional)"}))
+    )
     assert set(oracle["programme_id"]) == set(everything["programme_id"]) - {"P-OPEN", "P-CJS"}
     assert "P-A ·" in explore.programme_label(oracle.iloc[0])
 
@@ -159,10 +174,12 @@ def test_build_request_and_its_key() -> None:
         _request(("C01",), periods=())
     key = explore.request_key(request)
     assert key == explore.request_key(_request(("C06", "C01"), programmes=("P-A", "P-B")))
-    assert key != explore.request_key(_request(("C06", "C01"), programmes=("P-A", "P-B"),
-                                               scope=SHARED))
-    assert key != explore.request_key(_request(("C06", "C01"), split="gender",
-                                               programmes=("P-A", "P-B")))
+    assert key != explore.request_key(
+        _request(("C06", "C01"), programmes=("P-A", "P-B"), scope=SHARED)
+    )
+    assert key != explore.request_key(
+        _request(("C06", "C01"), split="gender", programmes=("P-A", "P-B"))
+    )
 
 
 def test_data_version_changes_with_an_ingest(tmp_path: Path) -> None:
@@ -174,8 +191,10 @@ def test_data_version_changes_with_an_ingest(tmp_path: Path) -> None:
 
 # -- run ---------------------------------------------------------------------------------------
 
+
 def test_run_returns_the_engine_frame_with_each_indicators_definition(
-        cursor, catalogue: Catalogue) -> None:
+    cursor, catalogue: Catalogue
+) -> None:
     request = _request(explore.HEADLINE)
     result = explore.run(cursor, request, catalogue)
     expected = compute(cursor, request, catalogue)
@@ -184,7 +203,12 @@ def test_run_returns_the_engine_frame_with_each_indicators_definition(
     for view in result.indicators:
         ind = catalogue.get(view.id)
         assert (view.version, view.name, view.kind, view.unit, view.definition) == (
-            ind.version, ind.name, ind.kind, ind.unit, ind.definition)
+            ind.version,
+            ind.name,
+            ind.kind,
+            ind.unit,
+            ind.definition,
+        )
         assert view.caveats == tuple(ind.caveats)
         assert view.sources == tuple(ind.sources)
         assert set(view.frame["indicator_id"]) == {view.id}
@@ -224,8 +248,11 @@ def test_a_shared_scope_hides_small_numbers_in_the_result(cursor) -> None:
     assert hidden[["numerator", "denominator", "value", "ci_low", "ci_high"]].isna().all().all()
     assert not internal.frame["suppressed"].any()
     # the download carries the same empty cells, never a number
-    back = pd.read_csv(io.BytesIO(explore.tidy_bytes(shared.frame, "csv")),
-                       encoding="utf-8-sig", keep_default_na=False)
+    back = pd.read_csv(
+        io.BytesIO(explore.tidy_bytes(shared.frame, "csv")),
+        encoding="utf-8-sig",
+        keep_default_na=False,
+    )
     hidden_back = back[back["suppressed"].astype(str) == "True"]
     assert len(hidden_back) == len(hidden)
     assert (hidden_back[["numerator", "denominator", "value"]] == "").all().all()
@@ -240,6 +267,7 @@ def test_an_unknown_programme_gives_an_empty_result(cursor) -> None:
 
 
 # -- downloads ---------------------------------------------------------------------------------
+
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
@@ -260,12 +288,14 @@ def test_csv_download_round_trips(cursor, split: str | None) -> None:
     result = explore.run(cursor, _request(explore.HEADLINE, split=split))
     data = explore.tidy_bytes(result.frame, "csv")
     assert data.startswith(b"\xef\xbb\xbf")  # spreadsheets then read the accents right
-    back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig",
-                       dtype={"programme_id": str, "indicator_id": str, "status": str})
+    back = pd.read_csv(
+        io.BytesIO(data),
+        encoding="utf-8-sig",
+        dtype={"programme_id": str, "indicator_id": str, "status": str},
+    )
     assert list(back.columns) == list(result.frame.columns)
     assert len(back) == len(result.frame)
-    pd.testing.assert_frame_equal(_comparable(back), _comparable(result.frame),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(_comparable(back), _comparable(result.frame), check_dtype=False)
 
 
 def test_parquet_download_round_trips(cursor) -> None:
@@ -275,23 +305,25 @@ def test_parquet_download_round_trips(cursor) -> None:
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
-    frame = pd.DataFrame({
-        "indicator_id": ["C01", "C01", "C01"],
-        "programme_id": ["=HYPERLINK(\"http://x\")", "+1+1", "P-A"],
-        "region": ["@SUM(A1)", "-2", "north"],
-        "=header": ["a", "b", "c"],
-        "value": [-1.0, 2.0, float("nan")],
-    })
+    frame = pd.DataFrame(
+        {
+            "indicator_id": ["C01", "C01", "C01"],
+            "programme_id": ['=HYPERLINK("http://x")', "+1+1", "P-A"],
+            "region": ["@SUM(A1)", "-2", "north"],
+            "=header": ["a", "b", "c"],
+            "value": [-1.0, 2.0, float("nan")],
+        }
+    )
     text = explore.tidy_bytes(frame, "csv").decode("utf-8-sig")
     back = pd.read_csv(io.StringIO(text), keep_default_na=False)
     assert list(back.columns)[-2] == "'=header"
-    assert list(back["programme_id"]) == ["'=HYPERLINK(\"http://x\")", "'+1+1", "P-A"]
+    assert list(back["programme_id"]) == ['\'=HYPERLINK("http://x")', "'+1+1", "P-A"]
     assert list(back["region"]) == ["'@SUM(A1)", "'-2", "north"]
     assert list(back["value"]) == ["-1.0", "2.0", ""]  # a negative number stays a number
     assert text.splitlines()[1].endswith(",-1.0")
     # Parquet is for analysis tools: values exactly as they are
     parquet = pd.read_parquet(io.BytesIO(explore.tidy_bytes(frame, "parquet")))
-    assert parquet["programme_id"][0] == "=HYPERLINK(\"http://x\")"
+    assert parquet["programme_id"][0] == '=HYPERLINK("http://x")'
     with pytest.raises(ValueError, match="format"):
         explore.tidy_bytes(frame, "xlsx")  # type: ignore[arg-type]
 
@@ -299,30 +331,30 @@ def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
 def test_download_names(cursor) -> None:
     result = explore.run(cursor, _request(("C01",)))
     assert explore.download_name(result, "csv") == "indicators_2023-Q3_to_2025-Q2.csv"
-    custom = explore.run(cursor, _request(("C01",), periods=tuple(
-        parse_periods("2025-01-01..2025-02-14"))))
-    assert explore.download_name(custom, "parquet") == \
-        "indicators_2025-01-01__2025-02-14.parquet"
+    custom = explore.run(
+        cursor, _request(("C01",), periods=tuple(parse_periods("2025-01-01..2025-02-14")))
+    )
+    assert explore.download_name(custom, "parquet") == "indicators_2025-01-01__2025-02-14.parquet"
 
 
 # -- charts ------------------------------------------------------------------------------------
 
-def _view(cursor, ind: str, **kwargs) -> tuple[explore.ExplorerResult,
-                                              explore.IndicatorResult]:
+
+def _view(cursor, ind: str, **kwargs) -> tuple[explore.ExplorerResult, explore.IndicatorResult]:
     result = explore.run(cursor, _request((ind,), **kwargs))
     return result, result.indicators[0]
 
 
 def _figure(result: explore.ExplorerResult, view: explore.IndicatorResult) -> go.Figure:
-    return charts.indicator_figure(view.frame, view, split=result.split,
-                                   period_labels=result.period_labels)
+    return charts.indicator_figure(
+        view.frame, view, split=result.split, period_labels=result.period_labels
+    )
 
 
 def test_a_proportion_is_a_line_with_a_wilson_band_on_a_percent_axis(cursor) -> None:
     result, view = _view(cursor, "C06", programmes=("P-A",))
     fig = _figure(result, view)
-    lines = [t for t in _traces(fig, go.Scatter) if t.mode == "lines+markers"
-             and t.name == "P-A"]
+    lines = [t for t in _traces(fig, go.Scatter) if t.mode == "lines+markers" and t.name == "P-A"]
     bands = [t for t in _traces(fig, go.Scatter) if t.fill == "toself"]
     assert len(lines) == 1 and bands
     assert all("95 %" in b.name for b in bands)
@@ -376,18 +408,29 @@ def test_suppressed_and_missing_points_are_gaps_never_zeros(cursor) -> None:
 
 def test_gaps_break_lines_and_bands() -> None:
     periods = tuple(parse_periods("2025-Q1,2025-Q2,2025-Q3,2025-Q4"))
-    frame = pd.DataFrame({
-        "indicator_id": "X01", "indicator_version": 1, "programme_id": "P-1",
-        "period_start": [p.start for p in periods], "period_end": [p.end for p in periods],
-        "numerator": [5.0, None, 0.0, 8.0], "denominator": [10.0, None, 0.0, 10.0],
-        "value": [0.5, None, None, 0.8], "ci_low": [0.24, None, None, 0.49],
-        "ci_high": [0.76, None, None, 0.94],
-        "status": ["ok", "ok", "no_data", "partial_period"],
-        "suppressed": [False, True, False, False], "target": None, "baseline": None,
-        "completeness": None})
+    frame = pd.DataFrame(
+        {
+            "indicator_id": "X01",
+            "indicator_version": 1,
+            "programme_id": "P-1",
+            "period_start": [p.start for p in periods],
+            "period_end": [p.end for p in periods],
+            "numerator": [5.0, None, 0.0, 8.0],
+            "denominator": [10.0, None, 0.0, 10.0],
+            "value": [0.5, None, None, 0.8],
+            "ci_low": [0.24, None, None, 0.49],
+            "ci_high": [0.76, None, None, 0.94],
+            "status": ["ok", "ok", "no_data", "partial_period"],
+            "suppressed": [False, True, False, False],
+            "target": None,
+            "baseline": None,
+            "completeness": None,
+        }
+    )
     ind = load_catalogue().get("C06")
-    fig = charts.indicator_figure(frame, ind, period_labels={(p.start, p.end): p.label
-                                                             for p in periods})
+    fig = charts.indicator_figure(
+        frame, ind, period_labels={(p.start, p.end): p.label for p in periods}
+    )
     line = next(t for t in _traces(fig, go.Scatter) if t.name == "P-1")
     assert list(line.y) == [0.5, None, None, 0.8]
     assert line.connectgaps is False
@@ -442,6 +485,7 @@ def test_every_kind_draws(cursor, ind: str) -> None:
 
 
 # -- the pages ---------------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def page_env(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -554,20 +598,34 @@ def test_a_chart_of_hundreds_of_programmes_draws_a_readable_few() -> None:
     froze the browser. The figure draws MAX_PANELS and says so; nothing is silently dropped."""
     from datetime import date
 
-    from evaluation import charts
-    from evaluation.catalogue import load_catalogue
+    from evaluation.measures.catalogue import load_catalogue
+    from evaluation.views import charts
 
     ind = load_catalogue().get("C01")
     rows = []
     for p in range(40):
-        for q, (start, end) in enumerate([(date(2025, 1, 1), date(2025, 3, 31)),
-                                          (date(2025, 4, 1), date(2025, 6, 30))]):
-            rows.append({"indicator_id": "C01", "indicator_version": 1,
-                         "programme_id": f"P-{p:03d}", "period_start": start, "period_end": end,
-                         "numerator": None, "denominator": None, "value": float(p + q),
-                         "ci_low": None, "ci_high": None, "status": "ok",
-                         "suppressed": p % 7 == 0, "target": None, "baseline": None,
-                         "completeness": None})
+        for q, (start, end) in enumerate(
+            [(date(2025, 1, 1), date(2025, 3, 31)), (date(2025, 4, 1), date(2025, 6, 30))]
+        ):
+            rows.append(
+                {
+                    "indicator_id": "C01",
+                    "indicator_version": 1,
+                    "programme_id": f"P-{p:03d}",
+                    "period_start": start,
+                    "period_end": end,
+                    "numerator": None,
+                    "denominator": None,
+                    "value": float(p + q),
+                    "ci_low": None,
+                    "ci_high": None,
+                    "status": "ok",
+                    "suppressed": p % 7 == 0,
+                    "target": None,
+                    "baseline": None,
+                    "completeness": None,
+                }
+            )
     frame = pd.DataFrame(rows)
     fig = charts.indicator_figure(frame, ind)
     names = {t.name for t in fig.data if t.name}
@@ -577,8 +635,9 @@ def test_a_chart_of_hundreds_of_programmes_draws_a_readable_few() -> None:
     few = charts.indicator_figure(frame[frame.programme_id < "P-003"], ind)
     assert "programmes; choose" not in (few.layout.title.subtitle.text or "")
     one_period = frame[frame.period_start == frame.period_start.min()]
-    wide = pd.concat([one_period.assign(programme_id=one_period.programme_id + f"-{k}")
-                      for k in range(3)])  # 120 programmes, one period: bars side by side
+    wide = pd.concat(
+        [one_period.assign(programme_id=one_period.programme_id + f"-{k}") for k in range(3)]
+    )  # 120 programmes, one period: bars side by side
     fig = charts.indicator_figure(wide, ind)
     assert f"{charts.MAX_BARS} of 120 programmes" in fig.layout.title.subtitle.text
     assert max(len(t.x) for t in fig.data if t.x is not None) <= charts.MAX_BARS

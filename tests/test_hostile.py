@@ -25,11 +25,11 @@ import pytest
 from conftest import PackageBuilder, builder_from_minimal, csv_text
 
 from evaluation.errors import PackageRefused, UnsafeFile
-from evaluation.ingest import check_package, ingest
-from evaluation.limits import MB, Limits
-from evaluation.problems import ValidationReport
-from evaluation.spreadsheet import DANGEROUS_PREFIXES, write_problem_list, write_rows
-from evaluation.store import Store
+from evaluation.intake.ingest import check_package, ingest
+from evaluation.intake.limits import MB, Limits
+from evaluation.intake.problems import ValidationReport
+from evaluation.store.database import Store
+from evaluation.views.spreadsheet import DANGEROUS_PREFIXES, write_problem_list, write_rows
 
 REPO = Path(__file__).resolve().parents[1]
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -76,31 +76,49 @@ def about_sheet_with(root: Path, prolog: str, organisation: str) -> Path:
     return write_zip(root / "package.xlsx", members)
 
 
-LAUGHS = ('<!DOCTYPE worksheet [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">'
-                    for i in range(2, 10)).replace("&lol1;", "&lol;")
-          + "]>")
+LAUGHS = (
+    '<!DOCTYPE worksheet [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(2, 10)
+    ).replace("&lol1;", "&lol;")
+    + "]>"
+)
 
 
 def shared_strings_bomb(root: Path) -> Path:
     """A workbook whose organisation is a shared string defined by a billion-laughs DTD."""
     members = xlsx_members(root)
     sheet = members["xl/worksheets/sheet1.xml"].decode()
-    sheet = re.sub(r'<c r="B2" t="inlineStr"><is><t>[^<]*</t></is></c>',
-                   '<c r="B2" t="s"><v>0</v></c>', sheet)
+    sheet = re.sub(
+        r'<c r="B2" t="inlineStr"><is><t>[^<]*</t></is></c>', '<c r="B2" t="s"><v>0</v></c>', sheet
+    )
     members["xl/worksheets/sheet1.xml"] = sheet.encode()
     members["xl/sharedStrings.xml"] = (
-        '<?xml version="1.0"?>' + LAUGHS.replace("worksheet", "sst")
+        '<?xml version="1.0"?>'
+        + LAUGHS.replace("worksheet", "sst")
         + '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-          'uniqueCount="1"><si><t>&lol9;</t></si></sst>').encode()
-    types = members["[Content_Types].xml"].decode().replace(
-        "</Types>", '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
-        'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        'uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+    ).encode()
+    types = (
+        members["[Content_Types].xml"]
+        .decode()
+        .replace(
+            "</Types>",
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+    )
     members["[Content_Types].xml"] = types.encode()
-    rels = members["xl/_rels/workbook.xml.rels"].decode().replace(
-        "</Relationships>", '<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-        "</Relationships>")
+    rels = (
+        members["xl/_rels/workbook.xml.rels"]
+        .decode()
+        .replace(
+            "</Relationships>",
+            '<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>",
+        )
+    )
     members["xl/_rels/workbook.xml.rels"] = rels.encode()
     return write_zip(root / "package.xlsx", members)
 
@@ -124,8 +142,11 @@ def patch_zip(path: Path, member: str, *, usize: int | None = None, flags: int =
     with zipfile.ZipFile(path) as zf:
         info = zf.getinfo(member)
     local = info.header_offset
-    central = next(m.start() for m in re.finditer(rb"PK\x01\x02", data)
-                   if data[m.start() + 46: m.start() + 46 + len(member)] == member.encode())
+    central = next(
+        m.start()
+        for m in re.finditer(rb"PK\x01\x02", data)
+        if data[m.start() + 46 : m.start() + 46 + len(member)] == member.encode()
+    )
     for off, flag_at, size_at in ((local, 6, 22), (central, 8, 24)):
         old_flags = struct.unpack_from("<H", data, off + flag_at)[0]
         struct.pack_into("<H", data, off + flag_at, old_flags | flags)
@@ -184,14 +205,20 @@ def _bytes(name: str, data: bytes) -> Callable[[Path], Path]:
         path = root / name
         path.write_bytes(data)
         return path
+
     return make
 
 
 def _identifier_headers(root: Path) -> Path:
     pkg = core(root)
     for i, row in enumerate(pkg.tables["cases"]):
-        row |= {"client_name": "Example", "Email": "x", "DOB": "", "notes": "calm",
-                "max.mustermann@example.org": str(i)}
+        row |= {
+            "client_name": "Example",
+            "Email": "x",
+            "DOB": "",
+            "notes": "calm",
+            "max.mustermann@example.org": str(i),
+        }
     return pkg.write("folder")
 
 
@@ -205,8 +232,9 @@ PERSONAL = {
 
 def _personal_cells(root: Path) -> Path:
     pkg = minimal(root)
-    pkg.tables["programmes"][0]["programme_name"] = "Contact " + PERSONAL[
-        ("programmes", "programme_name")]
+    pkg.tables["programmes"][0]["programme_name"] = (
+        "Contact " + PERSONAL[("programmes", "programme_name")]
+    )
     pkg.tables["funding"][1]["funder"] = "Account " + PERSONAL[("funding", "funder")]
     pkg.tables["cases"][2]["region"] = PERSONAL[("cases", "region")]
     pkg.tables["about"][0]["value"] = "Call " + PERSONAL[("about", "value")]
@@ -223,8 +251,9 @@ def _date_of_birth(root: Path) -> Path:
 def _unnamed_column(root: Path) -> Path:
     pkg = core(root)
     header = [*pkg.tables["cases"][0], ""]
-    rows = [[*r.values(), "Max Mustermann" if i == 1 else ""]
-            for i, r in enumerate(pkg.tables["cases"])]
+    rows = [
+        [*r.values(), "Max Mustermann" if i == 1 else ""] for i, r in enumerate(pkg.tables["cases"])
+    ]
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([header, *rows])
     return folder(root, with_table(pkg, "cases", out.getvalue().encode()))
@@ -242,7 +271,7 @@ FORMULA_TABLES = ("=cmd|' -C calc'!A0", "@SUM(1+1)", "+2+3", "-2+3")
 def _formula_tables(root: Path) -> Path:
     pkg = core(root)
     for name in FORMULA_TABLES:
-        pkg.tables[name] = [{"x": "=HYPERLINK(\"http:\\\\evil.example\",\"open\")"}]
+        pkg.tables[name] = [{"x": '=HYPERLINK("http:\\\\evil.example","open")'}]
     return pkg.write("zip")
 
 
@@ -281,8 +310,12 @@ def _wide(root: Path) -> Path:
 
 
 def _lying(root: Path) -> Path:
-    path = zeros_member(root / "package.zip", "contacts.csv", 20 * MB,
-                        {k: v for k, v in minimal_members(root).items() if k != "contacts.csv"})
+    path = zeros_member(
+        root / "package.zip",
+        "contacts.csv",
+        20 * MB,
+        {k: v for k, v in minimal_members(root).items() if k != "contacts.csv"},
+    )
     return patch_zip(path, "contacts.csv", usize=2000)
 
 
@@ -301,101 +334,246 @@ CORPUS: list[Hostile] = [
     Hostile("empty-folder", lambda r: folder(r, {}), ("no CSV",)),
     Hostile("truncated-xlsx", lambda r: _cut(_xlsx(r), r / "package.xlsx"), ("damaged",)),
     Hostile("truncated-zip", lambda r: _cut(_zip_of_minimal(r), r / "cut.zip"), ("damaged",)),
-    Hostile("text-renamed-xlsx", _bytes("package.xlsx", b"case_ref,opened_on\nA-1,2024\n"),
-            ("not really an .xlsx",)),
-    Hostile("pdf-renamed-zip", _bytes("package.zip", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>\n"),
-            ("not really a .zip",)),
-    Hostile("zip-renamed-xlsx",
-            lambda r: write_zip(r / "package.xlsx", minimal_members(r)), ("not an Excel",)),
+    Hostile(
+        "text-renamed-xlsx",
+        _bytes("package.xlsx", b"case_ref,opened_on\nA-1,2024\n"),
+        ("not really an .xlsx",),
+    ),
+    Hostile(
+        "pdf-renamed-zip",
+        _bytes("package.zip", b"%PDF-1.7\n%\xe2\xe3\n1 0 obj<<>>\n"),
+        ("not really a .zip",),
+    ),
+    Hostile(
+        "zip-renamed-xlsx",
+        lambda r: write_zip(r / "package.xlsx", minimal_members(r)),
+        ("not an Excel",),
+    ),
     Hostile("ole-renamed-xlsx", _bytes("package.xlsx", OLE + bytes(4096)), ("old .xls",)),
     Hostile("xls-ending", _bytes("package.xls", OLE + bytes(4096)), (".xls file", ".xlsx")),
-    Hostile("ods-ending", lambda r: write_zip(r / "package.ods", {"content.xml": b"<x/>"}),
-            (".ods file",)),
-    Hostile("single-csv", lambda r: folder(r, minimal_members(r)) / "cases.csv",
-            ("single CSV",)),
-    Hostile("billion-laughs-sheet",
-            lambda r: about_sheet_with(r, '<?xml version="1.0"?>' + LAUGHS, "&lol9;"),
-            ("XML",), unsafe=True),
+    Hostile(
+        "ods-ending",
+        lambda r: write_zip(r / "package.ods", {"content.xml": b"<x/>"}),
+        (".ods file",),
+    ),
+    Hostile("single-csv", lambda r: folder(r, minimal_members(r)) / "cases.csv", ("single CSV",)),
+    Hostile(
+        "billion-laughs-sheet",
+        lambda r: about_sheet_with(r, '<?xml version="1.0"?>' + LAUGHS, "&lol9;"),
+        ("XML",),
+        unsafe=True,
+    ),
     Hostile("billion-laughs-shared-strings", shared_strings_bomb, ("XML",), unsafe=True),
-    Hostile("xxe-external-entity",
-            lambda r: about_sheet_with(
-                r, '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM '
-                   '"file:///etc/passwd">]>', "&xxe;"),
-            ("XML",), unsafe=True, planted=("root:",)),
-    Hostile("doctype-after-64kb",
-            lambda r: about_sheet_with(
-                r, '<?xml version="1.0"?><!--' + "x" * 70_000 + "-->" + LAUGHS, "&lol9;"),
-            ("XML",), unsafe=True),
-    Hostile("zip-bomb", lambda r: zeros_member(r / "package.zip", "contacts.csv", 64 * MB,
-                                               minimal_members(r)), ("zip bomb",), unsafe=True),
-    Hostile("xlsx-bomb", lambda r: zeros_member(r / "package.xlsx", "xl/media/image1.png",
-                                                64 * MB, xlsx_members(r)),
-            ("zip bomb",), unsafe=True),
-    Hostile("unpacked-over-limit",
-            lambda r: write_zip(r / "package.zip", minimal_members(r)
-                                | {"contacts.csv": contacts_text(40_000)}),
-            ("unpacks to",), unsafe=True, limits=Limits(max_unpacked_bytes=1 * MB)),
+    Hostile(
+        "xxe-external-entity",
+        lambda r: about_sheet_with(
+            r,
+            '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+            "&xxe;",
+        ),
+        ("XML",),
+        unsafe=True,
+        planted=("root:",),
+    ),
+    Hostile(
+        "doctype-after-64kb",
+        lambda r: about_sheet_with(
+            r, '<?xml version="1.0"?><!--' + "x" * 70_000 + "-->" + LAUGHS, "&lol9;"
+        ),
+        ("XML",),
+        unsafe=True,
+    ),
+    Hostile(
+        "zip-bomb",
+        lambda r: zeros_member(r / "package.zip", "contacts.csv", 64 * MB, minimal_members(r)),
+        ("zip bomb",),
+        unsafe=True,
+    ),
+    Hostile(
+        "xlsx-bomb",
+        lambda r: zeros_member(r / "package.xlsx", "xl/media/image1.png", 64 * MB, xlsx_members(r)),
+        ("zip bomb",),
+        unsafe=True,
+    ),
+    Hostile(
+        "unpacked-over-limit",
+        lambda r: write_zip(
+            r / "package.zip", minimal_members(r) | {"contacts.csv": contacts_text(40_000)}
+        ),
+        ("unpacks to",),
+        unsafe=True,
+        limits=Limits(max_unpacked_bytes=1 * MB),
+    ),
     Hostile("lying-zip-header", _lying, ("damaged",)),
     Hostile("sparse-cell-XFD1048576", _sparse, ("columns",), unsafe=True),
     Hostile("too-many-columns", _wide, ("columns",), unsafe=True),
-    Hostile("path-traversal", lambda r: _zip_of_minimal(r, **{"../evil.csv": b"a,b\n"}),
-            ("unsafe path",), unsafe=True),
-    Hostile("absolute-path", lambda r: _zip_of_minimal(r, **{"/tmp/evil.csv": b"a,b\n"}),
-            ("unsafe path",), unsafe=True),
+    Hostile(
+        "path-traversal",
+        lambda r: _zip_of_minimal(r, **{"../evil.csv": b"a,b\n"}),
+        ("unsafe path",),
+        unsafe=True,
+    ),
+    Hostile(
+        "absolute-path",
+        lambda r: _zip_of_minimal(r, **{"/tmp/evil.csv": b"a,b\n"}),
+        ("unsafe path",),
+        unsafe=True,
+    ),
     Hostile("nested-zip", _nested, ("not CSV",)),
-    Hostile("zip-with-document", lambda r: _zip_of_minimal(r, **{"notes.docx": b"PK\3\4"}),
-            ("not CSV",)),
-    Hostile("zip-two-folders",
-            lambda r: write_zip(r / "package.zip", {f"{'a' if 'case' in k else 'b'}/{k}": v
-                                                   for k, v in minimal_members(r).items()}),
-            ("several folders",)),
-    Hostile("zip-too-many-files",
-            lambda r: _zip_of_minimal(r, **{f"t{i}.csv": b"a\n" for i in range(250)}),
-            ("files",), unsafe=True),
+    Hostile(
+        "zip-with-document", lambda r: _zip_of_minimal(r, **{"notes.docx": b"PK\3\4"}), ("not CSV",)
+    ),
+    Hostile(
+        "zip-two-folders",
+        lambda r: write_zip(
+            r / "package.zip",
+            {f"{'a' if 'case' in k else 'b'}/{k}": v for k, v in minimal_members(r).items()},
+        ),
+        ("several folders",),
+    ),
+    Hostile(
+        "zip-too-many-files",
+        lambda r: _zip_of_minimal(r, **{f"t{i}.csv": b"a\n" for i in range(250)}),
+        ("files",),
+        unsafe=True,
+    ),
     Hostile("encrypted-member", _encrypted, ("password",), unsafe=True),
-    Hostile("folder-with-document",
-            lambda r: folder(r, minimal_members(r) | {"report.pdf": b"%PDF-1.7"}), ("not CSV",)),
-    Hostile("utf16-csv", lambda r: folder(r, with_table(
-        minimal(r), "cases", csv_text(minimal(r / "x").tables["cases"]).encode("utf-16"))),
-        ("cases.csv", "UTF-16", "UTF-8")),
+    Hostile(
+        "folder-with-document",
+        lambda r: folder(r, minimal_members(r) | {"report.pdf": b"%PDF-1.7"}),
+        ("not CSV",),
+    ),
+    Hostile(
+        "utf16-csv",
+        lambda r: folder(
+            r,
+            with_table(
+                minimal(r), "cases", csv_text(minimal(r / "x").tables["cases"]).encode("utf-16")
+            ),
+        ),
+        ("cases.csv", "UTF-16", "UTF-8"),
+    ),
     Hostile("latin1-csv", _latin1, ("about.csv", "not saved as UTF-8", "Save As")),
-    Hostile("latin1-after-first-megabyte", _late_latin1,
-            ("contacts.csv", "not saved as UTF-8", "Save As")),
-    Hostile("ragged-row-extra-field", lambda r: folder(r, with_table(
-        minimal(r), "contacts", contacts_text(3) + b"A-001,2024-01-05,60,phone,other,other,"
-        b"prison,surplus\n")), ("contacts.csv", "8 fields", "7")),
-    Hostile("ragged-row-missing-field", lambda r: folder(r, with_table(
-        minimal(r), "contacts", contacts_text(3) + b"A-001,2024-01-05,60\n")),
-        ("contacts.csv",)),
-    Hostile("unterminated-quote", lambda r: folder(r, with_table(
-        minimal(r), "contacts", contacts_text(3) + b'A-001,"2024-01-05,60,phone,other,x,y\n')),
-        ("contacts.csv",)),
-    Hostile("nul-bytes", lambda r: folder(r, with_table(
-        minimal(r), "cases", b"case_ref,programme_id\nA-1\0\0\0,P-OPEN\n")),
-        ("cases.csv", "not a text file")),
-    Hostile("line-over-10mb", lambda r: folder(r, with_table(
-        minimal(r), "contacts", contacts_text(2) + b"A-001," + b"x" * (11 * MB) + b"\n")),
-        ("contacts.csv",)),
-    Hostile("oversize-file", _xlsx, ("more than the limit",), unsafe=True,
-            limits=Limits(max_file_bytes=2000)),
-    Hostile("oversize-folder", lambda r: folder(r, minimal_members(r)), ("more than the limit",),
-            unsafe=True, limits=Limits(max_file_bytes=500)),
-    Hostile("semicolon-separated", lambda r: folder(r, with_table(
-        minimal(r), "cases", csv_text(minimal(r / "x").tables["cases"]).replace(",", ";")
-        .encode())), ("cases.csv",), names=("cases", None)),
-    Hostile("identifier-headers", _identifier_headers, ("personal data",),
-            planted=("max.mustermann@example.org",), names=("cases", None)),
-    Hostile("personal-data-in-cells", _personal_cells, ("problems to fix",),
-            planted=(*PERSONAL.values(), "12.03.1994", "1994"),
-            names=("programmes", "programme_name")),
-    Hostile("date-of-birth-in-xlsx-cell", _date_of_birth, (), planted=("1994-03-12",),
-            names=("programmes", "programme_name")),
-    Hostile("values-in-unnamed-column", _unnamed_column, (), planted=("Mustermann",),
-            names=("cases", None)),
-    Hostile("sheet-named-client-names", _personal_sheet, (), planted=("Mustermann",),
-            names=("client names", None)),
-    Hostile("formula-table-names", _formula_tables, (), planted=("HYPERLINK",),
-            names=("@SUM(1+1)", None)),
+    Hostile(
+        "latin1-after-first-megabyte",
+        _late_latin1,
+        ("contacts.csv", "not saved as UTF-8", "Save As"),
+    ),
+    Hostile(
+        "ragged-row-extra-field",
+        lambda r: folder(
+            r,
+            with_table(
+                minimal(r),
+                "contacts",
+                contacts_text(3) + b"A-001,2024-01-05,60,phone,other,other,prison,surplus\n",
+            ),
+        ),
+        ("contacts.csv", "8 fields", "7"),
+    ),
+    Hostile(
+        "ragged-row-missing-field",
+        lambda r: folder(
+            r, with_table(minimal(r), "contacts", contacts_text(3) + b"A-001,2024-01-05,60\n")
+        ),
+        ("contacts.csv",),
+    ),
+    Hostile(
+        "unterminated-quote",
+        lambda r: folder(
+            r,
+            with_table(
+                minimal(r), "contacts", contacts_text(3) + b'A-001,"2024-01-05,60,phone,other,x,y\n'
+            ),
+        ),
+        ("contacts.csv",),
+    ),
+    Hostile(
+        "nul-bytes",
+        lambda r: folder(
+            r, with_table(minimal(r), "cases", b"case_ref,programme_id\nA-1\0\0\0,P-OPEN\n")
+        ),
+        ("cases.csv", "not a text file"),
+    ),
+    Hostile(
+        "line-over-10mb",
+        lambda r: folder(
+            r,
+            with_table(
+                minimal(r), "contacts", contacts_text(2) + b"A-001," + b"x" * (11 * MB) + b"\n"
+            ),
+        ),
+        ("contacts.csv",),
+    ),
+    Hostile(
+        "oversize-file",
+        _xlsx,
+        ("more than the limit",),
+        unsafe=True,
+        limits=Limits(max_file_bytes=2000),
+    ),
+    Hostile(
+        "oversize-folder",
+        lambda r: folder(r, minimal_members(r)),
+        ("more than the limit",),
+        unsafe=True,
+        limits=Limits(max_file_bytes=500),
+    ),
+    Hostile(
+        "semicolon-separated",
+        lambda r: folder(
+            r,
+            with_table(
+                minimal(r),
+                "cases",
+                csv_text(minimal(r / "x").tables["cases"]).replace(",", ";").encode(),
+            ),
+        ),
+        ("cases.csv",),
+        names=("cases", None),
+    ),
+    Hostile(
+        "identifier-headers",
+        _identifier_headers,
+        ("personal data",),
+        planted=("max.mustermann@example.org",),
+        names=("cases", None),
+    ),
+    Hostile(
+        "personal-data-in-cells",
+        _personal_cells,
+        ("problems to fix",),
+        planted=(*PERSONAL.values(), "12.03.1994", "1994"),
+        names=("programmes", "programme_name"),
+    ),
+    Hostile(
+        "date-of-birth-in-xlsx-cell",
+        _date_of_birth,
+        (),
+        planted=("1994-03-12",),
+        names=("programmes", "programme_name"),
+    ),
+    Hostile(
+        "values-in-unnamed-column",
+        _unnamed_column,
+        (),
+        planted=("Mustermann",),
+        names=("cases", None),
+    ),
+    Hostile(
+        "sheet-named-client-names",
+        _personal_sheet,
+        (),
+        planted=("Mustermann",),
+        names=("client names", None),
+    ),
+    Hostile(
+        "formula-table-names",
+        _formula_tables,
+        (),
+        planted=("HYPERLINK",),
+        names=("@SUM(1+1)", None),
+    ),
 ]
 
 
@@ -437,8 +615,10 @@ def test_hostile_package_is_refused(item: Hostile, loaded_store: Store, tmp_path
     if item.names:
         table, column = item.names
         assert isinstance(exc.report, ValidationReport), text
-        assert any(p.table == table and p.column == column and p.severity == "error"
-                   for p in exc.report.problems), text
+        assert any(
+            p.table == table and p.column == column and p.severity == "error"
+            for p in exc.report.problems
+        ), text
     assert loaded_store.fingerprint() == before
 
 
@@ -458,7 +638,7 @@ def test_personal_data_problems_name_every_cell(tmp_path: Path, loaded_store: St
 
 
 def test_identifier_headers_are_each_named(tmp_path: Path) -> None:
-    from evaluation.ingest import check_package
+    from evaluation.intake.ingest import check_package
 
     report = check_package(_identifier_headers(tmp_path))
     flagged = [p.message for p in report.problems if p.rule == "identifier_column"]
@@ -484,8 +664,9 @@ def _inert(value: object) -> bool:
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
-def test_problem_list_neutralises_formulas(tmp_path: Path, loaded_store: Store,
-                                           suffix: str) -> None:
+def test_problem_list_neutralises_formulas(
+    tmp_path: Path, loaded_store: Store, suffix: str
+) -> None:
     with pytest.raises(PackageRefused) as info:
         ingest(_formula_tables(tmp_path), loaded_store)
     report = info.value.report
@@ -510,7 +691,8 @@ FORMULAS = {
 
 
 def test_formula_values_in_free_text_are_refused_or_stored_inert(
-        tmp_path: Path, store: Store) -> None:
+    tmp_path: Path, store: Store
+) -> None:
     pkg = minimal(tmp_path)
     for (table, column), value in FORMULAS.items():
         row = 2 if table == "about" else 0
@@ -525,12 +707,14 @@ def test_formula_values_in_free_text_are_refused_or_stored_inert(
     cur = store.cursor()
     stored = {
         ("programmes", "programme_name"): cur.execute(
-            "SELECT programme_name FROM programmes WHERE programme_id = 'P-OPEN'").fetchone()[0],
+            "SELECT programme_name FROM programmes WHERE programme_id = 'P-OPEN'"
+        ).fetchone()[0],
         ("funding", "funder"): cur.execute(
-            "SELECT funder FROM funding WHERE programme_id = 'P-OPEN'").fetchone()[0],
+            "SELECT funder FROM funding WHERE programme_id = 'P-OPEN'"
+        ).fetchone()[0],
         ("cases", "region"): cur.execute(
-            "SELECT region FROM cases WHERE case_key = ?",
-            [store.case_key("A-001")]).fetchone()[0],
+            "SELECT region FROM cases WHERE case_key = ?", [store.case_key("A-001")]
+        ).fetchone()[0],
         ("about", "value"): cur.execute("SELECT source_system FROM submissions").fetchone()[0],
     }
     assert stored == FORMULAS  # kept verbatim, as data
@@ -542,11 +726,13 @@ def test_formula_values_in_free_text_are_refused_or_stored_inert(
 
 
 # -- a million junk rows --------------------------------------------------------------------------
-def test_million_junk_rows_are_counted_and_listed_briefly(tmp_path: Path,
-                                                          loaded_store: Store) -> None:
+def test_million_junk_rows_are_counted_and_listed_briefly(
+    tmp_path: Path, loaded_store: Store
+) -> None:
     n = 1_000_000
     junk = b"case_ref,contact_on,minutes,mode,activity,staff_role,setting\n" + (
-        b"A-001,someday,lots,pigeon,juggling,wizard,moon\n" * n)
+        b"A-001,someday,lots,pigeon,juggling,wizard,moon\n" * n
+    )
     path = folder(tmp_path, with_table(minimal(tmp_path), "contacts", junk))
     before = loaded_store.fingerprint()
     started = time.monotonic()
@@ -555,9 +741,14 @@ def test_million_junk_rows_are_counted_and_listed_briefly(tmp_path: Path,
     elapsed = time.monotonic() - started
     report = info.value.report
     problems = {(p.column, p.rule): p for p in report.problems if p.table == "contacts"}
-    assert set(problems) == {("contact_on", "date"), ("minutes", "integer"), ("mode", "vocab"),
-                             ("activity", "vocab"), ("staff_role", "vocab"),
-                             ("setting", "vocab")}
+    assert set(problems) == {
+        ("contact_on", "date"),
+        ("minutes", "integer"),
+        ("mode", "vocab"),
+        ("activity", "vocab"),
+        ("staff_role", "vocab"),
+        ("setting", "vocab"),
+    }
     for p in problems.values():
         assert p.count == n and p.rows == (2, 3, 4, 5, 6)
         assert "rows 2, 3, 4, 5, 6 and 999,995 more:" in p.sentence()
@@ -571,15 +762,21 @@ def test_million_junk_rows_are_counted_and_listed_briefly(tmp_path: Path,
 def test_cli_refuses_with_a_sentence(tmp_path: Path, item: str) -> None:
     bad = next(h for h in CORPUS if h.id == item).make(tmp_path)
     db = tmp_path / "cli.duckdb"
-    run = subprocess.run([sys.executable, "-m", "evaluation", "ingest", str(bad), "--db", str(db)],
-                         capture_output=True, text=True, cwd=REPO, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "evaluation", "ingest", str(bad), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stderr
     assert "Traceback" not in run.stderr + run.stdout
     assert any(w in run.stderr for w in ("UTF-8", "damaged")), run.stderr
     with Store.open(db) as s:
         assert s.submissions() == []
-        assert {n: c for n, (c, _h) in s.fingerprint().items() if n != "schema_migrations"
-                and c} == {}
+        assert {
+            n: c for n, (c, _h) in s.fingerprint().items() if n != "schema_migrations" and c
+        } == {}
 
 
 def test_unicode_lookalikes_in_free_text_neither_crash_nor_refuse(tmp_path: Path) -> None:

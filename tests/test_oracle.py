@@ -28,11 +28,11 @@ import pandas as pd
 import pytest
 from conftest import PackageBuilder, read_rows
 
-from evaluation.catalogue import load_catalogue
-from evaluation.engine import IndicatorRequest, compute
-from evaluation.ingest import ingest
+from evaluation.intake.ingest import ingest
+from evaluation.measures.catalogue import load_catalogue
+from evaluation.measures.engine import IndicatorRequest, compute
 from evaluation.periods import Period, parse_periods
-from evaluation.store import Store
+from evaluation.store.database import Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "oracle"
 PERIODS = parse_periods("2025-Q1,2025-Q2,2024,2025")
@@ -44,14 +44,31 @@ Row = dict[str, Any]
 # -- vocabulary of the spec's Notation --------------------------------------------------------
 CONCERNED = {"relative", "friend", "professional"}
 EXCLUDED = {"died", "moved_away"}
-STATE = {"police", "prosecution", "court", "prison", "probation", "municipality", "school",
-         "social_services", "youth_services", "health_services"}
+STATE = {
+    "police",
+    "prosecution",
+    "court",
+    "prison",
+    "probation",
+    "municipality",
+    "school",
+    "social_services",
+    "youth_services",
+    "health_services",
+}
 CJS = {"pre_trial_detention", "prison", "probation"}
 PLANNED = {"goals_achieved", "planned_transfer"}
 DROP_OUT = {"client_withdrew", "lost_contact"}
 RATED = {"met", "partially_met", "unmet"}
-FUNCTIONAL = {"housing", "education", "employment", "financial", "administrative",
-              "relocation", "tattoo_removal"}
+FUNCTIONAL = {
+    "housing",
+    "education",
+    "employment",
+    "financial",
+    "administrative",
+    "relocation",
+    "tattoo_removal",
+}
 SOCIAL = {"social_network", "family"}
 MENTAL = {"mental_health", "addiction"}
 RISK = {"low": 1, "medium": 2, "high": 3}
@@ -81,8 +98,18 @@ def d(text: str) -> date:
     return date.fromisoformat(text.strip())
 
 
-NUMBER_COLUMNS = {"minutes", "participants", "hours", "amount_eur", "headcount", "fte",
-                  "leavers", "former_extremists", "target", "baseline"}
+NUMBER_COLUMNS = {
+    "minutes",
+    "participants",
+    "hours",
+    "amount_eur",
+    "headcount",
+    "fte",
+    "leavers",
+    "former_extremists",
+    "target",
+    "baseline",
+}
 DATE_COLUMNS = {"period_start", "period_end", "quarter_start"}
 
 
@@ -100,8 +127,9 @@ def load(folder: Path) -> dict[str, list[Row]]:
     tables = {}
     for path in sorted(folder.glob("*.csv")):
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            tables[path.stem] = [{k: _cell(k, v) for k, v in row.items()}
-                                 for row in csv.DictReader(fh)]
+            tables[path.stem] = [
+                {k: _cell(k, v) for k, v in row.items()} for row in csv.DictReader(fh)
+            ]
     return tables
 
 
@@ -127,12 +155,14 @@ class View:
 
 
 def view(pid: str, gender: str | None = None, present: frozenset[str] | None = None) -> View:
-    cases = [c for c in DATA["cases"] if c["programme_id"] == pid
-             and (gender is None or c["gender"] == gender)]
+    cases = [
+        c
+        for c in DATA["cases"]
+        if c["programme_id"] == pid and (gender is None or c["gender"] == gender)
+    ]
     refs = {c["case_ref"] for c in cases}
     rows = {t: [r for r in DATA.get(t, []) if r["case_ref"] in refs] for t in CASE_TABLES}
-    rows |= {t: [r for r in DATA.get(t, []) if r["programme_id"] == pid]
-             for t in PROGRAMME_TABLES}
+    rows |= {t: [r for r in DATA.get(t, []) if r["programme_id"] == pid] for t in PROGRAMME_TABLES}
     return View(AS_OF, present if present is not None else frozenset(DATA), cases, rows)
 
 
@@ -167,8 +197,9 @@ def exit_cases(v: View) -> list[Row]:
 
 def d_closed(v: View, p: Period) -> list[Row]:
     """D_closed(P): exit cases closed in P, not for an excluded closure."""
-    return [c for c in exit_cases(v)
-            if in_p(c["closed_on"], p) and c["closure_reason"] not in EXCLUDED]
+    return [
+        c for c in exit_cases(v) if in_p(c["closed_on"], p) and c["closure_reason"] not in EXCLUDED
+    ]
 
 
 def release_cohort(v: View, p: Period) -> list[tuple[Row, Row]]:
@@ -176,8 +207,12 @@ def release_cohort(v: View, p: Period) -> list[tuple[Row, Row]]:
     out = []
     for e in v.rows["custody_events"]:
         c = v.case(e["case_ref"])
-        if e["event"] == "released" and in_p(e["event_on"], p) and is_exit(c) \
-                and open_on(c, e["event_on"]):
+        if (
+            e["event"] == "released"
+            and in_p(e["event_on"], p)
+            and is_exit(c)
+            and open_on(c, e["event_on"])
+        ):
             out.append((e, c))
     return out
 
@@ -227,8 +262,9 @@ def c03(v: View, p: Period) -> Expected:
 
 
 def c04(v: View, p: Period) -> Expected:
-    den = [c for c in exit_cases(v) if in_p(c["opened_on"], p)
-           and c["referral_source"] != "unknown"]
+    den = [
+        c for c in exit_cases(v) if in_p(c["opened_on"], p) and c["referral_source"] != "unknown"
+    ]
     return proportion(sum(c["referral_source"] in STATE for c in den), len(den))
 
 
@@ -238,11 +274,19 @@ def c05(v: View, p: Period) -> Expected:
 
 
 def c06(v: View, p: Period) -> Expected:
-    den = [c for c in v.cases if in_p(c["first_request_on"], p)
-           and plus(c["first_request_on"], 7) <= v.as_of]
-    num = [c for c in den if any(
-        between(x["contact_on"], c["first_request_on"], plus(c["first_request_on"], 7))
-        for x in v.of("contacts", c))]
+    den = [
+        c
+        for c in v.cases
+        if in_p(c["first_request_on"], p) and plus(c["first_request_on"], 7) <= v.as_of
+    ]
+    num = [
+        c
+        for c in den
+        if any(
+            between(x["contact_on"], c["first_request_on"], plus(c["first_request_on"], 7))
+            for x in v.of("contacts", c)
+        )
+    ]
     return proportion(len(num), len(den))
 
 
@@ -250,40 +294,58 @@ def c07(v: View, p: Period) -> Expected:
     days = []
     for c in v.cases:
         if in_p(c["first_request_on"], p):
-            later = [x["contact_on"] for x in v.of("contacts", c)
-                     if x["contact_on"] >= c["first_request_on"]]
+            later = [
+                x["contact_on"]
+                for x in v.of("contacts", c)
+                if x["contact_on"] >= c["first_request_on"]
+            ]
             if later:
                 days.append((min(later) - c["first_request_on"]).days)
     return median(days)
 
 
 def c08(v: View, p: Period) -> Expected:
-    den = [c for c in exit_cases(v) if in_p(c["opened_on"], p)
-           and plus(c["opened_on"], 30) <= v.as_of]
-    num = [c for c in den if any(n["identified_on"] <= plus(c["opened_on"], 30)
-                                 for n in v.of("needs", c))]
+    den = [
+        c for c in exit_cases(v) if in_p(c["opened_on"], p) and plus(c["opened_on"], 30) <= v.as_of
+    ]
+    num = [
+        c
+        for c in den
+        if any(n["identified_on"] <= plus(c["opened_on"], 30) for n in v.of("needs", c))
+    ]
     return proportion(len(num), len(den))
 
 
 def c09(v: View, p: Period) -> Expected:
-    den = [c for c in exit_cases(v) if in_p(c["opened_on"], p)
-           and plus(c["opened_on"], 60) <= v.as_of]
-    num = [c for c in den if c["plan_agreed_on"] is not None
-           and c["plan_agreed_on"] <= plus(c["opened_on"], 60)]
+    den = [
+        c for c in exit_cases(v) if in_p(c["opened_on"], p) and plus(c["opened_on"], 60) <= v.as_of
+    ]
+    num = [
+        c
+        for c in den
+        if c["plan_agreed_on"] is not None and c["plan_agreed_on"] <= plus(c["opened_on"], 60)
+    ]
     return proportion(len(num), len(den))
 
 
 def c10(v: View, p: Period) -> Expected:
     active = [c for c in exit_cases(v) if open_during(c, p)]
-    minutes = sum(x["minutes"] for c in active for x in v.of("contacts", c)
-                  if in_p(x["contact_on"], p))
+    minutes = sum(
+        x["minutes"] for c in active for x in v.of("contacts", c) if in_p(x["contact_on"], p)
+    )
     return rate(minutes / 60, len(active))
 
 
 def c11(v: View, p: Period) -> Expected:
     den = [c for c in exit_cases(v) if open_during(c, p) and c["setting_at_intake"] in CJS]
-    num = [c for c in den if any(x["activity"] == "case_conference" and in_p(x["contact_on"], p)
-                                 for x in v.of("contacts", c))]
+    num = [
+        c
+        for c in den
+        if any(
+            x["activity"] == "case_conference" and in_p(x["contact_on"], p)
+            for x in v.of("contacts", c)
+        )
+    ]
     return proportion(len(num), len(den))
 
 
@@ -300,25 +362,43 @@ def o02(v: View, p: Period) -> Expected:
 def needs_met(domains: set[str]) -> Callable[[View, Period], Expected]:
     def oracle(v: View, p: Period) -> Expected:
         exits = {c["case_ref"] for c in exit_cases(v)}
-        den = [n for n in v.rows["needs"] if n["case_ref"] in exits and n["domain"] in domains
-               and n["status"] in RATED and in_p(n["status_on"], p)]
+        den = [
+            n
+            for n in v.rows["needs"]
+            if n["case_ref"] in exits
+            and n["domain"] in domains
+            and n["status"] in RATED
+            and in_p(n["status_on"], p)
+        ]
         return proportion(sum(n["status"] == "met" for n in den), len(den))
+
     return oracle
 
 
 def o06(v: View, p: Period) -> Expected:
     den = [(e, c) for e, c in release_cohort(v, p) if plus(e["event_on"], 3) <= v.as_of]
-    num = [e for e, c in den if any(
-        between(x["contact_on"], e["event_on"], plus(e["event_on"], 3))
-        for x in v.of("contacts", c))]
+    num = [
+        e
+        for e, c in den
+        if any(
+            between(x["contact_on"], e["event_on"], plus(e["event_on"], 3))
+            for x in v.of("contacts", c)
+        )
+    ]
     return proportion(len(num), len(den))
 
 
 def o07(v: View, p: Period) -> Expected:
     den = [(e, c) for e, c in release_cohort(v, p) if plus(e["event_on"], 90) <= v.as_of]
-    num = [e for e, c in den if sum(
-        between(x["contact_on"], e["event_on"], plus(e["event_on"], 90))
-        for x in v.of("contacts", c)) >= 6]
+    num = [
+        e
+        for e, c in den
+        if sum(
+            between(x["contact_on"], e["event_on"], plus(e["event_on"], 90))
+            for x in v.of("contacts", c)
+        )
+        >= 6
+    ]
     return proportion(len(num), len(den))
 
 
@@ -327,18 +407,30 @@ def closed_within(c: Row, reasons: set[str], last_day: date) -> bool:
 
 
 def o08(v: View, p: Period) -> Expected:
-    den = [(e, c) for e, c in release_cohort(v, p) if plus(e["event_on"], 365) <= v.as_of
-           and not closed_within(c, EXCLUDED, plus(e["event_on"], 365))]
-    num = [e for e, c in den if not closed_within(
-        c, {"client_withdrew", "lost_contact", "re_engaged"}, plus(e["event_on"], 365))]
+    den = [
+        (e, c)
+        for e, c in release_cohort(v, p)
+        if plus(e["event_on"], 365) <= v.as_of
+        and not closed_within(c, EXCLUDED, plus(e["event_on"], 365))
+    ]
+    num = [
+        e
+        for e, c in den
+        if not closed_within(
+            c, {"client_withdrew", "lost_contact", "re_engaged"}, plus(e["event_on"], 365)
+        )
+    ]
     return proportion(len(num), len(den))
 
 
 def o09(v: View, p: Period) -> Expected:
     den, num = 0, 0
     for c in d_closed(v, p):
-        done = [a for a in v.of("assessments", c)
-                if between(a["assessed_on"], c["opened_on"], c["closed_on"])]
+        done = [
+            a
+            for a in v.of("assessments", c)
+            if between(a["assessed_on"], c["opened_on"], c["closed_on"])
+        ]
         if c["risk_at_intake"] not in ("medium", "high") or not done:
             continue
         den += 1
@@ -348,53 +440,88 @@ def o09(v: View, p: Period) -> Expected:
     return proportion(num, den)
 
 
-def outcome_by_closure(kind: str, cases: Callable[[View, Period], list[Row]],
-                       ) -> Callable[[View, Period], Expected]:
+def outcome_by_closure(
+    kind: str,
+    cases: Callable[[View, Period], list[Row]],
+) -> Callable[[View, Period], Expected]:
     """O10, O11, O13: an outcome recorded up to closed_on + 30 (also before opening)."""
+
     def oracle(v: View, p: Period) -> Expected:
         den = cases(v, p)
-        num = [c for c in den if any(o["outcome"] == kind
-                                     and o["recorded_on"] <= plus(c["closed_on"], 30)
-                                     for o in v.of("outcomes", c))]
+        num = [
+            c
+            for c in den
+            if any(
+                o["outcome"] == kind and o["recorded_on"] <= plus(c["closed_on"], 30)
+                for o in v.of("outcomes", c)
+            )
+        ]
         return proportion(len(num), len(den))
+
     return oracle
 
 
 def concerned_closed(v: View, p: Period) -> list[Row]:
-    return [c for c in v.cases if c["client_type"] in CONCERNED
-            and in_p(c["closed_on"], p) and c["closure_reason"] not in EXCLUDED]
+    return [
+        c
+        for c in v.cases
+        if c["client_type"] in CONCERNED
+        and in_p(c["closed_on"], p)
+        and c["closure_reason"] not in EXCLUDED
+    ]
 
 
 def o12(v: View, p: Period) -> Expected:
     den = [c for c in d_closed(v, p) if plus(c["closed_on"], 365) <= v.as_of]
-    num = [c for c in den if any(
-        o["outcome"] == "reoffended"
-        and c["closed_on"] < o["recorded_on"] <= plus(c["closed_on"], 365)
-        for o in v.of("outcomes", c))]
+    num = [
+        c
+        for c in den
+        if any(
+            o["outcome"] == "reoffended"
+            and c["closed_on"] < o["recorded_on"] <= plus(c["closed_on"], 365)
+            for o in v.of("outcomes", c)
+        )
+    ]
     return proportion(len(num), len(den))
 
 
 def o14(v: View, p: Period) -> Expected:
-    den = [r for r in v.rows["referrals"] if in_p(r["referred_on"], p)
-           and r["outcome"] != "pending"]
+    den = [
+        r for r in v.rows["referrals"] if in_p(r["referred_on"], p) and r["outcome"] != "pending"
+    ]
     return proportion(sum(r["outcome"] == "taken_up" for r in den), len(den))
 
 
 def k01(v: View, p: Period) -> Expected:
-    return count(sum(r["participants"] for r in v.rows["capacity"] if in_p(r["held_on"], p)
-                     and r["activity"] in ("training", "workshop")
-                     and r["audience"] != "general_public"))
+    return count(
+        sum(
+            r["participants"]
+            for r in v.rows["capacity"]
+            if in_p(r["held_on"], p)
+            and r["activity"] in ("training", "workshop")
+            and r["audience"] != "general_public"
+        )
+    )
 
 
 def k02(v: View, p: Period) -> Expected:
-    return count(sum(r["hours"] for r in v.rows["capacity"] if in_p(r["held_on"], p)
-                     and r["activity"] in ("training", "workshop")))
+    return count(
+        sum(
+            r["hours"]
+            for r in v.rows["capacity"]
+            if in_p(r["held_on"], p) and r["activity"] in ("training", "workshop")
+        )
+    )
 
 
 def k03(v: View, p: Period) -> Expected:
-    return count(sum(in_p(r["held_on"], p) and r["activity"] in
-                     ("network_meeting", "publication", "awareness_event")
-                     for r in v.rows["capacity"]))
+    return count(
+        sum(
+            in_p(r["held_on"], p)
+            and r["activity"] in ("network_meeting", "publication", "awareness_event")
+            for r in v.rows["capacity"]
+        )
+    )
 
 
 def f01_total(v: View, p: Period) -> float:
@@ -429,18 +556,38 @@ def s01(v: View, p: Period) -> Expected:
 
 
 ORACLES: dict[str, Callable[[View, Period], Expected]] = {
-    "C01": c01, "C02": c02, "C03": c03, "C04": c04, "C05": c05, "C06": c06, "C07": c07,
-    "C08": c08, "C09": c09, "C10": c10, "C11": c11,
-    "O01": o01, "O02": o02,
-    "O03": needs_met(FUNCTIONAL), "O04": needs_met(SOCIAL), "O05": needs_met(MENTAL),
-    "O06": o06, "O07": o07, "O08": o08, "O09": o09,
+    "C01": c01,
+    "C02": c02,
+    "C03": c03,
+    "C04": c04,
+    "C05": c05,
+    "C06": c06,
+    "C07": c07,
+    "C08": c08,
+    "C09": c09,
+    "C10": c10,
+    "C11": c11,
+    "O01": o01,
+    "O02": o02,
+    "O03": needs_met(FUNCTIONAL),
+    "O04": needs_met(SOCIAL),
+    "O05": needs_met(MENTAL),
+    "O06": o06,
+    "O07": o07,
+    "O08": o08,
+    "O09": o09,
     "O10": outcome_by_closure("disengaged", d_closed),
     "O11": outcome_by_closure("employment_or_education", d_closed),
     "O12": o12,
     "O13": outcome_by_closure("situation_improved", concerned_closed),
     "O14": o14,
-    "K01": k01, "K02": k02, "K03": k03,
-    "F01": f01, "F02": f02, "F03": f03, "F04": f04,
+    "K01": k01,
+    "K02": k02,
+    "K03": k03,
+    "F01": f01,
+    "F02": f02,
+    "F03": f03,
+    "F04": f04,
     "S01": s01,
 }
 
@@ -459,12 +606,18 @@ def expected_row(ind: str, v: View, p: Period) -> dict[str, object]:
     if SOURCES[ind] - v.present:
         return {**empty, "status": "no_data"}
     e = ORACLES[ind](v, p)
-    lo, hi = wilson(e.numerator, e.denominator) if e.wilson and e.value is not None \
-        else (None, None)
-    status = ("no_data" if e.value is None
-              else "partial_period" if p.end > v.as_of else "ok")
-    return dict(numerator=e.numerator, denominator=e.denominator, value=e.value, ci_low=lo,
-                ci_high=hi, status=status)
+    lo, hi = (
+        wilson(e.numerator, e.denominator) if e.wilson and e.value is not None else (None, None)
+    )
+    status = "no_data" if e.value is None else "partial_period" if p.end > v.as_of else "ok"
+    return dict(
+        numerator=e.numerator,
+        denominator=e.denominator,
+        value=e.value,
+        ci_low=lo,
+        ci_high=hi,
+        status=status,
+    )
 
 
 # -- the engine's side -------------------------------------------------------------------------
@@ -480,41 +633,58 @@ def engine_rows(df: pd.DataFrame, *split: str) -> dict[tuple, dict[str, object]]
     """The engine's rows by (indicator, programme, period start, period end, *split values)."""
     out: dict[tuple, dict[str, object]] = {}
     for r in df.to_dict("records"):
-        key = (r["indicator_id"], r["programme_id"], _day(r["period_start"]),
-               _day(r["period_end"]), *(r[s] for s in split))
-        out.setdefault(key, {**{c: _num(r[c]) for c in ("numerator", "denominator", "value",
-                                                        "ci_low", "ci_high")},
-                             "status": r["status"]})
+        key = (
+            r["indicator_id"],
+            r["programme_id"],
+            _day(r["period_start"]),
+            _day(r["period_end"]),
+            *(r[s] for s in split),
+        )
+        out.setdefault(
+            key,
+            {
+                **{
+                    c: _num(r[c])
+                    for c in ("numerator", "denominator", "value", "ci_low", "ci_high")
+                },
+                "status": r["status"],
+            },
+        )
     return out  # duplicate rows are the business of test_every_programme_gets_a_row_…
 
 
-def differences(where: str, got: dict[str, object] | None,
-                want: dict[str, object]) -> list[str]:
+def differences(where: str, got: dict[str, object] | None, want: dict[str, object]) -> list[str]:
     if got is None:
         return [f"{where}: no row"]
     out = []
     for col, w in want.items():
         g = got[col]
-        same = g == w if col == "status" or g is None or w is None else \
-            math.isclose(g, w, rel_tol=1e-12, abs_tol=TOL)
+        same = (
+            g == w
+            if col == "status" or g is None or w is None
+            else math.isclose(g, w, rel_tol=1e-12, abs_tol=TOL)
+        )
         if not same:
             out.append(f"{where}: {col} expected {w!r}, got {g!r}")
     return out
 
 
-def compare_all(ind: str, got: dict[tuple, dict[str, object]],
-                present: frozenset[str] | None = None) -> list[str]:
+def compare_all(
+    ind: str, got: dict[tuple, dict[str, object]], present: frozenset[str] | None = None
+) -> list[str]:
     problems = []
     for pid in PROGRAMMES:
         for p in PERIODS:
             want = expected_row(ind, view(pid, present=present), p)
-            problems += differences(f"{ind} {pid} {p.label}", got.get(
-                (ind, pid, p.start, p.end)), want)
+            problems += differences(
+                f"{ind} {pid} {p.label}", got.get((ind, pid, p.start, p.end)), want
+            )
     return problems
 
 
-def _store_with(tmp_path_factory: pytest.TempPathFactory, name: str,
-                package: Path) -> Iterator[Store]:
+def _store_with(
+    tmp_path_factory: pytest.TempPathFactory, name: str, package: Path
+) -> Iterator[Store]:
     s = Store.open(tmp_path_factory.mktemp(name) / "store.duckdb")
     result = ingest(package, s)
     assert result.status == "loaded", result.sentence()
@@ -543,13 +713,15 @@ def test_every_catalogue_indicator_has_an_oracle() -> None:
     assert set(SOURCES) == set(ORACLES)
 
 
-def test_every_programme_gets_a_row_for_every_indicator_and_period(
-        result: pd.DataFrame) -> None:
-    keys = [(r.indicator_id, r.programme_id, _day(r.period_start), _day(r.period_end))
-            for r in result.itertuples()]
+def test_every_programme_gets_a_row_for_every_indicator_and_period(result: pd.DataFrame) -> None:
+    keys = [
+        (r.indicator_id, r.programme_id, _day(r.period_start), _day(r.period_end))
+        for r in result.itertuples()
+    ]
     assert len(keys) == len(set(keys)), "duplicate result rows"
-    assert set(keys) == {(i, pid, p.start, p.end)
-                         for i in ORACLES for pid in PROGRAMMES for p in PERIODS}
+    assert set(keys) == {
+        (i, pid, p.start, p.end) for i in ORACLES for pid in PROGRAMMES for p in PERIODS
+    }
 
 
 @pytest.mark.parametrize("ind", sorted(ORACLES))
@@ -563,13 +735,21 @@ SPLIT_INDICATORS = ("C01", "C03", "O01", "O06")
 
 @pytest.fixture(scope="module")
 def by_gender(oracle_store: Store) -> dict[tuple, dict[str, object]]:
-    return engine_rows(compute(oracle_store, IndicatorRequest(
-        periods=tuple(PERIODS), indicators=SPLIT_INDICATORS, split_by=("gender",))), "gender")
+    return engine_rows(
+        compute(
+            oracle_store,
+            IndicatorRequest(
+                periods=tuple(PERIODS), indicators=SPLIT_INDICATORS, split_by=("gender",)
+            ),
+        ),
+        "gender",
+    )
 
 
 @pytest.mark.parametrize("ind", SPLIT_INDICATORS)
-def test_split_by_gender(ind: str, by_gender: dict[tuple, dict[str, object]],
-                         got: dict[tuple, dict[str, object]]) -> None:
+def test_split_by_gender(
+    ind: str, by_gender: dict[tuple, dict[str, object]], got: dict[tuple, dict[str, object]]
+) -> None:
     problems = []
     for pid in PROGRAMMES:
         genders = {c["gender"] for c in DATA["cases"] if c["programme_id"] == pid}
@@ -577,8 +757,10 @@ def test_split_by_gender(ind: str, by_gender: dict[tuple, dict[str, object]],
             where = f"{ind} {pid} {p.label}"
             parts = {k[-1]: r for k, r in by_gender.items() if k[:4] == (ind, pid, p.start, p.end)}
             if set(parts) != genders:
-                problems.append(f"{where}: split values {sorted(parts)}, expected "
-                                f"{sorted(genders)} (those among the programme's cases)")
+                problems.append(
+                    f"{where}: split values {sorted(parts)}, expected "
+                    f"{sorted(genders)} (those among the programme's cases)"
+                )
             whole = got.get((ind, pid, p.start, p.end))
             if whole is None:
                 problems.append(f"{where}: no unsplit row")
@@ -589,14 +771,16 @@ def test_split_by_gender(ind: str, by_gender: dict[tuple, dict[str, object]],
                 if total != whole[col]:
                     problems.append(f"{where}: split {col}s sum to {total}, unsplit {whole[col]}")
             for g, r in sorted(parts.items()):
-                problems += differences(f"{where} gender={g}", r,
-                                        expected_row(ind, view(pid, gender=g), p))
+                problems += differences(
+                    f"{where} gender={g}", r, expected_row(ind, view(pid, gender=g), p)
+                )
     assert not problems, "\n".join(problems)
 
 
 @pytest.fixture(scope="module")
-def without_custody(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-        dict[tuple, dict[str, object]]]:
+def without_custody(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[tuple, dict[str, object]]]:
     """The fixture package without custody_events.csv, in a store of its own."""
     root = tmp_path_factory.mktemp("no_custody_events")
     pkg = PackageBuilder(root, {p.stem: read_rows(p) for p in sorted(FIXTURE.glob("*.csv"))})
@@ -606,12 +790,20 @@ def without_custody(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 def test_missing_source_table_gives_no_data_for_exactly_the_spec_indicators(
-        without_custody: dict[tuple, dict[str, object]]) -> None:
+    without_custody: dict[tuple, dict[str, object]],
+) -> None:
     present = frozenset(DATA) - {"custody_events"}
-    empty = {k[0] for k, r in without_custody.items() if r["status"] == "no_data"
-             and all(r[c] is None for c in ("numerator", "denominator", "value"))}
-    problems = [] if empty == {"O06", "O07", "O08"} else [
-        f"indicators with empty no_data rows: {sorted(empty)}, spec: O06, O07, O08"]
+    empty = {
+        k[0]
+        for k, r in without_custody.items()
+        if r["status"] == "no_data"
+        and all(r[c] is None for c in ("numerator", "denominator", "value"))
+    }
+    problems = (
+        []
+        if empty == {"O06", "O07", "O08"}
+        else [f"indicators with empty no_data rows: {sorted(empty)}, spec: O06, O07, O08"]
+    )
     for ind in sorted(ORACLES):
         problems += compare_all(ind, without_custody, present)
     assert not problems, "\n".join(problems)
@@ -625,8 +817,11 @@ def test_fixture_plants_the_boundary_cases() -> None:
         return [x["contact_on"] for x in DATA["contacts"] if x["case_ref"] == ref]
 
     def released(ref: str) -> list[date]:
-        return [e["event_on"] for e in DATA["custody_events"]
-                if e["case_ref"] == ref and e["event"] == "released"]
+        return [
+            e["event_on"]
+            for e in DATA["custody_events"]
+            if e["case_ref"] == ref and e["event"] == "released"
+        ]
 
     opened = {c["opened_on"] for c in cases.values() if c["programme_id"] == "P-A"}
     assert {d("2025-01-01"), d("2025-03-31"), d("2024-12-31"), d("2025-04-01")} <= opened
@@ -639,8 +834,9 @@ def test_fixture_plants_the_boundary_cases() -> None:
         assert sum(between(x, e, plus(e, 90)) for x in contacts(ref)) == n
     assert len(released("A-REL-TWICE")) == 2
     assert not [e for e in DATA["custody_events"] if e["case_ref"].startswith("C-")]
-    reoffended = {o["case_ref"]: o["recorded_on"] for o in DATA["outcomes"]
-                  if o["outcome"] == "reoffended"}
+    reoffended = {
+        o["case_ref"]: o["recorded_on"] for o in DATA["outcomes"] if o["outcome"] == "reoffended"
+    }
     assert reoffended["A-CL-24REOFF-ON"] == cases["A-CL-24REOFF-ON"]["closed_on"]
     assert reoffended["A-CL-24REOFF-365"] == plus(cases["A-CL-24REOFF-365"]["closed_on"], 365)
     funders = {r["funder"].strip().lower() for r in DATA["funding"] if r["programme_id"] == "P-A"}

@@ -102,10 +102,20 @@ def assert_partition(pieces: list[Period], whole: Period) -> None:
         ("FY2023-03", D(2023, 3, 1), D(2024, 2, 29), "FY2023-03", "financial_year"),
         ("2025-H1", D(2025, 1, 1), D(2025, 6, 30), "2025-H1", "half_year"),
         ("2025-h2", D(2025, 7, 1), D(2025, 12, 31), "2025-H2", "half_year"),
-        ("2025-04-01..2026-03-31", D(2025, 4, 1), D(2026, 3, 31), "2025-04-01..2026-03-31",
-         "range"),
-        ("2025-04-01 .. 2025-04-01", D(2025, 4, 1), D(2025, 4, 1), "2025-04-01..2025-04-01",
-         "range"),
+        (
+            "2025-04-01..2026-03-31",
+            D(2025, 4, 1),
+            D(2026, 3, 31),
+            "2025-04-01..2026-03-31",
+            "range",
+        ),
+        (
+            "2025-04-01 .. 2025-04-01",
+            D(2025, 4, 1),
+            D(2025, 4, 1),
+            "2025-04-01..2025-04-01",
+            "range",
+        ),
         ("1980", D(1980, 1, 1), D(1980, 12, 31), "1980", "year"),
         ("2100-Q4", D(2100, 10, 1), D(2100, 12, 31), "2100-Q4", "quarter"),
     ],
@@ -233,7 +243,9 @@ def test_days_contains_partial_and_order() -> None:
     assert not q.is_partial(D(2025, 6, 30))
     # By start, then end: a month sorts before the quarter it opens.
     assert sorted([quarter(2025, 3), quarter(2025, 2), month(2025, 4)]) == [
-        month(2025, 4), quarter(2025, 2), quarter(2025, 3)
+        month(2025, 4),
+        quarter(2025, 2),
+        quarter(2025, 3),
     ]
 
 
@@ -292,13 +304,19 @@ def test_period_of_examples() -> None:
 
 def test_between_helpers_give_whole_overlapping_periods() -> None:
     assert [p.label for p in quarters_between(D(2025, 2, 15), D(2025, 7, 1))] == [
-        "2025-Q1", "2025-Q2", "2025-Q3"
+        "2025-Q1",
+        "2025-Q2",
+        "2025-Q3",
     ]
     assert [p.label for p in months_between(D(2024, 12, 31), D(2025, 2, 1))] == [
-        "2024-12", "2025-01", "2025-02"
+        "2024-12",
+        "2025-01",
+        "2025-02",
     ]
     assert [p.label for p in financial_years_between(D(2025, 3, 31), D(2026, 4, 1), 4)] == [
-        "FY2024-04", "FY2025-04", "FY2026-04"
+        "FY2024-04",
+        "FY2025-04",
+        "FY2026-04",
     ]
     assert quarters_between(D(2025, 5, 5), D(2025, 5, 5)) == [quarter(2025, 2)]
     with pytest.raises(PeriodError):
@@ -308,18 +326,25 @@ def test_between_helpers_give_whole_overlapping_periods() -> None:
 def test_split_into_examples() -> None:
     fy = financial_year(2025, 4)
     assert [p.label for p in split_into(fy, "quarter")] == [
-        "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"
+        "2025-Q2",
+        "2025-Q3",
+        "2025-Q4",
+        "2026-Q1",
     ]
     assert [p.label for p in split_into(fy, "year")] == [
-        "2025-04-01..2025-12-31", "2026-01-01..2026-03-31"
+        "2025-04-01..2025-12-31",
+        "2026-01-01..2026-03-31",
     ]
     assert split_into(fy, "financial_year") == [fy]  # its own start month by default
     assert [p.label for p in split_into(year(2025), "financial_year", start_month=7)] == [
-        "2025-01-01..2025-06-30", "2025-07-01..2025-12-31"
+        "2025-01-01..2025-06-30",
+        "2025-07-01..2025-12-31",
     ]
     r = date_range(D(2025, 1, 15), D(2025, 3, 10))
     assert [p.label for p in split_into(r, "month")] == [
-        "2025-01-15..2025-01-31", "2025-02", "2025-03-01..2025-03-10"
+        "2025-01-15..2025-01-31",
+        "2025-02",
+        "2025-03-01..2025-03-10",
     ]
     assert [p.kind for p in split_into(r, "month")] == ["range", "month", "range"]
     with pytest.raises(PeriodError):
@@ -434,8 +459,11 @@ def test_overlap_days_agrees_with_counting_days(a: Period, b: Period) -> None:
     assert b.overlap_days(a.start, a.end) == counted
 
 
-@given(st.dates(min_value=D(2020, 1, 1), max_value=D(2030, 12, 31)),
-       st.integers(0, 200), st.integers(0, 200))
+@given(
+    st.dates(min_value=D(2020, 1, 1), max_value=D(2030, 12, 31)),
+    st.integers(0, 200),
+    st.integers(0, 200),
+)
 def test_overlap_days_on_nearby_ranges(start: date, shift: int, length: int) -> None:
     a = date_range(start, start + timedelta(days=90))
     b_start = start - timedelta(days=100) + timedelta(days=shift)

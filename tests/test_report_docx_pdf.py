@@ -23,19 +23,21 @@ from evaluation.periods import parse_periods
 from evaluation.reports.docx import annex_heading, docx_context, write_docx
 from evaluation.reports.model import Report, build_report
 from evaluation.reports.pdf import write_pdf
-from evaluation.store import Store
+from evaluation.store.database import Store
 
 
 @pytest.fixture(scope="module")
 def annual(oracle_store: Store, report_templates) -> Report:
-    return build_report(oracle_store, report_templates.get("ministry-annual"), "P-A",
-                        parse_periods("FY2024-04")[0])
+    return build_report(
+        oracle_store, report_templates.get("ministry-annual"), "P-A", parse_periods("FY2024-04")[0]
+    )
 
 
 @pytest.fixture(scope="module")
 def eu(oracle_store: Store, report_templates) -> Report:
-    return build_report(oracle_store, report_templates.get("eu-interim"), "P-A",
-                        parse_periods("2025-H1")[0])
+    return build_report(
+        oracle_store, report_templates.get("eu-interim"), "P-A", parse_periods("2025-H1")[0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +103,17 @@ def test_docx_cover_names_programme_funder_and_period(annual: Report, annual_doc
         if p.style.name.startswith("Heading 1"):
             break
     text = "\n".join(cover)
-    for expected in (annual.title, annual.funder, annual.programme, annual.programme_id,
-                     annual.organisation, annual.period.label, "1 April 2024",
-                     "31 March 2025", "2025-06-30"):
+    for expected in (
+        annual.title,
+        annual.funder,
+        annual.programme,
+        annual.programme_id,
+        annual.organisation,
+        annual.period.label,
+        "1 April 2024",
+        "31 March 2025",
+        "2025-06-30",
+    ):
         assert expected in text, expected
     assert annual_docx.core_properties.author == annual.organisation
 
@@ -143,14 +153,15 @@ def test_docx_every_section_table_and_chart(annual: Report, annual_docx) -> None
     assert len(annual_docx.inline_shapes) == len(annual.charts)
     headings = [p.text for p in annual_docx.paragraphs if p.style.name == "Heading 1"]
     assert [s.heading for s in annual.sections] == [
-        h for h in headings if h in {s.heading for s in annual.sections}]
+        h for h in headings if h in {s.heading for s in annual.sections}
+    ]
 
 
 def test_docx_narrative_with_draft_notice(annual: Report, annual_docx) -> None:
     paragraphs = [p.text for p in annual_docx.paragraphs]
     at = paragraphs.index(annual.template.wording.narrative_heading)
     assert paragraphs[at + 1] == f"DRAFT — {annual.draft_notice}"
-    assert paragraphs[at + 2: at + 2 + len(annual.narrative)] == annual.narrative
+    assert paragraphs[at + 2 : at + 2 + len(annual.narrative)] == annual.narrative
     for s in annual.sections:
         for sentence in s.narrative:
             assert sentence in paragraphs
@@ -179,8 +190,14 @@ def test_docx_page_is_a4_with_a_page_number_footer(annual: Report, annual_docx) 
 # -- PDF --------------------------------------------------------------------------------------
 def test_pdf_cover_and_metadata(annual: Report, annual_pdf: PdfReader) -> None:
     cover = norm(annual_pdf.pages[0].extract_text())
-    for expected in (annual.title, annual.funder, annual.programme, annual.period.label,
-                     "1 April 2024", annual.organisation):
+    for expected in (
+        annual.title,
+        annual.funder,
+        annual.programme,
+        annual.period.label,
+        "1 April 2024",
+        annual.organisation,
+    ):
         assert norm(expected) in cover, expected
     meta = annual_pdf.metadata
     assert meta.author == annual.organisation
@@ -201,8 +218,7 @@ def test_pdf_every_summary_cell_and_hidden(annual: Report, annual_pdf: PdfReader
             found = page.find(norm(cell.text), pos)
             assert found >= 0, (row[0].text, cell.text)
             pos = found + len(norm(cell.text))
-    assert page.count("hidden") >= sum(c.state == "hidden" for r in annual.summary.rows
-                                       for c in r)
+    assert page.count("hidden") >= sum(c.state == "hidden" for r in annual.summary.rows for c in r)
 
 
 def test_pdf_narrative_sections_charts_annexes(annual: Report, annual_pdf: PdfReader) -> None:
@@ -218,8 +234,10 @@ def test_pdf_narrative_sections_charts_annexes(annual: Report, annual_pdf: PdfRe
         assert annex_heading(annual, annex) in text
     images = sum(len(page.images) for page in annual_pdf.pages)
     assert images == len(annual.charts)
-    assert f"{annual.programme} – {annual.period.label} – page 2 of {len(annual_pdf.pages)}" \
+    assert (
+        f"{annual.programme} – {annual.period.label} – page 2 of {len(annual_pdf.pages)}"
         in norm(annual_pdf.pages[1].extract_text())
+    )
     outline = [item.title for item in annual_pdf.outline if not isinstance(item, list)]
     assert annual.template.wording.summary_heading in outline
 
@@ -251,8 +269,12 @@ def test_pdf_is_fast_once_charts_are_drawn(annual: Report, out: Path) -> None:
 
 
 def test_a_report_without_cases_writes(oracle_store: Store, report_templates, out: Path) -> None:
-    report = build_report(oracle_store, report_templates.get("municipality-quarterly"), "P-D",
-                          parse_periods("2025-Q1")[0])
+    report = build_report(
+        oracle_store,
+        report_templates.get("municipality-quarterly"),
+        "P-D",
+        parse_periods("2025-Q1")[0],
+    )
     doc = Document(str(write_docx(report, out / "pd.docx")))
     assert report.programme in docx_text(doc)
     assert len(doc.inline_shapes) == len(report.charts)
@@ -271,8 +293,14 @@ def eu_docx(eu: Report, out: Path):
 def test_docx_template_is_filled_without_leftover_tags(eu: Report, eu_docx) -> None:
     text = docx_text(eu_docx)
     assert "{{" not in text and "{%" not in text and "%}" not in text
-    for expected in (eu.programme, eu.funder, eu.organisation, eu.period.label,
-                     f"DRAFT — {eu.draft_notice}", *eu.narrative):
+    for expected in (
+        eu.programme,
+        eu.funder,
+        eu.organisation,
+        eu.period.label,
+        f"DRAFT — {eu.draft_notice}",
+        *eu.narrative,
+    ):
         assert expected in text, expected
     assert "Interim technical report" in text
     assert len(eu_docx.inline_shapes) == len(eu.charts)
@@ -295,8 +323,14 @@ def test_docx_template_hidden_cells_say_hidden(eu: Report, eu_docx) -> None:
                 assert written.rows[r].cells[c].text == "hidden"
 
 
-@pytest.mark.parametrize("name", ["<w:p>Evil</w:p> & Co", "{{ 7*7 }} {% if true %}x{% endif %}",
-                                  "</w:t></w:r><w:r><w:t>injected"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "<w:p>Evil</w:p> & Co",
+        "{{ 7*7 }} {% if true %}x{% endif %}",
+        "</w:t></w:r><w:r><w:t>injected",
+    ],
+)
 def test_docx_template_writes_data_literally(eu: Report, out: Path, name: str) -> None:
     from docxtpl import DocxTemplate
 

@@ -20,12 +20,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evaluation.access import Scope
-from evaluation.catalogue import load_catalogue
 from evaluation.cli import main
-from evaluation.disclosure import attack
-from evaluation.engine import IndicatorRequest, compute, compute_together
-from evaluation.ingest import ingest
+from evaluation.intake.ingest import ingest
+from evaluation.measures.catalogue import load_catalogue
+from evaluation.measures.engine import IndicatorRequest, compute, compute_together
 from evaluation.periods import parse_periods
 from evaluation.reports.model import Report, ReportError, build_report, trend_periods
 from evaluation.reports.pack import write_packs, write_report
@@ -34,24 +32,43 @@ from evaluation.reports.spec import (
     load_templates,
     period_choices,
 )
-from evaluation.store import Store
+from evaluation.sharing.disclosure import attack
+from evaluation.store.access import Scope
+from evaluation.store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE = ROOT / "tests" / "fixtures" / "oracle"
 SNAPSHOTS = ROOT / "tests" / "snapshots" / "reports"
 NOW = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
-GOLDEN_PERIODS = {"ministry-annual": "FY2024-04", "eu-interim": "2025-H1",
-                  "municipality-quarterly": "2025-Q1", "evaluator-annex": "2025-H1",
-                  "standard": "2025-Q2"}
+GOLDEN_PERIODS = {
+    "ministry-annual": "FY2024-04",
+    "eu-interim": "2025-H1",
+    "municipality-quarterly": "2025-Q1",
+    "evaluator-annex": "2025-H1",
+    "standard": "2025-Q2",
+}
 HOSTILE_NAME = '=HYPERLINK("http://example.org/x","open") <script>alert(1)</script> {{ 7*7 }}'
-CASE_LEVEL = {"case_id", "case_key", "case_ref", "opened_on", "closed_on", "birth_year",
-              "contact_on", "event_on"}
+CASE_LEVEL = {
+    "case_id",
+    "case_key",
+    "case_ref",
+    "opened_on",
+    "closed_on",
+    "birth_year",
+    "contact_on",
+    "event_on",
+}
 
 
 @pytest.fixture(scope="module")
 def ministry(oracle_store: Store, report_templates) -> Report:
-    return build_report(oracle_store, report_templates.get("ministry-annual"), "P-A",
-                        parse_periods("FY2024-04")[0], now=NOW)
+    return build_report(
+        oracle_store,
+        report_templates.get("ministry-annual"),
+        "P-A",
+        parse_periods("FY2024-04")[0],
+        now=NOW,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +92,13 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_shipped_templates_load_and_cover_the_funders(report_templates) -> None:
     ids = {t.id for t in report_templates}
-    assert {"ministry-annual", "eu-interim", "municipality-quarterly", "evaluator-annex",
-            "standard"} <= ids
+    assert {
+        "ministry-annual",
+        "eu-interim",
+        "municipality-quarterly",
+        "evaluator-annex",
+        "standard",
+    } <= ids
     assert report_templates.get("ministry-annual").period.type == "financial_year"
     assert report_templates.get("ministry-annual").period.start_month == 4
     assert report_templates.get("eu-interim").period.type == "half_year"
@@ -91,7 +113,9 @@ def test_a_bad_template_is_refused_with_file_line_and_reason(tmp_path: Path) -> 
             "id: bad-one\ntitle: A bad template\nfunder: {name: Somebody}\n"
             "period: {type: quarter}\ncounts_only: true\nheadline: [C01, O01]\n"
             "sections:\n  - heading: Things\n    indicators: [C01, X99]\n"
-            "    splits: [shoe_size]\n" + extra, encoding="utf-8")
+            "    splits: [shoe_size]\n" + extra,
+            encoding="utf-8",
+        )
         with pytest.raises(TemplateError) as err:
             load_templates(tmp_path)
         return str(err.value)
@@ -122,12 +146,24 @@ def test_a_template_takes_only_its_kind_of_period(oracle_store: Store, report_te
 def test_trend_periods_end_with_the_report_period() -> None:
     from evaluation.reports.spec import ReportTemplate, Section
 
-    t = ReportTemplate(id="t-x", title="Trend", funder={"name": "Funder F"},
-                       sections=[Section(heading="S1", indicators=["C01"])])
+    t = ReportTemplate(
+        id="t-x",
+        title="Trend",
+        funder={"name": "Funder F"},
+        sections=[Section(heading="S1", indicators=["C01"])],
+    )
     fy = parse_periods("FY2024-04")[0]
     quarters = trend_periods(t, fy)
-    assert [q.label for q in quarters] == ["2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1",
-                                           "2024-Q2", "2024-Q3", "2024-Q4", "2025-Q1"]
+    assert [q.label for q in quarters] == [
+        "2023-Q2",
+        "2023-Q3",
+        "2023-Q4",
+        "2024-Q1",
+        "2024-Q2",
+        "2024-Q3",
+        "2024-Q4",
+        "2025-Q1",
+    ]
     # the last four quarters partition the financial year exactly (suppression relies on it)
     assert quarters[4].start == fy.start and quarters[-1].end == fy.end
 
@@ -140,9 +176,9 @@ def _cell_map(report: Report) -> dict[tuple[str, str], object]:
     out = {}
     for row in report.summary.rows:
         out[(row[0].text.split()[0], "now")] = row[2]
-        out[(row[0].text.split()[0], "before")] = row[4 if len(row) > 4 and
-                                                     report.summary.header[3] ==
-                                                     "95 % interval" else 3]
+        out[(row[0].text.split()[0], "before")] = row[
+            4 if len(row) > 4 and report.summary.header[3] == "95 % interval" else 3
+        ]
     return out
 
 
@@ -150,17 +186,24 @@ def test_report_numbers_equal_the_engines(oracle_store: Store, ministry: Report)
     """Every figure shown equals the engine's unprotected figure for the same request; every
     hidden one is hidden in the report's data too."""
     period, previous = ministry.period, ministry.previous_period
-    truth = compute(oracle_store, IndicatorRequest(periods=(period, previous),
-                                            indicators=("C01", "C03", "O01", "O02", "O06",
-                                                        "C06"), programmes=("P-A",)))
+    truth = compute(
+        oracle_store,
+        IndicatorRequest(
+            periods=(period, previous),
+            indicators=("C01", "C03", "O01", "O02", "O06", "C06"),
+            programmes=("P-A",),
+        ),
+    )
     checked = 0
     for row in ministry.summary.rows:
         ind = row[0].text.split()[0]
         for cell, p in ((row[2], period), (row[4], previous)):
-            data = ministry.data[(ministry.data.indicator_id == ind)
-                                 & (ministry.data.period_start == p.start)
-                                 & (ministry.data.period_end == p.end)
-                                 & ministry.data.split.isna()]
+            data = ministry.data[
+                (ministry.data.indicator_id == ind)
+                & (ministry.data.period_start == p.start)
+                & (ministry.data.period_end == p.end)
+                & ministry.data.split.isna()
+            ]
             assert len(data) == 1
             hidden = bool(data.suppressed.iloc[0])
             assert (cell.state == "hidden") == hidden
@@ -183,12 +226,17 @@ def test_everything_a_report_publishes_withstands_an_attack_together(oracle_stor
     periods = tuple(parse_periods("2024,2024-Q1,2024-Q2,2024-Q3,2024-Q4"))
     inds = ("C01", "C03", "O01")
     shared = Scope.everything("shared")
-    reqs = [IndicatorRequest(periods=periods, indicators=inds, scope=shared),
-            IndicatorRequest(periods=periods, indicators=inds, split_by=("gender",),
-                             scope=shared)]
+    reqs = [
+        IndicatorRequest(periods=periods, indicators=inds, scope=shared),
+        IndicatorRequest(periods=periods, indicators=inds, split_by=("gender",), scope=shared),
+    ]
     total, by_gender = compute_together(oracle_store, reqs)
-    internal = [compute(oracle_store, IndicatorRequest(periods=periods, indicators=inds,
-                                                split_by=r.split_by)) for r in reqs]
+    internal = [
+        compute(
+            oracle_store, IndicatorRequest(periods=periods, indicators=inds, split_by=r.split_by)
+        )
+        for r in reqs
+    ]
 
     def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
         a = frames[0].copy()
@@ -198,36 +246,52 @@ def test_everything_a_report_publishes_withstands_an_attack_together(oracle_stor
     published, original = stack([total, by_gender]), stack(internal)
     assert published.suppressed.any()
     catalogue = load_catalogue()
-    bounds = attack(published, {i.id: i for i in catalogue.latest()}, original=original,
-                    splits=["gender"])
+    bounds = attack(
+        published, {i.id: i for i in catalogue.latest()}, original=original, splits=["gender"]
+    )
     assert bounds
     for low, high in bounds.values():
         assert high - low >= 5 or high == 0
     # and the figures shown are the engine's own
     shown = ~published.suppressed
-    assert published.loc[shown, "value"].fillna(-1).tolist() == \
-        original.loc[shown, "value"].fillna(-1).tolist()
+    assert (
+        published.loc[shown, "value"].fillna(-1).tolist()
+        == original.loc[shown, "value"].fillna(-1).tolist()
+    )
 
 
-def test_a_funder_cannot_report_on_a_programme_outside_their_scope(oracle_store: Store,
-                                                                   report_templates) -> None:
+def test_a_funder_cannot_report_on_a_programme_outside_their_scope(
+    oracle_store: Store, report_templates
+) -> None:
     scope = Scope(programmes=frozenset({"P-B"}), audience="shared")
     with pytest.raises(ReportError, match="P-A is not among the programmes you may see"):
-        build_report(oracle_store, report_templates.get("standard"), "P-A",
-                     parse_periods("2025-Q2")[0], scope=scope)
-    report = build_report(oracle_store, report_templates.get("standard"), "P-B",
-                          parse_periods("2025-Q2")[0], scope=scope)
+        build_report(
+            oracle_store,
+            report_templates.get("standard"),
+            "P-A",
+            parse_periods("2025-Q2")[0],
+            scope=scope,
+        )
+    report = build_report(
+        oracle_store,
+        report_templates.get("standard"),
+        "P-B",
+        parse_periods("2025-Q2")[0],
+        scope=scope,
+    )
     assert set(report.data.programme_id) == {"P-B"}
     assert report.audience == "shared"
 
 
-def test_an_internal_template_read_by_a_funder_is_still_shared(oracle_store: Store,
-                                                               report_templates) -> None:
+def test_an_internal_template_read_by_a_funder_is_still_shared(
+    oracle_store: Store, report_templates
+) -> None:
     internal = report_templates.get("standard").model_copy(update={"audience": "internal"})
     mine = build_report(oracle_store, internal, "P-A", parse_periods("2025-Q2")[0])
     assert mine.audience == "internal" and not mine.data.suppressed.any()
-    theirs = build_report(oracle_store, internal, "P-A", parse_periods("2025-Q2")[0],
-                          scope=Scope.everything("shared"))
+    theirs = build_report(
+        oracle_store, internal, "P-A", parse_periods("2025-Q2")[0], scope=Scope.everything("shared")
+    )
     assert theirs.audience == "shared" and theirs.data.suppressed.any()
 
 
@@ -265,17 +329,26 @@ def test_the_narrative_states_figures_with_changes_and_never_judges(ministry: Re
     assert "than in FY2023-04 (19)" in first
     for text in ministry.narrative + [s for sec in ministry.sections for s in sec.narrative]:
         assert not re.search(r"\b(improv|success|fail|excellent|poor|because of)", text, re.I)
-    o12 = [s for sec in ministry.sections for s in sec.narrative if "(O12)" in s or
-           "reoffending" in s.lower()]
+    o12 = [
+        s
+        for sec in ministry.sections
+        for s in sec.narrative
+        if "(O12)" in s or "reoffending" in s.lower()
+    ]
     assert o12 and all("Known reoffending only" in s for s in o12)
 
 
 def test_a_partial_period_is_said_to_be_partial(oracle_store: Store, report_templates) -> None:
-    report = build_report(oracle_store, report_templates.get("standard"), "P-A",
-                          parse_periods("2025-04-01..2025-09-30")[0])
+    report = build_report(
+        oracle_store,
+        report_templates.get("standard"),
+        "P-A",
+        parse_periods("2025-04-01..2025-09-30")[0],
+    )
     assert any("not over in the data" in n for n in report.data_quality_notes)
-    counted = [s for s in report.narrative if s.startswith("In 2025-04-01..2025-09-30") or
-               ": " in s]
+    counted = [
+        s for s in report.narrative if s.startswith("In 2025-04-01..2025-09-30") or ": " in s
+    ]
     assert any("may still change" in s for s in counted)
     assert not any("target" in s and "met" in s for s in counted if "may still" in s)
 
@@ -285,17 +358,32 @@ def test_a_partial_period_is_said_to_be_partial(oracle_store: Store, report_temp
 
 
 def _all_values(wb: openpyxl.Workbook) -> list[object]:
-    return [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
-            if c.value is not None]
+    return [
+        c.value
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
 
 
-def test_the_xlsx_has_every_part_and_the_reports_numbers(ministry: Report, tmp_path: Path,
-                                                         ) -> None:
+def test_the_xlsx_has_every_part_and_the_reports_numbers(
+    ministry: Report,
+    tmp_path: Path,
+) -> None:
     [path] = write_report(ministry, tmp_path, ["xlsx"])
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Cover", "Summary", "Cases and reach", "Work with clients",
-                             "Outcomes", "Capacity building and funding", "Definitions",
-                             "Data quality", "Method"]
+    assert wb.sheetnames == [
+        "Cover",
+        "Summary",
+        "Cases and reach",
+        "Work with clients",
+        "Outcomes",
+        "Capacity building and funding",
+        "Definitions",
+        "Data quality",
+        "Method",
+    ]
     cover = wb["Cover"]
     assert cover["A1"].value == ministry.title
     assert any(str(c.value).startswith("DRAFT") for c in cover["A"] if c.value)
@@ -317,8 +405,9 @@ def test_the_xlsx_has_every_part_and_the_reports_numbers(ministry: Report, tmp_p
     outcomes = wb["Outcomes"]
     assert [ch for ch in outcomes._charts if ch.tagname == "lineChart"]
     capacity = wb["Capacity building and funding"]
-    f01 = next(r for r in capacity.iter_rows(min_row=1, max_col=3)
-               if str(r[0].value).startswith("F01 "))
+    f01 = next(
+        r for r in capacity.iter_rows(min_row=1, max_col=3) if str(r[0].value).startswith("F01 ")
+    )
     assert f01[2].value == 68_300  # F01 of P-A, FY2024-04: a number in its currency format
     assert f01[2].number_format == '#,##0 "EUR"'
     kinds = {"line": 0, "bar": 0}
@@ -333,12 +422,14 @@ def test_the_xlsx_has_every_part_and_the_reports_numbers(ministry: Report, tmp_p
     assert not any(isinstance(v, str) and v.startswith("=") for v in _all_values(wb))
 
 
-def test_every_text_cell_of_a_hostile_programme_comes_out_inert(hostile_db: Path,
-                                                               tmp_path: Path) -> None:
+def test_every_text_cell_of_a_hostile_programme_comes_out_inert(
+    hostile_db: Path, tmp_path: Path
+) -> None:
     report_templates = load_templates()
     with Store.open(hostile_db, read_only=True) as s:
-        report = build_report(s, report_templates.get("evaluator-annex"), "P-A",
-                              parse_periods("2025-H1")[0])
+        report = build_report(
+            s, report_templates.get("evaluator-annex"), "P-A", parse_periods("2025-H1")[0]
+        )
     assert report.programme == HOSTILE_NAME
     paths = write_report(report, tmp_path, ["xlsx", "html"])
     wb = openpyxl.load_workbook(paths[0])
@@ -352,13 +443,16 @@ def test_every_text_cell_of_a_hostile_programme_comes_out_inert(hostile_db: Path
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     csv = next(p for p in tmp_path.iterdir() if p.name.endswith("_data.csv"))
-    assert not any(line.startswith(("=", "+", "-", "@")) for field in
-                   pd.read_csv(csv, dtype=str).fillna("").to_numpy().ravel()
-                   for line in [field])
+    assert not any(
+        line.startswith(("=", "+", "-", "@"))
+        for field in pd.read_csv(csv, dtype=str).fillna("").to_numpy().ravel()
+        for line in [field]
+    )
 
 
-def test_the_html_is_one_self_contained_file_with_interactive_charts(ministry: Report,
-                                                                    tmp_path: Path) -> None:
+def test_the_html_is_one_self_contained_file_with_interactive_charts(
+    ministry: Report, tmp_path: Path
+) -> None:
     [path] = write_report(ministry, tmp_path, ["html"])
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
@@ -374,10 +468,12 @@ def test_the_html_is_one_self_contained_file_with_interactive_charts(ministry: R
         assert value.split(",")[0].replace("&", "&amp;") in html
 
 
-def test_a_template_with_a_data_annex_writes_the_tidy_csv(oracle_store: Store, report_templates,
-                                                          tmp_path: Path) -> None:
-    report = build_report(oracle_store, report_templates.get("evaluator-annex"), "P-A",
-                          parse_periods("2025-H1")[0])
+def test_a_template_with_a_data_annex_writes_the_tidy_csv(
+    oracle_store: Store, report_templates, tmp_path: Path
+) -> None:
+    report = build_report(
+        oracle_store, report_templates.get("evaluator-annex"), "P-A", parse_periods("2025-H1")[0]
+    )
     paths = write_report(report, tmp_path, ["xlsx"])
     csv = [p for p in paths if p.suffix == ".csv"]
     assert len(csv) == 1
@@ -392,29 +488,56 @@ def test_a_template_with_a_data_annex_writes_the_tidy_csv(oracle_store: Store, r
 # The command line and the batch
 
 
-def test_report_cli_writes_the_pack(oracle_db: Path, tmp_path: Path,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_cli_writes_the_pack(
+    oracle_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "pack"
-    code = main(["report", "--db", str(oracle_db), "--programme", "P-A", "--period", "FY2024-04",
-                 "--template", "ministry-annual", "--out", str(out), "--formats", "xlsx,html"])
+    code = main(
+        [
+            "report",
+            "--db",
+            str(oracle_db),
+            "--programme",
+            "P-A",
+            "--period",
+            "FY2024-04",
+            "--template",
+            "ministry-annual",
+            "--out",
+            str(out),
+            "--formats",
+            "xlsx,html",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     names = sorted(p.name for p in out.iterdir())
     assert names == ["ministry-annual_P-A_FY2024-04.html", "ministry-annual_P-A_FY2024-04.xlsx"]
     assert "Wrote 2 files" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--programme", "P-A", "--period", "2024-Q2", "--template", "ministry-annual"],
-     "reports financial years starting in April"),
-    (["--programme", "P-Z", "--period", "2025-Q1"], "P-Z is not among the programmes"),
-    (["--programme", "P-A", "--period", "2025-Q1", "--template", "nope"],
-     "there is no report template"),
-    (["--programme", "P-A", "--period", "2025-Q1", "--formats", "odt"], "is not one of them"),
-    (["--programme", "P-A", "--period", "2025-Q7"], "2025-Q7"),
-])
-def test_report_cli_refuses_with_a_sentence(oracle_db: Path, tmp_path: Path, args: list[str],
-                                            message: str,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--programme", "P-A", "--period", "2024-Q2", "--template", "ministry-annual"],
+            "reports financial years starting in April",
+        ),
+        (["--programme", "P-Z", "--period", "2025-Q1"], "P-Z is not among the programmes"),
+        (
+            ["--programme", "P-A", "--period", "2025-Q1", "--template", "nope"],
+            "there is no report template",
+        ),
+        (["--programme", "P-A", "--period", "2025-Q1", "--formats", "odt"], "is not one of them"),
+        (["--programme", "P-A", "--period", "2025-Q7"], "2025-Q7"),
+    ],
+)
+def test_report_cli_refuses_with_a_sentence(
+    oracle_db: Path,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = tmp_path / "nothing"
     code = main(["report", "--db", str(oracle_db), "--out", str(out), *args])
     err = capsys.readouterr().err
@@ -424,23 +547,37 @@ def test_report_cli_refuses_with_a_sentence(oracle_db: Path, tmp_path: Path, arg
 
 
 def test_the_batch_writes_every_programmes_report_like_the_single_one(
-        oracle_store: Store, report_templates, tmp_path: Path) -> None:
+    oracle_store: Store, report_templates, tmp_path: Path
+) -> None:
     template = report_templates.get("municipality-quarterly")
     period = parse_periods("2025-Q1")[0]
     seen: list[float] = []
-    paths = write_packs(oracle_store, template, period, tmp_path / "all", formats=["xlsx"],
-                        progress=lambda _m, f: seen.append(f), workers=2)
+    paths = write_packs(
+        oracle_store,
+        template,
+        period,
+        tmp_path / "all",
+        formats=["xlsx"],
+        progress=lambda _m, f: seen.append(f),
+        workers=2,
+    )
     assert sorted(p.name for p in paths) == [
-        f"municipality-quarterly_{p}_2025-Q1.xlsx" for p in ("P-A", "P-B", "P-C", "P-D")]
+        f"municipality-quarterly_{p}_2025-Q1.xlsx" for p in ("P-A", "P-B", "P-C", "P-D")
+    ]
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
     # the batch computes all programmes in one pass; the figures are those of a single report
     single = build_report(oracle_store, template, "P-B", period)
     wb = openpyxl.load_workbook(tmp_path / "all" / "municipality-quarterly_P-B_2025-Q1.xlsx")
-    got = [[c.value for c in row[:4]] for row in wb["Summary"].iter_rows(min_row=3,
-                                                                        max_row=7)]
-    want = [[row[0].text, row[1].text, row[2].number if row[2].number is not None
-             else row[2].text, row[3].number if row[3].number is not None else row[3].text]
-            for row in single.summary.rows]
+    got = [[c.value for c in row[:4]] for row in wb["Summary"].iter_rows(min_row=3, max_row=7)]
+    want = [
+        [
+            row[0].text,
+            row[1].text,
+            row[2].number if row[2].number is not None else row[2].text,
+            row[3].number if row[3].number is not None else row[3].text,
+        ]
+        for row in single.summary.rows
+    ]
     assert got == want
 
 
@@ -450,32 +587,60 @@ def test_the_batch_writes_every_programmes_report_like_the_single_one(
 
 def _golden(report: Report) -> dict:
     def table(t) -> dict:
-        return {"title": t.title, "header": list(t.header),
-                "rows": [[c.text for c in row] for row in t.rows]}
+        return {
+            "title": t.title,
+            "header": list(t.header),
+            "rows": [[c.text for c in row] for row in t.rows],
+        }
 
     return {
-        "title": report.title, "funder": report.funder, "period": report.period.label,
-        "previous": report.previous_period.label, "audience": report.audience,
-        "summary": table(report.summary), "narrative": report.narrative,
-        "sections": [{"heading": s.heading, "tables": [table(t) for t in s.tables],
-                      "charts": [{"title": c.title, "kind": c.kind,
-                                  "categories": list(c.categories),
-                                  "values": [[None if v is None else round(v, 6)
-                                              for v in se.values] for se in c.series]}
-                                 for c in s.charts],
-                      "narrative": s.narrative} for s in report.sections],
+        "title": report.title,
+        "funder": report.funder,
+        "period": report.period.label,
+        "previous": report.previous_period.label,
+        "audience": report.audience,
+        "summary": table(report.summary),
+        "narrative": report.narrative,
+        "sections": [
+            {
+                "heading": s.heading,
+                "tables": [table(t) for t in s.tables],
+                "charts": [
+                    {
+                        "title": c.title,
+                        "kind": c.kind,
+                        "categories": list(c.categories),
+                        "values": [
+                            [None if v is None else round(v, 6) for v in se.values]
+                            for se in c.series
+                        ],
+                    }
+                    for c in s.charts
+                ],
+                "narrative": s.narrative,
+            }
+            for s in report.sections
+        ],
         "definitions": [row[0].text for row in report.definitions.rows],
         "data_quality": [table(t) for t in report.data_quality],
         "data_quality_notes": report.data_quality_notes,
-        "data": {"rows": len(report.data), "hidden": int(report.data.suppressed.sum()),
-                 "columns": list(report.data.columns)},
+        "data": {
+            "rows": len(report.data),
+            "hidden": int(report.data.suppressed.sum()),
+            "columns": list(report.data.columns),
+        },
     }
 
 
 @pytest.mark.parametrize("template_id", sorted(GOLDEN_PERIODS))
 def test_golden_report(oracle_store: Store, report_templates, template_id: str) -> None:
-    report = build_report(oracle_store, report_templates.get(template_id), "P-A",
-                          parse_periods(GOLDEN_PERIODS[template_id])[0], now=NOW)
+    report = build_report(
+        oracle_store,
+        report_templates.get(template_id),
+        "P-A",
+        parse_periods(GOLDEN_PERIODS[template_id])[0],
+        now=NOW,
+    )
     got = json.loads(json.dumps(_golden(report), default=str))
     path = SNAPSHOTS / f"{template_id}.json"
     if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
@@ -486,9 +651,9 @@ def test_golden_report(oracle_store: Store, report_templates, template_id: str) 
     assert got == json.loads(path.read_text(encoding="utf-8"))
 
 
-
-def test_chart_images_drawn_in_worker_processes_are_the_charts(ministry: Report,
-                                                              tmp_path: Path) -> None:
+def test_chart_images_drawn_in_worker_processes_are_the_charts(
+    ministry: Report, tmp_path: Path
+) -> None:
     from evaluation.reports.charts import to_png
     from evaluation.reports.pack import draw_charts
 
@@ -500,10 +665,13 @@ def test_chart_images_drawn_in_worker_processes_are_the_charts(ministry: Report,
     assert len(ministry.chart_png(first)) == len(to_png(first))
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
-                    reason="LibreOffice is not installed (.ci/run installs it)")
-def test_libreoffice_opens_the_reports_excel_and_word_files(ministry: Report,
-                                                           tmp_path: Path) -> None:
+@pytest.mark.skipif(
+    not (shutil.which("soffice") or shutil.which("libreoffice")),
+    reason="LibreOffice is not installed (.ci/run installs it)",
+)
+def test_libreoffice_opens_the_reports_excel_and_word_files(
+    ministry: Report, tmp_path: Path
+) -> None:
     """LibreOffice converts both files to PDF, and the summary's figures are in what it drew."""
     import subprocess
 
@@ -513,19 +681,31 @@ def test_libreoffice_opens_the_reports_excel_and_word_files(ministry: Report,
     paths = write_report(ministry, tmp_path, ["xlsx", "docx"])
     out = tmp_path / "pdf"
     for path in paths:
-        subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                        "--convert-to", "pdf", "--outdir", str(out), str(path)],
-                       check=True, timeout=240, capture_output=True)
-        text = " ".join(p.extract_text() for p in pypdf.PdfReader(out / f"{path.stem}.pdf")
-                        .pages)
+        subprocess.run(
+            [
+                office,
+                "--headless",
+                f"-env:UserInstallation=file://{tmp_path}/lo",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out),
+                str(path),
+            ],
+            check=True,
+            timeout=240,
+            capture_output=True,
+        )
+        text = " ".join(p.extract_text() for p in pypdf.PdfReader(out / f"{path.stem}.pdf").pages)
         assert ministry.programme in text, path.name
         if path.suffix == ".docx":  # the Word layout prints every summary figure
             for row in ministry.summary.rows:
                 assert row[2].text in text, (path.name, row[0].text)
 
 
-def test_the_funders_logo_is_on_every_formats_cover(oracle_store: Store, report_templates,
-                                                   tmp_path: Path) -> None:
+def test_the_funders_logo_is_on_every_formats_cover(
+    oracle_store: Store, report_templates, tmp_path: Path
+) -> None:
     """A template's logo slot: a file beside the template, shown on the cover of each format."""
     import base64
 
@@ -538,9 +718,13 @@ def test_the_funders_logo_is_on_every_formats_cover(oracle_store: Store, report_
     logo = to_png(ChartSpec("Logo", "bar", ("a",), (Series("s", (1.0,)),)), width=2, height=1)
     (tmp_path / "logo.png").write_bytes(logo)
     base = report_templates.get("municipality-quarterly")
-    template = base.model_copy(update={
-        "funder": Funder(name=base.funder.name, logo="logo.png"), "folder": tmp_path,
-        "formats": ["xlsx", "docx", "html", "pdf"]})
+    template = base.model_copy(
+        update={
+            "funder": Funder(name=base.funder.name, logo="logo.png"),
+            "folder": tmp_path,
+            "formats": ["xlsx", "docx", "html", "pdf"],
+        }
+    )
     report = build_report(oracle_store, template, "P-A", parse_periods("2025-Q1")[0])
     assert report.logo == tmp_path / "logo.png"
     paths = {p.suffix: p for p in write_report(report, tmp_path / "out", template.formats)}

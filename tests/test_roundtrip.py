@@ -8,12 +8,12 @@ from pathlib import Path
 import openpyxl
 import pyarrow as pa
 
-from evaluation import schema
-from evaluation.demo import generate
-from evaluation.ingest import ingest
-from evaluation.profiles import load_profile
-from evaluation.store import Store
-from evaluation.template import write_template
+from evaluation.demo.generate import generate
+from evaluation.intake.ingest import ingest
+from evaluation.intake.profiles import load_profile
+from evaluation.intake.template import write_template
+from evaluation.store import schema
+from evaluation.store.database import Store
 
 SAMPLE = Path(__file__).parents[1] / "evaluation" / "profiles" / "samples"
 
@@ -70,16 +70,19 @@ def test_the_german_sample_export_loads_through_its_profile(tmp_path: Path) -> N
         cur = store.cursor()
         genders = {r[0] for r in cur.execute("SELECT gender FROM cases").fetchall()}
         assert genders == {"male", "female", "diverse"}
-        assert cur.execute("SELECT data_as_of FROM submissions").fetchall()[0][0] == \
-            dt.date(2025, 6, 30)
-        columns = {r[0] for r in cur.execute(
-            "SELECT column_name FROM information_schema.columns").fetchall()}
+        assert cur.execute("SELECT data_as_of FROM submissions").fetchall()[0][0] == dt.date(
+            2025, 6, 30
+        )
+        columns = {
+            r[0]
+            for r in cur.execute("SELECT column_name FROM information_schema.columns").fetchall()
+        }
         assert not {"bemerkung", "sachbearbeitung"} & columns
         assert cur.execute("SELECT count(*) FROM cases WHERE returnee").fetchall()[0][0] == 1
 
 
 def test_without_its_profile_the_german_export_is_refused(tmp_path: Path) -> None:
-    from evaluation.ingest import check_package
+    from evaluation.intake.ingest import check_package
 
     report = check_package(SAMPLE / "klientis-export.xlsx")
     assert not report.ok

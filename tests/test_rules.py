@@ -25,9 +25,9 @@ import duckdb
 import pytest
 from conftest import PackageBuilder, builder_from_minimal, csv_text
 
-from evaluation import schema
-from evaluation.ingest import check_package
-from evaluation.problems import Problem, ValidationReport
+from evaluation.intake.ingest import check_package
+from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.store import schema
 
 Key = tuple[str, str | None, str]  # (table, column, rule)
 BLANKS = ("", "   ", "\t", " \u00a0 ")
@@ -47,37 +47,91 @@ def base_row(table: str, i: int) -> dict[str, object]:
     """A valid row of ``table``; ``i`` makes identifiers and staffing quarters unique."""
     quarter = dt.date(2000 + i // 4, 1 + 3 * (i % 4), 1).isoformat()
     rows: dict[str, dict[str, object]] = {
-        "programmes": dict(programme_id=f"P-X{i}", programme_name="Example programme",
-                           country="DE", intervention_type="exit_support", setting="open",
-                           started_on="2024-01-01", ends_on=""),
-        "cases": dict(case_ref=f"X-{i:04d}", programme_id="P-OPEN",
-                      client_type="exit_participant", first_request_on="",
-                      opened_on="2024-01-01", plan_agreed_on="", closed_on="2024-06-01",
-                      closure_reason="goals_achieved", referral_source="self",
-                      participation="voluntary", setting_at_intake="community",
-                      ideology="right_wing", gender="male", age_band="25_34", returnee="",
-                      risk_at_intake="low", region="DE30"),
-        "contacts": dict(case_ref="A-001", contact_on="2024-02-01", minutes="60", mode="phone",
-                         activity="counselling", staff_role="social_worker",
-                         setting="community"),
-        "needs": dict(case_ref="A-001", domain="housing", identified_on="2024-02-01",
-                      status="open", status_on="2024-02-01"),
-        "referrals": dict(case_ref="A-001", referred_on="2024-02-01", service="housing",
-                          outcome="pending"),
-        "custody_events": dict(case_ref="B-001", event="entered_custody",
-                               event_on="2024-05-02"),
-        "assessments": dict(case_ref="A-001", assessed_on="2024-02-01", tool="VERA-2R",
-                            risk_level="medium"),
+        "programmes": dict(
+            programme_id=f"P-X{i}",
+            programme_name="Example programme",
+            country="DE",
+            intervention_type="exit_support",
+            setting="open",
+            started_on="2024-01-01",
+            ends_on="",
+        ),
+        "cases": dict(
+            case_ref=f"X-{i:04d}",
+            programme_id="P-OPEN",
+            client_type="exit_participant",
+            first_request_on="",
+            opened_on="2024-01-01",
+            plan_agreed_on="",
+            closed_on="2024-06-01",
+            closure_reason="goals_achieved",
+            referral_source="self",
+            participation="voluntary",
+            setting_at_intake="community",
+            ideology="right_wing",
+            gender="male",
+            age_band="25_34",
+            returnee="",
+            risk_at_intake="low",
+            region="DE30",
+        ),
+        "contacts": dict(
+            case_ref="A-001",
+            contact_on="2024-02-01",
+            minutes="60",
+            mode="phone",
+            activity="counselling",
+            staff_role="social_worker",
+            setting="community",
+        ),
+        "needs": dict(
+            case_ref="A-001",
+            domain="housing",
+            identified_on="2024-02-01",
+            status="open",
+            status_on="2024-02-01",
+        ),
+        "referrals": dict(
+            case_ref="A-001", referred_on="2024-02-01", service="housing", outcome="pending"
+        ),
+        "custody_events": dict(case_ref="B-001", event="entered_custody", event_on="2024-05-02"),
+        "assessments": dict(
+            case_ref="A-001", assessed_on="2024-02-01", tool="VERA-2R", risk_level="medium"
+        ),
         "outcomes": dict(case_ref="A-001", outcome="disengaged", recorded_on="2025-03-31"),
-        "capacity": dict(programme_id="P-OPEN", held_on="2024-03-01", activity="training",
-                         audience="police", participants="12", hours="3.5"),
-        "funding": dict(programme_id="P-OPEN", funder="Example Foundation",
-                        funder_level="private", period_start="2024-01-01",
-                        period_end="2024-12-31", amount_eur="1000", basis="per_case"),
-        "staffing": dict(programme_id="P-OPEN", quarter_start=quarter, headcount="3",
-                         fte="2.5", leavers="0", former_extremists="1"),
-        "targets": dict(programme_id="P-OPEN", indicator_id="C01", period_start="2025-01-01",
-                        period_end="2025-12-31", target="0.5", baseline="0.4"),
+        "capacity": dict(
+            programme_id="P-OPEN",
+            held_on="2024-03-01",
+            activity="training",
+            audience="police",
+            participants="12",
+            hours="3.5",
+        ),
+        "funding": dict(
+            programme_id="P-OPEN",
+            funder="Example Foundation",
+            funder_level="private",
+            period_start="2024-01-01",
+            period_end="2024-12-31",
+            amount_eur="1000",
+            basis="per_case",
+        ),
+        "staffing": dict(
+            programme_id="P-OPEN",
+            quarter_start=quarter,
+            headcount="3",
+            fte="2.5",
+            leavers="0",
+            former_extremists="1",
+        ),
+        "targets": dict(
+            programme_id="P-OPEN",
+            indicator_id="C01",
+            period_start="2025-01-01",
+            period_end="2025-12-31",
+            target="0.5",
+            baseline="0.4",
+        ),
     }
     return dict(rows[table])
 
@@ -115,8 +169,7 @@ def rule_plants(table: schema.Table) -> dict[str, tuple[dict, dict]]:
 
     def candidates(name: str) -> list[str | None]:
         col = table.column(name)
-        values: list[str | None] = (list(RULE_DATES) if col.type == "date"
-                                    else list(col.vocab[:1]))
+        values: list[str | None] = list(RULE_DATES) if col.type == "date" else list(col.vocab[:1])
         assert values, f"add candidate values for {col.type} columns to rule_plants"
         return values + ([] if col.required else [None])
 
@@ -126,17 +179,23 @@ def rule_plants(table: schema.Table) -> dict[str, tuple[dict, dict]]:
     for combo in itertools.product(*(candidates(c) for c in cols)):
         flags = con.execute(
             f"SELECT {', '.join(f'coalesce(({r.sql}), false)' for r in table.row_rules)} "
-            f"FROM (SELECT {select})", list(combo)).fetchone()
+            f"FROM (SELECT {select})",
+            list(combo),
+        ).fetchone()
         verdicts.append((dict(zip(cols, combo, strict=True)), flags))
     con.close()
     out = {}
     for i, rule in enumerate(table.row_rules):
         breaks = next((v for v, f in verdicts if f[i] and sum(f) == 1), None)
-        passes = next((v for v, f in verdicts if not any(f)
-                       and all(v[c] is not None for c in rule.columns)), None)
+        passes = next(
+            (v for v, f in verdicts if not any(f) and all(v[c] is not None for c in rule.columns)),
+            None,
+        )
         assert breaks and passes, f"cannot plant row rule {table.name}.{rule.name}"
-        out[rule.name] = ({k: v or "" for k, v in breaks.items()},
-                          {k: v or "" for k, v in passes.items()})
+        out[rule.name] = (
+            {k: v or "" for k, v in breaks.items()},
+            {k: v or "" for k, v in passes.items()},
+        )
     return out
 
 
@@ -144,8 +203,10 @@ def rule_plants(table: schema.Table) -> dict[str, tuple[dict, dict]]:
 def _generated() -> list[Case]:
     out: list[Case] = []
     for t in DATA_TABLES:
-        def fail(id_: str, expect: list[tuple[str | None, str]], _t: str = t.name,
-                 **values: object) -> None:
+
+        def fail(
+            id_: str, expect: list[tuple[str | None, str]], _t: str = t.name, **values: object
+        ) -> None:
             out.append(Case(f"{_t}.{id_}", _t, values, tuple(expect)))
 
         def ok(id_: str, _t: str = t.name, **values: object) -> None:
@@ -153,50 +214,72 @@ def _generated() -> list[Case]:
 
         required = [c for c in t.columns if c.required]
         for k, col in enumerate(required):
-            fail(f"{col.name}-missing", [(col.name, "required")],
-                 **{col.name: BLANKS[k % len(BLANKS)]})
+            fail(
+                f"{col.name}-missing",
+                [(col.name, "required")],
+                **{col.name: BLANKS[k % len(BLANKS)]},
+            )
         vocab = [c for c in t.columns if c.type == "vocab"]
         if vocab:
             for k in range(max(len(c.vocab) for c in vocab)):
                 ok(f"vocab-{k}", **{c.name: c.vocab[k % len(c.vocab)] for c in vocab})
         for col in vocab:
-            fail(f"{col.name}-vocab", [(col.name, "vocab")],
-                 **{col.name: "X99" if col.name == "indicator_id" else "not_a_value"})
+            fail(
+                f"{col.name}-vocab",
+                [(col.name, "vocab")],
+                **{col.name: "X99" if col.name == "indicator_id" else "not_a_value"},
+            )
         for col in t.columns:
             refers = col.references is not None and col.references.split(".")[0] != t.name
             if col.type == "date":
                 for bad in ("2025-02-30", "31.12.2024"):
-                    fail(f"{col.name}-date-{bad}", [(col.name, "date")],
-                         **rule_columns_blank(t) | {col.name: bad})
+                    fail(
+                        f"{col.name}-date-{bad}",
+                        [(col.name, "date")],
+                        **rule_columns_blank(t) | {col.name: bad},
+                    )
             elif col.type == "integer":
                 fail(f"{col.name}-integer", [(col.name, "integer")], **{col.name: "12.5"})
                 if col.min_value is not None:
-                    fail(f"{col.name}-below-min", [(col.name, "range")],
-                         **{col.name: str(int(col.min_value) - 1)})
+                    fail(
+                        f"{col.name}-below-min",
+                        [(col.name, "range")],
+                        **{col.name: str(int(col.min_value) - 1)},
+                    )
                 if col.max_value is not None:
-                    fail(f"{col.name}-above-max", [(col.name, "range")],
-                         **{col.name: str(int(col.max_value) + 1)})
+                    fail(
+                        f"{col.name}-above-max",
+                        [(col.name, "range")],
+                        **{col.name: str(int(col.max_value) + 1)},
+                    )
             elif col.type == "decimal":
                 fail(f"{col.name}-comma", [(col.name, "decimal")], **{col.name: "12,5"})
                 if col.min_value is not None:
-                    fail(f"{col.name}-below-min", [(col.name, "range")],
-                         **{col.name: str(col.min_value - 0.5)})
+                    fail(
+                        f"{col.name}-below-min",
+                        [(col.name, "range")],
+                        **{col.name: str(col.min_value - 0.5)},
+                    )
             elif col.type == "bool":
                 fail(f"{col.name}-bool", [(col.name, "bool")], **{col.name: "ja"})
             elif col.type == "text" and col.max_length:
-                fail(f"{col.name}-too-long", [(col.name, "length")],
-                     **{col.name: "x" * (col.max_length + 1)})
+                fail(
+                    f"{col.name}-too-long",
+                    [(col.name, "length")],
+                    **{col.name: "x" * (col.max_length + 1)},
+                )
                 if not refers:
                     ok(f"{col.name}-longest", **{col.name: "y" * col.max_length})
             if refers:
-                fail(f"{col.name}-foreign-key", [(col.name, "foreign_key")],
-                     **{col.name: "NOPE-1"})
+                fail(f"{col.name}-foreign-key", [(col.name, "foreign_key")], **{col.name: "NOPE-1"})
         dates = [c for c in t.columns if c.type == "date"]
         if dates:
             fail("before-1980", [(c.name, "min_date") for c in dates], **all_dates(t, "1979-10-01"))
-            fail("after-data-as-of", [(c.name, "after_data_as_of") for c in dates
-                                      if not c.may_follow_data_as_of],
-                 **all_dates(t, "2030-01-01"))
+            fail(
+                "after-data-as-of",
+                [(c.name, "after_data_as_of") for c in dates if not c.may_follow_data_as_of],
+                **all_dates(t, "2030-01-01"),
+            )
         for name, (breaks, passes) in rule_plants(t).items():
             rule = next(r for r in t.row_rules if r.name == name)
             fail(f"rule-{name}", [(rule.columns[0], name)], **breaks)
@@ -210,67 +293,135 @@ def _explicit() -> list[Case]:
     return [
         f("date 2025-2-3", "contacts", {"contact_on": "2025-2-3"}, (("contact_on", "date"),)),
         f("date 2025-02-29", "contacts", {"contact_on": "2025-02-29"}, (("contact_on", "date"),)),
-        f("date with time", "contacts", {"contact_on": "2024-02-01T10:00"},
-          (("contact_on", "date"),)),
+        f(
+            "date with time",
+            "contacts",
+            {"contact_on": "2024-02-01T10:00"},
+            (("contact_on", "date"),),
+        ),
         f("date 2024-02-29", "contacts", {"contact_on": "2024-02-29"}),
         f("date in spaces", "contacts", {"contact_on": " 2024-03-01 "}),
         f("date = data_as_of", "contacts", {"contact_on": AS_OF}),
         f("date 1980-01-01", "contacts", {"contact_on": "1980-01-01"}),
-        *[f(f"minutes {v}", "contacts", {"minutes": v}, (("minutes", "integer"),))
-          for v in ("abc", "1,000", "1e3", "60 min", "sixty")],
-        *[f(f"minutes {v}", "contacts", {"minutes": v}, (("minutes", "range"),))
-          for v in ("-5", "0", "1441")],
+        *[
+            f(f"minutes {v}", "contacts", {"minutes": v}, (("minutes", "integer"),))
+            for v in ("abc", "1,000", "1e3", "60 min", "sixty")
+        ],
+        *[
+            f(f"minutes {v}", "contacts", {"minutes": v}, (("minutes", "range"),))
+            for v in ("-5", "0", "1441")
+        ],
         *[f(f"minutes {v}", "contacts", {"minutes": v}) for v in ("1", "1440", " 45 ")],
-        *[f(f"hours {v}", "capacity", {"hours": v}, (("hours", "decimal"),))
-          for v in ("1,000.00", "abc", "NaN")],
+        *[
+            f(f"hours {v}", "capacity", {"hours": v}, (("hours", "decimal"),))
+            for v in ("1,000.00", "abc", "NaN")
+        ],
         *[f(f"hours {v}", "capacity", {"hours": v}) for v in ("0", ".5", "12.25")],
         f("participants 0", "capacity", {"participants": "0"}),
         f("amount 0", "funding", {"amount_eur": "0"}),
-        *[f(f"returnee {v}", "cases", {"returnee": v})
-          for v in ("true", "FALSE", "Yes", "no", "1", "0", " TRUE ")],
-        *[f(f"returnee {v}", "cases", {"returnee": v}, (("returnee", "bool"),))
-          for v in ("2", "y", "wahr")],
-        *[f(f"country {v}", "programmes", {"country": v}, (("country", "vocab"),))
-          for v in ("QQ", "DEU", "D1", "D E")],
+        *[
+            f(f"returnee {v}", "cases", {"returnee": v})
+            for v in ("true", "FALSE", "Yes", "no", "1", "0", " TRUE ")
+        ],
+        *[
+            f(f"returnee {v}", "cases", {"returnee": v}, (("returnee", "bool"),))
+            for v in ("2", "y", "wahr")
+        ],
+        *[
+            f(f"country {v}", "programmes", {"country": v}, (("country", "vocab"),))
+            for v in ("QQ", "DEU", "D1", "D E")
+        ],
         f("country FR", "programmes", {"country": "FR"}),
         f("country de (case is normalised)", "programmes", {"country": "de"}),
         f("country XK (Kosovo)", "programmes", {"country": "XK"}),
-        *[f(f"programme_id {v}", "programmes", {"programme_id": v},
-            (("programme_id", "pattern"),)) for v in ("P 1", "P/1", "Pä-1", "P.1")],
-        f("programme_id 41", "programmes", {"programme_id": "P" * 41},
-          (("programme_id", "length"),)),
+        *[
+            f(
+                f"programme_id {v}",
+                "programmes",
+                {"programme_id": v},
+                (("programme_id", "pattern"),),
+            )
+            for v in ("P 1", "P/1", "Pä-1", "P.1")
+        ],
+        f(
+            "programme_id 41",
+            "programmes",
+            {"programme_id": "P" * 41},
+            (("programme_id", "length"),),
+        ),
         f("case_ref pattern", "cases", {"case_ref": "A 001"}, (("case_ref", "pattern"),)),
         f("case_ref 65", "cases", {"case_ref": "C" * 65}, (("case_ref", "length"),)),
         f("case_ref 64", "cases", {"case_ref": "D" * 64}),
         f("case_ref twice 1", "cases", {"case_ref": "DUP-1"}, (("case_ref", "unique"),)),
         f("case_ref twice 2", "cases", {"case_ref": "DUP-1"}, (("case_ref", "unique"),)),
-        f("programme_id twice 1", "programmes", {"programme_id": "P-DUP"},
-          (("programme_id", "unique"),)),
-        f("programme_id twice 2", "programmes", {"programme_id": "P-DUP"},
-          (("programme_id", "unique"),)),
-        f("cases→programmes", "cases", {"programme_id": "P-GONE"},
-          (("programme_id", "foreign_key"),)),
+        f(
+            "programme_id twice 1",
+            "programmes",
+            {"programme_id": "P-DUP"},
+            (("programme_id", "unique"),),
+        ),
+        f(
+            "programme_id twice 2",
+            "programmes",
+            {"programme_id": "P-DUP"},
+            (("programme_id", "unique"),),
+        ),
+        f(
+            "cases→programmes",
+            "cases",
+            {"programme_id": "P-GONE"},
+            (("programme_id", "foreign_key"),),
+        ),
         f("contacts→cases", "contacts", {"case_ref": "A-999"}, (("case_ref", "foreign_key"),)),
-        f("capacity→programmes", "capacity", {"programme_id": "P-GONE"},
-          (("programme_id", "foreign_key"),)),
+        f(
+            "capacity→programmes",
+            "capacity",
+            {"programme_id": "P-GONE"},
+            (("programme_id", "foreign_key"),),
+        ),
         f("reason whitespace, not closed", "cases", {"closed_on": "", "closure_reason": " \t"}),
-        f("staffing twice 1", "staffing", {"quarter_start": "2024-07-01"},
-          (("quarter_start", "unique_together"),)),
-        f("staffing twice 2", "staffing", {"quarter_start": "2024-07-01"},
-          (("quarter_start", "unique_together"),)),
-        f("staffing same quarter, other programme", "staffing",
-          {"programme_id": "P-CJS", "quarter_start": "2024-07-01"}),
-        *[f(f"quarter_start {v}", "staffing", {"quarter_start": v},
-            (("quarter_start", "quarter_start_day"),)) for v in ("2025-02-01", "2025-04-02")],
-        *[f(f"quarter_start {v}", "staffing", {"quarter_start": v})
-          for v in ("2023-04-01", "2023-07-01", "2023-10-01")],
-        f("indicator K9", "targets", {"indicator_id": "K9"},
-          (("indicator_id", "vocab"),)),
+        f(
+            "staffing twice 1",
+            "staffing",
+            {"quarter_start": "2024-07-01"},
+            (("quarter_start", "unique_together"),),
+        ),
+        f(
+            "staffing twice 2",
+            "staffing",
+            {"quarter_start": "2024-07-01"},
+            (("quarter_start", "unique_together"),),
+        ),
+        f(
+            "staffing same quarter, other programme",
+            "staffing",
+            {"programme_id": "P-CJS", "quarter_start": "2024-07-01"},
+        ),
+        *[
+            f(
+                f"quarter_start {v}",
+                "staffing",
+                {"quarter_start": v},
+                (("quarter_start", "quarter_start_day"),),
+            )
+            for v in ("2025-02-01", "2025-04-02")
+        ],
+        *[
+            f(f"quarter_start {v}", "staffing", {"quarter_start": v})
+            for v in ("2023-04-01", "2023-07-01", "2023-10-01")
+        ],
+        f("indicator K9", "targets", {"indicator_id": "K9"}, (("indicator_id", "vocab"),)),
         f("ends_on after data_as_of", "programmes", {"ends_on": "2030-12-31"}),
-        f("funding after data_as_of", "funding",
-          {"period_start": "2026-01-01", "period_end": "2031-12-31"}),
-        f("targets after data_as_of", "targets",
-          {"period_start": "2030-01-01", "period_end": "2030-12-31"}),
+        f(
+            "funding after data_as_of",
+            "funding",
+            {"period_start": "2026-01-01", "period_end": "2031-12-31"},
+        ),
+        f(
+            "targets after data_as_of",
+            "targets",
+            {"period_start": "2030-01-01", "period_end": "2030-12-31"},
+        ),
         f("tool at 40", "assessments", {"tool": "ERG22+ " + "z" * 33}),
     ]
 
@@ -333,8 +484,10 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> tuple[ValidationReport, Pla
 
 def find(report: ValidationReport, table: str, column: str | None, rule: str) -> Problem:
     found = [p for p in report.problems if (p.table, p.column, p.rule) == (table, column, rule)]
-    assert len(found) == 1, (f"{table}.{column} {rule}: {len(found)} problems; report has "
-                             + "; ".join(p.sentence() for p in report.problems))
+    assert len(found) == 1, (
+        f"{table}.{column} {rule}: {len(found)} problems; report has "
+        + "; ".join(p.sentence() for p in report.problems)
+    )
     return found[0]
 
 
@@ -365,15 +518,19 @@ def test_failing_case(bad: tuple[ValidationReport, Planted], case: Case) -> None
 def test_passing_case(bad: tuple[ValidationReport, Planted], case: Case) -> None:
     report, planted = bad
     row = planted.rows[case.id]
-    flagged = [p.sentence() for p in report.problems if p.table == case.table
-               and p.severity == "error" and row in p.rows]
+    flagged = [
+        p.sentence()
+        for p in report.problems
+        if p.table == case.table and p.severity == "error" and row in p.rows
+    ]
     assert flagged == []
 
 
 def test_no_unexpected_problems(bad: tuple[ValidationReport, Planted]) -> None:
     report, planted = bad
-    unexpected = [p.sentence() for p in report.errors
-                  if (p.table, p.column, p.rule) not in planted.expected]
+    unexpected = [
+        p.sentence() for p in report.errors if (p.table, p.column, p.rule) not in planted.expected
+    ]
     assert unexpected == []
     assert {(p.table, p.column, p.rule) for p in report.errors} == set(planted.expected)
 
@@ -405,8 +562,9 @@ def test_excel_cells(tmp_path: Path) -> None:
     }
     case = base_row("cases", 1) | {"returnee": True, "opened_on": dt.date(2024, 1, 1)}
     pkg.add("cases", **case)
-    pkg.tables[" Cases "] = [{f" {k.upper()}": v for k, v in r.items()}
-                             for r in pkg.tables.pop("cases")]  # sheet and header names
+    pkg.tables[" Cases "] = [
+        {f" {k.upper()}": v for k, v in r.items()} for r in pkg.tables.pop("cases")
+    ]  # sheet and header names
     report = check_package(pkg.write("xlsx"))
     assert {(p.table, p.column, p.rule): p.rows for p in report.errors} == {
         ("contacts", "contact_on", "min_date"): (rows["1979 cell"],),
@@ -455,14 +613,16 @@ def test_about_data_as_of_invalid(tmp_path: Path, value: str) -> None:
 
 def test_about_data_as_of_empty(tmp_path: Path) -> None:
     report = about_report(tmp_path, [ABOUT[0], ("data_as_of", "  ")])
-    p = [p for p in report.problems if (p.table, p.column, p.rule) == ("about", "value",
-                                                                      "required")]
+    p = [
+        p for p in report.problems if (p.table, p.column, p.rule) == ("about", "value", "required")
+    ]
     assert p and all(q.rows == (3,) for q in p)
 
 
 def test_about_unknown_and_duplicate_keys(tmp_path: Path) -> None:
-    report = about_report(tmp_path, [*ABOUT, ("contact_person", "Example"),
-                                     ("source_system", "Other")])
+    report = about_report(
+        tmp_path, [*ABOUT, ("contact_person", "Example"), ("source_system", "Other")]
+    )
     found = about_problems(report)
     unknown = found[("about", "key", "unknown_key")]
     assert unknown.rows == (5,) and unknown.gate
@@ -483,7 +643,8 @@ def structure(tmp_path_factory: pytest.TempPathFactory) -> ValidationReport:
         "programme_id, Programme_Name ,country,intervention_type,setting,started_on,colour,"
         "COUNTRY,\n"
         "P-OPEN,Open Door,DE,stand_alone_exit,open,2022-01-01,blue,DE,\n"
-        "P-CJS,Inside Out,DE,exit_support,criminal_justice,2023-04-01,red,DE,surprise\n")
+        "P-CJS,Inside Out,DE,exit_support,criminal_justice,2023-04-01,red,DE,surprise\n"
+    )
     for r in pkg.tables["custody_events"]:
         del r["event_on"]
     pkg.tables["sessions"] = [{"case_ref": "A-001"}]
@@ -563,7 +724,9 @@ def test_row_rules_skip_values_that_failed_their_column_rule(tmp_path: Path) -> 
     pkg.tables["cases"][0].update(closed_on="2025-02-30")  # closure_reason stays filled in
     report = check_package(pkg.write("folder"))
     assert {(p.table, p.column, p.rule, p.rows) for p in report.errors} == {
-        ("programmes", "ends_on", "date", (2,)), ("cases", "closed_on", "date", (2,))}
+        ("programmes", "ends_on", "date", (2,)),
+        ("cases", "closed_on", "date", (2,)),
+    }
 
 
 def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
@@ -580,4 +743,5 @@ def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
     pkg.raw["programmes"] = "\n".join([text[0], text[1], "", *text[2:]]) + "\n"
     report = check_package(pkg.write("folder"))
     assert [(p.column, p.rule, p.rows) for p in report.errors if p.table == "programmes"] == [
-        ("country", "vocab", (4,))]
+        ("country", "vocab", (4,))
+    ]

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.catalogue import load_catalogue
-from evaluation.engine import IndicatorRequest, explain
+from evaluation.measures.catalogue import load_catalogue
+from evaluation.measures.engine import IndicatorRequest, explain
 from evaluation.periods import parse_periods
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "sql"
@@ -24,8 +24,9 @@ REQUEST = dict(periods=tuple(parse_periods("2025-Q1,2025")))
 @pytest.mark.parametrize("indicator", [i.key for i in CATALOGUE.latest()])
 @pytest.mark.parametrize("split", ["", "gender", "organisation"])
 def test_sql_snapshot(indicator: str, split: str) -> None:
-    request = IndicatorRequest(indicators=(indicator,), split_by=(split,) if split else (),
-                               **REQUEST)
+    request = IndicatorRequest(
+        indicators=(indicator,), split_by=(split,) if split else (), **REQUEST
+    )
     sql = explain(None, request, CATALOGUE).strip() + "\n"
     path = SNAPSHOTS / f"{indicator.replace('@', '-v')}{'-by-' + split if split else ''}.sql"
     if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
@@ -34,4 +35,5 @@ def test_sql_snapshot(indicator: str, split: str) -> None:
         if os.environ.get("UPDATE_SNAPSHOTS") != "1":
             pytest.fail(f"{path.name} did not exist and was written; commit it")
     assert sql == path.read_text(encoding="utf-8"), (
-        f"the SQL of {indicator} changed; review, then regenerate with UPDATE_SNAPSHOTS=1")
+        f"the SQL of {indicator} changed; review, then regenerate with UPDATE_SNAPSHOTS=1"
+    )

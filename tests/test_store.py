@@ -12,8 +12,8 @@ import duckdb
 import pytest
 
 from evaluation.errors import PackageRefused, StoreError
-from evaluation.ingest import ingest
-from evaluation.store import SCHEMA_VERSION, Store, secret_path
+from evaluation.intake.ingest import ingest
+from evaluation.store.database import SCHEMA_VERSION, Store, secret_path
 
 
 def test_init_is_idempotent_and_versioned(tmp_path: Path) -> None:
@@ -38,8 +38,10 @@ def test_case_refs_are_stored_only_as_keyed_hashes(store: Store, minimal_dir: Pa
     ingest(minimal_dir, store)
     secret = bytes.fromhex(secret_path(store.path).read_text().strip())
     keys = {r[0] for r in store.cursor().execute("SELECT case_key FROM cases").fetchall()}
-    expected = {hmac.new(secret, ref.encode(), hashlib.sha256).hexdigest()
-                for ref in ("A-001", "A-002", "A-003", "B-001", "B-002")}
+    expected = {
+        hmac.new(secret, ref.encode(), hashlib.sha256).hexdigest()
+        for ref in ("A-001", "A-002", "A-003", "B-001", "B-002")
+    }
     assert keys == expected
     assert store.case_key("A-001") in keys
     raw = store.path.read_bytes()
@@ -47,14 +49,16 @@ def test_case_refs_are_stored_only_as_keyed_hashes(store: Store, minimal_dir: Pa
 
 
 def test_the_same_case_ref_maps_to_the_same_key_across_submissions(
-        store: Store, package_factory) -> None:
+    store: Store, package_factory
+) -> None:
     first = package_factory()
     ingest(first.write("folder", "first"), store)
     newer = package_factory()
     newer.tables["about"][1]["value"] = "2025-07-31"
     ingest(newer.write("folder", "newer"), store)
-    rows = store.cursor().execute(
-        "SELECT submission_id, case_key FROM cases ORDER BY 1, 2").fetchall()
+    rows = (
+        store.cursor().execute("SELECT submission_id, case_key FROM cases ORDER BY 1, 2").fetchall()
+    )
     by_sub: dict[str, set[str]] = {}
     for sub, key in rows:
         by_sub.setdefault(sub, set()).add(key)
@@ -63,8 +67,9 @@ def test_the_same_case_ref_maps_to_the_same_key_across_submissions(
     assert a == b
 
 
-def test_loading_the_same_content_again_is_a_no_op(store: Store, minimal_dir: Path,
-                                                    package_factory) -> None:
+def test_loading_the_same_content_again_is_a_no_op(
+    store: Store, minimal_dir: Path, package_factory
+) -> None:
     first = ingest(minimal_dir, store)
     before = store.fingerprint()
     again = ingest(minimal_dir, store)
@@ -76,35 +81,50 @@ def test_loading_the_same_content_again_is_a_no_op(store: Store, minimal_dir: Pa
     assert store.fingerprint() == before
 
 
-def test_a_newer_package_replaces_current_data_and_keeps_the_old(store: Store,
-                                                                 package_factory) -> None:
+def test_a_newer_package_replaces_current_data_and_keeps_the_old(
+    store: Store, package_factory
+) -> None:
     old = ingest(package_factory().write(), store)
     pkg = package_factory()
     pkg.tables["about"][1]["value"] = "2025-09-30"
     pkg.tables["cases"] = [r for r in pkg.tables["cases"] if r["programme_id"] == "P-OPEN"]
-    pkg.tables["programmes"] = [r for r in pkg.tables["programmes"]
-                                if r["programme_id"] == "P-OPEN"]
+    pkg.tables["programmes"] = [
+        r for r in pkg.tables["programmes"] if r["programme_id"] == "P-OPEN"
+    ]
     pkg.tables["contacts"] = [r for r in pkg.tables["contacts"] if r["case_ref"][0] == "A"]
-    pkg.tables["contacts"].append({"case_ref": "A-003", "contact_on": "2025-09-01",
-                                   "minutes": "20", "mode": "phone",
-                                   "activity": "family_counselling",
-                                   "staff_role": "social_worker", "setting": "community"})
+    pkg.tables["contacts"].append(
+        {
+            "case_ref": "A-003",
+            "contact_on": "2025-09-01",
+            "minutes": "20",
+            "mode": "phone",
+            "activity": "family_counselling",
+            "staff_role": "social_worker",
+            "setting": "community",
+        }
+    )
     pkg.drop("custody_events")
     pkg.tables["funding"] = [r for r in pkg.tables["funding"] if r["programme_id"] == "P-OPEN"]
     new = ingest(pkg.write("folder", "newer"), store)
     assert new.status == "loaded"
     assert new.replaced == {"P-OPEN": old.submission_id}
     cur = store.cursor()
-    current = dict(cur.execute("SELECT programme_id, submission_id FROM current_submission")
-                   .fetchall())
+    current = dict(
+        cur.execute("SELECT programme_id, submission_id FROM current_submission").fetchall()
+    )
     assert current == {"P-OPEN": new.submission_id, "P-CJS": old.submission_id}
     # current data: P-OPEN from the new package (4 contacts), P-CJS still from the old (3)
-    counts = dict(cur.execute("SELECT programme_id, count(*) FROM current_contacts "
-                              "GROUP BY 1").fetchall())
+    counts = dict(
+        cur.execute("SELECT programme_id, count(*) FROM current_contacts GROUP BY 1").fetchall()
+    )
     assert counts == {"P-OPEN": 5, "P-CJS": 3}
     # the older submission's rows stay retrievable
-    assert cur.execute("SELECT count(*) FROM contacts WHERE submission_id = ?",
-                       [old.submission_id]).fetchall()[0][0] == 7
+    assert (
+        cur.execute(
+            "SELECT count(*) FROM contacts WHERE submission_id = ?", [old.submission_id]
+        ).fetchall()[0][0]
+        == 7
+    )
     assert cur.execute("SELECT count(*) FROM replacements").fetchall()[0][0] == 1
     subs = store.submissions()
     assert [s.current_programmes for s in subs] == [("P-OPEN",), ("P-CJS",)]
@@ -115,8 +135,9 @@ def test_an_older_package_is_refused(store: Store, package_factory) -> None:
     before = store.fingerprint()
     older = package_factory()
     older.tables["about"][1]["value"] = "2025-05-31"
-    older.tables["contacts"] = [r for r in older.tables["contacts"]
-                                if r["contact_on"] <= "2025-05-31"]
+    older.tables["contacts"] = [
+        r for r in older.tables["contacts"] if r["contact_on"] <= "2025-05-31"
+    ]
     older.tables["cases"][4].update(closed_on="", closure_reason="")
     with pytest.raises(PackageRefused, match="older than the data"):
         ingest(older.write("folder", "older"), store)
@@ -134,8 +155,9 @@ def test_a_programme_of_another_organisation_is_refused(store: Store, package_fa
     assert store.fingerprint() == before
 
 
-def test_an_interrupted_load_leaves_nothing_behind(store: Store, minimal_dir: Path,
-                                                   package_factory) -> None:
+def test_an_interrupted_load_leaves_nothing_behind(
+    store: Store, minimal_dir: Path, package_factory
+) -> None:
     ingest(minimal_dir, store)
     before = store.fingerprint()
     newer = package_factory()
@@ -148,13 +170,17 @@ def test_an_interrupted_load_leaves_nothing_behind(store: Store, minimal_dir: Pa
     with pytest.raises(KeyboardInterrupt):
         ingest(newer.write("folder", "newer"), store, progress=interrupt)
     assert store.fingerprint() == before
-    temp = store.cursor().execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchall()[0][0]
+    temp = (
+        store.cursor()
+        .execute("SELECT count(*) FROM duckdb_tables() WHERE temporary")
+        .fetchall()[0][0]
+    )
     assert temp == 0
 
 
-def test_a_refused_package_changes_nothing(store: Store, minimal_dir: Path,
-                                          package_factory) -> None:
+def test_a_refused_package_changes_nothing(
+    store: Store, minimal_dir: Path, package_factory
+) -> None:
     ingest(minimal_dir, store)
     before = store.fingerprint()
     bad = package_factory()
@@ -173,8 +199,13 @@ def test_the_store_records_the_submission(store: Store, minimal_dir: Path) -> No
     assert sub.organisation == "Brückenbau Exit e.V. (fictional)"
     assert str(sub.data_as_of) == "2025-06-30"
     assert sub.programmes == ("P-CJS", "P-OPEN")
-    assert sub.row_counts == {"programmes": 2, "cases": 5, "contacts": 7, "custody_events": 2,
-                              "funding": 2}
+    assert sub.row_counts == {
+        "programmes": 2,
+        "cases": 5,
+        "contacts": 7,
+        "custody_events": 2,
+        "funding": 2,
+    }
     assert sub.loaded_by == "tester"
     assert sub.source_name == "minimal"
     assert len(sub.content_hash) == 64
@@ -186,8 +217,12 @@ def test_cli_exit_codes(tmp_path: Path, minimal_dir: Path) -> None:
     db = tmp_path / "cli.duckdb"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "evaluation", *args, "--db", str(db)],
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "evaluation", *args, "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     assert run("init").returncode == 0
     loaded = run("ingest", str(minimal_dir))

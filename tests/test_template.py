@@ -18,12 +18,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from evaluation import schema
-from evaluation.template import BOOL_VALUES, MAX_ROW, write_template
+from evaluation.intake.template import BOOL_VALUES, MAX_ROW, write_template
+from evaluation.store import schema
 
 INSTRUCTIONS, LISTS = schema.TEMPLATE_HELPER_SHEETS
 RANGE = re.compile(
-    r"^=?(?P<sheet>\w+)!\$(?P<col>[A-Z]+)\$(?P<first>\d+):\$(?P=col)\$(?P<last>\d+)$")
+    r"^=?(?P<sheet>\w+)!\$(?P<col>[A-Z]+)\$(?P<first>\d+):\$(?P=col)\$(?P<last>\d+)$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,11 @@ def wb(template: Path) -> openpyxl.Workbook:
 
 def _validation(ws: Worksheet, letter: str) -> DataValidation:
     """The one validation covering rows 2..MAX_ROW of a column (Excel allows one per cell)."""
-    found = [dv for dv in ws.data_validations.dataValidation
-             if f"{letter}2" in dv.sqref and f"{letter}{MAX_ROW}" in dv.sqref]
+    found = [
+        dv
+        for dv in ws.data_validations.dataValidation
+        if f"{letter}2" in dv.sqref and f"{letter}{MAX_ROW}" in dv.sqref
+    ]
     assert len(found) == 1, f"{ws.title}!{letter}: {len(found)} validations"
     return found[0]
 
@@ -57,8 +61,12 @@ def _list_values(wb: openpyxl.Workbook, formula: str) -> tuple[str, ...]:
 
 
 def _columns(kind: str) -> list[tuple[schema.Table, schema.Column, str]]:
-    return [(t, c, get_column_letter(i)) for t in schema.TABLES
-            for i, c in enumerate(t.columns, start=1) if c.type == kind]
+    return [
+        (t, c, get_column_letter(i))
+        for t in schema.TABLES
+        for i, c in enumerate(t.columns, start=1)
+        if c.type == kind
+    ]
 
 
 def test_sheets_in_registry_order(wb: openpyxl.Workbook) -> None:
@@ -87,8 +95,11 @@ def test_another_reader_accepts_it(template: Path) -> None:
     for table in schema.TABLES:
         rows = book.get_sheet_by_name(table.name).to_python()
         assert rows[0] == list(table.column_names)
-    hidden = {m.name for m in book.sheets_metadata
-              if m.visible != python_calamine.SheetVisibleEnum.Visible}
+    hidden = {
+        m.name
+        for m in book.sheets_metadata
+        if m.visible != python_calamine.SheetVisibleEnum.Visible
+    }
     assert hidden == {LISTS}
 
 
@@ -177,12 +188,16 @@ def test_instructions_cover_every_table_and_column(wb: openpyxl.Workbook) -> Non
             assert column.rule_text().replace("`", "") in text
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
-                    reason="LibreOffice is not installed")
+@pytest.mark.skipif(
+    not (shutil.which("soffice") or shutil.which("libreoffice")),
+    reason="LibreOffice is not installed",
+)
 def test_libreoffice_opens_it(template: Path, tmp_path: Path) -> None:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     subprocess.run(
         [office, "--headless", "--convert-to", "ods", "--outdir", str(tmp_path), str(template)],
-        check=True, timeout=180, capture_output=True,
+        check=True,
+        timeout=180,
+        capture_output=True,
     )
     assert (tmp_path / "template.ods").stat().st_size > 0

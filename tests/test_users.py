@@ -1,4 +1,4 @@
-"""Local accounts (``evaluation.users``) and ``python -m evaluation users``.
+"""Local accounts (``evaluation.store.users``) and ``python -m evaluation users``.
 
 Passwords: the hash format, a fresh salt each time, constant-time comparison, nothing
 recoverable in the store or the audit log. Accounts: validation, updates by re-adding, removal,
@@ -16,13 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from evaluation import cli, overview, users
-from evaluation.access import Scope
-from evaluation.engine import IndicatorRequest, compute
+from evaluation import cli
 from evaluation.errors import EvaluationError, PackageRefused
-from evaluation.ingest import ingest
+from evaluation.intake.ingest import ingest
+from evaluation.measures.engine import IndicatorRequest, compute
 from evaluation.periods import parse_periods
-from evaluation.store import SCHEMA_VERSION, Store
+from evaluation.store import users
+from evaluation.store.access import Scope
+from evaluation.store.database import SCHEMA_VERSION, Store
+from evaluation.views import overview
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery"
@@ -37,13 +39,19 @@ def loaded(store: Store, minimal_dir: Path) -> Store:
 
 
 def _audit(store: Store) -> list[tuple[str, str, dict[str, object]]]:
-    rows = store.cursor().execute(
-        "SELECT actor, action, detail FROM audit_log WHERE action LIKE 'users.%' "
-        "ORDER BY happened_at").fetchall()
+    rows = (
+        store.cursor()
+        .execute(
+            "SELECT actor, action, detail FROM audit_log WHERE action LIKE 'users.%' "
+            "ORDER BY happened_at"
+        )
+        .fetchall()
+    )
     return [(a, b, json.loads(c)) for a, b, c in rows]
 
 
 # -- passwords ---------------------------------------------------------------------------------
+
 
 def test_the_hash_is_salted_scrypt_in_the_agreed_format() -> None:
     stored = users.hash_password(PASSWORD)
@@ -71,12 +79,19 @@ def test_verify_accepts_only_the_password() -> None:
     assert users.verify_password("ﬁne password", users.hash_password("fine password"))
 
 
-@pytest.mark.parametrize("stored", [
-    "", "plain", "scrypt$16384$8$1$c2FsdA==", "bcrypt$16384$8$1$c2FsdA==$aGFzaA==",
-    "scrypt$16384$8$1$not base64$aGFzaA==", "scrypt$16384$8$1$c2FsdA==$",
-    "scrypt$1073741824$8$1$c2FsdA==$aGFzaA==",  # asks for far too much work
-    "scrypt$x$8$1$c2FsdA==$aGFzaA==",
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "",
+        "plain",
+        "scrypt$16384$8$1$c2FsdA==",
+        "bcrypt$16384$8$1$c2FsdA==$aGFzaA==",
+        "scrypt$16384$8$1$not base64$aGFzaA==",
+        "scrypt$16384$8$1$c2FsdA==$",
+        "scrypt$1073741824$8$1$c2FsdA==$aGFzaA==",  # asks for far too much work
+        "scrypt$x$8$1$c2FsdA==$aGFzaA==",
+    ],
+)
 def test_a_malformed_hash_never_matches(stored: str) -> None:
     assert not users.verify_password(PASSWORD, stored)
 
@@ -108,9 +123,11 @@ def test_the_password_is_nowhere_in_the_store(loaded: Store) -> None:
 
 # -- accounts ----------------------------------------------------------------------------------
 
+
 def test_add_update_list_remove_with_audit(loaded: Store) -> None:
-    added = users.add_user(loaded, "alice", "cso_manager", [ORGANISATION, ORGANISATION],
-                           PASSWORD, actor="admin.test")
+    added = users.add_user(
+        loaded, "alice", "cso_manager", [ORGANISATION, ORGANISATION], PASSWORD, actor="admin.test"
+    )
     assert (added.name, added.role, added.scope) == ("alice", "cso_manager", (ORGANISATION,))
     assert added.created_at is not None and not added.disabled and added.has_password
 
@@ -140,17 +157,21 @@ def test_add_update_list_remove_with_audit(loaded: Store) -> None:
     assert ("alice", "users.sign_in_refused") in actions
 
 
-@pytest.mark.parametrize(("name", "role", "password", "message"), [
-    ("", "admin", PASSWORD, "1 to 64 characters"),
-    ("a" * 65, "admin", PASSWORD, "1 to 64 characters"),
-    ("alice smith", "admin", PASSWORD, "letters A-Z"),
-    ("alice;drop", "admin", PASSWORD, "letters A-Z"),
-    ("alice", "superuser", PASSWORD, "There is no role 'superuser'"),
-    ("alice", "funder", "short", "at least 10 characters"),
-    ("alice", "funder", None, "A new user needs a password"),
-])
+@pytest.mark.parametrize(
+    ("name", "role", "password", "message"),
+    [
+        ("", "admin", PASSWORD, "1 to 64 characters"),
+        ("a" * 65, "admin", PASSWORD, "1 to 64 characters"),
+        ("alice smith", "admin", PASSWORD, "letters A-Z"),
+        ("alice;drop", "admin", PASSWORD, "letters A-Z"),
+        ("alice", "superuser", PASSWORD, "There is no role 'superuser'"),
+        ("alice", "funder", "short", "at least 10 characters"),
+        ("alice", "funder", None, "A new user needs a password"),
+    ],
+)
 def test_bad_accounts_are_refused_with_a_sentence(
-        store: Store, name: str, role: str, password: str | None, message: str) -> None:
+    store: Store, name: str, role: str, password: str | None, message: str
+) -> None:
     with pytest.raises(users.UserError, match=message) as caught:
         users.add_user(store, name, role, (), password)
     assert isinstance(caught.value, EvaluationError) and isinstance(caught.value, ValueError)
@@ -179,7 +200,8 @@ def test_administrators_cannot_lock_themselves_out(store: Store) -> None:
 
 
 def test_disabled_and_unknown_accounts_cannot_sign_in(
-        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     users.add_user(store, "carol", "evaluator", (), PASSWORD)
     users.set_disabled(store, "carol", True)
     assert users.authenticate(store, "carol", PASSWORD) is None
@@ -187,8 +209,9 @@ def test_disabled_and_unknown_accounts_cannot_sign_in(
 
     checked: list[str] = []
     real = users.verify_password
-    monkeypatch.setattr(users, "verify_password",
-                        lambda pw, stored: checked.append(stored) or real(pw, stored))
+    monkeypatch.setattr(
+        users, "verify_password", lambda pw, stored: checked.append(stored) or real(pw, stored)
+    )
     assert users.authenticate(store, "nobody", PASSWORD) is None
     assert checked and checked[0].startswith("scrypt$")  # an unknown name costs a hash too
 
@@ -205,6 +228,7 @@ def test_a_store_of_schema_1_gains_the_users_table(tmp_path: Path) -> None:
 
 
 # -- what each role sees -----------------------------------------------------------------------
+
 
 def _programmes(store: Store, scope: Scope) -> list[str]:
     with store.cursor() as cur:
@@ -247,8 +271,9 @@ def test_scope_for_each_role(loaded: Store) -> None:
 
 def test_the_engine_enforces_a_funders_scope_and_audience(loaded: Store) -> None:
     scope = users.scope_for(users.User("f", "funder", ("P-CJS",)), loaded)
-    request = IndicatorRequest(periods=tuple(parse_periods("2025")), indicators=("C01",),
-                               scope=scope, audience="internal")
+    request = IndicatorRequest(
+        periods=tuple(parse_periods("2025")), indicators=("C01",), scope=scope, audience="internal"
+    )
     assert request.effective_audience == "shared"  # a funder cannot ask for internal
     result = compute(loaded, request)
     assert set(result["programme_id"]) == {"P-CJS"}
@@ -277,9 +302,16 @@ def test_demo_users_cover_the_three_views_and_an_admin(loaded: Store) -> None:
 
 # -- the command line --------------------------------------------------------------------------
 
+
 def _cli(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evaluation", "users", *args, "--db", str(db)],
-                          input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "evaluation", "users", *args, "--db", str(db)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_cli_add_list_remove(tmp_path: Path) -> None:
@@ -289,25 +321,41 @@ def test_cli_add_list_remove(tmp_path: Path) -> None:
     assert done.stdout.splitlines() == ["name\trole\tscope\tstatus"]
     assert "There are no users yet" in done.stderr
 
-    done = _cli(db, "add", "alice", "--role", "cso_manager", "--scope", f"{ORGANISATION},P-X",
-                "--password-stdin", stdin=PASSWORD + "\n")
+    done = _cli(
+        db,
+        "add",
+        "alice",
+        "--role",
+        "cso_manager",
+        "--scope",
+        f"{ORGANISATION},P-X",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert done.returncode == 0, done.stderr
     assert "Added the user alice (CSO manager)." in done.stdout
     assert "warning: P-X is not an organisation or programme in this store yet" in done.stderr
 
-    assert _cli(db, "add", "bob", "--role", "admin", "--password-stdin",
-                stdin=PASSWORD + "\n").returncode == 0
+    assert (
+        _cli(
+            db, "add", "bob", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n"
+        ).returncode
+        == 0
+    )
     # re-adding updates; an empty line keeps the password
-    done = _cli(db, "add", "alice", "--role", "funder", "--scope", "P-CJS", "--password-stdin",
-                stdin="\n")
+    done = _cli(
+        db, "add", "alice", "--role", "funder", "--scope", "P-CJS", "--password-stdin", stdin="\n"
+    )
     assert done.returncode == 0, done.stderr
     assert "Updated the user alice (Funder)." in done.stdout
 
     done = _cli(db, "list")
     assert done.returncode == 0
-    assert done.stdout.splitlines() == ["name\trole\tscope\tstatus",
-                                        "alice\tfunder\tP-CJS\tactive",
-                                        "bob\tadmin\t*\tactive"]
+    assert done.stdout.splitlines() == [
+        "name\trole\tscope\tstatus",
+        "alice\tfunder\tP-CJS\tactive",
+        "bob\tadmin\t*\tactive",
+    ]
     assert "scrypt" not in done.stdout + done.stderr and PASSWORD not in done.stdout
     with Store.open(db) as store:
         assert users.authenticate(store, "alice", PASSWORD)
@@ -319,22 +367,42 @@ def test_cli_add_list_remove(tmp_path: Path) -> None:
     assert done.stderr.strip() == "There is no user 'alice'."
 
 
-@pytest.mark.parametrize(("args", "stdin", "status", "message"), [
-    (("add", "dave", "--role", "funder", "--password-stdin"), "short\n", 1,
-     "at least 10 characters"),
-    (("add", "dave", "--role", "funder", "--password-stdin"), "", 1,
-     "A new user needs a password"),
-    (("add", "dave smith", "--role", "funder", "--password-stdin"), PASSWORD + "\n", 1,
-     "1 to 64 characters"),
-    (("add", "dave", "--role", "superuser", "--password-stdin"), PASSWORD + "\n", 2,
-     "invalid choice"),
-    (("add", "dave", "--password-stdin"), PASSWORD + "\n", 2, "--role"),
-    (("add",), "", 2, "name"),
-    (("rename", "dave"), "", 2, "invalid choice"),
-    (("remove",), "", 2, "name"),
-])
-def test_cli_refusals_and_usage_errors(tmp_path: Path, args: tuple[str, ...], stdin: str,
-                                       status: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "stdin", "status", "message"),
+    [
+        (
+            ("add", "dave", "--role", "funder", "--password-stdin"),
+            "short\n",
+            1,
+            "at least 10 characters",
+        ),
+        (
+            ("add", "dave", "--role", "funder", "--password-stdin"),
+            "",
+            1,
+            "A new user needs a password",
+        ),
+        (
+            ("add", "dave smith", "--role", "funder", "--password-stdin"),
+            PASSWORD + "\n",
+            1,
+            "1 to 64 characters",
+        ),
+        (
+            ("add", "dave", "--role", "superuser", "--password-stdin"),
+            PASSWORD + "\n",
+            2,
+            "invalid choice",
+        ),
+        (("add", "dave", "--password-stdin"), PASSWORD + "\n", 2, "--role"),
+        (("add",), "", 2, "name"),
+        (("rename", "dave"), "", 2, "invalid choice"),
+        (("remove",), "", 2, "name"),
+    ],
+)
+def test_cli_refusals_and_usage_errors(
+    tmp_path: Path, args: tuple[str, ...], stdin: str, status: int, message: str
+) -> None:
     db = tmp_path / "cli.duckdb"
     done = _cli(db, *args, stdin=stdin)
     assert done.returncode == status, done.stderr
@@ -346,8 +414,9 @@ def test_cli_refusals_and_usage_errors(tmp_path: Path, args: tuple[str, ...], st
             assert users.list_users(store) == []
 
 
-def test_cli_asks_for_the_password_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_asks_for_the_password_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "cli.duckdb"
     answers = iter([PASSWORD, PASSWORD + "!"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))

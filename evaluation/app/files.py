@@ -15,9 +15,9 @@ from typing import Protocol
 
 import streamlit as st
 
-from evaluation.problems import ValidationReport
-from evaluation.spreadsheet import write_problem_list
-from evaluation.template import write_template
+from evaluation.intake.problems import ValidationReport
+from evaluation.intake.template import write_template
+from evaluation.views.spreadsheet import write_problem_list
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_TYPES = ("xlsx", "zip")

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from evaluation import overview
 from evaluation.errors import EvaluationError
-from evaluation.ingest import IngestResult
-from evaluation.problems import Problem, ValidationReport
+from evaluation.intake.ingest import IngestResult
+from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.views import overview
 
 _INLINE = re.compile(r"([\\`*_\[\]<>$~|]|:(?=\S))")
 _LINE_START = re.compile(r"^(\s*\d*)([#>+\-.)])", re.MULTILINE)
@@ -46,8 +46,11 @@ def sentences() -> Iterator[None]:
         if type(exc).__module__.startswith("streamlit"):
             raise  # reruns, stops and page switches are Streamlit's control flow
         logging.getLogger("evaluation.app").exception("unexpected error on a page")
-        st.error("Something went wrong on our side; nothing was changed. The details are in "
-                 "the server's log: please tell your administrator.", icon=":material/error:")
+        st.error(
+            "Something went wrong on our side; nothing was changed. The details are in "
+            "the server's log: please tell your administrator.",
+            icon=":material/error:",
+        )
 
 
 class ProgressBar:
@@ -90,20 +93,28 @@ def _counts(problems: list[Problem]) -> str:
 def show_report(report: ValidationReport) -> None:
     """The summary, then one expander per table listing its problems, errors first."""
     if report.ok:
-        tail = (" It can be loaded into the store." if not report.problems else
-                " The warnings do not stop loading, but check them first.")
+        tail = (
+            " It can be loaded into the store."
+            if not report.problems
+            else " The warnings do not stop loading, but check them first."
+        )
         st.success(md(report.summary()) + tail, icon=":material/check_circle:")
     else:
-        st.error(md(report.summary()) + " Nothing can be loaded until they are fixed.",
-                 icon=":material/error:")
+        st.error(
+            md(report.summary()) + " Nothing can be loaded until they are fixed.",
+            icon=":material/error:",
+        )
     if report.gate_refused:
-        st.warning("Some problems suggest personal data in the package. Only pseudonymised "
-                   "data may be uploaded: remove it in your system and export again.",
-                   icon=":material/shield_person:")
+        st.warning(
+            "Some problems suggest personal data in the package. Only pseudonymised "
+            "data may be uploaded: remove it in your system and export again.",
+            icon=":material/shield_person:",
+        )
     for table, problems in report.grouped().items():
         has_errors = any(p.severity == "error" for p in problems)
-        with st.expander(f"Table {md(table)}: {_counts(problems)}", expanded=has_errors,
-                         icon=":material/table:"):
+        with st.expander(
+            f"Table {md(table)}: {_counts(problems)}", expanded=has_errors, icon=":material/table:"
+        ):
             for p in problems:
                 if p.severity == "error":
                     st.error(_problem_text(p), icon=":material/close:")
@@ -120,14 +131,17 @@ def show_result(result: IngestResult) -> None:
     left, right = st.columns([2, 1])
     with left:
         st.markdown("**Programmes:** " + md(", ".join(result.programmes)))
-        period = (f"{result.first_date.isoformat()} to {result.data_as_of.isoformat()}"
-                  if result.first_date else f"data as of {result.data_as_of.isoformat()}")
+        period = (
+            f"{result.first_date.isoformat()} to {result.data_as_of.isoformat()}"
+            if result.first_date
+            else f"data as of {result.data_as_of.isoformat()}"
+        )
         st.markdown(f"**Period covered:** {md(period)}")
         if result.replaced:
-            st.markdown("**Replaces the earlier data of:** "
-                        + md(", ".join(sorted(result.replaced))))
+            st.markdown(
+                "**Replaces the earlier data of:** " + md(", ".join(sorted(result.replaced)))
+            )
         if result.report.warnings:
             st.markdown(f"**Warnings:** {len(result.report.warnings)} (listed above)")
     with right:
-        st.dataframe(overview.row_count_table(result.row_counts), hide_index=True,
-                     width="stretch")
+        st.dataframe(overview.row_count_table(result.row_counts), hide_index=True, width="stretch")

@@ -18,9 +18,9 @@ from typing import Literal
 
 import streamlit as st
 
-from evaluation import access, users
 from evaluation.app import state
 from evaluation.errors import EvaluationError
+from evaluation.store import access, users
 
 Audience = Literal["internal", "funder", "evaluator"]
 USER_KEY = "signed_in_user"
@@ -48,10 +48,21 @@ class Scope:
 
     @classmethod
     def for_user(cls, user: users.User, scope: access.Scope) -> Scope:
-        audience: Audience = ("internal" if scope.audience == "internal" else
-                              "evaluator" if user.role == "evaluator" else "funder")
-        return cls(audience, scope.organisations, user.name, _label(user, scope), user.role,
-                   scope.programmes)
+        audience: Audience = (
+            "internal"
+            if scope.audience == "internal"
+            else "evaluator"
+            if user.role == "evaluator"
+            else "funder"
+        )
+        return cls(
+            audience,
+            scope.organisations,
+            user.name,
+            _label(user, scope),
+            user.role,
+            scope.programmes,
+        )
 
     def access(self) -> access.Scope:
         """The package's scope for this user: what the engine and every reader may return.
@@ -59,8 +70,9 @@ class Scope:
         Funders and evaluators only ever get the *shared* audience (suppressed aggregates).
         """
         audience = "internal" if self.audience == "internal" else "shared"
-        return access.Scope(organisations=self.organisations, programmes=self.programmes,
-                            audience=audience)
+        return access.Scope(
+            organisations=self.organisations, programmes=self.programmes, audience=audience
+        )
 
     def allows(self, organisation: str, programmes: tuple[str, ...] = ()) -> bool:
         """Whether data of ``organisation`` (and of all ``programmes``, if given) is visible."""
@@ -83,8 +95,7 @@ EVERYTHING = Scope()
 
 
 def _label(user: users.User, scope: access.Scope) -> str:
-    view = ("internal view" if scope.audience == "internal" else
-            "shared view: small numbers hidden")
+    view = "internal view" if scope.audience == "internal" else "shared view: small numbers hidden"
     if scope.organisations is None and scope.programmes is None:
         what = "every organisation"
     elif not scope.organisations:
@@ -101,6 +112,7 @@ def _listing(items: list[str], noun: str) -> str:
 
 
 # -- modes -------------------------------------------------------------------------------------
+
 
 def demo_mode() -> bool:
     """Demo mode: fictional data, no sign-in, a role switcher (``serve --demo``)."""
@@ -131,6 +143,7 @@ def oidc_provider() -> str | None:
 
 # -- who is signed in ----------------------------------------------------------------------------
 
+
 def role_switcher() -> users.User:
     """Draw the demo mode's role switcher and return the fictional user it picks."""
     personas = users.demo_users(state.store())
@@ -140,10 +153,14 @@ def role_switcher() -> users.User:
         "evaluator": "Evaluator of every organisation",
         "admin": "Administrator",
     }
-    role = st.radio("View the dashboard as", DEMO_ROLES, key=DEMO_ROLE_KEY,
-                    format_func=titles.__getitem__,
-                    help="Demo mode: switch roles to see what each one sees. In real use "
-                         "everyone signs in and has one role.")
+    role = st.radio(
+        "View the dashboard as",
+        DEMO_ROLES,
+        key=DEMO_ROLE_KEY,
+        format_func=titles.__getitem__,
+        help="Demo mode: switch roles to see what each one sees. In real use "
+        "everyone signs in and has one role.",
+    )
     return personas[role or DEMO_ROLES[0]]
 
 

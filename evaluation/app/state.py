@@ -24,10 +24,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from evaluation import charts, comparison, explore, headlines, overview
-from evaluation.engine import IndicatorRequest
+from evaluation.measures.engine import IndicatorRequest
 from evaluation.periods import Period
-from evaluation.store import Store, Submission, default_db_path
+from evaluation.store.database import Store, Submission, default_db_path
+from evaluation.views import charts, comparison, explore, headlines, overview
 
 if TYPE_CHECKING:  # session reads the store through this module
     from evaluation.app.session import Scope
@@ -87,37 +87,45 @@ def _period_key(period: Period) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _comparison(db: str, scope_key: str, request_key: str,
-                _request: comparison.ComparisonRequest) -> comparison.Comparison:
+def _comparison(
+    db: str, scope_key: str, request_key: str, _request: comparison.ComparisonRequest
+) -> comparison.Comparison:
     with cursor() as cur:
         return comparison.compare(cur, _request)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _headlines(db: str, scope_key: str, request_key: str,
-               _request: headlines.ProgrammeRequest) -> headlines.Headlines:
+def _headlines(
+    db: str, scope_key: str, request_key: str, _request: headlines.ProgrammeRequest
+) -> headlines.Headlines:
     with cursor() as cur:
         return headlines.headlines(cur, _request)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _explorer_choices(db: str, scope_key: str, version: str, _scope: Scope,
-                      ) -> tuple[explore.PeriodChoices, pd.DataFrame]:
+def _explorer_choices(
+    db: str,
+    scope_key: str,
+    version: str,
+    _scope: Scope,
+) -> tuple[explore.PeriodChoices, pd.DataFrame]:
     with cursor() as cur:
         access = _scope.access()
         return explore.period_choices(cur, access), explore.programme_choices(cur, access)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _explorer_run(db: str, scope_key: str, request_key: str, version: str,
-                  _request: IndicatorRequest) -> explore.ExplorerResult:
+def _explorer_run(
+    db: str, scope_key: str, request_key: str, version: str, _request: IndicatorRequest
+) -> explore.ExplorerResult:
     with cursor() as cur:
         return explore.run(cur, _request)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _figure(what: str, db: str, scope_key: str, request_key: str,
-            _make: Callable[[], go.Figure]) -> go.Figure:
+def _figure(
+    what: str, db: str, scope_key: str, request_key: str, _make: Callable[[], go.Figure]
+) -> go.Figure:
     return _make()
 
 
@@ -140,15 +148,16 @@ def programmes_in_scope(scope: Scope) -> pd.DataFrame:
 
 def compare(scope: Scope, indicator: str, period: Period) -> comparison.Comparison:
     """The comparison (funnel and trend) of ``indicator`` in ``period``, in the user's scope."""
-    request = comparison.ComparisonRequest(indicator=indicator, period=period,
-                                           scope=scope.access())
+    request = comparison.ComparisonRequest(indicator=indicator, period=period, scope=scope.access())
     key = f"{indicator}|{_period_key(period)}|{request.trend_periods}"
     return _comparison(str(store_path()), scope.key, key, request)
 
 
-def comparison_figure(scope: Scope, indicator: str, period: Period,
-                      which: Literal["funnel", "trend"]) -> go.Figure:
+def comparison_figure(
+    scope: Scope, indicator: str, period: Period, which: Literal["funnel", "trend"]
+) -> go.Figure:
     """The comparison's funnel plot or its small multiples of the trend (``compare()``'s)."""
+
     def make() -> go.Figure:
         result = compare(scope, indicator, period)
         if which == "funnel":
@@ -181,21 +190,26 @@ def explorer_choices(scope: Scope, version: str) -> tuple[explore.PeriodChoices,
     return _explorer_choices(str(store_path()), scope.key, version, scope)
 
 
-def explorer_result(scope: Scope, request: IndicatorRequest,
-                    version: str) -> explore.ExplorerResult:
+def explorer_result(
+    scope: Scope, request: IndicatorRequest, version: str
+) -> explore.ExplorerResult:
     """The explorer's indicators for ``request``, which must carry ``scope.access()``."""
     if request.scope != scope.access():
         raise ValueError("the explorer's request must carry the user's own scope")
-    return _explorer_run(str(store_path()), scope.key, explore.request_key(request), version,
-                         request)
+    return _explorer_run(
+        str(store_path()), scope.key, explore.request_key(request), version, request
+    )
 
 
-def explorer_figure(scope: Scope, result: explore.ExplorerResult, version: str,
-                    view: explore.IndicatorResult) -> go.Figure:
+def explorer_figure(
+    scope: Scope, result: explore.ExplorerResult, version: str, view: explore.IndicatorResult
+) -> go.Figure:
     """The chart of one indicator of ``explorer_result()``'s ``result``."""
+
     def make() -> go.Figure:
-        return charts.indicator_figure(view.frame, view, split=result.split,
-                                       period_labels=result.period_labels)
+        return charts.indicator_figure(
+            view.frame, view, split=result.split, period_labels=result.period_labels
+        )
 
     key = f"{explore.request_key(result.request)}|{version}|{view.key}"
     return _figure("explorer", str(store_path()), scope.key, key, make)
@@ -203,6 +217,15 @@ def explorer_figure(scope: Scope, result: explore.ExplorerResult, version: str,
 
 def clear_caches() -> None:
     """Forget every cached result drawn from the store (call after an ingest)."""
-    for cached in (_programme_overview, _cases_per_quarter, _submissions, _programmes_in_scope,
-                   _comparison, _headlines, _explorer_choices, _explorer_run, _figure):
+    for cached in (
+        _programme_overview,
+        _cases_per_quarter,
+        _submissions,
+        _programmes_in_scope,
+        _comparison,
+        _headlines,
+        _explorer_choices,
+        _explorer_run,
+        _figure,
+    ):
         cached.clear()

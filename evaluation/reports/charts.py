@@ -58,7 +58,8 @@ def _scale(spec: ChartSpec, v: float | None) -> float | None:
 
 def axis_suffix(spec: ChartSpec) -> str:
     return {"percent": " %", "eur": " EUR", "days": " days", "months": " months"}.get(
-        spec.value_format, "")
+        spec.value_format, ""
+    )
 
 
 def to_plotly(spec: ChartSpec):  # -> plotly.graph_objects.Figure
@@ -77,50 +78,101 @@ def plotly_dict(spec: ChartSpec) -> dict:
         colour = PALETTE[n % len(PALETTE)]
         ys = [_scale(spec, v) for v in s.values]
         if s.low and spec.kind == "line":
-            data.append({"type": "scatter", "x": xs, "y": [_scale(spec, v) for v in s.high],
-                         "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip",
-                         "showlegend": False, "connectgaps": False})
-            data.append({"type": "scatter", "x": xs, "y": [_scale(spec, v) for v in s.low],
-                         "mode": "lines", "line": {"width": 0}, "fill": "tonexty",
-                         "fillcolor": _rgba(colour, 0.18), "hoverinfo": "skip",
-                         "name": "95 % interval", "showlegend": n == 0, "connectgaps": False})
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": xs,
+                    "y": [_scale(spec, v) for v in s.high],
+                    "mode": "lines",
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "connectgaps": False,
+                }
+            )
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": xs,
+                    "y": [_scale(spec, v) for v in s.low],
+                    "mode": "lines",
+                    "line": {"width": 0},
+                    "fill": "tonexty",
+                    "fillcolor": _rgba(colour, 0.18),
+                    "hoverinfo": "skip",
+                    "name": "95 % interval",
+                    "showlegend": n == 0,
+                    "connectgaps": False,
+                }
+            )
         if spec.kind == "bar":
-            data.append({"type": "bar", "x": xs, "y": ys, "name": s.name,
-                         "marker": {"color": colour}})
+            data.append(
+                {"type": "bar", "x": xs, "y": ys, "name": s.name, "marker": {"color": colour}}
+            )
         else:
-            data.append({"type": "scatter", "x": xs, "y": ys, "name": s.name,
-                         "mode": "lines+markers",
-                         "line": {"color": colour, "width": 2, "shape": "linear"},
-                         "connectgaps": False})
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": xs,
+                    "y": ys,
+                    "name": s.name,
+                    "mode": "lines+markers",
+                    "line": {"color": colour, "width": 2, "shape": "linear"},
+                    "connectgaps": False,
+                }
+            )
     if spec.target and any(_ok(t) for t in spec.target):
-        data.append({"type": "scatter", "x": xs, "y": [_scale(spec, t) for t in spec.target],
-                     "name": "Target", "mode": "markers",
-                     "marker": {"symbol": "line-ew-open", "size": 18, "color": "#444444"}})
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": [_scale(spec, t) for t in spec.target],
+                "name": "Target",
+                "mode": "markers",
+                "marker": {"symbol": "line-ew-open", "size": 18, "color": "#444444"},
+            }
+        )
     yaxis: dict = {"title": {"text": spec.y_title}, "rangemode": "tozero"}
     if spec.value_format == "percent":
         yaxis.update(ticksuffix=" %", range=[0, 100])
     layout: dict = {
-        "title": {"text": spec.title, "x": 0, "font": {"size": 15}}, "height": 320,
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 70}, "template": _TEMPLATE,
+        "title": {"text": spec.title, "x": 0, "font": {"size": 15}},
+        "height": 320,
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 70},
+        "template": _TEMPLATE,
         "legend": {"orientation": "h", "y": -0.25},
-        "showlegend": len(spec.series) > 1 or spec.has_band, "yaxis": yaxis,
+        "showlegend": len(spec.series) > 1 or spec.has_band,
+        "yaxis": yaxis,
         "xaxis": {"type": "category"},
     }
     if spec.note:
-        layout["annotations"] = [{"text": spec.note, "xref": "paper", "yref": "paper", "x": 0,
-                                  "y": -0.32, "showarrow": False, "xanchor": "left",
-                                  "font": {"size": 11, "color": "#555555"}}]
+        layout["annotations"] = [
+            {
+                "text": spec.note,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": -0.32,
+                "showarrow": False,
+                "xanchor": "left",
+                "font": {"size": 11, "color": "#555555"},
+            }
+        ]
     return {"data": data, "layout": layout}
 
 
-_TEMPLATE = {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white",
-                        "xaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8"},
-                        "yaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8",
-                                  "zerolinecolor": "#EBF0F8"}}}
+_TEMPLATE = {
+    "layout": {
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "xaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8"},
+        "yaxis": {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8"},
+    }
+}
 
 
 def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
 
 
@@ -142,8 +194,7 @@ def to_png(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int
         if spec.kind == "bar":
             w = 0.8 / nseries
             offs = [x - 0.4 + w * (n + 0.5) for x in xs]
-            ax.bar(offs, [0 if y is None else y for y in ys], width=w, color=colour,
-                   label=s.name)
+            ax.bar(offs, [0 if y is None else y for y in ys], width=w, color=colour, label=s.name)
             for x, y in zip(offs, ys, strict=True):
                 if y is None:
                     ax.text(x, 0, "–", ha="center", va="bottom", color="#777777", fontsize=9)
@@ -151,12 +202,26 @@ def to_png(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int
             if s.low:
                 lo = [float("nan") if v is None else v for v in (_scale(spec, v) for v in s.low)]
                 hi = [float("nan") if v is None else v for v in (_scale(spec, v) for v in s.high)]
-                ax.fill_between(xs, lo, hi, color=colour, alpha=0.18, linewidth=0,
-                                label="95 % interval" if n == 0 else None)
+                ax.fill_between(
+                    xs,
+                    lo,
+                    hi,
+                    color=colour,
+                    alpha=0.18,
+                    linewidth=0,
+                    label="95 % interval" if n == 0 else None,
+                )
             ax.plot(xs, yf, color=colour, marker="o", markersize=4, linewidth=2, label=s.name)
     if spec.target and any(_ok(t) for t in spec.target):
-        ax.plot(xs, [float("nan") if (y := _scale(spec, t)) is None else y for t in spec.target],
-                linestyle="none", marker="_", markersize=16, color="#444444", label="Target")
+        ax.plot(
+            xs,
+            [float("nan") if (y := _scale(spec, t)) is None else y for t in spec.target],
+            linestyle="none",
+            marker="_",
+            markersize=16,
+            color="#444444",
+            label="Target",
+        )
     ax.set_xticks(xs, list(spec.categories), fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title(spec.title, loc="left", fontsize=10)

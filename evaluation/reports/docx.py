@@ -57,10 +57,11 @@ def _day(d: Any) -> str:
 
 def audience_line(report: Report) -> str:
     if report.audience == "shared":
-        return ("For sharing with the funder: numbers so small that they could point to "
-                "individuals are hidden (marked “hidden”).")
-    return ("Internal report: figures are not suppressed. Do not share it outside the "
-            "organisation.")
+        return (
+            "For sharing with the funder: numbers so small that they could point to "
+            "individuals are hidden (marked “hidden”)."
+        )
+    return "Internal report: figures are not suppressed. Do not share it outside the organisation."
 
 
 def cover_fields(report: Report) -> list[tuple[str, str]]:
@@ -78,14 +79,20 @@ def cover_fields(report: Report) -> list[tuple[str, str]]:
 
 def annex_heading(report: Report, annex: str) -> str:
     w = report.template.wording
-    return {"definitions": w.definitions_heading, "data_quality": w.data_quality_heading,
-            "method": w.method_heading, "provenance": w.provenance_heading,
-            "data": w.data_heading}[annex]
+    return {
+        "definitions": w.definitions_heading,
+        "data_quality": w.data_quality_heading,
+        "method": w.method_heading,
+        "provenance": w.provenance_heading,
+        "data": w.data_heading,
+    }[annex]
 
 
-DATA_SENTENCE = ("The tidy data behind every figure of this report (one row per indicator, "
-                 "period and split) is in the XLSX workbook and the CSV file of the report "
-                 "pack.")
+DATA_SENTENCE = (
+    "The tidy data behind every figure of this report (one row per indicator, "
+    "period and split) is in the XLSX workbook and the CSV file of the report "
+    "pack."
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -286,8 +293,12 @@ def _pairs(doc: Any, pairs: list[tuple[str, str]]) -> None:
 
 
 def _table_context(table: Table) -> dict[str, Any]:
-    return {"title": table.title, "header": list(table.header),
-            "rows": [[c.text for c in row] for row in table.rows], "note": table.note}
+    return {
+        "title": table.title,
+        "header": list(table.header),
+        "rows": [[c.text for c in row] for row in table.rows],
+        "note": table.note,
+    }
 
 
 def docx_context(report: Report, doc: Any) -> dict[str, Any]:
@@ -299,13 +310,19 @@ def docx_context(report: Report, doc: Any) -> dict[str, Any]:
 
     w = report.template.wording
     logo = report.logo
-    sections = [{
-        "heading": s.heading, "intro": s.intro, "narrative": list(s.narrative),
-        "tables": [_table_context(t) for t in s.tables],
-        "charts": [InlineImage(doc, io.BytesIO(report.chart_png(c)), width=Mm(150))
-                   for c in s.charts],
-        "chart_titles": [c.title for c in s.charts],
-    } for s in report.sections]
+    sections = [
+        {
+            "heading": s.heading,
+            "intro": s.intro,
+            "narrative": list(s.narrative),
+            "tables": [_table_context(t) for t in s.tables],
+            "charts": [
+                InlineImage(doc, io.BytesIO(report.chart_png(c)), width=Mm(150)) for c in s.charts
+            ],
+            "chart_titles": [c.title for c in s.charts],
+        }
+        for s in report.sections
+    ]
     return {
         "title": report.title,
         "funder": report.funder,
@@ -349,8 +366,10 @@ def _fill_template(report: Report, path: Path) -> Path:
 
     source = report.template.resolve(report.template.docx_template)
     if source is None or not source.is_file():
-        raise ReportError(f"The Word template {report.template.docx_template} of the report "
-                          f"template {report.template.id} is missing.")
+        raise ReportError(
+            f"The Word template {report.template.docx_template} of the report "
+            f"template {report.template.id} is missing."
+        )
     doc = DocxTemplate(str(source))
     doc.render(docx_context(report, doc), autoescape=True)
     path.parent.mkdir(parents=True, exist_ok=True)

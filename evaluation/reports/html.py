@@ -44,15 +44,22 @@ def _e(text: object) -> str:
 
 def _table(table: Table, *, title: bool = True) -> str:
     out = [f"<h3>{_e(table.title)}</h3>" if title else ""]
-    out.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.header)
-               + "</tr></thead><tbody>")
+    out.append(
+        "<table><thead><tr>"
+        + "".join(f"<th>{_e(h)}</th>" for h in table.header)
+        + "</tr></thead><tbody>"
+    )
     for row in table.rows:
         cells = []
         for c in row:
-            cls = "hidden" if c.state == "hidden" else (
-                "num" if c.number is not None and c.fmt != "text" else "")
-            cells.append(f'<td class="{cls}">{_e(c.text)}</td>' if cls else f"<td>{_e(c.text)}"
-                         "</td>")
+            cls = (
+                "hidden"
+                if c.state == "hidden"
+                else ("num" if c.number is not None and c.fmt != "text" else "")
+            )
+            cells.append(
+                f'<td class="{cls}">{_e(c.text)}</td>' if cls else f"<td>{_e(c.text)}</td>"
+            )
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     if table.note:
@@ -70,15 +77,17 @@ def _logo(report: Report) -> str:
 
 
 def _csv_link(report: Report) -> str:
-    from evaluation.spreadsheet import safe_frame
+    from evaluation.views.spreadsheet import safe_frame
 
     buf = io.StringIO()
     safe_frame(report.data).to_csv(buf, index=False)
     data = base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
     name = _e(f"{report.file_stem}_data.csv")
-    return (f'<p><a download="{name}" href="data:text/csv;base64,{data}">Download the data '
-            f"(CSV, {len(report.data):,} rows)</a>: every figure of this report, one row per "
-            "indicator, period and split.</p>")
+    return (
+        f'<p><a download="{name}" href="data:text/csv;base64,{data}">Download the data '
+        f"(CSV, {len(report.data):,} rows)</a>: every figure of this report, one row per "
+        "indicator, period and split.</p>"
+    )
 
 
 def write_html(report: Report, path: Path) -> Path:
@@ -86,11 +95,13 @@ def write_html(report: Report, path: Path) -> Path:
     from plotly.offline import get_plotlyjs
 
     t = report.template
-    parts = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-             '<meta name="viewport" content="width=device-width,initial-scale=1">',
-             f"<title>{_e(report.title)} — {_e(report.programme)} — {_e(report.period.label)}"
-             "</title>", f"<style>{CSS}</style>",
-             f"<script>{get_plotlyjs()}</script></head><body>"]
+    parts = [
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width,initial-scale=1">',
+        f"<title>{_e(report.title)} — {_e(report.programme)} — {_e(report.period.label)}</title>",
+        f"<style>{CSS}</style>",
+        f"<script>{get_plotlyjs()}</script></head><body>",
+    ]
     as_of = report.data_as_of.isoformat() if report.data_as_of else "–"
     parts.append(
         f'<section class="cover">{_logo(report)}<h1>{_e(report.title)}</h1>'
@@ -101,16 +112,23 @@ def write_html(report: Report, path: Path) -> Path:
         f"{report.period.end.isoformat()})</dd><dt>Data as of</dt><dd>{_e(as_of)}</dd>"
         f"<dt>Generated at</dt><dd>{report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}</dd>"
         f"<dt>Audience</dt><dd>{'Shared: small numbers are hidden' if report.audience == 'shared' else 'Internal: not for sharing outside the organisation'}</dd>"  # noqa: E501
-        "</dl></section>")
+        "</dl></section>"
+    )
     toc = [t.wording.summary_heading, *(s.heading for s in report.sections)]
-    parts.append("<nav><h2>Contents</h2><ul>" + "".join(
-        f'<li><a href="#s{k}">{_e(h)}</a></li>' for k, h in enumerate(toc)) + "</ul></nav>")
+    parts.append(
+        "<nav><h2>Contents</h2><ul>"
+        + "".join(f'<li><a href="#s{k}">{_e(h)}</a></li>' for k, h in enumerate(toc))
+        + "</ul></nav>"
+    )
     parts.append(f'<h2 id="s0">{_e(t.wording.summary_heading)}</h2>')
     parts.append(_table(report.summary, title=False))
     if report.narrative:
-        parts.append(f"<h3>{_e(t.wording.narrative_heading)}</h3><div class=\"draft\">"
-                     f'<p class="notice">DRAFT — {_e(report.draft_notice)}</p>'
-                     + "".join(f"<p>{_e(s)}</p>" for s in report.narrative) + "</div>")
+        parts.append(
+            f'<h3>{_e(t.wording.narrative_heading)}</h3><div class="draft">'
+            f'<p class="notice">DRAFT — {_e(report.draft_notice)}</p>'
+            + "".join(f"<p>{_e(s)}</p>" for s in report.narrative)
+            + "</div>"
+        )
     chart_no = 0
     for k, section in enumerate(report.sections, start=1):
         parts.append(f'<h2 id="s{k}">{_e(section.heading)}</h2>')
@@ -119,8 +137,11 @@ def write_html(report: Report, path: Path) -> Path:
         for table in section.tables:
             parts.append(_table(table))
         if section.narrative:
-            parts.append('<div class="draft"><p class="notice">DRAFT</p>'
-                         + "".join(f"<p>{_e(s)}</p>" for s in section.narrative) + "</div>")
+            parts.append(
+                '<div class="draft"><p class="notice">DRAFT</p>'
+                + "".join(f"<p>{_e(s)}</p>" for s in section.narrative)
+                + "</div>"
+            )
         if section.charts:
             parts.append('<div class="grid">')
             for spec in section.charts:
@@ -130,11 +151,14 @@ def write_html(report: Report, path: Path) -> Path:
                 parts.append(
                     f'<div class="chart"><div id="{div}" style="height:320px"></div>'
                     f'<script type="application/json" id="{div}-spec">'
-                    f"{_json_in_html(payload)}</script></div>")
+                    f"{_json_in_html(payload)}</script></div>"
+                )
             parts.append("</div>")
     if "definitions" in t.annexes:
-        parts.append(f"<h2>{_e(t.wording.definitions_heading)}</h2>" + _table(
-            report.definitions, title=False))
+        parts.append(
+            f"<h2>{_e(t.wording.definitions_heading)}</h2>"
+            + _table(report.definitions, title=False)
+        )
     if "data_quality" in t.annexes:
         parts.append(f"<h2>{_e(t.wording.data_quality_heading)}</h2>")
         parts += [f"<p>{_e(n)}</p>" for n in report.data_quality_notes]
@@ -143,15 +167,18 @@ def write_html(report: Report, path: Path) -> Path:
         parts.append(f"<h2>{_e(t.wording.method_heading)}</h2>")
         parts += [f"<p>{_e(m)}</p>" for m in report.method]
     if "provenance" in t.annexes:
-        parts.append(f"<h2>{_e(t.wording.provenance_heading)}</h2><table><tbody>" + "".join(
-            f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in report.provenance)
-            + "</tbody></table>")
+        parts.append(
+            f"<h2>{_e(t.wording.provenance_heading)}</h2><table><tbody>"
+            + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in report.provenance)
+            + "</tbody></table>"
+        )
     if "data" in t.annexes:
         parts.append(f"<h2>{_e(t.wording.data_heading)}</h2>" + _csv_link(report))
     parts.append(
         "<script>document.querySelectorAll('script[id$=\"-spec\"]').forEach(function(s){"
         "var f=JSON.parse(s.textContent);var id=s.id.slice(0,-5);"
-        "Plotly.newPlot(id,f.data,f.layout,{displaylogo:false,responsive:true});});</script>")
+        "Plotly.newPlot(id,f.data,f.layout,{displaylogo:false,responsive:true});});</script>"
+    )
     parts.append("</body></html>")
     Path(path).write_text("".join(parts), encoding="utf-8")
     return Path(path)

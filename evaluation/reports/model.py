@@ -24,17 +24,10 @@ import duckdb
 import pandas as pd
 
 from evaluation import __version__
-from evaluation.access import Scope
-from evaluation.catalogue import Catalogue, Indicator, load_catalogue
-from evaluation.completeness import completeness
-from evaluation.disclosure import DisclosureSettings, method_note
-from evaluation.engine import IndicatorRequest, as_number, compute_together, shown_number
 from evaluation.errors import EvaluationError
-from evaluation.headlines import (
-    completeness_table,
-    cursor_of,
-    programmes_in_scope,
-)
+from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
+from evaluation.measures.completeness import completeness
+from evaluation.measures.engine import IndicatorRequest, as_number, compute_together, shown_number
 from evaluation.periods import Period, ending_with, period_of
 from evaluation.reports.charts import ChartSpec, Series, ValueFormat
 from evaluation.reports.narrative import Figure, sentence
@@ -42,6 +35,13 @@ from evaluation.reports.spec import (
     ReportTemplate,
     headline_indicators,
     section_indicators,
+)
+from evaluation.sharing.disclosure import DisclosureSettings, method_note
+from evaluation.store.access import Scope
+from evaluation.views.headlines import (
+    completeness_table,
+    cursor_of,
+    programmes_in_scope,
 )
 
 HIDDEN = "hidden"
@@ -78,7 +78,6 @@ class Cell:
         if self.state == "hidden" or isinstance(self.value, str) or self.value is None:
             return None
         return None if math.isnan(float(self.value)) else float(self.value)
-
 
 
 def formatas_number(value: float, fmt: str) -> str:
@@ -196,8 +195,10 @@ def _figure(row: dict | None) -> Figure:
     if row is None:
         return Figure(None, None, None, None, None, "no_data", False, None)
 
-    shown = [shown_number(row, c) for c in ("value", "numerator", "denominator", "ci_low",
-                                              "ci_high", "completeness")]
+    shown = [
+        shown_number(row, c)
+        for c in ("value", "numerator", "denominator", "ci_low", "ci_high", "completeness")
+    ]
     return Figure(*shown[:5], str(row.get("status")), bool(row.get("suppressed")), shown[5])
 
 
@@ -217,42 +218,58 @@ class _Rows:
     def __init__(self, frame: pd.DataFrame, split: str | None = None) -> None:
         self.rows: dict[tuple, dict] = {}
         for row in frame.to_dict("records"):
-            key = (f"{row['indicator_id']}@{row['indicator_version']}", row["programme_id"],
-                   row["period_start"], row["period_end"],
-                   row.get(split) if split else None)
+            key = (
+                f"{row['indicator_id']}@{row['indicator_version']}",
+                row["programme_id"],
+                row["period_start"],
+                row["period_end"],
+                row.get(split) if split else None,
+            )
             self.rows[key] = row
 
-    def get(self, ind: Indicator, programme: str, period: Period,
-            value: object = None) -> dict | None:
+    def get(
+        self, ind: Indicator, programme: str, period: Period, value: object = None
+    ) -> dict | None:
         return self.rows.get((ind.key, programme, period.start, period.end, value))
 
     def values_of(self, ind: Indicator, programme: str, period: Period) -> list[object]:
-        return [k[4] for k in self.rows if k[:4] == (ind.key, programme, period.start,
-                                                      period.end)]
+        return [k[4] for k in self.rows if k[:4] == (ind.key, programme, period.start, period.end)]
 
 
 def _change(ind: Indicator, now: Figure, before: Figure) -> Cell:
-    if now.value is None or before.value is None or now.status == "no_data" or \
-            before.status == "no_data":
+    if (
+        now.value is None
+        or before.value is None
+        or now.status == "no_data"
+        or before.status == "no_data"
+    ):
         return Cell(None)
     fmt = "points" if ind.kind in ("proportion", "share") else "change"
     return Cell(now.value - before.value, fmt)  # type: ignore[arg-type]
 
 
-def _indicator_rows(template: ReportTemplate, inds: Sequence[Indicator], rows: _Rows,
-                    programme: str, period: Period, previous: Period) -> list[tuple[Cell, ...]]:
+def _indicator_rows(
+    template: ReportTemplate,
+    inds: Sequence[Indicator],
+    rows: _Rows,
+    programme: str,
+    period: Period,
+    previous: Period,
+) -> list[tuple[Cell, ...]]:
     out = []
     for ind in inds:
         now = _figure(rows.get(ind, programme, period))
         before = _figure(rows.get(ind, programme, previous))
         row = rows.get(ind, programme, period) or {}
         fmt = value_format(ind)
-        cells = [Cell(f"{ind.id} {ind.name}"), Cell(ind.unit),
-                 Cell(now.value, fmt, _state(now))]
+        cells = [Cell(f"{ind.id} {ind.name}"), Cell(ind.unit), Cell(now.value, fmt, _state(now))]
         if not template.counts_only:
-            interval = (f"{formatas_number(now.ci_low, 'percent')[:-2]}–"
-                        f"{formatas_number(now.ci_high, 'percent')}"
-                        if now.ci_low is not None and now.ci_high is not None else None)
+            interval = (
+                f"{formatas_number(now.ci_low, 'percent')[:-2]}–"
+                f"{formatas_number(now.ci_high, 'percent')}"
+                if now.ci_low is not None and now.ci_high is not None
+                else None
+            )
             cells.append(Cell(interval, "text", "hidden" if now.suppressed else "ok"))
         cells += [Cell(before.value, fmt, _state(before)), _change(ind, now, before)]
         if template.show_targets:
@@ -263,8 +280,9 @@ def _indicator_rows(template: ReportTemplate, inds: Sequence[Indicator], rows: _
     return out
 
 
-def _indicator_header(template: ReportTemplate, period: Period,
-                      previous: Period) -> tuple[str, ...]:
+def _indicator_header(
+    template: ReportTemplate, period: Period, previous: Period
+) -> tuple[str, ...]:
     head = ["Indicator", "Unit", period.label]
     if not template.counts_only:
         head.append("95 % interval")
@@ -280,8 +298,11 @@ def _trend_chart(ind: Indicator, rows: _Rows, programme: str, trend: list[Period
     figs = [_figure(rows.get(ind, programme, p)) for p in trend]
     hidden = sum(f.suppressed for f in figs)
     missing = sum(f.status == "no_data" and not f.suppressed for f in figs)
-    partial = [p.label for p, f in zip(trend, figs, strict=True)
-               if f.status == "partial_period" and not f.suppressed]
+    partial = [
+        p.label
+        for p, f in zip(trend, figs, strict=True)
+        if f.status == "partial_period" and not f.suppressed
+    ]
     notes = []
     if hidden:
         notes.append(f"{hidden} hidden to protect small numbers")
@@ -291,20 +312,33 @@ def _trend_chart(ind: Indicator, rows: _Rows, programme: str, trend: list[Period
         notes.append(f"{', '.join(partial)} not over yet")
     band = ind.kind == "proportion"
     series = Series(
-        ind.name, tuple(f.value for f in figs),
+        ind.name,
+        tuple(f.value for f in figs),
         tuple(f.ci_low for f in figs) if band else (),
-        tuple(f.ci_high for f in figs) if band else ())
+        tuple(f.ci_high for f in figs) if band else (),
+    )
     targets = tuple(as_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
     return ChartSpec(
-        title=f"{ind.id} {ind.name}", kind="bar" if ind.kind in ("count", "total") else "line",
-        categories=tuple(p.label for p in trend), series=(series,),
-        value_format=value_format(ind), y_title=ind.unit,
+        title=f"{ind.id} {ind.name}",
+        kind="bar" if ind.kind in ("count", "total") else "line",
+        categories=tuple(p.label for p in trend),
+        series=(series,),
+        value_format=value_format(ind),
+        y_title=ind.unit,
         note=("Gaps: " + "; ".join(notes) + ".") if notes else "",
-        target=targets if any(t is not None for t in targets) else ())
+        target=targets if any(t is not None for t in targets) else (),
+    )
 
 
-def _split_table(template: ReportTemplate, inds: Sequence[Indicator], rows: _Rows, split: str,
-                 programme: str, period: Period, heading: str) -> Table:
+def _split_table(
+    template: ReportTemplate,
+    inds: Sequence[Indicator],
+    rows: _Rows,
+    split: str,
+    programme: str,
+    period: Period,
+    heading: str,
+) -> Table:
     out = []
     for ind in inds:
         if ind.splits != "case":
@@ -314,16 +348,24 @@ def _split_table(template: ReportTemplate, inds: Sequence[Indicator], rows: _Row
         for v in values:
             f = _figure(rows.get(ind, programme, period, v))
             base = f.denominator if ind.kind == "proportion" else None
-            cells = [Cell(f"{ind.id} {ind.name}"),
-                     Cell(split_label(v)),
-                     Cell(f.value, fmt, _state(f))]
+            cells = [
+                Cell(f"{ind.id} {ind.name}"),
+                Cell(split_label(v)),
+                Cell(f.value, fmt, _state(f)),
+            ]
             if not template.counts_only:
                 cells.append(Cell(base, "number", "hidden" if f.suppressed else "ok"))
             out.append(tuple(cells))
-    header = ("Indicator", split.replace("_", " ").capitalize(), period.label) + \
-        (() if template.counts_only else ("Out of",))
-    return Table(f"{heading}: by {split.replace('_', ' ')}", header, tuple(out),
-                 note="“hidden”: not shown to protect small numbers.", key=f"by-{split}")
+    header = ("Indicator", split.replace("_", " ").capitalize(), period.label) + (
+        () if template.counts_only else ("Out of",)
+    )
+    return Table(
+        f"{heading}: by {split.replace('_', ' ')}",
+        header,
+        tuple(out),
+        note="“hidden”: not shown to protect small numbers.",
+        key=f"by-{split}",
+    )
 
 
 def split_label(value: object) -> str:
@@ -343,10 +385,17 @@ def _slug(text: str) -> str:
     return out.strip("-")[:40]
 
 
-def build_reports(store_or_cursor: object, template: ReportTemplate, period: Period,
-                  programmes: Sequence[str] | None = None, *, scope: Scope | None = None,
-                  catalogue: Catalogue | None = None, progress: Progress | None = None,
-                  now: dt.datetime | None = None) -> Iterator[Report]:
+def build_reports(
+    store_or_cursor: object,
+    template: ReportTemplate,
+    period: Period,
+    programmes: Sequence[str] | None = None,
+    *,
+    scope: Scope | None = None,
+    catalogue: Catalogue | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> Iterator[Report]:
     """One ``Report`` per programme (every programme in scope when ``programmes`` is None).
 
     Raises ``ReportError`` for a period the template does not take or a programme outside the
@@ -362,26 +411,40 @@ def build_reports(store_or_cursor: object, template: ReportTemplate, period: Per
     if chosen.empty:
         return
     ids = tuple(chosen["programme_id"])
-    audience = "internal" if template.audience == "internal" and scope.audience == "internal" \
-        else "shared"
+    audience = (
+        "internal" if template.audience == "internal" and scope.audience == "internal" else "shared"
+    )
     previous = period.previous()
     trend = trend_periods(template, period)
     heads = headline_indicators(template, catalogue)
     sections = [(s, section_indicators(s, catalogue)) for s in template.sections]
-    used = list({i.key: i for i in [*heads, *(i for _, inds in sections
-                                               for i in inds)]}.values())
+    used = list({i.key: i for i in [*heads, *(i for _, inds in sections for i in inds)]}.values())
     periods = tuple(dict.fromkeys([period, previous, *trend]))
-    requests = [IndicatorRequest(periods=periods, indicators=tuple(i.key for i in used),
-                                 programmes=ids, scope=scope, audience=audience)]
+    requests = [
+        IndicatorRequest(
+            periods=periods,
+            indicators=tuple(i.key for i in used),
+            programmes=ids,
+            scope=scope,
+            audience=audience,
+        )
+    ]
     splits: list[tuple[int, str]] = []
     for n, (s, inds) in enumerate(sections):
         case_inds = [i for i in inds if i.splits == "case"]
         for split in s.splits:
             if case_inds:
                 splits.append((n, split))
-                requests.append(IndicatorRequest(
-                    periods=(period,), indicators=tuple(i.key for i in case_inds),
-                    split_by=(split,), programmes=ids, scope=scope, audience=audience))
+                requests.append(
+                    IndicatorRequest(
+                        periods=(period,),
+                        indicators=tuple(i.key for i in case_inds),
+                        split_by=(split,),
+                        programmes=ids,
+                        scope=scope,
+                        audience=audience,
+                    )
+                )
     progress("Computing the indicators", 0.02)
     results = compute_together(cur, requests, catalogue)
     progress("Checking data quality", 0.3)
@@ -395,22 +458,41 @@ def build_reports(store_or_cursor: object, template: ReportTemplate, period: Per
     for k, info in enumerate(chosen.to_dict("records")):
         pid = info["programme_id"]
         main = _Rows(main_by_prog.get(pid, empty))
-        split_rows = [_Rows(m.get(pid, results[j + 1].iloc[0:0]), split)
-                      for j, ((_, split), m) in enumerate(zip(splits, split_by_prog,
-                                                              strict=True))]
+        split_rows = [
+            _Rows(m.get(pid, results[j + 1].iloc[0:0]), split)
+            for j, ((_, split), m) in enumerate(zip(splits, split_by_prog, strict=True))
+        ]
         report = _assemble(
-            template, catalogue, info, period, previous, trend, heads, sections, used, main,
-            splits, split_rows, comp[comp["programme_id"] == pid], submissions.get(pid, []),
-            audience, generated,
-            tidy=_tidy(main_by_prog.get(pid, empty), [
-                (split, m.get(pid)) for (_, split), m in zip(splits, split_by_prog,
-                                                             strict=True)], catalogue, periods))
+            template,
+            catalogue,
+            info,
+            period,
+            previous,
+            trend,
+            heads,
+            sections,
+            used,
+            main,
+            splits,
+            split_rows,
+            comp[comp["programme_id"] == pid],
+            submissions.get(pid, []),
+            audience,
+            generated,
+            tidy=_tidy(
+                main_by_prog.get(pid, empty),
+                [(split, m.get(pid)) for (_, split), m in zip(splits, split_by_prog, strict=True)],
+                catalogue,
+                periods,
+            ),
+        )
         progress(f"Report {k + 1} of {total}: {pid}", 0.3 + 0.7 * (k + 1) / total)
         yield report
 
 
-def choose_programmes(cur: duckdb.DuckDBPyConnection, scope: Scope,
-                      programmes: Sequence[str] | None) -> pd.DataFrame:
+def choose_programmes(
+    cur: duckdb.DuckDBPyConnection, scope: Scope, programmes: Sequence[str] | None
+) -> pd.DataFrame:
     """The programmes in scope (``programmes_in_scope`` rows), all or those named; a named
     programme the scope does not allow is refused with ``ReportError``."""
     known = programmes_in_scope(cur, scope)
@@ -418,8 +500,10 @@ def choose_programmes(cur: duckdb.DuckDBPyConnection, scope: Scope,
         return known
     missing = [p for p in programmes if p not in set(known["programme_id"])]
     if missing:
-        raise ReportError(f"The programme {missing[0]} is not among the programmes you may "
-                          "see, or it has no current data.")
+        raise ReportError(
+            f"The programme {missing[0]} is not among the programmes you may "
+            "see, or it has no current data."
+        )
     return known[known["programme_id"].isin(list(programmes))]
 
 
@@ -428,14 +512,19 @@ def check_period(template: ReportTemplate, period: Period) -> None:
     if not template.period.accepts(period):
         raise ReportError(
             f"The template {template.id} reports {template.period.describe()} "
-            f"(e.g. {template.period.example()}); {period.label} is not one of them.")
+            f"(e.g. {template.period.example()}); {period.label} is not one of them."
+        )
 
 
-def build_report(store_or_cursor: object, template: ReportTemplate, programme: str,
-                 period: Period, **kwargs: object) -> Report:
+def build_report(
+    store_or_cursor: object,
+    template: ReportTemplate,
+    programme: str,
+    period: Period,
+    **kwargs: object,
+) -> Report:
     """The report of one programme (see ``build_reports``)."""
-    reports = list(build_reports(store_or_cursor, template, period, [programme],
-                                 **kwargs))  # type: ignore[arg-type]
+    reports = list(build_reports(store_or_cursor, template, period, [programme], **kwargs))  # type: ignore[arg-type]
     return reports[0]
 
 
@@ -443,16 +532,23 @@ def _submissions(cur: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str
     rows = cur.execute(
         """SELECT cs.programme_id, s.submission_id, s.content_hash, s.data_as_of, s.loaded_at
            FROM current_submission cs JOIN submissions s USING (submission_id)
-           WHERE cs.programme_id IN (SELECT unnest(?::VARCHAR[]))""", [list(ids)]).fetchall()
+           WHERE cs.programme_id IN (SELECT unnest(?::VARCHAR[]))""",
+        [list(ids)],
+    ).fetchall()
     out: dict[str, list[dict]] = {}
     for pid, sid, digest, as_of, loaded in rows:
-        out.setdefault(pid, []).append({"submission_id": sid, "content_hash": digest,
-                                        "data_as_of": as_of, "loaded_at": loaded})
+        out.setdefault(pid, []).append(
+            {"submission_id": sid, "content_hash": digest, "data_as_of": as_of, "loaded_at": loaded}
+        )
     return out
 
 
-def _tidy(main: pd.DataFrame, splits: list[tuple[str, pd.DataFrame | None]],
-          catalogue: Catalogue, periods: Sequence[Period]) -> pd.DataFrame:
+def _tidy(
+    main: pd.DataFrame,
+    splits: list[tuple[str, pd.DataFrame | None]],
+    catalogue: Catalogue,
+    periods: Sequence[Period],
+) -> pd.DataFrame:
     labels = {(p.start, p.end): p.label for p in periods}
     parts = []
     base = main.copy()
@@ -465,94 +561,190 @@ def _tidy(main: pd.DataFrame, splits: list[tuple[str, pd.DataFrame | None]],
         f = frame.copy()
         values = f.pop(split)
         f.insert(2, "split", split)
-        f.insert(3, "split_value", [None if v is None or (isinstance(v, float) and
-                                                          math.isnan(v)) else str(v)
-                                    for v in values])
+        f.insert(
+            3,
+            "split_value",
+            [
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                for v in values
+            ],
+        )
         parts.append(f)
     out = pd.concat(parts, ignore_index=True)
     names = {i.key: i.name for i in catalogue}
-    out.insert(2, "indicator_name", [names.get(f"{a}@{b}", "") for a, b in
-                                     zip(out["indicator_id"], out["indicator_version"],
-                                         strict=True)])
-    out.insert(4, "period", [labels.get((s, e), f"{s}..{e}") for s, e in
-                             zip(out["period_start"], out["period_end"], strict=True)])
-    keep = ["indicator_id", "indicator_version", "indicator_name", "programme_id", "period",
-            "period_start", "period_end", "split", "split_value", "numerator", "denominator",
-            "value", "ci_low", "ci_high", "status", "suppressed", "target", "baseline",
-            "completeness"]
+    out.insert(
+        2,
+        "indicator_name",
+        [
+            names.get(f"{a}@{b}", "")
+            for a, b in zip(out["indicator_id"], out["indicator_version"], strict=True)
+        ],
+    )
+    out.insert(
+        4,
+        "period",
+        [
+            labels.get((s, e), f"{s}..{e}")
+            for s, e in zip(out["period_start"], out["period_end"], strict=True)
+        ],
+    )
+    keep = [
+        "indicator_id",
+        "indicator_version",
+        "indicator_name",
+        "programme_id",
+        "period",
+        "period_start",
+        "period_end",
+        "split",
+        "split_value",
+        "numerator",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        "status",
+        "suppressed",
+        "target",
+        "baseline",
+        "completeness",
+    ]
     return out[[c for c in keep if c in out.columns]]
 
 
-def _assemble(template: ReportTemplate, catalogue: Catalogue, info: dict, period: Period,
-              previous: Period, trend: list[Period], heads: list[Indicator],
-              sections: list, used: list[Indicator], main: _Rows,
-              splits: list[tuple[int, str]], split_rows: list[_Rows], comp: pd.DataFrame,
-              submissions: list[dict], audience: str, generated: dt.datetime,
-              tidy: pd.DataFrame) -> Report:
+def _assemble(
+    template: ReportTemplate,
+    catalogue: Catalogue,
+    info: dict,
+    period: Period,
+    previous: Period,
+    trend: list[Period],
+    heads: list[Indicator],
+    sections: list,
+    used: list[Indicator],
+    main: _Rows,
+    splits: list[tuple[int, str]],
+    split_rows: list[_Rows],
+    comp: pd.DataFrame,
+    submissions: list[dict],
+    audience: str,
+    generated: dt.datetime,
+    tidy: pd.DataFrame,
+) -> Report:
     pid = info["programme_id"]
     header = _indicator_header(template, period, previous)
-    missing_tables = tuple(t for t in {t for i in used for t in i.sources}
-                           if t not in info["tables"])
+    missing_tables = tuple(
+        t for t in {t for i in used for t in i.sources} if t not in info["tables"]
+    )
     phrases = template.wording.phrases
 
     def say(ind: Indicator) -> str:
-        return sentence(ind, _figure(main.get(ind, pid, period)),
-                        _figure(main.get(ind, pid, previous)), period, previous,
-                        phrases.get(ind.id), missing_tables=missing_tables,
-                        target=as_number((main.get(ind, pid, period) or {}).get("target")),
-                        data_as_of=info["data_as_of"])
+        return sentence(
+            ind,
+            _figure(main.get(ind, pid, period)),
+            _figure(main.get(ind, pid, previous)),
+            period,
+            previous,
+            phrases.get(ind.id),
+            missing_tables=missing_tables,
+            target=as_number((main.get(ind, pid, period) or {}).get("target")),
+            data_as_of=info["data_as_of"],
+        )
 
-    summary = Table(template.wording.summary_heading, header, tuple(_indicator_rows(
-        template, heads, main, pid, period, previous)), key="summary",
+    summary = Table(
+        template.wording.summary_heading,
+        header,
+        tuple(_indicator_rows(template, heads, main, pid, period, previous)),
+        key="summary",
         note="“hidden”: not shown to protect small numbers. Change: against the previous "
-             "period, in percentage points (pp) for rates.")
+        "period, in percentage points (pp) for rates.",
+    )
     built: list[Section] = []
     for n, (s, inds) in enumerate(sections):
-        tables = [Table(s.heading, header, tuple(_indicator_rows(
-            template, inds, main, pid, period, previous)), key=_slug(s.heading))]
+        tables = [
+            Table(
+                s.heading,
+                header,
+                tuple(_indicator_rows(template, inds, main, pid, period, previous)),
+                key=_slug(s.heading),
+            )
+        ]
         for (sec, split), rows in zip(splits, split_rows, strict=True):
             if sec == n:
                 tables.append(_split_table(template, inds, rows, split, pid, period, s.heading))
         charts = [_trend_chart(i, main, pid, trend) for i in inds] if s.chart == "trend" else []
         narrative = [say(i) for i in inds] if s.narrative else []
         built.append(Section(s.heading, s.intro, narrative, tables, charts))
-    defs = Table(template.wording.definitions_heading,
-                 ("Indicator", "Version", "Name", "Unit", "Definition", "Caveats", "Sources"),
-                 tuple((Cell(i.id), Cell(float(i.version), "number"), Cell(i.name), Cell(i.unit),
-                        Cell(i.definition.replace("`", "")),
-                        Cell(" ".join(i.caveats) or "–"), Cell(", ".join(i.sources)))
-                       for i in used), key="definitions")
-    quality = completeness_table(comp[["field", "rows", "filled", "share"]].reset_index(
-        drop=True), catalogue, audience=audience)
+    defs = Table(
+        template.wording.definitions_heading,
+        ("Indicator", "Version", "Name", "Unit", "Definition", "Caveats", "Sources"),
+        tuple(
+            (
+                Cell(i.id),
+                Cell(float(i.version), "number"),
+                Cell(i.name),
+                Cell(i.unit),
+                Cell(i.definition.replace("`", "")),
+                Cell(" ".join(i.caveats) or "–"),
+                Cell(", ".join(i.sources)),
+            )
+            for i in used
+        ),
+        key="definitions",
+    )
+    quality = completeness_table(
+        comp[["field", "rows", "filled", "share"]].reset_index(drop=True),
+        catalogue,
+        audience=audience,
+    )
     quality = quality[quality["used_by"].str.len() > 0]
-    q_rows = tuple((Cell(r["field"]), Cell(r["meaning"]),
-                    Cell(as_number(r["share"]), "percent",
-                         "ok" if as_number(r["share"]) is not None else "hidden"),
-                    Cell(r["used_by"])) for r in quality.to_dict("records"))
-    q_table = Table("Completeness of the fields the indicators use",
-                    ("Field", "Meaning", f"Filled in ({period.label})", "Used by"), q_rows,
-                    note="Share of the cases open in the period (staffing: of the quarters) "
-                         "with the field filled in. “hidden”: fewer than "
-                         f"{DisclosureSettings().min_denominator} cases.", key="completeness")
+    q_rows = tuple(
+        (
+            Cell(r["field"]),
+            Cell(r["meaning"]),
+            Cell(
+                as_number(r["share"]),
+                "percent",
+                "ok" if as_number(r["share"]) is not None else "hidden",
+            ),
+            Cell(r["used_by"]),
+        )
+        for r in quality.to_dict("records")
+    )
+    q_table = Table(
+        "Completeness of the fields the indicators use",
+        ("Field", "Meaning", f"Filled in ({period.label})", "Used by"),
+        q_rows,
+        note="Share of the cases open in the period (staffing: of the quarters) "
+        "with the field filled in. “hidden”: fewer than "
+        f"{DisclosureSettings().min_denominator} cases.",
+        key="completeness",
+    )
     notes = []
     as_of = info["data_as_of"]
     for p in [period, previous, *trend]:
         if as_of is not None and p.end > as_of:
-            notes.append(f"{p.label} is not over in the data (data as of {as_of.isoformat()}): "
-                         "its figures may still change.")
+            notes.append(
+                f"{p.label} is not over in the data (data as of {as_of.isoformat()}): "
+                "its figures may still change."
+            )
     notes = list(dict.fromkeys(notes))
     for t in sorted(missing_tables):
         by = ", ".join(i.id for i in used if t in i.sources)
         notes.append(f"The table {t} was not supplied, so {by} show no data.")
     if not notes:
-        notes.append("Every period of this report is over in the data, and every table the "
-                     "indicators need was supplied.")
+        notes.append(
+            "Every period of this report is over in the data, and every table the "
+            "indicators need was supplied."
+        )
     method = []
     if audience == "shared":
         method.append(method_note())
     else:
-        method.append("Internal report: figures are not suppressed. Do not share it outside "
-                      "the organisation; use a shared template for funders.")
+        method.append(
+            "Internal report: figures are not suppressed. Do not share it outside "
+            "the organisation; use a shared template for funders."
+        )
     method += [
         "Rates are given with a 95 % Wilson score interval: the range that, given the number of "
         "people the rate is based on, plausibly holds the true rate. Small groups have wide "
@@ -562,30 +754,65 @@ def _assemble(template: ReportTemplate, catalogue: Catalogue, info: dict, period
         "and last day included. A period that is not over in the data is marked and its "
         "figures may still change.",
     ]
-    cat_digest = hashlib.sha256(json.dumps(
-        [i.model_dump(mode="json") for i in used], sort_keys=True).encode()).hexdigest()[:16]
-    tpl_digest = hashlib.sha256(template.model_dump_json(exclude={"folder"}).encode()
-                                ).hexdigest()[:16]
-    prov = [("Generated at", generated.isoformat().replace("+00:00", " UTC")),
-            ("Software", f"exit-evaluation {__version__}"),
-            ("Template", f"{template.id} (digest {tpl_digest})"),
-            ("Catalogue", "agreed catalogue v1; indicators "
-                          + ", ".join(i.key for i in used) + f" (digest {cat_digest})"),
-            ("Audience", "shared (small numbers suppressed)" if audience == "shared"
-             else "internal (not suppressed)"),
-            ("Period", f"{period.label} ({period.start.isoformat()} to "
-                       f"{period.end.isoformat()})")]
+    cat_digest = hashlib.sha256(
+        json.dumps([i.model_dump(mode="json") for i in used], sort_keys=True).encode()
+    ).hexdigest()[:16]
+    tpl_digest = hashlib.sha256(template.model_dump_json(exclude={"folder"}).encode()).hexdigest()[
+        :16
+    ]
+    prov = [
+        ("Generated at", generated.isoformat().replace("+00:00", " UTC")),
+        ("Software", f"exit-evaluation {__version__}"),
+        ("Template", f"{template.id} (digest {tpl_digest})"),
+        (
+            "Catalogue",
+            "agreed catalogue v1; indicators "
+            + ", ".join(i.key for i in used)
+            + f" (digest {cat_digest})",
+        ),
+        (
+            "Audience",
+            "shared (small numbers suppressed)"
+            if audience == "shared"
+            else "internal (not suppressed)",
+        ),
+        ("Period", f"{period.label} ({period.start.isoformat()} to {period.end.isoformat()})"),
+    ]
     for sub in submissions:
-        prov.append(("Submission", f"{sub['submission_id']}, content hash "
-                                   f"{sub['content_hash']}, data as of {sub['data_as_of']}"))
-    prov.append(("Reproduce", f"python -m evaluation report --programme {pid} --period "
-                              f"{period.label} --template {template.id}"))
+        prov.append(
+            (
+                "Submission",
+                f"{sub['submission_id']}, content hash "
+                f"{sub['content_hash']}, data as of {sub['data_as_of']}",
+            )
+        )
+    prov.append(
+        (
+            "Reproduce",
+            f"python -m evaluation report --programme {pid} --period "
+            f"{period.label} --template {template.id}",
+        )
+    )
     narrative = [say(i) for i in heads]
     return Report(
-        template=template, title=template.title, funder=template.funder.name,
-        programme_id=pid, programme=str(info["programme"]), organisation=str(
-            info["organisation"]), period=period, previous_period=previous,
-        data_as_of=info["data_as_of"], generated_at=generated, audience=audience,
-        summary=summary, narrative=narrative, sections=built, definitions=defs,
-        data_quality=[q_table], data_quality_notes=notes, method=method, provenance=prov,
-        data=tidy)
+        template=template,
+        title=template.title,
+        funder=template.funder.name,
+        programme_id=pid,
+        programme=str(info["programme"]),
+        organisation=str(info["organisation"]),
+        period=period,
+        previous_period=previous,
+        data_as_of=info["data_as_of"],
+        generated_at=generated,
+        audience=audience,
+        summary=summary,
+        narrative=narrative,
+        sections=built,
+        definitions=defs,
+        data_quality=[q_table],
+        data_quality_notes=notes,
+        method=method,
+        provenance=prov,
+        data=tidy,
+    )

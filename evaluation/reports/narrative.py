@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from evaluation.catalogue import Indicator
+from evaluation.measures.catalogue import Indicator
 from evaluation.periods import Period
 
 
@@ -55,25 +55,46 @@ def _fmt(ind: Indicator, x: float) -> str:
 
 def _noun(ind: Indicator) -> str | None:
     unit = ind.unit.strip()
-    return unit[len("share of "):] if unit.lower().startswith("share of ") else None
+    return unit[len("share of ") :] if unit.lower().startswith("share of ") else None
 
 
-def sentence(ind: Indicator, now: Figure, before: Figure, period: Period, previous: Period,
-             phrase: str | None = None, *, missing_tables: Sequence[str] = (),
-             target: float | None = None, data_as_of: date | None = None) -> str:
+def sentence(
+    ind: Indicator,
+    now: Figure,
+    before: Figure,
+    period: Period,
+    previous: Period,
+    phrase: str | None = None,
+    *,
+    missing_tables: Sequence[str] = (),
+    target: float | None = None,
+    data_as_of: date | None = None,
+) -> str:
     """One or two sentences about ``ind`` in ``period`` (see the module's rules)."""
     caveats = "".join(" " + c.strip() for c in ind.caveats)
-    return _sentence(ind, now, before, period, previous, phrase, missing_tables, target,
-                     data_as_of) + caveats
+    return (
+        _sentence(ind, now, before, period, previous, phrase, missing_tables, target, data_as_of)
+        + caveats
+    )
 
 
-def _sentence(ind: Indicator, now: Figure, before: Figure, period: Period, previous: Period,
-              phrase: str | None, missing_tables: Sequence[str], target: float | None,
-              data_as_of: date | None) -> str:
+def _sentence(
+    ind: Indicator,
+    now: Figure,
+    before: Figure,
+    period: Period,
+    previous: Period,
+    phrase: str | None,
+    missing_tables: Sequence[str],
+    target: float | None,
+    data_as_of: date | None,
+) -> str:
     name = f"{ind.name} ({ind.id})"
     if now.suppressed:
-        return (f"{name}: the figure for {period.label} is hidden to protect small numbers, "
-                "so it is not stated here.")
+        return (
+            f"{name}: the figure for {period.label} is hidden to protect small numbers, "
+            "so it is not stated here."
+        )
     if now.status == "no_data" or now.value is None:
         absent = [t for t in ind.sources if t in set(missing_tables)]
         if absent:
@@ -96,8 +117,7 @@ def _sentence(ind: Indicator, now: Figure, before: Figure, period: Period, previ
     partial = now.status == "partial_period"
     if partial:
         as_of = f" (data as of {data_as_of.isoformat()})" if data_as_of else ""
-        text += (f". {period.label} is not over in the data{as_of}, so the figure may still "
-                 "change")
+        text += f". {period.label} is not over in the data{as_of}, so the figure may still change"
     else:
         text += _comparison(ind, now, before, previous)
         if target is not None:
@@ -117,11 +137,18 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
             text = f", the same as in {previous.label} ({was})"
         else:
             unit = "percentage point" if abs(points) == 1 else "percentage points"
-            text = (f", {abs(points)} {unit} {'higher' if points > 0 else 'lower'} than in "
-                    f"{previous.label} ({was})")
-        overlap = (now.ci_low is not None and now.ci_high is not None and
-                   before.ci_low is not None and before.ci_high is not None and
-                   now.ci_low <= before.ci_high and before.ci_low <= now.ci_high)
+            text = (
+                f", {abs(points)} {unit} {'higher' if points > 0 else 'lower'} than in "
+                f"{previous.label} ({was})"
+            )
+        overlap = (
+            now.ci_low is not None
+            and now.ci_high is not None
+            and before.ci_low is not None
+            and before.ci_high is not None
+            and now.ci_low <= before.ci_high
+            and before.ci_low <= now.ci_high
+        )
         if points != 0 and overlap:
             text += "; the difference is within the uncertainty of the figures"
         return text

@@ -18,23 +18,26 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from evaluation.access import Scope
-from evaluation.catalogue import Catalogue
+from evaluation.measures.catalogue import Catalogue
 from evaluation.periods import Period
 from evaluation.reports.model import Report, ReportError, build_reports
 from evaluation.reports.spec import FORMATS, ReportTemplate
+from evaluation.store.access import Scope
 
 Progress = Callable[[str, float], None]
 
 
 def check_formats(template: ReportTemplate, formats: Sequence[str] | None) -> tuple[str, ...]:
     """The formats to write: those asked for, else the template's. Unknown ones are refused."""
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in (formats or template.formats)
-                                 if f.strip()))
+    chosen = tuple(
+        dict.fromkeys(f.strip().lower() for f in (formats or template.formats) if f.strip())
+    )
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise ReportError(f"The formats are {', '.join(FORMATS)}; "
-                          f"“{(unknown or [''])[0][:20]}” is not one of them.")
+        raise ReportError(
+            f"The formats are {', '.join(FORMATS)}; "
+            f"“{(unknown or [''])[0][:20]}” is not one of them."
+        )
     return chosen
 
 
@@ -61,8 +64,9 @@ MIN_PARALLEL_CHARTS = 8
 """Fewer charts are drawn in this process: starting workers would cost more than it saves."""
 
 
-def write_report(report: Report, out_dir: Path, formats: Sequence[str], *,
-                 chart_workers: int = 1) -> list[Path]:
+def write_report(
+    report: Report, out_dir: Path, formats: Sequence[str], *, chart_workers: int = 1
+) -> list[Path]:
     """Write ``report`` in ``formats`` into ``out_dir``; returns the files written.
 
     ``chart_workers`` > 1 draws the chart images for Word and PDF in that many processes.
@@ -93,7 +97,7 @@ def write_report(report: Report, out_dir: Path, formats: Sequence[str], *,
             write_pdf(report, path)
         written.append(path)
     if "data" in report.template.annexes:
-        from evaluation.spreadsheet import safe_frame
+        from evaluation.views.spreadsheet import safe_frame
 
         path = stem.with_name(f"{stem.name}_data.csv")
         safe_frame(report.data).to_csv(path, index=False)
@@ -118,11 +122,19 @@ def zip_files(paths: Iterable[Path], root: Path | None = None) -> bytes:
     return buf.getvalue()
 
 
-def write_packs(store_or_cursor: object, template: ReportTemplate, period: Period,
-                out_dir: Path, *, programmes: Sequence[str] | None = None,
-                formats: Sequence[str] | None = None, scope: Scope | None = None,
-                catalogue: Catalogue | None = None, progress: Progress | None = None,
-                workers: int | None = None) -> list[Path]:
+def write_packs(
+    store_or_cursor: object,
+    template: ReportTemplate,
+    period: Period,
+    out_dir: Path,
+    *,
+    programmes: Sequence[str] | None = None,
+    formats: Sequence[str] | None = None,
+    scope: Scope | None = None,
+    catalogue: Catalogue | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> list[Path]:
     """Every chosen programme's pack (all programmes in scope when ``programmes`` is None).
 
     With one worker (or one programme) everything runs here: the figures of all programmes
@@ -132,9 +144,9 @@ def write_packs(store_or_cursor: object, template: ReportTemplate, period: Perio
     hidden figure) and the writing run on every core. A programme's report is the same either
     way: protection never links two programmes.
     """
-    from evaluation.catalogue import load_catalogue
-    from evaluation.headlines import cursor_of
+    from evaluation.measures.catalogue import load_catalogue
     from evaluation.reports.model import check_period, choose_programmes
+    from evaluation.views.headlines import cursor_of
 
     progress = progress or (lambda _m, _f: None)
     chosen = check_formats(template, formats)
@@ -149,18 +161,40 @@ def write_packs(store_or_cursor: object, template: ReportTemplate, period: Perio
     workers = workers or min(os.cpu_count() or 1, 4)
     db_path = getattr(store_or_cursor, "path", None)
     if workers <= 1 or len(ids) < 2 * workers or db_path is None:
-        return _write_here(store_or_cursor, template, period, ids, out_dir, chosen, scope,
-                           catalogue, progress, chart_workers=workers)
+        return _write_here(
+            store_or_cursor,
+            template,
+            period,
+            ids,
+            out_dir,
+            chosen,
+            scope,
+            catalogue,
+            progress,
+            chart_workers=workers,
+        )
     size = max(1, min(CHUNK, math.ceil(len(ids) / (workers * 4))))
-    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     written: list[Path] = []
     done = 0
     progress(f"Writing {len(ids)} reports in {workers} processes", 0.0)
     # forkserver: the workers must not inherit this process's DuckDB connection and threads
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(_write_chunk, Path(db_path), template, period, chunk, out_dir,
-                               chosen, scope, catalogue): len(chunk) for chunk in chunks}
+        futures = {
+            pool.submit(
+                _write_chunk,
+                Path(db_path),
+                template,
+                period,
+                chunk,
+                out_dir,
+                chosen,
+                scope,
+                catalogue,
+            ): len(chunk)
+            for chunk in chunks
+        }
         for fut in as_completed(futures):
             written += fut.result()
             done += futures[fut]
@@ -172,28 +206,52 @@ CHUNK = 25
 """Most programmes a worker computes in one pass (small enough to spread the work evenly)."""
 
 
-def _write_here(store_or_cursor: object, template: ReportTemplate, period: Period,
-                ids: list[str], out_dir: Path, formats: tuple[str, ...], scope: Scope,
-                catalogue: Catalogue, progress: Progress, chart_workers: int = 1,
-                ) -> list[Path]:
+def _write_here(
+    store_or_cursor: object,
+    template: ReportTemplate,
+    period: Period,
+    ids: list[str],
+    out_dir: Path,
+    formats: tuple[str, ...],
+    scope: Scope,
+    catalogue: Catalogue,
+    progress: Progress,
+    chart_workers: int = 1,
+) -> list[Path]:
     def building(message: str, fraction: float) -> None:
         if fraction < 0.3:
             progress(message, 0.5 * fraction)
 
     written: list[Path] = []
-    for k, report in enumerate(build_reports(store_or_cursor, template, period, ids,
-                                             scope=scope, catalogue=catalogue,
-                                             progress=building)):
+    for k, report in enumerate(
+        build_reports(
+            store_or_cursor,
+            template,
+            period,
+            ids,
+            scope=scope,
+            catalogue=catalogue,
+            progress=building,
+        )
+    ):
         written += write_report(report, out_dir, formats, chart_workers=chart_workers)
         progress(f"Wrote {k + 1} of {len(ids)} reports", 0.15 + 0.85 * (k + 1) / len(ids))
     return written
 
 
-def _write_chunk(db_path: Path, template: ReportTemplate, period: Period, ids: list[str],
-                 out_dir: Path, formats: tuple[str, ...], scope: Scope,
-                 catalogue: Catalogue) -> list[Path]:
-    from evaluation.store import Store
+def _write_chunk(
+    db_path: Path,
+    template: ReportTemplate,
+    period: Period,
+    ids: list[str],
+    out_dir: Path,
+    formats: tuple[str, ...],
+    scope: Scope,
+    catalogue: Catalogue,
+) -> list[Path]:
+    from evaluation.store.database import Store
 
     with Store.open(db_path, read_only=True) as store:
-        return _write_here(store, template, period, ids, out_dir, formats, scope, catalogue,
-                           lambda _m, _f: None)
+        return _write_here(
+            store, template, period, ids, out_dir, formats, scope, catalogue, lambda _m, _f: None
+        )

@@ -48,8 +48,7 @@ def font_files() -> dict[str, Path]:
 
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     names = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
-    return {style: folder / name for style, name in names.items()
-            if (folder / name).is_file()}
+    return {style: folder / name for style, name in names.items() if (folder / name).is_file()}
 
 
 def write_pdf(report: Report, path: Path) -> Path:
@@ -152,8 +151,14 @@ class _Writer:
         pdf.multi_cell(0, 7, report.funder, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(8)
         pdf.set_font(FONT, "B", 16)
-        pdf.multi_cell(0, 8, f"{report.programme} — {report.period.label}",
-                       new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(
+            0,
+            8,
+            f"{report.programme} — {report.period.label}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
         pdf.ln(8)
         for label, text in cover_fields(report):
             pdf.set_font(FONT, "B", 10)
@@ -183,8 +188,16 @@ class _Writer:
         pdf = self.pdf
         pdf.set_fill_color(*DRAFT_FILL)
         pdf.set_font(FONT, "I", 10)
-        pdf.multi_cell(0, 5.5, f"DRAFT — {notice}", fill=True, padding=2,
-                       new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(
+            0,
+            5.5,
+            f"DRAFT — {notice}",
+            fill=True,
+            padding=2,
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
         pdf.ln(3)
 
     def image(self, png: bytes) -> None:
@@ -201,9 +214,18 @@ class _Writer:
             self.paragraph(table.title, style="B", size=10)
         right = [numeric_column(table, n) for n in range(len(table.header))]
         header = [_Cell(text, "B", right[n], False) for n, text in enumerate(table.header)]
-        rows = [[_Cell(c.text, "I" if c.state in ("hidden", "no_data") else "",
-                       is_numeric(c), c.state in ("hidden", "no_data")) for c in row]
-                for row in table.rows]
+        rows = [
+            [
+                _Cell(
+                    c.text,
+                    "I" if c.state in ("hidden", "no_data") else "",
+                    is_numeric(c),
+                    c.state in ("hidden", "no_data"),
+                )
+                for c in row
+            ]
+            for row in table.rows
+        ]
         self.grid(self.widths([header, *rows]), header, rows)
         if table.note:
             pdf.ln(1)
@@ -231,18 +253,23 @@ class _Writer:
                 amount[n] += width
         return fit_columns(minimum, desired, amount, self.width)
 
-    def grid(self, widths: list[float], header: list[_Cell] | None,
-             rows: list[list[_Cell]]) -> None:
+    def grid(
+        self, widths: list[float], header: list[_Cell] | None, rows: list[list[_Cell]]
+    ) -> None:
         """A table whose header row repeats at the top of each page it runs onto.
 
         Drawn with ``cell`` per wrapped line, words measured once (fpdf2's ``table()`` breaks
         every cell twice, character by character: 5-10 times slower for the definitions)."""
         pdf = self.pdf
         pdf.set_font(FONT, "", TABLE_SIZE)
-        lines_of = [[self.wrap(c, w - 2 * PAD_X) for c, w in zip(row, widths, strict=True)]
-                    for row in rows]
-        head_lines = ([self.wrap(c, w - 2 * PAD_X) for c, w in zip(header, widths, strict=True)]
-                      if header else None)
+        lines_of = [
+            [self.wrap(c, w - 2 * PAD_X) for c, w in zip(row, widths, strict=True)] for row in rows
+        ]
+        head_lines = (
+            [self.wrap(c, w - 2 * PAD_X) for c, w in zip(header, widths, strict=True)]
+            if header
+            else None
+        )
         bottom = pdf.h - pdf.b_margin
         if head_lines is not None:
             first = _height(lines_of[0]) if lines_of else 0
@@ -258,8 +285,9 @@ class _Writer:
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(FONT, "", 10)
 
-    def row(self, widths: list[float], cells: list[_Cell], lines: list[list[str]], *,
-            fill: bool) -> None:
+    def row(
+        self, widths: list[float], cells: list[_Cell], lines: list[list[str]], *, fill: bool
+    ) -> None:
         pdf = self.pdf
         y = pdf.get_y()
         h = _height(lines)
@@ -334,8 +362,9 @@ def _height(lines: list[list[str]]) -> float:
     return max(len(t) for t in lines) * LINE_H + 2 * PAD_Y
 
 
-def fit_columns(minimum: list[float], desired: list[float], amount: list[float],
-                total: float) -> list[float]:
+def fit_columns(
+    minimum: list[float], desired: list[float], amount: list[float], total: float
+) -> list[float]:
     """Column widths summing to ``total``: every column at least ``minimum`` (its longest
     word) when that fits; when the texts do not all fit on one line (``desired``, capped), the
     rest is shared by the square of the ``amount`` of text each column holds, so

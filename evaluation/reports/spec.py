@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evaluation.catalogue import (
+from evaluation.measures.catalogue import (
     Catalogue,
     CatalogueIssue,
     FileIssues,
@@ -31,7 +31,7 @@ from evaluation.catalogue import (
     load_catalogue,
     load_yaml_models,
 )
-from evaluation.engine import ALL_SPLITS
+from evaluation.measures.engine import ALL_SPLITS
 from evaluation.periods import Period, whole_periods_before
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,25 +61,47 @@ class PeriodRule(_Model):
     """First month of the financial year (``financial_year`` only)."""
 
     def example(self) -> str:
-        return {"year": "2025", "half_year": "2025-H1", "quarter": "2025-Q2",
-                "month": "2025-03", "financial_year": f"FY2025-{self.start_month:02d}",
-                "any": "2025-Q2"}[self.type]
+        return {
+            "year": "2025",
+            "half_year": "2025-H1",
+            "quarter": "2025-Q2",
+            "month": "2025-03",
+            "financial_year": f"FY2025-{self.start_month:02d}",
+            "any": "2025-Q2",
+        }[self.type]
 
     def describe(self) -> str:
         if self.type == "financial_year":
-            names = ("January", "February", "March", "April", "May", "June", "July",
-                     "August", "September", "October", "November", "December")
+            names = (
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            )
             return f"financial years starting in {names[self.start_month - 1]}"
-        return {"year": "calendar years", "half_year": "calendar half-years",
-                "quarter": "calendar quarters", "month": "calendar months",
-                "any": "any period"}[self.type]
+        return {
+            "year": "calendar years",
+            "half_year": "calendar half-years",
+            "quarter": "calendar quarters",
+            "month": "calendar months",
+            "any": "any period",
+        }[self.type]
 
     def accepts(self, period: Period) -> bool:
         if self.type == "any":
             return True
         if self.type == "financial_year":
-            return (period.kind == "financial_year" and period.start.month == self.start_month) \
-                or (self.start_month == 1 and period.kind == "year")
+            return (period.kind == "financial_year" and period.start.month == self.start_month) or (
+                self.start_month == 1 and period.kind == "year"
+            )
         return period.kind == self.type
 
 
@@ -103,8 +125,10 @@ class Section(_Model):
 class Wording(_Model):
     summary_heading: str = "Summary"
     narrative_heading: str = "Narrative (draft)"
-    draft_notice: str = ("Draft generated from the figures of this report. Check it, add context "
-                         "and edit it before sending; it states only what the figures show.")
+    draft_notice: str = (
+        "Draft generated from the figures of this report. Check it, add context "
+        "and edit it before sending; it states only what the figures show."
+    )
     definitions_heading: str = "Definitions"
     data_quality_heading: str = "Data quality"
     method_heading: str = "Method"
@@ -166,9 +190,15 @@ class Templates:
             return self.by_id[name]
         except KeyError:
             known = ", ".join(sorted(self.by_id))
-            raise TemplateError([CatalogueIssue(
-                "--template", 0, f"there is no report template {_short(name)}; the templates "
-                f"are: {known}")]) from None
+            raise TemplateError(
+                [
+                    CatalogueIssue(
+                        "--template",
+                        0,
+                        f"there is no report template {_short(name)}; the templates are: {known}",
+                    )
+                ]
+            ) from None
 
 
 def _short(text: str) -> str:
@@ -202,28 +232,38 @@ def _semantic_issues(t: ReportTemplate, catalogue: Catalogue) -> list[tuple[tupl
                 out.append(((*loc, n), f"{_short(ref)} is not an indicator of the catalogue"))
                 continue
             if t.counts_only and ind.kind != "count":
-                out.append(((*loc, n), f"{ind.id} is a {ind.kind}, but the template is "
-                                       "counts only"))
+                out.append(
+                    ((*loc, n), f"{ind.id} is a {ind.kind}, but the template is counts only")
+                )
 
     check_ids(t.headline, ("headline",))
     for s_n, section in enumerate(t.sections):
         check_ids(section.indicators, ("sections", s_n, "indicators"))
         if t.counts_only and section.indicators == ["all"]:
-            out.append((("sections", s_n, "indicators"), "`all` includes rates, but the "
-                                                          "template is counts only"))
+            out.append(
+                (
+                    ("sections", s_n, "indicators"),
+                    "`all` includes rates, but the template is counts only",
+                )
+            )
         for n, split in enumerate(section.splits):
             if split not in REPORT_SPLITS:
-                out.append((("sections", s_n, "splits", n),
-                            f"{_short(split)} is not a split; the splits are "
-                            f"{', '.join(REPORT_SPLITS)}"))
+                out.append(
+                    (
+                        ("sections", s_n, "splits", n),
+                        f"{_short(split)} is not a split; the splits are "
+                        f"{', '.join(REPORT_SPLITS)}",
+                    )
+                )
         if len(set(section.splits)) != len(section.splits):
             out.append((("sections", s_n, "splits"), "a split is listed twice"))
     for key in t.wording.phrases:
         try:
             catalogue.get(key)
         except KeyError:
-            out.append((("wording", "phrases"), f"{_short(key)} is not an indicator of the "
-                                                "catalogue"))
+            out.append(
+                (("wording", "phrases"), f"{_short(key)} is not an indicator of the catalogue")
+            )
     for key, phrase in t.wording.phrases.items():
         if "{value}" not in phrase:
             out.append((("wording", "phrases", key), "a phrase must contain {value}"))
@@ -250,14 +290,23 @@ def load_templates(*folders: Path, catalogue: Catalogue | None = None) -> Templa
     found: dict[str, ReportTemplate] = {}
     where: dict[str, str] = {}
     for name, node, template in load_yaml_models(
-            folders or (TEMPLATES_DIR,), ReportTemplate, issues, what="report templates",
-            extra=lambda path: {"folder": path.parent},
-            not_mapping="a template is a mapping of fields"):
-        issues += [issue_at(name, node, loc, problem)
-                   for loc, problem in _semantic_issues(template, catalogue)]
+        folders or (TEMPLATES_DIR,),
+        ReportTemplate,
+        issues,
+        what="report templates",
+        extra=lambda path: {"folder": path.parent},
+        not_mapping="a template is a mapping of fields",
+    ):
+        issues += [
+            issue_at(name, node, loc, problem)
+            for loc, problem in _semantic_issues(template, catalogue)
+        ]
         if template.id in where:
-            issues.append(CatalogueIssue(name, 1, f"the id {template.id} is also used by "
-                                                  f"{where[template.id]}"))
+            issues.append(
+                CatalogueIssue(
+                    name, 1, f"the id {template.id} is also used by {where[template.id]}"
+                )
+            )
         where[template.id] = name
         found[template.id] = template
     if issues:
@@ -265,15 +314,16 @@ def load_templates(*folders: Path, catalogue: Catalogue | None = None) -> Templa
     return Templates(found)
 
 
-def period_choices(template: ReportTemplate, data_as_of: date, first_date: date | None = None,
-                   *, count: int = 6) -> list[Period]:
+def period_choices(
+    template: ReportTemplate, data_as_of: date, first_date: date | None = None, *, count: int = 6
+) -> list[Period]:
     """The periods a template can report on for data up to ``data_as_of``, newest first.
 
     Only periods that are over in the data are offered (a funder's report is for a finished
     period); periods ending before ``first_date`` are left out. A template that takes ``any``
     period offers the dashboard's usual quarters, half-years and years.
     """
-    from evaluation.headlines import period_choices as usual
+    from evaluation.views.headlines import period_choices as usual
 
     rule = template.period
     if rule.type == "any":

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from evaluation.reports.charts import ChartSpec
 from evaluation.reports.model import Cell, Report, Table
-from evaluation.spreadsheet import safe_cell
+from evaluation.views.spreadsheet import safe_cell
 
 NUMBER_FORMATS = {
     "percent": "0%",
@@ -124,12 +124,12 @@ def _print_setup(ws, title_rows: str | None = None) -> None:
 
 
 def _sheet_title(text: str, taken: set[str]) -> str:
-    clean = "".join(ch for ch in text if ch not in '[]:*?/\\').strip() or "Section"
+    clean = "".join(ch for ch in text if ch not in "[]:*?/\\").strip() or "Section"
     name = clean[:MAX_SHEET_TITLE]
     n = 2
     while name.lower() in taken:
         suffix = f" ({n})"
-        name = clean[:MAX_SHEET_TITLE - len(suffix)] + suffix
+        name = clean[: MAX_SHEET_TITLE - len(suffix)] + suffix
         n += 1
     taken.add(name.lower())
     return name
@@ -178,8 +178,9 @@ def _native_chart(ws, spec: ChartSpec, row: int, col: int):
     chart.y_axis.delete = False
     chart.display_blanks = "gap"
     ncols = 1 + sum(1 + (2 if s.low else 0) for s in spec.series) + (1 if spec.target else 0)
-    data = Reference(ws, min_col=col + 1, max_col=col + ncols - 1, min_row=row + 1,
-                     max_row=row + 1 + n)
+    data = Reference(
+        ws, min_col=col + 1, max_col=col + ncols - 1, min_row=row + 1, max_row=row + 1 + n
+    )
     cats = Reference(ws, min_col=col, min_row=row + 2, max_row=row + 1 + n)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(cats)
@@ -264,20 +265,28 @@ def _cover(ws, report: Report, st: dict) -> None:
         ("Funder", report.funder),
         ("Programme", f"{report.programme} ({report.programme_id})"),
         ("Organisation", report.organisation),
-        ("Period", f"{report.period.label} ({report.period.start.isoformat()} to "
-                   f"{report.period.end.isoformat()})"),
+        (
+            "Period",
+            f"{report.period.label} ({report.period.start.isoformat()} to "
+            f"{report.period.end.isoformat()})",
+        ),
         ("Data as of", report.data_as_of.isoformat() if report.data_as_of else "–"),
         ("Generated at", report.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ("Audience", "Shared: small numbers are hidden" if report.audience == "shared"
-         else "Internal: not for sharing outside the organisation"),
+        (
+            "Audience",
+            "Shared: small numbers are hidden"
+            if report.audience == "shared"
+            else "Internal: not for sharing outside the organisation",
+        ),
     ]
     for r, (k, v) in enumerate(rows, start=3):
         ws.cell(row=r, column=1, value=k).font = st["h2"]
         ws.cell(row=r, column=2, value=safe_cell(v))
     r = len(rows) + 4
     if report.narrative:
-        ws.cell(row=r, column=1, value=safe_cell(report.template.wording.narrative_heading)
-                ).font = st["h2"]
+        ws.cell(
+            row=r, column=1, value=safe_cell(report.template.wording.narrative_heading)
+        ).font = st["h2"]
         r += 1
         notice = ws.cell(row=r, column=1, value=safe_cell("DRAFT — " + report.draft_notice))
         notice.font, notice.fill, notice.alignment = st["draft"], st["draft_fill"], st["wrap"]
@@ -320,12 +329,14 @@ def _section(ws, section, st: dict) -> None:
 def _method(ws, report: Report, st: dict) -> None:
     row = 1
     if "method" in report.template.annexes:
-        ws.cell(row=row, column=1, value=safe_cell(report.template.wording.method_heading)
-                ).font = st["title"]
+        ws.cell(
+            row=row, column=1, value=safe_cell(report.template.wording.method_heading)
+        ).font = st["title"]
         row = _paragraphs(ws, row, report.method, st, columns=2, line=120) + 2
     if "provenance" in report.template.annexes:
-        ws.cell(row=row, column=1, value=safe_cell(report.template.wording.provenance_heading)
-                ).font = st["title"]
+        ws.cell(
+            row=row, column=1, value=safe_cell(report.template.wording.provenance_heading)
+        ).font = st["title"]
         for k, v in report.provenance:
             row += 1
             ws.cell(row=row, column=1, value=safe_cell(k)).font = st["h2"]

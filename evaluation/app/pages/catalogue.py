@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluation import explore
 from evaluation.app import render
-from evaluation.catalogue import Indicator
+from evaluation.measures.catalogue import Indicator
+from evaluation.views import explore
 
 st.title("Indicator catalogue")
-st.caption("Every number in the dashboard and the reports comes from one of these published, "
-           "versioned definitions. A changed definition is a new version; older versions stay "
-           "computable (as C04@1).")
+st.caption(
+    "Every number in the dashboard and the reports comes from one of these published, "
+    "versioned definitions. A changed definition is a new version; older versions stay "
+    "computable (as C04@1)."
+)
 
 
 def _facts(ind: Indicator) -> None:
     st.markdown(
         f"**Kind:** {render.md(ind.kind)} · **Unit:** {render.md(ind.unit)} · "
         f"**Better when:** {render.md(ind.direction)} · "
-        f"**Split:** {'by any case column' if ind.splits == 'case' else 'by programme only'}")
+        f"**Split:** {'by any case column' if ind.splits == 'case' else 'by programme only'}"
+    )
     st.markdown(f"**Source tables:** {render.md(', '.join(f'`{s}`' for s in ind.sources))}")
     if ind.optional_fields:
-        st.markdown("**Optional fields it relies on:** "
-                    + render.md(", ".join(f"`{f}`" for f in ind.optional_fields)))
+        st.markdown(
+            "**Optional fields it relies on:** "
+            + render.md(", ".join(f"`{f}`" for f in ind.optional_fields))
+        )
     if ind.about_people:
         st.caption("About people: small numbers are hidden when shared.")
 
@@ -35,15 +40,20 @@ def _entry(entry: explore.CatalogueEntry, expanded: bool) -> None:
             st.warning(render.md(caveat), icon=":material/warning:")
         _facts(ind)
         for old in reversed(entry.versions[:-1]):
-            st.markdown(f"**Version {old.version}** ({render.md(old.key)}) — "
-                        f"{render.md(old.definition)}")
+            st.markdown(
+                f"**Version {old.version}** ({render.md(old.key)}) — {render.md(old.definition)}"
+            )
             for caveat in old.caveats:
                 st.caption(f"Caveat of version {old.version}: {render.md(caveat)}")
 
 
 with render.sentences():
-    search = st.text_input("Search", key="catalogue_search", placeholder="e.g. C06, contact, "
-                           "release", help="Id, name or definition; every word must match.")
+    search = st.text_input(
+        "Search",
+        key="catalogue_search",
+        placeholder="e.g. C06, contact, release",
+        help="Id, name or definition; every word must match.",
+    )
     groups = explore.catalogue_groups(search=search)
     found = sum(len(g.entries) for g in groups)
     if not groups:

@@ -1,6 +1,6 @@
 """Compare programmes on a proportion (funders and evaluators): funnel plot, table, trends.
 
-Everything shown comes from ``evaluation.comparison``, computed in the user's package scope:
+Everything shown comes from ``evaluation.views.comparison``, computed in the user's package scope:
 funders and evaluators get the shared audience, with small numbers suppressed.
 """
 
@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluation import comparison, headlines
 from evaluation.app import render, state
 from evaluation.app.session import current_scope
-from evaluation.catalogue import Indicator
+from evaluation.measures.catalogue import Indicator
+from evaluation.views import comparison, headlines
 
 
 def _definition(ind: Indicator) -> None:
     st.markdown(f"**{render.md(ind.id)} {render.md(ind.name)}** (version {ind.version})")
     st.markdown(render.md(ind.definition))
-    better = {"higher": "higher is better", "lower": "lower is better"}.get(ind.direction,
-                                                                            "neither way")
+    better = {"higher": "higher is better", "lower": "lower is better"}.get(
+        ind.direction, "neither way"
+    )
     st.caption(f"Unit: {render.md(ind.unit)}; {better}.")
     for caveat in ind.caveats:
         st.caption(render.md(caveat))
@@ -27,10 +28,12 @@ def _definition(ind: Indicator) -> None:
 def _page() -> None:
     scope = current_scope()
     st.title("Compare programmes")
-    st.caption("Each programme's rate against the number it is based on. Programmes inside the "
-               "funnel differ from the pooled rate no more than chance would make them; a point "
-               "outside deserves a question, not a rank. Only programmes measured with the same "
-               "definition are compared.")
+    st.caption(
+        "Each programme's rate against the number it is based on. Programmes inside the "
+        "funnel differ from the pooled rate no more than chance would make them; a point "
+        "outside deserves a question, not a rank. Only programmes measured with the same "
+        "definition are compared."
+    )
     programmes = state.programmes_in_scope(scope)
     indicators = comparison.proportion_indicators()
     default = comparison.default_indicator(indicators)
@@ -44,11 +47,19 @@ def _page() -> None:
     periods = headlines.period_choices(as_of, min(firsts) if firsts else None)
     by_label = {p.label: p for p in periods}
     left, right = st.columns(2)
-    chosen = left.selectbox("Indicator", ids, index=ids.index(default.id),
-                            format_func=lambda i: f"{i} {by_id[i].name}",
-                            key="comparison_indicator")
-    label = right.selectbox("Period", list(by_label), key="comparison_period",
-                            help="At first the latest quarter that is over in the data.")
+    chosen = left.selectbox(
+        "Indicator",
+        ids,
+        index=ids.index(default.id),
+        format_func=lambda i: f"{i} {by_id[i].name}",
+        key="comparison_indicator",
+    )
+    label = right.selectbox(
+        "Period",
+        list(by_label),
+        key="comparison_period",
+        help="At first the latest quarter that is over in the data.",
+    )
     with st.spinner("Computing…"):
         result = state.compare(scope, chosen, by_label[label])
     f, ind = result.funnel, result.indicator
@@ -57,22 +68,34 @@ def _page() -> None:
     with about:
         _definition(ind)
         if f.pooled is not None:
-            st.metric("Pooled rate", f"{f.pooled:.0%}".replace("%", " %"),
-                      help="All compared programmes together: the sum of their numerators "
-                           "over the sum of their denominators.")
-        st.caption(f"{len(f.programmes)} programme(s) compared, {len(f.excluded)} not "
-                   "compared (listed below the table).")
+            st.metric(
+                "Pooled rate",
+                f"{f.pooled:.0%}".replace("%", " %"),
+                help="All compared programmes together: the sum of their numerators "
+                "over the sum of their denominators.",
+            )
+        st.caption(
+            f"{len(f.programmes)} programme(s) compared, {len(f.excluded)} not "
+            "compared (listed below the table)."
+        )
     with chart:
         if f.programmes.empty:
-            st.info("No programme can be compared for this indicator and period: see the "
-                    "reasons below.", icon=":material/info:")
+            st.info(
+                "No programme can be compared for this indicator and period: see the "
+                "reasons below.",
+                icon=":material/info:",
+            )
         else:
-            st.plotly_chart(state.comparison_figure(scope, chosen, by_label[label], "funnel"),
-                            key="comparison_funnel")
+            st.plotly_chart(
+                state.comparison_figure(scope, chosen, by_label[label], "funnel"),
+                key="comparison_funnel",
+            )
 
     st.subheader("Programmes compared")
     st.dataframe(
-        comparison.programme_table(f), hide_index=True, width="stretch",
+        comparison.programme_table(f),
+        hide_index=True,
+        width="stretch",
         column_config={
             "programme": "Programme",
             "rate": st.column_config.NumberColumn("Rate", format="percent"),
@@ -82,25 +105,35 @@ def _page() -> None:
             "denominator": st.column_config.NumberColumn("Denominator", format="%d"),
             "limits": "Against the limits",
             "completeness": st.column_config.NumberColumn(
-                "Data complete", format="percent",
-                help="Lowest share filled in of the optional fields this indicator uses."),
+                "Data complete",
+                format="percent",
+                help="Lowest share filled in of the optional fields this indicator uses.",
+            ),
             "note": "Note",
-        })
+        },
+    )
 
     st.subheader("Not compared")
     if f.excluded.empty:
         st.caption("Every programme could be compared.")
     else:
-        st.dataframe(f.excluded[["programme", "reason"]], hide_index=True, width="stretch",
-                     column_config={"programme": "Programme", "reason": "Why not"})
+        st.dataframe(
+            f.excluded[["programme", "reason"]],
+            hide_index=True,
+            width="stretch",
+            column_config={"programme": "Programme", "reason": "Why not"},
+        )
 
     st.subheader("Trend")
-    st.caption("Each programme's rate per period with its 95 % interval; the dashed line is the "
-               "pooled rate of the programmes compared in that period. A gap is a period the "
-               "programme could not be compared in.")
+    st.caption(
+        "Each programme's rate per period with its 95 % interval; the dashed line is the "
+        "pooled rate of the programmes compared in that period. A gap is a period the "
+        "programme could not be compared in."
+    )
     if result.trend["shown"].any():
-        st.plotly_chart(state.comparison_figure(scope, chosen, by_label[label], "trend"),
-                        key="comparison_trend")
+        st.plotly_chart(
+            state.comparison_figure(scope, chosen, by_label[label], "trend"), key="comparison_trend"
+        )
     else:
         st.info("No programme has a rate to show in these periods.", icon=":material/info:")
 

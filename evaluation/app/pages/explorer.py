@@ -1,7 +1,7 @@
 """Indicator explorer: chosen indicators over chosen periods, as charts, tables and files.
 
-Every choice offered and every number drawn comes from ``evaluation.explore`` and
-``evaluation.charts``; the request always carries the signed-in user's scope, which is what
+Every choice offered and every number drawn comes from ``evaluation.views.explore`` and
+``evaluation.views.charts``; the request always carries the signed-in user's scope, which is what
 suppresses small numbers for funders and evaluators.
 """
 
@@ -12,14 +12,16 @@ from collections.abc import Callable
 import streamlit as st
 from plotly.graph_objects import Figure
 
-from evaluation import charts, explore
 from evaluation.app import render, state
 from evaluation.app.session import current_scope
+from evaluation.views import charts, explore
 
 
 def _about(view: explore.IndicatorResult) -> None:
-    st.markdown(f"**Version {view.version}** · {render.md(view.kind)} · unit: "
-                f"{render.md(view.unit)} · better: {render.md(view.direction)}")
+    st.markdown(
+        f"**Version {view.version}** · {render.md(view.kind)} · unit: "
+        f"{render.md(view.unit)} · better: {render.md(view.direction)}"
+    )
     st.markdown(render.md(view.definition))
     for caveat in view.caveats:
         st.markdown(f"*Caveat:* {render.md(caveat)}")
@@ -30,31 +32,48 @@ def _table(view: explore.IndicatorResult, splits: tuple[str, ...]) -> None:
     number = "percent" if view.kind in charts.PERCENT_KINDS else "localized"
     first = ["programme_id", "period_start", "period_end", *splits, "value", "ci_low", "ci_high"]
     order = first + [c for c in view.frame.columns if c not in first]
-    st.dataframe(view.frame, hide_index=True, column_order=order, column_config={
-        "period_start": st.column_config.DateColumn("From"),
-        "period_end": st.column_config.DateColumn("To"),
-        "value": st.column_config.NumberColumn("Value", format=number),
-        "ci_low": st.column_config.NumberColumn("95 % from", format=number),
-        "ci_high": st.column_config.NumberColumn("95 % to", format=number),
-        "target": st.column_config.NumberColumn("Target", format=number),
-        "baseline": st.column_config.NumberColumn("Baseline", format=number),
-        "completeness": st.column_config.NumberColumn("Completeness", format="percent"),
-    })
+    st.dataframe(
+        view.frame,
+        hide_index=True,
+        column_order=order,
+        column_config={
+            "period_start": st.column_config.DateColumn("From"),
+            "period_end": st.column_config.DateColumn("To"),
+            "value": st.column_config.NumberColumn("Value", format=number),
+            "ci_low": st.column_config.NumberColumn("95 % from", format=number),
+            "ci_high": st.column_config.NumberColumn("95 % to", format=number),
+            "target": st.column_config.NumberColumn("Target", format=number),
+            "baseline": st.column_config.NumberColumn("Baseline", format=number),
+            "completeness": st.column_config.NumberColumn("Completeness", format="percent"),
+        },
+    )
 
 
-def _show(result: explore.ExplorerResult, figure: Callable[[explore.IndicatorResult], Figure],
-          ) -> None:
+def _show(
+    result: explore.ExplorerResult,
+    figure: Callable[[explore.IndicatorResult], Figure],
+) -> None:
     left, right, _ = st.columns([1, 1, 4])
     left.download_button(
-        "Download CSV", explore.tidy_bytes(result.frame, "csv"),
-        file_name=explore.download_name(result, "csv"), mime=explore.MIME["csv"],
-        key="download_csv", on_click="ignore", icon=":material/download:",
-        help="Every row of the tables below, as shown.")
+        "Download CSV",
+        explore.tidy_bytes(result.frame, "csv"),
+        file_name=explore.download_name(result, "csv"),
+        mime=explore.MIME["csv"],
+        key="download_csv",
+        on_click="ignore",
+        icon=":material/download:",
+        help="Every row of the tables below, as shown.",
+    )
     right.download_button(
-        "Download Parquet", explore.tidy_bytes(result.frame, "parquet"),
-        file_name=explore.download_name(result, "parquet"), mime=explore.MIME["parquet"],
-        key="download_parquet", on_click="ignore", icon=":material/download:",
-        help="The same rows, typed, for analysis tools.")
+        "Download Parquet",
+        explore.tidy_bytes(result.frame, "parquet"),
+        file_name=explore.download_name(result, "parquet"),
+        mime=explore.MIME["parquet"],
+        key="download_parquet",
+        on_click="ignore",
+        icon=":material/download:",
+        help="The same rows, typed, for analysis tools.",
+    )
     for view in result.indicators:
         st.subheader(render.md(view.title))
         chart, side = st.columns([3, 2])
@@ -68,8 +87,10 @@ def _show(result: explore.ExplorerResult, figure: Callable[[explore.IndicatorRes
 
 
 st.title("Indicator explorer")
-st.caption("Indicators as published in the catalogue, computed from each programme's current "
-           "data. Choose what to see; the charts, tables and downloads show the same rows.")
+st.caption(
+    "Indicators as published in the catalogue, computed from each programme's current "
+    "data. Choose what to see; the charts, tables and downloads show the same rows."
+)
 
 with render.sentences():
     scope = current_scope()
@@ -81,29 +102,46 @@ with render.sentences():
 
     top = st.columns([3, 2])
     indicators = top[0].multiselect(
-        "Indicators", list(labels), default=explore.default_indicators(),
-        format_func=labels.__getitem__, key="explorer_indicators",
-        help="Definitions of every indicator are on the Indicator catalogue page.")
+        "Indicators",
+        list(labels),
+        default=explore.default_indicators(),
+        format_func=labels.__getitem__,
+        key="explorer_indicators",
+        help="Definitions of every indicator are on the Indicator catalogue page.",
+    )
     period_key = top[1].selectbox(
-        "Periods", choices.keys, index=choices.keys.index(choices.default),
-        format_func=choices.label, key="explorer_periods")
+        "Periods",
+        choices.keys,
+        index=choices.keys.index(choices.default),
+        format_func=choices.label,
+        key="explorer_periods",
+    )
     if period_key == "custom":
         spec = top[1].text_input(
-            "Custom periods", value=choices.latest.label, key="explorer_custom",
+            "Custom periods",
+            value=choices.latest.label,
+            key="explorer_custom",
             help="Separated by commas: 2025-Q1, 2025-H1, 2025-03, 2025, FY2025-04 (a financial "
-                 "year from April) or 2025-04-01..2025-09-30.")
+            "year from April) or 2025-04-01..2025-09-30.",
+        )
         periods = explore.custom_periods(spec)
     else:
         periods = choices.option(period_key).periods
 
     bottom = st.columns([2, 3])
-    split = bottom[0].selectbox("Split by", list(splits), format_func=splits.__getitem__,
-                                key="explorer_split")
-    names = {str(r["programme_id"]): explore.programme_label(r)
-             for r in programmes.to_dict("records")}
+    split = bottom[0].selectbox(
+        "Split by", list(splits), format_func=splits.__getitem__, key="explorer_split"
+    )
+    names = {
+        str(r["programme_id"]): explore.programme_label(r) for r in programmes.to_dict("records")
+    }
     chosen = bottom[1].multiselect(
-        "Programmes", list(names), format_func=names.__getitem__, key="explorer_programmes",
-        placeholder="All programmes you may see")
+        "Programmes",
+        list(names),
+        format_func=names.__getitem__,
+        key="explorer_programmes",
+        placeholder="All programmes you may see",
+    )
 
     if choices.data_as_of is None:
         st.info("No programme you may see has data in the store yet.", icon=":material/info:")
@@ -115,7 +153,10 @@ with render.sentences():
         with st.spinner("Computing the indicators…"):
             result = state.explorer_result(scope, request, version)
         if result.shared:
-            st.info("Small numbers are hidden to protect the people they are about; hidden "
-                    "values show as gaps in the charts and as empty cells in the tables and "
-                    "downloads.", icon=":material/shield_person:")
+            st.info(
+                "Small numbers are hidden to protect the people they are about; hidden "
+                "values show as gaps in the charts and as empty cells in the tables and "
+                "downloads.",
+                icon=":material/shield_person:",
+            )
         _show(result, lambda view: state.explorer_figure(scope, result, version, view))

@@ -1,6 +1,6 @@
 """A programme at a glance (CSO managers): headline numbers and how complete the data is.
 
-Everything shown comes from ``evaluation.headlines``, computed in the user's package scope.
+Everything shown comes from ``evaluation.views.headlines``, computed in the user's package scope.
 """
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
-from evaluation import headlines
 from evaluation.app import render, state
 from evaluation.app.session import current_scope
+from evaluation.views import headlines
 
 # A rise is green where higher is better, red where lower is; grey where neither.
 DELTA_COLOUR = {"higher": "normal", "lower": "inverse"}
@@ -20,9 +20,14 @@ def _tiles(h: headlines.Headlines) -> None:
     cols = st.columns(3)
     for n, tile in enumerate(h.tiles):
         with cols[n % 3]:
-            st.metric(tile.name, tile.value_text, delta=tile.change_text,
-                      delta_color=DELTA_COLOUR.get(tile.direction, "off"),
-                      help=render.md(tile.definition), border=True)
+            st.metric(
+                tile.name,
+                tile.value_text,
+                delta=tile.change_text,
+                delta_color=DELTA_COLOUR.get(tile.direction, "off"),
+                help=render.md(tile.definition),
+                border=True,
+            )
             text = f"Before ({tile.previous_text}). {tile.target_text}"
             if tile.note:
                 text += f" {tile.note}"
@@ -31,26 +36,37 @@ def _tiles(h: headlines.Headlines) -> None:
 
 def _completeness(h: headlines.Headlines) -> None:
     st.subheader("How complete the data is")
-    st.caption("Some fields are optional in the export. Numbers built on a field that many "
-               "cases leave empty deserve less trust: fill it in your system where you can.")
+    st.caption(
+        "Some fields are optional in the export. Numbers built on a field that many "
+        "cases leave empty deserve less trust: fill it in your system where you can."
+    )
     data = h.completeness
     if data.empty:
         st.info("Nothing to check for this period.", icon=":material/info:")
         return
     shown = data.dropna(subset=["share"])
     if not shown.empty:
-        fig = px.bar(shown, x="share", y="field", orientation="h", text="share",
-                     labels={"share": "Filled in", "field": "Field"},
-                     hover_data={"meaning": True})
+        fig = px.bar(
+            shown,
+            x="share",
+            y="field",
+            orientation="h",
+            text="share",
+            labels={"share": "Filled in", "field": "Field"},
+            hover_data={"meaning": True},
+        )
         fig.update_traces(texttemplate="%{x:.0%}", marker_color="#4c78a8")
         fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
         fig.update_layout(height=60 + 36 * len(shown), margin={"t": 10, "b": 10})
         st.plotly_chart(fig, key="programme_completeness_chart")
-    config = {"field": "Field", "meaning": "Meaning",
-              "rows": st.column_config.NumberColumn("Rows checked", format="%d"),
-              "filled": st.column_config.NumberColumn("Filled in", format="%d"),
-              "share": st.column_config.NumberColumn("Share filled", format="percent"),
-              "used_by": "Used by indicators"}
+    config = {
+        "field": "Field",
+        "meaning": "Meaning",
+        "rows": st.column_config.NumberColumn("Rows checked", format="%d"),
+        "filled": st.column_config.NumberColumn("Filled in", format="%d"),
+        "share": st.column_config.NumberColumn("Share filled", format="percent"),
+        "used_by": "Used by indicators",
+    }
     st.dataframe(data, hide_index=True, width="stretch", column_config=config)
 
 
@@ -59,22 +75,37 @@ def _page() -> None:
     st.title("Programme overview")
     programmes = state.programmes_in_scope(scope)
     if programmes.empty:
-        st.info("No programme you may see has data in the store yet. Load a package on the "
-                "Upload page.", icon=":material/info:")
+        st.info(
+            "No programme you may see has data in the store yet. Load a package on the "
+            "Upload page.",
+            icon=":material/info:",
+        )
         return
     names = dict(zip(programmes["programme_id"], programmes["programme"], strict=True))
     left, right = st.columns(2)
-    pid = left.selectbox("Programme", list(names), key="programme_programme",
-                         format_func=lambda p: f"{names[p]} ({p})")
+    pid = left.selectbox(
+        "Programme",
+        list(names),
+        key="programme_programme",
+        format_func=lambda p: f"{names[p]} ({p})",
+    )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
     periods = headlines.period_choices(info["data_as_of"], info["first_date"])
     by_label = {p.label: p for p in periods}
-    label = right.selectbox("Period", list(by_label), key="programme_period",
-                            help="At first the latest quarter that is over in your data.")
+    label = right.selectbox(
+        "Period",
+        list(by_label),
+        key="programme_period",
+        help="At first the latest quarter that is over in your data.",
+    )
     with st.spinner("Computing…"):
         h = state.programme_headlines(scope, pid, by_label[label])
-    st.caption(render.md(f"{h.organisation} · data as of {h.data_as_of} · compared with "
-                         f"{h.previous_period.label}"))
+    st.caption(
+        render.md(
+            f"{h.organisation} · data as of {h.data_as_of} · compared with "
+            f"{h.previous_period.label}"
+        )
+    )
     _tiles(h)
     _completeness(h)
 

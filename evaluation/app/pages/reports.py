@@ -10,8 +10,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from evaluation import headlines
-from evaluation.access import Scope
 from evaluation.app import render, state
 from evaluation.app.session import current_scope
 from evaluation.periods import Period
@@ -19,9 +17,15 @@ from evaluation.reports import spec
 from evaluation.reports.charts import to_plotly
 from evaluation.reports.model import Report, build_report
 from evaluation.reports.pack import pack_bytes
+from evaluation.store.access import Scope
+from evaluation.views import headlines
 
-FORMAT_NAMES = {"xlsx": "Excel (XLSX)", "docx": "Word (DOCX)", "html": "Web page (HTML)",
-                "pdf": "PDF"}
+FORMAT_NAMES = {
+    "xlsx": "Excel (XLSX)",
+    "docx": "Word (DOCX)",
+    "html": "Web page (HTML)",
+    "pdf": "PDF",
+}
 PREVIEW_CHARTS = 4
 
 
@@ -31,16 +35,33 @@ def _templates() -> spec.Templates:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _report(db: str, version: str, scope_key: str, template_id: str, programme: str,
-            start: str, end: str, label: str, _scope: Scope, _period: Period) -> Report:
+def _report(
+    db: str,
+    version: str,
+    scope_key: str,
+    template_id: str,
+    programme: str,
+    start: str,
+    end: str,
+    label: str,
+    _scope: Scope,
+    _period: Period,
+) -> Report:
     with state.cursor() as cur:
-        return build_report(cur, _templates().get(template_id), programme, _period,
-                            scope=_scope)
+        return build_report(cur, _templates().get(template_id), programme, _period, scope=_scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _zip(db: str, version: str, scope_key: str, template_id: str, programme: str, label: str,
-         formats: tuple[str, ...], _report: Report) -> bytes:
+def _zip(
+    db: str,
+    version: str,
+    scope_key: str,
+    template_id: str,
+    programme: str,
+    label: str,
+    formats: tuple[str, ...],
+    _report: Report,
+) -> bytes:
     return pack_bytes(_report, formats)
 
 
@@ -51,57 +72,100 @@ def _table(table) -> pd.DataFrame:
 def _page() -> None:
     scope = current_scope().access()
     st.title("Reports")
-    st.caption("One upload, every funder's report: choose the funder's template and period, "
-               "check the summary, and download the files to send (or edit and send).")
+    st.caption(
+        "One upload, every funder's report: choose the funder's template and period, "
+        "check the summary, and download the files to send (or edit and send)."
+    )
     templates = _templates()
     with state.cursor() as cur:
         programmes = headlines.programmes_in_scope(cur, scope)
     if programmes.empty:
-        st.info("No programme you may see has data in the store yet. Load a package on the "
-                "Upload page.", icon=":material/info:")
+        st.info(
+            "No programme you may see has data in the store yet. Load a package on the "
+            "Upload page.",
+            icon=":material/info:",
+        )
         return
     by_id = {t.id: t for t in templates}
     left, middle, right = st.columns([2, 2, 1])
-    tid = left.selectbox("Template", list(by_id), key="reports_template",
-                         format_func=lambda t: f"{by_id[t].title} — {by_id[t].funder.name}")
+    tid = left.selectbox(
+        "Template",
+        list(by_id),
+        key="reports_template",
+        format_func=lambda t: f"{by_id[t].title} — {by_id[t].funder.name}",
+    )
     template = by_id[tid]
     names = dict(zip(programmes["programme_id"], programmes["programme"], strict=True))
-    pid = middle.selectbox("Programme", list(names), key="reports_programme",
-                           format_func=lambda p: f"{names[p]} ({p})")
+    pid = middle.selectbox(
+        "Programme", list(names), key="reports_programme", format_func=lambda p: f"{names[p]} ({p})"
+    )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
     periods = spec.period_choices(template, info["data_as_of"], info["first_date"])
     if not periods:
-        st.info(f"The programme's data does not cover a whole period of this template yet "
-                f"({template.period.describe()}).", icon=":material/info:")
+        st.info(
+            f"The programme's data does not cover a whole period of this template yet "
+            f"({template.period.describe()}).",
+            icon=":material/info:",
+        )
         return
     by_label = {p.label: p for p in periods}
-    label = right.selectbox("Period", list(by_label), key=f"reports_period_{tid}",
-                            help=f"This template reports {template.period.describe()}; only "
-                                 "periods that are over in your data are offered.")
-    formats = st.multiselect("Formats", list(FORMAT_NAMES), default=list(template.formats),
-                             format_func=FORMAT_NAMES.get, key=f"reports_formats_{tid}")
+    label = right.selectbox(
+        "Period",
+        list(by_label),
+        key=f"reports_period_{tid}",
+        help=f"This template reports {template.period.describe()}; only "
+        "periods that are over in your data are offered.",
+    )
+    formats = st.multiselect(
+        "Formats",
+        list(FORMAT_NAMES),
+        default=list(template.formats),
+        format_func=FORMAT_NAMES.get,
+        key=f"reports_formats_{tid}",
+    )
     if template.description:
         st.caption(render.md(template.description))
     period = by_label[label]
     bar = render.ProgressBar("Computing the report…")
     db = str(state.store_path())
     version = state.data_version()  # a new submission makes new reports
-    report = _report(db, version, scope.key, tid, pid, period.start.isoformat(),
-                     period.end.isoformat(), period.label, scope, period)
+    report = _report(
+        db,
+        version,
+        scope.key,
+        tid,
+        pid,
+        period.start.isoformat(),
+        period.end.isoformat(),
+        period.label,
+        scope,
+        period,
+    )
     bar.done()
-    audience = ("Shared: small numbers are hidden, fit to send." if report.audience == "shared"
-                else "Internal: figures are not suppressed; do not send outside the "
-                     "organisation.")
-    st.caption(render.md(f"{report.organisation} · {report.period.label} "
-                         f"({report.period.start} to {report.period.end}) · data as of "
-                         f"{report.data_as_of} · {audience}"))
+    audience = (
+        "Shared: small numbers are hidden, fit to send."
+        if report.audience == "shared"
+        else "Internal: figures are not suppressed; do not send outside the organisation."
+    )
+    st.caption(
+        render.md(
+            f"{report.organisation} · {report.period.label} "
+            f"({report.period.start} to {report.period.end}) · data as of "
+            f"{report.data_as_of} · {audience}"
+        )
+    )
     if formats:
         with st.spinner("Writing the files…"):
             data = _zip(db, version, scope.key, tid, pid, period.label, tuple(formats), report)
-        st.download_button(f"Download the report ({', '.join(formats)}, zip)", data,
-                           file_name=f"{report.file_stem}.zip", mime="application/zip",
-                           icon=":material/download:", type="primary",
-                           key="reports_download")
+        st.download_button(
+            f"Download the report ({', '.join(formats)}, zip)",
+            data,
+            file_name=f"{report.file_stem}.zip",
+            mime="application/zip",
+            icon=":material/download:",
+            type="primary",
+            key="reports_download",
+        )
     else:
         st.info("Choose at least one format to download.", icon=":material/info:")
     st.subheader(template.wording.summary_heading)
@@ -119,11 +183,18 @@ def _page() -> None:
         for n, chart in enumerate(charts):
             cols[n % 2].plotly_chart(to_plotly(chart), key=f"reports_chart_{n}")
     with st.expander("What is in the report"):
-        st.markdown(render.md(
-            "Sections: " + "; ".join(s.heading for s in report.sections) + ". Annexes: "
-            + ", ".join(template.annexes) + "."))
-        st.markdown("\n".join(f"- **{render.md(k)}**: {render.md(v)}"
-                              for k, v in report.provenance))
+        st.markdown(
+            render.md(
+                "Sections: "
+                + "; ".join(s.heading for s in report.sections)
+                + ". Annexes: "
+                + ", ".join(template.annexes)
+                + "."
+            )
+        )
+        st.markdown(
+            "\n".join(f"- **{render.md(k)}**: {render.md(v)}" for k, v in report.provenance)
+        )
 
 
 with render.sentences():

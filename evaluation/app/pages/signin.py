@@ -12,26 +12,39 @@ st.title("Sign in")
 if session.oidc_configured():
     if session.identity_provider_signed_in():
         email = str(st.user.get("email") or "your account")
-        st.error(render.md(
-            f"{email} has no access to this dashboard. Ask an administrator to add a user "
-            "named exactly as your e-mail address, with a role and a scope."),
-            icon=":material/block:")
+        st.error(
+            render.md(
+                f"{email} has no access to this dashboard. Ask an administrator to add a user "
+                "named exactly as your e-mail address, with a role and a scope."
+            ),
+            icon=":material/block:",
+        )
         st.button("Sign out of the identity provider", key="signin_logout", on_click=st.logout)
     else:
         st.markdown("Sign in with your organisation's account.")
-        st.button("Sign in", key="signin_oidc", type="primary", icon=":material/login:",
-                  on_click=st.login, args=(session.oidc_provider(),))
+        st.button(
+            "Sign in",
+            key="signin_oidc",
+            type="primary",
+            icon=":material/login:",
+            on_click=st.login,
+            args=(session.oidc_provider(),),
+        )
 else:
     st.markdown("Sign in with the user name and password your administrator gave you.")
     with st.form("signin_form", clear_on_submit=True):  # no password left in the session
         name = st.text_input("User name", key="signin_name", autocomplete="username")
-        password = st.text_input("Password", type="password", key="signin_password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", key="signin_submit", type="primary",
-                                          icon=":material/login:")
+        password = st.text_input(
+            "Password", type="password", key="signin_password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button(
+            "Sign in", key="signin_submit", type="primary", icon=":material/login:"
+        )
     if submitted:
         if session.sign_in(name, password) is None:
-            st.error("The user name or password is not right, or the account is disabled.",
-                     icon=":material/error:")
+            st.error(
+                "The user name or password is not right, or the account is disabled.",
+                icon=":material/error:",
+            )
         else:
             st.rerun()

@@ -6,9 +6,9 @@ import streamlit as st
 
 from evaluation.app import files, render, state
 from evaluation.app.session import current_scope
-from evaluation.ingest import IngestResult, check_package, ingest
-from evaluation.problems import ValidationReport
-from evaluation.profiles import available_profiles
+from evaluation.intake.ingest import IngestResult, check_package, ingest
+from evaluation.intake.problems import ValidationReport
+from evaluation.intake.profiles import available_profiles
 
 NO_PROFILE = "none"
 CHECKED, LOADED = "upload_checked", "upload_loaded"
@@ -18,22 +18,31 @@ st.title("Upload a programme data package")
 st.markdown(
     "Upload the quarter's export: the filled-in template workbook (`.xlsx`) or a `.zip` of CSV "
     "files, one per table. The package is checked first; nothing is stored until you load it. "
-    "Only pseudonymised data is accepted: names, contact details and notes are refused.")
+    "Only pseudonymised data is accepted: names, contact details and notes are refused."
+)
 
 with st.container(horizontal=True, vertical_alignment="bottom"):
     profile_choice = st.selectbox(
-        "Mapping profile", [NO_PROFILE, *available_profiles()], key="upload_profile",
+        "Mapping profile",
+        [NO_PROFILE, *available_profiles()],
+        key="upload_profile",
         help="For exports straight from a case-management system whose tables and columns "
-             "have other names. Choose none for the template or a package in the format.")
+        "have other names. Choose none for the template or a package in the format.",
+    )
     st.download_button(
-        "Blank template workbook", data=files.template_bytes(),
-        file_name="exit-evaluation-template.xlsx", mime=files.XLSX_MIME,
-        key="download_template", icon=":material/download:",
-        help="An Excel workbook with one sheet per table, drop-down lists and instructions.")
+        "Blank template workbook",
+        data=files.template_bytes(),
+        file_name="exit-evaluation-template.xlsx",
+        mime=files.XLSX_MIME,
+        key="download_template",
+        icon=":material/download:",
+        help="An Excel workbook with one sheet per table, drop-down lists and instructions.",
+    )
 profile = None if profile_choice == NO_PROFILE else profile_choice
 
-upload = st.file_uploader("Programme data package", type=list(files.UPLOAD_TYPES),
-                          key="upload_file")
+upload = st.file_uploader(
+    "Programme data package", type=list(files.UPLOAD_TYPES), key="upload_file"
+)
 
 
 def checked_report(key: str) -> ValidationReport:
@@ -56,8 +65,15 @@ def load(key: str) -> IngestResult:
     bar = render.ProgressBar("Loading the package")
     try:
         with files.saved_upload(upload) as path:
-            result = ingest(path, state.store(), profile=profile, progress=bar,
-                            actor=scope.actor, source_name=upload.name, scope=scope.access())
+            result = ingest(
+                path,
+                state.store(),
+                profile=profile,
+                progress=bar,
+                actor=scope.actor,
+                source_name=upload.name,
+                scope=scope.access(),
+            )
     finally:
         bar.done()
     state.clear_caches()
@@ -71,15 +87,23 @@ if upload is not None:
     render.show_report(report)
     with st.container(horizontal=True):
         clicked = st.button(
-            "Load into the store", key="load_button", type="primary", disabled=not report.ok,
+            "Load into the store",
+            key="load_button",
+            type="primary",
+            disabled=not report.ok,
             icon=":material/database_upload:",
-            help=None if report.ok else "Fix the problems above and upload the package again.")
+            help=None if report.ok else "Fix the problems above and upload the package again.",
+        )
         if report.problems:
             st.download_button(
-                "Problem list (.xlsx)", data=files.problem_list_bytes(report),
-                file_name=files.problem_list_name(upload.name), mime=files.XLSX_MIME,
-                key="download_problems", icon=":material/download:",
-                help="Every problem in a spreadsheet you can work through and tick off.")
+                "Problem list (.xlsx)",
+                data=files.problem_list_bytes(report),
+                file_name=files.problem_list_name(upload.name),
+                mime=files.XLSX_MIME,
+                key="download_problems",
+                icon=":material/download:",
+                help="Every problem in a spreadsheet you can work through and tick off.",
+            )
     if clicked and report.ok:
         load(key)
     loaded = st.session_state.get(LOADED)

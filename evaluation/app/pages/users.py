@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluation import users
 from evaluation.app import render, session, state
 from evaluation.errors import EvaluationError
+from evaluation.store import users
 
 NEW = ""
 OUTCOME = "users_outcome"  # what the last save or removal did, shown once
@@ -17,7 +17,8 @@ st.title("Users")
 st.markdown(
     "Each user has one role and a scope: the organisations or programmes whose data they may "
     "see. Saving an existing name changes its role and scope (and its password, if one is "
-    "typed). The same can be done with `python -m evaluation users`.")
+    "typed). The same can be done with `python -m evaluation users`."
+)
 with st.expander("Roles", icon=":material/badge:"):
     for role in users.ROLES.values():
         st.markdown(f"**{role.title}** (`{role.id}`): {render.md(role.doc)}.")
@@ -46,10 +47,16 @@ def save() -> None:
     """Runs before the page is drawn, so the lists below already show the change."""
     ss = st.session_state
     try:
-        user = users.add_user(store, ss["user_name"], ss["user_role"], ss["user_scope"],
-                              ss["user_password"] or None, actor=scope.actor,
-                              disabled=ss["user_disabled"],
-                              allow_no_password=session.oidc_configured())
+        user = users.add_user(
+            store,
+            ss["user_name"],
+            ss["user_role"],
+            ss["user_scope"],
+            ss["user_password"] or None,
+            actor=scope.actor,
+            disabled=ss["user_disabled"],
+            allow_no_password=session.oidc_configured(),
+        )
     except EvaluationError as exc:
         _outcome("error", str(exc))
         return
@@ -58,8 +65,7 @@ def save() -> None:
     text = f"Saved the user {user.name} ({user.title})."
     unknown = users.unknown_scope_ids(store, user.scope)
     if unknown and user.role != "admin":
-        text += (" Not in the store yet (fine before a first upload): "
-                 + ", ".join(unknown) + ".")
+        text += " Not in the store yet (fine before a first upload): " + ", ".join(unknown) + "."
     _outcome("success", text)
 
 
@@ -77,53 +83,97 @@ def remove() -> None:
 outcome = st.session_state.pop(OUTCOME, None)
 if outcome:
     show = st.success if outcome[0] == "success" else st.error
-    show(render.md(outcome[1]),
-         icon=":material/check_circle:" if outcome[0] == "success" else ":material/error:")
+    show(
+        render.md(outcome[1]),
+        icon=":material/check_circle:" if outcome[0] == "success" else ":material/error:",
+    )
 
 accounts = users.list_users(store)
 if not accounts:
-    st.info("There are no users yet. In real use, nobody can sign in until one is added.",
-            icon=":material/info:")
+    st.info(
+        "There are no users yet. In real use, nobody can sign in until one is added.",
+        icon=":material/info:",
+    )
 else:
-    st.dataframe(users.user_table(accounts), hide_index=True, width="stretch",
-                 column_config={
-                     "name": "User", "role": "Role", "scope": "Scope",
-                     "sign_in": "Signs in with", "status": "Status",
-                     "created_at": st.column_config.DatetimeColumn(
-                         "Created (UTC)", format="YYYY-MM-DD HH:mm"),
-                 })
+    st.dataframe(
+        users.user_table(accounts),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "User",
+            "role": "Role",
+            "scope": "Scope",
+            "sign_in": "Signs in with",
+            "status": "Status",
+            "created_at": st.column_config.DatetimeColumn(
+                "Created (UTC)", format="YYYY-MM-DD HH:mm"
+            ),
+        },
+    )
 names = [u.name for u in accounts]
 
 st.subheader("Add or change a user")
-st.selectbox("User", [NEW, *names], key="user_pick", on_change=pick,
-             format_func=lambda n: n or "(a new user)")
+st.selectbox(
+    "User",
+    [NEW, *names],
+    key="user_pick",
+    on_change=pick,
+    format_func=lambda n: n or "(a new user)",
+)
 st.session_state.setdefault("user_role", "cso_manager")
 for known in st.session_state.get("user_scope", []):
     options.setdefault(known, known)
 with st.form("user_form"):
-    st.text_input("User name", key="user_name", max_chars=64,
-                  help="1-64 characters: letters, digits and . _ @ -. With the identity "
-                       "provider: the person's e-mail address.")
-    st.selectbox("Role", list(users.ROLES), key="user_role",
-                 format_func=lambda r: users.ROLES[r].title)
+    st.text_input(
+        "User name",
+        key="user_name",
+        max_chars=64,
+        help="1-64 characters: letters, digits and . _ @ -. With the identity "
+        "provider: the person's e-mail address.",
+    )
+    st.selectbox(
+        "Role", list(users.ROLES), key="user_role", format_func=lambda r: users.ROLES[r].title
+    )
     st.multiselect(
-        "Scope", list(options), key="user_scope", format_func=lambda i: options.get(i, i),
+        "Scope",
+        list(options),
+        key="user_scope",
+        format_func=lambda i: options.get(i, i),
         accept_new_options=True,
         help="Organisations or programmes; type a name to add one that has not uploaded yet. "
-             "Administrators see everything whatever their scope.")
+        "Administrators see everything whatever their scope.",
+    )
     st.text_input(
-        "Password", type="password", key="user_password", autocomplete="new-password",
+        "Password",
+        type="password",
+        key="user_password",
+        autocomplete="new-password",
         help=f"At least {users.MIN_PASSWORD} characters. Leave empty to keep the password of "
-             "an existing user" + (", or for a user who signs in with the identity provider."
-                                   if session.oidc_configured() else "."))
-    st.checkbox("Account disabled", key="user_disabled",
-                help="A disabled user cannot sign in; their account stays.")
-    st.form_submit_button("Save user", key="user_save", type="primary", icon=":material/save:",
-                          on_click=save)
+        "an existing user"
+        + (
+            ", or for a user who signs in with the identity provider."
+            if session.oidc_configured()
+            else "."
+        ),
+    )
+    st.checkbox(
+        "Account disabled",
+        key="user_disabled",
+        help="A disabled user cannot sign in; their account stays.",
+    )
+    st.form_submit_button(
+        "Save user", key="user_save", type="primary", icon=":material/save:", on_click=save
+    )
 
 st.subheader("Remove a user")
 with st.container(horizontal=True, vertical_alignment="bottom"):
-    chosen = st.selectbox("User to remove", names, key="remove_name", index=None,
-                          placeholder="Choose a user")
-    st.button("Remove user", key="remove_button", icon=":material/person_remove:",
-              disabled=chosen is None, on_click=remove)
+    chosen = st.selectbox(
+        "User to remove", names, key="remove_name", index=None, placeholder="Choose a user"
+    )
+    st.button(
+        "Remove user",
+        key="remove_button",
+        icon=":material/person_remove:",
+        disabled=chosen is None,
+        on_click=remove,
+    )

@@ -1,0 +1,1 @@
+"""The fictional demo organisations: their generated packages and loading them."""

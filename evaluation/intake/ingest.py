@@ -1,0 +1,342 @@
+"""Ingest: open → stage → validate → load, all or nothing.
+
+``check_package`` validates without storing anything; ``ingest`` validates and, when the
+package is clean, loads it as one submission in one transaction. A package whose content was
+already loaded is a no-op that says so; a newer package for the same programmes replaces their
+current data, and the older submission stays on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from evaluation.errors import PackageRefused
+from evaluation.intake.container import open_package
+from evaluation.intake.expectations import prewarm
+from evaluation.intake.limits import Limits
+from evaluation.intake.problems import ValidationReport
+from evaluation.intake.profiles import NO_PROFILE, Profile, load_profile
+from evaluation.intake.staging import Staged, _quote, drop_staging, stage_package
+from evaluation.intake.validation import validate
+from evaluation.store.access import Scope
+from evaluation.store.database import DATA_TABLES, Store, stored_columns
+from evaluation.store.schema import FORMAT_VERSION, Table
+
+Progress = Callable[[str, float], None]
+
+
+def _quiet(_message: str, _fraction: float) -> None:
+    return None
+
+
+def _scaled(progress: Progress, lo: float, hi: float) -> Progress:
+    return lambda message, fraction: progress(message, lo + (hi - lo) * fraction)
+
+
+@dataclass
+class IngestResult:
+    status: Literal["loaded", "unchanged"]
+    report: ValidationReport
+    submission_id: str
+    organisation: str
+    programmes: tuple[str, ...]
+    row_counts: dict[str, int]
+    data_as_of: dt.date
+    first_date: dt.date | None = None
+    replaced: dict[str, str] = field(default_factory=dict)
+    """programme_id → the submission whose data this one replaced."""
+
+    def sentence(self) -> str:
+        if self.status == "unchanged":
+            return (
+                f"{self.report.source} was already loaded (submission {self.submission_id}); "
+                "nothing changed."
+            )
+        rows = sum(self.row_counts.values())
+        span = (
+            f" covering {self.first_date.isoformat()} to {self.data_as_of.isoformat()}"
+            if self.first_date
+            else f" with data as of {self.data_as_of.isoformat()}"
+        )
+        text = (
+            f"Loaded {self.report.source} as submission {self.submission_id}: "
+            f"{len(self.programmes)} programme{'s' if len(self.programmes) != 1 else ''} of "
+            f"{self.organisation}, {rows:,} rows{span}."
+        )
+        if self.replaced:
+            text += (
+                f" It replaces the earlier data of {len(self.replaced)} programme"
+                f"{'s' if len(self.replaced) != 1 else ''}, which stays on record."
+            )
+        return text
+
+
+def _configure(conn: duckdb.DuckDBPyConnection, limits: Limits) -> None:
+    conn.execute(f"SET memory_limit = '{limits.memory_limit}'")
+    conn.execute("SET enable_progress_bar = false")  # progress is ours to show
+
+
+def _resolve_profile(profile: Profile | str | Path | None) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    return load_profile(profile) if profile else NO_PROFILE
+
+
+def check_package(
+    path: Path | str,
+    *,
+    profile: Profile | str | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    source_name: str | None = None,
+) -> ValidationReport:
+    """Validate a package in a private in-memory database; nothing is stored anywhere."""
+    prewarm()
+    limits = limits or Limits.from_env()
+    prof = _resolve_profile(profile)
+    say = progress or _quiet
+    conn = duckdb.connect()
+    _configure(conn, limits)
+    try:
+        with open_package(Path(path), limits, source_name) as package:
+            staged = stage_package(conn, package, prof, _scaled(say, 0.0, 0.5))
+            return validate(conn, staged, package.source_name, limits, _scaled(say, 0.5, 1.0))
+    finally:
+        conn.close()
+
+
+def ingest(
+    path: Path | str,
+    store: Store,
+    *,
+    profile: Profile | str | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    actor: str = "cli",
+    source_name: str | None = None,
+    scope: Scope | None = None,
+) -> IngestResult:
+    """Validate ``path`` and load it into ``store`` as one submission, all or nothing.
+
+    Raises ``PackageRefused`` (with ``.report``) when the package has errors; the store is then
+    unchanged. With a ``scope`` (the dashboard's signed-in user), a package of an organisation
+    or programme outside it is refused too, as is any package for the shared audience.
+    """
+    prewarm()
+    limits = limits or Limits.from_env()
+    prof = _resolve_profile(profile)
+    say = progress or _quiet
+    cur = store.cursor()
+    _configure(cur, limits)
+    try:
+        with open_package(Path(path), limits, source_name) as package:
+            say(f"Opened {package.source_name}", 0.02)
+            staged = stage_package(cur, package, prof, _scaled(say, 0.02, 0.45))
+            try:
+                report = validate(cur, staged, package.source_name, limits, _scaled(say, 0.45, 0.7))
+                if not report.ok:
+                    raise PackageRefused(report.summary(), report)
+                if scope is not None:
+                    _refuse_outside(scope, report)
+                key = hashlib.sha256(f"{package.content_hash}:{prof.digest}".encode()).hexdigest()
+                return _load(
+                    cur,
+                    store,
+                    staged,
+                    report,
+                    key,
+                    package.source_name,
+                    package.container,
+                    prof,
+                    actor,
+                    _scaled(say, 0.7, 1.0),
+                )
+            finally:
+                drop_staging(cur, staged)
+    finally:
+        cur.close()
+
+
+def _refuse_outside(scope: Scope, report: ValidationReport) -> None:
+    if scope.audience != "internal" or not scope.allows(
+        report.organisation or "", report.programmes
+    ):
+        raise PackageRefused(
+            f"{report.source} holds data of {report.organisation or 'an organisation'} "
+            f"(programmes {', '.join(report.programmes)}), which your account may not load. "
+            "Nothing was loaded; ask an administrator if your scope should include it."
+        )
+
+
+def _typed(table: Table, name: str, present: list[str]) -> str:
+    """The stored, typed form of a staged column (``r`` is the staged row)."""
+    col = table.column(name)
+    q = "r." + _quote(name)
+    if name not in present:
+        return f"NULL::{col.sql_type}"
+    return {
+        "date": f"CAST({q} AS DATE)",
+        "integer": f"CAST({q} AS BIGINT)",
+        "decimal": f"CAST({q} AS DOUBLE)",
+        "bool": f"({q} = 'true')",
+    }.get(col.type, q)
+
+
+def _refuse_conflicts(
+    cur: duckdb.DuckDBPyConnection, report: ValidationReport, as_of: dt.date
+) -> dict[str, tuple[str, dt.date, str]]:
+    current = {
+        r[0]: (r[1], r[2], r[3])
+        for r in cur.execute(
+            "SELECT cp.programme_id, cp.submission_id, s.data_as_of, s.organisation "
+            "FROM current_submission cp JOIN submissions s USING (submission_id) "
+            "WHERE cp.programme_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(report.programmes)],
+        ).fetchall()
+    }
+    for pid, (_sub, old_as_of, org) in sorted(current.items()):
+        if org.strip().casefold() != (report.organisation or "").strip().casefold():
+            raise PackageRefused(
+                f"Programme {pid} is already on record for another organisation. A programme "
+                "belongs to one organisation: check `programme_id` in the programmes table."
+            )
+        if old_as_of > as_of:
+            raise PackageRefused(
+                f"{report.source} has data as of {as_of.isoformat()}, older than the data of "
+                f"programme {pid} already loaded (as of {old_as_of.isoformat()}). Upload the "
+                "newer export instead; nothing was changed."
+            )
+    return current
+
+
+def _load(
+    cur: duckdb.DuckDBPyConnection,
+    store: Store,
+    staged: Staged,
+    report: ValidationReport,
+    key: str,
+    source_name: str,
+    container: str,
+    profile: Profile,
+    actor: str,
+    say: Progress,
+) -> IngestResult:
+    as_of = dt.date.fromisoformat(report.data_as_of or "")
+    organisation = report.organisation or ""
+    existing = cur.execute(
+        "SELECT submission_id FROM submissions WHERE content_hash = ? ORDER BY loaded_at LIMIT 1",
+        [key],
+    ).fetchall()
+    if existing:
+        return IngestResult(
+            "unchanged", report, existing[0][0], organisation, report.programmes, {}, as_of
+        )
+    current = _refuse_conflicts(cur, report, as_of)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    submission_id = f"S{now:%Y%m%d-%H%M%S}-{key[:8]}"
+    source_system = cur.execute(
+        "SELECT value FROM rows_about WHERE lower(key) = 'source_system'"
+    ).fetchall()
+    present = [n for n in staged.tables if n != "about"]
+    hmac_sql, hmac_params = store.hmac_sql("case_ref")
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE case_map AS SELECT case_ref, programme_id, "
+            f"CAST(row_number() OVER (ORDER BY case_ref) AS INTEGER) AS case_id, "
+            f"{hmac_sql} AS case_key FROM rows_cases",
+            hmac_params,
+        )
+        steps = [t for t in DATA_TABLES if t.name in present]
+        for i, table in enumerate(steps):
+            st = staged.tables[table.name]
+            say(f"Loading {table.name} ({st.rows:,} rows)", i / max(len(steps), 1))
+            names, exprs = [], []
+            for col_name, _typ in stored_columns(table):
+                names.append(col_name)
+                if col_name == "submission_id":
+                    exprs.append("?")
+                elif col_name in ("case_id", "case_key"):
+                    exprs.append(f"m.{col_name}")
+                elif col_name == "programme_id" and table.belongs_to == "case":
+                    exprs.append("m.programme_id")
+                else:
+                    exprs.append(_typed(table, col_name, st.columns))
+            join = (
+                " JOIN case_map m ON r.case_ref = m.case_ref" if table.belongs_to == "case" else ""
+            )
+            cur.execute(
+                f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(exprs)} "
+                f"FROM rows_{table.name} r{join}",
+                [submission_id],
+            )
+        counts = {n: st.rows for n, st in staged.tables.items() if n != "about"}
+        cur.execute(
+            "INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                submission_id,
+                organisation,
+                as_of,
+                source_system[0][0] if source_system else None,
+                key,
+                source_name,
+                container,
+                profile.name or None,
+                list(report.programmes),
+                present,
+                json.dumps(counts),
+                FORMAT_VERSION,
+                now,
+                actor,
+            ],
+        )
+        replaced = {pid: sub for pid, (sub, _a, _o) in current.items()}
+        for pid, old in replaced.items():
+            cur.execute(
+                "INSERT INTO replacements VALUES (?, ?, ?, ?)", [pid, old, submission_id, now]
+            )
+        cur.execute(
+            "DELETE FROM current_submission WHERE programme_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(report.programmes)],
+        )
+        cur.execute(
+            "INSERT INTO current_submission SELECT unnest(?::VARCHAR[]), ?, ?, ?",
+            [list(report.programmes), submission_id, organisation, now],
+        )
+        store.audit(
+            actor,
+            "ingest",
+            {
+                "submission_id": submission_id,
+                "source": source_name,
+                "programmes": list(report.programmes),
+                "replaced": replaced,
+            },
+            cur,
+        )
+        first = cur.execute("SELECT min(CAST(opened_on AS DATE)) FROM rows_cases").fetchall()[0][0]
+        cur.execute("DROP TABLE case_map")
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    say("Loaded", 1.0)
+    return IngestResult(
+        "loaded",
+        report,
+        submission_id,
+        organisation,
+        report.programmes,
+        counts,
+        as_of,
+        first,
+        replaced,
+    )

@@ -1,0 +1,601 @@
+"""Staging: every table of an opened package as text in DuckDB, normalised, with row numbers.
+
+Each table becomes a temporary table ``raw_<table>`` of the text as read, the distinct values
+of each column with their counts and normalised form in ``staged_values``, and a view
+``rows_<table>`` of normalised values — trimmed, empty cells as NULL, vocabulary and boolean
+values lower-cased, a profile's value maps and date pattern applied — with ``_row``, the row
+number a person sees in the spreadsheet (header = row 1). Only columns of the format are
+staged: unknown or dropped columns are never read into the database at all.
+
+Header problems (unknown, duplicate, missing or identifier-looking columns and tables) are
+collected as ``Problem``s so that validation reports every problem in one pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from evaluation.errors import PackageRefused
+from evaluation.intake.container import (
+    OpenedPackage,
+    SourceTable,
+    encoding_sentence,
+    read_csv_header,
+)
+from evaluation.intake.gate import identifier_column, normalise_name, personal_kind
+from evaluation.intake.problems import Problem
+from evaluation.intake.profiles import Profile
+from evaluation.store.schema import REQUIRED_TABLES, TABLES_BY_NAME, Column, Table
+
+BOOL_TRUE = ("true", "yes", "1")
+BOOL_FALSE = ("false", "no", "0")
+_WS = "' \t\r\n\u00a0\ufeff'"
+
+
+@dataclass
+class StagedTable:
+    table: Table
+    source: SourceTable
+    columns: list[str]
+    """Format columns present in the source, in format order."""
+    rows: int = 0
+
+
+@dataclass
+class Staged:
+    tables: dict[str, StagedTable] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _safe_name(name: str) -> str:
+    """A name as written, unless it looks personal (then it is not echoed)."""
+    return name if personal_kind(name) is None and len(name) <= 60 else "(name not shown)"
+
+
+def _header_problems(
+    table: Table,
+    src: SourceTable,
+    header: list[str],
+    profile: Profile,
+) -> tuple[dict[int, str], list[Problem]]:
+    """Map header positions to format columns; collect problems of the header row."""
+    problems: list[Problem] = []
+    mapped: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    unknown: list[str] = []
+    for pos, raw in enumerate(header):
+        name = "" if raw is None else str(raw)
+        if not name.strip():
+            continue  # checked for content later: an unnamed column must be empty
+        if profile.drops(table.name, name):
+            continue
+        col = profile.column_for(table.name, name)
+        if col in table.column_names:
+            if col in seen:
+                problems.append(
+                    Problem(
+                        table.name,
+                        col,
+                        "duplicate_column",
+                        f"the column appears twice in {src.label} (columns {seen[col] + 1} and "
+                        f"{pos + 1})",
+                        "keep one of them and delete the other",
+                    )
+                )
+            else:
+                seen[col] = pos
+                mapped[pos] = col
+        elif identifier_column(name, profile.identifier_names):
+            problems.append(
+                Problem(
+                    table.name,
+                    None,
+                    "identifier_column",
+                    f'column {pos + 1} of {src.label} ("{_safe_name(name)}") looks like it holds '
+                    "personal data such as names, contact details, birth dates or notes",
+                    "delete the column before uploading: the platform only accepts pseudonymised "
+                    "data",
+                    gate=True,
+                )
+            )
+        else:
+            unknown.append(f'"{_safe_name(name)}" (column {pos + 1})')
+    if unknown:
+        problems.append(
+            Problem(
+                table.name,
+                None,
+                "unknown_column",
+                f"{src.label} has columns that are not in the format: {', '.join(unknown[:8])}"
+                + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""),
+                "delete them, or rename them to the format's names (a mapping profile can do this "
+                "for every export)",
+                gate=True,
+            )
+        )
+    missing = [c.name for c in table.columns if c.required and c.name not in seen]
+    if missing:
+        problems.append(
+            Problem(
+                table.name,
+                None,
+                "missing_column",
+                f"{src.label} lacks the required column{'s' if len(missing) > 1 else ''} "
+                + ", ".join(f"`{m}`" for m in missing),
+                "add the column with its header in the first row",
+            )
+        )
+    return mapped, problems
+
+
+def _value_expr(col: Column, ref: str, profile: Profile, table: str) -> str:
+    """SQL that normalises one source column (VARCHAR) the way the format says."""
+    expr = f"NULLIF(trim({ref}, {_WS}), '')"
+    lowered = col.type == "bool" or (col.type == "vocab" and all(v == v.lower() for v in col.vocab))
+    if lowered:
+        expr = f"lower({expr})"
+    elif col.type == "vocab":
+        expr = f"upper({expr})"
+    mapping = dict(profile.values.get(table, {}).get(col.name, {}))
+    if col.type == "bool":
+        mapping |= {k: ("true" if v else "false") for k, v in profile.booleans.items()}
+        mapping |= {v: "true" for v in BOOL_TRUE} | {v: "false" for v in BOOL_FALSE}
+    if mapping:
+        key = expr if lowered else f"lower({expr})"
+        cases = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in sorted(mapping.items()))
+        expr = f"(CASE {key} {cases} ELSE {expr} END)"
+    if col.type == "date" and profile.date_format:
+        fmt = _lit(profile.date_format)
+        expr = f"coalesce(strftime(try_strptime({expr}, {fmt}), '%Y-%m-%d'), {expr})"
+    return expr
+
+
+def stage_package(
+    conn: duckdb.DuckDBPyConnection,
+    package: OpenedPackage,
+    profile: Profile,
+    progress: Callable[[str, float], None] | None = None,
+) -> Staged:
+    """Read every table of ``package`` into temporary tables of ``conn``."""
+    staged = Staged()
+    conn.execute("DROP TABLE IF EXISTS staged_values")
+    by_table: dict[str, SourceTable] = {}
+    for src in package.tables:
+        name = profile.table_for(src.name)
+        if name not in TABLES_BY_NAME:
+            gate = identifier_column(src.name, profile.identifier_names)
+            staged.problems.append(
+                Problem(
+                    _safe_name(src.name),
+                    None,
+                    "unknown_table",
+                    (
+                        f"a {'sheet' if src.kind == 'sheet' else 'file'} whose name suggests "
+                        "personal "
+                        "data is not a table of the format"
+                        if gate
+                        else f"{src.label} is not a table of the format"
+                    ),
+                    "remove it from the package, or rename it to one of: "
+                    + ", ".join(TABLES_BY_NAME),
+                    gate=True,
+                )
+            )
+            continue
+        if name in by_table:
+            staged.problems.append(
+                Problem(
+                    name,
+                    None,
+                    "duplicate_table",
+                    f"the table is in the package twice ({by_table[name].label} and {src.label})",
+                    "keep one of them",
+                )
+            )
+            continue
+        by_table[name] = src
+    for req in REQUIRED_TABLES:
+        if req not in by_table:
+            staged.problems.append(
+                Problem(
+                    req,
+                    None,
+                    "missing_table",
+                    "this required table is missing from the package",
+                    f"add a {'sheet' if package.container == 'xlsx' else 'CSV file'} named `{req}`"
+                    " (the blank template workbook has every table)",
+                )
+            )
+    total = max(len(by_table), 1)
+    for i, (name, src) in enumerate(by_table.items()):
+        if progress:
+            progress(f"Reading {src.label}", i / total)
+        table = TABLES_BY_NAME[name]
+        if src.kind == "csv":
+            st = _stage_csv(conn, table, src, profile, staged.problems)
+        else:
+            st = _stage_sheet(conn, table, src, profile, staged.problems)
+        if st is not None:
+            staged.tables[name] = st
+    if progress:
+        progress("Read every table", 1.0)
+    return staged
+
+
+def _create_norm(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    columns: list[str],
+    select_from: str,
+    refs: dict[str, str],
+    profile: Profile,
+    row_expr: str | None,
+    row_numbers: pa.Array | None = None,
+) -> None:
+    """Stage one table: raw text, its distinct values, and the normalised ``rows_`` view.
+
+    Normalising every cell of 10 million rows (trim, lower-case, value maps) costs more than
+    reading them, and almost every value of a clean export is already normal. So the raw text
+    is stored as read; each column's *distinct* values are normalised (a few thousand even for
+    10 million rows) into ``staged_values``; and the view ``rows_<table>`` applies the
+    normalisation only to columns where some value actually changes under it.
+    """
+    name = table.name
+    raw_cols = [f"{refs[c]} AS {_quote(c)}" for c in columns]
+    row = [f"{row_expr} AS _row"] if row_expr else []
+    body = ", ".join(row + raw_cols) or "NULL AS _empty"
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT {body} FROM {select_from}")
+    present = " OR ".join(f"{_quote(c)} IS NOT NULL" for c in columns) or "TRUE"
+    exprs = {c: _value_expr(table.column(c), "raw", profile, name) for c in columns}
+    if table.key_value and profile.date_format and {"key", "value"} <= set(columns):
+        # about.data_as_of is a date written as text: the profile's date pattern applies too,
+        # so `value` is normalised per row (the about table has a handful of rows).
+        exprs["value"] = None  # type: ignore[assignment]
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS staged_values (tbl VARCHAR, col VARCHAR, "
+        "raw VARCHAR, n BIGINT, value VARCHAR)"
+    )
+    distinct = [
+        f"SELECT '{name}', '{c}', raw, n, {exprs[c]} FROM (SELECT {_quote(c)} AS raw, "
+        f"count(*) AS n FROM raw_{name} WHERE {present} GROUP BY {_quote(c)})"
+        for c in columns
+        if exprs[c] is not None
+    ]
+    if distinct:
+        conn.execute("INSERT INTO staged_values " + " UNION ALL ".join(distinct))
+    changed = {
+        c
+        for (c,) in conn.execute(
+            "SELECT DISTINCT col FROM staged_values WHERE tbl = ? AND raw IS DISTINCT FROM value",
+            [name],
+        ).fetchall()
+    }
+    view_cols = []
+    for c in columns:
+        q = _quote(c)
+        if exprs[c] is None:
+            view_cols.append(f"{_about_value_expr(table, profile)} AS {q}")
+        elif c in changed:
+            view_cols.append(f"{_value_expr(table.column(c), q, profile, name)} AS {q}")
+        else:
+            view_cols.append(q)
+    source = f"raw_{name}"
+    rowcol = "_row" if row_expr else "rowid + 2 AS _row"
+    if (
+        row_numbers is not None
+        and len(row_numbers) == conn.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]
+    ):
+        conn.register("_row_numbers", pa.table({"_row": row_numbers}))
+        conn.execute(
+            f"CREATE OR REPLACE TEMP TABLE rownum_{name} AS SELECT "
+            f"row_number() OVER () - 1 AS idx, _row FROM _row_numbers"
+        )
+        conn.unregister("_row_numbers")
+        source = f"(SELECT m._row, r.* FROM raw_{name} r JOIN rownum_{name} m ON r.rowid = m.idx)"
+        rowcol = "_row"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP VIEW rows_{name} AS SELECT {rowcol}, "
+        f"{', '.join(view_cols) or 'NULL AS _empty'} FROM {source} WHERE {present}"
+    )
+    if exprs.get("value", "") is None:
+        conn.execute(
+            f"INSERT INTO staged_values SELECT '{name}', 'value', value, count(*), "
+            f"value FROM rows_{name} GROUP BY value"
+        )
+
+
+def _about_value_expr(table: Table, profile: Profile) -> str:
+    key = _value_expr(table.column("key"), _quote("key"), profile, table.name)
+    value = _value_expr(table.column("value"), _quote("value"), profile, table.name)
+    fmt = _lit(profile.date_format or "%Y-%m-%d")
+    return (
+        f"(CASE WHEN lower({key}) = 'data_as_of' THEN coalesce(strftime(try_strptime("
+        f"{value}, {fmt}), '%Y-%m-%d'), {value}) ELSE {value} END)"
+    )
+
+
+_LINE = re.compile(r"Line:\s*(\d+)")
+_FIELDS = re.compile(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)")
+
+
+def _csv_error(src: SourceTable, exc: Exception) -> PackageRefused:
+    text = str(exc)
+    line = _LINE.search(text)
+    where = f" at line {line.group(1)}" if line else ""
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return PackageRefused(encoding_sentence(src.label))
+    fields = _FIELDS.search(text)
+    if fields:
+        exp, found = fields.groups()
+        return PackageRefused(
+            f"{src.label}{where} has {found} fields where the header has {exp}. A value with a "
+            "comma must be in double quotes; export the table as CSV again."
+        )
+    if "maximum line size" in text.lower():
+        return PackageRefused(f"{src.label}{where} has a line too long to be a table row.")
+    return PackageRefused(
+        f"{src.label}{where} cannot be read as a comma-separated CSV file (RFC 4180). Export the "
+        "table as CSV (UTF-8, comma-separated) again."
+    )
+
+
+def _stage_csv(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    src: SourceTable,
+    profile: Profile,
+    problems: list[Problem],
+) -> StagedTable | None:
+    header = read_csv_header(src)
+    if not header:
+        problems.append(
+            Problem(
+                table.name,
+                None,
+                "empty_table",
+                f"{src.label} is empty: it has no header row",
+                "export the table again with its header row",
+            )
+        )
+        return None
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        sep = "semicolons" if ";" in header[0] else "tabs"
+        problems.append(
+            Problem(
+                table.name,
+                None,
+                "not_comma_separated",
+                f"{src.label} is separated by {sep}, not by commas",
+                'in Excel choose File › Save As › "CSV UTF-8 (comma delimited)"; in LibreOffice '
+                "pick the comma as field delimiter",
+            )
+        )
+        return None
+    mapped, header_problems = _header_problems(table, src, header, profile)
+    problems.extend(header_problems)
+    cols = [c for c in table.column_names if c in mapped.values()]
+    spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    path = _lit(str(src.path))
+    reader = (
+        f"read_csv({path}, header=true, delim=',', quote='\"', escape='\"', "
+        f"auto_detect=false, strict_mode=true, null_padding=false, "
+        f"max_line_size=10000000, columns={spec})"
+    )
+    refs = {c: f"c{pos}" for pos, c in mapped.items()}
+    unnamed = [f"c{pos}" for pos, raw in enumerate(header) if not str(raw or "").strip()]
+    try:
+        _create_norm(conn, table, cols, reader, refs, profile, None, _row_numbers(src.path))
+        if unnamed:
+            _check_unnamed(conn, table, src, reader, unnamed, problems)
+    except duckdb.Error as exc:
+        raise _csv_error(src, exc) from None
+    n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
+    return StagedTable(table, src, cols, n)
+
+
+_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n")
+
+
+def _row_numbers(path: Path) -> pa.Array | None:
+    """Spreadsheet row numbers of a CSV's records, when blank lines would shift them.
+
+    DuckDB skips blank lines, so a record's position is not its row in a spreadsheet. Blank
+    lines are rare (and harmless at the end of a file): only then is the file read once more,
+    by Python's csv module, to number the records as a spreadsheet shows them.
+    """
+    if not _blank_line_before_content(path):
+        return None
+    numbers = []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for row, record in enumerate(reader, start=2):
+            if record:
+                numbers.append(row)
+    return pa.array(numbers, pa.int64())
+
+
+def _blank_line_before_content(path: Path) -> bool:
+    pending = False
+    tail = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(8 * 1024 * 1024):
+            if pending and chunk.strip():
+                return True
+            window = tail + chunk
+            m = _BLANK_LINE.search(window)
+            if m and window[m.end() :].strip():
+                return True
+            pending = pending or m is not None
+            tail = window[-64:]
+    return False
+
+
+def _check_unnamed(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    src: SourceTable,
+    reader: str,
+    unnamed: list[str],
+    problems: list[Problem],
+) -> None:
+    cond = " OR ".join(f"NULLIF(trim({c}, {_WS}), '') IS NOT NULL" for c in unnamed)
+    found = conn.execute(f"SELECT count(*) FROM {reader} WHERE {cond}").fetchall()[0][0]
+    if found:
+        problems.append(
+            Problem(
+                table.name,
+                None,
+                "unnamed_column",
+                f"{src.label} has a column with values but no name in the header row",
+                "give the column its format name, or delete it",
+                gate=True,
+            )
+        )
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, dt.time | dt.timedelta):
+        return "(time)"
+    return str(value)
+
+
+def _column_text(values: Sequence[object]) -> pa.Array:
+    """One sheet column as text, column-wise in Arrow where the cells share a type.
+
+    calamine gives Python objects (str, float, int, bool, date, datetime); a column of one type
+    converts in C, a mixed column falls back to a per-cell conversion.
+    """
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.array([_cell_text(v) for v in values], pa.string())
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return arr.cast(pa.string())
+    if pa.types.is_null(t) or pa.types.is_integer(t) or pa.types.is_date(t):
+        return arr.cast(pa.string())
+    if pa.types.is_timestamp(t):
+        return arr.cast(pa.date32()).cast(pa.string())
+    if pa.types.is_boolean(t):
+        return pc.if_else(arr, "true", "false")
+    if pa.types.is_floating(t):
+        return arr.cast(pa.string())
+    return pa.array([_cell_text(v) for v in values], pa.string())
+
+
+def _stage_sheet(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    src: SourceTable,
+    profile: Profile,
+    problems: list[Problem],
+) -> StagedTable | None:
+    try:
+        sheet = _workbook(src.path).get_sheet_by_name(src.sheet or src.name)
+        data = sheet.to_python(skip_empty_area=False)
+    except Exception:  # calamine raises its own error types for every kind of damage
+        raise PackageRefused(
+            f"{src.label} of the workbook cannot be read; it may be damaged. Save the workbook "
+            "again from Excel or LibreOffice."
+        ) from None
+    header = data[0] if data else []
+    if not header or all(_cell_text(v) is None for v in header):
+        problems.append(
+            Problem(
+                table.name,
+                None,
+                "empty_table",
+                f"{src.label} has no header in its first row",
+                "put the column names in row 1",
+            )
+        )
+        return None
+    header_text = [_cell_text(v) or "" for v in header]
+    mapped, header_problems = _header_problems(table, src, header_text, profile)
+    problems.extend(header_problems)
+    cols = [c for c in table.column_names if c in mapped.values()]
+    body = data[1:]
+    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    del data, body
+    arrays = {f"c{pos}": _column_text(columns[pos]) for pos in mapped}
+    arrays["_row"] = pa.array(range(2, len(columns[0]) + 2) if columns else [], pa.int64())
+    for pos, name in enumerate(header_text):
+        if not name.strip() and pos < len(columns):
+            text = _column_text(columns[pos])
+            if pc.any(pc.not_equal(pc.utf8_trim_whitespace(text), "")).as_py():
+                problems.append(
+                    Problem(
+                        table.name,
+                        None,
+                        "unnamed_column",
+                        f"{src.label} has a column with values but no name in the header row",
+                        "give the column its format name, or delete it",
+                        gate=True,
+                    )
+                )
+                break
+    del columns
+    conn.register("_sheet", pa.table(arrays))
+    try:
+        refs = {c: f"c{pos}" for pos, c in mapped.items()}
+        _create_norm(conn, table, cols, "_sheet", refs, profile, "_row")
+    finally:
+        conn.unregister("_sheet")
+    n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
+    return StagedTable(table, src, cols, n)
+
+
+_WORKBOOKS: dict[tuple[str, int, float], Any] = {}
+
+
+def _workbook(path: Path) -> Any:
+    """The calamine workbook of ``path``, opened once per staging run."""
+    import python_calamine
+
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime)
+    if key not in _WORKBOOKS:
+        _WORKBOOKS.clear()
+        _WORKBOOKS[key] = python_calamine.CalamineWorkbook.from_path(str(path))
+    return _WORKBOOKS[key]
+
+
+def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
+    _WORKBOOKS.clear()
+    for name in staged.tables:
+        conn.execute(f"DROP VIEW IF EXISTS rows_{name}")
+        conn.execute(f"DROP TABLE IF EXISTS raw_{name}")
+        conn.execute(f"DROP TABLE IF EXISTS rownum_{name}")
+    conn.execute("DROP TABLE IF EXISTS staged_values")
+
+
+__all__ = ["Staged", "StagedTable", "drop_staging", "normalise_name", "stage_package"]

@@ -1,0 +1,509 @@
+"""Validation of a staged package: every rule of the format, all problems in one pass.
+
+Per-column rules run as Great Expectations suites built from the registry
+(``evaluation.intake.expectations``); rules across columns and tables — row rules such as
+``closed_on ≥ opened_on``, foreign keys, uniqueness of pairs, nothing after ``data_as_of`` —
+run as plain SQL where the rows already are. The anonymisation gate's cell patterns run on the
+distinct values of the free-text columns. Every problem names table, column and rows and says
+how to fix it; no message carries a cell value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import duckdb
+import pyarrow as pa
+
+from evaluation.intake.gate import KINDS, personal_kind
+from evaluation.intake.limits import Limits
+from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.intake.staging import Staged, _quote
+from evaluation.store.schema import (
+    ABOUT_KEYS,
+    COUNTRY_CODES,
+    EARLIEST_DATE,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
+
+
+def _allowed(col: Column) -> str:
+    return ", ".join(col.vocab)
+
+
+def _column_rule_text(col: Column, rule: str) -> tuple[str, str]:
+    """(what is wrong, how to fix it) for a failed per-column rule."""
+    if rule == "required":
+        return "is empty, but the column is required", "fill in a value in every row"
+    if rule == "vocab" and col.vocab == COUNTRY_CODES:
+        return (
+            "has values that are not ISO 3166-1 country codes",
+            "use two-letter codes such as DE, AT, NL or SE",
+        )
+    if rule == "vocab":
+        return (
+            "has values that are not in the list of allowed values",
+            f"use one of: {_allowed(col)}",
+        )
+    if rule == "bool":
+        return "has values that are not yes/no values", "use true/false, yes/no or 1/0"
+    if rule == "pattern":
+        return (
+            "has identifiers with characters other than letters, digits, _ and -",
+            "use only A–Z, a–z, 0–9, _ and - in identifiers",
+        )
+    if rule == "length":
+        return (
+            f"has values longer than {col.max_length} characters",
+            f"shorten them to at most {col.max_length} characters",
+        )
+    if rule == "date":
+        return (
+            "has values that are not valid dates",
+            "write dates as YYYY-MM-DD (e.g. 2025-03-31) or use date cells in Excel",
+        )
+    if rule == "min_date":
+        return (
+            f"has dates before {EARLIEST_DATE}",
+            "check the year; dates before 1980 are not accepted",
+        )
+    if rule == "integer":
+        return "has values that are not whole numbers", "write whole numbers such as 45"
+    if rule == "decimal":
+        return (
+            "has values that are not numbers",
+            "write numbers with a dot as the decimal "
+            "separator and no thousands separator, e.g. 12500.50",
+        )
+    if rule == "range":
+        if col.min_value is not None and col.max_value is not None:
+            return (
+                f"has values outside {col.min_value:g}–{col.max_value:g}",
+                f"use values from {col.min_value:g} to {col.max_value:g}",
+            )
+        return (f"has values below {col.min_value:g}", f"use values of {col.min_value:g} or more")
+    if rule == "unique":
+        return (
+            "has values that occur in more than one row, but must be unique",
+            "give every row its own value, or remove the duplicate rows",
+        )
+    return f"breaks the rule {rule}", "correct the values"
+
+
+class _Rows:
+    """Row numbers and counts of the rows that break a rule, by SQL."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, limits: Limits) -> None:
+        self.conn = conn
+        self.k = limits.max_problem_rows
+
+    def where(self, source: str, condition: str) -> tuple[tuple[int, ...], int]:
+        rows = self.conn.execute(
+            f"SELECT _row, count(*) OVER () FROM {source} WHERE {condition} "
+            f"ORDER BY _row LIMIT {self.k}"
+        ).fetchall()
+        if not rows:
+            return (), 0
+        return tuple(int(r[0]) for r in rows), int(rows[0][1])
+
+    def with_values(
+        self,
+        table: str,
+        column: str,
+        values: tuple[str | None, ...],
+    ) -> tuple[tuple[int, ...], int]:
+        q = _quote(column)
+        conds = []
+        if any(v is None for v in values):
+            conds.append(f"{q} IS NULL")
+        present = [v for v in values if v is not None]
+        if present:
+            self.conn.register("_failing", pa.table({"v": pa.array(present, pa.string())}))
+            conds.append(f"{q} IN (SELECT v FROM _failing)")
+        try:
+            return self.where(f"rows_{table}", " OR ".join(conds))
+        finally:
+            if present:
+                self.conn.unregister("_failing")
+
+
+ISO_DATE_SQL = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _typed_expr(col: Column, ref: str) -> str:
+    """The typed value of a staged column, NULL where the text is not a valid value."""
+    if col.type == "date":
+        return (
+            f"CASE WHEN regexp_full_match({ref}, '{ISO_DATE_SQL}') THEN TRY_CAST({ref} AS DATE) END"
+        )
+    if col.type in ("integer", "decimal"):
+        return f"TRY_CAST({ref} AS DOUBLE)"
+    return ref
+
+
+def _typed_source(table: Table, staged_cols: list[str]) -> str:
+    """A subquery with every registry column typed (absent columns as NULL).
+
+    ``valid__<column>`` is false where a value is present but not valid; rules between columns
+    skip such rows, since the column rule reports them already.
+    """
+    exprs = []
+    for col in table.columns:
+        q = _quote(col.name)
+        if col.name not in staged_cols:
+            exprs.append(f'NULL::{col.sql_type} AS {q}, TRUE AS "valid__{col.name}"')
+            continue
+        typed = _typed_expr(col, q)
+        exprs.append(
+            f'{typed} AS {q}, ({q} IS NULL OR ({typed}) IS NOT NULL) AS "valid__{col.name}"'
+        )
+    return f"(SELECT _row, {', '.join(exprs)} FROM rows_{table.name})"
+
+
+def _about(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, report: ValidationReport, rows: _Rows
+) -> dt.date | None:
+    st = staged.tables.get("about")
+    if st is None or not {"key", "value"} <= set(st.columns):
+        return None
+    pairs = conn.execute("SELECT _row, lower(key), value FROM rows_about ORDER BY _row").fetchall()
+    seen: dict[str, int] = {}
+    unknown: list[int] = []
+    as_of: dt.date | None = None
+    for row, key, value in pairs:
+        if key is None:
+            continue
+        if key not in ABOUT_KEYS:
+            unknown.append(row)
+            continue
+        if key in seen:
+            report.extend(
+                [
+                    Problem(
+                        "about",
+                        "key",
+                        "duplicate_key",
+                        f"the key `{key}` appears twice (rows {seen[key]} and {row})",
+                        "keep one row for each key",
+                    )
+                ]
+            )
+            continue
+        seen[key] = row
+        if key == "data_as_of" and value is not None:
+            try:
+                as_of = dt.date.fromisoformat(value) if len(value) == 10 else None
+            except ValueError:
+                as_of = None
+            if as_of is None:
+                report.extend(
+                    [
+                        Problem(
+                            "about",
+                            "value",
+                            "date",
+                            "the value of `data_as_of` is not a valid date",
+                            "write it as YYYY-MM-DD, e.g. 2025-06-30",
+                            (row,),
+                            1,
+                        )
+                    ]
+                )
+        elif key == "organisation" and value is not None:
+            report.organisation = value
+    if unknown:
+        report.extend(
+            [
+                Problem(
+                    "about",
+                    "key",
+                    "unknown_key",
+                    "has keys that are not in the format",
+                    f"use only the keys {', '.join(ABOUT_KEYS)}; delete the other rows",
+                    tuple(unknown[: rows.k]),
+                    len(unknown),
+                    gate=True,
+                )
+            ]
+        )
+    for key, (required, _doc) in ABOUT_KEYS.items():
+        if required and key not in seen:
+            report.extend(
+                [
+                    Problem(
+                        "about",
+                        "key",
+                        "missing_key",
+                        f"the required key `{key}` is missing",
+                        f"add a row with `{key}` in column `key` and its value in column `value`",
+                    )
+                ]
+            )
+        elif required and key in seen and dict((k, v) for _, k, v in pairs).get(key) is None:
+            report.extend(
+                [
+                    Problem(
+                        "about",
+                        "value",
+                        "required",
+                        f"the value of `{key}` is empty",
+                        "fill it in",
+                        (seen[key],),
+                        1,
+                    )
+                ]
+            )
+    if as_of is not None:
+        report.data_as_of = as_of.isoformat()
+    return as_of
+
+
+def _distinct(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
+    """The distinct normalised values of a staged column (see ``staging``)."""
+    return [
+        v
+        for (v,) in conn.execute(
+            "SELECT DISTINCT value FROM staged_values "
+            "WHERE tbl = ? AND col = ? AND value IS NOT NULL",
+            [table, column],
+        ).fetchall()
+    ]
+
+
+def _gate_cells(
+    conn: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    rows: _Rows,
+) -> list[Problem]:
+    problems = []
+    for name, st in staged.tables.items():
+        for c in st.columns:
+            col = st.table.column(c)
+            if not col.free_text:
+                continue
+            if name == "about":
+                values = [
+                    v
+                    for (v,) in conn.execute(
+                        "SELECT DISTINCT value FROM rows_about WHERE value IS NOT NULL AND "
+                        "lower(key) IS DISTINCT FROM 'data_as_of'"
+                    ).fetchall()
+                ]
+            else:
+                values = _distinct(conn, name, c)
+            found: dict[str, list[str]] = {}
+            for v in values:
+                kind = personal_kind(v)
+                if kind:
+                    found.setdefault(kind, []).append(v)
+            for kind, vals in sorted(found.items()):
+                r, n = rows.with_values(name, c, tuple(vals))
+                problems.append(
+                    Problem(
+                        name,
+                        c,
+                        f"personal_{kind}",
+                        f"has cells that look like {KINDS[kind]}",
+                        "remove personal data: this column is free text and must not identify "
+                        "anyone",
+                        r,
+                        n,
+                        gate=True,
+                    )
+                )
+    return problems
+
+
+def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
+    problems = []
+    for name, st in staged.tables.items():
+        source = _typed_source(st.table, st.columns)
+        for rule in st.table.row_rules:
+            if not set(rule.columns) & set(st.columns):
+                continue
+            valid = " AND ".join(f'"valid__{c}"' for c in rule.columns)
+            r, n = rows.where(source, f"({rule.sql}) AND {valid}")
+            if n:
+                problems.append(
+                    Problem(name, rule.columns[0], rule.name, rule.message, rule.fix, r, n)
+                )
+        if st.table.unique_together and set(st.table.unique_together) <= set(st.columns):
+            cols = ", ".join(_quote(c) for c in st.table.unique_together)
+            cond = (
+                f"({cols}) IN (SELECT ({cols}) FROM rows_{name} GROUP BY {cols} "
+                f"HAVING count(*) > 1)"
+            )
+            r, n = rows.where(f"rows_{name}", cond)
+            if n:
+                names = " and ".join(f"`{c}`" for c in st.table.unique_together)
+                problems.append(
+                    Problem(
+                        name,
+                        st.table.unique_together[-1],
+                        "unique_together",
+                        f"has rows with the same {names}",
+                        "keep one row for each combination",
+                        r,
+                        n,
+                    )
+                )
+    return problems
+
+
+def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
+    problems = []
+    for name, st in staged.tables.items():
+        for c in st.columns:
+            col = st.table.column(c)
+            if not col.references:
+                continue
+            ref_table, ref_col = col.references.split(".")
+            if ref_table == name:
+                continue
+            if ref_table not in staged.tables or ref_col not in staged.tables[ref_table].columns:
+                continue  # the missing table or column is reported already
+            missing = [
+                v
+                for (v,) in rows.conn.execute(
+                    "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value "
+                    "IS NOT NULL AND value NOT IN (SELECT value FROM staged_values WHERE tbl = ? "
+                    "AND col = ? AND value IS NOT NULL)",
+                    [name, c, ref_table, ref_col],
+                ).fetchall()
+            ]
+            if missing:
+                r, n = rows.with_values(name, c, tuple(missing))
+                problems.append(
+                    Problem(
+                        name,
+                        c,
+                        "foreign_key",
+                        f"has values that are not a `{ref_col}` of the `{ref_table}` table",
+                        f"add the missing {ref_table} or correct the `{c}` values",
+                        r,
+                        n,
+                    )
+                )
+    return problems
+
+
+def _after_as_of(staged: Staged, rows: _Rows, as_of: dt.date) -> list[Problem]:
+    problems = []
+    for name, st in staged.tables.items():
+        for c in st.columns:
+            col = st.table.column(c)
+            if col.type != "date" or col.may_follow_data_as_of:
+                continue
+            later = [
+                v
+                for (v,) in rows.conn.execute(
+                    f"SELECT value FROM staged_values WHERE tbl = ? AND col = ? AND "
+                    f"{_typed_expr(col, 'value')} > DATE '{as_of.isoformat()}'",
+                    [name, c],
+                ).fetchall()
+            ]
+            if later:
+                r, n = rows.with_values(name, c, tuple(later))
+                problems.append(
+                    Problem(
+                        name,
+                        c,
+                        "after_data_as_of",
+                        f"has dates after `data_as_of` ({as_of.isoformat()})",
+                        "correct the dates, or set `data_as_of` in the about table to the day the "
+                        "export was taken",
+                        r,
+                        n,
+                    )
+                )
+    return problems
+
+
+def _warnings(conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows) -> list[Problem]:
+    problems = []
+    if (
+        "programmes" in staged.tables
+        and "cases" in staged.tables
+        and "programme_id" in staged.tables["cases"].columns
+        and "programme_id" in staged.tables["programmes"].columns
+    ):
+        r, n = rows.where(
+            "rows_programmes",
+            "programme_id IS NOT NULL AND programme_id NOT IN "
+            "(SELECT programme_id FROM rows_cases WHERE programme_id IS NOT NULL)",
+        )
+        if n:
+            problems.append(
+                Problem(
+                    "programmes",
+                    "programme_id",
+                    "no_cases",
+                    "has programmes without any cases",
+                    "check that the export includes their cases; if they had none, nothing needs "
+                    "fixing",
+                    r,
+                    n,
+                    severity="warning",
+                )
+            )
+    for name, st in staged.tables.items():
+        if st.rows == 0 and name not in ("about",):
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "empty_table",
+                    "the table has a header but no rows; it is read "
+                    'as "none recorded" (zero), not as "not available"',
+                    "if the programme does not record this table, leave it out of the package",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
+def validate(
+    conn: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    source: str,
+    limits: Limits | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> ValidationReport:
+    """Check a staged package against every rule of the format and the anonymisation gate."""
+    from evaluation.intake.expectations import validate_columns
+
+    limits = limits or Limits.from_env()
+    rows = _Rows(conn, limits)
+    report = ValidationReport(source=source, problems=list(staged.problems))
+    report.row_counts = {n: st.rows for n, st in staged.tables.items()}
+    say = progress or (lambda _m, _f: None)
+    say("Checking the about table", 0.0)
+    as_of = _about(conn, staged, report, rows)
+    say("Checking every column (Great Expectations)", 0.1)
+    for f in validate_columns(conn, staged):
+        table = TABLES_BY_NAME[f.table]
+        col = table.column(f.column)
+        message, fix = _column_rule_text(col, f.rule)
+        r, n = rows.with_values(f.table, f.column, f.values)
+        report.extend([Problem(f.table, f.column, f.rule, message, fix, r, n)])
+    say("Checking for personal data", 0.6)
+    report.extend(_gate_cells(conn, staged, rows))
+    say("Checking rows and links between tables", 0.7)
+    report.extend(_row_rules(staged, rows))
+    report.extend(_foreign_keys(staged, rows))
+    if as_of is not None:
+        report.extend(_after_as_of(staged, rows, as_of))
+    report.extend(_warnings(conn, staged, rows))
+    if "programmes" in staged.tables and "programme_id" in staged.tables["programmes"].columns:
+        report.programmes = tuple(
+            v
+            for (v,) in conn.execute(
+                "SELECT DISTINCT programme_id FROM rows_programmes WHERE programme_id IS NOT NULL "
+                "ORDER BY 1"
+            ).fetchall()
+        )
+    say("Validation finished", 1.0)
+    return report

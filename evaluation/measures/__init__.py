@@ -1,0 +1,1 @@
+"""The agreed indicators: the catalogue, compiled to SQL and computed for any periods and splits."""

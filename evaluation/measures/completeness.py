@@ -1,0 +1,77 @@
+"""Data completeness: how much of each optional field an indicator depends on is filled in.
+
+An indicator computed from a field that half the cases leave empty (``first_request_on`` for
+C06 and C07) deserves less trust than one from a complete field. For each programme and period
+this gives the share of the relevant rows with the field present — for case fields, the cases
+open during the period — so it can stand beside the indicator.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from evaluation.periods import Period
+from evaluation.store.access import Scope
+from evaluation.store.schema import TABLES_BY_NAME
+
+# Optional columns worth watching, by table; case columns are judged on cases open in P.
+WATCHED = {
+    "cases": ("first_request_on", "plan_agreed_on", "closure_reason", "returnee", "region"),
+    "staffing": ("former_extremists",),
+}
+
+
+def completeness(
+    conn: duckdb.DuckDBPyConnection,
+    periods: list[Period],
+    scope: Scope | None = None,
+    programmes: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Rows: programme_id, period_start, period_end, field (``table.column``), rows, filled,
+    share (filled / rows; missing when there are no rows)."""
+    scope = scope or Scope.everything()
+    scope_sql, params = scope.sql_filter("s.organisation", "p.programme_id")
+    if programmes:
+        scope_sql += " AND p.programme_id IN (SELECT unnest(?::VARCHAR[]))"
+        params.append(list(programmes))
+    values = ", ".join(
+        f"(DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in periods
+    )
+    selects = []
+    for col in WATCHED["cases"]:
+        assert col in TABLES_BY_NAME["cases"].column_names
+        filled = (
+            "c.closed_on IS NULL OR c.closure_reason IS NOT NULL"
+            if col == "closure_reason"
+            else f"c.{col} IS NOT NULL"
+        )
+        selects.append(
+            f"SELECT g.programme_id, p.p_start, p.p_end, 'cases.{col}' AS field, "
+            f"count(c.case_id) AS rows, count(c.case_id) FILTER (WHERE {filled}) AS filled "
+            f"FROM progs g CROSS JOIN periods p LEFT JOIN current_cases c "
+            f"ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id "
+            f"AND c.opened_on <= p.p_end AND (c.closed_on IS NULL OR c.closed_on >= p.p_start) "
+            f"GROUP BY ALL"
+        )
+    for col in WATCHED["staffing"]:
+        selects.append(
+            f"SELECT g.programme_id, p.p_start, p.p_end, 'staffing.{col}' AS field, "
+            f"count(r.quarter_start) AS rows, count(r.{col}) AS filled "
+            f"FROM progs g CROSS JOIN periods p LEFT JOIN current_staffing r "
+            f"ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id "
+            f"AND r.quarter_start BETWEEN p.p_start AND p.p_end GROUP BY ALL"
+        )
+    sql = (
+        f"WITH periods(p_start, p_end) AS (VALUES {values}), "
+        f"progs AS (SELECT p.programme_id, p.submission_id FROM current_programmes p "
+        f"JOIN submissions s USING (submission_id) WHERE {scope_sql}) "
+        + " UNION ALL ".join(selects)
+        + " ORDER BY 1, 2, 4"
+    )
+    out = conn.execute(sql, params).df()
+    out.columns = ["programme_id", "period_start", "period_end", "field", "rows", "filled"]
+    out["share"] = out["filled"] / out["rows"].where(out["rows"] > 0)
+    for c in ("period_start", "period_end"):
+        out[c] = pd.to_datetime(out[c]).dt.date
+    return out

@@ -1,0 +1,1 @@
+"""What may leave the organisation: small-number protection over everything shared."""

@@ -1,0 +1,325 @@
+"""The embedded store: one DuckDB file per organisation (or funder), schema-versioned.
+
+* Tables of the format are created from the registry, each row tagged with its
+  ``submission_id``; case-linked tables carry the case's ``programme_id`` and ``case_id`` (a
+  small integer, unique within a submission); ``case_ref`` is stored only in ``cases``, as
+  ``case_key`` = HMAC-SHA256(store secret, case_ref), which is the same for the same case in
+  every submission.
+* Every accepted package is a submission on record. ``current_submission`` points each programme
+  at the submission whose data is current; replacing a programme's data moves the pointer, so
+  an older submission's rows stay retrievable. ``current_<table>`` views show current data.
+* The secret lives outside the database file (``<db>.secret`` beside it, mode 0600, or the file
+  named by ``EVALUATION_SECRET_FILE``): a copy of the database alone cannot be linked back to
+  case references.
+* One writing process per database file. Readers take a cursor per request (``cursor()``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from evaluation.errors import StoreError
+from evaluation.store.schema import TABLES, Table
+
+DEFAULT_DB = Path("data") / "evaluation.duckdb"
+SCHEMA_VERSION = 2
+DATA_TABLES = tuple(t for t in TABLES if t.name != "about")
+
+
+def default_db_path() -> Path:
+    """``EVALUATION_DB`` if set, else ``data/evaluation.duckdb``."""
+    return Path(os.environ.get("EVALUATION_DB") or DEFAULT_DB)
+
+
+def stored_columns(table: Table) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of a data table in the store, after the submission columns."""
+    cols: list[tuple[str, str]] = [("submission_id", "VARCHAR NOT NULL")]
+    if table.belongs_to == "case":
+        cols.append(("programme_id", "VARCHAR NOT NULL"))
+    for c in table.columns:
+        if c.name == "case_ref":
+            cols.append(("case_id", "INTEGER NOT NULL"))
+            if table.name == "cases":
+                cols.append(("case_key", "VARCHAR NOT NULL"))
+        elif not (table.belongs_to == "case" and c.name == "programme_id"):
+            cols.append((c.name, c.sql_type + (" NOT NULL" if c.required else "")))
+    return cols
+
+
+def _ddl_v1() -> list[str]:
+    stmts = [
+        """CREATE TABLE submissions (
+            submission_id VARCHAR PRIMARY KEY,
+            organisation VARCHAR NOT NULL,
+            data_as_of DATE NOT NULL,
+            source_system VARCHAR,
+            content_hash VARCHAR NOT NULL,
+            source_name VARCHAR NOT NULL,
+            container VARCHAR NOT NULL,
+            profile VARCHAR,
+            programmes VARCHAR[] NOT NULL,
+            tables VARCHAR[] NOT NULL,
+            row_counts JSON NOT NULL,
+            format_version VARCHAR NOT NULL,
+            loaded_at TIMESTAMP NOT NULL,
+            loaded_by VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE current_submission (
+            programme_id VARCHAR PRIMARY KEY,
+            submission_id VARCHAR NOT NULL,
+            organisation VARCHAR NOT NULL,
+            since TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE replacements (
+            programme_id VARCHAR NOT NULL,
+            old_submission_id VARCHAR NOT NULL,
+            new_submission_id VARCHAR NOT NULL,
+            replaced_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE audit_log (
+            happened_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            detail JSON
+        )""",
+    ]
+    for t in DATA_TABLES:
+        cols = ",\n  ".join(f"{n} {typ}" for n, typ in stored_columns(t))
+        stmts.append(f"CREATE TABLE {t.name} (\n  {cols}\n)")
+    for t in DATA_TABLES:
+        stmts.append(
+            f"CREATE VIEW current_{t.name} AS SELECT x.* FROM {t.name} x "
+            "JOIN current_submission cp ON x.programme_id = cp.programme_id "
+            "AND x.submission_id = cp.submission_id"
+        )
+    return stmts
+
+
+def _ddl_v2() -> list[str]:
+    """Local accounts (``evaluation.store.users``): role, scope and a salted scrypt hash, never a
+    password. ``scope`` holds organisation names or programme ids; a NULL hash means the account
+    signs in only through the identity provider."""
+    return [
+        """CREATE TABLE users (
+            name VARCHAR PRIMARY KEY,
+            role VARCHAR NOT NULL,
+            scope VARCHAR[] NOT NULL,
+            password_hash VARCHAR,
+            created_at TIMESTAMP NOT NULL,
+            disabled BOOLEAN NOT NULL DEFAULT false
+        )"""
+    ]
+
+
+MIGRATIONS: dict[int, Callable[[], list[str]]] = {1: _ddl_v1, 2: _ddl_v2}
+
+
+@dataclass(frozen=True)
+class Submission:
+    submission_id: str
+    organisation: str
+    data_as_of: dt.date
+    content_hash: str
+    source_name: str
+    programmes: tuple[str, ...]
+    row_counts: dict[str, int]
+    loaded_at: dt.datetime
+    loaded_by: str
+    current_programmes: tuple[str, ...]
+
+
+class Store:
+    """A DuckDB store file and its secret. Use ``Store.open(path)``."""
+
+    def __init__(self, path: Path, conn: duckdb.DuckDBPyConnection, secret: bytes) -> None:
+        self.path = path
+        self.conn = conn
+        self._secret = secret
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, read_only: bool = False) -> Store:
+        """Open (creating on first use) the store and bring its schema up to date."""
+        path = Path(path) if path else default_db_path()
+        if read_only and not path.exists():
+            raise StoreError(f"There is no store at {path}. Run `python -m evaluation init`.")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"The store {path} is in use by another program that is writing to it. "
+                    "Wait until it has finished (or close the dashboard) and try again."
+                ) from None
+            raise StoreError(
+                f"The store {path} cannot be opened: it is not a database file or it is damaged."
+            ) from None
+        store = cls(path, conn, _load_secret(path, create=not read_only))
+        if not read_only:
+            store._migrate()
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own for one request or thread."""
+        return self.conn.cursor()
+
+    @property
+    def schema_version(self) -> int:
+        try:
+            row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchall()[0]
+        except duckdb.CatalogException:
+            return 0
+        return int(row[0] or 0)
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+        )
+        current = self.schema_version
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store {self.path} was written by a newer version of the platform (schema "
+                f"{current}; this version knows {SCHEMA_VERSION}). Update the platform."
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            self.conn.execute("BEGIN TRANSACTION")
+            try:
+                for stmt in MIGRATIONS[version]():
+                    self.conn.execute(stmt)
+                self.conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+                self.conn.execute("COMMIT")
+            except Exception:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    # -- case keys ---------------------------------------------------------------------------
+    def case_key(self, case_ref: str) -> str:
+        """The stored form of a case reference: HMAC-SHA256 with this store's secret."""
+        return hmac.new(self._secret, case_ref.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def hmac_sql(self, expr: str) -> tuple[str, list[bytes]]:
+        """SQL computing ``case_key`` of ``expr`` inside DuckDB, and its two parameters.
+
+        HMAC(K, m) = SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)) with a 64-byte block.
+        """
+        key = self._secret.ljust(64, b"\0")
+        ipad = bytes(b ^ 0x36 for b in key)
+        opad = bytes(b ^ 0x5C for b in key)
+        sql = f"sha256(?::BLOB || unhex(sha256(?::BLOB || encode({expr}))))"
+        return sql, [opad, ipad]
+
+    # -- reading -----------------------------------------------------------------------------
+    def submissions(self, cursor: duckdb.DuckDBPyConnection | None = None) -> list[Submission]:
+        cur = cursor or self.cursor()
+        rows = cur.execute(
+            """SELECT s.submission_id, s.organisation, s.data_as_of, s.content_hash,
+                      s.source_name, s.programmes, s.row_counts, s.loaded_at, s.loaded_by,
+                      coalesce(list(cp.programme_id ORDER BY cp.programme_id)
+                               FILTER (WHERE cp.programme_id IS NOT NULL), [])
+               FROM submissions s LEFT JOIN current_submission cp USING (submission_id)
+               GROUP BY ALL ORDER BY s.loaded_at DESC, s.submission_id DESC"""
+        ).fetchall()
+        return [
+            Submission(
+                r[0], r[1], r[2], r[3], r[4], tuple(r[5]), json.loads(r[6]), r[7], r[8], tuple(r[9])
+            )
+            for r in rows
+        ]
+
+    def fingerprint(self) -> dict[str, tuple[int, int]]:
+        """(row count, order-independent hash) of every table, to prove nothing changed."""
+        cur = self.cursor()
+        names = [
+            r[0]
+            for r in cur.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+            ).fetchall()
+        ]
+        out = {}
+        for n in names:
+            if n == "audit_log":
+                continue
+            count, h = cur.execute(
+                f"SELECT count(*), coalesce(bit_xor(hash(t)), 0) FROM {n} t"
+            ).fetchall()[0]
+            out[n] = (int(count), int(h))
+        return out
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        detail: dict[str, object],
+        cursor: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
+        (cursor or self.conn).execute(
+            "INSERT INTO audit_log VALUES (now(), ?, ?, ?)",
+            [actor, action, json.dumps(detail, default=str)],
+        )
+
+    def table_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
+        cur = self.cursor()
+        return {
+            t.name: int(cur.execute(f"SELECT count(*) FROM current_{t.name}").fetchall()[0][0])
+            for t in DATA_TABLES
+            if tables is None or t.name in tables
+        }
+
+
+def secret_path(db_path: Path) -> Path:
+    env = os.environ.get("EVALUATION_SECRET_FILE")
+    return Path(env) if env else db_path.with_name(db_path.name + ".secret")
+
+
+def _load_secret(db_path: Path, *, create: bool) -> bytes:
+    path = secret_path(db_path)
+    if path.exists():
+        data = path.read_text(encoding="ascii").strip()
+        try:
+            secret = bytes.fromhex(data)
+        except ValueError:
+            raise StoreError(f"The store secret {path} is damaged.") from None
+        if len(secret) < 32:
+            raise StoreError(f"The store secret {path} is too short.")
+        return secret
+    if db_path.exists() and db_path.stat().st_size > 0 and _has_cases(db_path):
+        raise StoreError(
+            f"The store {db_path} holds case data but its secret {path} is missing. Restore the "
+            "secret from your backup; without it new case references cannot be matched."
+        )
+    if not create:
+        return b""
+    secret = secrets.token_bytes(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secret.hex() + "\n")
+    return secret
+
+
+def _has_cases(db_path: Path) -> bool:
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as c:
+            return bool(c.execute("SELECT count(*) FROM cases").fetchall()[0][0])
+    except duckdb.Error:
+        return False

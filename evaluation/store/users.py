@@ -1,0 +1,501 @@
+"""Local accounts: who may sign in, with which role, and what they may see.
+
+Accounts live in the store's ``users`` table (schema 2). A role says *how* someone sees data
+(``ROLES``: the CSO's own staff see it internally, unsuppressed; funders and evaluators see only
+the shared audience, small numbers hidden); a scope says *which* data: organisation names or
+programme ids. ``scope_for`` turns both into the ``access.Scope`` every reader takes, so access
+is enforced by the SQL the readers write, not by which pages a user is shown.
+
+Passwords are never stored: only a salted, deliberately slow scrypt hash
+(``scrypt$n$r$p$salt$hash``, standard library only), compared in constant time. The parameters
+travel with each hash, so they can be raised later without invalidating existing accounts.
+Every change is written to the audit log, never with a password or a hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from evaluation.errors import EvaluationError
+from evaluation.store.access import Audience, Scope
+from evaluation.store.database import Store
+
+Role = Literal["admin", "cso_manager", "funder", "evaluator"]
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    id: Role
+    title: str
+    audience: Audience
+    doc: str
+
+
+ROLES: dict[str, RoleInfo] = {
+    r.id: r
+    for r in (
+        RoleInfo(
+            "admin",
+            "Administrator",
+            "internal",
+            "manages accounts; sees every organisation's data as loaded",
+        ),
+        RoleInfo(
+            "cso_manager",
+            "CSO manager",
+            "internal",
+            "loads the packages of the organisations or programmes in their scope and sees "
+            "their figures unsuppressed",
+        ),
+        RoleInfo(
+            "funder",
+            "Funder",
+            "shared",
+            "sees the aggregate figures of the programmes in their scope, small numbers hidden",
+        ),
+        RoleInfo(
+            "evaluator",
+            "Evaluator",
+            "shared",
+            "sees the aggregate figures of the programmes in their scope, small numbers hidden",
+        ),
+    )
+}
+"""The roles, in the order they are offered; the CLI's help and the Users page come from here."""
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+MIN_PASSWORD, MAX_PASSWORD = 10, 1024
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SALT_BYTES, HASH_BYTES = 16, 32
+_MAX_N = 2**20  # a hash asking for more work than this is not one of ours
+
+
+class UserError(EvaluationError, ValueError):
+    """An account cannot be created, changed or removed as asked; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account as anyone may see it: never the password hash."""
+
+    name: str
+    role: Role
+    scope: tuple[str, ...] = ()
+    """Organisation names or programme ids; for an administrator it has no effect."""
+    created_at: dt.datetime | None = None
+    """When the account was made (UTC)."""
+    disabled: bool = False
+    has_password: bool = True
+    """False for accounts that sign in only through the identity provider."""
+
+    @property
+    def title(self) -> str:
+        return ROLES[self.role].title
+
+
+# -- passwords ---------------------------------------------------------------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _normalise(password: str) -> bytes:
+    # NFKC so the same password typed on another keyboard or system gives the same bytes
+    return unicodedata.normalize("NFKC", password).encode("utf-8")
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$salt_b64$hash_b64`` with a fresh 16-byte random salt."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    digest = hashlib.scrypt(
+        _normalise(password), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=HASH_BYTES
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches ``stored``; the comparison takes the same time either way.
+
+    A malformed or foreign hash never matches (and never raises).
+    """
+    try:
+        scheme, n, r, p, salt_b64, hash_b64 = stored.split("$")
+        n_, r_, p_ = int(n), int(r), int(p)
+        salt = base64.b64decode(salt_b64, validate=True)
+        expected = base64.b64decode(hash_b64, validate=True)
+    except (ValueError, AttributeError):
+        return False
+    if scheme != "scrypt" or not (1 < n_ <= _MAX_N and 0 < r_ <= 32 and 0 < p_ <= 16):
+        return False
+    if not expected:
+        return False
+    try:
+        candidate = hashlib.scrypt(
+            _normalise(password),
+            salt=salt,
+            n=n_,
+            r=r_,
+            p=p_,
+            dklen=len(expected),
+            maxmem=256 * r_ * n_ + 2**20,
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(candidate, expected)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to check against when the name is unknown, so that takes as long as a real one."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_hex(16)))
+    return _DUMMY_HASH[0]
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise UserError(
+            "A user name is 1 to 64 characters: letters A-Z, digits and . _ @ - only (an "
+            "e-mail address works)."
+        )
+    return name
+
+
+def check_role(role: str) -> Role:
+    if role not in ROLES:
+        raise UserError(f"There is no role {role!r}. The roles are {', '.join(ROLES)}.")
+    return ROLES[role].id
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"A password needs at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"A password may have at most {MAX_PASSWORD} characters.")
+
+
+def clean_scope(scope: Iterable[str]) -> tuple[str, ...]:
+    """The scope's ids, trimmed, without blanks or repeats, in the order given."""
+    out: dict[str, None] = {}
+    for item in scope:
+        item = str(item).strip()
+        if not item:
+            continue
+        if len(item) > 200 or any(ord(ch) < 32 for ch in item):
+            raise UserError(
+                "A scope entry is an organisation name or a programme id of at most "
+                "200 characters, without line breaks."
+            )
+        out[item] = None
+    return tuple(out)
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+_COLUMNS = "name, role, scope, created_at, disabled, password_hash IS NOT NULL"
+
+
+def _user(row: Sequence[object]) -> User:
+    name, role, scope, created, disabled, has_password = row
+    return User(
+        str(name),
+        check_role(str(role)),
+        tuple(scope or ()),  # type: ignore[arg-type]
+        created,
+        bool(disabled),
+        bool(has_password),
+    )  # type: ignore[arg-type]
+
+
+def list_users(store: Store) -> list[User]:
+    """Every account, by name."""
+    with store.cursor() as cur:
+        rows = cur.execute(f"SELECT {_COLUMNS} FROM users ORDER BY lower(name)").fetchall()
+    return [_user(r) for r in rows]
+
+
+USER_COLUMNS = ["name", "role", "scope", "sign_in", "status", "created_at"]
+
+
+def user_table(accounts: Sequence[User]) -> pd.DataFrame:
+    """The accounts for a person to read: role titles, scope as text, never a hash."""
+    rows = [
+        {
+            "name": u.name,
+            "role": u.title,
+            "scope": "everything" if u.role == "admin" else (", ".join(u.scope) or "nothing"),
+            "sign_in": "password" if u.has_password else "identity provider only",
+            "status": "disabled" if u.disabled else "active",
+            "created_at": u.created_at,
+        }
+        for u in accounts
+    ]
+    return pd.DataFrame(rows, columns=USER_COLUMNS)
+
+
+def _find(cur: duckdb.DuckDBPyConnection, name: str) -> tuple[User, str | None] | None:
+    rows = cur.execute(
+        f"SELECT {_COLUMNS}, password_hash FROM users WHERE lower(name) = lower(?)", [name]
+    ).fetchall()
+    return (_user(rows[0][:6]), rows[0][6]) if rows else None
+
+
+def get_user(store: Store, name: str) -> User | None:
+    """The account of ``name`` (names are compared without regard to case), or None."""
+    with store.cursor() as cur:
+        found = _find(cur, name.strip())
+    return found[0] if found else None
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    """The account if ``name`` and ``password`` match an enabled account, else None.
+
+    An unknown name costs as much time as a wrong password, so timing does not tell which
+    names exist. Sign-ins and refused attempts on existing accounts go to the audit log.
+    """
+    with store.cursor() as cur:
+        found = _find(cur, name.strip()) if NAME_PATTERN.fullmatch(name.strip()) else None
+        if found is None:
+            verify_password(password, _dummy_hash())
+            return None
+        user, stored = found
+        ok = verify_password(password, stored or _dummy_hash()) and bool(stored)
+        if not ok or user.disabled:
+            store.audit(
+                user.name,
+                "users.sign_in_refused",
+                {"reason": "disabled" if ok else "wrong password"},
+                cur,
+            )
+            return None
+        store.audit(user.name, "users.sign_in", {"method": "password"}, cur)
+    return user
+
+
+# -- changing ----------------------------------------------------------------------------------
+
+
+def add_user(
+    store: Store,
+    name: str,
+    role: str,
+    scope: Iterable[str] = (),
+    password: str | None = None,
+    *,
+    actor: str = "cli",
+    disabled: bool | None = None,
+    allow_no_password: bool = False,
+) -> User:
+    """Create an account, or update the one of that name (role, scope; the password if given).
+
+    A new account needs a password unless ``allow_no_password`` (it then signs in only through
+    the identity provider). ``actor`` may not take away their own administrator role or
+    disable themselves.
+    """
+    name, role_id, ids = check_name(name), check_role(role), clean_scope(scope)
+    if password is not None and password != "":
+        check_password(password)
+    else:
+        password = None
+    new_hash = hash_password(password) if password is not None else None
+    cur = store.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            found = _find(cur, name)
+            if found is None:
+                if new_hash is None and not allow_no_password:
+                    raise UserError(
+                        f"A new user needs a password of at least {MIN_PASSWORD} characters."
+                    )
+                now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                cur.execute(
+                    "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                    [name, role_id, list(ids), new_hash, now, bool(disabled)],
+                )
+                action = "users.add"
+            else:
+                old = found[0]
+                name = old.name
+                if name.lower() == actor.lower() and old.role == "admin" and role_id != "admin":
+                    raise UserError(
+                        "You cannot take away your own administrator role; ask "
+                        "another administrator."
+                    )
+                if name.lower() == actor.lower() and disabled:
+                    raise UserError("You cannot disable your own account.")
+                cur.execute(
+                    "UPDATE users SET role = ?, scope = ?, "
+                    "password_hash = coalesce(?, password_hash), "
+                    "disabled = coalesce(?, disabled) WHERE name = ?",
+                    [role_id, list(ids), new_hash, disabled, name],
+                )
+                action = "users.update"
+            store.audit(
+                actor,
+                action,
+                {
+                    "name": name,
+                    "role": role_id,
+                    "scope": list(ids),
+                    "password_set": new_hash is not None,
+                    "disabled": disabled,
+                },
+                cur,
+            )
+            found = _find(cur, name)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    finally:
+        cur.close()
+    assert found is not None
+    return found[0]
+
+
+def _require(store: Store, name: str) -> User:
+    user = get_user(store, name)
+    if user is None:
+        raise UserError(f"There is no user {name.strip()!r}.")
+    return user
+
+
+def set_role(store: Store, name: str, role: str, *, actor: str = "cli") -> User:
+    user = _require(store, name)
+    return add_user(store, user.name, role, user.scope, actor=actor)
+
+
+def set_scope(store: Store, name: str, scope: Iterable[str], *, actor: str = "cli") -> User:
+    user = _require(store, name)
+    return add_user(store, user.name, user.role, scope, actor=actor)
+
+
+def set_password(store: Store, name: str, password: str, *, actor: str = "cli") -> User:
+    user = _require(store, name)
+    check_password(password)
+    return add_user(store, user.name, user.role, user.scope, password, actor=actor)
+
+
+def set_disabled(store: Store, name: str, disabled: bool, *, actor: str = "cli") -> User:
+    user = _require(store, name)
+    return add_user(store, user.name, user.role, user.scope, actor=actor, disabled=disabled)
+
+
+def remove_user(store: Store, name: str, *, actor: str = "cli") -> None:
+    """Delete an account; its entries in the audit log stay."""
+    user = _require(store, name)
+    if user.name.lower() == actor.lower():
+        raise UserError("You cannot remove your own account while you are signed in with it.")
+    with store.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("DELETE FROM users WHERE name = ?", [user.name])
+            store.audit(actor, "users.remove", {"name": user.name, "role": user.role}, cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+
+# -- what a user may see -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScopeOption:
+    """An organisation or programme that can be put in a user's scope."""
+
+    id: str
+    kind: Literal["organisation", "programme"]
+    label: str
+
+
+def scope_options(store: Store) -> list[ScopeOption]:
+    """The organisations and programmes on record, organisations first, for a scope picker."""
+    with store.cursor() as cur:
+        rows = cur.execute(
+            """SELECT cs.programme_id, cs.organisation,
+                      (SELECT any_value(p.programme_name) FROM current_programmes p
+                       WHERE p.programme_id = cs.programme_id)
+               FROM current_submission cs ORDER BY cs.organisation, cs.programme_id"""
+        ).fetchall()
+    orgs = sorted({r[1] for r in rows}, key=str.lower)
+    return [ScopeOption(o, "organisation", f"{o} (organisation)") for o in orgs] + [
+        ScopeOption(p, "programme", f"{p} — {name or p} ({org})") for p, org, name in rows
+    ]
+
+
+def unknown_scope_ids(store: Store, scope: Iterable[str]) -> list[str]:
+    """The ids of ``scope`` that are neither an organisation nor a programme on record yet."""
+    known = {o.id.lower() for o in scope_options(store)}
+    return [i for i in clean_scope(scope) if i.lower() not in known]
+
+
+def scope_for(user: User, store: Store) -> Scope:
+    """What ``user`` may see, as the scope every reader and the engine take.
+
+    An administrator sees everything, internally. A CSO manager sees the organisations and
+    programmes of their scope internally (unsuppressed); funders and evaluators the same
+    selection, but only the shared audience. An id in the scope is a programme when a
+    programme of that id is on record, otherwise an organisation name (so an account can be
+    made before its organisation's first upload). A scope naming only organisations covers
+    every programme they load later; naming programmes limits it to those (and to every
+    programme of any organisation also named). An empty scope sees nothing.
+    """
+    audience = ROLES[user.role].audience
+    if user.role == "admin":
+        return Scope.everything(audience)
+    with store.cursor() as cur:
+        current = cur.execute(
+            "SELECT programme_id, organisation FROM current_submission"
+        ).fetchall()
+    org_of = {p: o for p, o in current}
+    spelled = {o.strip().lower(): o for o in org_of.values()}
+    programmes = {i for i in user.scope if i in org_of}
+    named = {spelled.get(i.strip().lower(), i) for i in user.scope if i not in org_of}
+    organisations = frozenset(named | {org_of[p] for p in programmes})
+    if not programmes:
+        return Scope(organisations, None, audience)
+    lowered = {o.strip().lower() for o in named}
+    programmes |= {p for p, o in org_of.items() if o.strip().lower() in lowered}
+    return Scope(organisations, frozenset(programmes), audience)
+
+
+def demo_users(store: Store) -> dict[str, User]:
+    """The demo mode's fictional accounts by role, none stored: the CSO manager of the first
+    demo organisation in the store (else of its first organisation), a funder and an evaluator
+    of every organisation in the store, and an administrator."""
+    from evaluation.demo.generate import DEMO_ORGANISATIONS
+
+    with store.cursor() as cur:
+        orgs = sorted(
+            {r[0] for r in cur.execute("SELECT organisation FROM current_submission").fetchall()},
+            key=str.lower,
+        )
+    first = next((o for o in DEMO_ORGANISATIONS if o in orgs), orgs[0] if orgs else None)
+    everyone = tuple(orgs)
+    return {
+        "cso_manager": User("demo-cso-manager", "cso_manager", (first,) if first else ()),
+        "funder": User("demo-funder", "funder", everyone),
+        "evaluator": User("demo-evaluator", "evaluator", everyone),
+        "admin": User("demo-admin", "admin"),
+    }

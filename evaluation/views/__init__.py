@@ -1,0 +1,1 @@
+"""What pages and reports show: overview, explorer, comparison, charts and safe files."""

@@ -1,0 +1,461 @@
+"""The indicator explorer: what the dashboard's explorer and catalogue pages ask the package.
+
+The pages only draw; every choice they offer and every number they show comes from here:
+
+* ``period_choices`` — the periods to offer, anchored on the newest ``data_as_of`` in the
+  caller's scope so that the first view never shows a partial period;
+* ``programme_choices`` and ``indicator_choices`` — what may be picked, within the scope;
+* ``build_request`` and ``run`` — the engine's tidy result, with each indicator's published
+  definition, version, caveats and the SQL behind it (an evaluator can check every number);
+* ``tidy_bytes`` — the CSV or Parquet download of exactly the rows shown, CSV cells made inert
+  against formula injection;
+* ``catalogue_groups`` — the catalogue, searchable, grouped by the letter of the id.
+
+Everything is a pure function of the request and its scope (plus the store's contents), so the
+dashboard may cache results keyed by ``request_key`` and ``data_version``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
+from evaluation.measures.engine import ALL_SPLITS, IndicatorRequest, RequestError, compute, explain
+from evaluation.periods import (
+    Period,
+    financial_year,
+    latest_complete_quarter,
+    parse_periods,
+    year,
+)
+from evaluation.store.access import Scope
+from evaluation.views.spreadsheet import safe_frame
+
+HEADLINE = ("C01", "C03", "C06", "O01", "O06")
+"""The indicators the explorer opens on: caseload, speed of first contact, closures, releases."""
+MAX_PERIODS = 40
+"""More periods than this make charts unreadable; a longer view wants longer periods."""
+QUARTERS = 8
+YEARS = 3
+FY_START_MONTH = 4
+NO_SPLIT = "programme"
+"""The engine's default split: one row per programme, i.e. no further split."""
+
+SPLIT_LABELS: dict[str, str] = {
+    "programme": "None (one row per programme)",
+    "all": "All programmes together",
+    "client_type": "Client type",
+    "referral_source": "Referral source",
+    "participation": "Participation",
+    "setting_at_intake": "Setting at intake",
+    "ideology": "Ideology",
+    "gender": "Gender",
+    "age_band": "Age band",
+    "returnee": "Returnee",
+    "risk_at_intake": "Risk at intake",
+    "region": "Region",
+    "organisation": "Organisation (total over its programmes)",
+    "country": "Country (total over its programmes)",
+    "intervention_type": "Intervention type (total over its programmes)",
+    "setting": "Setting (total over its programmes)",
+}
+
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("C", "Cases and reach"),
+    ("O", "Outcomes"),
+    ("K", "Capacity and knowledge sharing"),
+    ("F", "Funding"),
+    ("S", "Sustainability"),
+)
+OTHER_GROUP = ("", "The organisation's own indicators")
+
+Format = Literal["csv", "parquet"]
+MIME: dict[str, str] = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+
+
+@functools.cache
+def shipped_catalogue() -> Catalogue:
+    """The agreed catalogue shipped with the package, loaded (and validated) once."""
+    return load_catalogue()
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+PeriodKey = Literal["latest", "quarters", "years", "financial_years", "custom"]
+
+
+@dataclass(frozen=True)
+class PeriodOption:
+    key: PeriodKey
+    label: str
+    periods: tuple[Period, ...]
+
+    @property
+    def spec(self) -> str:
+        """The periods as a ``SPEC`` (``2025-Q1,2025-Q2``) a person can edit or type in."""
+        return ",".join(p.label for p in self.periods)
+
+
+@dataclass(frozen=True)
+class PeriodChoices:
+    """The periods to offer. ``data_as_of`` is ``None`` when nothing in scope has data yet
+    (the options then hang on ``today``)."""
+
+    data_as_of: date | None
+    latest: Period
+    options: tuple[PeriodOption, ...]
+    default: PeriodKey = "latest"
+
+    @property
+    def keys(self) -> list[PeriodKey]:
+        return [o.key for o in self.options]
+
+    def option(self, key: str) -> PeriodOption:
+        for o in self.options:
+            if o.key == key:
+                return o
+        raise KeyError(key)
+
+    def label(self, key: str) -> str:
+        return self.option(key).label
+
+
+def newest_data_as_of(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> date | None:
+    """The newest ``data_as_of`` of the current data of the programmes in ``scope``."""
+    where, params = scope.sql_filter("s.organisation", "p.programme_id")
+    row = cursor.execute(
+        "SELECT max(s.data_as_of) FROM current_programmes p JOIN submissions s "
+        f"USING (submission_id) WHERE {where}",
+        params,
+    ).fetchone()
+    value = row[0] if row else None
+    return value if isinstance(value, date) else None
+
+
+def period_choices(
+    cursor: duckdb.DuckDBPyConnection, scope: Scope, today: date | None = None
+) -> PeriodChoices:
+    """Latest complete quarter (the default), the last 8 quarters, the last 3 calendar years,
+    the last 3 financial years from April, and a custom ``SPEC`` — all complete by the
+    newest ``data_as_of`` in scope, so none shows a period whose counts will still grow."""
+    as_of = newest_data_as_of(cursor, scope)
+    return choices_for(
+        as_of if as_of is not None else (today or date.today()), known=as_of is not None
+    )
+
+
+def choices_for(as_of: date, known: bool = True) -> PeriodChoices:
+    """The period options hanging on ``as_of`` (see ``period_choices``)."""
+    latest = latest_complete_quarter(as_of)
+    quarters = [latest]
+    while len(quarters) < QUARTERS:
+        quarters.insert(0, quarters[0].previous())
+    last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
+    years = [year(y) for y in range(last_year - YEARS + 1, last_year + 1)]
+    fy = financial_year(as_of.year, FY_START_MONTH)
+    while fy.end > as_of:
+        fy = fy.previous()
+    fys = [fy]
+    while len(fys) < YEARS:
+        fys.insert(0, fys[0].previous())
+    options = (
+        PeriodOption("latest", f"Latest complete quarter ({latest.label})", (latest,)),
+        PeriodOption(
+            "quarters",
+            f"Last {QUARTERS} quarters ({quarters[0].label} to {quarters[-1].label})",
+            tuple(quarters),
+        ),
+        PeriodOption(
+            "years", f"Last {YEARS} years ({years[0].label} to {years[-1].label})", tuple(years)
+        ),
+        PeriodOption(
+            "financial_years",
+            f"Financial years from April ({fys[0].label} to {fys[-1].label})",
+            tuple(fys),
+        ),
+        PeriodOption("custom", "Custom", (latest,)),
+    )
+    return PeriodChoices(as_of if known else None, latest, options)
+
+
+def custom_periods(spec: str) -> tuple[Period, ...]:
+    """The periods of a typed ``SPEC``; ``PeriodError`` (a sentence) when it is not one."""
+    periods = tuple(parse_periods(spec))
+    if len(periods) > MAX_PERIODS:
+        raise RequestError(
+            f"That is {len(periods)} periods; the explorer shows at most "
+            f"{MAX_PERIODS}. Choose longer periods, e.g. years instead of "
+            "quarters."
+        )
+    return periods
+
+
+# -- what may be picked ----------------------------------------------------------------------
+
+PROGRAMME_COLUMNS = ["programme_id", "programme", "organisation", "data_as_of"]
+
+
+def programme_choices(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The programmes with current data that ``scope`` may see, by organisation and id."""
+    where, params = scope.sql_filter("s.organisation", "p.programme_id")
+    return cursor.execute(
+        "SELECT p.programme_id, p.programme_name AS programme, s.organisation, s.data_as_of "
+        "FROM current_programmes p JOIN submissions s USING (submission_id) "
+        f"WHERE {where} ORDER BY s.organisation, p.programme_id",
+        params,
+    ).df()[PROGRAMME_COLUMNS]
+
+
+def programme_label(row: pd.Series | dict[str, object]) -> str:
+    return f"{row['programme_id']} · {row['programme']} ({row['organisation']})"
+
+
+def indicator_choices(catalogue: Catalogue | None = None) -> dict[str, str]:
+    """Id → ``C06 · First contact within 7 days``, newest versions, in catalogue order."""
+    catalogue = catalogue or shipped_catalogue()
+    return {i.id: f"{i.id} · {i.name}" for i in catalogue.latest()}
+
+
+def default_indicators(catalogue: Catalogue | None = None) -> list[str]:
+    """The headline indicators the catalogue has (all of them for the shipped one)."""
+    known = indicator_choices(catalogue)
+    return [i for i in HEADLINE if i in known]
+
+
+def split_choices() -> dict[str, str]:
+    """Every split the engine knows, ``programme`` (no further split) first, with labels."""
+    return {s: SPLIT_LABELS.get(s, s.replace("_", " ").capitalize()) for s in ALL_SPLITS}
+
+
+# -- the request and its result --------------------------------------------------------------
+
+
+def build_request(
+    indicators: Iterable[str],
+    periods: Sequence[Period],
+    split: str | None,
+    programmes: Iterable[str],
+    scope: Scope,
+) -> IndicatorRequest:
+    """The engine request for the explorer's choices; empty ``programmes``: all in scope.
+
+    ``RequestError`` (a sentence) when no indicator or no period is chosen.
+    """
+    chosen = tuple(dict.fromkeys(i.strip().upper() for i in indicators if i.strip()))
+    if not chosen:
+        raise RequestError("Choose at least one indicator.")
+    if not periods:
+        raise RequestError("Choose at least one period, e.g. 2025-Q2.")
+    split_by = () if split in (None, "", NO_SPLIT) else (str(split),)
+    return IndicatorRequest(
+        periods=tuple(periods),
+        indicators=chosen,
+        split_by=split_by,
+        programmes=tuple(sorted(set(programmes))),
+        scope=scope,
+    )
+
+
+def request_key(request: IndicatorRequest) -> str:
+    """A stable text naming everything the result depends on besides the store's contents."""
+    periods = ",".join(
+        f"{p.label}={p.start.isoformat()}..{p.end.isoformat()}" for p in request.periods
+    )
+    return "|".join(
+        [
+            periods,
+            ",".join(request.indicators),
+            ",".join(request.split_by),
+            ",".join(request.programmes),
+            request.scope.key,
+            request.effective_audience,
+        ]
+    )
+
+
+def data_version(cursor: duckdb.DuckDBPyConnection) -> str:
+    """Changes whenever an ingest changes which submission is current for any programme.
+
+    Cached results keyed by it cannot outlive the data they were computed from.
+    """
+    rows = cursor.execute(
+        "SELECT programme_id, submission_id FROM current_submission ORDER BY programme_id"
+    ).fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator's rows and what a reader needs to understand them."""
+
+    key: str
+    id: str
+    version: int
+    name: str
+    kind: str
+    unit: str
+    direction: str
+    definition: str
+    caveats: tuple[str, ...]
+    sources: tuple[str, ...]
+    about_people: bool
+    sql: str
+    frame: pd.DataFrame = field(compare=False, repr=False)
+
+    @property
+    def title(self) -> str:
+        return f"{self.id} · {self.name}"
+
+
+@dataclass(frozen=True)
+class ExplorerResult:
+    request: IndicatorRequest
+    frame: pd.DataFrame = field(compare=False, repr=False)
+    """The engine's tidy result: what the tables show and the downloads hold."""
+    indicators: tuple[IndicatorResult, ...]
+    sql: str
+    """The whole statement the engine ran for the request."""
+    splits: tuple[str, ...]
+    """The split columns of ``frame`` (case columns or programme attributes)."""
+    period_labels: dict[tuple[date, date], str]
+
+    @property
+    def split(self) -> str | None:
+        return self.splits[0] if self.splits else None
+
+    @property
+    def suppressed(self) -> int:
+        return int(self.frame["suppressed"].sum()) if "suppressed" in self.frame else 0
+
+    @property
+    def shared(self) -> bool:
+        return self.request.effective_audience == "shared"
+
+
+def _normalised(
+    request: IndicatorRequest, catalogue: Catalogue
+) -> tuple[IndicatorRequest, list[Indicator]]:
+    refs = request.indicators or tuple(i.key for i in catalogue.latest())
+    try:
+        inds = list({i.key: i for i in (catalogue.get(r) for r in refs)}.values())
+    except KeyError as exc:
+        raise RequestError(f"There is no indicator {exc.args[0]}.") from None
+    return replace(request, indicators=tuple(i.key for i in inds)), inds
+
+
+def run(
+    cursor: duckdb.DuckDBPyConnection, request: IndicatorRequest, catalogue: Catalogue | None = None
+) -> ExplorerResult:
+    """Compute ``request`` and gather, per indicator, its rows, definition and SQL.
+
+    The request's scope is what the engine filters and suppresses by: pass the signed-in
+    user's (a shared scope can never see unsuppressed numbers).
+    """
+    catalogue = catalogue or shipped_catalogue()
+    request, inds = _normalised(request, catalogue)
+    frame = compute(cursor, request, catalogue)
+    splits = tuple(
+        s
+        for s in dict.fromkeys(x.strip().lower() for x in request.split_by)
+        if s and s not in ("programme", "all")
+    )
+    results = []
+    for ind in inds:
+        rows = (
+            (frame["indicator_id"] == ind.id) & (frame["indicator_version"] == ind.version)
+        ).to_numpy(dtype=bool)
+        results.append(
+            IndicatorResult(
+                key=ind.key,
+                id=ind.id,
+                version=ind.version,
+                name=ind.name,
+                kind=ind.kind,
+                unit=ind.unit,
+                direction=ind.direction,
+                definition=ind.definition,
+                caveats=tuple(ind.caveats),
+                sources=tuple(ind.sources),
+                about_people=ind.about_people,
+                sql=explain(cursor, replace(request, indicators=(ind.key,)), catalogue),
+                frame=frame[rows].reset_index(drop=True),
+            )
+        )
+    labels = {(p.start, p.end): p.label for p in request.periods}
+    return ExplorerResult(
+        request, frame, tuple(results), explain(cursor, request, catalogue), splits, labels
+    )
+
+
+def tidy_bytes(frame: pd.DataFrame, fmt: Format) -> bytes:
+    """``frame`` as a file: CSV (UTF-8 with a byte-order mark so spreadsheets read accents;
+    every text cell made inert with ``safe_cell``) or Parquet (typed, values as they are)."""
+    if fmt == "csv":
+        return safe_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False, engine="pyarrow")
+        return buffer.getvalue()
+    raise ValueError(f"unknown download format {fmt!r}")
+
+
+def download_name(result: ExplorerResult, fmt: Format) -> str:
+    """``indicators_2024-Q3_to_2025-Q2.csv``: what and when, safe as a file name."""
+    labels = [p.label for p in result.request.periods]
+    span = labels[0] if len(labels) == 1 else f"{labels[0]}_to_{labels[-1]}"
+    span = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in span)
+    return f"indicators_{span}.{fmt}"
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    latest: Indicator
+    versions: tuple[Indicator, ...]
+    """Every version, oldest first (the last is ``latest``)."""
+
+
+@dataclass(frozen=True)
+class CatalogueGroup:
+    letter: str
+    title: str
+    entries: tuple[CatalogueEntry, ...]
+
+
+def _matches(entry: CatalogueEntry, words: list[str]) -> bool:
+    text = " ".join(f"{i.key} {i.id} {i.name} {i.definition}" for i in entry.versions).lower()
+    return all(w in text for w in words)
+
+
+def catalogue_groups(
+    catalogue: Catalogue | None = None,
+    search: str = "",
+) -> list[CatalogueGroup]:
+    """The catalogue grouped by the letter of the id (C, O, K, F, S, then any other), keeping
+    the indicators whose id, name or definition (of any version) holds every searched word.
+    Groups without a match are left out."""
+    catalogue = catalogue or shipped_catalogue()
+    words = search.lower().split()
+    entries = [CatalogueEntry(i, tuple(catalogue.versions(i.id))) for i in catalogue.latest()]
+    entries = [e for e in entries if _matches(e, words)]
+    out = []
+    letters = [g[0] for g in GROUPS]
+    for letter, title in GROUPS:
+        found = tuple(e for e in entries if e.latest.id.startswith(letter))
+        if found:
+            out.append(CatalogueGroup(letter, title, found))
+    other = tuple(e for e in entries if e.latest.id[0] not in letters)
+    if other:
+        out.append(CatalogueGroup(*OTHER_GROUP, other))
+    return out

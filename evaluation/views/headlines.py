@@ -1,0 +1,432 @@
+"""A CSO manager's overview of one programme and period: headline tiles and data completeness.
+
+A manager preparing a funding renewal wants a handful of numbers at a glance — new exit cases,
+the active caseload, planned closures, drop-outs, contact after release, first contact — each
+with the change against the period before and the gap to the target, and next to them how
+complete the optional fields those numbers depend on are. Everything here is plain data
+(dataclasses and DataFrames) computed by the engine and ``completeness()``; the dashboard page,
+reports and tests draw or check the same objects.
+
+The programme and period pickers are here too (``programmes_in_scope``, ``period_choices``),
+because the comparison page needs the same lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from evaluation.errors import EvaluationError
+from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
+from evaluation.measures.completeness import completeness
+from evaluation.measures.engine import IndicatorRequest, as_number, compute, shown_number
+from evaluation.periods import Period, PeriodKind, whole_periods_before
+from evaluation.sharing.disclosure import DisclosureSettings
+from evaluation.store.access import Scope
+from evaluation.store.schema import TABLES_BY_NAME
+
+__all__ = [
+    "HEADLINE_INDICATORS",
+    "Headlines",
+    "HeadlinesError",
+    "ProgrammeRequest",
+    "Tile",
+    "completeness_table",
+    "cursor_of",
+    "denominator_noun",
+    "format_change",
+    "format_value",
+    "headlines",
+    "period_choices",
+    "programmes_in_scope",
+    "tiles_from_frame",
+]
+
+HEADLINE_INDICATORS = ("C01", "C03", "O01", "O02", "O06", "C06")
+"""The tiles, in order; an id the catalogue does not hold is left out."""
+MIN_ROWS_SHARED = DisclosureSettings().min_denominator
+"""A completeness share shown to the shared audience needs at least this many rows (rule 3)."""
+PROGRAMME_COLUMNS = [
+    "programme_id",
+    "programme",
+    "organisation",
+    "data_as_of",
+    "first_date",
+    "tables",
+]
+
+
+class HeadlinesError(EvaluationError, ValueError):
+    """The programme is not in the caller's scope (or not in the store)."""
+
+
+def cursor_of(store_or_cursor: object) -> duckdb.DuckDBPyConnection:
+    """A cursor from a ``Store`` (its own cursor) or the cursor itself."""
+    if isinstance(store_or_cursor, duckdb.DuckDBPyConnection):
+        return store_or_cursor
+    return store_or_cursor.cursor()  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------
+# What can be chosen
+
+
+def programmes_in_scope(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
+    """The programmes with current data that ``scope`` may see, one row each.
+
+    Columns: ``programme_id``, ``programme`` (its name), ``organisation``, ``data_as_of`` and
+    ``first_date`` (the earliest ``opened_on`` of its current cases; empty without cases) as
+    dates, and ``tables`` (the tables its current submission supplied), ordered by
+    organisation and programme id.
+    """
+    where, params = scope.sql_filter("s.organisation", "p.programme_id")
+    out = cursor.execute(
+        f"""SELECT p.programme_id, p.programme_name AS programme, s.organisation,
+                   s.data_as_of, (SELECT min(c.opened_on) FROM current_cases c
+                                  WHERE c.programme_id = p.programme_id) AS first_date,
+                   s.tables
+            FROM current_programmes p JOIN submissions s USING (submission_id)
+            WHERE {where} ORDER BY s.organisation, p.programme_id""",
+        params,
+    ).df()
+    for c in ("data_as_of", "first_date"):
+        out[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out[c]]
+    out["tables"] = [tuple(t) if t is not None else () for t in out["tables"]]
+    return out[PROGRAMME_COLUMNS]
+
+
+def period_choices(
+    data_as_of: date,
+    first_date: date | None = None,
+    *,
+    quarters: int = 12,
+    half_years: int = 6,
+    years: int = 3,
+) -> list[Period]:
+    """Whole periods that are over by ``data_as_of``, newest first: quarters, then half-years,
+    then calendar years. The first is the latest complete quarter, the dashboard's default.
+
+    Periods ending before ``first_date`` (no case had been opened yet) are left out; half-years
+    and years are offered because funders' targets are often set for them.
+    """
+    kinds: tuple[tuple[PeriodKind, int], ...] = (
+        ("quarter", quarters),
+        ("half_year", half_years),
+        ("year", years),
+    )
+    return [p for kind, n in kinds for p in whole_periods_before(kind, data_as_of, n, first_date)]
+
+
+# --------------------------------------------------------------------------------------------
+# Tiles
+
+
+def denominator_noun(ind: Indicator | None) -> str | None:
+    """``releases`` from the unit ``share of releases``: what a rate's denominator counts."""
+    if ind is None:
+        return None
+    unit = ind.unit.strip()
+    return unit[len("share of ") :] if unit.lower().startswith("share of ") else None
+
+
+def format_value(value: float | None, kind: str) -> str:
+    """A value as a person reads it: proportions and shares in per cent, counts whole."""
+    if value is None:
+        return "–"
+    if kind in ("proportion", "share"):
+        return f"{value:.0%}".replace("%", " %")
+    if kind == "count" or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def format_change(change: float | None, kind: str) -> str | None:
+    """A signed change: percentage points for rates, plain numbers for counts (``None``: no
+    change can be given). The sign is ASCII so ``st.metric`` draws the arrow."""
+    if change is None:
+        return None
+    if kind in ("proportion", "share"):
+        points = round(change * 100)
+        unit = "percentage point" if abs(points) == 1 else "percentage points"
+        return f"{points:+d} {unit}"
+    if kind == "count" or float(change).is_integer():
+        return f"{change:+,.0f}"
+    return f"{change:+,.1f}"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One headline number: the value in the period, the period before, and the target."""
+
+    indicator_id: str
+    indicator_version: int
+    name: str
+    kind: str
+    unit: str
+    direction: str
+    """``higher``, ``lower`` or ``neutral``: which way is better."""
+    definition: str
+    period: Period
+    previous_period: Period
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    status: str
+    suppressed: bool
+    previous_value: float | None
+    previous_status: str
+    previous_suppressed: bool
+    target: float | None = None
+    baseline: float | None = None
+    missing_tables: tuple[str, ...] = ()
+
+    @property
+    def change(self) -> float | None:
+        """Value minus the previous period's value (``None`` when either is missing)."""
+        if self.value is None or self.previous_value is None:
+            return None
+        return self.value - self.previous_value
+
+    @property
+    def vs_target(self) -> float | None:
+        """Value minus the target (``None`` without a target for exactly this period)."""
+        if self.value is None or self.target is None:
+            return None
+        return self.value - self.target
+
+    @property
+    def value_text(self) -> str:
+        return format_value(self.value, self.kind)
+
+    @property
+    def change_text(self) -> str | None:
+        return format_change(self.change, self.kind)
+
+    @property
+    def note(self) -> str:
+        """Why a value is missing or may still change, in a sentence (empty when all is well)."""
+        if self.suppressed:
+            return "Hidden to protect small numbers."
+        if self.status == "no_data":
+            if self.missing_tables:
+                names = " and ".join(f"`{t}`" for t in self.missing_tables)
+                return f"No data: the table {names} was not supplied."
+            if self.kind == "proportion" and self.unit.lower().startswith("share of "):
+                return f"No data: no {self.unit[len('share of ') :]} in this period."
+            return "No data: nothing to count in this period."
+        if self.status == "partial_period":
+            return "The period is not over in the data yet: the number may still grow."
+        return ""
+
+    @property
+    def previous_text(self) -> str:
+        if self.previous_suppressed:
+            shown = "hidden to protect small numbers"
+        elif self.previous_value is None:
+            shown = "no data"
+        else:
+            shown = format_value(self.previous_value, self.kind)
+        return f"{self.previous_period.label}: {shown}"
+
+    @property
+    def target_text(self) -> str:
+        if self.target is None:
+            return "No target for this period."
+        text = f"Target {format_value(self.target, self.kind)}"
+        gap = self.vs_target
+        if gap is None:
+            return text + "."
+        size = format_change(abs(gap), self.kind)
+        assert size is not None
+        size = size.lstrip("+")
+        if abs(gap) < 1e-9 or size.startswith("0 "):
+            return text + ": on target."
+        return f"{text}: {size} {'above' if gap > 0 else 'below'}."
+
+
+@dataclass(frozen=True)
+class ProgrammeRequest:
+    programme: str
+    period: Period
+    scope: Scope = field(default_factory=Scope.everything)
+    indicators: tuple[str, ...] = HEADLINE_INDICATORS
+
+
+@dataclass(frozen=True)
+class Headlines:
+    programme_id: str
+    programme: str
+    organisation: str
+    data_as_of: date | None
+    period: Period
+    previous_period: Period
+    tiles: list[Tile]
+    completeness: pd.DataFrame
+    """``completeness_table`` of the programme and period."""
+
+
+def _indicators(ids: Sequence[str], catalogue: Catalogue) -> list[Indicator]:
+    out = []
+    for ref in ids:
+        try:
+            out.append(catalogue.get(ref))
+        except KeyError:
+            continue
+    return out
+
+
+def _row(frame: pd.DataFrame, ind: Indicator, programme: str, period: Period) -> dict | None:
+    rows = frame[
+        (frame["indicator_id"] == ind.id)
+        & (frame["indicator_version"] == ind.version)
+        & (frame["programme_id"] == programme)
+        & (frame["period_start"] == period.start)
+        & (frame["period_end"] == period.end)
+    ]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def tiles_from_frame(
+    frame: pd.DataFrame,
+    indicators: Sequence[Indicator],
+    programme: str,
+    period: Period,
+    previous: Period | None = None,
+    missing_tables: Sequence[str] = (),
+) -> list[Tile]:
+    """The tiles of ``programme`` from an engine result holding ``period`` and the one before.
+
+    An indicator without a row for ``period`` is left out; ``missing_tables`` (the tables the
+    programme's submission lacks) names the reason of a ``no_data`` tile.
+    """
+    previous = previous or period.previous()
+    tiles = []
+    for ind in indicators:
+        now = _row(frame, ind, programme, period)
+        if now is None:
+            continue
+        before = _row(frame, ind, programme, previous) or {}
+        tiles.append(
+            Tile(
+                indicator_id=ind.id,
+                indicator_version=ind.version,
+                name=ind.name,
+                kind=ind.kind,
+                unit=ind.unit,
+                direction=ind.direction,
+                definition=ind.definition,
+                period=period,
+                previous_period=previous,
+                value=shown_number(now, "value"),
+                numerator=shown_number(now, "numerator"),
+                denominator=shown_number(now, "denominator"),
+                status=str(now.get("status")),
+                suppressed=bool(now.get("suppressed")),
+                previous_value=shown_number(before, "value"),
+                previous_status=str(before.get("status", "no_data")),
+                previous_suppressed=bool(before.get("suppressed", False)),
+                target=as_number(now.get("target")),
+                baseline=as_number(now.get("baseline")),
+                missing_tables=tuple(t for t in ind.sources if t in set(missing_tables)),
+            )
+        )
+    return tiles
+
+
+# --------------------------------------------------------------------------------------------
+# Completeness
+
+
+def _field_doc(name: str) -> str:
+    table, _, column = name.partition(".")
+    try:
+        return TABLES_BY_NAME[table].column(column).doc
+    except KeyError:
+        return ""
+
+
+def completeness_table(
+    rows: pd.DataFrame, catalogue: Catalogue | None = None, *, audience: str = "internal"
+) -> pd.DataFrame:
+    """``completeness()`` rows of one programme and period, ready to read.
+
+    Columns: ``field`` (``table.column``), ``meaning`` (from the data-format registry),
+    ``rows`` (cases open in the period, or staffing rows), ``filled``, ``share`` and
+    ``used_by`` (the catalogue indicators that depend on the field). For the shared audience
+    the counts are dropped and a share of a case field on fewer than 10 cases is hidden:
+    counts of cases are counts of people.
+    """
+    catalogue = catalogue or load_catalogue()
+    used: dict[str, list[str]] = {}
+    for ind in catalogue.latest():
+        for f in ind.optional_fields:
+            used.setdefault(f, []).append(ind.id)
+    out = pd.DataFrame(
+        {
+            "field": rows["field"].astype(str),
+            "meaning": [_field_doc(f) for f in rows["field"]],
+            "rows": rows["rows"].astype("Int64"),
+            "filled": rows["filled"].astype("Int64"),
+            "share": rows["share"].astype(float),
+            "used_by": [", ".join(used.get(f, [])) for f in rows["field"]],
+        }
+    ).reset_index(drop=True)
+    if audience == "shared":
+        small = (out["rows"].fillna(0) < MIN_ROWS_SHARED) & out["field"].str.startswith("cases.")
+        out["share"] = out["share"].where(~small.to_numpy())
+        out = out.drop(columns=["rows", "filled"])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The whole overview
+
+
+def headlines(
+    store_or_cursor: object, request: ProgrammeRequest, catalogue: Catalogue | None = None
+) -> Headlines:
+    """Tiles and completeness for one programme and period, computed in the caller's scope.
+
+    Raises ``HeadlinesError`` when the programme is not among those the scope may see.
+    """
+    catalogue = catalogue or load_catalogue()
+    cur = cursor_of(store_or_cursor)
+    programmes = programmes_in_scope(cur, request.scope)
+    match = programmes[programmes["programme_id"] == request.programme]
+    if match.empty:
+        raise HeadlinesError(
+            f"The programme {request.programme} is not among the programmes "
+            "you may see, or it has no current data."
+        )
+    info = match.iloc[0]
+    period, previous = request.period, request.period.previous()
+    indicators = _indicators(request.indicators, catalogue)
+    frame = compute(
+        cur,
+        IndicatorRequest(
+            periods=(period, previous),
+            indicators=tuple(i.key for i in indicators),
+            programmes=(request.programme,),
+            scope=request.scope,
+        ),
+        catalogue,
+    )
+    missing = [t for t in {t for i in indicators for t in i.sources} if t not in info["tables"]]
+    tiles = tiles_from_frame(
+        frame, indicators, request.programme, period, previous, missing_tables=missing
+    )
+    rows = completeness(cur, [period], request.scope, (request.programme,))
+    return Headlines(
+        programme_id=request.programme,
+        programme=str(info["programme"]),
+        organisation=str(info["organisation"]),
+        data_as_of=info["data_as_of"],
+        period=period,
+        previous_period=previous,
+        tiles=tiles,
+        completeness=completeness_table(rows, catalogue, audience=request.scope.audience),
+    )

@@ -1,0 +1,184 @@
+"""What is in the store: the current programmes, their caseload, and the submissions on record.
+
+These are counts of records as loaded, not indicators: they show a CSO manager what arrived
+and let anyone see at a glance which programmes are in the store and how current their data is.
+Indicators, with their agreed definitions, come from the indicator catalogue.
+
+Every reader takes a cursor (one per request) and the caller's ``access.Scope``: only the
+organisations and programmes in scope are read (``None``: everything, internally). The counts
+here are unsuppressed, so the *shared* audience gets the programme list without counts and no
+case-level series or submission details at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+import pandas as pd
+
+from evaluation.store.access import Scope
+from evaluation.store.database import Submission
+
+PROGRAMME_COLUMNS = [
+    "programme_id",
+    "programme",
+    "organisation",
+    "country",
+    "intervention_type",
+    "setting",
+    "cases",
+    "open_cases",
+    "contacts",
+    "data_as_of",
+]
+COUNT_COLUMNS = ("cases", "open_cases", "contacts")
+SHARED_PROGRAMME_COLUMNS = [c for c in PROGRAMME_COLUMNS if c not in COUNT_COLUMNS]
+QUARTER_COLUMNS = ["programme_id", "programme", "quarter", "quarter_start", "new_cases"]
+SUBMISSION_COLUMNS = [
+    "submission",
+    "organisation",
+    "data_as_of",
+    "source_file",
+    "programmes",
+    "rows",
+    "loaded_at",
+    "loaded_by",
+    "current_for",
+]
+
+
+def programme_overview(
+    cursor: duckdb.DuckDBPyConnection, scope: Scope | None = None
+) -> pd.DataFrame:
+    """One row per programme with current data in ``scope``.
+
+    ``cases`` counts every case record of the programme (exit participants and concerned
+    persons alike); ``open_cases`` those without ``closed_on``; ``contacts`` every contact of
+    those cases; ``data_as_of`` is the date of the export the programme's current data came
+    from. For the shared audience the counts are left out (``SHARED_PROGRAMME_COLUMNS``).
+    """
+    scope = scope or Scope.everything()
+    where, params = scope.sql_filter("s.organisation", "p.programme_id")
+    frame = cursor.execute(
+        f"""WITH c AS (
+                SELECT programme_id, count(*) AS cases,
+                       count(*) FILTER (WHERE closed_on IS NULL) AS open_cases
+                FROM current_cases GROUP BY programme_id),
+            k AS (SELECT programme_id, count(*) AS contacts
+                  FROM current_contacts GROUP BY programme_id)
+            SELECT p.programme_id, p.programme_name AS programme, s.organisation, p.country,
+                   p.intervention_type, p.setting,
+                   coalesce(c.cases, 0)::BIGINT AS cases,
+                   coalesce(c.open_cases, 0)::BIGINT AS open_cases,
+                   coalesce(k.contacts, 0)::BIGINT AS contacts,
+                   s.data_as_of
+            FROM current_programmes p
+            JOIN current_submission cs ON cs.programme_id = p.programme_id
+            JOIN submissions s ON s.submission_id = cs.submission_id
+            LEFT JOIN c ON c.programme_id = p.programme_id
+            LEFT JOIN k ON k.programme_id = p.programme_id
+            WHERE {where}
+            ORDER BY s.organisation, p.programme_id""",
+        params,
+    ).df()
+    if scope.audience != "internal":
+        return frame[SHARED_PROGRAMME_COLUMNS]
+    return frame[PROGRAMME_COLUMNS]
+
+
+def cases_per_quarter(
+    cursor: duckdb.DuckDBPyConnection, scope: Scope | None = None
+) -> pd.DataFrame:
+    """New cases (by ``opened_on``) per calendar quarter and current programme in ``scope``.
+
+    Each programme's series runs from the quarter of its first case to the quarter of its
+    ``data_as_of``, with quarters without new cases as 0, so a gap is visible as a zero rather
+    than as a missing bar. Programmes without cases have no rows. Unsuppressed counts: refused
+    to the shared audience (``AccessDenied``).
+    """
+    scope = scope or Scope.everything()
+    scope.require_internal("new cases per quarter as loaded")
+    where, params = scope.sql_filter("s.organisation", "q.programme_id")
+    return cursor.execute(
+        f"""WITH q AS (
+                SELECT programme_id, date_trunc('quarter', opened_on)::DATE AS quarter_start,
+                       count(*) AS new_cases
+                FROM current_cases GROUP BY ALL),
+            span AS (
+                SELECT q.programme_id, min(q.quarter_start) AS lo,
+                       date_trunc('quarter', any_value(s.data_as_of))::DATE AS hi
+                FROM q
+                JOIN current_submission cs ON cs.programme_id = q.programme_id
+                JOIN submissions s ON s.submission_id = cs.submission_id
+                WHERE {where}
+                GROUP BY q.programme_id),
+            grid AS (
+                SELECT programme_id,
+                       unnest(generate_series(lo::TIMESTAMP, hi::TIMESTAMP,
+                                              INTERVAL 3 MONTH))::DATE AS quarter_start
+                FROM span)
+            SELECT g.programme_id, p.programme_name AS programme,
+                   strftime(g.quarter_start, '%Y') || ' Q'
+                       || ((month(g.quarter_start) + 2) // 3)::VARCHAR AS quarter,
+                   g.quarter_start, coalesce(q.new_cases, 0)::BIGINT AS new_cases
+            FROM grid g
+            JOIN current_programmes p ON p.programme_id = g.programme_id
+            LEFT JOIN q ON q.programme_id = g.programme_id AND q.quarter_start = g.quarter_start
+            ORDER BY g.programme_id, g.quarter_start""",
+        params,
+    ).df()[QUARTER_COLUMNS]
+
+
+def submissions_in_scope(
+    submissions: Sequence[Submission], scope: Scope | None = None
+) -> list[Submission]:
+    """The submissions wholly in ``scope`` (its organisation and, for a scope of programmes,
+    every programme it holds: its row counts cover them all). For internal readers only: the
+    row counts are unsuppressed case counts (``AccessDenied`` when shared)."""
+    scope = scope or Scope.everything()
+    scope.require_internal("submissions and their row counts")
+    return [s for s in submissions if scope.allows(s.organisation, s.programmes)]
+
+
+def current_status(submission: Submission) -> str:
+    """Whether a submission's data is current: for all, some or none of its programmes."""
+    current = set(submission.current_programmes)
+    if not current:
+        return "replaced"
+    if current >= set(submission.programmes):
+        return "current"
+    replaced = [p for p in submission.programmes if p not in current]
+    return f"current for {', '.join(sorted(current))}; replaced for {', '.join(replaced)}"
+
+
+def submission_table(submissions: Sequence[Submission]) -> pd.DataFrame:
+    """The submissions on record, newest first, one row each, for a person to read."""
+    rows = [
+        {
+            "submission": s.submission_id,
+            "organisation": s.organisation,
+            "data_as_of": s.data_as_of,
+            "source_file": s.source_name,
+            "programmes": ", ".join(s.programmes),
+            "rows": sum(s.row_counts.values()),
+            "loaded_at": s.loaded_at,
+            "loaded_by": s.loaded_by,
+            "current_for": current_status(s),
+        }
+        for s in submissions
+    ]
+    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS)
+
+
+def row_count_table(row_counts: Mapping[str, int]) -> pd.DataFrame:
+    """Rows per table, largest first."""
+    frame = pd.DataFrame(
+        sorted(row_counts.items(), key=lambda kv: (-kv[1], kv[0])), columns=["table", "rows"]
+    )
+    return frame.astype({"rows": "int64"})
+
+
+def submission_rows(submission: Submission) -> pd.DataFrame:
+    """Rows per table of one submission, largest first."""
+    return row_count_table(submission.row_counts)
