@@ -1,7 +1,7 @@
 """Write the sample export of the fictional "Klientis" system for the klientis-de profile.
 
 Run from the repository root: ``python scripts/make_profile_sample.py``. The output is committed
-as ``evaluation/profiles/samples/klientis-export.xlsx`` so users can see what the profile maps.
+as ``evaluation/intake/profiles/samples/klientis-export.xlsx`` so users can see what the profile maps.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-OUT = Path("evaluation/profiles/samples/klientis-export.xlsx")
+OUT = Path("evaluation/intake/profiles/samples/klientis-export.xlsx")
 
 SHEETS: dict[str, list[list[object]]] = {
     "Info": [

@@ -15,7 +15,7 @@ from evaluation.intake.template import write_template
 from evaluation.store import schema
 from evaluation.store.database import Store
 
-SAMPLE = Path(__file__).parents[1] / "evaluation" / "profiles" / "samples"
+SAMPLE = Path(__file__).parents[1] / "evaluation" / "intake" / "profiles" / "samples"
 
 
 def _typed(table: str, column: str, value: str | None) -> object:
