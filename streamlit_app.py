@@ -49,7 +49,9 @@ PAGES: tuple[AppPage, ...] = (
         frozenset({"admin", "funder", "evaluator"}),
     ),
     AppPage("reports.py", "Reports", ":material/summarize:", EVERYONE),
+    AppPage("approvals.py", "Approvals", ":material/verified:", INTERNAL),
     AppPage("catalogue.py", "Indicator catalogue", ":material/menu_book:", EVERYONE),
+    AppPage("audit.py", "Audit trail", ":material/history:", INTERNAL),
     AppPage("users.py", "Users", ":material/manage_accounts:", ADMIN),
 )
 SIGN_IN = AppPage("signin.py", "Sign in", ":material/login:", EVERYONE)
@@ -70,12 +72,12 @@ with st.sidebar:
     failure: EvaluationError | None = None
     try:
         user = session.role_switcher() if demo else session.current_user()
-        scope = session.current_scope() if user else None
+        viewer = session.viewer_of(user) if user else None
     except EvaluationError as exc:  # e.g. the store cannot be opened
-        user, scope, failure = None, None, exc
+        user, viewer, failure = None, None, exc
     st.caption(f"Store: `{state.store_path()}`")
-    if scope is not None:
-        st.caption(render.md(f"Viewing: {scope.label}"))
+    if viewer is not None:
+        st.caption(render.md(f"Viewing: {viewer.label}"))
     if user is not None and not demo:
         st.button("Sign out", key="sign_out", icon=":material/logout:", on_click=session.sign_out)
 

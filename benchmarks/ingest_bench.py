@@ -81,9 +81,9 @@ def _ours(package: str, db: str, warm: bool, queue: mp.Queue) -> None:
     or warm (as the running dashboard does, GX already imported)."""
     start = time.perf_counter()
     if warm:
-        from evaluation.intake.expectations import _context
+        from evaluation.intake.expectations import gx_context
 
-        _context()
+        gx_context()
         start = time.perf_counter()
     from evaluation.intake.ingest import ingest
     from evaluation.store.database import Store

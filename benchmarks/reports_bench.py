@@ -125,7 +125,7 @@ def batch(db: Path, workers: int | None) -> dict:
             str(db),
             "--all",
             "--period",
-            period.label,
+            period.spec,
             "--template",
             TEMPLATE,
             "--formats",

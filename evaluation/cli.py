@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--audience",
         choices=["internal", "shared"],
         default="internal",
-        help="shared: small numbers suppressed, for anything leaving the organisation",
+        help="shared: for anything leaving the organisation, read from approved releases "
+        "(columns release and approved_at; exit 1 naming what no release covers)",
     )
     ind.add_argument("--out", type=Path, default=None)
     ind.add_argument(
@@ -213,11 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     _users_parser(sub, common)
+    _releases_parser(sub, common)
     return parser
 
 
 def _roles_help() -> str:
-    from evaluation.store.users import ROLES
+    from evaluation.vocabulary.roles import ROLES
 
     lines = ["roles:"]
     lines += [f"  {r.id:<12} {r.doc}" for r in ROLES.values()]
@@ -226,7 +228,7 @@ def _roles_help() -> str:
 
 
 def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    from evaluation.store.users import ROLES
+    from evaluation.vocabulary.roles import ROLES
 
     epilog = _roles_help()
     users = sub.add_parser(
@@ -262,6 +264,31 @@ def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     )
     remove = actions.add_parser("remove", parents=[common], help="remove a user")
     remove.add_argument("name")
+
+    audit = sub.add_parser(
+        "audit",
+        parents=[common],
+        help="print or export the audit trail (sign-ins, uploads, approvals, shared reads)",
+    )
+    audit.add_argument(
+        "--since", type=_date, default=None, metavar="DATE", help="from this day on (YYYY-MM-DD)"
+    )
+    audit.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write it to FILE (.csv, .xlsx or .json) instead of printing it",
+    )
+
+
+def _date(text: str):  # -> datetime.date, for argparse
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _report_problems(exc: PackageRefused, problems_out: Path | None) -> None:
@@ -443,6 +470,8 @@ def _read_password(args: argparse.Namespace, existing: bool) -> str | None:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    """List, add, change or remove accounts, as the store's local operator (``users.OPERATOR``):
+    whoever can run this command can change the store file itself."""
     from evaluation.store import users
 
     with Store.open(args.db) as store:
@@ -450,8 +479,8 @@ def cmd_users(args: argparse.Namespace) -> int:
             listed = users.list_users(store)
             print("name\trole\tscope\tstatus")
             for u in listed:
-                scope = "*" if u.role == "admin" else ",".join(u.scope)
-                print(f"{u.name}\t{u.role}\t{scope}\t{'disabled' if u.disabled else 'active'}")
+                shown = "*" if u.role == "admin" else ",".join(u.scope)
+                print(f"{u.name}\t{u.role}\t{shown}\t{'disabled' if u.disabled else 'active'}")
             if not listed:
                 print(
                     "There are no users yet: add one with `python -m evaluation users add "
@@ -460,7 +489,7 @@ def cmd_users(args: argparse.Namespace) -> int:
                 )
             return EXIT_OK
         if args.users_command == "remove":
-            users.remove_user(store, args.name)
+            users.remove_user(store, args.name, actor=users.OPERATOR)
             print(f"Removed the user {args.name}.")
             return EXIT_OK
         name = users.check_name(args.name)
@@ -468,7 +497,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         users.clean_scope(scope)
         existing = users.get_user(store, name) is not None
         password = _read_password(args, existing)
-        user = users.add_user(store, name, args.role, scope, password)
+        user = users.add_user(store, name, args.role, scope, password, actor=users.OPERATOR)
         for unknown in users.unknown_scope_ids(store, user.scope):
             print(
                 f"warning: {unknown} is not an organisation or programme in this store yet.",
@@ -590,7 +619,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     written: list[Path] = []
     with Store.open(args.db, read_only=True) as store:
         for period in periods:
-            out = args.out / period.label if len(periods) > 1 else args.out
+            out = args.out / period.spec if len(periods) > 1 else args.out
             written += write_packs(
                 store,
                 template,
@@ -614,6 +643,109 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """The audit trail, as the store's local operator (who may read all of it), printed one
+    event per line or exported (``evaluation.sharing.audit``)."""
+    from evaluation.sharing import audit
+
+    with Store.open(args.db) as store:
+        if args.out:
+            audit.export_audit(store, args.out, args.since, reader=None)
+            print(f"The audit trail is in {args.out}.")
+            return EXIT_OK
+        frame = audit.read_audit(store, args.since, reader=None)
+    print("when (UTC)\tactor\trole\taction\torganisations\trelease\ttarget\tdetail")
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        cells = [
+            f"{row['happened_at']:%Y-%m-%d %H:%M:%S}",
+            row["actor"],
+            row["role"] or "",
+            row["action"],
+            row["organisations"],
+            "" if row["release"] is None else str(row["release"]),
+            row["target"] or "",
+            row["detail"] or "",
+        ]
+        print("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
+    if frame.empty:
+        print("The audit trail has no events" + (f" since {args.since}." if args.since else "."))
+    return EXIT_OK
+
+
+def _releases_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    approve = sub.add_parser(
+        "approve",
+        parents=[common],
+        help="approve figures for sharing: create a release (prints its number)",
+        epilog="A release holds every indicator, unsplit and split by each case column, for "
+        "the programmes (of one organisation) and periods, protected together with every "
+        "earlier release of those programmes. SPEC as for `indicators`.",
+    )
+    approve.add_argument("--programme", required=True, metavar="ID[,ID]")
+    approve.add_argument("--period", required=True, metavar="SPEC")
+    approve.add_argument("--note", default="", metavar="TEXT")
+    listing = sub.add_parser("releases", parents=[common], help="list the releases")
+    listing.add_argument("--programme", default=None, metavar="ID")
+    withdraw = sub.add_parser(
+        "withdraw",
+        parents=[common],
+        help="withdraw a release (it stops being served; its figures stay published)",
+    )
+    withdraw.add_argument("number", type=int, metavar="N")
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    """Approve as the store's local operator (``users.OPERATOR``)."""
+    from evaluation.periods import parse_periods
+    from evaluation.sharing.releases import approve
+    from evaluation.store.users import OPERATOR
+
+    periods = parse_periods(args.period)
+    progress = ConsoleProgress()
+    with Store.open(args.db) as store:
+        release = approve(
+            store,
+            _split(args.programme),
+            periods,
+            actor=OPERATOR,
+            note=args.note,
+            progress=progress,
+        )
+    progress.done()
+    print(release.number)
+    print(f"Approved {release.label} for {release.organisation}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_releases(args: argparse.Namespace) -> int:
+    from evaluation.sharing.releases import SHORT, list_releases
+
+    with Store.open(args.db, read_only=True) as store:
+        found = list_releases(store, args.programme)
+    if not found:
+        print("There are no releases" + (f" of {args.programme}." if args.programme else "."))
+        return EXIT_OK
+    print("number\tprogrammes\tperiods\tdata\tcatalogue\tapproved_by\tapproved_at\tstatus")
+    for r in found:
+        data = ",".join(f"{d.programme_id}:{d.content_hash[:SHORT]}" for d in r.data)
+        print(
+            f"{r.number}\t{','.join(r.programmes)}\t{'; '.join(p.label for p in r.periods)}\t"
+            f"{data}\t{r.catalogue_version[:SHORT]}\t{r.approved_by} ({r.approver_role})\t"
+            f"{r.approved_at:%Y-%m-%d %H:%M} UTC\t{r.status}"
+        )
+    return EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    from evaluation.sharing.releases import withdraw
+    from evaluation.store.users import OPERATOR
+
+    with Store.open(args.db) as store:
+        release = withdraw(store, args.number, actor=OPERATOR)
+    print(f"Withdrew {release.label}; its figures still count as published.")
+    return EXIT_OK
+
+
 COMMANDS = {
     "init": cmd_init,
     "ingest": cmd_ingest,
@@ -627,6 +759,10 @@ COMMANDS = {
     "users": cmd_users,
     "report": cmd_report,
     "templates": cmd_templates,
+    "approve": cmd_approve,
+    "releases": cmd_releases,
+    "withdraw": cmd_withdraw,
+    "audit": cmd_audit,
 }
 
 

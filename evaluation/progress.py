@@ -9,7 +9,21 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+Progress = Callable[[str, float], None]
+"""``progress(message, fraction)``: what the work is doing now, and how far it is (0–1)."""
+
+
+def no_progress(message: str, fraction: float) -> None:
+    """A ``Progress`` that shows nothing, for callers that did not ask to follow the work."""
+    return None
+
+
+def scaled(progress: Progress, lo: float, hi: float) -> Progress:
+    """``progress`` for one step of a larger piece of work that runs from ``lo`` to ``hi``."""
+    return lambda message, fraction: progress(message, lo + (hi - lo) * fraction)
 
 
 class ConsoleProgress:

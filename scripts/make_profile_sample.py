@@ -1,7 +1,8 @@
 """Write the sample export of the fictional "Klientis" system for the klientis-de profile.
 
 Run from the repository root: ``python scripts/make_profile_sample.py``. The output is committed
-as ``evaluation/intake/profiles/samples/klientis-export.xlsx`` so users can see what the profile maps.
+as ``evaluation/intake/profiles/samples/klientis-export.xlsx`` so users can see what the
+profile maps.
 """
 
 from __future__ import annotations

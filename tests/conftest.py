@@ -14,15 +14,27 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
 from evaluation.intake.ingest import ingest
-from evaluation.store import schema
+from evaluation.store import database, schema
 from evaluation.store.database import Store
 
 ORACLE = Path(__file__).parent / "fixtures" / "oracle"
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"
+ORACLE_RELEASED = ",".join(
+    [
+        *(f"{y}-Q{q}" for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)),
+        *(f"{y}-H{h}" for y in (2023, 2024, 2025) for h in (1, 2)),
+        "2023,2024,2025,FY2023-04,FY2024-04",
+        "2025-04-01..2025-09-30,2024-09-30..2025-03-31",
+    ]
+)
+"""The periods the oracle store's organisation approves (``oracle_db``): every period the
+tests of shared figures, reports and pages read it for, with the periods before and the trends."""
 
 Row = dict[str, object]
 
@@ -136,6 +148,33 @@ def builder_from_minimal(root: Path) -> PackageBuilder:
     return PackageBuilder(root, {p.stem: read_rows(p) for p in sorted(MINIMAL.glob("*.csv"))})
 
 
+def assert_page_ok(at: Any, where: str = "") -> None:
+    """Fail when a page run by Streamlit's AppTest raised, or showed an ``st.error``.
+
+    Pages translate the package's exceptions into ``st.error`` sentences, so ``at.exception``
+    alone misses a page that failed politely. The message names each exception and error with
+    its text (``where``, e.g. the page, says which run it was). A test that expects an error on
+    purpose asserts that error itself instead.
+    """
+    found = [f"exception: {e.value}" for e in at.exception]
+    found += [f"st.error: {e.value}" for e in at.error]
+    assert not found, (f"{where}: " if where else "") + "\n".join(found)
+
+
+def store_at_schema(path: Path, version: int) -> None:
+    """Create the store file ``path`` as a platform that knew schema ``version`` left it: the
+    real migrations up to that version, none after (to test what opening an old store does)."""
+    with duckdb.connect(str(path)) as conn:
+        conn.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP "
+            "NOT NULL)"
+        )
+        for v in range(1, version + 1):
+            for stmt in database.MIGRATIONS[v]():
+                conn.execute(stmt)
+            conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [v])
+
+
 @pytest.fixture
 def minimal_dir() -> Path:
     return MINIMAL
@@ -171,6 +210,7 @@ def oracle_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(path) as s:
         result = ingest(ORACLE, s)
         assert result.status == "loaded", result.sentence()
+        approve_releases(s, ORACLE_RELEASED)
     return path
 
 
@@ -186,3 +226,23 @@ def oracle_store(oracle_db: Path) -> Iterator[Store]:
     """The oracle store, opened read-only once for every test that reads it."""
     with Store.open(oracle_db, read_only=True) as s:
         yield s
+
+
+def approve_releases(store: Store, periods: str | None = None) -> list[Any]:
+    """Approve, as the local operator, one release per organisation of every programme in
+    ``store`` for ``periods`` (a ``SPEC``; default: the periods the dashboard shows first, as
+    the demo approves them), so tests of the shared audience have releases to read."""
+    from evaluation.demo.releases import approve_demo
+    from evaluation.periods import parse_periods
+    from evaluation.sharing.releases import approve_each
+    from evaluation.store.users import OPERATOR
+
+    if periods is None:
+        return approve_demo(store)
+    programmes = [
+        r[0]
+        for r in store.cursor()
+        .execute("SELECT programme_id FROM current_programmes ORDER BY 1")
+        .fetchall()
+    ]
+    return approve_each(store, programmes, parse_periods(periods), actor=OPERATOR)

@@ -31,7 +31,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api")
 Browser, Page = sync_api.Browser, sync_api.Page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # scripts/appdriver.py
@@ -43,6 +43,7 @@ from scripts.appdriver import (  # noqa: E402
     healthy,
     stop,
 )
+from tests.conftest import approve_releases  # noqa: E402
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 IMAGES = ROOT / "docs" / "images"
@@ -88,15 +89,18 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     from evaluation.demo.generate import DEMO_ORGANISATIONS
     from evaluation.intake.ingest import ingest
     from evaluation.store.database import Store
-    from evaluation.store.users import add_user
+    from evaluation.store.users import Operator, add_user
 
     tmp = tmp_path_factory.mktemp("browser")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with Store.open(tmp / "store.duckdb") as store:  # the CSO manager of the first demo org
         assert ingest(MINIMAL, store, actor="test").status == "loaded"
-        add_user(store, USER, "cso_manager", DEMO_ORGANISATIONS[:1], PASSWORD, actor="test")
-        add_user(store, FUNDER, "funder", (FUNDER_SCOPE,), PASSWORD, actor="test")
+        add_user(
+            store, USER, "cso_manager", DEMO_ORGANISATIONS[:1], PASSWORD, actor=Operator("test")
+        )
+        add_user(store, FUNDER, "funder", (FUNDER_SCOPE,), PASSWORD, actor=Operator("test"))
+        approve_releases(store)  # the periods the pages show first, as the demo approves them
     env = {**os.environ, "EVALUATION_DB": str(tmp / "store.duckdb")}
     env.pop("EVALUATION_DEMO", None)
     log = (tmp / "streamlit.log").open("wb")

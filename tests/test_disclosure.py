@@ -543,6 +543,7 @@ def tables(draw: st.DrawFn) -> pd.DataFrame:
     return frame(rows)
 
 
+@pytest.mark.slow
 @hsettings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_random_tables_are_safe(df: pd.DataFrame) -> None:
@@ -562,6 +563,7 @@ def test_random_tables_are_safe(df: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(out[nd], df[nd], check_dtype=False)
 
 
+@pytest.mark.slow
 @hsettings(max_examples=60, deadline=None)
 @given(st.integers(1, 5), st.integers(2, 7), st.data())
 def test_the_kept_highs_model_finds_the_same_extremes_as_linprog(
@@ -571,9 +573,9 @@ def test_the_kept_highs_model_finds_the_same_extremes_as_linprog(
     must answer exactly like a fresh ``scipy`` linprog for every unknown, min and max."""
     from scipy.sparse import csr_matrix
 
-    from evaluation.sharing.disclosure import _highs, _linprog_extreme, _Solver
+    from evaluation.sharing.disclosure.solver import Solver, highs_binding, linprog_extreme
 
-    assert _highs() is not None, "scipy's HiGHS binding moved: the fast path is off"
+    assert highs_binding() is not None, "scipy's HiGHS binding moved: the fast path is off"
     a = np.array(
         data.draw(
             st.lists(
@@ -585,10 +587,10 @@ def test_the_kept_highs_model_finds_the_same_extremes_as_linprog(
     )
     x = np.array(data.draw(st.lists(st.integers(0, 30), min_size=cols, max_size=cols)), float)
     a_eq, b_eq = csr_matrix(a), a @ x  # feasible by construction: x satisfies it
-    solver = _Solver(a_eq, b_eq)
+    solver = Solver(a_eq, b_eq)
     for j in range(cols):
         for sign in (1.0, -1.0):
-            fast, slow = solver.extreme(j, sign), _linprog_extreme(a_eq, b_eq, j, sign)
+            fast, slow = solver.extreme(j, sign), linprog_extreme(a_eq, b_eq, j, sign)
             assert (fast is None) == (slow is None)
             if fast is not None and slow is not None:
                 assert fast[0] == pytest.approx(slow[0], abs=1e-6)

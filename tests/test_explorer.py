@@ -16,17 +16,23 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from conftest import assert_page_ok
 from streamlit.testing.v1 import AppTest
 
 from evaluation.app import session
 from evaluation.intake.ingest import ingest
 from evaluation.measures.catalogue import Catalogue, load_catalogue
-from evaluation.measures.engine import ALL_SPLITS, IndicatorRequest, RequestError, compute
-from evaluation.periods import PeriodError, parse_periods
+from evaluation.measures.engine import IndicatorRequest, RequestError, compute
+from evaluation.periods import PeriodError, parse_periods, series_choices
 from evaluation.store import users
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import charts, explore
+from evaluation.views.programmes import PROGRAMME_COLUMNS, programme_label, programmes_in_scope
+from evaluation.vocabulary.groups import GROUPS, GROUPS_BY_CODE
+from evaluation.vocabulary.headline import HEADLINE_INDICATORS as HEADLINE
+from evaluation.vocabulary.splits import ALL_SPLITS
+from tests.conftest import ORACLE_RELEASED, approve_releases
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -51,7 +57,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for package in PACKAGES:
             assert ingest(package, store, actor="test").status == "loaded"
         for name, (role, scope) in ACCOUNTS.items():
-            users.add_user(store, name, role, scope, PASSWORD, actor="test")
+            users.add_user(store, name, role, scope, PASSWORD, actor=users.Operator("test"))
+        approve_releases(store, ORACLE_RELEASED)  # what funders see is released first
     return path
 
 
@@ -85,16 +92,17 @@ def _traces(fig: go.Figure, kind: type) -> list:
 # -- periods, programmes, requests -------------------------------------------------------------
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_period_choices_hang_on_the_newest_data_as_of(cursor) -> None:
     choices = explore.period_choices(cursor, INTERNAL)
     assert choices.data_as_of == dt.date(2025, 6, 30)
-    assert choices.default == "latest"
+    assert choices.default_key == "latest"
     assert choices.keys == ["latest", "quarters", "years", "financial_years", "custom"]
     assert choices.option("latest").spec == "2025-Q2"
     assert choices.option("quarters").periods == EIGHT
     assert choices.option("years").spec == "2022,2023,2024"
     assert choices.option("financial_years").spec == "FY2022-04,FY2023-04,FY2024-04"
-    assert "2025-Q2" in choices.label("latest")
+    assert choices.label("latest") == "Latest complete quarter (2025 Q2)"
     # every offered period is over by the data's date: a first view is never partial
     for option in choices.options:
         assert all(p.end <= dt.date(2025, 6, 30) for p in option.periods)
@@ -112,51 +120,52 @@ def test_period_choices_hang_on_the_newest_data_as_of(cursor) -> None:
 def test_period_choices_are_complete_by_the_date(
     as_of: dt.date, latest: str, last_fy: str, last_year: str
 ) -> None:
-    choices = explore.choices_for(as_of)
-    assert choices.latest.label == latest
-    assert choices.option("quarters").periods[-1].label == latest
-    assert len(choices.option("quarters").periods) == explore.QUARTERS
-    assert choices.option("financial_years").periods[-1].label == last_fy
-    assert choices.option("years").periods[-1].label == last_year
+    choices = series_choices(as_of)
+    assert choices.option("latest").spec == latest
+    assert choices.option("quarters").periods[-1].spec == latest
+    assert len(choices.option("quarters").periods) == 8
+    assert choices.option("financial_years").periods[-1].spec == last_fy
+    assert choices.option("years").periods[-1].spec == last_year
     assert all(p.end <= as_of for o in choices.options for p in o.periods)
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_period_choices_without_data_in_scope(cursor) -> None:
     nobody = Scope(organisations=frozenset({"No such organisation"}))
     choices = explore.period_choices(cursor, nobody, today=dt.date(2026, 1, 15))
     assert choices.data_as_of is None
-    assert choices.latest.label == "2025-Q4"
-    assert explore.programme_choices(cursor, nobody).empty
+    assert choices.option(choices.default_key).spec == "2025-Q4"
+    assert programmes_in_scope(cursor, nobody).empty
 
 
-def test_custom_periods_are_parsed_or_refused_with_a_sentence() -> None:
-    assert [p.label for p in explore.custom_periods("2025-Q1, FY2024-04")] == [
-        "2025-Q1",
-        "FY2024-04",
-    ]
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
+def test_custom_periods_are_parsed_or_refused_with_a_sentence(cursor) -> None:
+    choices = explore.period_choices(cursor, INTERNAL)
+    assert [p.spec for p in choices.typed("2025-Q1, FY2024-04")] == ["2025-Q1", "FY2024-04"]
     with pytest.raises(PeriodError, match="not a period"):
-        explore.custom_periods("last spring")
+        choices.typed("last spring")
     too_many = ",".join(f"{y}-{m:02d}" for y in (2022, 2023, 2024, 2025) for m in range(1, 13))
-    with pytest.raises(RequestError, match="at most"):
-        explore.custom_periods(too_many)
+    with pytest.raises(PeriodError, match=f"at most {explore.MAX_PERIODS}"):
+        choices.typed(too_many)
 
 
-def test_programme_choices_respect_the_scope(cursor) -> None:
-    everything = explore.programme_choices(cursor, INTERNAL)
-    assert list(everything.columns) == explore.PROGRAMME_COLUMNS
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
+def test_programmes_in_scope_respect_the_scope(cursor) -> None:
+    everything = programmes_in_scope(cursor, INTERNAL)
+    assert list(everything.columns) == PROGRAMME_COLUMNS
     assert set(everything["programme_id"]) >= {"P-OPEN", "P-CJS"}
-    oracle = explore.programme_choices(
+    oracle = programmes_in_scope(
         cursor, Scope(organisations=frozenset({"Oracle Test Org (fictional)"}))
     )
     assert set(oracle["programme_id"]) == set(everything["programme_id"]) - {"P-OPEN", "P-CJS"}
-    assert "P-A ·" in explore.programme_label(oracle.iloc[0])
+    assert "P-A ·" in programme_label(oracle.iloc[0])
 
 
 def test_indicator_and_split_choices(catalogue: Catalogue) -> None:
     labels = explore.indicator_choices(catalogue)
     assert list(labels) == [i.id for i in catalogue.latest()]
     assert labels["C06"] == "C06 · First contact within 7 days"
-    assert explore.default_indicators(catalogue) == list(explore.HEADLINE)
+    assert explore.default_indicators(catalogue) == list(HEADLINE)
     splits = explore.split_choices()
     assert list(splits) == list(ALL_SPLITS)
     assert splits["programme"].startswith("None")
@@ -182,6 +191,7 @@ def test_build_request_and_its_key() -> None:
     )
 
 
+@pytest.mark.slow
 def test_data_version_changes_with_an_ingest(tmp_path: Path) -> None:
     with Store.open(tmp_path / "s.duckdb") as store:
         empty = explore.data_version(store.cursor())
@@ -192,14 +202,15 @@ def test_data_version_changes_with_an_ingest(tmp_path: Path) -> None:
 # -- run ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_run_returns_the_engine_frame_with_each_indicators_definition(
     cursor, catalogue: Catalogue
 ) -> None:
-    request = _request(explore.HEADLINE)
+    request = _request(HEADLINE)
     result = explore.run(cursor, request, catalogue)
     expected = compute(cursor, request, catalogue)
     pd.testing.assert_frame_equal(result.frame, expected)
-    assert [v.id for v in result.indicators] == list(explore.HEADLINE)
+    assert [v.id for v in result.indicators] == list(HEADLINE)
     for view in result.indicators:
         ind = catalogue.get(view.id)
         assert (view.version, view.name, view.kind, view.unit, view.definition) == (
@@ -218,10 +229,11 @@ def test_run_returns_the_engine_frame_with_each_indicators_definition(
     # the tables shown, together, are exactly the download
     shown = pd.concat([v.frame for v in result.indicators], ignore_index=True)
     pd.testing.assert_frame_equal(shown, result.frame.reset_index(drop=True))
-    assert result.period_labels[(dt.date(2025, 4, 1), dt.date(2025, 6, 30))] == "2025-Q2"
+    assert result.period_labels[(dt.date(2025, 4, 1), dt.date(2025, 6, 30))] == "2025 Q2"
     assert result.split is None and not result.shared
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_run_accepts_versions_and_drops_duplicates(cursor, catalogue: Catalogue) -> None:
     key = catalogue.get("C06").key
     result = explore.run(cursor, _request(("C06", key)), catalogue)
@@ -231,6 +243,7 @@ def test_run_accepts_versions_and_drops_duplicates(cursor, catalogue: Catalogue)
         explore.run(cursor, _request(("Z99",)), catalogue)
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_run_with_a_split_names_the_split_column(cursor) -> None:
     result = explore.run(cursor, _request(("C01", "K01"), split="gender"))
     assert result.splits == ("gender",)
@@ -239,9 +252,10 @@ def test_run_with_a_split_names_the_split_column(cursor) -> None:
     assert set(k01.frame["gender"]) == {"*"}
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_a_shared_scope_hides_small_numbers_in_the_result(cursor) -> None:
-    internal = explore.run(cursor, _request(explore.HEADLINE, split="gender"))
-    shared = explore.run(cursor, _request(explore.HEADLINE, split="gender", scope=SHARED))
+    internal = explore.run(cursor, _request(HEADLINE, split="gender"))
+    shared = explore.run(cursor, _request(HEADLINE, split="gender", scope=SHARED))
     assert shared.shared and shared.request.effective_audience == "shared"
     hidden = shared.frame[shared.frame["suppressed"]]
     assert len(hidden) > 0 and shared.suppressed == len(hidden)
@@ -258,6 +272,7 @@ def test_a_shared_scope_hides_small_numbers_in_the_result(cursor) -> None:
     assert (hidden_back[["numerator", "denominator", "value"]] == "").all().all()
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_an_unknown_programme_gives_an_empty_result(cursor) -> None:
     result = explore.run(cursor, _request(("C01",), programmes=("NOPE",)))
     assert result.frame.empty
@@ -283,9 +298,10 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 @pytest.mark.parametrize("split", [None, "gender"])
 def test_csv_download_round_trips(cursor, split: str | None) -> None:
-    result = explore.run(cursor, _request(explore.HEADLINE, split=split))
+    result = explore.run(cursor, _request(HEADLINE, split=split))
     data = explore.tidy_bytes(result.frame, "csv")
     assert data.startswith(b"\xef\xbb\xbf")  # spreadsheets then read the accents right
     back = pd.read_csv(
@@ -298,8 +314,9 @@ def test_csv_download_round_trips(cursor, split: str | None) -> None:
     pd.testing.assert_frame_equal(_comparable(back), _comparable(result.frame), check_dtype=False)
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_parquet_download_round_trips(cursor) -> None:
-    result = explore.run(cursor, _request(explore.HEADLINE, split="gender", scope=SHARED))
+    result = explore.run(cursor, _request(HEADLINE, split="gender", scope=SHARED))
     back = pd.read_parquet(io.BytesIO(explore.tidy_bytes(result.frame, "parquet")))
     pd.testing.assert_frame_equal(back, result.frame, check_dtype=False)
 
@@ -328,6 +345,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
         explore.tidy_bytes(frame, "xlsx")  # type: ignore[arg-type]
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_download_names(cursor) -> None:
     result = explore.run(cursor, _request(("C01",)))
     assert explore.download_name(result, "csv") == "indicators_2023-Q3_to_2025-Q2.csv"
@@ -351,6 +369,7 @@ def _figure(result: explore.ExplorerResult, view: explore.IndicatorResult) -> go
     )
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_a_proportion_is_a_line_with_a_wilson_band_on_a_percent_axis(cursor) -> None:
     result, view = _view(cursor, "C06", programmes=("P-A",))
     fig = _figure(result, view)
@@ -372,6 +391,7 @@ def test_a_proportion_is_a_line_with_a_wilson_band_on_a_percent_axis(cursor) -> 
     assert "95 % interval" in fig.layout.title.subtitle.text
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_counts_are_bars_and_a_target_is_a_dashed_line(cursor) -> None:
     result, view = _view(cursor, "C01")
     fig = _figure(result, view)
@@ -384,6 +404,7 @@ def test_counts_are_bars_and_a_target_is_a_dashed_line(cursor) -> None:
     assert "(cases)" in fig.layout.title.text
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_suppressed_and_missing_points_are_gaps_never_zeros(cursor) -> None:
     result, view = _view(cursor, "C01", scope=SHARED)
     frame = view.frame
@@ -444,6 +465,7 @@ def test_gaps_break_lines_and_bands() -> None:
     assert "1 hidden" in note and "1 without data" in note and "not over yet" in note
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_a_split_is_grouped_bars_per_programme(cursor) -> None:
     result, view = _view(cursor, "C06", split="gender")
     fig = _figure(result, view)
@@ -456,6 +478,7 @@ def test_a_split_is_grouped_bars_per_programme(cursor) -> None:
     assert any(t.error_y.array is not None for t in bars)  # the interval as error bars
 
 
+@pytest.mark.slow
 def test_many_programmes_become_small_multiples(cursor) -> None:
     result, view = _view(cursor, "C03")
     assert view.frame["programme_id"].nunique() > 1
@@ -467,15 +490,26 @@ def test_many_programmes_become_small_multiples(cursor) -> None:
     assert len(fig.layout.annotations) == 2 * view.frame["programme_id"].nunique()
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_a_single_period_compares_programmes_side_by_side(cursor) -> None:
     result, view = _view(cursor, "C06", periods=tuple(parse_periods("2025-Q1")))
     fig = _figure(result, view)
     assert list(fig.layout.xaxis.ticktext) == sorted(view.frame["programme_id"])
-    points = next(t for t in _traces(fig, go.Scatter) if t.name == "2025-Q1")
+    points = next(t for t in _traces(fig, go.Scatter) if t.name == "2025 Q1")
     assert points.mode == "markers"
 
 
-@pytest.mark.parametrize("ind", ["C07", "C10", "F01", "F03", "F04", "K02", "O12", "S01"])
+@pytest.mark.parametrize(
+    "ind",
+    [
+        "C07",
+        *(
+            pytest.param(i, marks=pytest.mark.slow)
+            for i in ("C10", "F01", "F03", "F04", "K02", "O12", "S01")
+        ),
+    ],
+)
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_every_kind_draws(cursor, ind: str) -> None:
     for split in (None, "gender", "all", "country"):
         result, view = _view(cursor, ind, split=split)
@@ -493,76 +527,86 @@ def page_env(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EVALUATION_DEMO", raising=False)
 
 
-def _run_page(path: str, user: str | None = "admin.explorer") -> AppTest:
-    """Run a page file on its own, as ``user`` (signed in as the sign-in page would)."""
+def _run_page(
+    path: str, user: str | None = "admin.explorer", *, error_expected: bool = False
+) -> AppTest:
+    """Run a page file on its own, as ``user`` (signed in as the sign-in page would); it must
+    show neither an exception nor an error unless the test expects an error (and checks it)."""
     at = AppTest.from_file(str(ROOT / path), default_timeout=TIMEOUT)
     if user is not None:
         at.session_state[session.USER_KEY] = user
     at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    if error_expected:
+        assert not at.exception, [e.value for e in at.exception]
+    else:
+        assert_page_ok(at, path)
     return at
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_explorer_page_draws_charts_tables_and_downloads(page_env: None) -> None:
     at = _run_page(EXPLORER)
-    assert not at.error, [e.value for e in at.error]
-    assert at.multiselect(key="explorer_indicators").value == list(explore.HEADLINE)
-    assert len(at.get("plotly_chart")) == len(explore.HEADLINE)
-    assert len(at.dataframe) == len(explore.HEADLINE)
-    assert len(at.code) == len(explore.HEADLINE)  # the SQL behind each chart
+    assert at.multiselect(key="explorer_indicators").value == list(HEADLINE)
+    assert len(at.get("plotly_chart")) == len(HEADLINE)
+    assert len(at.dataframe) == len(HEADLINE)
+    assert len(at.code) == len(HEADLINE)  # the SQL behind each chart
     keys = {b.key for b in at.get("download_button")}
     assert {"download_csv", "download_parquet"} <= keys
     text = " ".join(m.value for m in at.markdown)
-    assert text.count("**Version 1**") == len(explore.HEADLINE)  # beside every chart
+    assert text.count("**Version 1**") == len(HEADLINE)  # beside every chart
     assert "`first_request_on`" in text  # C06's definition, its code spans kept
 
 
+@pytest.mark.slow
 def test_explorer_page_with_a_split_and_custom_periods(page_env: None) -> None:
     at = _run_page(EXPLORER)
     at.multiselect(key="explorer_indicators").set_value(["C06", "O12"])
     at.selectbox(key="explorer_split").set_value("gender")
     at.selectbox(key="explorer_periods").set_value("custom").run()
-    assert not at.exception
-    at.text_input(key="explorer_custom").set_value("2024-Q4, 2025-Q1, FY2024-04").run()
-    assert not at.exception and not at.error
+    assert_page_ok(at)
+    at.text_input(key="explorer_periods_custom").set_value("2024-Q4, 2025-Q1, FY2024-04").run()
+    assert_page_ok(at)
     assert len(at.get("plotly_chart")) == 2
     assert any("reoffending" in m.value for m in at.markdown)  # O12's caveat beside its chart
-    at.text_input(key="explorer_custom").set_value("next Tuesday").run()
+    at.text_input(key="explorer_periods_custom").set_value("next Tuesday").run()
     assert not at.exception
     assert at.error and "not a period" in at.error[0].value
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_explorer_page_for_a_funder_hides_small_numbers(page_env: None) -> None:
     at = _run_page(EXPLORER, "funder.explorer")
-    assert not at.error, [e.value for e in at.error]
     assert any("Small numbers are hidden" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == len(explore.HEADLINE)
+    assert len(at.get("plotly_chart")) == len(HEADLINE)
     # only the funder's organisation can be chosen
     options = at.multiselect(key="explorer_programmes").options
     assert options and not any(o.startswith(("P-OPEN", "P-CJS")) for o in options)
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_explorer_page_without_sign_in_says_so(page_env: None) -> None:
-    at = _run_page(EXPLORER, user=None)
+    at = _run_page(EXPLORER, user=None, error_expected=True)
     assert at.error and "sign in" in at.error[0].value
     assert not at.get("plotly_chart")
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_explorer_page_without_indicators_asks_for_one(page_env: None) -> None:
     at = _run_page(EXPLORER)
     at.multiselect(key="explorer_indicators").set_value([]).run()
-    assert not at.exception
+    assert_page_ok(at)
     assert not at.get("plotly_chart")
     assert any("at least one indicator" in i.value for i in at.info)
 
 
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_catalogue_page_lists_and_searches(page_env: None, catalogue: Catalogue) -> None:
     at = _run_page(CATALOGUE)
     assert len(at.expander) == len(catalogue.latest())
     headers = [h.value for h in at.header]
-    assert headers[:5] == [f"{letter} · {title}" for letter, title in explore.GROUPS]
+    assert headers[:5] == [f"{g.letter} · {g.name}" for g in GROUPS[:5]]
     at.text_input(key="catalogue_search").set_value("release").run()
-    assert not at.exception
+    assert_page_ok(at)
     found = [e.label for e in at.expander]
     assert 0 < len(found) < len(catalogue.latest())
     assert any("O06" in label for label in found)
@@ -589,7 +633,7 @@ def test_catalogue_groups_keep_versions_and_own_indicators() -> None:
     c04 = next(e for e in groups["C"].entries if e.latest.id == "C04")
     assert [v.version for v in c04.versions] == [1, 2]
     assert c04.latest.version == 2
-    assert "" in groups and groups[""].title == explore.OTHER_GROUP[1]
+    assert "" in groups and groups[""].title == GROUPS_BY_CODE["custom"].name
     assert explore.catalogue_groups(custom, "C04@1")
 
 

@@ -143,6 +143,7 @@ iban_like = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(candidate=iban_like, spaced=st.booleans(), lower=st.booleans())
 def test_iban_valid_matches_reference_mod97(candidate: str, spaced: bool, lower: bool) -> None:
@@ -294,6 +295,7 @@ CELLS = [
 ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10,
     deadline=None,

@@ -597,7 +597,22 @@ def test_corpus_is_large_and_unique() -> None:
     assert len(CORPUS) >= 25 and len({h.id for h in CORPUS}) == len(CORPUS)
 
 
-@pytest.mark.parametrize("item", CORPUS, ids=lambda h: h.id)
+SLOW_HOSTILE = {
+    "date-of-birth-in-xlsx-cell",
+    "formula-table-names",
+    "identifier-headers",
+    "semicolon-separated",
+    "sheet-named-client-names",
+    "values-in-unnamed-column",
+}
+"""Corpus items that take a second or more; the fast lane (``-m "not slow"``) keeps the rest."""
+
+
+@pytest.mark.parametrize(
+    "item",
+    [pytest.param(h, marks=pytest.mark.slow) if h.id in SLOW_HOSTILE else h for h in CORPUS],
+    ids=lambda h: h.id,
+)
 def test_hostile_package_is_refused(item: Hostile, loaded_store: Store, tmp_path: Path) -> None:
     path = item.make(tmp_path)
     before = loaded_store.fingerprint()
@@ -622,6 +637,7 @@ def test_hostile_package_is_refused(item: Hostile, loaded_store: Store, tmp_path
     assert loaded_store.fingerprint() == before
 
 
+@pytest.mark.slow
 def test_personal_data_problems_name_every_cell(tmp_path: Path, loaded_store: Store) -> None:
     with pytest.raises(PackageRefused) as info:
         ingest(_personal_cells(tmp_path), loaded_store)
@@ -637,6 +653,7 @@ def test_personal_data_problems_name_every_cell(tmp_path: Path, loaded_store: St
     }
 
 
+@pytest.mark.slow
 def test_identifier_headers_are_each_named(tmp_path: Path) -> None:
     from evaluation.intake.ingest import check_package
 
@@ -648,6 +665,7 @@ def test_identifier_headers_are_each_named(tmp_path: Path) -> None:
     assert "(name not shown)" in unknown and "mustermann" not in unknown.lower()
 
 
+@pytest.mark.slow
 def test_semicolon_csv_is_not_called_empty(tmp_path: Path, loaded_store: Store) -> None:
     """A `;`-separated export (German Excel's default) has rows; the report must not tell the
     user that the table "has a header but no rows"."""
@@ -663,6 +681,7 @@ def _inert(value: object) -> bool:
     return not (isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_problem_list_neutralises_formulas(
     tmp_path: Path, loaded_store: Store, suffix: str
@@ -690,6 +709,7 @@ FORMULAS = {
 }
 
 
+@pytest.mark.slow
 def test_formula_values_in_free_text_are_refused_or_stored_inert(
     tmp_path: Path, store: Store
 ) -> None:
@@ -726,6 +746,7 @@ def test_formula_values_in_free_text_are_refused_or_stored_inert(
 
 
 # -- a million junk rows --------------------------------------------------------------------------
+@pytest.mark.slow
 def test_million_junk_rows_are_counted_and_listed_briefly(
     tmp_path: Path, loaded_store: Store
 ) -> None:
@@ -758,6 +779,7 @@ def test_million_junk_rows_are_counted_and_listed_briefly(
 
 
 # -- the CLI end to end ---------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("item", ["latin1-csv", "truncated-xlsx"])
 def test_cli_refuses_with_a_sentence(tmp_path: Path, item: str) -> None:
     bad = next(h for h in CORPUS if h.id == item).make(tmp_path)
@@ -779,6 +801,7 @@ def test_cli_refuses_with_a_sentence(tmp_path: Path, item: str) -> None:
         } == {}
 
 
+@pytest.mark.slow
 def test_unicode_lookalikes_in_free_text_neither_crash_nor_refuse(tmp_path: Path) -> None:
     """`AB12` and twelve KELVIN SIGNs once crashed the IBAN check; it is just text."""
     pkg = core(tmp_path)

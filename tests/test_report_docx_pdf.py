@@ -242,12 +242,14 @@ def test_pdf_narrative_sections_charts_annexes(annual: Report, annual_pdf: PdfRe
     assert annual.template.wording.summary_heading in outline
 
 
+@pytest.mark.slow
 def test_pdf_table_header_repeats_on_the_next_page(annual: Report, annual_pdf: PdfReader) -> None:
     head = " ".join(annual.definitions.header)
     pages = [norm(p.extract_text()) for p in annual_pdf.pages]
     assert sum(head in p for p in pages) >= 2
 
 
+@pytest.mark.slow
 def test_pdf_writes_unicode(annual: Report, out: Path) -> None:
     original = annual.programme
     annual.programme = "Ausstieg – Köln € … “Weg”"
@@ -259,6 +261,7 @@ def test_pdf_writes_unicode(annual: Report, out: Path) -> None:
     assert "Ausstieg – Köln € … “Weg”" in cover
 
 
+@pytest.mark.slow
 def test_pdf_is_fast_once_charts_are_drawn(annual: Report, out: Path) -> None:
     for chart in annual.charts:
         annual.chart_png(chart)
@@ -268,6 +271,7 @@ def test_pdf_is_fast_once_charts_are_drawn(annual: Report, out: Path) -> None:
     assert time.perf_counter() - start < 5
 
 
+@pytest.mark.slow
 def test_a_report_without_cases_writes(oracle_store: Store, report_templates, out: Path) -> None:
     report = build_report(
         oracle_store,
@@ -290,6 +294,7 @@ def eu_docx(eu: Report, out: Path):
     return Document(str(write_docx(eu, out / "eu.docx")))
 
 
+@pytest.mark.slow
 def test_docx_template_is_filled_without_leftover_tags(eu: Report, eu_docx) -> None:
     text = docx_text(eu_docx)
     assert "{{" not in text and "{%" not in text and "%}" not in text
@@ -315,6 +320,7 @@ def test_docx_template_is_filled_without_leftover_tags(eu: Report, eu_docx) -> N
         assert f"{k}: {v}" in text
 
 
+@pytest.mark.slow
 def test_docx_template_hidden_cells_say_hidden(eu: Report, eu_docx) -> None:
     written = next(t for t in eu_docx.tables if table_texts(t) == report_texts(eu.summary))
     for r, row in enumerate(eu.summary.rows, start=1):
@@ -323,6 +329,7 @@ def test_docx_template_hidden_cells_say_hidden(eu: Report, eu_docx) -> None:
                 assert written.rows[r].cells[c].text == "hidden"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     [

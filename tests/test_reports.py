@@ -35,6 +35,7 @@ from evaluation.reports.spec import (
 from evaluation.sharing.disclosure import attack
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
+from tests.conftest import ORACLE_RELEASED, approve_releases
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE = ROOT / "tests" / "fixtures" / "oracle"
@@ -83,6 +84,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store.open(path) as s:
         result = ingest(folder, s)
         assert result.status == "loaded", result.sentence()
+        approve_releases(s, ORACLE_RELEASED)  # its reports are shared: released first
     return path
 
 
@@ -137,10 +139,11 @@ def test_a_template_takes_only_its_kind_of_period(oracle_store: Store, report_te
     with pytest.raises(ReportError, match="financial years starting in April"):
         build_report(oracle_store, ministry, "P-A", parse_periods("2024")[0])
     choices = period_choices(ministry, dt.date(2025, 6, 30), dt.date(2020, 1, 1))
-    assert [p.label for p in choices[:2]] == ["FY2024-04", "FY2023-04"]
+    assert [p.spec for p in choices[:2]] == ["FY2024-04", "FY2023-04"]
+    assert [p.label for p in choices[:2]] == ["FY 2024/25", "FY 2023/24"]
     assert all(p.end <= dt.date(2025, 6, 30) for p in choices)
     half = period_choices(report_templates.get("eu-interim"), dt.date(2025, 6, 30))
-    assert half[0].label == "2025-H1"
+    assert half[0].spec == "2025-H1" and half[0].label == "2025 H1"
 
 
 def test_trend_periods_end_with_the_report_period() -> None:
@@ -155,14 +158,14 @@ def test_trend_periods_end_with_the_report_period() -> None:
     fy = parse_periods("FY2024-04")[0]
     quarters = trend_periods(t, fy)
     assert [q.label for q in quarters] == [
-        "2023-Q2",
-        "2023-Q3",
-        "2023-Q4",
-        "2024-Q1",
-        "2024-Q2",
-        "2024-Q3",
-        "2024-Q4",
-        "2025-Q1",
+        "2023 Q2",
+        "2023 Q3",
+        "2023 Q4",
+        "2024 Q1",
+        "2024 Q2",
+        "2024 Q3",
+        "2024 Q4",
+        "2025 Q1",
     ]
     # the last four quarters partition the financial year exactly (suppression relies on it)
     assert quarters[4].start == fy.start and quarters[-1].end == fy.end
@@ -260,6 +263,7 @@ def test_everything_a_report_publishes_withstands_an_attack_together(oracle_stor
     )
 
 
+@pytest.mark.slow
 def test_a_funder_cannot_report_on_a_programme_outside_their_scope(
     oracle_store: Store, report_templates
 ) -> None:
@@ -283,6 +287,7 @@ def test_a_funder_cannot_report_on_a_programme_outside_their_scope(
     assert report.audience == "shared"
 
 
+@pytest.mark.slow
 def test_an_internal_template_read_by_a_funder_is_still_shared(
     oracle_store: Store, report_templates
 ) -> None:
@@ -316,8 +321,10 @@ def test_the_narrative_never_states_a_hidden_figure(ministry: Report) -> None:
         if ind and ind.group(1) in hidden:
             assert "hidden to protect small numbers" in text
             bare = re.sub(r"\(\w\d\d\)", "", text)
-            numbers = set(NUMBER.findall(bare.replace(ministry.period.label, "")))
-            assert not numbers - {"3", "7"} - labels, text  # "within 3 days" in a name
+            for label in labels:
+                bare = bare.replace(label, "")
+            numbers = set(NUMBER.findall(bare))
+            assert not numbers - {"3", "7"}, text  # "within 3 days" in a name
     for section in ministry.sections:
         for text in section.narrative:
             assert "DRAFT" not in text  # the notice is separate, the sentences are plain
@@ -325,8 +332,8 @@ def test_the_narrative_never_states_a_hidden_figure(ministry: Report) -> None:
 
 def test_the_narrative_states_figures_with_changes_and_never_judges(ministry: Report) -> None:
     first = ministry.narrative[0]
-    assert first.startswith("In FY2024-04 the programme opened 21 new exit cases")
-    assert "than in FY2023-04 (19)" in first
+    assert first.startswith("In FY 2024/25 the programme opened 21 new exit cases")
+    assert "than in FY 2023/24 (19)" in first
     for text in ministry.narrative + [s for sec in ministry.sections for s in sec.narrative]:
         assert not re.search(r"\b(improv|success|fail|excellent|poor|because of)", text, re.I)
     o12 = [
@@ -338,6 +345,7 @@ def test_the_narrative_states_figures_with_changes_and_never_judges(ministry: Re
     assert o12 and all("Known reoffending only" in s for s in o12)
 
 
+@pytest.mark.slow
 def test_a_partial_period_is_said_to_be_partial(oracle_store: Store, report_templates) -> None:
     report = build_report(
         oracle_store,
@@ -422,6 +430,7 @@ def test_the_xlsx_has_every_part_and_the_reports_numbers(
     assert not any(isinstance(v, str) and v.startswith("=") for v in _all_values(wb))
 
 
+@pytest.mark.slow
 def test_every_text_cell_of_a_hostile_programme_comes_out_inert(
     hostile_db: Path, tmp_path: Path
 ) -> None:
@@ -468,6 +477,7 @@ def test_the_html_is_one_self_contained_file_with_interactive_charts(
         assert value.split(",")[0].replace("&", "&amp;") in html
 
 
+@pytest.mark.slow
 def test_a_template_with_a_data_annex_writes_the_tidy_csv(
     oracle_store: Store, report_templates, tmp_path: Path
 ) -> None:
@@ -488,6 +498,7 @@ def test_a_template_with_a_data_annex_writes_the_tidy_csv(
 # The command line and the batch
 
 
+@pytest.mark.slow
 def test_report_cli_writes_the_pack(
     oracle_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -546,6 +557,7 @@ def test_report_cli_refuses_with_a_sentence(
     assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.slow
 def test_the_batch_writes_every_programmes_report_like_the_single_one(
     oracle_store: Store, report_templates, tmp_path: Path
 ) -> None:
@@ -632,6 +644,7 @@ def _golden(report: Report) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("template_id", sorted(GOLDEN_PERIODS))
 def test_golden_report(oracle_store: Store, report_templates, template_id: str) -> None:
     report = build_report(
@@ -643,28 +656,31 @@ def test_golden_report(oracle_store: Store, report_templates, template_id: str) 
     )
     got = json.loads(json.dumps(_golden(report), default=str))
     path = SNAPSHOTS / f"{template_id}.json"
-    if os.environ.get("UPDATE_SNAPSHOTS") or not path.exists():
+    update = os.environ.get("UPDATE_SNAPSHOTS") == "1"  # "0" or "" must not rewrite them
+    if update or not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        if not os.environ.get("UPDATE_SNAPSHOTS"):
+        if not update:
             pytest.fail(f"wrote the missing golden file {path.name}; check it and commit it")
     assert got == json.loads(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_chart_images_drawn_in_worker_processes_are_the_charts(
     ministry: Report, tmp_path: Path
 ) -> None:
     from evaluation.reports.charts import to_png
     from evaluation.reports.pack import draw_charts
 
-    ministry._png.clear()
+    ministry.chart_images.clear()
     draw_charts(ministry, 2)
-    assert len(ministry._png) == len(ministry.charts) == 27
+    assert len(ministry.chart_images) == len(ministry.charts) == 27
     first = ministry.charts[0]
     assert ministry.chart_png(first)[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(ministry.chart_png(first)) == len(to_png(first))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not (shutil.which("soffice") or shutil.which("libreoffice")),
     reason="LibreOffice is not installed (.ci/run installs it)",

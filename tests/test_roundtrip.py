@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
+import pytest
 
 from evaluation.demo.generate import generate
 from evaluation.intake.ingest import ingest
@@ -31,6 +32,7 @@ def _typed(table: str, column: str, value: str | None) -> object:
     return value
 
 
+@pytest.mark.slow
 def test_demo_package_filled_into_the_template_loads(tmp_path: Path) -> None:
     pkg = next(p for p in generate(seed=3) if "assessments" not in p.tables)
     template = write_template(tmp_path / "blank.xlsx")

@@ -491,6 +491,7 @@ def find(report: ValidationReport, table: str, column: str | None, rule: str) ->
     return found[0]
 
 
+@pytest.mark.slow
 def test_every_passing_case_together_is_ok(good: ValidationReport) -> None:
     assert good.ok, [p.sentence() for p in good.errors]
     assert good.data_as_of == AS_OF

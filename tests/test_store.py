@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import store_at_schema
 
 from evaluation.errors import PackageRefused, StoreError
 from evaluation.intake.ingest import ingest
@@ -48,6 +49,7 @@ def test_case_refs_are_stored_only_as_keyed_hashes(store: Store, minimal_dir: Pa
     assert b"A-001" not in raw and b"B-002" not in raw
 
 
+@pytest.mark.slow
 def test_the_same_case_ref_maps_to_the_same_key_across_submissions(
     store: Store, package_factory
 ) -> None:
@@ -67,6 +69,7 @@ def test_the_same_case_ref_maps_to_the_same_key_across_submissions(
     assert a == b
 
 
+@pytest.mark.slow
 def test_loading_the_same_content_again_is_a_no_op(
     store: Store, minimal_dir: Path, package_factory
 ) -> None:
@@ -130,6 +133,7 @@ def test_a_newer_package_replaces_current_data_and_keeps_the_old(
     assert [s.current_programmes for s in subs] == [("P-OPEN",), ("P-CJS",)]
 
 
+@pytest.mark.slow
 def test_an_older_package_is_refused(store: Store, package_factory) -> None:
     ingest(package_factory().write(), store)
     before = store.fingerprint()
@@ -144,6 +148,7 @@ def test_an_older_package_is_refused(store: Store, package_factory) -> None:
     assert store.fingerprint() == before
 
 
+@pytest.mark.slow
 def test_a_programme_of_another_organisation_is_refused(store: Store, package_factory) -> None:
     ingest(package_factory().write(), store)
     before = store.fingerprint()
@@ -155,6 +160,7 @@ def test_a_programme_of_another_organisation_is_refused(store: Store, package_fa
     assert store.fingerprint() == before
 
 
+@pytest.mark.slow
 def test_an_interrupted_load_leaves_nothing_behind(
     store: Store, minimal_dir: Path, package_factory
 ) -> None:
@@ -178,6 +184,7 @@ def test_an_interrupted_load_leaves_nothing_behind(
     assert temp == 0
 
 
+@pytest.mark.slow
 def test_a_refused_package_changes_nothing(
     store: Store, minimal_dir: Path, package_factory
 ) -> None:
@@ -210,9 +217,10 @@ def test_the_store_records_the_submission(store: Store, minimal_dir: Path) -> No
     assert sub.source_name == "minimal"
     assert len(sub.content_hash) == 64
     audit = store.cursor().execute("SELECT actor, action FROM audit_log").fetchall()
-    assert audit == [("tester", "ingest")]
+    assert audit == [("tester", "upload")]
 
 
+@pytest.mark.slow
 def test_cli_exit_codes(tmp_path: Path, minimal_dir: Path) -> None:
     db = tmp_path / "cli.duckdb"
 
@@ -237,3 +245,65 @@ def test_cli_exit_codes(tmp_path: Path, minimal_dir: Path) -> None:
     profile = run("ingest", str(minimal_dir), "--profile", "no-such-profile")
     assert profile.returncode == 2 and "no mapping profile" in profile.stderr
     assert "Traceback" not in missing.stderr + usage.stderr + profile.stderr
+
+
+@pytest.mark.parametrize(
+    "kind", ["folder", *(pytest.param(k, marks=pytest.mark.slow) for k in ("zip", "xlsx"))]
+)
+def test_a_missing_cell_is_stored_as_the_columns_default(
+    store: Store, package_factory, kind: str
+) -> None:
+    """``returnee``: "missing = false" (data-format.md), in every container; A-003 is empty."""
+    pkg = package_factory()
+    pkg.tables["cases"][1]["returnee"] = "   "  # whitespace only: missing too
+    result = ingest(pkg.write(kind), store)
+    assert result.status == "loaded", result.sentence()
+    rows = dict(store.cursor().execute("SELECT case_key, returnee FROM cases").fetchall())
+    assert rows[store.case_key("A-003")] is False
+    assert rows[store.case_key("A-002")] is False
+    assert rows[store.case_key("B-001")] is True
+    assert None not in rows.values()
+
+
+@pytest.mark.slow
+def test_a_column_with_a_default_left_out_of_the_package_takes_it(
+    store: Store, package_factory
+) -> None:
+    pkg = package_factory()
+    for row in pkg.tables["cases"]:
+        del row["returnee"]
+    ingest(pkg.write(), store)
+    got = store.cursor().execute("SELECT DISTINCT returnee FROM cases").fetchall()
+    assert got == [(False,)]
+
+
+@pytest.mark.slow
+def test_a_mapping_profile_export_takes_the_default(store: Store) -> None:
+    """The German sample leaves one `Rückkehrer` cell empty; it is stored as false."""
+    sample = Path(__file__).parents[1] / "evaluation/intake/profiles/samples/klientis-export.xlsx"
+    ingest(sample, store, profile="klientis-de")
+    got = store.cursor().execute("SELECT returnee, count(*) FROM cases GROUP BY 1").fetchall()
+    assert sorted(got) == [(False, 4), (True, 1)]
+
+
+def test_opening_an_older_store_fills_in_the_defaults(tmp_path: Path, minimal_dir: Path) -> None:
+    """A store of schema 2 kept empty ``returnee`` cells as NULL; opening it for writing once
+    stores the default (false), and reading it as it is refuses with a sentence."""
+    current = tmp_path / "current.duckdb"
+    with Store.open(current) as store:
+        ingest(minimal_dir, store)
+    old = tmp_path / "old.duckdb"
+    store_at_schema(old, 2)
+    secret_path(old).write_bytes(secret_path(current).read_bytes())
+    with duckdb.connect(str(old)) as c:
+        c.execute(f"ATTACH '{current}' AS cur (READ_ONLY)")
+        c.execute("INSERT INTO cases SELECT * FROM cur.cases")
+        c.execute("UPDATE cases SET returnee = NULL WHERE NOT returnee")  # as loaded before
+    with pytest.raises(StoreError, match="evaluation init"):
+        Store.open(old, read_only=True)  # reading it as it is would give wrong figures
+    with Store.open(old) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        got = store.cursor().execute("SELECT returnee, count(*) FROM cases GROUP BY 1").fetchall()
+        assert sorted(got) == [(False, 4), (True, 1)]
+    with Store.open(old, read_only=True) as store:
+        assert store.schema_version == SCHEMA_VERSION

@@ -188,6 +188,7 @@ def test_instructions_cover_every_table_and_column(wb: openpyxl.Workbook) -> Non
             assert column.rule_text().replace("`", "") in text
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not (shutil.which("soffice") or shutil.which("libreoffice")),
     reason="LibreOffice is not installed",

@@ -6,6 +6,7 @@ only while it is read) and the package's spreadsheets into bytes for a download 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import streamlit as st
 
 from evaluation.intake.problems import ValidationReport
 from evaluation.intake.template import write_template
+from evaluation.store.access import Viewer
 from evaluation.views.spreadsheet import write_problem_list
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,6 +66,16 @@ def template_bytes() -> bytes:
 def problem_list_bytes(report: ValidationReport) -> bytes:
     """The report's problem list as an ``.xlsx`` workbook."""
     return _bytes_of(lambda path: write_problem_list(report, path), ".xlsx")
+
+
+def audit_bytes(viewer: Viewer, suffix: str, since: dt.date | None = None) -> bytes:
+    """The audit trail ``viewer`` may read as a ``.csv``, ``.xlsx`` or ``.json`` file (never
+    cached: it grows with every event)."""
+    from evaluation.app import state
+    from evaluation.sharing.audit import export_audit
+
+    with state.cursor() as cur:
+        return _bytes_of(lambda path: export_audit(cur, path, since, reader=viewer), suffix)
 
 
 def problem_list_name(source: str) -> str:

@@ -17,6 +17,7 @@ import streamlit as st
 from evaluation.errors import EvaluationError
 from evaluation.intake.ingest import IngestResult
 from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.sharing.releases.model import NotReleased
 from evaluation.views import overview
 
 _INLINE = re.compile(r"([\\`*_\[\]<>$~|]|:(?=\S))")
@@ -40,6 +41,8 @@ def sentences() -> Iterator[None]:
     """Show the package's errors as the sentences they are, never as a traceback."""
     try:
         yield
+    except NotReleased as exc:  # not an error: nothing approved yet, and who can approve it
+        st.info(md(str(exc)), icon=":material/lock_clock:")
     except EvaluationError as exc:
         st.error(md(str(exc)), icon=":material/error:")
     except Exception as exc:

@@ -3,9 +3,10 @@
 One ``Store`` (one DuckDB connection) per store file is cached with ``st.cache_resource`` and
 shared by every session; each request takes its own cursor from it (``cursor()``), because a
 single DuckDB connection is not thread-safe. Query results are cached per store file, per scope
-key and per request (the indicator, the period, ...), so two users with the same scope share
-them and no user is ever served another scope's result; ``clear_caches()`` drops them all after
-an ingest. Pages call the functions here and never key a cache themselves.
+key (``access.Scope.key``: what the viewer may see; the one key every cache here takes) and per
+request (the indicator, the period, ...), so two users with the same scope share them and no
+user is ever served another scope's result; ``clear_caches()`` drops them all after an ingest.
+Pages call the functions here and never key a cache themselves.
 
 The charts drawn from those results are cached the same way, as the figures themselves
 (``st.cache_resource``: shared, not copied), because building a Plotly figure costs more than
@@ -17,20 +18,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from evaluation.app import files
 from evaluation.measures.engine import IndicatorRequest
-from evaluation.periods import Period
+from evaluation.periods import Period, PeriodChoices
+from evaluation.reports import spec
+from evaluation.reports.model import Report, build_report
+from evaluation.reports.pack import pack_bytes
+from evaluation.store.access import Scope
 from evaluation.store.database import Store, Submission, default_db_path
-from evaluation.views import charts, comparison, explore, headlines, overview
-
-if TYPE_CHECKING:  # session reads the store through this module
-    from evaluation.app.session import Scope
+from evaluation.views import charts, comparison, explore, overview, programme, programmes
 
 
 def store_path() -> Path:
@@ -61,29 +64,29 @@ def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
 @st.cache_data(show_spinner=False)
 def _programme_overview(db: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
     with cursor() as cur:
-        return overview.programme_overview(cur, _scope.access())
+        return overview.programme_overview(cur, _scope)
 
 
 @st.cache_data(show_spinner=False)
 def _cases_per_quarter(db: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
     with cursor() as cur:
-        return overview.cases_per_quarter(cur, _scope.access())
+        return overview.cases_per_quarter(cur, _scope)
 
 
 @st.cache_data(show_spinner=False)
 def _submissions(db: str, scope_key: str, _scope: Scope) -> list[Submission]:
     with cursor() as cur:
-        return overview.submissions_in_scope(store().submissions(cur), _scope.access())
+        return overview.submissions_in_scope(store().submissions(cur), _scope)
 
 
 @st.cache_data(show_spinner=False)
 def _programmes_in_scope(db: str, scope_key: str, _scope: Scope) -> pd.DataFrame:
     with cursor() as cur:
-        return headlines.programmes_in_scope(cur, _scope.access())
+        return programmes.programmes_in_scope(cur, _scope)
 
 
 def _period_key(period: Period) -> str:
-    return f"{period.label}={period.start.isoformat()}..{period.end.isoformat()}"
+    return f"{period.spec}={period.label}"
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -96,10 +99,10 @@ def _comparison(
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _headlines(
-    db: str, scope_key: str, request_key: str, _request: headlines.ProgrammeRequest
-) -> headlines.Headlines:
+    db: str, scope_key: str, request_key: str, _request: programme.ProgrammeRequest
+) -> programme.Headlines:
     with cursor() as cur:
-        return headlines.headlines(cur, _request)
+        return programme.headlines(cur, _request)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -108,10 +111,9 @@ def _explorer_choices(
     scope_key: str,
     version: str,
     _scope: Scope,
-) -> tuple[explore.PeriodChoices, pd.DataFrame]:
+) -> tuple[PeriodChoices, pd.DataFrame]:
     with cursor() as cur:
-        access = _scope.access()
-        return explore.period_choices(cur, access), explore.programme_choices(cur, access)
+        return explore.period_choices(cur, _scope), programmes.programmes_in_scope(cur, _scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -142,13 +144,13 @@ def submissions(scope: Scope) -> list[Submission]:
 
 
 def programmes_in_scope(scope: Scope) -> pd.DataFrame:
-    """``headlines.programmes_in_scope`` for this user (the programmes with current data)."""
+    """``programmes.programmes_in_scope`` for this user (the programmes with current data)."""
     return _programmes_in_scope(str(store_path()), scope.key, scope)
 
 
 def compare(scope: Scope, indicator: str, period: Period) -> comparison.Comparison:
     """The comparison (funnel and trend) of ``indicator`` in ``period``, in the user's scope."""
-    request = comparison.ComparisonRequest(indicator=indicator, period=period, scope=scope.access())
+    request = comparison.ComparisonRequest(indicator=indicator, period=period, scope=scope)
     key = f"{indicator}|{_period_key(period)}|{request.trend_periods}"
     return _comparison(str(store_path()), scope.key, key, request)
 
@@ -168,13 +170,13 @@ def comparison_figure(
     return _figure(f"comparison_{which}", str(store_path()), scope.key, key, make)
 
 
-def programme_headlines(scope: Scope, programme: str, period: Period) -> headlines.Headlines:
-    """The headline tiles and completeness of ``programme`` in ``period``, in the user's scope.
+def programme_headlines(scope: Scope, programme_id: str, period: Period) -> programme.Headlines:
+    """The headline tiles and completeness of ``programme_id`` in ``period``, in the user's scope.
 
     Raises ``HeadlinesError`` (a sentence; not cached) for a programme outside the scope.
     """
-    request = headlines.ProgrammeRequest(programme, period, scope.access())
-    key = f"{programme}|{_period_key(period)}|{','.join(request.indicators)}"
+    request = programme.ProgrammeRequest(programme_id, period, scope)
+    key = f"{programme_id}|{_period_key(period)}|{','.join(request.indicators)}"
     return _headlines(str(store_path()), scope.key, key, request)
 
 
@@ -185,7 +187,7 @@ def data_version() -> str:
         return explore.data_version(cur)
 
 
-def explorer_choices(scope: Scope, version: str) -> tuple[explore.PeriodChoices, pd.DataFrame]:
+def explorer_choices(scope: Scope, version: str) -> tuple[PeriodChoices, pd.DataFrame]:
     """The explorer's period choices and the programmes it offers, for the user's scope."""
     return _explorer_choices(str(store_path()), scope.key, version, scope)
 
@@ -193,8 +195,8 @@ def explorer_choices(scope: Scope, version: str) -> tuple[explore.PeriodChoices,
 def explorer_result(
     scope: Scope, request: IndicatorRequest, version: str
 ) -> explore.ExplorerResult:
-    """The explorer's indicators for ``request``, which must carry ``scope.access()``."""
-    if request.scope != scope.access():
+    """The explorer's indicators for ``request``, which must carry ``scope``."""
+    if request.scope != scope:
         raise ValueError("the explorer's request must carry the user's own scope")
     return _explorer_run(
         str(store_path()), scope.key, explore.request_key(request), version, request
@@ -215,8 +217,91 @@ def explorer_figure(
     return _figure("explorer", str(store_path()), scope.key, key, make)
 
 
+@st.cache_resource(show_spinner=False)
+def _report_templates() -> spec.Templates:
+    return spec.load_templates()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report(
+    db: str,
+    version: str,
+    scope_key: str,
+    template_id: str,
+    programme_id: str,
+    period_key: str,
+    _scope: Scope,
+    _period: Period,
+) -> Report:
+    template = _report_templates().get(template_id)
+    with cursor() as cur:
+        return build_report(cur, template, programme_id, _period, scope=_scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _report_pack(
+    db: str,
+    version: str,
+    scope_key: str,
+    template_id: str,
+    programme_id: str,
+    period_key: str,
+    formats: tuple[str, ...],
+    _report: Report,
+) -> bytes:
+    return pack_bytes(_report, formats)
+
+
+def report_templates() -> spec.Templates:
+    """The report templates shipped with the package, read once (and again after
+    ``clear_caches()``)."""
+    return _report_templates()
+
+
+def report(
+    scope: Scope, template_id: str, programme_id: str, period: Period, version: str
+) -> Report:
+    """The report of ``programme_id`` for ``period`` in the template ``template_id``, computed
+    in the user's scope (a funder's is the shared, suppressed one). Keyed by ``version``
+    (``data_version()``) as well, so a new submission makes a new report."""
+    return _report(
+        str(store_path()),
+        version,
+        scope.key,
+        template_id,
+        programme_id,
+        _period_key(period),
+        scope,
+        period,
+    )
+
+
+def report_pack(
+    scope: Scope,
+    template_id: str,
+    programme_id: str,
+    period: Period,
+    version: str,
+    formats: tuple[str, ...],
+) -> bytes:
+    """``report()``'s report written in ``formats`` and zipped, for the download button."""
+    made = report(scope, template_id, programme_id, period, version)
+    return _report_pack(
+        str(store_path()),
+        version,
+        scope.key,
+        template_id,
+        programme_id,
+        _period_key(period),
+        formats,
+        made,
+    )
+
+
 def clear_caches() -> None:
-    """Forget every cached result drawn from the store (call after an ingest)."""
+    """Forget every cached result drawn from the store (call after an ingest): every cache of
+    the dashboard is here, the reports and their packs, the templates and the blank intake
+    template too, so none can serve what an ingest has replaced."""
     for cached in (
         _programme_overview,
         _cases_per_quarter,
@@ -227,5 +312,9 @@ def clear_caches() -> None:
         _explorer_choices,
         _explorer_run,
         _figure,
+        _report_templates,
+        _report,
+        _report_pack,
+        files.template_bytes,
     ):
         cached.clear()

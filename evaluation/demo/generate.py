@@ -1422,7 +1422,7 @@ def _programme_cases(
 
     region_idx = rng.choice(len(prog.regions), size=n, p=_region_weights(len(prog.regions)))
     region = np.array(prog.regions, dtype=object)[region_idx]
-    region = np.where(rng.random(n) < 0.05, None, region)
+    region[rng.random(n) < 0.05] = None
 
     return {
         "client": client,

@@ -155,11 +155,13 @@ def prewarm() -> None:
     """
     global _PREWARM
     if _CONTEXT is None and _PREWARM is None:
-        _PREWARM = threading.Thread(target=_context, name="gx-prewarm", daemon=True)
+        _PREWARM = threading.Thread(target=gx_context, name="gx-prewarm", daemon=True)
         _PREWARM.start()
 
 
-def _context() -> Any:
+def gx_context() -> Any:
+    """The one ephemeral GX context of this process, built on first use (it takes seconds;
+    ``prewarm`` starts it in the background)."""
     global _CONTEXT
     with _CONTEXT_LOCK:
         if _CONTEXT is None:
@@ -184,7 +186,7 @@ def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[Co
     A first pass asks GX only for success (cheap); expectations that failed run again with the
     complete result format to learn which distinct values failed.
     """
-    source = _context().data_sources.get("package")
+    source = gx_context().data_sources.get("package")
     failures: list[ColumnFailure] = []
     for name, st in staged.tables.items():
         if not st.columns or st.rows == 0:
@@ -261,13 +263,11 @@ def _batch_definition(source: Any, name: str) -> Any:
 
 
 def _plain(value: object) -> str | None:
-    if value is None:
-        return None
-    try:
-        import pandas as pd
+    """A failing value as text for the problem list; a missing one (None, NaN, NA, NaT) as None."""
+    import pandas as pd
 
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and value != value:  # NaN, also numpy's
+        return None
     return str(value)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,21 +23,13 @@ from evaluation.intake.expectations import prewarm
 from evaluation.intake.limits import Limits
 from evaluation.intake.problems import ValidationReport
 from evaluation.intake.profiles import NO_PROFILE, Profile, load_profile
-from evaluation.intake.staging import Staged, _quote, drop_staging, stage_package
+from evaluation.intake.staging import Staged, drop_staging, quote_name, stage_package
 from evaluation.intake.validation import validate
+from evaluation.progress import Progress, no_progress, scaled
+from evaluation.sharing import audit
 from evaluation.store.access import Scope
 from evaluation.store.database import DATA_TABLES, Store, stored_columns
 from evaluation.store.schema import FORMAT_VERSION, Table
-
-Progress = Callable[[str, float], None]
-
-
-def _quiet(_message: str, _fraction: float) -> None:
-    return None
-
-
-def _scaled(progress: Progress, lo: float, hi: float) -> Progress:
-    return lambda message, fraction: progress(message, lo + (hi - lo) * fraction)
 
 
 @dataclass
@@ -102,13 +93,13 @@ def check_package(
     prewarm()
     limits = limits or Limits.from_env()
     prof = _resolve_profile(profile)
-    say = progress or _quiet
+    say = progress or no_progress
     conn = duckdb.connect()
     _configure(conn, limits)
     try:
         with open_package(Path(path), limits, source_name) as package:
-            staged = stage_package(conn, package, prof, _scaled(say, 0.0, 0.5))
-            return validate(conn, staged, package.source_name, limits, _scaled(say, 0.5, 1.0))
+            staged = stage_package(conn, package, prof, scaled(say, 0.0, 0.5))
+            return validate(conn, staged, package.source_name, limits, scaled(say, 0.5, 1.0))
     finally:
         conn.close()
 
@@ -123,25 +114,29 @@ def ingest(
     actor: str = "cli",
     source_name: str | None = None,
     scope: Scope | None = None,
+    role: str | None = None,
 ) -> IngestResult:
     """Validate ``path`` and load it into ``store`` as one submission, all or nothing.
 
     Raises ``PackageRefused`` (with ``.report``) when the package has errors; the store is then
     unchanged. With a ``scope`` (the dashboard's signed-in user), a package of an organisation
-    or programme outside it is refused too, as is any package for the shared audience.
+    or programme outside it is refused too, as is any package for the shared audience. Both a
+    load and a refusal are written to the audit trail under ``actor`` (and ``role``, the
+    actor's role code when a person signed in acts).
     """
     prewarm()
     limits = limits or Limits.from_env()
     prof = _resolve_profile(profile)
-    say = progress or _quiet
+    say = progress or no_progress
     cur = store.cursor()
     _configure(cur, limits)
+    report: ValidationReport | None = None
     try:
         with open_package(Path(path), limits, source_name) as package:
             say(f"Opened {package.source_name}", 0.02)
-            staged = stage_package(cur, package, prof, _scaled(say, 0.02, 0.45))
+            staged = stage_package(cur, package, prof, scaled(say, 0.02, 0.45))
             try:
-                report = validate(cur, staged, package.source_name, limits, _scaled(say, 0.45, 0.7))
+                report = validate(cur, staged, package.source_name, limits, scaled(say, 0.45, 0.7))
                 if not report.ok:
                     raise PackageRefused(report.summary(), report)
                 if scope is not None:
@@ -157,10 +152,27 @@ def ingest(
                     package.container,
                     prof,
                     actor,
-                    _scaled(say, 0.7, 1.0),
+                    role,
+                    scaled(say, 0.7, 1.0),
                 )
             finally:
                 drop_staging(cur, staged)
+    except PackageRefused as exc:
+        seen = exc.report if isinstance(exc.report, ValidationReport) else report
+        orgs = {seen.organisation} if seen and seen.organisation else set()
+        audit.record(
+            store,
+            actor=actor,
+            role=role,
+            action="upload_refused",
+            target=seen.source if seen else (source_name or Path(path).name),
+            detail={
+                "reason": str(exc)[:500],
+                "programmes": list(seen.programmes) if seen else [],
+            },
+            organisations=orgs | set((scope.organisations if scope else None) or ()),
+        )
+        raise
     finally:
         cur.close()
 
@@ -177,17 +189,24 @@ def _refuse_outside(scope: Scope, report: ValidationReport) -> None:
 
 
 def _typed(table: Table, name: str, present: list[str]) -> str:
-    """The stored, typed form of a staged column (``r`` is the staged row)."""
+    """The stored, typed form of a staged column (``r`` is the staged row).
+
+    A missing cell, or a column left out of the package, is stored as the column's default when
+    the registry declares one (``returnee``: missing = false), else as missing (NULL). This is
+    the one place every container and mapping profile passes through on its way into the store.
+    """
     col = table.column(name)
-    q = "r." + _quote(name)
+    q = "r." + quote_name(name)
+    default = col.default_sql
     if name not in present:
-        return f"NULL::{col.sql_type}"
-    return {
+        return f"{default or 'NULL'}::{col.sql_type}"
+    typed = {
         "date": f"CAST({q} AS DATE)",
         "integer": f"CAST({q} AS BIGINT)",
         "decimal": f"CAST({q} AS DOUBLE)",
         "bool": f"({q} = 'true')",
     }.get(col.type, q)
+    return typed if default is None else f"coalesce({typed}, {default})"
 
 
 def _refuse_conflicts(
@@ -227,6 +246,7 @@ def _load(
     container: str,
     profile: Profile,
     actor: str,
+    role: str | None,
     say: Progress,
 ) -> IngestResult:
     as_of = dt.date.fromisoformat(report.data_as_of or "")
@@ -311,16 +331,19 @@ def _load(
             "INSERT INTO current_submission SELECT unnest(?::VARCHAR[]), ?, ?, ?",
             [list(report.programmes), submission_id, organisation, now],
         )
-        store.audit(
-            actor,
-            "ingest",
-            {
+        audit.record(
+            cur,
+            actor=actor,
+            role=role,
+            action="upload",
+            target=source_name,
+            detail={
                 "submission_id": submission_id,
                 "source": source_name,
                 "programmes": list(report.programmes),
                 "replaced": replaced,
             },
-            cur,
+            organisations=[organisation],
         )
         first = cur.execute("SELECT min(CAST(opened_on AS DATE)) FROM rows_cases").fetchall()[0][0]
         cur.execute("DROP TABLE case_map")

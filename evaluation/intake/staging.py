@@ -57,7 +57,8 @@ class Staged:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
+    """``name`` as a DuckDB identifier in double quotes (a column name as the format spells it)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -259,11 +260,11 @@ def _create_norm(
     normalisation only to columns where some value actually changes under it.
     """
     name = table.name
-    raw_cols = [f"{refs[c]} AS {_quote(c)}" for c in columns]
+    raw_cols = [f"{refs[c]} AS {quote_name(c)}" for c in columns]
     row = [f"{row_expr} AS _row"] if row_expr else []
     body = ", ".join(row + raw_cols) or "NULL AS _empty"
     conn.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT {body} FROM {select_from}")
-    present = " OR ".join(f"{_quote(c)} IS NOT NULL" for c in columns) or "TRUE"
+    present = " OR ".join(f"{quote_name(c)} IS NOT NULL" for c in columns) or "TRUE"
     exprs = {c: _value_expr(table.column(c), "raw", profile, name) for c in columns}
     if table.key_value and profile.date_format and {"key", "value"} <= set(columns):
         # about.data_as_of is a date written as text: the profile's date pattern applies too,
@@ -274,8 +275,8 @@ def _create_norm(
         "raw VARCHAR, n BIGINT, value VARCHAR)"
     )
     distinct = [
-        f"SELECT '{name}', '{c}', raw, n, {exprs[c]} FROM (SELECT {_quote(c)} AS raw, "
-        f"count(*) AS n FROM raw_{name} WHERE {present} GROUP BY {_quote(c)})"
+        f"SELECT '{name}', '{c}', raw, n, {exprs[c]} FROM (SELECT {quote_name(c)} AS raw, "
+        f"count(*) AS n FROM raw_{name} WHERE {present} GROUP BY {quote_name(c)})"
         for c in columns
         if exprs[c] is not None
     ]
@@ -290,7 +291,7 @@ def _create_norm(
     }
     view_cols = []
     for c in columns:
-        q = _quote(c)
+        q = quote_name(c)
         if exprs[c] is None:
             view_cols.append(f"{_about_value_expr(table, profile)} AS {q}")
         elif c in changed:
@@ -323,8 +324,8 @@ def _create_norm(
 
 
 def _about_value_expr(table: Table, profile: Profile) -> str:
-    key = _value_expr(table.column("key"), _quote("key"), profile, table.name)
-    value = _value_expr(table.column("value"), _quote("value"), profile, table.name)
+    key = _value_expr(table.column("key"), quote_name("key"), profile, table.name)
+    value = _value_expr(table.column("value"), quote_name("value"), profile, table.name)
     fmt = _lit(profile.date_format or "%Y-%m-%d")
     return (
         f"(CASE WHEN lower({key}) = 'data_as_of' THEN coalesce(strftime(try_strptime("
@@ -598,4 +599,4 @@ def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     conn.execute("DROP TABLE IF EXISTS staged_values")
 
 
-__all__ = ["Staged", "StagedTable", "drop_staging", "normalise_name", "stage_package"]
+__all__ = ["Staged", "StagedTable", "drop_staging", "normalise_name", "quote_name", "stage_package"]

@@ -19,7 +19,7 @@ import pyarrow as pa
 from evaluation.intake.gate import KINDS, personal_kind
 from evaluation.intake.limits import Limits
 from evaluation.intake.problems import Problem, ValidationReport
-from evaluation.intake.staging import Staged, _quote
+from evaluation.intake.staging import Staged, quote_name
 from evaluation.store.schema import (
     ABOUT_KEYS,
     COUNTRY_CODES,
@@ -115,7 +115,7 @@ class _Rows:
         column: str,
         values: tuple[str | None, ...],
     ) -> tuple[tuple[int, ...], int]:
-        q = _quote(column)
+        q = quote_name(column)
         conds = []
         if any(v is None for v in values):
             conds.append(f"{q} IS NULL")
@@ -152,7 +152,7 @@ def _typed_source(table: Table, staged_cols: list[str]) -> str:
     """
     exprs = []
     for col in table.columns:
-        q = _quote(col.name)
+        q = quote_name(col.name)
         if col.name not in staged_cols:
             exprs.append(f'NULL::{col.sql_type} AS {q}, TRUE AS "valid__{col.name}"')
             continue
@@ -331,7 +331,7 @@ def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
                     Problem(name, rule.columns[0], rule.name, rule.message, rule.fix, r, n)
                 )
         if st.table.unique_together and set(st.table.unique_together) <= set(st.columns):
-            cols = ", ".join(_quote(c) for c in st.table.unique_together)
+            cols = ", ".join(quote_name(c) for c in st.table.unique_together)
             cond = (
                 f"({cols}) IN (SELECT ({cols}) FROM rows_{name} GROUP BY {cols} "
                 f"HAVING count(*) > 1)"

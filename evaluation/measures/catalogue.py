@@ -13,7 +13,8 @@ Loading validates every file in one pass and reports every issue with file and l
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -22,14 +23,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary.groups import GroupCode
+from evaluation.vocabulary.kinds import Kind
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE_DIR = ROOT / "indicators" / "catalogue"
 SCHEMA_FILE = ROOT / "indicators" / "catalogue.schema.json"
 
-Kind = Literal["count", "total", "proportion", "share", "ratio", "median", "months"]
 Population = Literal["cases", "releases", "needs", "referrals", "capacity", "funding", "staffing"]
-CASE_POPULATIONS = ("cases", "releases", "needs", "referrals")
 
 
 class _Model(BaseModel):
@@ -89,6 +90,24 @@ class ClosedWithin(_Model):
     to: DateRef
 
 
+class LatestLower(_Model):
+    """The level of the latest related row inside the window is lower than a level of the row.
+
+    O09: the latest assessment between opening and closing has a ``risk_level`` lower than the
+    case's ``risk_at_intake``. Levels rank by their place in ``order`` (``low`` < ``medium`` <
+    ``high``); a level not in it ranks as missing, so the member does not count. Several rows on
+    the latest date: the highest of their levels.
+    """
+
+    related: Related
+    level: str
+    """The related row's level column."""
+    than: str
+    """The population row's level column it must be lower than."""
+    order: Annotated[list[str], Field(min_length=2)]
+    """The levels from lowest to highest."""
+
+
 class Numerator(_Model):
     """What makes a member of the denominator count in the numerator (all must hold)."""
 
@@ -96,7 +115,7 @@ class Numerator(_Model):
     related: Related | None = None
     compare: Compare | None = None
     not_closed_within: ClosedWithin | None = None
-    latest_assessment_lower: bool = False
+    latest_lower: LatestLower | None = None
     """O09: the latest assessment between opening and closing is below risk at intake."""
 
 
@@ -129,7 +148,7 @@ class Measure(_Model):
 class Computation(_Model):
     population: Population
     clients: Literal["exit", "concerned", "any"] = "any"
-    """For case populations: which client types."""
+    """For case populations: which client types (``CLIENT_GROUPS``)."""
     anchor: str
     """The population row's date that must fall in the period, or ``open_during`` (cases
     opened on or before the period's end and not closed before its start)."""
@@ -153,7 +172,7 @@ class Indicator(_Model):
     unit: Annotated[str, Field(min_length=1)]
     direction: Literal["higher", "lower", "neutral"]
     definition: Annotated[str, Field(min_length=10)]
-    group: Literal["case_and_reach", "outcomes", "capacity", "funding", "sustainability", "custom"]
+    group: GroupCode
     sources: list[str]
     splits: Literal["case", "programme"]
     """``case``: every case column and programme attribute; ``programme``: programme only."""
@@ -289,7 +308,7 @@ def load_yaml_models(
     what: str,
     extra: Callable[[Path], dict[str, Any]] | None = None,
     not_mapping: str | None = None,
-) -> list[tuple[str, yaml.Node, M]]:
+) -> list[tuple[str, yaml.Node | None, M]]:
     """Parse and validate every ``*.yaml`` of ``folders`` as a ``model``; the files that
     validate come back with their name and YAML node (for line numbers), and every problem is
     appended to ``issues`` with file and line. Shared by the catalogue and the report templates.
@@ -333,17 +352,47 @@ def load_yaml_models(
     return out
 
 
+_LOADED: dict[tuple[object, ...], Catalogue] = {}
+_LOADING = threading.Lock()
+
+
+def _fingerprint(folders: tuple[Path, ...]) -> tuple[object, ...]:
+    """What a loaded catalogue depends on: each folder's ``*.yaml`` files with their size and
+    modification time, so an added, removed or edited file gives another key."""
+    out: list[object] = []
+    for folder in folders:
+        out.append(str(Path(folder).resolve()))
+        for path in sorted(Path(folder).glob("*.yaml")):
+            stat = path.stat()
+            out.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
+
+
 def load_catalogue(*folders: Path) -> Catalogue:
     """Load and validate every ``*.yaml`` of the folders (default: the shipped catalogue).
 
-    Raises ``CatalogueError`` listing every issue with file and line.
+    Raises ``CatalogueError`` listing every issue with file and line. A catalogue is read once
+    and kept while its files are unchanged (same names, sizes and modification times): the
+    engine, the pages and the reports ask for it on every request, and validating it costs
+    about a tenth of a second. Safe across threads; a catalogue is never changed once built.
     """
+    chosen = tuple(folders) or (CATALOGUE_DIR,)
+    key = _fingerprint(chosen)
+    with _LOADING:
+        cached = _LOADED.get(key)
+        if cached is None:
+            cached = _read_catalogue(chosen)
+            if len(_LOADED) >= 16:
+                _LOADED.clear()
+            _LOADED[key] = cached
+        return cached
+
+
+def _read_catalogue(folders: tuple[Path, ...]) -> Catalogue:
     issues: list[CatalogueIssue] = []
     indicators: list[Indicator] = []
     seen: dict[str, str] = {}
-    for name, _node, ind in load_yaml_models(
-        folders or (CATALOGUE_DIR,), Indicator, issues, what="indicator files"
-    ):
+    for name, _node, ind in load_yaml_models(folders, Indicator, issues, what="indicator files"):
         for problem in _semantic_issues(ind):
             issues.append(CatalogueIssue(name, 1, problem))
         if ind.key in seen:
@@ -390,15 +439,42 @@ def write_json_schema(path: Path = SCHEMA_FILE) -> Path:
     return path
 
 
-POPULATION_TABLES = {
-    "cases": "cases",
-    "releases": "custody_events",
-    "needs": "needs",
-    "referrals": "referrals",
-    "capacity": "capacity",
-    "funding": "funding",
-    "staffing": "staffing",
+@dataclass(frozen=True)
+class PopulationTable:
+    """Where the members of a population are: the rows of ``table`` that meet ``where``.
+
+    ``of_case``: every row belongs to a case (its case columns can be named and split by);
+    otherwise the rows belong to a programme.
+    """
+
+    table: str
+    of_case: bool
+    where: tuple[Condition, ...] = ()
+
+
+def _is(column: str, *values: str) -> Condition:
+    return Condition.model_validate({"column": column, "in": list(values)})
+
+
+POPULATIONS: Mapping[str, PopulationTable] = {
+    "cases": PopulationTable("cases", of_case=True),
+    "releases": PopulationTable("custody_events", of_case=True, where=(_is("event", "released"),)),
+    "needs": PopulationTable("needs", of_case=True),
+    "referrals": PopulationTable("referrals", of_case=True),
+    "capacity": PopulationTable("capacity", of_case=False),
+    "funding": PopulationTable("funding", of_case=False),
+    "staffing": PopulationTable("staffing", of_case=False),
 }
+"""Every ``computation.population``: a release is a ``custody_events`` row of event
+``released`` (``indicators-v1.md``, release cohort R(P))."""
+CASE_POPULATIONS = tuple(name for name, pop in POPULATIONS.items() if pop.of_case)
+CLIENT_GROUPS: Mapping[str, Condition] = {
+    "exit": _is("client_type", "exit_participant"),
+    "concerned": _is("client_type", "relative", "friend", "professional"),
+}
+"""``computation.clients``, as ``indicators-v1.md`` defines them: an *exit case* has client
+type ``exit_participant``, a *concerned case* ``relative``, ``friend`` or ``professional``;
+``any`` is every case."""
 
 
 def _column_issues(ind: Indicator) -> list[str]:
@@ -410,7 +486,7 @@ def _column_issues(ind: Indicator) -> list[str]:
     from evaluation.store.schema import TABLES_BY_NAME
 
     comp = ind.computation
-    row_table = TABLES_BY_NAME[POPULATION_TABLES[comp.population]]
+    row_table = TABLES_BY_NAME[POPULATIONS[comp.population].table]
     case_cols = set(TABLES_BY_NAME["cases"].column_names)
     own = set(row_table.column_names)
     if comp.population in CASE_POPULATIONS:
@@ -474,4 +550,11 @@ def _column_issues(ind: Indicator) -> list[str]:
                 own,
                 "computation.measure.numerator.not_closed_within",
             )
+        latest = m.numerator.latest_lower
+        if latest:
+            where = "computation.measure.numerator.latest_lower"
+            check_related(latest.related, f"{where}.related")
+            if latest.related.table in TABLES_BY_NAME:
+                check(latest.level, set(TABLES_BY_NAME[latest.related.table].column_names), where)
+            check(latest.than, own, where)
     return out

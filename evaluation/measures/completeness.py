@@ -8,9 +8,12 @@ open during the period — so it can stand beside the indicator.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import duckdb
 import pandas as pd
 
+from evaluation.measures.catalogue import Indicator
 from evaluation.periods import Period
 from evaluation.store.access import Scope
 from evaluation.store.schema import TABLES_BY_NAME
@@ -74,4 +77,45 @@ def completeness(
     out["share"] = out["filled"] / out["rows"].where(out["rows"] > 0)
     for c in ("period_start", "period_end"):
         out[c] = pd.to_datetime(out[c]).dt.date
+    return out
+
+
+class CompletenessCache:
+    """``completeness()`` rows, computed once per scope, programmes and periods: a report asks
+    for the same programme and period in several requests computed together."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+        self.done: dict[tuple[tuple[Period, ...], Scope, tuple[str, ...]], pd.DataFrame] = {}
+
+    def __call__(
+        self, periods: Sequence[Period], scope: Scope, programmes: tuple[str, ...]
+    ) -> pd.DataFrame:
+        for (ps, seen_scope, progs), rows in self.done.items():
+            if seen_scope == scope and progs == programmes and set(periods) <= set(ps):
+                return rows
+        rows = completeness(self.conn, list(periods), scope, programmes)
+        self.done[(tuple(periods), scope, programmes)] = rows
+        return rows
+
+
+def with_completeness(
+    out: pd.DataFrame,
+    indicators: Iterable[Indicator],
+    rows: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """``out`` (result rows) with ``completeness``: the lowest share filled in of the optional
+    fields each indicator uses, per programme and period. Empty for indicators that use none,
+    and where ``rows`` (``completeness()`` of the same periods) is None — totals over
+    programmes, which no programme's completeness describes."""
+    fields = {i.id: i.optional_fields for i in indicators if i.optional_fields}
+    out["completeness"] = float("nan")
+    if not fields or rows is None:
+        return out
+    at = ["programme_id", "period_start", "period_end"]
+    for ind_id, wanted in fields.items():
+        lowest = rows[rows.field.isin(wanted)].groupby(at, as_index=False)["share"].min()
+        mine = out.indicator_id == ind_id
+        merged = out.loc[mine, at].merge(lowest, on=at, how="left")
+        out.loc[mine, "completeness"] = merged["share"].to_numpy()
     return out

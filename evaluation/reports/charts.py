@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from evaluation.vocabulary import numbers
+
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 """Okabe–Ito, as in the dashboard's charts."""
 ValueFormat = Literal["percent", "number", "eur", "days", "months"]
@@ -227,7 +229,7 @@ def to_png(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int
     ax.set_title(spec.title, loc="left", fontsize=10)
     if spec.value_format == "percent":
         ax.set_ylim(0, 100)
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f} %")
+        ax.yaxis.set_major_formatter(lambda v, _pos: numbers.percent(v / 100))
     else:
         ax.set_ylim(bottom=0)
     ax.set_ylabel(spec.y_title, fontsize=8)

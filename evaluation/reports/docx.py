@@ -74,6 +74,7 @@ def cover_fields(report: Report) -> list[tuple[str, str]]:
         ("Data as of", report.data_as_of.isoformat() if report.data_as_of else "not known"),
         ("Generated at", report.generated_at.isoformat(sep=" ").replace("+00:00", " UTC")),
         ("Audience", audience_line(report)),
+        *([("Release", report.release)] if report.release else []),
     ]
 
 

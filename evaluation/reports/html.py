@@ -112,7 +112,8 @@ def write_html(report: Report, path: Path) -> Path:
         f"{report.period.end.isoformat()})</dd><dt>Data as of</dt><dd>{_e(as_of)}</dd>"
         f"<dt>Generated at</dt><dd>{report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}</dd>"
         f"<dt>Audience</dt><dd>{'Shared: small numbers are hidden' if report.audience == 'shared' else 'Internal: not for sharing outside the organisation'}</dd>"  # noqa: E501
-        "</dl></section>"
+        + (f"<dt>Release</dt><dd>{_e(report.release)}</dd>" if report.release else "")
+        + "</dl></section>"
     )
     toc = [t.wording.summary_heading, *(s.heading for s in report.sections)]
     parts.append(

@@ -28,7 +28,7 @@ from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, as_number, compute_together, shown_number
-from evaluation.periods import Period, ending_with, period_of
+from evaluation.periods import Period, ending_with, from_days, period_of
 from evaluation.reports.charts import ChartSpec, Series, ValueFormat
 from evaluation.reports.narrative import Figure, sentence
 from evaluation.reports.spec import (
@@ -37,12 +37,17 @@ from evaluation.reports.spec import (
     section_indicators,
 )
 from evaluation.sharing.disclosure import DisclosureSettings, method_note
+from evaluation.sharing.releases.read import RELEASE_COLUMNS, release_note
 from evaluation.store.access import Scope
-from evaluation.views.headlines import (
-    completeness_table,
-    cursor_of,
-    programmes_in_scope,
-)
+from evaluation.store.database import Store, cursor_of
+from evaluation.views.comparison import METHOD as COMPARISON_METHOD
+from evaluation.views.programme import completeness_table
+from evaluation.views.programmes import programmes_in_scope
+from evaluation.vocabulary import numbers
+from evaluation.vocabulary.audiences import Audience
+from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
+from evaluation.vocabulary.splits import split_name
+from evaluation.vocabulary.units import is_money
 
 HIDDEN = "hidden"
 NO_DATA = "no data"
@@ -81,19 +86,16 @@ class Cell:
 
 
 def formatas_number(value: float, fmt: str) -> str:
+    """A cell's number in its format, as ``vocabulary.numbers`` writes it."""
     if fmt == "percent":
-        return f"{value * 100:.0f} %"
+        return numbers.percent(value)
     if fmt == "points":
-        return "0 pp" if round(value * 100) == 0 else f"{value * 100:+.0f} pp"
+        return numbers.points(value)
     if fmt == "change":
-        if value == 0:
-            return "0"
-        return f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.1f}"
+        return numbers.change(value)
     if fmt == "eur":
-        return f"{value:,.0f} EUR"
-    if float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+        return numbers.amount(value)
+    return numbers.number(value)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,12 @@ class Report:
     provenance: list[tuple[str, str]]
     data: pd.DataFrame
     """The tidy rows behind every figure of the report (the audience's view)."""
-    _png: dict[int, bytes] = field(default_factory=dict, repr=False)
+    release: str = ""
+    """Shared reports: the releases every figure was read from (``Release 3, approved 4 Dec
+    2026``), on the cover and in the provenance; empty for an internal report."""
+    chart_images: dict[int, bytes] = field(default_factory=dict, repr=False)
+    """Each chart's image for Word and PDF by ``id(chart)``, drawn once: by ``chart_png`` on
+    demand, or ahead in worker processes by ``pack.draw_charts``."""
 
     @property
     def charts(self) -> list[ChartSpec]:
@@ -149,9 +156,9 @@ class Report:
         from evaluation.reports.charts import to_png
 
         key = id(chart)
-        if key not in self._png:
-            self._png[key] = to_png(chart)
-        return self._png[key]
+        if key not in self.chart_images:
+            self.chart_images[key] = to_png(chart)
+        return self.chart_images[key]
 
     @property
     def logo(self) -> Path | None:
@@ -162,7 +169,7 @@ class Report:
     @property
     def file_stem(self) -> str:
         safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in self.programme_id)
-        return f"{self.template.id}_{safe}_{self.period.label.replace('..', '_to_')}"
+        return f"{self.template.id}_{safe}_{self.period.spec.replace('..', '_to_')}"
 
     @property
     def draft_notice(self) -> str:
@@ -174,9 +181,9 @@ class Report:
 
 
 def value_format(ind: Indicator) -> ValueFormat:
-    if ind.kind in ("proportion", "share"):
+    if ind.kind in PERCENT_KINDS:
         return "percent"
-    if ind.unit.upper().startswith("EUR"):
+    if is_money(ind.unit):
         return "eur"
     if ind.kind == "median":
         return "days"
@@ -195,11 +202,20 @@ def _figure(row: dict | None) -> Figure:
     if row is None:
         return Figure(None, None, None, None, None, "no_data", False, None)
 
-    shown = [
+    value, numerator, denominator, ci_low, ci_high, completeness = (
         shown_number(row, c)
         for c in ("value", "numerator", "denominator", "ci_low", "ci_high", "completeness")
-    ]
-    return Figure(*shown[:5], str(row.get("status")), bool(row.get("suppressed")), shown[5])
+    )
+    return Figure(
+        value,
+        numerator,
+        denominator,
+        ci_low,
+        ci_high,
+        str(row.get("status")),
+        bool(row.get("suppressed")),
+        completeness,
+    )
 
 
 def _state(f: Figure) -> str:
@@ -244,8 +260,8 @@ def _change(ind: Indicator, now: Figure, before: Figure) -> Cell:
         or before.status == "no_data"
     ):
         return Cell(None)
-    fmt = "points" if ind.kind in ("proportion", "share") else "change"
-    return Cell(now.value - before.value, fmt)  # type: ignore[arg-type]
+    fmt = "points" if ind.kind in PERCENT_KINDS else "change"
+    return Cell(now.value - before.value, fmt)
 
 
 def _indicator_rows(
@@ -265,8 +281,7 @@ def _indicator_rows(
         cells = [Cell(f"{ind.id} {ind.name}"), Cell(ind.unit), Cell(now.value, fmt, _state(now))]
         if not template.counts_only:
             interval = (
-                f"{formatas_number(now.ci_low, 'percent')[:-2]}–"
-                f"{formatas_number(now.ci_high, 'percent')}"
+                numbers.interval(now.ci_low, now.ci_high)
                 if now.ci_low is not None and now.ci_high is not None
                 else None
             )
@@ -320,7 +335,7 @@ def _trend_chart(ind: Indicator, rows: _Rows, programme: str, trend: list[Period
     targets = tuple(as_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
     return ChartSpec(
         title=f"{ind.id} {ind.name}",
-        kind="bar" if ind.kind in ("count", "total") else "line",
+        kind="bar" if ind.kind in AMOUNT_KINDS else "line",
         categories=tuple(p.label for p in trend),
         series=(series,),
         value_format=value_format(ind),
@@ -356,11 +371,11 @@ def _split_table(
             if not template.counts_only:
                 cells.append(Cell(base, "number", "hidden" if f.suppressed else "ok"))
             out.append(tuple(cells))
-    header = ("Indicator", split.replace("_", " ").capitalize(), period.label) + (
+    header = ("Indicator", split_name(split), period.label) + (
         () if template.counts_only else ("Out of",)
     )
     return Table(
-        f"{heading}: by {split.replace('_', ' ')}",
+        f"{heading}: by {split_name(split).lower()}",
         header,
         tuple(out),
         note="“hidden”: not shown to protect small numbers.",
@@ -386,7 +401,7 @@ def _slug(text: str) -> str:
 
 
 def build_reports(
-    store_or_cursor: object,
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
     template: ReportTemplate,
     period: Period,
     programmes: Sequence[str] | None = None,
@@ -411,7 +426,7 @@ def build_reports(
     if chosen.empty:
         return
     ids = tuple(chosen["programme_id"])
-    audience = (
+    audience: Audience = (
         "internal" if template.audience == "internal" and scope.audience == "internal" else "shared"
     )
     previous = period.previous()
@@ -517,7 +532,7 @@ def check_period(template: ReportTemplate, period: Period) -> None:
 
 
 def build_report(
-    store_or_cursor: object,
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
     template: ReportTemplate,
     programme: str,
     period: Period,
@@ -580,11 +595,12 @@ def _tidy(
             for a, b in zip(out["indicator_id"], out["indicator_version"], strict=True)
         ],
     )
+    out = out.drop(columns=["period"], errors="ignore")  # the engine's, named the same way
     out.insert(
         4,
         "period",
         [
-            labels.get((s, e), f"{s}..{e}")
+            labels.get((s, e)) or from_days(s, e).label
             for s, e in zip(out["period_start"], out["period_end"], strict=True)
         ],
     )
@@ -608,6 +624,7 @@ def _tidy(
         "target",
         "baseline",
         "completeness",
+        *RELEASE_COLUMNS,
     ]
     return out[[c for c in keep if c in out.columns]]
 
@@ -632,6 +649,7 @@ def _assemble(
     tidy: pd.DataFrame,
 ) -> Report:
     pid = info["programme_id"]
+    release = release_note(tidy) if audience == "shared" else ""
     header = _indicator_header(template, period, previous)
     missing_tables = tuple(
         t for t in {t for i in used for t in i.sources} if t not in info["tables"]
@@ -749,6 +767,7 @@ def _assemble(
         "Rates are given with a 95 % Wilson score interval: the range that, given the number of "
         "people the rate is based on, plausibly holds the true rate. Small groups have wide "
         "intervals; a change smaller than the intervals' overlap may be chance.",
+        COMPARISON_METHOD,
         "Every figure is computed from the programme's current submission by the agreed "
         "indicator definitions (see the definitions); a period is counted by days, both first "
         "and last day included. A period that is not over in the data is marked and its "
@@ -777,6 +796,7 @@ def _assemble(
             else "internal (not suppressed)",
         ),
         ("Period", f"{period.label} ({period.start.isoformat()} to {period.end.isoformat()})"),
+        *([("Release", release)] if release else []),
     ]
     for sub in submissions:
         prov.append(
@@ -790,7 +810,7 @@ def _assemble(
         (
             "Reproduce",
             f"python -m evaluation report --programme {pid} --period "
-            f"{period.label} --template {template.id}",
+            f"{period.spec} --template {template.id}",
         )
     )
     narrative = [say(i) for i in heads]
@@ -815,4 +835,5 @@ def _assemble(
         method=method,
         provenance=prov,
         data=tidy,
+        release=release,
     )

@@ -24,6 +24,9 @@ from datetime import date
 
 from evaluation.measures.catalogue import Indicator
 from evaluation.periods import Period
+from evaluation.vocabulary import numbers
+from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.units import denominator_noun, is_money
 
 
 @dataclass(frozen=True)
@@ -38,24 +41,16 @@ class Figure:
     completeness: float | None
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.0f} %"
-
-
-def _fmt(ind: Indicator, x: float) -> str:
-    if ind.kind in ("proportion", "share"):
-        return _pct(x)
-    if ind.unit.upper().startswith("EUR"):
-        return f"{x:,.0f} EUR"
-    text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}" if abs(x) < 1 else f"{x:,.1f}"
-    if ind.kind == "count":
+def _shown(ind: Indicator, x: float) -> str:
+    """The figure with its unit where a sentence needs one (``12.5 days``)."""
+    text = numbers.figure(x, ind.kind, ind.unit)
+    if ind.kind in PERCENT_KINDS or ind.kind == "count" or is_money(ind.unit):
         return text
     return f"{text} {ind.unit}"
 
 
 def _noun(ind: Indicator) -> str | None:
-    unit = ind.unit.strip()
-    return unit[len("share of ") :] if unit.lower().startswith("share of ") else None
+    return denominator_noun(ind.unit)
 
 
 def sentence(
@@ -104,15 +99,16 @@ def _sentence(
         else:
             why = "there was nothing to compute it from"
         return f"{name}: no figure for {period.label}, because {why}."
-    value = _fmt(ind, now.value)
+    value = _shown(ind, now.value)
     if phrase:
         text = f"In {period.label} {phrase.format(value=value)}"
     else:
         text = f"{ind.name} in {period.label}: {value}"
     if ind.kind == "proportion" and now.numerator is not None and now.denominator is not None:
-        text += f" ({now.numerator:,.0f} of {now.denominator:,.0f} {_noun(ind) or ''}".rstrip()
+        of = f"{numbers.count(now.numerator)} of {numbers.count(now.denominator)}"
+        text += f" ({of} {_noun(ind) or ''}".rstrip()
         if now.ci_low is not None and now.ci_high is not None:
-            text += f"; 95 % interval {now.ci_low * 100:.0f}–{_pct(now.ci_high)}"
+            text += f"; 95 % interval {numbers.interval(now.ci_low, now.ci_high)}"
         text += ")"
     partial = now.status == "partial_period"
     if partial:
@@ -130,16 +126,15 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
         return f"; the figure for {previous.label} is hidden to protect small numbers"
     if before.value is None or before.status == "no_data" or now.value is None:
         return ""
-    if ind.kind in ("proportion", "share"):
+    if ind.kind in PERCENT_KINDS:
         points = round((now.value - before.value) * 100)
-        was = _pct(before.value)
+        was = numbers.percent(before.value)
         if points == 0:
             text = f", the same as in {previous.label} ({was})"
         else:
-            unit = "percentage point" if abs(points) == 1 else "percentage points"
+            size = numbers.points(abs(now.value - before.value), short=False).lstrip("+")
             text = (
-                f", {abs(points)} {unit} {'higher' if points > 0 else 'lower'} than in "
-                f"{previous.label} ({was})"
+                f", {size} {'higher' if points > 0 else 'lower'} than in {previous.label} ({was})"
             )
         overlap = (
             now.ci_low is not None
@@ -152,7 +147,7 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
         if points != 0 and overlap:
             text += "; the difference is within the uncertainty of the figures"
         return text
-    was = _fmt(ind, before.value)
+    was = _shown(ind, before.value)
     if before.value == now.value:
         return f", the same as in {previous.label}"
     if before.value == 0:
@@ -161,11 +156,11 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
     word = "more" if change > 0 else "less"
     if ind.kind == "count":
         word = "more" if change > 0 else "fewer"
-    return f", {abs(change) * 100:.0f} % {word} than in {previous.label} ({was})"
+    return f", {numbers.percent(abs(change))} {word} than in {previous.label} ({was})"
 
 
 def _against_target(ind: Indicator, value: float, target: float) -> str:
-    shown = _fmt(ind, target)
+    shown = _shown(ind, target)
     if abs(value - target) < 1e-9:
         return f"; the target was {shown} and was reached exactly"
     if ind.direction == "neutral":

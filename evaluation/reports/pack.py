@@ -13,16 +13,22 @@ import io
 import math
 import multiprocessing
 import os
+import sys
+import types
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 from evaluation.measures.catalogue import Catalogue
 from evaluation.periods import Period
 from evaluation.reports.model import Report, ReportError, build_reports
 from evaluation.reports.spec import FORMATS, ReportTemplate
 from evaluation.store.access import Scope
+from evaluation.store.database import Store
 
 Progress = Callable[[str, float], None]
 
@@ -50,14 +56,35 @@ def draw_charts(report: Report, workers: int) -> None:
     """
     from evaluation.reports.charts import to_png
 
-    charts = [c for c in report.charts if id(c) not in report._png]
+    charts = [c for c in report.charts if id(c) not in report.chart_images]
     if workers <= 1 or len(charts) < MIN_PARALLEL_CHARTS:
         return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers) as pool:
         chunk = math.ceil(len(charts) / workers)
         for chart, png in zip(charts, pool.map(to_png, charts, chunksize=chunk), strict=True):
-            report._png[id(chart)] = png
+            report.chart_images[id(chart)] = png
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes that start clean, whoever calls.
+
+    ``forkserver``: the workers must not inherit this process's DuckDB connection and threads.
+    A new worker also re-runs the parent's ``__main__`` by its path; inside Streamlit (the
+    dashboard, AppTest) that is a page script, which must never run in a worker (it fails
+    there, and the pool breaks). So while the workers start, ``__main__`` is a bare module.
+    """
+    context = multiprocessing.get_context("forkserver")
+    main = sys.modules.get("__main__")
+    script = main is not None and getattr(main, "__file__", None) is not None
+    if script:
+        sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool
+    finally:
+        if script and main is not None:
+            sys.modules["__main__"] = main
 
 
 MIN_PARALLEL_CHARTS = 8
@@ -123,7 +150,7 @@ def zip_files(paths: Iterable[Path], root: Path | None = None) -> bytes:
 
 
 def write_packs(
-    store_or_cursor: object,
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
     template: ReportTemplate,
     period: Period,
     out_dir: Path,
@@ -146,7 +173,7 @@ def write_packs(
     """
     from evaluation.measures.catalogue import load_catalogue
     from evaluation.reports.model import check_period, choose_programmes
-    from evaluation.views.headlines import cursor_of
+    from evaluation.store.database import cursor_of
 
     progress = progress or (lambda _m, _f: None)
     chosen = check_formats(template, formats)
@@ -178,9 +205,7 @@ def write_packs(
     written: list[Path] = []
     done = 0
     progress(f"Writing {len(ids)} reports in {workers} processes", 0.0)
-    # forkserver: the workers must not inherit this process's DuckDB connection and threads
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers) as pool:
         futures = {
             pool.submit(
                 _write_chunk,
@@ -207,7 +232,7 @@ CHUNK = 25
 
 
 def _write_here(
-    store_or_cursor: object,
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
     template: ReportTemplate,
     period: Period,
     ids: list[str],

@@ -31,16 +31,15 @@ from evaluation.measures.catalogue import (
     load_catalogue,
     load_yaml_models,
 )
-from evaluation.measures.engine import ALL_SPLITS
-from evaluation.periods import Period, whole_periods_before
+from evaluation.periods import Period, recent_periods
+from evaluation.vocabulary.splits import SPLIT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = ROOT / "indicators" / "templates"
-FORMATS = ("xlsx", "docx", "html", "pdf")
 Format = Literal["xlsx", "docx", "html", "pdf"]
+FORMATS: tuple[Format, ...] = ("xlsx", "docx", "html", "pdf")
 PeriodType = Literal["year", "half_year", "quarter", "month", "financial_year", "any"]
 Annex = Literal["definitions", "data_quality", "method", "provenance", "data"]
-REPORT_SPLITS = tuple(s for s in ALL_SPLITS if s not in ("programme", "all"))
 DEFAULT_TEMPLATE = "standard"
 
 
@@ -247,12 +246,12 @@ def _semantic_issues(t: ReportTemplate, catalogue: Catalogue) -> list[tuple[tupl
                 )
             )
         for n, split in enumerate(section.splits):
-            if split not in REPORT_SPLITS:
+            if split not in SPLIT_COLUMNS:
                 out.append(
                     (
                         ("sections", s_n, "splits", n),
                         f"{_short(split)} is not a split; the splits are "
-                        f"{', '.join(REPORT_SPLITS)}",
+                        f"{', '.join(SPLIT_COLUMNS)}",
                     )
                 )
         if len(set(section.splits)) != len(section.splits):
@@ -321,11 +320,10 @@ def period_choices(
 
     Only periods that are over in the data are offered (a funder's report is for a finished
     period); periods ending before ``first_date`` are left out. A template that takes ``any``
-    period offers the dashboard's usual quarters, half-years and years.
+    period offers the dashboard's usual ``recent_periods``; a financial-year template offers
+    financial years starting in its own ``start_month``.
     """
-    from evaluation.views.headlines import period_choices as usual
-
     rule = template.period
     if rule.type == "any":
-        return usual(data_as_of, first_date)
-    return whole_periods_before(rule.type, data_as_of, count, first_date, rule.start_month)
+        return recent_periods(data_as_of, first_date)
+    return recent_periods(data_as_of, first_date, {rule.type: count}, start_month=rule.start_month)

@@ -278,6 +278,7 @@ def _cover(ws, report: Report, st: dict) -> None:
             if report.audience == "shared"
             else "Internal: not for sharing outside the organisation",
         ),
+        *([("Release", report.release)] if report.release else []),
     ]
     for r, (k, v) in enumerate(rows, start=3):
         ws.cell(row=r, column=1, value=k).font = st["h2"]

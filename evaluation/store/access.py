@@ -1,21 +1,26 @@
-"""Who may see what: the scope every reading function takes.
+"""Who may see what: the scope every reading function takes, and the viewer who holds one.
 
 A scope names the organisations and programmes a caller may see and the audience: *internal*
 (a CSO's own staff, unsuppressed) or *shared* (funders, evaluators, anything leaving the
 organisation: small numbers suppressed, aggregates only). The CLI passes ``Scope.everything()``;
 the dashboard derives a scope from the signed-in user. Access is enforced here, in the data
 layer, by the SQL the engine writes, never by hiding pages.
+
+A ``Viewer`` is who looks: a person's name (their actions are recorded under it), their role and
+their scope. Caches of results are keyed by the scope alone (``Scope.key``): two viewers who may
+see the same data share them, and no one is ever served another scope's result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary.audiences import Audience
+from evaluation.vocabulary.roles import Role, role_title
 
-Audience = Literal["internal", "shared"]
+__all__ = ["AccessDenied", "Audience", "Scope", "Viewer"]
 
 
 class AccessDenied(EvaluationError, PermissionError):
@@ -25,6 +30,8 @@ class AccessDenied(EvaluationError, PermissionError):
 
 @dataclass(frozen=True)
 class Scope:
+    """What may be seen: which organisations and programmes, and for which audience."""
+
     organisations: frozenset[str] | None = None
     """Organisation names (case-insensitive); None: all."""
     programmes: frozenset[str] | None = None
@@ -36,6 +43,11 @@ class Scope:
         return cls(None, None, audience)
 
     @property
+    def internal(self) -> bool:
+        """Whether figures are seen unsuppressed (the organisation's own staff)."""
+        return self.audience == "internal"
+
+    @property
     def key(self) -> str:
         """A stable text to key caches by."""
         orgs = ",".join(sorted(self.organisations)) if self.organisations is not None else "*"
@@ -44,7 +56,8 @@ class Scope:
 
     def sql_filter(self, org_col: str, programme_col: str) -> tuple[str, list[object]]:
         """A SQL condition (and its parameters) limiting rows to this scope."""
-        conds, params = [], []
+        conds: list[str] = []
+        params: list[object] = []
         if self.organisations is not None:
             conds.append(f"lower(trim({org_col})) IN (SELECT unnest(?::VARCHAR[]))")
             params.append(sorted(o.strip().lower() for o in self.organisations))
@@ -70,3 +83,48 @@ class Scope:
                 f"{what[:1].upper()}{what[1:]} are for the organisation's own staff. Funders "
                 "and evaluators see the indicators, with small numbers hidden."
             )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks: the name their actions are recorded under, their role and what they may see.
+
+    The dashboard makes one per run from the signed-in account (``users.scope_for`` gives the
+    scope); ``Viewer.everything()`` is the unrestricted internal view.
+    """
+
+    name: str = "dashboard"
+    role: Role = "admin"
+    scope: Scope = Scope()
+
+    @classmethod
+    def everything(cls, name: str = "dashboard") -> Viewer:
+        return cls(name, "admin", Scope.everything())
+
+    @property
+    def key(self) -> str:
+        """The cache key: the scope's (what is seen depends on nothing else)."""
+        return self.scope.key
+
+    @property
+    def internal(self) -> bool:
+        return self.scope.internal
+
+    @property
+    def label(self) -> str:
+        """``ana — CSO manager, Verein A (internal view)``: who looks at what, for the sidebar."""
+        scope = self.scope
+        view = "internal view" if scope.internal else "shared view: small numbers hidden"
+        if scope.organisations is None and scope.programmes is None:
+            what = "every organisation"
+        elif not scope.organisations:
+            what = "nothing yet (an empty scope)"
+        else:
+            what = _listing(sorted(scope.organisations), "organisation")
+            if scope.programmes is not None:
+                what = _listing(sorted(scope.programmes), "programme") + " of " + what
+        return f"{self.name} — {role_title(self.role)}, {what} ({view})"
+
+
+def _listing(items: list[str], noun: str) -> str:
+    return ", ".join(items) if len(items) <= 2 else f"{len(items)} {noun}s"

@@ -32,7 +32,7 @@ from evaluation.errors import StoreError
 from evaluation.store.schema import TABLES, Table
 
 DEFAULT_DB = Path("data") / "evaluation.duckdb"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 DATA_TABLES = tuple(t for t in TABLES if t.name != "about")
 
 
@@ -121,7 +121,103 @@ def _ddl_v2() -> list[str]:
     ]
 
 
-MIGRATIONS: dict[int, Callable[[], list[str]]] = {1: _ddl_v1, 2: _ddl_v2}
+def _defaults_v3() -> list[str]:
+    """Missing cells of columns with a default in the registry take their default.
+
+    Stores loaded before schema 3 kept an empty ``returnee`` cell as NULL, where the format says
+    missing means false; ingest now stores the default (``evaluation.intake.ingest``), and this
+    fills it into every submission already on record, so old and new data read the same.
+    Idempotent: it only touches NULLs, so it is safe for any column a later default adds."""
+    return [
+        f"UPDATE {t.name} SET {c.name} = {c.default_sql} WHERE {c.name} IS NULL"
+        for t in DATA_TABLES
+        for c in t.columns
+        if c.default_sql is not None
+    ]
+
+
+def _releases_v4() -> list[str]:
+    """Releases (``evaluation.sharing.releases``): what a CSO manager approved for sharing.
+
+    A release is written once and never updated, except that withdrawing it sets ``status``,
+    ``withdrawn_at`` and ``withdrawn_by``. Its cells keep their true figures also when
+    suppressed: the protection of a later release re-checks the union of everything published,
+    and every shared reader blanks a suppressed cell's figures. ``range_*``/``den_*``: the
+    attacker's feasible range of a hidden cell's count (numerator) and denominator."""
+    return [
+        """CREATE TABLE releases (
+            number INTEGER PRIMARY KEY,
+            organisation VARCHAR NOT NULL,
+            approved_by VARCHAR NOT NULL,
+            approver_role VARCHAR NOT NULL,
+            approved_at TIMESTAMP NOT NULL,
+            note VARCHAR NOT NULL DEFAULT '',
+            catalogue_version VARCHAR NOT NULL,
+            settings JSON NOT NULL,
+            status VARCHAR NOT NULL,
+            withdrawn_at TIMESTAMP,
+            withdrawn_by VARCHAR
+        )""",
+        """CREATE TABLE release_programmes (
+            release INTEGER NOT NULL,
+            programme_id VARCHAR NOT NULL,
+            organisation VARCHAR NOT NULL,
+            submission_id VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            PRIMARY KEY (release, programme_id)
+        )""",
+        """CREATE TABLE release_periods (
+            release INTEGER NOT NULL,
+            spec VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            period_start DATE NOT NULL,
+            period_end DATE NOT NULL,
+            PRIMARY KEY (release, spec)
+        )""",
+        """CREATE TABLE release_cells (
+            release INTEGER NOT NULL,
+            indicator_id VARCHAR NOT NULL,
+            indicator_version INTEGER NOT NULL,
+            programme_id VARCHAR NOT NULL,
+            period_start DATE NOT NULL,
+            period_end DATE NOT NULL,
+            split_column VARCHAR NOT NULL,
+            split_value VARCHAR,
+            numerator DOUBLE,
+            denominator DOUBLE,
+            value DOUBLE,
+            ci_low DOUBLE,
+            ci_high DOUBLE,
+            status VARCHAR NOT NULL,
+            suppressed BOOLEAN NOT NULL,
+            completeness DOUBLE,
+            range_low DOUBLE,
+            range_high DOUBLE,
+            den_low DOUBLE,
+            den_high DOUBLE
+        )""",
+    ]
+
+
+def _audit_v5() -> list[str]:
+    """The audit trail (``evaluation.sharing.audit``) names the actor's role, the organisations
+    an event concerns (a CSO manager reads their organisations' events), the release and the
+    page, file or package. Columns are only added: rows already on record stay as written."""
+    return [
+        "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS role VARCHAR",
+        "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS organisations VARCHAR[]",
+        "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS release INTEGER",
+        "ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS target VARCHAR",
+    ]
+
+
+MIGRATIONS: dict[int, Callable[[], list[str]]] = {
+    1: _ddl_v1,
+    2: _ddl_v2,
+    3: _defaults_v3,
+    4: _releases_v4,
+    5: _audit_v5,
+}
 
 
 @dataclass(frozen=True)
@@ -167,6 +263,13 @@ class Store:
         store = cls(path, conn, _load_secret(path, create=not read_only))
         if not read_only:
             store._migrate()
+        elif 0 < (version := store.schema_version) < SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"The store {path} was written by an earlier version of the platform (schema "
+                f"{version}; this version reads {SCHEMA_VERSION}). Bring it up to date once with "
+                "`python -m evaluation init`, then try again."
+            )
         return store
 
     def close(self) -> None:
@@ -265,18 +368,6 @@ class Store:
             out[n] = (int(count), int(h))
         return out
 
-    def audit(
-        self,
-        actor: str,
-        action: str,
-        detail: dict[str, object],
-        cursor: duckdb.DuckDBPyConnection | None = None,
-    ) -> None:
-        (cursor or self.conn).execute(
-            "INSERT INTO audit_log VALUES (now(), ?, ?, ?)",
-            [actor, action, json.dumps(detail, default=str)],
-        )
-
     def table_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
         cur = self.cursor()
         return {
@@ -323,3 +414,11 @@ def _has_cases(db_path: Path) -> bool:
             return bool(c.execute("SELECT count(*) FROM cases").fetchall()[0][0])
     except duckdb.Error:
         return False
+
+
+def cursor_of(store_or_cursor: Store | duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor from a ``Store`` (a new one of its own) or the cursor itself: readers take
+    either, so the CLI passes a store and the dashboard the cursor of its request."""
+    if isinstance(store_or_cursor, duckdb.DuckDBPyConnection):
+        return store_or_cursor
+    return store_or_cursor.cursor()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from evaluation.store import schema
 from evaluation.store.schema import Column, Table
+from evaluation.vocabulary.groups import GROUPS_BY_CODE
 
 DATA_DICTIONARY = Path("docs") / "data-format.md"
 
@@ -122,14 +123,6 @@ def _generated() -> dict[Path, Callable[[], str]]:
 
 INDICATOR_DOCS = Path("docs") / "indicators.md"
 SCHEMA_JSON = Path("indicators") / "catalogue.schema.json"
-_GROUPS = {
-    "case_and_reach": "Case and reach (C)",
-    "outcomes": "Outcomes (O)",
-    "capacity": "Capacity-building (K)",
-    "funding": "Funding (F)",
-    "sustainability": "Sustainability (S)",
-    "custom": "Custom",
-}
 
 
 def render_catalogue_schema() -> str:
@@ -171,7 +164,7 @@ def render_indicator_docs() -> str:
     for ind in catalogue.latest():
         if ind.group != group:
             group = ind.group
-            out += [f"## {_GROUPS[group]}", ""]
+            out += [f"## {GROUPS_BY_CODE[group].heading}", ""]
         splits = (
             "splits by every case column and programme attribute"
             if ind.splits == "case"

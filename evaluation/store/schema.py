@@ -319,6 +319,11 @@ class Column:
     free_text: bool = False
     references: str | None = None  # "table.column" this column must exist in
     may_follow_data_as_of: bool = False
+    default: bool | None = None
+    """The value a missing cell means (the format's "missing = …"); stored in its place at load.
+
+    Only the format's optional bool columns declare one today; a column without a default keeps
+    a missing cell as missing (NULL)."""
 
     @property
     def sql_type(self) -> str:
@@ -330,6 +335,13 @@ class Column:
             "integer": "BIGINT",
             "decimal": "DOUBLE",
         }[self.type]
+
+    @property
+    def default_sql(self) -> str | None:
+        """The default as a DuckDB literal of the column's type, or None without a default."""
+        if self.default is None:
+            return None
+        return "true" if self.default else "false"
 
     def rule_text(self) -> str:
         """The column's rules in a short sentence, for help text, templates and docs."""
@@ -356,6 +368,8 @@ class Column:
             parts.append(f"must exist in `{self.references}`")
         if self.free_text:
             parts.append("free text, checked by the anonymisation gate")
+        if self.default is not None:
+            parts.append(f"missing = `{self.default_sql}`")
         return "; ".join(parts)
 
 
@@ -529,7 +543,7 @@ TABLES: tuple[Table, ...] = (
             ),
             _vocab("gender", "female male diverse unknown"),
             _vocab("age_band", "under_18 18_24 25_34 35_44 45_plus unknown"),
-            Column("returnee", "bool", False, "returning foreign fighter; missing = false"),
+            Column("returnee", "bool", False, "returning foreign fighter", default=False),
             _vocab("risk_at_intake", "low medium high not_assessed"),
             Column(
                 "region", "text", False, "NUTS code, e.g. `DE30`", max_length=10, free_text=True

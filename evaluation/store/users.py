@@ -10,6 +10,13 @@ Passwords are never stored: only a salted, deliberately slow scrypt hash
 (``scrypt$n$r$p$salt$hash``, standard library only), compared in constant time. The parameters
 travel with each hash, so they can be raised later without invalidating existing accounts.
 Every change is written to the audit log, never with a password or a hash.
+
+Only an administrator may change accounts, and the functions that change them check it
+themselves (``AccessDenied`` otherwise), whichever page or command calls them. Each takes the
+``actor`` who acts: a signed-in person (a ``User``, or the dashboard's ``access.Viewer``), or
+the store's local ``OPERATOR``, whoever runs the command line on the machine that holds the store
+file; they could change the file directly anyway, so they are trusted to manage accounts (that is
+how the first administrator is made).
 """
 
 from __future__ import annotations
@@ -23,57 +30,16 @@ import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import duckdb
 import pandas as pd
 
 from evaluation.errors import EvaluationError
-from evaluation.store.access import Audience, Scope
+from evaluation.sharing import audit
+from evaluation.store.access import AccessDenied, Scope
 from evaluation.store.database import Store
-
-Role = Literal["admin", "cso_manager", "funder", "evaluator"]
-
-
-@dataclass(frozen=True)
-class RoleInfo:
-    id: Role
-    title: str
-    audience: Audience
-    doc: str
-
-
-ROLES: dict[str, RoleInfo] = {
-    r.id: r
-    for r in (
-        RoleInfo(
-            "admin",
-            "Administrator",
-            "internal",
-            "manages accounts; sees every organisation's data as loaded",
-        ),
-        RoleInfo(
-            "cso_manager",
-            "CSO manager",
-            "internal",
-            "loads the packages of the organisations or programmes in their scope and sees "
-            "their figures unsuppressed",
-        ),
-        RoleInfo(
-            "funder",
-            "Funder",
-            "shared",
-            "sees the aggregate figures of the programmes in their scope, small numbers hidden",
-        ),
-        RoleInfo(
-            "evaluator",
-            "Evaluator",
-            "shared",
-            "sees the aggregate figures of the programmes in their scope, small numbers hidden",
-        ),
-    )
-}
-"""The roles, in the order they are offered; the CLI's help and the Users page come from here."""
+from evaluation.vocabulary.roles import ROLES, Role, role_title
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
@@ -214,16 +180,18 @@ def clean_scope(scope: Iterable[str]) -> tuple[str, ...]:
 _COLUMNS = "name, role, scope, created_at, disabled, password_hash IS NOT NULL"
 
 
-def _user(row: Sequence[object]) -> User:
+def _user(row: Sequence[Any]) -> User:
+    """An account from a row of ``_COLUMNS`` (DuckDB gives the scope as a list, the creation
+    time as a naive UTC datetime)."""
     name, role, scope, created, disabled, has_password = row
     return User(
         str(name),
         check_role(str(role)),
-        tuple(scope or ()),  # type: ignore[arg-type]
+        tuple(str(item) for item in scope or ()),
         created,
         bool(disabled),
         bool(has_password),
-    )  # type: ignore[arg-type]
+    )
 
 
 def list_users(store: Store) -> list[User]:
@@ -273,22 +241,92 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     names exist. Sign-ins and refused attempts on existing accounts go to the audit log.
     """
     with store.cursor() as cur:
-        found = _find(cur, name.strip()) if NAME_PATTERN.fullmatch(name.strip()) else None
+        typed = name.strip()
+        found = _find(cur, typed) if NAME_PATTERN.fullmatch(typed) else None
         if found is None:
             verify_password(password, _dummy_hash())
+            audit.record(
+                cur,
+                actor=typed if NAME_PATTERN.fullmatch(typed) else "(not a user name)",
+                role=None,
+                action="sign_in_failed",
+                detail={"reason": "unknown user"},
+            )
             return None
         user, stored = found
         ok = verify_password(password, stored or _dummy_hash()) and bool(stored)
         if not ok or user.disabled:
-            store.audit(
-                user.name,
-                "users.sign_in_refused",
-                {"reason": "disabled" if ok else "wrong password"},
-                cur,
+            record_sign_in(
+                store, user, "password", cur, failed="disabled" if ok else "wrong password"
             )
             return None
-        store.audit(user.name, "users.sign_in", {"method": "password"}, cur)
+        record_sign_in(store, user, "password", cur)
     return user
+
+
+def record_sign_in(
+    store: Store,
+    user: User,
+    method: str,
+    cursor: duckdb.DuckDBPyConnection | None = None,
+    *,
+    failed: str | None = None,
+) -> None:
+    """Write a sign-in (or, with ``failed`` the reason, a refused one) of ``user`` to the audit
+    trail, under the organisations of their scope, so their CSO managers see it."""
+    orgs = scope_for(user, store).organisations or frozenset()
+    audit.record(
+        cursor or store,
+        actor=user.name,
+        role=user.role,
+        action="sign_in_failed" if failed else "sign_in",
+        detail={"method": method, **({"reason": failed} if failed else {})},
+        organisations=orgs,
+    )
+
+
+# -- who may change accounts -------------------------------------------------------------------
+
+
+class Person(Protocol):
+    """Someone signed in who acts: a ``User``, or the dashboard's ``access.Viewer``."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+
+@dataclass(frozen=True)
+class Operator:
+    """The store's local operator: whoever runs the command line where the store file is.
+
+    They can read and write the file itself, so refusing them account changes would protect
+    nothing; they may manage accounts whatever accounts exist (the first administrator is made
+    this way). Their changes are recorded in the audit log under ``name``.
+    """
+
+    name: str = "cli"
+
+
+OPERATOR = Operator()
+"""The command line's operator, recorded as ``cli``."""
+
+Actor = Person | Operator
+"""Who changes an account: a signed-in person (refused unless an administrator), or the
+local operator."""
+
+
+def require_account_manager(actor: Actor) -> None:
+    """Refuse (``AccessDenied``) an actor who may not manage accounts: anyone signed in who is
+    not an administrator. The local operator may."""
+    if isinstance(actor, Operator) or actor.role == "admin":
+        return
+    raise AccessDenied(
+        f"Only administrators can manage users; {actor.name} is signed in as "
+        f"{role_title(actor.role)}, so nothing was changed."
+    )
 
 
 # -- changing ----------------------------------------------------------------------------------
@@ -301,16 +339,18 @@ def add_user(
     scope: Iterable[str] = (),
     password: str | None = None,
     *,
-    actor: str = "cli",
+    actor: Actor,
     disabled: bool | None = None,
     allow_no_password: bool = False,
 ) -> User:
     """Create an account, or update the one of that name (role, scope; the password if given).
 
     A new account needs a password unless ``allow_no_password`` (it then signs in only through
-    the identity provider). ``actor`` may not take away their own administrator role or
+    the identity provider). ``actor`` must be an administrator or the local operator
+    (``AccessDenied`` otherwise), and may not take away their own administrator role or
     disable themselves.
     """
+    require_account_manager(actor)
     name, role_id, ids = check_name(name), check_role(role), clean_scope(scope)
     if password is not None and password != "":
         check_password(password)
@@ -332,16 +372,17 @@ def add_user(
                     "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
                     [name, role_id, list(ids), new_hash, now, bool(disabled)],
                 )
-                action = "users.add"
+                action = "user_add"
             else:
                 old = found[0]
                 name = old.name
-                if name.lower() == actor.lower() and old.role == "admin" and role_id != "admin":
+                own = name.lower() == actor.name.lower()
+                if own and old.role == "admin" and role_id != "admin":
                     raise UserError(
                         "You cannot take away your own administrator role; ask "
                         "another administrator."
                     )
-                if name.lower() == actor.lower() and disabled:
+                if own and disabled:
                     raise UserError("You cannot disable your own account.")
                 cur.execute(
                     "UPDATE users SET role = ?, scope = ?, "
@@ -349,18 +390,19 @@ def add_user(
                     "disabled = coalesce(?, disabled) WHERE name = ?",
                     [role_id, list(ids), new_hash, disabled, name],
                 )
-                action = "users.update"
-            store.audit(
-                actor,
-                action,
-                {
+                action = "user_change"
+            audit.record(
+                cur,
+                actor=actor.name,
+                role=getattr(actor, "role", None),
+                action=action,
+                detail={
                     "name": name,
                     "role": role_id,
                     "scope": list(ids),
                     "password_set": new_hash is not None,
                     "disabled": disabled,
                 },
-                cur,
             )
             found = _find(cur, name)
             cur.execute("COMMIT")
@@ -380,37 +422,54 @@ def _require(store: Store, name: str) -> User:
     return user
 
 
-def set_role(store: Store, name: str, role: str, *, actor: str = "cli") -> User:
+def set_role(store: Store, name: str, role: str, *, actor: Actor) -> User:
+    """Change the role of ``name``'s account (see ``add_user`` for who may)."""
+    require_account_manager(actor)
     user = _require(store, name)
     return add_user(store, user.name, role, user.scope, actor=actor)
 
 
-def set_scope(store: Store, name: str, scope: Iterable[str], *, actor: str = "cli") -> User:
+def set_scope(store: Store, name: str, scope: Iterable[str], *, actor: Actor) -> User:
+    """Change the scope of ``name``'s account (see ``add_user`` for who may)."""
+    require_account_manager(actor)
     user = _require(store, name)
     return add_user(store, user.name, user.role, scope, actor=actor)
 
 
-def set_password(store: Store, name: str, password: str, *, actor: str = "cli") -> User:
+def set_password(store: Store, name: str, password: str, *, actor: Actor) -> User:
+    """Set a new password for ``name``'s account (see ``add_user`` for who may)."""
+    require_account_manager(actor)
     user = _require(store, name)
     check_password(password)
     return add_user(store, user.name, user.role, user.scope, password, actor=actor)
 
 
-def set_disabled(store: Store, name: str, disabled: bool, *, actor: str = "cli") -> User:
+def set_disabled(store: Store, name: str, disabled: bool, *, actor: Actor) -> User:
+    """Disable or enable ``name``'s account (see ``add_user`` for who may)."""
+    require_account_manager(actor)
     user = _require(store, name)
     return add_user(store, user.name, user.role, user.scope, actor=actor, disabled=disabled)
 
 
-def remove_user(store: Store, name: str, *, actor: str = "cli") -> None:
-    """Delete an account; its entries in the audit log stay."""
+def remove_user(store: Store, name: str, *, actor: Actor) -> None:
+    """Delete an account; its entries in the audit log stay. ``actor`` must be an
+    administrator or the local operator (``AccessDenied`` otherwise), and not the account's
+    owner."""
+    require_account_manager(actor)
     user = _require(store, name)
-    if user.name.lower() == actor.lower():
+    if user.name.lower() == actor.name.lower():
         raise UserError("You cannot remove your own account while you are signed in with it.")
     with store.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
             cur.execute("DELETE FROM users WHERE name = ?", [user.name])
-            store.audit(actor, "users.remove", {"name": user.name, "role": user.role}, cur)
+            audit.record(
+                cur,
+                actor=actor.name,
+                role=getattr(actor, "role", None),
+                action="user_remove",
+                detail={"name": user.name, "role": user.role},
+            )
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
@@ -478,24 +537,3 @@ def scope_for(user: User, store: Store) -> Scope:
     lowered = {o.strip().lower() for o in named}
     programmes |= {p for p, o in org_of.items() if o.strip().lower() in lowered}
     return Scope(organisations, frozenset(programmes), audience)
-
-
-def demo_users(store: Store) -> dict[str, User]:
-    """The demo mode's fictional accounts by role, none stored: the CSO manager of the first
-    demo organisation in the store (else of its first organisation), a funder and an evaluator
-    of every organisation in the store, and an administrator."""
-    from evaluation.demo.generate import DEMO_ORGANISATIONS
-
-    with store.cursor() as cur:
-        orgs = sorted(
-            {r[0] for r in cur.execute("SELECT organisation FROM current_submission").fetchall()},
-            key=str.lower,
-        )
-    first = next((o for o in DEMO_ORGANISATIONS if o in orgs), orgs[0] if orgs else None)
-    everyone = tuple(orgs)
-    return {
-        "cso_manager": User("demo-cso-manager", "cso_manager", (first,) if first else ()),
-        "funder": User("demo-funder", "funder", everyone),
-        "evaluator": User("demo-evaluator", "evaluator", everyone),
-        "admin": User("demo-admin", "admin"),
-    }

@@ -2,7 +2,7 @@
 
 * proportions and shares: lines over the periods on a 0–100 % axis, with the 95 % Wilson
   interval as a shaded band where the engine gives one;
-* counts and totals: bars;
+* counts and totals (``AMOUNT_KINDS``): bars;
 * ratios, medians and months: lines from zero;
 * a split request: grouped bars by split value, one small chart per programme;
 * many programmes: one small chart each rather than a tangle of lines;
@@ -20,19 +20,20 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from evaluation.measures.engine import as_number
+from evaluation.periods import from_days
+from evaluation.vocabulary import numbers
+from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
 """Okabe–Ito, yellow last: it has the least contrast on white."""
 TARGET_COLOUR = "#444444"
-PERCENT_KINDS = ("proportion", "share")
-BAR_KINDS = ("count", "total")
 MAX_SERIES = 6
 """More programmes than this in one chart become one small chart per programme."""
 MAX_BAND_SERIES = 3
@@ -59,10 +60,14 @@ class Described(Protocol):
     """What a chart needs to know about its indicator (a catalogue ``Indicator`` or an
     ``explore.IndicatorResult``)."""
 
-    id: str
-    name: str
-    kind: str
-    unit: str
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
 
 
 @dataclass
@@ -78,16 +83,6 @@ class _Series:
     hover: list[str] = field(default_factory=list)
     gap: list[str | None] = field(default_factory=list)
     """``HIDDEN``, ``NO_DATA`` or ``None`` (a value is drawn) per point."""
-
-
-def _fmt(value: float | None, kind: str) -> str:
-    if value is None:
-        return "–"
-    if kind in PERCENT_KINDS:
-        return f"{value:.1%}"
-    if kind in BAR_KINDS:
-        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 def _label(value: object, star: str) -> str:
@@ -135,7 +130,7 @@ def _period_axis(
         key=lambda k: (str(k[0]), str(k[1])),
     )
     labels = labels or {}
-    text = [labels.get(k) or f"{k[0]}..{k[1]}" for k in keys]  # type: ignore[call-overload]
+    text = [labels.get(k) or from_days(k[0], k[1]).label for k in keys]
     return {k: n for n, k in enumerate(keys)}, text
 
 
@@ -144,23 +139,32 @@ def _title(ind: Described) -> str:
     return f"{ind.id} · {ind.name} ({unit})"
 
 
-def _hover(row: Mapping[str, object], where: str, kind: str) -> str:
+def _hover(row: Mapping[Any, Any] | pd.Series, where: str, kind: str, unit: str) -> str:
     value = as_number(row["value"])
     lines = [where]
     if row.get("suppressed"):
         return f"{where}<br>hidden (small numbers)"
     if row.get("status") == "no_data" or value is None:
         return f"{where}<br>no data"
-    lines.append(f"<b>{_fmt(value, kind)}</b>")
+    lines.append(f"<b>{numbers.figure(value, kind, unit)}</b>")
     low, high = as_number(row.get("ci_low")), as_number(row.get("ci_high"))
     if low is not None and high is not None:
-        lines.append(f"95 % interval {_fmt(low, kind)} to {_fmt(high, kind)}")
+        shown = (
+            numbers.interval(low, high)
+            if kind in PERCENT_KINDS
+            else f"{numbers.figure(low, kind, unit)} to {numbers.figure(high, kind, unit)}"
+        )
+        lines.append(f"95 % interval {shown}")
     num, den = as_number(row.get("numerator")), as_number(row.get("denominator"))
     if num is not None and den is not None:
-        lines.append(f"{num:,.0f} of {den:,.0f}" if kind == "proportion" else f"n = {den:,.0f}")
+        lines.append(
+            f"{numbers.count(num)} of {numbers.count(den)}"
+            if kind == "proportion"
+            else f"n = {numbers.count(den)}"
+        )
     target = as_number(row.get("target"))
     if target is not None:
-        lines.append(f"target {_fmt(target, kind)}")
+        lines.append(f"target {numbers.figure(target, kind, unit)}")
     if row.get("status") == "partial_period":
         lines.append("period not over yet")
     return "<br>".join(lines)
@@ -170,10 +174,11 @@ def _series(
     rows: pd.DataFrame,
     name: str,
     colour: str,
-    x_of: Mapping[object, int],
+    x_of: Mapping[Any, int],
     x_key: str | tuple[str, str],
     where: Sequence[str],
     kind: str,
+    unit: str,
 ) -> _Series:
     s = _Series(name, colour)
     gaps = is_gap(rows).to_numpy()
@@ -186,7 +191,7 @@ def _series(
         s.high.append(None if gap else as_number(row.get("ci_high")))
         s.target.append(as_number(row.get("target")))
         s.partial.append(row.get("status") == "partial_period")
-        s.hover.append(_hover(row, place, kind))
+        s.hover.append(_hover(row, place, kind, unit))
         s.gap.append((HIDDEN if hid else NO_DATA) if gap else None)
     return s
 
@@ -243,7 +248,7 @@ def _target_trace(
 ) -> go.Scatter | None:
     if all(t is None for t in s.target):
         return None
-    shown = ":.1%" if kind in PERCENT_KINDS else ":,"
+    shown = numbers.D3_PERCENT if kind in PERCENT_KINDS else numbers.D3_GROUPED
     return go.Scatter(
         x=s.x,
         y=s.target,
@@ -254,7 +259,7 @@ def _target_trace(
         marker={"symbol": "line-ew-open", "size": 22, "color": colour, "line": {"width": 2}},
         connectgaps=False,
         showlegend=show_legend,
-        hovertemplate=f"{name}: %{{y{shown}}}<extra></extra>",
+        hovertemplate=f"{name}: %{{y:{shown}}}<extra></extra>",
     )
 
 
@@ -402,7 +407,7 @@ def _panel_gaps(series: list[_Series], top: float, seen: set[str]) -> list[go.Ba
 
 
 def _has_band(frame: pd.DataFrame, kind: str) -> bool:
-    return kind not in BAR_KINDS and bool(frame["ci_low"].notna().any())
+    return kind not in AMOUNT_KINDS and bool(frame["ci_low"].notna().any())
 
 
 def _top(frame: pd.DataFrame, kind: str) -> float:
@@ -457,12 +462,13 @@ def indicator_figure(
     """The chart of one indicator's tidy rows (``frame`` holds that indicator only).
 
     ``split`` is the split column of the request (``None``: by programme, or one total);
-    ``period_labels`` names the periods (``2025-Q1``) by their first and last day.
+    ``period_labels`` names the periods (``2025 Q1``) by their first and last day; a period it
+    does not name is labelled by ``periods.from_days``.
     """
     if frame.empty:
         return _empty(indicator, "No rows: no programme in view has data for this request.")
     kind = indicator.kind
-    bars = kind in BAR_KINDS
+    bars = kind in AMOUNT_KINDS
     x_of, period_text = _period_axis(frame, period_labels)
     programmes = list(
         dict.fromkeys(sorted(frame["programme_id"].astype(str), key=lambda p: (p == "*", p)))
@@ -520,6 +526,7 @@ def indicator_figure(
                             ("period_start", "period_end"),
                             where(rows, split),
                             kind,
+                            indicator.unit,
                         )
                     )
             panels.append((prog_label[p], series))
@@ -527,7 +534,9 @@ def indicator_figure(
     elif len(x_of) == 1:
         x_of_prog = {p: n for n, p in enumerate(programmes)}
         rows = frame.assign(_p=frame["programme_id"].astype(str))
-        s = _series(rows, period_text[0], PALETTE[0], x_of_prog, "_p", where(rows), kind)
+        s = _series(
+            rows, period_text[0], PALETTE[0], x_of_prog, "_p", where(rows), kind, indicator.unit
+        )
         panels.append(("", [s]))
         x_text = [prog_label[p] for p in programmes]
     else:
@@ -543,6 +552,7 @@ def indicator_figure(
                     ("period_start", "period_end"),
                     where(rows),
                     kind,
+                    indicator.unit,
                 )
             )
         many = len(series) > (MAX_BAND_SERIES if _has_band(frame, kind) else MAX_SERIES)
@@ -584,11 +594,11 @@ def indicator_figure(
                 fig.add_trace(t, **pos)
         targets = series if not split_mode else series[:1]
         for s in targets:
-            colour = s.colour if not (split_mode or single_period) else TARGET_COLOUR
+            line_colour = s.colour if not (split_mode or single_period) else TARGET_COLOUR
             name = (
                 "Target" if split_mode or single_period or small_multiples else f"Target ({s.name})"
             )
-            trace = _target_trace(s, colour, name, show_legend=name not in seen, kind=kind)
+            trace = _target_trace(s, line_colour, name, show_legend=name not in seen, kind=kind)
             if trace is not None:
                 seen.add(name)
                 fig.add_trace(trace, **pos)
@@ -602,10 +612,12 @@ def indicator_figure(
     }
     fig.update_xaxes(**ticks, zeroline=False)
     if kind in PERCENT_KINDS:
-        fig.update_yaxes(range=[0, 1.04], tickformat=".0%", tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1])
+        fig.update_yaxes(
+            range=[0, 1.04], tickformat=numbers.D3_PERCENT_AXIS, tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1]
+        )
     else:
         fig.update_yaxes(
-            rangemode="tozero", tickformat=",~r", dtick=1 if bars and top <= 8 else None
+            rangemode="tozero", tickformat=numbers.D3_NUMBER, dtick=1 if bars and top <= 8 else None
         )
     fig.update_yaxes(
         title_text=indicator.unit if not small_multiples else None,

@@ -10,13 +10,22 @@ Rules the functions here enforce (pure functions of the engine's tidy frame):
 
 * Only rows computed with the same definition (``indicator_version``) are compared; others are
   listed as excluded, with the reason.
-* Rows that are suppressed (shared audience), have no data, or have fewer than 10 in the
-  denominator are never plotted and never pooled; they are listed with a reason. A suppressed
-  row only ever says "suppressed to protect small numbers": saying *why* would tell that a
-  number is small (see ``evaluation.sharing.disclosure``).
-* The pooled rate is Σ numerator / Σ denominator over the programmes compared (shown, with
-  data, at least 10 in the denominator) — built only from shown figures, so it cannot reveal a
-  suppressed one.
+* Rows that have no data or fewer than 10 in the denominator are not compared; they are
+  listed with a reason.
+* **No programme disappears because its rate is hidden** (``METHOD``). A suppressed row stays
+  among the compared programmes, marked hidden, with what its release lets anyone work out:
+  the feasible interval of its rate from the cell's published ranges (``range_low``/
+  ``range_high`` of the numerator, ``den_low``/``den_high`` of the denominator), or "fewer than
+  5 did not reach the outcome" where that is what the ranges say. It never says *why* it is
+  hidden beyond that (see ``evaluation.sharing.disclosure``).
+* **The pooled rate is never computed over only the shown programmes**: leaving out the hidden
+  ones biases it (rates are hidden when 1-4 did *not* reach the outcome, i.e. the best
+  programmes). Without a hidden programme it is Σ numerator / Σ denominator over the compared
+  programmes, as before. With hidden ones it is an *interval*: the lowest and highest pooled
+  rate that the shown figures and the hidden cells' published ranges allow (``pooled_bounds``),
+  so it reveals nothing the release does not, and it always contains the true pooled rate. If a
+  hidden range is unbounded, or the interval is wider than ``MAX_POOLED_WIDTH``, no pooled rate
+  and no limits are drawn.
 
 **Control limits.** Exact binomial limits around the pooled rate p for a denominator n, made
 continuous by Spiegelhalter's interpolation (Statistics in Medicine 24, 2005, "Funnel plots
@@ -28,15 +37,20 @@ here are small (tens of releases), where that approximation is poor and leaves [
 exact limits respect the bounds and the discreteness of small counts, and the interpolation
 keeps the curves smooth instead of stepped. A programme is *outside* a pair of limits when its
 rate is strictly below the lower or strictly above the upper limit for its own denominator.
+
+**Limits around a pooled interval.** With a pooled interval [p₋, p₊] the lower limits are those
+of p₋ and the upper ones those of p₊ (the envelope): a programme outside them is outside for
+every pooled rate the published figures allow.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -46,14 +60,21 @@ from scipy.stats import binom
 from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.engine import IndicatorRequest, compute
-from evaluation.periods import Period, date_range, period_of
+from evaluation.periods import Period, from_days
 from evaluation.sharing.disclosure import DisclosureSettings
+from evaluation.sharing.releases.read import coverage
 from evaluation.store.access import Scope
-from evaluation.views.headlines import cursor_of, denominator_noun, programmes_in_scope
+from evaluation.store.database import Store, cursor_of
+from evaluation.views.programmes import programmes_in_scope
+from evaluation.vocabulary import numbers
+from evaluation.vocabulary.numbers import D3_COUNT, D3_PERCENT, D3_PERCENT_AXIS
+from evaluation.vocabulary.units import denominator_noun
 
 __all__ = [
     "DEFAULT_INDICATORS",
     "LEVELS",
+    "MAX_POOLED_WIDTH",
+    "METHOD",
     "MIN_DENOMINATOR",
     "Comparison",
     "ComparisonError",
@@ -64,11 +85,14 @@ __all__ = [
     "default_indicator",
     "funnel",
     "funnel_figure",
+    "pooled_bounds",
     "programme_table",
     "proportion_indicators",
+    "rate_bounds",
     "small_multiples_figure",
     "trend",
     "trend_periods",
+    "with_ranges",
 ]
 
 MIN_DENOMINATOR = DisclosureSettings().min_denominator
@@ -77,6 +101,30 @@ LEVELS = (0.95, 0.998)
 """The two pairs of control limits: about 1 in 20 and 1 in 500 programmes fall outside by
 chance alone."""
 DEFAULT_INDICATORS = ("O06", "C06")
+MAX_POOLED_WIDTH = 0.10
+"""A pooled interval wider than this (10 percentage points) says too little to draw limits
+around; the page then says the pooled rate cannot be shown."""
+RANGE_COLUMNS = ("range_low", "range_high", "den_low", "den_high")
+"""A release cell's published feasible ranges of a hidden numerator and denominator."""
+METHOD = (
+    "How programmes are compared. Each programme's rate is drawn against the number it is "
+    "based on, with the pooled rate of all compared programmes and the limits within which a "
+    "programme of that size would fall by chance alone (exact binomial limits, 95 % and "
+    "99.8 %). A rate hidden to protect small numbers stays in the comparison: it is shown as "
+    'the interval its published figures allow (or as "fewer than 5 did not reach the '
+    'outcome" where that is what they say), never left out. The pooled rate is never '
+    "computed over the shown programmes alone, because rates are hidden when a few people did "
+    "not reach the outcome, so leaving them out would make the pooled rate look worse than it "
+    "is. When rates are hidden, the pooled rate is given as the interval from the lowest to the "
+    "highest value the shown figures and the hidden programmes' published ranges allow: it "
+    "contains the true pooled rate and reveals nothing that is not published. The limits then "
+    "use the lower end for the lower limits and the upper end for the upper limits, so a "
+    "programme outside them is outside whatever the hidden figures are. Where the published "
+    "ranges are too wide (an interval wider than 10 percentage points), no pooled rate and no "
+    "limits are shown."
+)
+"""The method in one paragraph, for the Comparison page and every report's annex."""
+HIDDEN = "hidden"
 INSIDE = "inside"
 OUTSIDE_95 = "outside 95 %"
 OUTSIDE_998 = "outside 99.8 %"
@@ -97,6 +145,10 @@ COMPARED_COLUMNS = [
     "position",
     "side",
     "note",
+    "shown",
+    "rate_low",
+    "rate_high",
+    "display",
 ]
 EXCLUDED_COLUMNS = ["programme_id", "programme", "reason"]
 TREND_COLUMNS = [
@@ -113,6 +165,8 @@ TREND_COLUMNS = [
     "shown",
     "reason",
     "pooled",
+    "pooled_low",
+    "pooled_high",
 ]
 _COLOURS = {INSIDE: "#4c78a8", OUTSIDE_95: "#f58518", OUTSIDE_998: "#b2182b"}
 
@@ -165,21 +219,137 @@ class Funnel:
     indicator_version: int
     period: Period
     numerator: float
-    """Σ numerator of the compared programmes."""
+    """Σ numerator of the compared programmes whose figures are shown."""
     denominator: float
-    """Σ denominator of the compared programmes."""
+    """Σ denominator of the compared programmes whose figures are shown."""
     programmes: pd.DataFrame
-    """The compared programmes (``COMPARED_COLUMNS``), by programme name: no ranking."""
+    """The compared programmes (``COMPARED_COLUMNS``), by programme name: no ranking. Hidden
+    ones have ``shown`` false, no figures, their feasible ``rate_low``/``rate_high`` and a
+    ``display`` text."""
     excluded: pd.DataFrame
     """Programmes not compared, with the reason (``EXCLUDED_COLUMNS``)."""
     limits: pd.DataFrame
     """The limit curves: ``denominator``, ``lower_95``, ``upper_95``, ``lower_998``,
     ``upper_998`` (empty without a pooled rate)."""
+    pooled_low: float | None = None
+    """The lowest pooled rate the shown figures and the hidden ranges allow (None: unknown)."""
+    pooled_high: float | None = None
+    """The highest (equal to ``pooled_low`` when nothing is hidden)."""
+    releases: tuple[int, ...] = ()
+    """The releases the figures come from (shared reads), for the audit trail."""
+
+    @property
+    def hidden(self) -> int:
+        """How many compared programmes have their rate hidden."""
+        return int((~self.programmes["shown"].astype(bool)).sum()) if len(self.programmes) else 0
 
     @property
     def pooled(self) -> float | None:
-        """Σ numerator / Σ denominator of the compared programmes (``None`` when none)."""
-        return self.numerator / self.denominator if self.denominator > 0 else None
+        """The pooled rate when it is known exactly (nothing hidden), else ``None``."""
+        if self.hidden or self.denominator <= 0:
+            return None
+        return self.numerator / self.denominator
+
+    @property
+    def pooled_shown(self) -> bool:
+        """Whether a pooled figure (exact, or an interval at most ``MAX_POOLED_WIDTH`` wide)
+        is shown, with limits around it."""
+        return (
+            self.pooled_low is not None
+            and self.pooled_high is not None
+            and self.pooled_high - self.pooled_low <= MAX_POOLED_WIDTH + 1e-12
+        )
+
+    def pooled_label(self) -> str:
+        """``92.1 %``, ``between 88.0 % and 95.3 %``, or why it is not shown."""
+        if self.pooled is not None:
+            return numbers.percent(self.pooled)
+        if self.pooled_low is None or self.pooled_high is None:
+            return "not shown: hidden rates are not bounded closely enough by what is published"
+        between = (
+            f"between {numbers.percent(self.pooled_low)} and {numbers.percent(self.pooled_high)}"
+        )
+        return between if self.pooled_shown else f"not shown ({between} is too wide to say much)"
+
+
+def rate_bounds(
+    num_low: float, num_high: float, den_low: float, den_high: float
+) -> tuple[float, float]:
+    """The lowest and highest rate x/y with x in [num_low, num_high], y in [den_low, den_high]
+    and x ≤ y (NaN bounds are unbounded: 0 and infinity). (0, 1) when nothing bounds it."""
+    nl, nh, dl, dh = _ranges(num_low, num_high, den_low, den_high)
+    low = nl / dh if 0 < dh < math.inf else 0.0
+    x = min(nh, dh)
+    y = max(dl, x)
+    high = 1.0 if x == math.inf or y == math.inf else (x / y if y > 0 else 1.0)
+    return max(0.0, min(low, 1.0)), max(0.0, min(high, 1.0))
+
+
+def _ranges(nl: float, nh: float, dl: float, dh: float) -> tuple[float, float, float, float]:
+    nl = 0.0 if math.isnan(nl) else max(nl, 0.0)
+    dl = 0.0 if math.isnan(dl) else max(dl, 0.0)
+    nh = math.inf if math.isnan(nh) else nh
+    dh = math.inf if math.isnan(dh) else dh
+    return nl, min(nh, dh), max(dl, nl), dh
+
+
+def pooled_bounds(
+    numerator: float,
+    denominator: float,
+    hidden: Sequence[tuple[float, float, float, float]],
+    min_denominator: float = MIN_DENOMINATOR,
+) -> tuple[float, float] | None:
+    """The lowest and highest pooled rate (numerator + Σx) / (denominator + Σy) when each
+    hidden programme contributes some x/y within its ranges ``(num_low, num_high, den_low,
+    den_high)`` with x ≤ y, or nothing (x = y = 0) if its denominator may be under
+    ``min_denominator`` (it would not be compared). ``None`` when a needed bound is unbounded
+    or nothing at all is pooled.
+
+    Exact over those ranges: each bound is the optimum of a linear-fractional programme,
+    solved by Dinkelbach's iteration (each step picks, per hidden programme, the option that
+    moves the ratio furthest; a few steps suffice)."""
+    cells = [_ranges(*h) for h in hidden]
+    lows, highs = [], []
+    for nl, nh, dl, dh in cells:
+        optional = dl < min_denominator
+        lows.append([(nl, dh), *([(0.0, 0.0)] if optional else [])])
+        x = nh
+        highs.append([(x, max(dl, x)), *([(0.0, 0.0)] if optional else [])])
+    out = []
+    for options, sign in ((lows, -1.0), (highs, 1.0)):
+        if any(math.isinf(v) for opts in options for o in opts[:1] for v in o):
+            return None
+        ratio = numerator / denominator if denominator > 0 else 0.5
+        for _ in range(50):
+            picks = [_best(opts, sign, ratio) for opts in options]
+            num = numerator + sum(x for x, _ in picks)
+            den = denominator + sum(y for _, y in picks)
+            if den <= 0:
+                return None
+            new = num / den
+            if abs(new - ratio) < 1e-12:
+                break
+            ratio = new
+        out.append(ratio)
+    return out[0], out[1]
+
+
+def _best(options: Sequence[tuple[float, float]], sign: float, ratio: float) -> tuple[float, float]:
+    """The option (x, y) that moves a ratio in direction ``sign`` furthest at ``ratio``."""
+    return max(options, key=lambda o: sign * (o[0] - ratio * o[1]))
+
+
+def _display(rate_low: float, rate_high: float, complement_high: float) -> str:
+    """What a hidden rate may show: the complement's bound if the ranges make it under 5,
+    else the feasible interval, else only that it is hidden."""
+    if complement_high < 5:
+        return "fewer than 5 did not reach the outcome"
+    if rate_low <= 0.0 and rate_high >= 1.0:
+        return "hidden to protect small numbers"
+    return (
+        f"hidden to protect small numbers; between {numbers.percent(rate_low)} "
+        f"and {numbers.percent(rate_high)}"
+    )
 
 
 def _number(value: object) -> float:
@@ -191,7 +361,7 @@ def _number(value: object) -> float:
 
 
 def _reason(
-    row: Mapping[str, object], version: int, missing: Sequence[str], ind: Indicator | None
+    row: Mapping[Any, object], version: int, missing: Sequence[str], ind: Indicator | None
 ) -> str | None:
     """Why a row is not compared (``None``: it is compared)."""
     if int(row["indicator_version"]) != version:  # type: ignore[call-overload]
@@ -200,7 +370,7 @@ def _reason(
             f"compared on version {version}"
         )
     if bool(row.get("suppressed")):
-        return "suppressed to protect small numbers"
+        return None  # compared as a hidden programme, with what its release allows
     den = _number(row.get("denominator"))
     if row.get("status") == "no_data" or math.isnan(den) or den <= 0:
         if math.isnan(den) or missing:
@@ -208,7 +378,7 @@ def _reason(
                 names = " and ".join(missing)
                 return f"no data: table{'s' if len(missing) > 1 else ''} {names} not supplied"
             return "no data: a table this indicator needs was not supplied"
-        noun = denominator_noun(ind)
+        noun = denominator_noun(ind.unit if ind else None)
         return (
             f"no data: no {noun} in this period"
             if noun
@@ -227,15 +397,6 @@ def _one_indicator(frame: pd.DataFrame) -> str:
             f"{', '.join(map(str, ids)) or 'none'}."
         )
     return str(ids[0])
-
-
-def _label(start: date, end: date) -> str:
-    """The canonical label of ``[start, end]`` (``2026-Q2``), else the range."""
-    for kind in ("quarter", "month", "half_year", "year"):
-        p = period_of(kind, start)  # type: ignore[arg-type]
-        if (p.start, p.end) == (start, end):
-            return p.label
-    return date_range(start, end).label
 
 
 def funnel(
@@ -264,7 +425,7 @@ def funnel(
     rows = frame[frame["programme_id"] != "*"]
     if period is None:
         start, end = max(zip(rows["period_start"], rows["period_end"], strict=True))
-        period = Period(start, end, _label(start, end))
+        period = from_days(start, end)
     rows = rows[(rows["period_start"] == period.start) & (rows["period_end"] == period.end)]
     if version is None:
         version = (
@@ -272,7 +433,9 @@ def funnel(
         )
     names = names or {}
     missing_tables = missing_tables or {}
-    compared, excluded = [], []
+    compared: list[dict[str, object]] = []
+    excluded: list[dict[str, object]] = []
+    hidden: list[tuple[float, float, float, float]] = []
     for row in rows.sort_values("programme_id").to_dict("records"):
         pid = str(row["programme_id"])
         sources = indicator.sources if indicator is not None else None
@@ -281,6 +444,27 @@ def funnel(
         name = names.get(pid, pid)
         if reason is not None:
             excluded.append({"programme_id": pid, "programme": name, "reason": reason})
+            continue
+        if bool(row.get("suppressed")):
+            nl_, nh_, dl_, dh_ = (_number(row.get(c)) for c in RANGE_COLUMNS)
+            ranges = (nl_, nh_, dl_, dh_)
+            nl, _, dl, dh = _ranges(*ranges)
+            low, high = rate_bounds(*ranges)
+            hidden.append(ranges)
+            compared.append(
+                {
+                    "programme_id": pid,
+                    "programme": name,
+                    "status": row["status"],
+                    "note": "",
+                    "shown": False,
+                    "rate_low": low,
+                    "rate_high": high,
+                    "display": _display(low, high, dh - nl),
+                    "den_low": dl,
+                    "den_high": dh,
+                }
+            )
             continue
         compared.append(
             {
@@ -303,45 +487,54 @@ def funnel(
                     if row["status"] == "partial_period"
                     else ""
                 ),
+                "shown": True,
             }
         )
-    table = pd.DataFrame(
-        compared,
-        columns=[
-            c
-            for c in COMPARED_COLUMNS
-            if c not in ("lower_95", "upper_95", "lower_998", "upper_998", "position", "side")
-        ],
-    )
-    num = float(table["numerator"].sum()) if len(table) else 0.0
-    den = float(table["denominator"].sum()) if len(table) else 0.0
+    table = pd.DataFrame(compared, columns=[*COMPARED_COLUMNS, "den_low", "den_high"])
+    table["shown"] = table["shown"].astype(bool)
+    shown = table[table["shown"]]
+    num = float(shown["numerator"].sum()) if len(shown) else 0.0
+    den = float(shown["denominator"].sum()) if len(shown) else 0.0
+    table.loc[table["shown"], "rate_low"] = shown["value"]
+    table.loc[table["shown"], "rate_high"] = shown["value"]
+    table["display"] = table["display"].astype(object).where(table["display"].notna(), "")
+    bounds = pooled_bounds(num, den, hidden) if (den > 0 or hidden) else None
     limits = pd.DataFrame(columns=["denominator", "lower_95", "upper_95", "lower_998", "upper_998"])
-    if den > 0:
-        pooled = num / den
-        n = table["denominator"].to_numpy(dtype=float)
-        lo95, hi95 = control_limits(pooled, n, LEVELS[0])
-        lo998, hi998 = control_limits(pooled, n, LEVELS[1])
-        table["lower_95"], table["upper_95"] = lo95, hi95
-        table["lower_998"], table["upper_998"] = lo998, hi998
-        value = table["value"].to_numpy(dtype=float)
+    table["position"] = np.where(table["shown"], INSIDE, HIDDEN)
+    table["side"] = ""
+    wide = bounds is None or bounds[1] - bounds[0] > MAX_POOLED_WIDTH + 1e-12
+    if bounds is not None and not wide and len(shown):
+        p_low, p_high = bounds
+        n = shown["denominator"].to_numpy(dtype=float)
+        lo95, hi95 = control_limits(p_low, n, LEVELS[0])[0], control_limits(p_high, n, LEVELS[0])[1]
+        lo998 = control_limits(p_low, n, LEVELS[1])[0]
+        hi998 = control_limits(p_high, n, LEVELS[1])[1]
+        idx = shown.index
+        table.loc[idx, "lower_95"], table.loc[idx, "upper_95"] = lo95, hi95
+        table.loc[idx, "lower_998"], table.loc[idx, "upper_998"] = lo998, hi998
+        value = shown["value"].to_numpy(dtype=float)
         out998 = (value < lo998) | (value > hi998)
         out95 = (value < lo95) | (value > hi95)
-        table["position"] = np.where(out998, OUTSIDE_998, np.where(out95, OUTSIDE_95, INSIDE))
-        table["side"] = np.where(~out95, "", np.where(value > hi95, "above", "below"))
+        table.loc[idx, "position"] = np.where(
+            out998, OUTSIDE_998, np.where(out95, OUTSIDE_95, INSIDE)
+        )
+        table.loc[idx, "side"] = np.where(~out95, "", np.where(value > hi95, "above", "below"))
         grid = _grid(n)
-        g95, h95 = control_limits(pooled, grid, LEVELS[0])
-        g998, h998 = control_limits(pooled, grid, LEVELS[1])
         limits = pd.DataFrame(
             {
                 "denominator": grid,
-                "lower_95": g95,
-                "upper_95": h95,
-                "lower_998": g998,
-                "upper_998": h998,
+                "lower_95": control_limits(p_low, grid, LEVELS[0])[0],
+                "upper_95": control_limits(p_high, grid, LEVELS[0])[1],
+                "lower_998": control_limits(p_low, grid, LEVELS[1])[0],
+                "upper_998": control_limits(p_high, grid, LEVELS[1])[1],
             }
         )
-    table = table.reindex(columns=COMPARED_COLUMNS)
+    elif len(shown):
+        table.loc[shown.index, "position"] = "not judged"
     table = table.sort_values(["programme", "programme_id"], kind="stable")
+    releases = (
+        tuple(sorted({int(r) for r in rows["release"].dropna()})) if "release" in rows else ()
+    )
     return Funnel(
         ind_id,
         int(version),
@@ -351,6 +544,9 @@ def funnel(
         table.reset_index(drop=True),
         pd.DataFrame(excluded, columns=EXCLUDED_COLUMNS),
         limits,
+        bounds[0] if bounds is not None else None,
+        bounds[1] if bounds is not None else None,
+        releases,
     )
 
 
@@ -364,16 +560,26 @@ def _grid(n: np.ndarray) -> np.ndarray:
 
 def programme_table(f: Funnel) -> pd.DataFrame:
     """The compared programmes as a person reads them: rate, interval, denominator, and
-    whether the rate lies inside the limits. Ordered by name, never by rate."""
+    whether the rate lies inside the limits; a hidden rate with what may be shown of it
+    (``shown_as``). Ordered by name, never by rate."""
     out = f.programmes
     where = [
-        ("inside the limits" if p == INSIDE else f"{s} the {p.removeprefix('outside ')} limit")
+        (
+            "inside the limits"
+            if p == INSIDE
+            else "hidden"
+            if p == HIDDEN
+            else "no limits (see the pooled rate)"
+            if p == "not judged"
+            else f"{s} the {p.removeprefix('outside ')} limit"
+        )
         for p, s in zip(out["position"], out["side"], strict=True)
     ]
     return pd.DataFrame(
         {
             "programme": out["programme"],
             "rate": out["value"],
+            "shown_as": out["display"].fillna(""),
             "ci_low": out["ci_low"],
             "ci_high": out["ci_high"],
             "numerator": out["numerator"],
@@ -420,20 +626,22 @@ def trend(
         )
     parts = []
     for start, end in spans:
-        label = _label(start, end)
+        period = from_days(start, end)
         f = funnel(
             rows,
-            Period(start, end, label),
+            period,
             version=version,
             indicator=indicator,
             names=names,
             missing_tables=missing_tables,
         )
-        shown = f.programmes.assign(shown=True, reason="")
-        hidden = f.excluded.assign(shown=False)
-        part = pd.concat([shown, hidden], ignore_index=True)
-        part["period"], part["period_start"], part["period_end"] = label, start, end
+        compared = f.programmes.assign(reason=f.programmes["display"].fillna(""))
+        excluded = f.excluded.assign(shown=False)
+        part = pd.concat([compared, excluded], ignore_index=True)
+        part["period"], part["period_start"], part["period_end"] = period.label, start, end
         part["pooled"] = f.pooled if f.pooled is not None else math.nan
+        part["pooled_low"] = f.pooled_low if f.pooled_shown else math.nan
+        part["pooled_high"] = f.pooled_high if f.pooled_shown else math.nan
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=TREND_COLUMNS)
@@ -481,7 +689,9 @@ class Comparison:
 
 
 def compare(
-    store_or_cursor: object, request: ComparisonRequest, catalogue: Catalogue | None = None
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
+    request: ComparisonRequest,
+    catalogue: Catalogue | None = None,
 ) -> Comparison:
     """Compute the indicator for the period and the trend periods in the caller's scope (a
     shared scope gets suppressed figures) and build the funnel and the trend."""
@@ -497,20 +707,132 @@ def compare(
         )
     cur = cursor_of(store_or_cursor)
     periods = trend_periods(request.period, request.trend_periods)
-    frame = compute(
-        cur,
-        IndicatorRequest(periods=periods, indicators=(ind.key,), scope=request.scope),
-        catalogue,
-    )
     progs = programmes_in_scope(cur, request.scope)
     names = dict(zip(progs["programme_id"], progs["programme"], strict=True))
     missing = {
         p: tuple(t for t in ind.sources if t not in tables)
         for p, tables in zip(progs["programme_id"], progs["tables"], strict=True)
     }
+    if request.scope.internal:
+        frame = compute(
+            cur,
+            IndicatorRequest(periods=periods, indicators=(ind.key,), scope=request.scope),
+            catalogue,
+        )
+        unreleased: list[str] = []
+    else:
+        frame, unreleased = _released_frame(cur, ind, periods, list(names), request, catalogue)
     f = funnel(frame, request.period, indicator=ind, names=names, missing_tables=missing)
+    if unreleased:
+        more = pd.DataFrame(
+            [
+                {"programme_id": p, "programme": names.get(p, p), "reason": NOT_RELEASED}
+                for p in unreleased
+            ],
+            columns=EXCLUDED_COLUMNS,
+        )
+        f = replace(
+            f,
+            excluded=pd.concat([f.excluded, more], ignore_index=True)
+            .sort_values(["programme", "programme_id"], kind="stable")
+            .reset_index(drop=True),
+        )
     t = trend(frame, indicator=ind, names=names, missing_tables=missing)
     return Comparison(ind, f, t, request.scope)
+
+
+NOT_RELEASED = "not released: no approved release covers this period yet"
+
+
+def _released_frame(
+    cur: duckdb.DuckDBPyConnection,
+    ind: Indicator,
+    periods: Sequence[Period],
+    programmes: list[str],
+    request: ComparisonRequest,
+    catalogue: Catalogue,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The shared rows of each period from the releases that cover it, with each hidden cell's
+    published ranges, and the programmes no release covers for the compared period. A period
+    that no release covers for any programme is left out of the trend; the compared period
+    itself is then refused (``NotReleased``, the read path's sentence)."""
+    cover = coverage(cur, programmes, periods)
+    parts = []
+    for period in periods:
+        here = cover[(cover["period_start"] == period.start) & (cover["period_end"] == period.end)]
+        covered = tuple(sorted(set(here["programme_id"])))
+        if not covered and period != request.period:
+            continue
+        parts.append(
+            compute(
+                cur,
+                IndicatorRequest(
+                    periods=(period,),
+                    indicators=(ind.key,),
+                    programmes=covered,
+                    scope=request.scope,
+                ),
+                catalogue,
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True)
+    main = cover[
+        (cover["period_start"] == request.period.start)
+        & (cover["period_end"] == request.period.end)
+    ]
+    unreleased = sorted(set(programmes) - set(main["programme_id"]))
+    return with_ranges(cur, frame), unreleased
+
+
+def with_ranges(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (shared rows with their ``release``) with the published feasible ranges of each
+    hidden unsplit cell (``RANGE_COLUMNS``) from the release that served it. The ranges are
+    what a release publishes about a hidden cell; the cell's own figures stay blank."""
+    if frame.empty or "release" not in frame.columns:
+        return frame.assign(**{c: math.nan for c in RANGE_COLUMNS})
+    hidden = frame[frame["suppressed"].astype(bool)]
+    keys = hidden[
+        [
+            "release",
+            "indicator_id",
+            "indicator_version",
+            "programme_id",
+            "period_start",
+            "period_end",
+        ]
+    ].drop_duplicates()
+    if keys.empty:
+        return frame.assign(**{c: math.nan for c in RANGE_COLUMNS})
+    ranges = cur.execute(
+        """
+        WITH wanted AS (
+            SELECT unnest(?::INTEGER[]) AS release, unnest(?::VARCHAR[]) AS indicator_id,
+                   unnest(?::INTEGER[]) AS indicator_version, unnest(?::VARCHAR[]) AS programme_id,
+                   unnest(?::DATE[]) AS period_start, unnest(?::DATE[]) AS period_end
+        )
+        SELECT w.*, c.range_low, c.range_high, c.den_low, c.den_high
+        FROM wanted w JOIN release_cells c USING (release, indicator_id, indicator_version,
+                                                programme_id, period_start, period_end)
+        WHERE c.split_column = '' AND c.suppressed
+        """,
+        [
+            [int(r) for r in keys["release"]],
+            list(keys["indicator_id"]),
+            [int(v) for v in keys["indicator_version"]],
+            list(keys["programme_id"]),
+            list(keys["period_start"]),
+            list(keys["period_end"]),
+        ],
+    ).df()
+    ranges["release"] = ranges["release"].astype(int)
+    ranges["indicator_version"] = ranges["indicator_version"].astype(int)
+    ranges["period_start"] = pd.to_datetime(ranges["period_start"]).dt.date
+    on = ["_r", "indicator_id", "indicator_version", "programme_id", "period_start"]
+    out = frame.assign(_r=frame["release"].astype("Int64"))
+    ranges = ranges.rename(columns={"release": "_r"}).drop(columns=["period_end"])
+    ranges["_r"] = ranges["_r"].astype("Int64")
+    merged = out.merge(ranges, how="left", on=on)
+    return merged.drop(columns=["_r"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,14 +840,16 @@ def compare(
 
 
 def _percent_axis(fig: go.Figure, **kwargs: object) -> None:
-    fig.update_yaxes(tickformat=".0%", range=[-0.03, 1.03], **kwargs)
+    fig.update_yaxes(tickformat=D3_PERCENT_AXIS, range=[-0.03, 1.03], **kwargs)
 
 
 def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
     """The funnel plot: each compared programme's rate against its denominator, labelled with
-    its name; the pooled rate; the 95 % and 99.8 % limits. Excluded programmes are not drawn.
-    """
-    noun = denominator_noun(indicator)
+    its name; the pooled rate (a band when it is an interval); the 95 % and 99.8 % limits. A
+    hidden programme is drawn as an open marker with the feasible intervals of its rate and
+    denominator (to the plot's edge where a range is unbounded). Excluded programmes are not
+    drawn."""
+    noun = denominator_noun(indicator.unit if indicator else None)
     x_title = f"Number of {noun} (denominator)" if noun else "Denominator"
     fig = go.Figure()
     lim = f.limits
@@ -542,27 +866,82 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                         legendgroup=level,
                         showlegend=side == "upper",
                         line={"color": "#7f7f7f", "dash": dash, "width": width},
-                        hovertemplate=f"{side} {shown} % limit at n=%{{x:,.0f}}: %{{y:.1%}}"
-                        "<extra></extra>",
+                        hovertemplate=f"{side} {shown} % limit at n=%{{x:{D3_COUNT}}}: "
+                        f"%{{y:{D3_PERCENT}}}<extra></extra>",
                     )
                 )
+        x_ends = [lim["denominator"].min(), lim["denominator"].max()]
+        low, high = f.pooled_low or 0.0, f.pooled_high or 0.0
         fig.add_trace(
             go.Scatter(
-                x=[lim["denominator"].min(), lim["denominator"].max()],
-                y=[f.pooled, f.pooled],
+                x=[*x_ends, *reversed(x_ends)] if high > low else x_ends,
+                y=[low, low, high, high] if high > low else [low, low],
                 mode="lines",
-                name=f"Pooled rate {f.pooled:.1%}",
+                fill="toself" if high > low else None,
+                fillcolor="rgba(51,51,51,0.15)",
+                name=f"Pooled rate {f.pooled_label()}",
                 line={"color": "#333333", "width": 1.5},
-                hovertemplate="pooled rate %{y:.1%}<extra></extra>",
+                hovertemplate=f"pooled rate %{{y:{D3_PERCENT}}}<extra></extra>",
             )
         )
     progs = f.programmes
+    hidden = progs[progs["position"] == HIDDEN]
+    if not hidden.empty:
+        edge = (
+            float(
+                max(
+                    [
+                        *progs["denominator"].dropna(),
+                        *hidden["den_low"][np.isfinite(hidden["den_low"])],
+                    ]
+                    or [MIN_DENOMINATOR * 2]
+                )
+            )
+            * 1.15
+        )
+        x_low = hidden["den_low"].astype(float).clip(upper=edge)
+        x_high = hidden["den_high"].astype(float).clip(upper=edge)
+        x_mid = (x_low + x_high) / 2
+        y_mid = (hidden["rate_low"].astype(float) + hidden["rate_high"].astype(float)) / 2
+        fig.add_trace(
+            go.Scatter(
+                x=x_mid,
+                y=y_mid,
+                mode="markers+text",
+                text=hidden["programme"],
+                name="Rate hidden (feasible interval)",
+                textposition="top center",
+                marker={"size": 10, "symbol": "circle-open", "color": "#7f7f7f"},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (hidden["rate_high"].astype(float) - y_mid).to_numpy(),
+                    "arrayminus": (y_mid - hidden["rate_low"].astype(float)).to_numpy(),
+                    "color": "#7f7f7f",
+                    "thickness": 1,
+                },
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (x_high - x_mid).to_numpy(),
+                    "arrayminus": (x_mid - x_low).to_numpy(),
+                    "color": "#bbbbbb",
+                    "thickness": 1,
+                },
+                customdata=hidden[["display"]].to_numpy(),
+                hovertemplate="<b>%{text}</b><br>%{customdata[0]}<extra></extra>",
+            )
+        )
     for position, label in (
         (INSIDE, "Inside the limits"),
         (OUTSIDE_95, "Outside 95 %"),
         (OUTSIDE_998, "Outside 99.8 %"),
     ):
-        part = progs[progs["position"] == position]
+        part = (
+            progs[progs["position"] == position]
+            if position != INSIDE
+            else progs[progs["position"].isin([INSIDE, "not judged"])]
+        )
         if part.empty:
             continue
         fig.add_trace(
@@ -582,8 +961,9 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                     [part["programme_id"], part["numerator"], part["ci_low"], part["ci_high"]],
                     axis=-1,
                 ),
-                hovertemplate="<b>%{text}</b><br>%{y:.1%} (%{customdata[1]:,.0f} of %{x:,.0f})"
-                "<br>95 % interval %{customdata[2]:.0%} to %{customdata[3]:.0%}"
+                hovertemplate=f"<b>%{{text}}</b><br>%{{y:{D3_PERCENT}}} "
+                f"(%{{customdata[1]:{D3_COUNT}}} of %{{x:{D3_COUNT}}})<br>95 % interval "
+                f"%{{customdata[2]:{D3_PERCENT_AXIS}}} to %{{customdata[3]:{D3_PERCENT_AXIS}}}"
                 "<extra></extra>",
             )
         )
@@ -628,7 +1008,7 @@ def small_multiples_figure(
                 legendgroup="pooled",
                 showlegend=n == 0,
                 line={"color": "#7f7f7f", "dash": "dash", "width": 1},
-                hovertemplate="pooled %{y:.1%}<extra></extra>",
+                hovertemplate=f"pooled %{{y:{D3_PERCENT}}}<extra></extra>",
             ),
             row=r,
             col=c,
@@ -651,8 +1031,8 @@ def small_multiples_figure(
                     "width": 0,
                 },
                 customdata=part[["denominator"]].to_numpy(),
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:.1%}} (n=%{{customdata[0]:,.0f}})"
-                "<extra></extra>",
+                hovertemplate=f"{name}<br>%{{x}}: %{{y:{D3_PERCENT}}} "
+                f"(n=%{{customdata[0]:{D3_COUNT}}})<extra></extra>",
             ),
             row=r,
             col=c,

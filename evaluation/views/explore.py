@@ -4,7 +4,8 @@ The pages only draw; every choice they offer and every number they show comes fr
 
 * ``period_choices`` — the periods to offer, anchored on the newest ``data_as_of`` in the
   caller's scope so that the first view never shows a partial period;
-* ``programme_choices`` and ``indicator_choices`` — what may be picked, within the scope;
+* ``indicator_choices`` and ``split_choices`` — what may be picked (the programmes come from
+  ``evaluation.views.programmes``);
 * ``build_request`` and ``run`` — the engine's tidy result, with each indicator's published
   definition, version, caveats and the SQL behind it (an evaluator can check every number);
 * ``tidy_bytes`` — the CSV or Parquet download of exactly the rows shown, CSV cells made inert
@@ -29,54 +30,17 @@ import duckdb
 import pandas as pd
 
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
-from evaluation.measures.engine import ALL_SPLITS, IndicatorRequest, RequestError, compute, explain
-from evaluation.periods import (
-    Period,
-    financial_year,
-    latest_complete_quarter,
-    parse_periods,
-    year,
-)
+from evaluation.measures.engine import IndicatorRequest, RequestError, compute, explain
+from evaluation.periods import Period, PeriodChoices, series_choices
+from evaluation.sharing.releases.read import release_note
 from evaluation.store.access import Scope
 from evaluation.views.spreadsheet import safe_frame
+from evaluation.vocabulary.groups import GROUPS, group_of_id
+from evaluation.vocabulary.headline import HEADLINE_INDICATORS
+from evaluation.vocabulary.splits import CASE_SPLITS, NO_SPLIT, SPLITS
 
-HEADLINE = ("C01", "C03", "C06", "O01", "O06")
-"""The indicators the explorer opens on: caseload, speed of first contact, closures, releases."""
 MAX_PERIODS = 40
 """More periods than this make charts unreadable; a longer view wants longer periods."""
-QUARTERS = 8
-YEARS = 3
-FY_START_MONTH = 4
-NO_SPLIT = "programme"
-"""The engine's default split: one row per programme, i.e. no further split."""
-
-SPLIT_LABELS: dict[str, str] = {
-    "programme": "None (one row per programme)",
-    "all": "All programmes together",
-    "client_type": "Client type",
-    "referral_source": "Referral source",
-    "participation": "Participation",
-    "setting_at_intake": "Setting at intake",
-    "ideology": "Ideology",
-    "gender": "Gender",
-    "age_band": "Age band",
-    "returnee": "Returnee",
-    "risk_at_intake": "Risk at intake",
-    "region": "Region",
-    "organisation": "Organisation (total over its programmes)",
-    "country": "Country (total over its programmes)",
-    "intervention_type": "Intervention type (total over its programmes)",
-    "setting": "Setting (total over its programmes)",
-}
-
-GROUPS: tuple[tuple[str, str], ...] = (
-    ("C", "Cases and reach"),
-    ("O", "Outcomes"),
-    ("K", "Capacity and knowledge sharing"),
-    ("F", "Funding"),
-    ("S", "Sustainability"),
-)
-OTHER_GROUP = ("", "The organisation's own indicators")
 
 Format = Literal["csv", "parquet"]
 MIME: dict[str, str] = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
@@ -89,44 +53,6 @@ def shipped_catalogue() -> Catalogue:
 
 
 # -- periods ---------------------------------------------------------------------------------
-
-PeriodKey = Literal["latest", "quarters", "years", "financial_years", "custom"]
-
-
-@dataclass(frozen=True)
-class PeriodOption:
-    key: PeriodKey
-    label: str
-    periods: tuple[Period, ...]
-
-    @property
-    def spec(self) -> str:
-        """The periods as a ``SPEC`` (``2025-Q1,2025-Q2``) a person can edit or type in."""
-        return ",".join(p.label for p in self.periods)
-
-
-@dataclass(frozen=True)
-class PeriodChoices:
-    """The periods to offer. ``data_as_of`` is ``None`` when nothing in scope has data yet
-    (the options then hang on ``today``)."""
-
-    data_as_of: date | None
-    latest: Period
-    options: tuple[PeriodOption, ...]
-    default: PeriodKey = "latest"
-
-    @property
-    def keys(self) -> list[PeriodKey]:
-        return [o.key for o in self.options]
-
-    def option(self, key: str) -> PeriodOption:
-        for o in self.options:
-            if o.key == key:
-                return o
-        raise KeyError(key)
-
-    def label(self, key: str) -> str:
-        return self.option(key).label
 
 
 def newest_data_as_of(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> date | None:
@@ -144,79 +70,19 @@ def newest_data_as_of(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> date |
 def period_choices(
     cursor: duckdb.DuckDBPyConnection, scope: Scope, today: date | None = None
 ) -> PeriodChoices:
-    """Latest complete quarter (the default), the last 8 quarters, the last 3 calendar years,
-    the last 3 financial years from April, and a custom ``SPEC`` — all complete by the
-    newest ``data_as_of`` in scope, so none shows a period whose counts will still grow."""
+    """The explorer's ``periods.series_choices``: latest complete quarter (the default), the
+    last 8 quarters, 3 calendar years, 3 financial years (from the ``financial_year_start``
+    setting) and a typed ``SPEC`` of at most ``MAX_PERIODS`` — all over by the newest
+    ``data_as_of`` in scope, so none shows a period whose counts will still grow."""
     as_of = newest_data_as_of(cursor, scope)
-    return choices_for(
-        as_of if as_of is not None else (today or date.today()), known=as_of is not None
+    return series_choices(
+        as_of if as_of is not None else (today or date.today()),
+        known=as_of is not None,
+        max_periods=MAX_PERIODS,
     )
-
-
-def choices_for(as_of: date, known: bool = True) -> PeriodChoices:
-    """The period options hanging on ``as_of`` (see ``period_choices``)."""
-    latest = latest_complete_quarter(as_of)
-    quarters = [latest]
-    while len(quarters) < QUARTERS:
-        quarters.insert(0, quarters[0].previous())
-    last_year = as_of.year if as_of >= date(as_of.year, 12, 31) else as_of.year - 1
-    years = [year(y) for y in range(last_year - YEARS + 1, last_year + 1)]
-    fy = financial_year(as_of.year, FY_START_MONTH)
-    while fy.end > as_of:
-        fy = fy.previous()
-    fys = [fy]
-    while len(fys) < YEARS:
-        fys.insert(0, fys[0].previous())
-    options = (
-        PeriodOption("latest", f"Latest complete quarter ({latest.label})", (latest,)),
-        PeriodOption(
-            "quarters",
-            f"Last {QUARTERS} quarters ({quarters[0].label} to {quarters[-1].label})",
-            tuple(quarters),
-        ),
-        PeriodOption(
-            "years", f"Last {YEARS} years ({years[0].label} to {years[-1].label})", tuple(years)
-        ),
-        PeriodOption(
-            "financial_years",
-            f"Financial years from April ({fys[0].label} to {fys[-1].label})",
-            tuple(fys),
-        ),
-        PeriodOption("custom", "Custom", (latest,)),
-    )
-    return PeriodChoices(as_of if known else None, latest, options)
-
-
-def custom_periods(spec: str) -> tuple[Period, ...]:
-    """The periods of a typed ``SPEC``; ``PeriodError`` (a sentence) when it is not one."""
-    periods = tuple(parse_periods(spec))
-    if len(periods) > MAX_PERIODS:
-        raise RequestError(
-            f"That is {len(periods)} periods; the explorer shows at most "
-            f"{MAX_PERIODS}. Choose longer periods, e.g. years instead of "
-            "quarters."
-        )
-    return periods
 
 
 # -- what may be picked ----------------------------------------------------------------------
-
-PROGRAMME_COLUMNS = ["programme_id", "programme", "organisation", "data_as_of"]
-
-
-def programme_choices(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """The programmes with current data that ``scope`` may see, by organisation and id."""
-    where, params = scope.sql_filter("s.organisation", "p.programme_id")
-    return cursor.execute(
-        "SELECT p.programme_id, p.programme_name AS programme, s.organisation, s.data_as_of "
-        "FROM current_programmes p JOIN submissions s USING (submission_id) "
-        f"WHERE {where} ORDER BY s.organisation, p.programme_id",
-        params,
-    ).df()[PROGRAMME_COLUMNS]
-
-
-def programme_label(row: pd.Series | dict[str, object]) -> str:
-    return f"{row['programme_id']} · {row['programme']} ({row['organisation']})"
 
 
 def indicator_choices(catalogue: Catalogue | None = None) -> dict[str, str]:
@@ -226,14 +92,22 @@ def indicator_choices(catalogue: Catalogue | None = None) -> dict[str, str]:
 
 
 def default_indicators(catalogue: Catalogue | None = None) -> list[str]:
-    """The headline indicators the catalogue has (all of them for the shipped one)."""
+    """The headline indicators (``vocabulary.headline``) the catalogue has (all of them for
+    the shipped one): what the explorer opens on."""
     known = indicator_choices(catalogue)
-    return [i for i in HEADLINE if i in known]
+    return [i for i in HEADLINE_INDICATORS if i in known]
 
 
-def split_choices() -> dict[str, str]:
-    """Every split the engine knows, ``programme`` (no further split) first, with labels."""
-    return {s: SPLIT_LABELS.get(s, s.replace("_", " ").capitalize()) for s in ALL_SPLITS}
+def split_choices(*, shared: bool = False) -> dict[str, str]:
+    """Every split the engine knows, ``programme`` (no further split) first, with labels.
+
+    ``shared``: only the splits a release holds (none, or one case column): totals over
+    programmes are not released."""
+    return {
+        s.column: s.choice
+        for s in SPLITS.values()
+        if not shared or s.column == NO_SPLIT or s.column in CASE_SPLITS
+    }
 
 
 # -- the request and its result --------------------------------------------------------------
@@ -267,9 +141,7 @@ def build_request(
 
 def request_key(request: IndicatorRequest) -> str:
     """A stable text naming everything the result depends on besides the store's contents."""
-    periods = ",".join(
-        f"{p.label}={p.start.isoformat()}..{p.end.isoformat()}" for p in request.periods
-    )
+    periods = ",".join(f"{p.spec}={p.label}" for p in request.periods)
     return "|".join(
         [
             periods,
@@ -285,12 +157,14 @@ def request_key(request: IndicatorRequest) -> str:
 def data_version(cursor: duckdb.DuckDBPyConnection) -> str:
     """Changes whenever an ingest changes which submission is current for any programme.
 
-    Cached results keyed by it cannot outlive the data they were computed from.
+    Cached results keyed by it cannot outlive the data they were computed from; approving or
+    withdrawing a release changes it too, as shared results are read from releases.
     """
     rows = cursor.execute(
         "SELECT programme_id, submission_id FROM current_submission ORDER BY programme_id"
     ).fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+    releases = cursor.execute("SELECT number, status FROM releases ORDER BY number").fetchall()
+    return hashlib.sha256(repr((rows, releases)).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -339,6 +213,12 @@ class ExplorerResult:
     @property
     def shared(self) -> bool:
         return self.request.effective_audience == "shared"
+
+    @property
+    def release(self) -> str:
+        """Which releases a shared result was read from (``Release 3, approved 4 Dec 2026``);
+        empty for the internal audience."""
+        return release_note(self.frame) if self.shared else ""
 
 
 def _normalised(
@@ -410,8 +290,8 @@ def tidy_bytes(frame: pd.DataFrame, fmt: Format) -> bytes:
 
 def download_name(result: ExplorerResult, fmt: Format) -> str:
     """``indicators_2024-Q3_to_2025-Q2.csv``: what and when, safe as a file name."""
-    labels = [p.label for p in result.request.periods]
-    span = labels[0] if len(labels) == 1 else f"{labels[0]}_to_{labels[-1]}"
+    specs = [p.spec for p in result.request.periods]
+    span = specs[0] if len(specs) == 1 else f"{specs[0]}_to_{specs[-1]}"
     span = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in span)
     return f"indicators_{span}.{fmt}"
 
@@ -442,20 +322,16 @@ def catalogue_groups(
     catalogue: Catalogue | None = None,
     search: str = "",
 ) -> list[CatalogueGroup]:
-    """The catalogue grouped by the letter of the id (C, O, K, F, S, then any other), keeping
-    the indicators whose id, name or definition (of any version) holds every searched word.
-    Groups without a match are left out."""
+    """The catalogue grouped by the letter of the id (``vocabulary.groups``: C, O, K, F, S,
+    then any other), keeping the indicators whose id, name or definition (of any version) holds
+    every searched word. Groups without a match are left out."""
     catalogue = catalogue or shipped_catalogue()
     words = search.lower().split()
     entries = [CatalogueEntry(i, tuple(catalogue.versions(i.id))) for i in catalogue.latest()]
     entries = [e for e in entries if _matches(e, words)]
     out = []
-    letters = [g[0] for g in GROUPS]
-    for letter, title in GROUPS:
-        found = tuple(e for e in entries if e.latest.id.startswith(letter))
+    for group in GROUPS:
+        found = tuple(e for e in entries if group_of_id(e.latest.id) == group)
         if found:
-            out.append(CatalogueGroup(letter, title, found))
-    other = tuple(e for e in entries if e.latest.id[0] not in letters)
-    if other:
-        out.append(CatalogueGroup(*OTHER_GROUP, other))
+            out.append(CatalogueGroup(group.letter, group.name, found))
     return out

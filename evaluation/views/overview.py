@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pandas as pd
 
+from evaluation.periods import period_of
 from evaluation.store.access import Scope
 from evaluation.store.database import Submission
 
@@ -90,7 +91,8 @@ def programme_overview(
 def cases_per_quarter(
     cursor: duckdb.DuckDBPyConnection, scope: Scope | None = None
 ) -> pd.DataFrame:
-    """New cases (by ``opened_on``) per calendar quarter and current programme in ``scope``.
+    """New cases (by ``opened_on``) per calendar quarter and current programme in ``scope``,
+    each quarter named by the period label function (``2025 Q2``).
 
     Each programme's series runs from the quarter of its first case to the quarter of its
     ``data_as_of``, with quarters without new cases as 0, so a gap is visible as a zero rather
@@ -100,7 +102,7 @@ def cases_per_quarter(
     scope = scope or Scope.everything()
     scope.require_internal("new cases per quarter as loaded")
     where, params = scope.sql_filter("s.organisation", "q.programme_id")
-    return cursor.execute(
+    frame = cursor.execute(
         f"""WITH q AS (
                 SELECT programme_id, date_trunc('quarter', opened_on)::DATE AS quarter_start,
                        count(*) AS new_cases
@@ -119,15 +121,15 @@ def cases_per_quarter(
                                               INTERVAL 3 MONTH))::DATE AS quarter_start
                 FROM span)
             SELECT g.programme_id, p.programme_name AS programme,
-                   strftime(g.quarter_start, '%Y') || ' Q'
-                       || ((month(g.quarter_start) + 2) // 3)::VARCHAR AS quarter,
                    g.quarter_start, coalesce(q.new_cases, 0)::BIGINT AS new_cases
             FROM grid g
             JOIN current_programmes p ON p.programme_id = g.programme_id
             LEFT JOIN q ON q.programme_id = g.programme_id AND q.quarter_start = g.quarter_start
             ORDER BY g.programme_id, g.quarter_start""",
         params,
-    ).df()[QUARTER_COLUMNS]
+    ).df()
+    frame["quarter"] = [period_of("quarter", d).label for d in frame["quarter_start"]]
+    return frame[QUARTER_COLUMNS]
 
 
 def submissions_in_scope(
@@ -173,9 +175,8 @@ def submission_table(submissions: Sequence[Submission]) -> pd.DataFrame:
 
 def row_count_table(row_counts: Mapping[str, int]) -> pd.DataFrame:
     """Rows per table, largest first."""
-    frame = pd.DataFrame(
-        sorted(row_counts.items(), key=lambda kv: (-kv[1], kv[0])), columns=["table", "rows"]
-    )
+    ordered = sorted(row_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    frame = pd.DataFrame(ordered, columns=["table", "rows"])
     return frame.astype({"rows": "int64"})
 
 

@@ -1,6 +1,6 @@
 """Compare programmes on a proportion (funders and evaluators): funnel plot, table, trends.
 
-Everything shown comes from ``evaluation.views.comparison``, computed in the user's package scope:
+Everything shown comes from ``evaluation.views.comparison``, computed in the user's scope:
 funders and evaluators get the shared audience, with small numbers suppressed.
 """
 
@@ -9,9 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from evaluation.app import render, state
-from evaluation.app.session import current_scope
+from evaluation.app.period_picker import pick_period
+from evaluation.app.session import current_viewer
 from evaluation.measures.catalogue import Indicator
-from evaluation.views import comparison, headlines
+from evaluation.periods import PeriodChoices, recent_periods
+from evaluation.sharing import audit
+from evaluation.views import comparison
+from evaluation.vocabulary import numbers
 
 
 def _definition(ind: Indicator) -> None:
@@ -26,7 +30,8 @@ def _definition(ind: Indicator) -> None:
 
 
 def _page() -> None:
-    scope = current_scope()
+    viewer = current_viewer()
+    scope = viewer.scope
     st.title("Compare programmes")
     st.caption(
         "Each programme's rate against the number it is based on. Programmes inside the "
@@ -44,8 +49,7 @@ def _page() -> None:
     by_id = {i.id: i for i in indicators}
     as_of = max(programmes["data_as_of"])
     firsts = [d for d in programmes["first_date"] if d is not None]
-    periods = headlines.period_choices(as_of, min(firsts) if firsts else None)
-    by_label = {p.label: p for p in periods}
+    periods = recent_periods(as_of, min(firsts) if firsts else None)
     left, right = st.columns(2)
     chosen = left.selectbox(
         "Indicator",
@@ -54,15 +58,23 @@ def _page() -> None:
         format_func=lambda i: f"{i} {by_id[i].name}",
         key="comparison_indicator",
     )
-    label = right.selectbox(
-        "Period",
-        list(by_label),
+    period = pick_period(
+        PeriodChoices.of(periods),
         key="comparison_period",
         help="At first the latest quarter that is over in the data.",
+        where=right,
     )
     with st.spinner("Computing…"):
-        result = state.compare(scope, chosen, by_label[label])
+        result = state.compare(scope, chosen, period)
     f, ind = result.funnel, result.indicator
+    with state.cursor() as cur:
+        audit.record_shared_read(
+            cur,
+            viewer,
+            f.releases,
+            "page:comparison",
+            {"indicator": ind.key, "period": period.spec},
+        )
 
     chart, about = st.columns([3, 1])
     with about:
@@ -70,9 +82,15 @@ def _page() -> None:
         if f.pooled is not None:
             st.metric(
                 "Pooled rate",
-                f"{f.pooled:.0%}".replace("%", " %"),
+                numbers.percent(f.pooled),
                 help="All compared programmes together: the sum of their numerators "
                 "over the sum of their denominators.",
+            )
+        elif f.hidden:
+            st.markdown(f"**Pooled rate:** {render.md(f.pooled_label())}")
+            st.caption(
+                f"{f.hidden} programme(s) have their rate hidden to protect small numbers; "
+                "the pooled rate is never computed over the shown programmes alone."
             )
         st.caption(
             f"{len(f.programmes)} programme(s) compared, {len(f.excluded)} not "
@@ -87,7 +105,7 @@ def _page() -> None:
             )
         else:
             st.plotly_chart(
-                state.comparison_figure(scope, chosen, by_label[label], "funnel"),
+                state.comparison_figure(scope, chosen, period, "funnel"),
                 key="comparison_funnel",
             )
 
@@ -99,6 +117,7 @@ def _page() -> None:
         column_config={
             "programme": "Programme",
             "rate": st.column_config.NumberColumn("Rate", format="percent"),
+            "shown_as": "Hidden rate",
             "ci_low": st.column_config.NumberColumn("95 % interval from", format="percent"),
             "ci_high": st.column_config.NumberColumn("to", format="percent"),
             "numerator": st.column_config.NumberColumn("Numerator", format="%d"),
@@ -124,6 +143,9 @@ def _page() -> None:
             column_config={"programme": "Programme", "reason": "Why not"},
         )
 
+    with st.expander("How programmes are compared"):
+        st.markdown(render.md(comparison.METHOD))
+
     st.subheader("Trend")
     st.caption(
         "Each programme's rate per period with its 95 % interval; the dashed line is the "
@@ -132,7 +154,7 @@ def _page() -> None:
     )
     if result.trend["shown"].any():
         st.plotly_chart(
-            state.comparison_figure(scope, chosen, by_label[label], "trend"), key="comparison_trend"
+            state.comparison_figure(scope, chosen, period, "trend"), key="comparison_trend"
         )
     else:
         st.info("No programme has a rate to show in these periods.", icon=":material/info:")

@@ -13,8 +13,11 @@ import streamlit as st
 from plotly.graph_objects import Figure
 
 from evaluation.app import render, state
-from evaluation.app.session import current_scope
-from evaluation.views import charts, explore
+from evaluation.app.period_picker import pick_periods
+from evaluation.app.session import current_viewer
+from evaluation.views import explore
+from evaluation.views.programmes import programme_label
+from evaluation.vocabulary.kinds import PERCENT_KINDS
 
 
 def _about(view: explore.IndicatorResult) -> None:
@@ -29,7 +32,7 @@ def _about(view: explore.IndicatorResult) -> None:
 
 
 def _table(view: explore.IndicatorResult, splits: tuple[str, ...]) -> None:
-    number = "percent" if view.kind in charts.PERCENT_KINDS else "localized"
+    number = "percent" if view.kind in PERCENT_KINDS else "localized"
     first = ["programme_id", "period_start", "period_end", *splits, "value", "ci_low", "ci_high"]
     order = first + [c for c in view.frame.columns if c not in first]
     st.dataframe(
@@ -93,12 +96,11 @@ st.caption(
 )
 
 with render.sentences():
-    scope = current_scope()
-    access = scope.access()  # what the engine filters and suppresses by: never widen it
+    scope = current_viewer().scope  # what the engine filters and suppresses by: never widen it
     version = state.data_version()
     choices, programmes = state.explorer_choices(scope, version)
     labels = explore.indicator_choices()
-    splits = explore.split_choices()
+    splits = explore.split_choices(shared=not scope.internal)
 
     top = st.columns([3, 2])
     indicators = top[0].multiselect(
@@ -109,32 +111,13 @@ with render.sentences():
         key="explorer_indicators",
         help="Definitions of every indicator are on the Indicator catalogue page.",
     )
-    period_key = top[1].selectbox(
-        "Periods",
-        choices.keys,
-        index=choices.keys.index(choices.default),
-        format_func=choices.label,
-        key="explorer_periods",
-    )
-    if period_key == "custom":
-        spec = top[1].text_input(
-            "Custom periods",
-            value=choices.latest.label,
-            key="explorer_custom",
-            help="Separated by commas: 2025-Q1, 2025-H1, 2025-03, 2025, FY2025-04 (a financial "
-            "year from April) or 2025-04-01..2025-09-30.",
-        )
-        periods = explore.custom_periods(spec)
-    else:
-        periods = choices.option(period_key).periods
+    periods = pick_periods(choices, key="explorer_periods", where=top[1])
 
     bottom = st.columns([2, 3])
     split = bottom[0].selectbox(
         "Split by", list(splits), format_func=splits.__getitem__, key="explorer_split"
     )
-    names = {
-        str(r["programme_id"]): explore.programme_label(r) for r in programmes.to_dict("records")
-    }
+    names = {str(r["programme_id"]): programme_label(r) for r in programmes.to_dict("records")}
     chosen = bottom[1].multiselect(
         "Programmes",
         list(names),
@@ -149,14 +132,14 @@ with render.sentences():
         st.info("Choose at least one indicator.", icon=":material/info:")
     else:
         st.caption(f"Newest data as of {choices.data_as_of.isoformat()}.")
-        request = explore.build_request(indicators, periods, split, chosen, access)
+        request = explore.build_request(indicators, periods, split, chosen, scope)
         with st.spinner("Computing the indicators…"):
             result = state.explorer_result(scope, request, version)
         if result.shared:
             st.info(
                 "Small numbers are hidden to protect the people they are about; hidden "
                 "values show as gaps in the charts and as empty cells in the tables and "
-                "downloads.",
+                f"downloads. Figures from {render.md(result.release)}.",
                 icon=":material/shield_person:",
             )
         _show(result, lambda view: state.explorer_figure(scope, result, version, view))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.express as px
 import streamlit as st
 
 from evaluation.app import state
-from evaluation.app.session import current_scope
+from evaluation.app.session import current_viewer
+from evaluation.vocabulary import numbers
 
 MAX_SERIES = 8
 
-scope = current_scope()
+scope = current_viewer().scope
 st.title("Data overview")
 if scope.internal:
     st.caption(
@@ -33,7 +36,7 @@ if programmes.empty:
         icon=":material/info:",
     )
 else:
-    columns = {
+    columns: dict[str, Any] = {
         "programme_id": "ID",
         "programme": "Programme",
         "organisation": "Organisation",
@@ -43,12 +46,12 @@ else:
         "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
     }
     cols = st.columns(5)
-    cols[0].metric("Programmes", f"{len(programmes):,}")
-    cols[1].metric("Organisations", f"{programmes['organisation'].nunique():,}")
+    cols[0].metric("Programmes", numbers.count(len(programmes)))
+    cols[1].metric("Organisations", numbers.count(programmes["organisation"].nunique()))
     if scope.internal:  # counts of records stay with the organisations (shared: not read)
-        cols[2].metric("Cases", f"{int(programmes['cases'].sum()):,}")
-        cols[3].metric("Open cases", f"{int(programmes['open_cases'].sum()):,}")
-        cols[4].metric("Contacts", f"{int(programmes['contacts'].sum()):,}")
+        cols[2].metric("Cases", numbers.count(programmes["cases"].sum()))
+        cols[3].metric("Open cases", numbers.count(programmes["open_cases"].sum()))
+        cols[4].metric("Contacts", numbers.count(programmes["contacts"].sum()))
         columns |= {
             "cases": st.column_config.NumberColumn("Cases", width="small"),
             "open_cases": st.column_config.NumberColumn("Open", width="small"),

@@ -1,22 +1,30 @@
 """A programme at a glance (CSO managers): headline numbers and how complete the data is.
 
-Everything shown comes from ``evaluation.views.headlines``, computed in the user's package scope.
+Everything shown comes from ``evaluation.views.programme``, computed in the user's scope.
 """
 
 from __future__ import annotations
+
+from typing import Any, Literal
 
 import plotly.express as px
 import streamlit as st
 
 from evaluation.app import render, state
-from evaluation.app.session import current_scope
-from evaluation.views import headlines
+from evaluation.app.period_picker import pick_period
+from evaluation.app.session import current_viewer
+from evaluation.periods import PeriodChoices, recent_periods
+from evaluation.views import programme
+from evaluation.vocabulary.numbers import D3_PERCENT_AXIS
 
 # A rise is green where higher is better, red where lower is; grey where neither.
-DELTA_COLOUR = {"higher": "normal", "lower": "inverse"}
+DELTA_COLOUR: dict[str, Literal["normal", "inverse", "off"]] = {
+    "higher": "normal",
+    "lower": "inverse",
+}
 
 
-def _tiles(h: headlines.Headlines) -> None:
+def _tiles(h: programme.Headlines) -> None:
     cols = st.columns(3)
     for n, tile in enumerate(h.tiles):
         with cols[n % 3]:
@@ -34,7 +42,7 @@ def _tiles(h: headlines.Headlines) -> None:
             st.caption(render.md(text))
 
 
-def _completeness(h: headlines.Headlines) -> None:
+def _completeness(h: programme.Headlines) -> None:
     st.subheader("How complete the data is")
     st.caption(
         "Some fields are optional in the export. Numbers built on a field that many "
@@ -55,11 +63,11 @@ def _completeness(h: headlines.Headlines) -> None:
             labels={"share": "Filled in", "field": "Field"},
             hover_data={"meaning": True},
         )
-        fig.update_traces(texttemplate="%{x:.0%}", marker_color="#4c78a8")
-        fig.update_xaxes(tickformat=".0%", range=[0, 1.05])
+        fig.update_traces(texttemplate=f"%{{x:{D3_PERCENT_AXIS}}}", marker_color="#4c78a8")
+        fig.update_xaxes(tickformat=D3_PERCENT_AXIS, range=[0, 1.05])
         fig.update_layout(height=60 + 36 * len(shown), margin={"t": 10, "b": 10})
         st.plotly_chart(fig, key="programme_completeness_chart")
-    config = {
+    config: dict[str, Any] = {
         "field": "Field",
         "meaning": "Meaning",
         "rows": st.column_config.NumberColumn("Rows checked", format="%d"),
@@ -71,7 +79,7 @@ def _completeness(h: headlines.Headlines) -> None:
 
 
 def _page() -> None:
-    scope = current_scope()
+    scope = current_viewer().scope
     st.title("Programme overview")
     programmes = state.programmes_in_scope(scope)
     if programmes.empty:
@@ -90,16 +98,14 @@ def _page() -> None:
         format_func=lambda p: f"{names[p]} ({p})",
     )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
-    periods = headlines.period_choices(info["data_as_of"], info["first_date"])
-    by_label = {p.label: p for p in periods}
-    label = right.selectbox(
-        "Period",
-        list(by_label),
+    period = pick_period(
+        PeriodChoices.of(recent_periods(info["data_as_of"], info["first_date"])),
         key="programme_period",
         help="At first the latest quarter that is over in your data.",
+        where=right,
     )
     with st.spinner("Computing…"):
-        h = state.programme_headlines(scope, pid, by_label[label])
+        h = state.programme_headlines(scope, pid, period)
     st.caption(
         render.md(
             f"{h.organisation} · data as of {h.data_as_of} · compared with "

@@ -2,7 +2,8 @@
 
 Everything comes from ``evaluation.reports``: the templates and their periods (``spec``), the
 report (``model.build_report``, computed in the user's scope, so a funder's report is always the
-shared, suppressed one) and the files (``pack``).
+shared, suppressed one) and the files (``pack``), through the caches of ``state``, which
+``clear_caches()`` empties after an ingest.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from evaluation.app import render, state
-from evaluation.app.session import current_scope
-from evaluation.periods import Period
+from evaluation.app.period_picker import pick_period
+from evaluation.app.session import current_viewer
+from evaluation.periods import PeriodChoices
 from evaluation.reports import spec
 from evaluation.reports.charts import to_plotly
-from evaluation.reports.model import Report, build_report
-from evaluation.reports.pack import pack_bytes
-from evaluation.store.access import Scope
-from evaluation.views import headlines
+from evaluation.reports.model import Table
+from evaluation.views.programmes import programmes_in_scope
 
 FORMAT_NAMES = {
     "xlsx": "Excel (XLSX)",
@@ -29,56 +29,21 @@ FORMAT_NAMES = {
 PREVIEW_CHARTS = 4
 
 
-@st.cache_resource(show_spinner=False)
-def _templates() -> spec.Templates:
-    return spec.load_templates()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _report(
-    db: str,
-    version: str,
-    scope_key: str,
-    template_id: str,
-    programme: str,
-    start: str,
-    end: str,
-    label: str,
-    _scope: Scope,
-    _period: Period,
-) -> Report:
-    with state.cursor() as cur:
-        return build_report(cur, _templates().get(template_id), programme, _period, scope=_scope)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _zip(
-    db: str,
-    version: str,
-    scope_key: str,
-    template_id: str,
-    programme: str,
-    label: str,
-    formats: tuple[str, ...],
-    _report: Report,
-) -> bytes:
-    return pack_bytes(_report, formats)
-
-
-def _table(table) -> pd.DataFrame:
+def _table(table: Table) -> pd.DataFrame:
+    """A report table as the preview shows it: the cells' text under the header."""
     return pd.DataFrame([[c.text for c in row] for row in table.rows], columns=table.header)
 
 
 def _page() -> None:
-    scope = current_scope().access()
+    scope = current_viewer().scope
     st.title("Reports")
     st.caption(
         "One upload, every funder's report: choose the funder's template and period, "
         "check the summary, and download the files to send (or edit and send)."
     )
-    templates = _templates()
+    templates = state.report_templates()
     with state.cursor() as cur:
-        programmes = headlines.programmes_in_scope(cur, scope)
+        programmes = programmes_in_scope(cur, scope)
     if programmes.empty:
         st.info(
             "No programme you may see has data in the store yet. Load a package on the "
@@ -108,42 +73,28 @@ def _page() -> None:
             icon=":material/info:",
         )
         return
-    by_label = {p.label: p for p in periods}
-    label = right.selectbox(
-        "Period",
-        list(by_label),
+    period = pick_period(
+        PeriodChoices.of(periods),
         key=f"reports_period_{tid}",
         help=f"This template reports {template.period.describe()}; only "
         "periods that are over in your data are offered.",
+        where=right,
     )
     formats = st.multiselect(
         "Formats",
         list(FORMAT_NAMES),
         default=list(template.formats),
-        format_func=FORMAT_NAMES.get,
+        format_func=FORMAT_NAMES.__getitem__,
         key=f"reports_formats_{tid}",
     )
     if template.description:
         st.caption(render.md(template.description))
-    period = by_label[label]
     bar = render.ProgressBar("Computing the report…")
-    db = str(state.store_path())
     version = state.data_version()  # a new submission makes new reports
-    report = _report(
-        db,
-        version,
-        scope.key,
-        tid,
-        pid,
-        period.start.isoformat(),
-        period.end.isoformat(),
-        period.label,
-        scope,
-        period,
-    )
+    report = state.report(scope, tid, pid, period, version)
     bar.done()
     audience = (
-        "Shared: small numbers are hidden, fit to send."
+        f"Shared: small numbers are hidden, fit to send. {report.release}."
         if report.audience == "shared"
         else "Internal: figures are not suppressed; do not send outside the organisation."
     )
@@ -156,7 +107,7 @@ def _page() -> None:
     )
     if formats:
         with st.spinner("Writing the files…"):
-            data = _zip(db, version, scope.key, tid, pid, period.label, tuple(formats), report)
+            data = state.report_pack(scope, tid, pid, period, version, tuple(formats))
         st.download_button(
             f"Download the report ({', '.join(formats)}, zip)",
             data,

@@ -6,10 +6,10 @@ import plotly.express as px
 import streamlit as st
 
 from evaluation.app import state
-from evaluation.app.session import current_scope
+from evaluation.app.session import current_viewer
 from evaluation.views import overview
 
-scope = current_scope()
+scope = current_viewer().scope
 st.title("Submissions")
 st.markdown(
     "Every package loaded into the store is kept on record. A newer package for the "

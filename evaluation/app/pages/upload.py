@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from evaluation.app import files, render, state
-from evaluation.app.session import current_scope
+from evaluation.app.session import current_viewer
 from evaluation.intake.ingest import IngestResult, check_package, ingest
 from evaluation.intake.problems import ValidationReport
 from evaluation.intake.profiles import available_profiles
@@ -13,7 +13,7 @@ from evaluation.intake.profiles import available_profiles
 NO_PROFILE = "none"
 CHECKED, LOADED = "upload_checked", "upload_loaded"
 
-scope = current_scope()
+viewer = current_viewer()
 st.title("Upload a programme data package")
 st.markdown(
     "Upload the quarter's export: the filled-in template workbook (`.xlsx`) or a `.zip` of CSV "
@@ -50,6 +50,7 @@ def checked_report(key: str) -> ValidationReport:
     kept = st.session_state.get(CHECKED)
     if kept and kept[0] == key:
         return kept[1]
+    assert upload is not None  # the page checks only once a file is chosen
     bar = render.ProgressBar("Checking the package")
     try:
         with files.saved_upload(upload) as path:
@@ -62,6 +63,7 @@ def checked_report(key: str) -> ValidationReport:
 
 
 def load(key: str) -> IngestResult:
+    assert upload is not None  # the page loads only once a file is chosen
     bar = render.ProgressBar("Loading the package")
     try:
         with files.saved_upload(upload) as path:
@@ -70,9 +72,10 @@ def load(key: str) -> IngestResult:
                 state.store(),
                 profile=profile,
                 progress=bar,
-                actor=scope.actor,
+                actor=viewer.name,
                 source_name=upload.name,
-                scope=scope.access(),
+                scope=viewer.scope,
+                role=viewer.role,
             )
     finally:
         bar.done()

@@ -11,7 +11,7 @@ from evaluation.store import users
 NEW = ""
 OUTCOME = "users_outcome"  # what the last save or removal did, shown once
 
-scope = session.current_scope()
+viewer = session.current_viewer()
 store = state.store()
 st.title("Users")
 st.markdown(
@@ -23,7 +23,7 @@ with st.expander("Roles", icon=":material/badge:"):
     for role in users.ROLES.values():
         st.markdown(f"**{role.title}** (`{role.id}`): {render.md(role.doc)}.")
 
-if scope.role != "admin":  # the navigation only offers this page to administrators
+if viewer.role != "admin":  # navigation offers it to administrators; the package checks too
     st.error("Only administrators can manage users.", icon=":material/block:")
     st.stop()
 
@@ -53,7 +53,7 @@ def save() -> None:
             ss["user_role"],
             ss["user_scope"],
             ss["user_password"] or None,
-            actor=scope.actor,
+            actor=viewer,
             disabled=ss["user_disabled"],
             allow_no_password=session.oidc_configured(),
         )
@@ -72,7 +72,7 @@ def save() -> None:
 def remove() -> None:
     name = st.session_state["remove_name"]
     try:
-        users.remove_user(store, name, actor=scope.actor)
+        users.remove_user(store, name, actor=viewer)
     except EvaluationError as exc:
         _outcome("error", str(exc))
         return

@@ -1,6 +1,80 @@
-WITH periods(pidx, p_start, p_end) AS (VALUES (0, DATE '2025-01-01', DATE '2025-03-31'), (1, DATE '2025-01-01', DATE '2025-12-31')),
-progs AS MATERIALIZED (SELECT p.programme_id, p.submission_id, s.organisation, s.data_as_of AS as_of, p.country, p.intervention_type, p.setting, TRUE AS has_cases, list_contains(s.tables, 'contacts') AS has_contacts, list_contains(s.tables, 'needs') AS has_needs, list_contains(s.tables, 'referrals') AS has_referrals, list_contains(s.tables, 'custody_events') AS has_custody_events, list_contains(s.tables, 'assessments') AS has_assessments, list_contains(s.tables, 'outcomes') AS has_outcomes, list_contains(s.tables, 'capacity') AS has_capacity, list_contains(s.tables, 'funding') AS has_funding, list_contains(s.tables, 'staffing') AS has_staffing FROM current_programmes p JOIN submissions s USING (submission_id) WHERE TRUE),
-cases AS MATERIALIZED (SELECT c.*, g.as_of, g.organisation, g.country, g.intervention_type, g.setting FROM current_cases c JOIN progs g ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id),
-period_days(d, pidx) AS (SELECT CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE), pidx FROM periods),
-scan_period_contacts AS MATERIALIZED (SELECT x.submission_id, x.case_id, pd.pidx, count(*) FILTER (WHERE coalesce(x.activity IN ('case_conference'), FALSE)) AS w0_n, min(x.contact_on) FILTER (WHERE coalesce(x.activity IN ('case_conference'), FALSE)) AS w0_first, NULL AS w0_total FROM contacts x SEMI JOIN progs g ON x.submission_id = g.submission_id AND x.programme_id = g.programme_id JOIN period_days pd ON x.contact_on = pd.d WHERE (coalesce(x.activity IN ('case_conference'), FALSE)) GROUP BY ALL)
-(SELECT 'C11@1' AS ind, p.pidx, c.programme_id AS k0, count(*) FILTER (WHERE coalesce(scan_period_contacts.w0_n, 0) >= 1), count(*), NULL FROM cases c JOIN periods p ON c.opened_on <= p.p_end AND (c.closed_on IS NULL OR c.closed_on >= p.p_start) LEFT JOIN scan_period_contacts ON scan_period_contacts.submission_id = c.submission_id AND scan_period_contacts.case_id = c.case_id AND scan_period_contacts.pidx = p.pidx WHERE c.client_type = 'exit_participant' AND coalesce(c.setting_at_intake IN ('pre_trial_detention', 'prison', 'probation'), FALSE) GROUP BY p.pidx, c.programme_id)
+WITH periods(pidx, p_start, p_end) AS (
+  VALUES
+    (0, CAST('2025-01-01' AS DATE), CAST('2025-03-31' AS DATE)),
+    (1, CAST('2025-01-01' AS DATE), CAST('2025-12-31' AS DATE))
+), progs AS MATERIALIZED (
+  SELECT
+    p.programme_id,
+    p.submission_id,
+    s.data_as_of AS as_of,
+    s.organisation,
+    p.country,
+    p.intervention_type,
+    p.setting,
+    LIST_CONTAINS(s.tables, 'contacts') AS has_contacts
+  FROM current_programmes AS p
+  JOIN submissions AS s
+    USING (submission_id)
+  WHERE
+    TRUE
+), cases AS MATERIALIZED (
+  SELECT
+    c.*,
+    g.as_of,
+    g.organisation,
+    g.country,
+    g.intervention_type,
+    g.setting
+  FROM current_cases AS c
+  JOIN progs AS g
+    ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id
+), period_days(d, pidx) AS (
+  SELECT
+    CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE),
+    pidx
+  FROM periods
+), scan_period_contacts AS MATERIALIZED (
+  SELECT
+    x.submission_id,
+    x.case_id,
+    pd.pidx,
+    COUNT(*) FILTER(WHERE
+      COALESCE(x.activity IN ('case_conference'), FALSE)) AS w0_n,
+    MIN(x.contact_on) FILTER(WHERE
+      COALESCE(x.activity IN ('case_conference'), FALSE)) AS w0_first,
+    NULL AS w0_total
+  FROM contacts AS x
+  SEMI JOIN progs AS g
+    ON x.submission_id = g.submission_id AND x.programme_id = g.programme_id
+  JOIN period_days AS pd
+    ON x.contact_on = pd.d
+  WHERE
+    (
+      COALESCE(x.activity IN ('case_conference'), FALSE)
+    )
+  GROUP BY
+    ALL
+)
+SELECT
+  'C11@1' AS ind,
+  p.pidx,
+  c.programme_id AS k0,
+  COUNT(*) FILTER(WHERE
+    COALESCE(scan_period_contacts.w0_n, 0) >= 1),
+  COUNT(*),
+  NULL
+FROM cases AS c
+JOIN periods AS p
+  ON c.opened_on <= p.p_end AND (
+    c.closed_on IS NULL OR c.closed_on >= p.p_start
+  )
+LEFT JOIN scan_period_contacts
+  ON scan_period_contacts.submission_id = c.submission_id
+  AND scan_period_contacts.case_id = c.case_id
+  AND scan_period_contacts.pidx = p.pidx
+WHERE
+  c.client_type = 'exit_participant'
+  AND COALESCE(c.setting_at_intake IN ('pre_trial_detention', 'prison', 'probation'), FALSE)
+GROUP BY
+  p.pidx,
+  c.programme_id

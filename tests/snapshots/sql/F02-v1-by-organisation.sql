@@ -1,5 +1,81 @@
-WITH periods(pidx, p_start, p_end) AS (VALUES (0, DATE '2025-01-01', DATE '2025-03-31'), (1, DATE '2025-01-01', DATE '2025-12-31')),
-progs AS MATERIALIZED (SELECT p.programme_id, p.submission_id, s.organisation, s.data_as_of AS as_of, p.country, p.intervention_type, p.setting, TRUE AS has_cases, list_contains(s.tables, 'contacts') AS has_contacts, list_contains(s.tables, 'needs') AS has_needs, list_contains(s.tables, 'referrals') AS has_referrals, list_contains(s.tables, 'custody_events') AS has_custody_events, list_contains(s.tables, 'assessments') AS has_assessments, list_contains(s.tables, 'outcomes') AS has_outcomes, list_contains(s.tables, 'capacity') AS has_capacity, list_contains(s.tables, 'funding') AS has_funding, list_contains(s.tables, 'staffing') AS has_staffing FROM current_programmes p JOIN submissions s USING (submission_id) WHERE TRUE),
-cases AS MATERIALIZED (SELECT c.*, g.as_of, g.organisation, g.country, g.intervention_type, g.setting FROM current_cases c JOIN progs g ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id),
-period_days(d, pidx) AS (SELECT CAST(unnest(generate_series(p_start, p_end, INTERVAL 1 DAY)) AS DATE), pidx FROM periods)
-(SELECT 'F02@1', o.pidx, o.k0, o.k1, coalesce(f.amount, 0), o.n, NULL FROM (SELECT p.pidx, '*' AS k0, CAST(c.organisation AS VARCHAR) AS k1, count(*) AS n FROM cases c JOIN periods p ON c.opened_on <= p.p_end AND (c.closed_on IS NULL OR c.closed_on >= p.p_start) GROUP BY ALL) o LEFT JOIN (SELECT p.pidx, '*' AS k0, CAST(g.organisation AS VARCHAR) AS k1, sum(r.amount_eur * greatest(0, date_diff('day', greatest(r.period_start, p.p_start), least(r.period_end, p.p_end)) + 1) / (date_diff('day', r.period_start, r.period_end) + 1)) AS amount FROM funding r JOIN progs g ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id CROSS JOIN periods p  WHERE TRUE GROUP BY p.pidx, '*', CAST(g.organisation AS VARCHAR)) f ON f.pidx = o.pidx AND f.k0 = o.k0 AND f.k1 = o.k1)
+WITH periods(pidx, p_start, p_end) AS (
+  VALUES
+    (0, CAST('2025-01-01' AS DATE), CAST('2025-03-31' AS DATE)),
+    (1, CAST('2025-01-01' AS DATE), CAST('2025-12-31' AS DATE))
+), progs AS MATERIALIZED (
+  SELECT
+    p.programme_id,
+    p.submission_id,
+    s.data_as_of AS as_of,
+    s.organisation,
+    p.country,
+    p.intervention_type,
+    p.setting,
+    LIST_CONTAINS(s.tables, 'funding') AS has_funding
+  FROM current_programmes AS p
+  JOIN submissions AS s
+    USING (submission_id)
+  WHERE
+    TRUE
+), cases AS MATERIALIZED (
+  SELECT
+    c.*,
+    g.as_of,
+    g.organisation,
+    g.country,
+    g.intervention_type,
+    g.setting
+  FROM current_cases AS c
+  JOIN progs AS g
+    ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id
+), period_days(d, pidx) AS (
+  SELECT
+    CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE),
+    pidx
+  FROM periods
+)
+SELECT
+  'F02@1',
+  o.pidx,
+  o.k0,
+  o.k1,
+  COALESCE(f.amount, 0),
+  o.n,
+  NULL
+FROM (
+  SELECT
+    p.pidx,
+    '*' AS k0,
+    CAST(c.organisation AS TEXT) AS k1,
+    COUNT(*) AS n
+  FROM cases AS c
+  JOIN periods AS p
+    ON c.opened_on <= p.p_end AND (
+      c.closed_on IS NULL OR c.closed_on >= p.p_start
+    )
+  GROUP BY
+    ALL
+) AS o
+LEFT JOIN (
+  SELECT
+    p.pidx,
+    '*' AS k0,
+    CAST(g.organisation AS TEXT) AS k1,
+    SUM(
+      r.amount_eur * GREATEST(
+        0,
+        DATE_DIFF('day', GREATEST(r.period_start, p.p_start), LEAST(r.period_end, p.p_end)) + 1
+      ) / (
+        DATE_DIFF('day', r.period_start, r.period_end) + 1
+      )
+    ) AS amount
+  FROM funding AS r
+  JOIN progs AS g
+    ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id
+  CROSS JOIN periods AS p
+  GROUP BY
+    p.pidx,
+    '*',
+    CAST(g.organisation AS TEXT)
+) AS f
+  ON f.pidx = o.pidx AND f.k0 = o.k0 AND f.k1 = o.k1

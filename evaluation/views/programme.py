@@ -1,14 +1,12 @@
 """A CSO manager's overview of one programme and period: headline tiles and data completeness.
 
-A manager preparing a funding renewal wants a handful of numbers at a glance — new exit cases,
-the active caseload, planned closures, drop-outs, contact after release, first contact — each
-with the change against the period before and the gap to the target, and next to them how
-complete the optional fields those numbers depend on are. Everything here is plain data
-(dataclasses and DataFrames) computed by the engine and ``completeness()``; the dashboard page,
-reports and tests draw or check the same objects.
-
-The programme and period pickers are here too (``programmes_in_scope``, ``period_choices``),
-because the comparison page needs the same lists.
+A manager preparing a funding renewal wants a handful of numbers at a glance — the headline
+indicators (``vocabulary.headline``): new exit cases, the active caseload, planned closures,
+drop-outs, contact after release, first contact — each with the change against the period
+before and the gap to the target, and next to them how complete the optional fields those
+numbers depend on are. Everything here is plain data (dataclasses and DataFrames) computed by
+the engine and ``completeness()``; the Programme page, reports and tests draw or check the same
+objects.
 """
 
 from __future__ import annotations
@@ -24,138 +22,32 @@ from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, as_number, compute, shown_number
-from evaluation.periods import Period, PeriodKind, whole_periods_before
+from evaluation.periods import Period
 from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.store.access import Scope
+from evaluation.store.database import Store, cursor_of
 from evaluation.store.schema import TABLES_BY_NAME
+from evaluation.views.programmes import programmes_in_scope
+from evaluation.vocabulary import numbers
+from evaluation.vocabulary.headline import HEADLINE_INDICATORS
+from evaluation.vocabulary.units import denominator_noun
 
 __all__ = [
-    "HEADLINE_INDICATORS",
     "Headlines",
     "HeadlinesError",
     "ProgrammeRequest",
     "Tile",
     "completeness_table",
-    "cursor_of",
-    "denominator_noun",
-    "format_change",
-    "format_value",
     "headlines",
-    "period_choices",
-    "programmes_in_scope",
     "tiles_from_frame",
 ]
 
-HEADLINE_INDICATORS = ("C01", "C03", "O01", "O02", "O06", "C06")
-"""The tiles, in order; an id the catalogue does not hold is left out."""
 MIN_ROWS_SHARED = DisclosureSettings().min_denominator
 """A completeness share shown to the shared audience needs at least this many rows (rule 3)."""
-PROGRAMME_COLUMNS = [
-    "programme_id",
-    "programme",
-    "organisation",
-    "data_as_of",
-    "first_date",
-    "tables",
-]
 
 
 class HeadlinesError(EvaluationError, ValueError):
     """The programme is not in the caller's scope (or not in the store)."""
-
-
-def cursor_of(store_or_cursor: object) -> duckdb.DuckDBPyConnection:
-    """A cursor from a ``Store`` (its own cursor) or the cursor itself."""
-    if isinstance(store_or_cursor, duckdb.DuckDBPyConnection):
-        return store_or_cursor
-    return store_or_cursor.cursor()  # type: ignore[attr-defined]
-
-
-# --------------------------------------------------------------------------------------------
-# What can be chosen
-
-
-def programmes_in_scope(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
-    """The programmes with current data that ``scope`` may see, one row each.
-
-    Columns: ``programme_id``, ``programme`` (its name), ``organisation``, ``data_as_of`` and
-    ``first_date`` (the earliest ``opened_on`` of its current cases; empty without cases) as
-    dates, and ``tables`` (the tables its current submission supplied), ordered by
-    organisation and programme id.
-    """
-    where, params = scope.sql_filter("s.organisation", "p.programme_id")
-    out = cursor.execute(
-        f"""SELECT p.programme_id, p.programme_name AS programme, s.organisation,
-                   s.data_as_of, (SELECT min(c.opened_on) FROM current_cases c
-                                  WHERE c.programme_id = p.programme_id) AS first_date,
-                   s.tables
-            FROM current_programmes p JOIN submissions s USING (submission_id)
-            WHERE {where} ORDER BY s.organisation, p.programme_id""",
-        params,
-    ).df()
-    for c in ("data_as_of", "first_date"):
-        out[c] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out[c]]
-    out["tables"] = [tuple(t) if t is not None else () for t in out["tables"]]
-    return out[PROGRAMME_COLUMNS]
-
-
-def period_choices(
-    data_as_of: date,
-    first_date: date | None = None,
-    *,
-    quarters: int = 12,
-    half_years: int = 6,
-    years: int = 3,
-) -> list[Period]:
-    """Whole periods that are over by ``data_as_of``, newest first: quarters, then half-years,
-    then calendar years. The first is the latest complete quarter, the dashboard's default.
-
-    Periods ending before ``first_date`` (no case had been opened yet) are left out; half-years
-    and years are offered because funders' targets are often set for them.
-    """
-    kinds: tuple[tuple[PeriodKind, int], ...] = (
-        ("quarter", quarters),
-        ("half_year", half_years),
-        ("year", years),
-    )
-    return [p for kind, n in kinds for p in whole_periods_before(kind, data_as_of, n, first_date)]
-
-
-# --------------------------------------------------------------------------------------------
-# Tiles
-
-
-def denominator_noun(ind: Indicator | None) -> str | None:
-    """``releases`` from the unit ``share of releases``: what a rate's denominator counts."""
-    if ind is None:
-        return None
-    unit = ind.unit.strip()
-    return unit[len("share of ") :] if unit.lower().startswith("share of ") else None
-
-
-def format_value(value: float | None, kind: str) -> str:
-    """A value as a person reads it: proportions and shares in per cent, counts whole."""
-    if value is None:
-        return "–"
-    if kind in ("proportion", "share"):
-        return f"{value:.0%}".replace("%", " %")
-    if kind == "count" or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def format_change(change: float | None, kind: str) -> str | None:
-    """A signed change: percentage points for rates, plain numbers for counts (``None``: no
-    change can be given). The sign is ASCII so ``st.metric`` draws the arrow."""
-    if change is None:
-        return None
-    if kind in ("proportion", "share"):
-        points = round(change * 100)
-        unit = "percentage point" if abs(points) == 1 else "percentage points"
-        return f"{points:+d} {unit}"
-    if kind == "count" or float(change).is_integer():
-        return f"{change:+,.0f}"
-    return f"{change:+,.1f}"
 
 
 @dataclass(frozen=True)
@@ -200,11 +92,13 @@ class Tile:
 
     @property
     def value_text(self) -> str:
-        return format_value(self.value, self.kind)
+        return numbers.figure(self.value, self.kind, self.unit)
 
     @property
     def change_text(self) -> str | None:
-        return format_change(self.change, self.kind)
+        """The signed change (``+3``, ``-5 percentage points``) ``st.metric`` draws an arrow
+        for; ``None`` when there is none."""
+        return numbers.figure_change(self.change, self.kind, short=False)
 
     @property
     def note(self) -> str:
@@ -215,8 +109,9 @@ class Tile:
             if self.missing_tables:
                 names = " and ".join(f"`{t}`" for t in self.missing_tables)
                 return f"No data: the table {names} was not supplied."
-            if self.kind == "proportion" and self.unit.lower().startswith("share of "):
-                return f"No data: no {self.unit[len('share of ') :]} in this period."
+            noun = denominator_noun(self.unit)
+            if self.kind == "proportion" and noun:
+                return f"No data: no {noun} in this period."
             return "No data: nothing to count in this period."
         if self.status == "partial_period":
             return "The period is not over in the data yet: the number may still grow."
@@ -229,21 +124,21 @@ class Tile:
         elif self.previous_value is None:
             shown = "no data"
         else:
-            shown = format_value(self.previous_value, self.kind)
+            shown = numbers.figure(self.previous_value, self.kind, self.unit)
         return f"{self.previous_period.label}: {shown}"
 
     @property
     def target_text(self) -> str:
         if self.target is None:
             return "No target for this period."
-        text = f"Target {format_value(self.target, self.kind)}"
+        text = f"Target {numbers.figure(self.target, self.kind, self.unit)}"
         gap = self.vs_target
         if gap is None:
             return text + "."
-        size = format_change(abs(gap), self.kind)
+        size = numbers.figure_change(abs(gap), self.kind, short=False)
         assert size is not None
         size = size.lstrip("+")
-        if abs(gap) < 1e-9 or size.startswith("0 "):
+        if abs(gap) < 1e-9 or size == "0" or size.startswith("0 "):
             return text + ": on target."
         return f"{text}: {size} {'above' if gap > 0 else 'below'}."
 
@@ -387,7 +282,9 @@ def completeness_table(
 
 
 def headlines(
-    store_or_cursor: object, request: ProgrammeRequest, catalogue: Catalogue | None = None
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
+    request: ProgrammeRequest,
+    catalogue: Catalogue | None = None,
 ) -> Headlines:
     """Tiles and completeness for one programme and period, computed in the caller's scope.
 

@@ -1,0 +1,424 @@
+"""Shared figures, read from releases: the only way a figure reaches the shared audience.
+
+Why a read path of its own: a figure computed for a funder on demand is protected against that
+one request only, so asking twice (a total and its split, a year and its quarters, two custom
+ranges a day apart) gives hidden small counts away. A release is protected once, as one set with
+every earlier release of its programmes; serving the shared audience only what a release holds
+means every combination a funder can make was already checked (``shared/spec/releases.md``).
+
+Contract of :func:`released`: for each programme × period of the request, the newest *active*
+release that holds both (periods match by exact first and last day) serves that programme and
+period; its cells come back in the engine's result layout for the request (the same columns and
+order as ``compute`` gives, ``period`` label and the request's split column included) plus
+``release`` and ``approved_at``. Suppressed rows are blanked here (:func:`blank_suppressed`),
+because the release tables keep the true figures the protection of later releases needs.
+Whatever no release covers is refused with :class:`NotReleased`, a sentence naming the missing
+programmes and periods and who can approve them. Nothing here reads a case row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
+from evaluation.measures.engine.request import IndicatorRequest, RequestError
+from evaluation.measures.result import KEY_COLUMNS, NUMBER_COLUMNS, PERIOD_LABEL
+from evaluation.periods import Period
+from evaluation.sharing.releases.model import UNSPLIT, NotReleased, ReleaseError
+from evaluation.store.database import Store, cursor_of
+from evaluation.vocabulary.splits import ALL_SPLITS, CASE_SPLITS, NO_SPLIT, TOTAL, split_name
+
+__all__ = [
+    "RELEASE_COLUMNS",
+    "blank_suppressed",
+    "coverage",
+    "release_note",
+    "released",
+]
+
+RELEASE_COLUMNS: tuple[str, ...] = ("release", "approved_at")
+"""The columns every shared result carries after the engine's: which release served the row
+and when it was approved (UTC)."""
+BLANKED: tuple[str, ...] = (*NUMBER_COLUMNS, "completeness")
+"""What a suppressed row never shows: its figures, interval and completeness (a share of the
+same people)."""
+
+
+def released(
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
+    request: IndicatorRequest,
+    catalogue: Catalogue | None = None,
+) -> pd.DataFrame:
+    """The shared result of ``request``, read from the newest active release covering each of
+    its programmes and periods.
+
+    Splits: none (one row per programme) or one case column. A total over programmes, a
+    programme attribute or two columns at once are not released (``ReleaseError``). Programmes:
+    those named, else every programme in the scope that has current data or an active release.
+    Raises ``NotReleased`` for any programme × period (or indicator version) no active release
+    holds; ``RequestError`` for an unknown indicator or split, as ``compute`` does.
+    """
+    catalogue = catalogue or load_catalogue()
+    inds = _indicators(catalogue, request)
+    split = _split(request)
+    cur = cursor_of(store_or_cursor)
+    programmes = _programmes(cur, request)
+    periods = list(request.periods)
+    if not periods:
+        raise RequestError("Give at least one period, e.g. 2025-Q2.")
+    columns = _columns(split)
+    if programmes.empty:
+        return pd.DataFrame(columns=columns)
+    cover = _covering(cur, list(programmes["programme_id"]), periods)
+    _refuse_uncovered(programmes, periods, cover)
+    _refuse_missing_indicators(cur, cover, inds)
+    cells = _cells(cur, cover, periods, inds, split)
+    approvals = dict(zip(cover["release"].astype(int), cover["approved_at"], strict=True))
+    return _laid_out(cells, inds, periods, split, columns, approvals)
+
+
+def coverage(
+    store_or_cursor: Store | duckdb.DuckDBPyConnection,
+    programmes: Sequence[str],
+    periods: Sequence[Period],
+) -> pd.DataFrame:
+    """``programme_id, period_start, period_end, release, approved_at``: for each programme and
+    period that an active release covers, the newest such release (uncovered pairs are absent).
+
+    For callers that offer only what can be served (a trend over the released periods) rather
+    than have a whole request refused."""
+    periods = list(periods)
+    cover = _covering(cursor_of(store_or_cursor), list(programmes), periods)
+    cover.insert(1, "period_start", [periods[p].start for p in cover["pidx"]])
+    cover.insert(2, "period_end", [periods[p].end for p in cover["pidx"]])
+    return cover.drop(columns="pidx")
+
+
+def blank_suppressed(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` with the figures of every suppressed row emptied (``BLANKED`` columns present).
+
+    The one place a shared reader hides what the release tables keep: every caller of the
+    release tables that serves the shared audience goes through it."""
+    out = cells.copy()
+    hidden = out["suppressed"].fillna(False).astype(bool).to_numpy()
+    for col in BLANKED:
+        if col in out.columns:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+            out.loc[hidden, col] = float("nan")
+    return out
+
+
+def release_note(frame: pd.DataFrame) -> str:
+    """Which releases a shared result came from, for a caption or a report's provenance:
+    ``Release 3, approved 4 Dec 2026`` (several joined with ``;``); empty without any."""
+    if frame.empty or "release" not in frame.columns:
+        return ""
+    pairs = (
+        frame[list(RELEASE_COLUMNS)]
+        .dropna()
+        .drop_duplicates("release")
+        .sort_values("release")
+        .itertuples(index=False)
+    )
+    return "; ".join(f"Release {int(n)}, approved {approval_date(at)}" for n, at in pairs)
+
+
+def approval_date(at: object) -> str:
+    """An approval time as a person reads it (``4 Dec 2026``, the day in UTC)."""
+    when = pd.Timestamp(at)  # type: ignore[arg-type]
+    return f"{when.day} {when.strftime('%b %Y')}"
+
+
+# -- the request ----------------------------------------------------------------------------
+
+
+def _indicators(catalogue: Catalogue, request: IndicatorRequest) -> list[Indicator]:
+    try:
+        found = [catalogue.get(i) for i in request.indicators] or list(catalogue.latest())
+    except KeyError as exc:
+        known = ", ".join(i.id for i in catalogue.latest())
+        raise RequestError(f"There is no indicator {exc.args[0]}. Known: {known}.") from None
+    return list({i.key: i for i in found}.values())
+
+
+def _split(request: IndicatorRequest) -> str | None:
+    """The request's one case column, or None for no split (``ReleaseError`` otherwise)."""
+    asked = [s.strip().lower() for s in request.split_by if s.strip()]
+    for s in asked:
+        if s not in ALL_SPLITS:
+            raise RequestError(
+                f'Indicators cannot be split by "{s}". Splits: {", ".join(ALL_SPLITS)}.'
+            )
+    cols = [s for s in dict.fromkeys(asked) if s != NO_SPLIT]
+    if not cols:
+        return None
+    if len(cols) == 1 and cols[0] in CASE_SPLITS:
+        return cols[0]
+    names = " and ".join(split_name(c) if c != "all" else "all programmes together" for c in cols)
+    raise ReleaseError(
+        f"Shared figures are released for each programme, unsplit or split by one of "
+        f"{', '.join(split_name(c).lower() for c in CASE_SPLITS)}; a split by {names.lower()} "
+        "is not among them."
+    )
+
+
+def _columns(split: str | None) -> list[str]:
+    return [
+        *KEY_COLUMNS,
+        PERIOD_LABEL,
+        *([split] if split else []),
+        *NUMBER_COLUMNS,
+        "status",
+        "suppressed",
+        "target",
+        "baseline",
+        "completeness",
+        *RELEASE_COLUMNS,
+    ]
+
+
+def _programmes(cur: duckdb.DuckDBPyConnection, request: IndicatorRequest) -> pd.DataFrame:
+    """``programme_id, organisation`` of the request: named ones within the scope, else every
+    programme of the scope with current data or an active release."""
+    current_sql, current_params = request.scope.sql_filter("s.organisation", "p.programme_id")
+    released_sql, released_params = request.scope.sql_filter("rp.organisation", "rp.programme_id")
+    rows = cur.execute(
+        f"""
+        SELECT p.programme_id, s.organisation
+        FROM current_programmes p JOIN submissions s USING (submission_id)
+        WHERE {current_sql}
+        UNION
+        SELECT rp.programme_id, rp.organisation
+        FROM release_programmes rp JOIN releases r ON r.number = rp.release
+        WHERE r.status = 'active' AND {released_sql}
+        """,
+        [*current_params, *released_params],
+    ).df()
+    rows = rows.drop_duplicates("programme_id").sort_values("programme_id")
+    if request.programmes:
+        rows = rows[rows["programme_id"].isin(list(request.programmes))]
+    return rows.reset_index(drop=True)
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+
+def _covering(
+    cur: duckdb.DuckDBPyConnection, programmes: list[str], periods: Sequence[Period]
+) -> pd.DataFrame:
+    """``programme_id, pidx, release, approved_at``: the newest active release holding each
+    programme and each period (by position in ``periods``); pairs none holds are absent."""
+    cover = cur.execute(
+        """
+        WITH asked AS (
+            SELECT unnest(?::INTEGER[]) AS pidx, unnest(?::DATE[]) AS p_start,
+                   unnest(?::DATE[]) AS p_end
+        ), newest AS (
+            SELECT rp.programme_id, a.pidx, max(r.number) AS release
+            FROM releases r
+            JOIN release_programmes rp ON rp.release = r.number
+            JOIN release_periods pe ON pe.release = r.number
+            JOIN asked a ON pe.period_start = a.p_start AND pe.period_end = a.p_end
+            WHERE r.status = 'active' AND rp.programme_id IN (SELECT unnest(?::VARCHAR[]))
+            GROUP BY ALL
+        )
+        SELECT n.programme_id, n.pidx, n.release, r.approved_at
+        FROM newest n JOIN releases r ON r.number = n.release
+        """,
+        [
+            list(range(len(periods))),
+            [p.start for p in periods],
+            [p.end for p in periods],
+            programmes,
+        ],
+    ).df()
+    cover["pidx"] = cover["pidx"].astype(int)
+    cover["release"] = cover["release"].astype(int)
+    return cover
+
+
+def _refuse_uncovered(
+    programmes: pd.DataFrame, periods: Sequence[Period], cover: pd.DataFrame
+) -> None:
+    covered = set(zip(cover["programme_id"], cover["pidx"], strict=True))
+    missing: dict[str, list[int]] = {}
+    for pid in programmes["programme_id"]:
+        gaps = [i for i in range(len(periods)) if (pid, i) not in covered]
+        if gaps:
+            missing[str(pid)] = gaps
+    if not missing:
+        return
+    orgs = dict(zip(programmes["programme_id"], programmes["organisation"], strict=True))
+    raise NotReleased(_missing_sentence(missing, orgs, periods))
+
+
+def _missing_sentence(
+    missing: dict[str, list[int]], orgs: dict[str, str], periods: Sequence[Period]
+) -> str:
+    """``No approved release covers BV-ANSTALT for 2025 Q3 and 2025 Q4 yet …``: grouped by the
+    periods missing, at most a few programmes named, who can approve them last."""
+    by_gap: dict[tuple[int, ...], list[str]] = {}
+    for pid, gaps in missing.items():
+        by_gap.setdefault(tuple(gaps), []).append(pid)
+    parts = []
+    for gap, pids in by_gap.items():
+        names = _listing(sorted(pids), "programmes")
+        parts.append(f"{names} for {_listing([periods[i].label for i in gap], 'periods')}")
+    owners = sorted({str(orgs.get(p) or "") for p in missing} - {""})
+    who = (
+        "a CSO manager or admin of " + _listing(owners, "organisations").replace(" and ", " or ")
+        if owners
+        else "a CSO manager of the organisation or an admin"
+    )
+    return (
+        f"No approved release covers {'; '.join(parts)} yet, so these figures cannot be "
+        f"shared. {who[:1].upper()}{who[1:]} can approve them on the Approvals page (or with "
+        "`python -m evaluation approve`)."
+    )
+
+
+def _listing(items: list[str], noun: str, most: int = 5) -> str:
+    if len(items) > most:
+        return ", ".join(items[:most]) + f" and {len(items) - most} more {noun}"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# -- cells ----------------------------------------------------------------------------------
+
+
+def _cells(
+    cur: duckdb.DuckDBPyConnection,
+    cover: pd.DataFrame,
+    periods: Sequence[Period],
+    inds: Sequence[Indicator],
+    split: str | None,
+) -> pd.DataFrame:
+    """The release cells of the covered pairs for the indicators: the split column's rows for
+    case-split indicators, the unsplit rows for the rest (``*`` in the split column, as the
+    engine gives them)."""
+    by_split = [i for i in inds if split and i.splits == "case"]
+    unsplit = [i for i in inds if i not in by_split]
+    parts = []
+    for chosen, column in ((unsplit, UNSPLIT), (by_split, split or UNSPLIT)):
+        if chosen:
+            parts.append(_read_cells(cur, cover, periods, chosen, column))
+    cells = pd.concat(parts, ignore_index=True)
+    if split:
+        cells[split] = cells.pop("split_key")
+    return cells
+
+
+def _read_cells(
+    cur: duckdb.DuckDBPyConnection,
+    cover: pd.DataFrame,
+    periods: Sequence[Period],
+    inds: Sequence[Indicator],
+    column: str,
+) -> pd.DataFrame:
+    return cur.execute(
+        """
+        WITH wanted AS (
+            SELECT unnest(?::INTEGER[]) AS release, unnest(?::VARCHAR[]) AS programme_id,
+                   unnest(?::INTEGER[]) AS pidx, unnest(?::DATE[]) AS p_start,
+                   unnest(?::DATE[]) AS p_end
+        ), inds AS (
+            SELECT unnest(?::VARCHAR[]) AS indicator_id, unnest(?::INTEGER[]) AS indicator_version
+        )
+        SELECT w.pidx, c.indicator_id, c.indicator_version, c.programme_id,
+               -- as the engine gives them: the total's marker, NULL for a case without a value
+               CASE WHEN c.split_column = ? THEN ? ELSE nullif(c.split_value, ?) END AS split_key,
+               c.numerator, c.denominator, c.value, c.ci_low, c.ci_high,
+               c.status, c.suppressed, c.completeness, c.release
+        FROM release_cells c
+        JOIN wanted w ON c.release = w.release AND c.programme_id = w.programme_id
+             AND c.period_start = w.p_start AND c.period_end = w.p_end
+        JOIN inds i ON c.indicator_id = i.indicator_id
+             AND c.indicator_version = i.indicator_version
+        WHERE c.split_column = ?
+        """,
+        [
+            [int(r) for r in cover["release"]],
+            list(cover["programme_id"]),
+            [int(p) for p in cover["pidx"]],
+            [periods[int(p)].start for p in cover["pidx"]],
+            [periods[int(p)].end for p in cover["pidx"]],
+            [i.id for i in inds],
+            [i.version for i in inds],
+            UNSPLIT,
+            TOTAL,
+            UNSPLIT,
+            column,
+        ],
+    ).df()
+
+
+def _refuse_missing_indicators(
+    cur: duckdb.DuckDBPyConnection, cover: pd.DataFrame, inds: Sequence[Indicator]
+) -> None:
+    """A covering release made under another catalogue version may lack an indicator version
+    asked for: refused by name rather than served as a silent gap. (A split may rightly have
+    no rows, e.g. for a programme without cases; every indicator has its unsplit cells.)"""
+    numbers = sorted({int(r) for r in cover["release"]})
+    held = cur.execute(
+        """SELECT DISTINCT release, indicator_id, indicator_version FROM release_cells
+           WHERE release IN (SELECT unnest(?::INTEGER[])) AND split_column = ?""",
+        [numbers, UNSPLIT],
+    ).fetchall()
+    have = {(i, int(v), int(r)) for r, i, v in held}
+    gaps = sorted({(i.key, n) for i in inds for n in numbers if (i.id, i.version, n) not in have})
+    if gaps:
+        keys = _listing(sorted({k for k, _ in gaps}), "indicators")
+        which = _listing([str(n) for n in sorted({r for _, r in gaps})], "releases")
+        raise NotReleased(
+            f"Release {which} holds no figures for {keys} (it was approved under another "
+            "version of the catalogue). A CSO manager or admin of the organisation can approve "
+            "a new release for these periods."
+        )
+
+
+def _laid_out(
+    cells: pd.DataFrame,
+    inds: Sequence[Indicator],
+    periods: Sequence[Period],
+    split: str | None,
+    columns: list[str],
+    approvals: dict[int, datetime],
+) -> pd.DataFrame:
+    """The cells in the engine's layout and order (catalogue order, programme, period, split
+    value), blanked where suppressed."""
+    order = {(i.id, i.version): n for n, i in enumerate(inds)}
+    pidx = cells["pidx"].astype(int)
+    out = pd.DataFrame(
+        {
+            "indicator_id": cells["indicator_id"].astype(str),
+            "indicator_version": cells["indicator_version"].astype(int),
+            "programme_id": cells["programme_id"].astype(str),
+            "period_start": [periods[p].start for p in pidx],
+            "period_end": [periods[p].end for p in pidx],
+            PERIOD_LABEL: [periods[p].label for p in pidx],
+            **({split: cells[split]} if split else {}),
+            **{c: pd.to_numeric(cells[c], errors="coerce").astype(float) for c in NUMBER_COLUMNS},
+            "status": cells["status"].astype(str),
+            "suppressed": cells["suppressed"].fillna(False).astype(bool),
+            "target": None,
+            "baseline": None,
+            "completeness": pd.to_numeric(cells["completeness"], errors="coerce").astype(float),
+            "release": cells["release"].astype(int),
+            "_o": [
+                order[(i, int(v))]
+                for i, v in zip(cells.indicator_id, cells.indicator_version, strict=True)
+            ],
+            "_p": pidx,
+        }
+    )
+    out["approved_at"] = out["release"].map(approvals)
+    out = out.sort_values(
+        ["_o", "programme_id", "period_start", *([split] if split else []), "_p"], kind="stable"
+    )
+    return blank_suppressed(out.drop(columns=["_o", "_p"]))[columns].reset_index(drop=True)

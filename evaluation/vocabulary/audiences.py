@@ -1,0 +1,17 @@
+"""The two audiences a figure can be computed for (``indicators-v1.md``, small-number protection).
+
+*internal*: the organisation's own staff, figures as computed; *shared*: funders, evaluators and
+anything that leaves the organisation, aggregates only and small numbers suppressed. Roles and
+scopes name one of these; the engine suppresses by it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Audience = Literal["internal", "shared"]
+AUDIENCES: dict[str, str] = {
+    "internal": "the organisation's own staff: figures as computed",
+    "shared": "funders, evaluators and anything shared: small numbers hidden",
+}
+"""Each audience with what it means, in the order they are offered."""

@@ -1,0 +1,116 @@
+"""The vocabulary registries and the one number format: each word and format declared once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from evaluation.store.access import Scope, Viewer
+from evaluation.vocabulary import numbers
+from evaluation.vocabulary.groups import GROUP_CODES, GROUPS, group_of_id
+from evaluation.vocabulary.roles import ROLES
+from evaluation.vocabulary.splits import ALL_SPLITS, SPLITS, split_name
+from evaluation.vocabulary.units import denominator_noun
+
+PACKAGE = Path(__file__).resolve().parents[1] / "evaluation"
+
+
+def test_english_numbers_read_the_same_everywhere() -> None:
+    assert numbers.count(1234.4) == "1,234"
+    assert (numbers.number(12.0), numbers.number(12.34), numbers.number(0.456)) == (
+        "12",
+        "12.3",
+        "0.46",
+    )
+    assert numbers.percent(0.483) == "48 %"
+    assert numbers.interval(0.48, 0.833) == "48–83 %"
+    assert numbers.amount(12500) == "12,500 EUR"
+    assert (numbers.change(5), numbers.change(-1.5), numbers.change(0)) == ("+5", "-1.5", "0")
+    assert (numbers.points(0.05), numbers.points(-0.034), numbers.points(0.004)) == (
+        "+5 pp",
+        "-3 pp",
+        "0 pp",
+    )
+    assert numbers.points(0.01, short=False) == "+1 percentage point"
+    assert numbers.points(-0.2, short=False) == "-20 percentage points"
+
+
+def test_a_figure_is_formatted_by_its_kind_and_unit() -> None:
+    assert numbers.figure(None, "count") == numbers.MISSING == "–"
+    assert numbers.figure(0.5, "proportion") == numbers.figure(0.5, "share") == "50 %"
+    assert numbers.figure(3.0, "count") == "3"
+    assert numbers.figure(2500.0, "total", "EUR") == "2,500 EUR"
+    assert numbers.figure(14.5, "median", "days") == "14.5"
+    assert numbers.figure_change(None, "count") is None
+    assert numbers.figure_change(0.1, "proportion", short=False) == "+10 percentage points"
+
+
+@pytest.mark.parametrize(
+    ("lang", "count", "number", "percent"),
+    [("de", "1.234", "12,5", "48 %"), ("fr", "1\u202f234", "12,5", "48 %")],
+)
+def test_other_locales_use_their_own_digits_and_separators(
+    lang: str, count: str, number: str, percent: str
+) -> None:
+    assert numbers.count(1234, lang) == count
+    assert numbers.number(12.5, lang) == number
+    assert numbers.percent(0.48, lang) == percent
+    assert numbers.change(-1234, lang) == "-" + count  # ASCII sign: st.metric reads it
+
+
+def test_registries() -> None:
+    assert list(ROLES) == ["admin", "cso_manager", "funder", "evaluator"]
+    assert {r.audience for r in ROLES.values()} == {"internal", "shared"}
+    assert [g.code for g in GROUPS] == list(GROUP_CODES)
+    assert group_of_id("O06").name == "Outcomes" and group_of_id("X01").code == "custom"
+    assert GROUPS[0].heading == "Cases and reach (C)"
+    assert list(SPLITS) == list(ALL_SPLITS)
+    assert split_name("age_band") == "Age band"
+    assert SPLITS["country"].choice == "Country (total over its programmes)"
+    assert denominator_noun("share of releases") == "releases"
+    assert denominator_noun("cases") is None
+
+
+def test_one_scope_and_one_cache_key() -> None:
+    scope = Scope(frozenset({"Verein A"}), None, "shared")
+    funder, evaluator = Viewer("f", "funder", scope), Viewer("e", "evaluator", scope)
+    assert funder.key == evaluator.key == scope.key  # the same data: the same cached results
+    assert funder.key != Viewer("m", "cso_manager", Scope(frozenset({"Verein A"}))).key
+    assert not funder.internal
+    assert funder.label == "f — Funder, Verein A (shared view: small numbers hidden)"
+    assert Viewer.everything().label.endswith("every organisation (internal view)")
+
+
+def _sources() -> dict[Path, str]:
+    return {p: p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py")}
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r'"Cases and reach"',  # a group's display name
+        r'"case_and_reach",\s*"outcomes"',  # the group codes
+        r'"CSO manager"',  # a role's display name
+        r'"proportion",\s*"share"\)',  # the percent kinds
+        r'"client_type",\s*"referral_source"',  # the case split columns
+        r'"C01",\s*"C03"',  # the headline indicators
+        r'"Age band"',  # a split's display name
+    ],
+)
+def test_each_vocabulary_is_declared_once_in_the_package(pattern: str) -> None:
+    """``grep`` finds one definition: the registry's (a second one would drift from it)."""
+    found = [
+        p.relative_to(PACKAGE).as_posix() for p, s in _sources().items() if re.search(pattern, s)
+    ]
+    assert len(found) <= 1 and all(f.startswith("vocabulary/") for f in found), found
+
+
+def test_no_number_is_formatted_by_hand_in_views_reports_or_pages() -> None:
+    """Percent and thousands formats belong to ``vocabulary.numbers`` (d3 strings included)."""
+    by_hand = re.compile(r"\{[^{}]*:[+]?,?\.\d[f%]\}|:\.\d%|\.replace\(\"%\"")
+    for path, text in _sources().items():
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.split("/")[0] in ("views", "reports", "app"):
+            assert not by_hand.search(text), rel
