@@ -574,8 +574,18 @@ def test_explorer_page_with_a_split_and_custom_periods(page_env: None) -> None:
 
 
 @pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
-def test_explorer_page_for_a_funder_hides_small_numbers(page_env: None) -> None:
+def test_explorer_page_for_a_funder_hides_small_numbers(page_env: None, db: Path) -> None:
     at = _run_page(EXPLORER, "funder.explorer")
+    with Store.open(db) as s:  # the read is on record: who, role, release, page
+        reads = (
+            s.cursor()
+            .execute(
+                "SELECT actor, role, release FROM audit_log "
+                "WHERE action = 'shared_read' AND target = 'page:explorer'"
+            )
+            .fetchall()
+        )
+    assert reads and all(r[:2] == ("funder.explorer", "funder") and r[2] for r in reads)
     assert any("Small numbers are hidden" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == len(HEADLINE)
     # only the funder's organisation can be chosen

@@ -15,6 +15,7 @@ from plotly.graph_objects import Figure
 from evaluation.app import render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
+from evaluation.sharing import audit
 from evaluation.views import explore
 from evaluation.views.programmes import programme_label
 from evaluation.vocabulary.kinds import PERCENT_KINDS
@@ -96,7 +97,8 @@ st.caption(
 )
 
 with render.sentences():
-    scope = current_viewer().scope  # what the engine filters and suppresses by: never widen it
+    viewer = current_viewer()
+    scope = viewer.scope  # what the engine filters and suppresses by: never widen it
     version = state.data_version()
     choices, programmes = state.explorer_choices(scope, version)
     labels = explore.indicator_choices()
@@ -136,6 +138,14 @@ with render.sentences():
         with st.spinner("Computing the indicators…"):
             result = state.explorer_result(scope, request, version)
         if result.shared:
+            with state.cursor() as cur:  # the page and its CSV and Parquet downloads
+                audit.record_shared_read(
+                    cur,
+                    viewer,
+                    result.frame["release"],
+                    "page:explorer",
+                    {"indicators": list(indicators), "split": split or ""},
+                )
             st.info(
                 "Small numbers are hidden to protect the people they are about; hidden "
                 "values show as gaps in the charts and as empty cells in the tables and "

@@ -18,6 +18,7 @@ from evaluation.periods import PeriodChoices
 from evaluation.reports import spec
 from evaluation.reports.charts import to_plotly
 from evaluation.reports.model import Table
+from evaluation.sharing import audit
 from evaluation.views.programmes import programmes_in_scope
 
 FORMAT_NAMES = {
@@ -35,7 +36,8 @@ def _table(table: Table) -> pd.DataFrame:
 
 
 def _page() -> None:
-    scope = current_viewer().scope
+    viewer = current_viewer()
+    scope = viewer.scope
     st.title("Reports")
     st.caption(
         "One upload, every funder's report: choose the funder's template and period, "
@@ -93,6 +95,15 @@ def _page() -> None:
     version = state.data_version()  # a new submission makes new reports
     report = state.report(scope, tid, pid, period, version)
     bar.done()
+    if report.audience == "shared" and "release" in report.data.columns:
+        with state.cursor() as cur:  # the preview and the report pack offered for download
+            audit.record_shared_read(
+                cur,
+                viewer,
+                report.data["release"],
+                "page:reports",
+                {"template": tid, "programme": pid, "period": period.spec},
+            )
     audience = (
         f"Shared: small numbers are hidden, fit to send. {report.release}."
         if report.audience == "shared"
