@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import builder_from_minimal
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -26,7 +26,7 @@ from evaluation.intake.ingest import ingest
 from evaluation.measures.catalogue import load_catalogue
 from evaluation.periods import parse_periods
 from evaluation.sharing.disclosure import attack
-from evaluation.sharing.releases import approve
+from evaluation.sharing.releases import ReleaseError, approve
 from evaluation.sharing.releases.protect import cell_keys, wide_table
 from evaluation.sharing.releases.tables import atoms, table_set
 from evaluation.store.database import Store
@@ -186,6 +186,7 @@ def _linprog_c01(truth: pd.DataFrame, published: pd.DataFrame) -> list[tuple[flo
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(seed=167, sizes=(17, 20))  # a release refused (seen in CI): the rest stays protected
 @given(
     seed=st.integers(0, 10_000),
     sizes=st.tuples(st.integers(12, 45), st.integers(3, 20)),
@@ -196,7 +197,10 @@ def test_no_small_count_can_be_pinned_across_releases(seed: int, sizes: tuple[in
         with Store.open(root / "store.duckdb") as store:
             assert ingest(_package(root / "pkg", seed, sizes), store).status == "loaded"
             for spec in RELEASES:
-                approve(store, ["P-OPEN", "P-CJS"], parse_periods(spec), actor=OPERATOR)
+                try:
+                    approve(store, ["P-OPEN", "P-CJS"], parse_periods(spec), actor=OPERATOR)
+                except ReleaseError as refused:  # protection could not be met: nothing shared
+                    assert "nothing was approved" in str(refused)
             infos = {i.id: i for i in load_catalogue().latest()}
             for programme in ("P-OPEN", "P-CJS"):
                 published, truth, columns = _union(store, programme)
