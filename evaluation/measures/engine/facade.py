@@ -20,6 +20,7 @@ from evaluation.measures.engine.frame import frame
 from evaluation.measures.engine.plan import Plan, key_columns, plan
 from evaluation.measures.engine.request import IndicatorRequest, RequestError
 from evaluation.measures.engine.targets import with_targets
+from evaluation.store.database import cursor_of
 
 
 def explain(
@@ -86,8 +87,8 @@ def _released(
 
 
 def _cursor(store_or_conn: object) -> duckdb.DuckDBPyConnection:
-    cursor = getattr(store_or_conn, "cursor", None)
-    return cursor() if callable(cursor) else store_or_conn  # type: ignore[return-value]
+    """``store.database.cursor_of`` for callers that pass a store or a cursor untyped."""
+    return cursor_of(store_or_conn)  # type: ignore[arg-type]
 
 
 def _figures(
