@@ -67,11 +67,48 @@ class OpenedPackage:
         return self.hash_source
 
 
+class TextHash:
+    """SHA-256 of a CSV file's text as a person sees it: a UTF-8 byte-order mark at the start
+    and Windows line ends (CR LF) do not count, so the same data exported again by a program
+    that adds them is recognised as already loaded (not a new submission).
+
+    Fed chunk by chunk; a CR at the end of a chunk waits for the next one, because it may be
+    the first half of a CR LF split between chunks.
+    """
+
+    def __init__(self, h: hashlib._Hash) -> None:
+        self.h = h
+        self.start = True
+        self.cr = False
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if self.start:
+            self.start = False
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+        if self.cr:
+            chunk = b"\r" + chunk
+            self.cr = False
+        if chunk.endswith(b"\r"):
+            chunk, self.cr = chunk[:-1], True
+        self.h.update(chunk.replace(b"\r\n", b"\n"))
+
+    def finish(self) -> None:
+        if self.cr:
+            self.h.update(b"\r")
+            self.cr = False
+
+
 def _sha256_file(path: Path, h: hashlib._Hash | None = None) -> hashlib._Hash:
+    """``h`` updated with the text of the CSV file at ``path`` (see ``TextHash``)."""
     h = h or hashlib.sha256()
+    text = TextHash(h)
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(4 * 1024 * 1024), b""):
-            h.update(chunk)
+            text.feed(chunk)
+    text.finish()
     return h
 
 
@@ -254,14 +291,16 @@ def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path, size: int)
         for i, (info, p) in enumerate(sorted(members, key=lambda m: m[1].name)):
             target = tmp / f"{i:03d}.csv"
             h.update(p.stem.strip().lower().encode() + b"\0")
+            text = TextHash(h)
             try:
                 with zf.open(info) as src, target.open("wb") as dst:
                     while chunk := src.read(4 * 1024 * 1024):
                         budget -= len(chunk)
                         if budget < 0:
                             raise UnsafeFile(f"{label} unpacks to more than the size limit.")
-                        h.update(chunk)
+                        text.feed(chunk)
                         dst.write(chunk)
+                text.finish()
             except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
                 if isinstance(exc, UnsafeFile):
                     raise

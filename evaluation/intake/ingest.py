@@ -21,7 +21,7 @@ from evaluation.errors import PackageRefused
 from evaluation.intake.container import open_package
 from evaluation.intake.expectations import prewarm
 from evaluation.intake.limits import Limits
-from evaluation.intake.problems import ValidationReport
+from evaluation.intake.problems import Problem, ValidationReport
 from evaluation.intake.profiles import NO_PROFILE, Profile, load_profile
 from evaluation.intake.staging import Staged, drop_staging, quote_name, stage_package
 from evaluation.intake.validation import validate
@@ -88,8 +88,16 @@ def check_package(
     limits: Limits | None = None,
     progress: Progress | None = None,
     source_name: str | None = None,
+    store: Store | None = None,
+    scope: Scope | None = None,
 ) -> ValidationReport:
-    """Validate a package in a private in-memory database; nothing is stored anywhere."""
+    """Validate a package in a private in-memory database; nothing is stored anywhere.
+
+    With the ``store`` it would be loaded into (and the ``scope`` of the person loading it),
+    the report also holds what ``ingest`` would refuse beyond the package's own problems
+    (``admission``): a package outside the scope, a programme on record for another
+    organisation, data older than what is loaded. So the check says what the load will say.
+    """
     prewarm()
     limits = limits or Limits.from_env()
     prof = _resolve_profile(profile)
@@ -99,9 +107,111 @@ def check_package(
     try:
         with open_package(Path(path), limits, source_name) as package:
             staged = stage_package(conn, package, prof, scaled(say, 0.0, 0.5))
-            return validate(conn, staged, package.source_name, limits, scaled(say, 0.5, 1.0))
+            report = validate(conn, staged, package.source_name, limits, scaled(say, 0.5, 1.0))
+            key = _submission_key(package.content_hash, prof)
     finally:
         conn.close()
+    if report.ok and (store is not None or scope is not None):
+        cur = store.cursor() if store is not None else None
+        try:
+            loaded = _already_loaded(cur, key) if cur is not None else None
+            report.extend(admission(None if loaded else cur, report, scope))
+            if loaded and report.ok:
+                report.extend([_loaded_note(loaded)])
+        finally:
+            if cur is not None:
+                cur.close()
+    return report
+
+
+def _submission_key(content_hash: str, profile: Profile) -> str:
+    """What names a submission's content: the package's content hash under its mapping."""
+    return hashlib.sha256(f"{content_hash}:{profile.digest}".encode()).hexdigest()
+
+
+def _already_loaded(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """The submission that already holds this content, if any."""
+    rows = cur.execute(
+        "SELECT submission_id FROM submissions WHERE content_hash = ? ORDER BY loaded_at LIMIT 1",
+        [key],
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def _loaded_note(submission_id: str) -> Problem:
+    return Problem(
+        "about",
+        None,
+        "already_loaded",
+        f"this content was already loaded as submission {submission_id}",
+        "loading it again changes nothing",
+        severity="warning",
+    )
+
+
+def admission(
+    cur: duckdb.DuckDBPyConnection | None, report: ValidationReport, scope: Scope | None
+) -> list[Problem]:
+    """What a load of a valid package is refused for beyond its own content, as problems: the
+    package is outside the ``scope`` of the person loading it; a programme is on record for
+    another organisation; its data are older than the data already loaded (``cur`` reads the
+    store; ``None`` skips those two). ``check_package`` reports them, ``ingest`` refuses with
+    the first, in the same words."""
+    out: list[Problem] = []
+    org = report.organisation or ""
+    if scope is not None and (
+        scope.audience != "internal" or not scope.allows(org, report.programmes)
+    ):
+        out.append(
+            Problem(
+                "about",
+                "organisation",
+                "outside_scope",
+                f"the package holds data of {org or 'an organisation'} (programmes "
+                f"{', '.join(report.programmes)}), which your account may not load",
+                "nothing can be loaded from it; ask an administrator if your scope should "
+                "include it",
+            )
+        )
+    if cur is None or not report.data_as_of:
+        return out
+    as_of = dt.date.fromisoformat(report.data_as_of)
+    rows = cur.execute(
+        "SELECT cp.programme_id, s.data_as_of, s.organisation "
+        "FROM current_submission cp JOIN submissions s USING (submission_id) "
+        "WHERE cp.programme_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY cp.programme_id",
+        [list(report.programmes)],
+    ).fetchall()
+    for pid, old_as_of, owner in rows:
+        if str(owner).strip().casefold() != org.strip().casefold():
+            out.append(
+                Problem(
+                    "programmes",
+                    "programme_id",
+                    "programme_owner",
+                    f"programme {pid} is already on record for another organisation",
+                    "a programme belongs to one organisation: check `programme_id` in the "
+                    "programmes table",
+                )
+            )
+        elif old_as_of > as_of:
+            out.append(
+                Problem(
+                    "about",
+                    "data_as_of",
+                    "older_than_loaded",
+                    f"the package has data as of {as_of.isoformat()}, older than the data "
+                    f"of programme {pid} already loaded (as of {old_as_of.isoformat()})",
+                    "upload the newer export instead; nothing can be changed by this one",
+                )
+            )
+    return out
+
+
+def _refusal(report: ValidationReport, problem: Problem) -> PackageRefused:
+    """The refusal of ``ingest`` for an ``admission`` problem: the check's words, one sentence."""
+    fix = problem.fix[:1].upper() + problem.fix[1:]
+    return PackageRefused(f"{report.source}: {problem.message}. {fix}.", report)
 
 
 def ingest(
@@ -139,9 +249,9 @@ def ingest(
                 report = validate(cur, staged, package.source_name, limits, scaled(say, 0.45, 0.7))
                 if not report.ok:
                     raise PackageRefused(report.summary(), report)
-                if scope is not None:
-                    _refuse_outside(scope, report)
-                key = hashlib.sha256(f"{package.content_hash}:{prof.digest}".encode()).hexdigest()
+                for problem in admission(None, report, scope):
+                    raise _refusal(report, problem)
+                key = _submission_key(package.content_hash, prof)
                 return _load(
                     cur,
                     store,
@@ -177,17 +287,6 @@ def ingest(
         cur.close()
 
 
-def _refuse_outside(scope: Scope, report: ValidationReport) -> None:
-    if scope.audience != "internal" or not scope.allows(
-        report.organisation or "", report.programmes
-    ):
-        raise PackageRefused(
-            f"{report.source} holds data of {report.organisation or 'an organisation'} "
-            f"(programmes {', '.join(report.programmes)}), which your account may not load. "
-            "Nothing was loaded; ask an administrator if your scope should include it."
-        )
-
-
 def _typed(table: Table, name: str, present: list[str]) -> str:
     """The stored, typed form of a staged column (``r`` is the staged row).
 
@@ -209,10 +308,12 @@ def _typed(table: Table, name: str, present: list[str]) -> str:
     return typed if default is None else f"coalesce({typed}, {default})"
 
 
-def _refuse_conflicts(
-    cur: duckdb.DuckDBPyConnection, report: ValidationReport, as_of: dt.date
+def _current(
+    cur: duckdb.DuckDBPyConnection, report: ValidationReport
 ) -> dict[str, tuple[str, dt.date, str]]:
-    current = {
+    """programme_id → (current submission, its data_as_of, organisation) of the package's
+    programmes already on record."""
+    return {
         r[0]: (r[1], r[2], r[3])
         for r in cur.execute(
             "SELECT cp.programme_id, cp.submission_id, s.data_as_of, s.organisation "
@@ -221,19 +322,6 @@ def _refuse_conflicts(
             [list(report.programmes)],
         ).fetchall()
     }
-    for pid, (_sub, old_as_of, org) in sorted(current.items()):
-        if org.strip().casefold() != (report.organisation or "").strip().casefold():
-            raise PackageRefused(
-                f"Programme {pid} is already on record for another organisation. A programme "
-                "belongs to one organisation: check `programme_id` in the programmes table."
-            )
-        if old_as_of > as_of:
-            raise PackageRefused(
-                f"{report.source} has data as of {as_of.isoformat()}, older than the data of "
-                f"programme {pid} already loaded (as of {old_as_of.isoformat()}). Upload the "
-                "newer export instead; nothing was changed."
-            )
-    return current
 
 
 def _load(
@@ -251,15 +339,14 @@ def _load(
 ) -> IngestResult:
     as_of = dt.date.fromisoformat(report.data_as_of or "")
     organisation = report.organisation or ""
-    existing = cur.execute(
-        "SELECT submission_id FROM submissions WHERE content_hash = ? ORDER BY loaded_at LIMIT 1",
-        [key],
-    ).fetchall()
+    existing = _already_loaded(cur, key)
     if existing:
         return IngestResult(
-            "unchanged", report, existing[0][0], organisation, report.programmes, {}, as_of
+            "unchanged", report, existing, organisation, report.programmes, {}, as_of
         )
-    current = _refuse_conflicts(cur, report, as_of)
+    for problem in admission(cur, report, None):
+        raise _refusal(report, problem)
+    current = _current(cur, report)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     submission_id = f"S{now:%Y%m%d-%H%M%S}-{key[:8]}"
     source_system = cur.execute(

@@ -54,7 +54,14 @@ def checked_report(key: str) -> ValidationReport:
     bar = render.ProgressBar("Checking the package")
     try:
         with files.saved_upload(upload) as path:
-            report = check_package(path, profile=profile, progress=bar, source_name=upload.name)
+            report = check_package(
+                path,
+                profile=profile,
+                progress=bar,
+                source_name=upload.name,
+                store=state.store(),
+                scope=viewer.scope,
+            )
     finally:
         bar.done()
     st.session_state[CHECKED] = (key, report)
