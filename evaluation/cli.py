@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from evaluation import __version__
-from evaluation.errors import EvaluationError, PackageRefused, ProfileError
+from evaluation.errors import EvaluationError, PackageRefused, ProfileError, StoreError
 from evaluation.progress import ConsoleProgress
 from evaluation.store.database import Store, default_db_path
+from evaluation.store.lease import open_waiting
 from evaluation.store.schema import REQUIRED_TABLES, TABLES
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -215,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _users_parser(sub, common)
     _releases_parser(sub, common)
+    _returns_parser(sub, common)
+    _operations_parser(sub, common)
     return parser
 
 
@@ -323,7 +326,7 @@ def _print_report(report: object) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = args.db or default_db_path()
-    with Store.open(path) as store:
+    with _open(path) as store:
         print(f"The store {path} is ready (schema version {store.schema_version}).")
     return EXIT_OK
 
@@ -332,7 +335,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from evaluation.intake.ingest import ingest
 
     progress = ConsoleProgress()
-    with Store.open(args.db) as store:
+    with _open(args.db) as store:
         try:
             result = ingest(args.package, store, profile=args.profile, progress=progress)
         except PackageRefused as exc:
@@ -350,7 +353,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from evaluation.intake.ingest import check_package
 
     progress = ConsoleProgress()
-    report = check_package(args.package, profile=args.profile, progress=progress)
+    store = _store_to_check_against(args.db)
+    try:
+        report = check_package(args.package, profile=args.profile, progress=progress, store=store)
+    finally:
+        if store is not None:
+            store.close()
     progress.done()
     _print_report(report)
     if args.problems:
@@ -361,12 +369,32 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_REFUSED
 
 
+def _open(db: Path | str | None, *, read_only: bool = False) -> Store:
+    """The store, waiting (and saying so on stderr) while the dashboard or another command
+    uses it: the dashboard lets go when asked (``store.lease``)."""
+    return open_waiting(db, read_only=read_only, say=lambda text: print(text, file=sys.stderr))
+
+
+def _store_to_check_against(db: Path | None) -> Store | None:
+    """The store a checked package would be loaded into, read-only, so the check also says
+    what the load would refuse (older data, a programme of another organisation); ``None``
+    (with a note) when there is no store yet or it is in use by a program that writes."""
+    path = Path(db) if db else default_db_path()
+    if not path.exists():
+        return None
+    try:
+        return open_waiting(path, read_only=True, wait_seconds=10)
+    except StoreError as exc:
+        print(f"Checked the package alone, not against the store: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from evaluation.demo.load import load_demo
 
     progress = ConsoleProgress()
     out = args.out or Path("data") / ("demo" if args.scale == "demo" else "demo-large")
-    with Store.open(args.db) as store:
+    with _open(args.db) as store:
         results = load_demo(store, out, seed=args.seed, scale=args.scale, progress=progress)
     progress.done()
     loaded = sum(r.status == "loaded" for r in results)
@@ -407,7 +435,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = dict(os.environ, EVALUATION_DB=str(db))
     if args.demo:
         env["EVALUATION_DEMO"] = "1"
-        with Store.open(db) as store:
+        with _open(db) as store:
             empty = not store.submissions()
             if empty:
                 from evaluation.demo.load import load_demo
@@ -420,7 +448,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env.pop("EVALUATION_DEMO", None)  # real mode: sign-in, whatever the shell says
         from evaluation.store.users import list_users
 
-        with Store.open(db) as store:
+        with _open(db) as store:
             if not any(not u.disabled for u in list_users(store)):
                 print(
                     "No one can sign in yet: add a user first, e.g. `python -m evaluation "
@@ -474,7 +502,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     whoever can run this command can change the store file itself."""
     from evaluation.store import users
 
-    with Store.open(args.db) as store:
+    with _open(args.db) as store:
         if args.users_command == "list":
             listed = users.list_users(store)
             print("name\trole\tscope\tstatus")
@@ -508,6 +536,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 "warning: an administrator sees everything; the scope has no effect.",
                 file=sys.stderr,
             )
+        for sentence in users.look_alike_warnings(store, user):
+            print(f"warning: {sentence}", file=sys.stderr)
         print(
             f"{'Updated' if existing else 'Added'} the user {user.name} "
             f"({users.ROLES[user.role].title})."
@@ -540,11 +570,18 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".json"):
         print("--out must end in .csv, .parquet or .json.", file=sys.stderr)
         return EXIT_USAGE
-    with Store.open(args.db, read_only=True) as store:
+    with _open(args.db, read_only=True) as store:
         if args.explain:
             print(explain(store, request, catalogue))
             return EXIT_OK
         result = compute(store, request, catalogue)
+    if request.effective_audience == "shared":  # on record before anything is written
+        _record_shared_read(
+            args.db,
+            result["release"],
+            f"file:{args.out.name}" if args.out is not None else "cli:indicators",
+            {"command": "indicators", "period": args.period, "indicator": args.indicator or ""},
+        )
     from evaluation.views.spreadsheet import safe_frame
 
     if args.out is None:
@@ -617,7 +654,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     progress = ConsoleProgress()
     written: list[Path] = []
-    with Store.open(args.db, read_only=True) as store:
+    with _open(args.db, read_only=True) as store:
         for period in periods:
             out = args.out / period.spec if len(periods) > 1 else args.out
             written += write_packs(
@@ -635,6 +672,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not written:
         print("There are no programmes in the store to report on.", file=sys.stderr)
         return EXIT_REFUSED
+    if template.audience == "shared":
+        _record_report_read(args.db, template, periods, programmes, args.out)
     print(f"Wrote {len(written)} files to {args.out}.", file=sys.stderr)
     for path in written[:20]:
         print(path)
@@ -643,12 +682,58 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _record_shared_read(
+    db: Path | None, releases: Iterable[object], target: str, detail: dict[str, object]
+) -> None:
+    """Put the operator's read of shared figures on the audit trail (``shared_read``, actor
+    ``cli``, no role), one row per release, as the dashboard does for a funder's page."""
+    from evaluation.sharing import audit
+    from evaluation.store.users import OPERATOR
+
+    numbers = sorted({int(r) for r in releases if r is not None and r == r})  # type: ignore[call-overload]
+    if not numbers:
+        return
+    with _open(db) as store:
+        for number in numbers:
+            audit.record(
+                store,
+                actor=OPERATOR.name,
+                role=None,
+                action="shared_read",
+                release=number,
+                target=target,
+                detail=detail,
+            )
+
+
+def _record_report_read(
+    db: Path | None, template, periods, programmes: Sequence[str] | None, out: Path
+) -> None:
+    """The releases a shared report pack was read from (the newest active release of each
+    programme and period it shows, as ``released`` serves them), on the audit trail."""
+    from evaluation.reports.model import choose_programmes, trend_periods
+    from evaluation.sharing.releases.read import coverage
+    from evaluation.store.access import Scope
+
+    with _open(db, read_only=True) as store:
+        cur = store.cursor()
+        ids = list(choose_programmes(cur, Scope.everything(), programmes)["programme_id"])
+        shown = [q for p in periods for q in (p, p.previous(), *trend_periods(template, p))]
+        releases = list(coverage(cur, ids, list(dict.fromkeys(shown)))["release"])
+    _record_shared_read(
+        db,
+        releases,
+        f"file:{out.name}",
+        {"command": "report", "template": template.id, "period": ",".join(p.spec for p in periods)},
+    )
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     """The audit trail, as the store's local operator (who may read all of it), printed one
     event per line or exported (``evaluation.sharing.audit``)."""
     from evaluation.sharing import audit
 
-    with Store.open(args.db) as store:
+    with _open(args.db) as store:
         if args.out:
             audit.export_audit(store, args.out, args.since, reader=None)
             print(f"The audit trail is in {args.out}.")
@@ -702,7 +787,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
     periods = parse_periods(args.period)
     progress = ConsoleProgress()
-    with Store.open(args.db) as store:
+    with _open(args.db) as store:
         release = approve(
             store,
             _split(args.programme),
@@ -720,7 +805,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 def cmd_releases(args: argparse.Namespace) -> int:
     from evaluation.sharing.releases import SHORT, list_releases
 
-    with Store.open(args.db, read_only=True) as store:
+    with _open(args.db, read_only=True) as store:
         found = list_releases(store, args.programme)
     if not found:
         print("There are no releases" + (f" of {args.programme}." if args.programme else "."))
@@ -740,10 +825,170 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     from evaluation.sharing.releases import withdraw
     from evaluation.store.users import OPERATOR
 
-    with Store.open(args.db) as store:
+    with _open(args.db) as store:
         release = withdraw(store, args.number, actor=OPERATOR)
     print(f"Withdrew {release.label}; its figures still count as published.")
     return EXIT_OK
+
+
+def _returns_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    keys = sub.add_parser(
+        "keys",
+        help="signing keys: write an organisation's public key, trust a sender's, list them",
+        epilog="Each organisation of a store signs its returns with its own key, made at first "
+        "use and kept beside the store (<db>.keys/, never in the database or a return). A "
+        "funder trusts a sender's public key file after comparing its fingerprint by phone.",
+    )
+    actions = keys.add_subparsers(dest="keys_action", required=True, metavar="ACTION")
+    export = actions.add_parser(
+        "export", parents=[common], help="write an organisation's public key file"
+    )
+    export.add_argument(
+        "--organisation", required=True, metavar="NAME", help="as in the package's about.csv"
+    )
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    trust = actions.add_parser(
+        "trust", parents=[common], help="register a sender's public key file in this store"
+    )
+    trust.add_argument("file", type=Path, metavar="FILE")
+    actions.add_parser(
+        "list", parents=[common], help="list this store's own keys and the keys it trusts"
+    )
+    ret = sub.add_parser(
+        "export-return",
+        parents=[common],
+        help="write a signed return of the newest release covering the programmes and periods",
+        epilog="The file's suffix chooses the form: .xlsx (a workbook a funder reads without "
+        "the platform), .json (the same content and signature), .xml (ADX for DHIS2; not "
+        "signed). SPEC as for `indicators`.",
+    )
+    ret.add_argument("--programme", required=True, metavar="ID[,ID]")
+    ret.add_argument("--period", required=True, metavar="SPEC")
+    ret.add_argument("--out", required=True, type=Path, metavar="FILE")
+    imp = sub.add_parser(
+        "import-return",
+        parents=[common],
+        help="verify a signed return (.xlsx or .json) and load it into this funder's store",
+    )
+    imp.add_argument("file", type=Path, metavar="FILE")
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """Keys as the store's local operator: ``export`` prints the fingerprint to read out,
+    ``trust`` what was registered, ``list`` own and trusted keys."""
+    from evaluation.sharing import returns
+    from evaluation.store.users import OPERATOR
+
+    if args.keys_action == "export":
+        with _open(args.db) as store:
+            key = returns.export_public_key(store, args.organisation, args.out)
+        print(key.fingerprint)
+        print(
+            f"Wrote the public key of {key.organisation} to {args.out}. Send it to the funder "
+            "and read them this fingerprint by phone.",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    if args.keys_action == "trust":
+        with _open(args.db) as store:
+            result = returns.trust(store, args.file, actor=OPERATOR.name)
+        print(result.sentence())
+        return EXIT_OK
+    with _open(args.db) as store:
+        own = returns.own_keys(store)
+        trusted = returns.trusted_keys(store)
+    if not own and not trusted:
+        print("This store has no keys yet: `keys export` makes one, `keys trust` registers one.")
+        return EXIT_OK
+    print("kind\torganisation\tfingerprint\ttrusted_at\ttrusted_by")
+    for k in own:
+        print(f"own\t{k.organisation}\t{k.fingerprint}\t\t")
+    for t in trusted:
+        print(
+            f"trusted\t{t.organisation}\t{t.fingerprint}\t{t.trusted_at:%Y-%m-%d %H:%M} UTC\t"
+            f"{t.trusted_by}"
+        )
+    return EXIT_OK
+
+
+def cmd_export_return(args: argparse.Namespace) -> int:
+    from evaluation.periods import parse_periods
+    from evaluation.sharing.returns import export_return
+    from evaluation.store.users import OPERATOR
+
+    periods = parse_periods(args.period)
+    with _open(args.db) as store:
+        result = export_return(
+            store, _split(args.programme), periods, args.out, actor=OPERATOR.name
+        )
+    print(result.sentence())
+    return EXIT_OK
+
+
+def cmd_import_return(args: argparse.Namespace) -> int:
+    from evaluation.sharing.returns import import_return
+    from evaluation.store.users import OPERATOR
+
+    with _open(args.db) as store:
+        result = import_return(store, args.file, actor=OPERATOR.name)
+    print(result.sentence())
+    return EXIT_OK
+
+
+def _operations_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="write a consistent copy of the store, its secret and keys to one .zip file",
+        epilog="Works while the dashboard runs. The .zip holds the store's secret: keep it "
+        "where only the store's operators can read it (docs/operations.md).",
+    )
+    backup.add_argument("--out", required=True, type=Path, metavar="FILE.zip")
+    restore = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="put the store in a backup .zip back in place (checked before anything changes)",
+        epilog="Refuses when a store is already there unless --replace is given; the "
+        "replaced store is then kept as <db>.before-restore-<date and time>.",
+    )
+    restore.add_argument("file", type=Path, metavar="FILE.zip")
+    restore.add_argument(
+        "--replace", action="store_true", help="replace the store that is there (kept beside it)"
+    )
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from evaluation.store.backup import backup
+
+    with _open(args.db, read_only=True) as store:
+        result = backup(store, args.out)
+    print(result.sentence())
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from evaluation.store.backup import restore
+
+    result = restore(
+        args.file,
+        args.db or default_db_path(),
+        replace=args.replace,
+        say=lambda text: print(text, file=sys.stderr),
+    )
+    print(result.sentence())
+    return EXIT_OK
+
+
+STORAGE_OUTCOMES = {
+    "ingest": "nothing was loaded",
+    "demo": "nothing more was loaded",
+    "approve": "no release was made",
+    "withdraw": "the release was not withdrawn",
+    "backup": "no backup was written",
+    "restore": "nothing was restored",
+    "import-return": "the return was not loaded",
+}
+"""What did not happen when the disk failed, per command (default: nothing was changed)."""
 
 
 COMMANDS = {
@@ -763,6 +1008,11 @@ COMMANDS = {
     "releases": cmd_releases,
     "withdraw": cmd_withdraw,
     "audit": cmd_audit,
+    "keys": cmd_keys,
+    "export-return": cmd_export_return,
+    "import-return": cmd_import_return,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 
@@ -782,3 +1032,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`)
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:  # a full disk, a read-only file system, a missing permission
+        from evaluation.store.failures import storage_failure
+
+        failure = storage_failure(
+            exc,
+            outcome=STORAGE_OUTCOMES.get(args.command, "nothing was changed"),
+            store=Path(getattr(args, "db", None) or default_db_path()),
+        )
+        if failure is None:
+            raise
+        print(str(failure), file=sys.stderr)
+        return EXIT_REFUSED

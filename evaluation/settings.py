@@ -88,6 +88,92 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=12,
         meaning="a month number from 1 (January) to 12 (December)",
     ),
+    Setting(
+        name="store_idle_seconds",
+        default=3,
+        description=(
+            "How long the dashboard keeps the store file open after the last page used it. "
+            "While it is closed, command-line programs (a backup, a report, an ingest) can open "
+            "it; the dashboard lets go at once when one of them asks, whatever this says."
+        ),
+        minimum=0,
+        maximum=3600,
+    ),
+    Setting(
+        name="store_wait_seconds",
+        default=600,
+        description=(
+            "How long a command waits for the store while another program (the dashboard, or "
+            "another command) uses it, before it gives up and says so."
+        ),
+        minimum=0,
+        maximum=86400,
+    ),
+    Setting(
+        name="sign_in_delay_after",
+        default=3,
+        description=(
+            "Failed sign-ins (of one account name, or from one computer) after which each "
+            "further attempt must wait: 1 second after the first of them, then twice as long "
+            "each time, up to `sign_in_delay_max_seconds`."
+        ),
+        minimum=1,
+        maximum=100,
+    ),
+    Setting(
+        name="sign_in_delay_max_seconds",
+        default=30,
+        description="The longest wait between two sign-in attempts, in seconds.",
+        minimum=1,
+        maximum=3600,
+    ),
+    Setting(
+        name="sign_in_lock_after",
+        default=10,
+        description=(
+            "Failed sign-ins of one account name within `sign_in_window_minutes` that lock it "
+            "for `sign_in_lock_minutes`; even the right password is refused until then."
+        ),
+        minimum=2,
+        maximum=1000,
+    ),
+    Setting(
+        name="sign_in_client_lock_after",
+        default=30,
+        description=(
+            "Failed sign-ins from one computer (its network address, or its browser session "
+            "when the address is not known) within `sign_in_window_minutes`, whatever the "
+            "names tried, that lock sign-in from there for `sign_in_lock_minutes`."
+        ),
+        minimum=2,
+        maximum=10000,
+    ),
+    Setting(
+        name="sign_in_window_minutes",
+        default=15,
+        description="The minutes over which failed sign-ins are counted towards a lock.",
+        minimum=1,
+        maximum=1440,
+    ),
+    Setting(
+        name="sign_in_lock_minutes",
+        default=15,
+        description="How long a locked account or computer must wait, in minutes.",
+        minimum=1,
+        maximum=1440,
+    ),
+    Setting(
+        name="trusted_proxies",
+        default=0,
+        description=(
+            "The number of reverse proxies in front of the dashboard. With 0 the computer "
+            "signing in is the address the dashboard sees; with 1 or more it is read from the "
+            "`X-Forwarded-For` header that many entries from its end (set it only when every "
+            "request passes those proxies, or the header could be forged)."
+        ),
+        minimum=0,
+        maximum=10,
+    ),
 )
 """Every setting, in the order the docs list them."""
 

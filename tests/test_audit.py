@@ -82,7 +82,7 @@ def test_sign_ins_uploads_and_refusals_are_recorded_and_rows_only_grow(
         ("cli", "user_add"),
         ("mia", "sign_in"),
         ("mia", "sign_in_failed"),
-        ("nobody.here", "sign_in_failed"),
+        ("(unknown user name)", "sign_in_failed"),  # what was typed is not kept
         ("otto", "upload_refused"),
     ]
     by_action = trail.set_index("action")

@@ -210,3 +210,24 @@ def test_cli_approve_releases_withdraw(
     assert "withdrawn" in capsys.readouterr().out
     assert main(["withdraw", *db, "7"]) == 1
     assert "There is no release 7" in capsys.readouterr().err
+
+
+def test_completeness_of_few_cases_is_not_released(store: Store) -> None:
+    """Completeness is a share of the programme's cases open in the period: on fewer cases than
+    the smallest denominator (rule 3) it is left out of the release, as a rate would be, while
+    the internal figures keep it."""
+    from evaluation.measures.completeness import completeness
+    from evaluation.measures.engine import IndicatorRequest, compute
+    from evaluation.sharing.releases import preview
+
+    ingest(Path(__file__).parent / "fixtures" / "minimal", store)
+    period = parse_periods("2025-Q2")
+    cur = store.cursor()
+    counted = completeness(cur, list(period), None, ())
+    open_cases = counted[counted["field"] == "cases.first_request_on"].set_index("programme_id")
+    assert (open_cases["rows"] < 10).all()  # the minimal package's programmes are small
+    internal = compute(cur, IndicatorRequest(periods=tuple(period), indicators=("C06",)))
+    assert internal["completeness"].notna().any()
+    draft = preview(store, ["P-OPEN", "P-CJS"], period)
+    c06 = draft.cells[draft.cells["indicator_id"] == "C06"]
+    assert c06["completeness"].isna().all()

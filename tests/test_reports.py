@@ -503,11 +503,18 @@ def test_report_cli_writes_the_pack(
     oracle_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "pack"
+    db = tmp_path / "store.duckdb"  # a shared report's read goes on the store's audit trail
+    db.write_bytes(oracle_db.read_bytes())
+    for suffix in (".wal", ".secret"):
+        if oracle_db.with_name(oracle_db.name + suffix).exists():
+            db.with_name(db.name + suffix).write_bytes(
+                oracle_db.with_name(oracle_db.name + suffix).read_bytes()
+            )
     code = main(
         [
             "report",
             "--db",
-            str(oracle_db),
+            str(db),
             "--programme",
             "P-A",
             "--period",
@@ -524,6 +531,13 @@ def test_report_cli_writes_the_pack(
     names = sorted(p.name for p in out.iterdir())
     assert names == ["ministry-annual_P-A_FY2024-04.html", "ministry-annual_P-A_FY2024-04.xlsx"]
     assert "Wrote 2 files" in capsys.readouterr().err
+    with Store.open(db) as store:
+        reads = (
+            store.cursor()
+            .execute("SELECT actor, target FROM audit_log WHERE action = 'shared_read'")
+            .fetchall()
+        )
+    assert reads and set(reads) == {("cli", "file:pack")}
 
 
 @pytest.mark.parametrize(

@@ -88,9 +88,11 @@ def _union(store: Store, programme: str) -> tuple[pd.DataFrame, pd.DataFrame, li
             "SELECT DISTINCT period_start, period_end FROM release_periods"
         ).fetchall()
     }
-    pieces = table_set(cur, [programme], atoms(spans), load_catalogue())
-    pieces["suppressed"] = True
-    union = pd.concat([cells, pieces], ignore_index=True)
+    parts = [cells]
+    if cut := atoms(spans):  # none when every overlapping release was refused
+        pieces = table_set(cur, [programme], cut, load_catalogue())
+        parts.append(pieces.assign(suppressed=True))
+    union = pd.concat(parts, ignore_index=True)
     columns = [c for c in CASE_SPLITS if (union["split_column"] == c).any()]
     truth = wide_table(union, columns)
     published = truth.copy()
@@ -187,9 +189,13 @@ def _linprog_c01(truth: pd.DataFrame, published: pd.DataFrame) -> list[tuple[flo
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @example(seed=167, sizes=(17, 20))  # a release refused (seen in CI): the rest stays protected
+@example(seed=4217, sizes=(15, 20))  # half-year or range refused: no pieces (crashed)
+@example(seed=1911, sizes=(37, 12))  # fails without the union or with ranges 2 wide
 @given(
     seed=st.integers(0, 10_000),
-    sizes=st.tuples(st.integers(12, 45), st.integers(3, 20)),
+    # P-OPEN from 25 cases: with fewer nearly every figure is small and hidden, and a weakened
+    # protection passes (seed 0 with 12 cases did without the union and with ranges 2 wide)
+    sizes=st.tuples(st.integers(25, 45), st.integers(3, 20)),
 )
 def test_no_small_count_can_be_pinned_across_releases(seed: int, sizes: tuple[int, int]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,6 +18,7 @@ from evaluation.errors import EvaluationError
 from evaluation.intake.ingest import IngestResult
 from evaluation.intake.problems import Problem, ValidationReport
 from evaluation.sharing.releases.model import NotReleased
+from evaluation.store.failures import storage_failure
 from evaluation.views import overview
 
 _INLINE = re.compile(r"([\\`*_\[\]<>$~|]|:(?=\S))")
@@ -48,6 +49,11 @@ def sentences() -> Iterator[None]:
     except Exception as exc:
         if type(exc).__module__.startswith("streamlit"):
             raise  # reruns, stops and page switches are Streamlit's control flow
+        failure = storage_failure(exc, where=False)  # a full or read-only disk, no permission
+        if failure is not None:
+            logging.getLogger("evaluation.app").warning("storage failure on a page: %s", exc)
+            st.error(md(str(failure)), icon=":material/error:")
+            return
         logging.getLogger("evaluation.app").exception("unexpected error on a page")
         st.error(
             "Something went wrong on our side; nothing was changed. The details are in "

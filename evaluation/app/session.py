@@ -13,9 +13,11 @@ that scope in the package's readers, not by which pages the navigation lists.
 from __future__ import annotations
 
 import os
+import secrets
 
 import streamlit as st
 
+from evaluation import settings
 from evaluation.app import state
 from evaluation.demo.users import demo_users
 from evaluation.errors import EvaluationError
@@ -27,6 +29,7 @@ from evaluation.vocabulary.roles import ROLES, Role
 USER_KEY = "signed_in_user"
 DEMO_ROLE_KEY = "demo_role"
 FAILED_KEY = "identity_provider_refused"
+CLIENT_KEY = "sign_in_client"
 DEMO_DEFAULT: Role = "cso_manager"
 """The role the demo opens as (first in its switcher): a CSO manager sees the most."""
 
@@ -109,11 +112,22 @@ def current_user() -> users.User | None:
     return user
 
 
+def identity_provider_email_verified() -> bool:
+    """Whether the identity provider vouches for the e-mail address it sent: not when it says
+    it has not verified it (``email_verified`` false; many providers let people type any
+    address). A provider that does not send the claim (e.g. Microsoft Entra ID) is trusted to
+    issue only addresses it manages."""
+    claim = st.user.get("email_verified", True)
+    return str(claim).strip().lower() not in {"false", "0", "no"}
+
+
 def _identity_provider_user() -> str | None:
-    """Sign in the local account named by the identity provider's e-mail address, if any."""
+    """Sign in the local account named by the identity provider's verified e-mail address, if
+    any. The account's role and scope count, never what the provider says about roles."""
     email = str(st.user.get("email") or "")
     user = users.get_user(state.store(), email) if users.NAME_PATTERN.fullmatch(email) else None
-    if user is None or user.disabled:
+    verified = identity_provider_email_verified()
+    if user is None or user.disabled or not verified:
         if not st.session_state.get(FAILED_KEY):  # once per browser session, not per rerun
             st.session_state[FAILED_KEY] = True
             audit.record(
@@ -123,7 +137,9 @@ def _identity_provider_user() -> str | None:
                 action="sign_in_failed",
                 detail={
                     "method": "identity provider",
-                    "reason": "disabled" if user else "no account",
+                    "reason": "no account"
+                    if user is None
+                    else ("address not verified" if not verified else "disabled"),
                 },
             )
         return None
@@ -141,9 +157,33 @@ def current_viewer() -> Viewer:
     return viewer_of(user)
 
 
+def client() -> str:
+    """Where a sign-in comes from, for the limits on failed sign-ins (``users.authenticate``).
+
+    The computer's network address when Streamlit knows it: with ``trusted_proxies`` set, the
+    address that many entries from the end of ``X-Forwarded-For`` (what the nearest trusted
+    proxy saw), else ``st.context.ip_address``. Without an address (a browser on the same
+    machine, a test) it is this browser session, so the limit still holds for this session."""
+    hops = settings.value("trusted_proxies")
+    if hops:
+        header = st.context.headers.get("X-Forwarded-For") or ""
+        forwarded = [part.strip() for part in header.split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return f"address {forwarded[-hops]}"
+    address = st.context.ip_address
+    if isinstance(address, str) and address:  # (Streamlit's AppTest gives a stand-in object)
+        return f"address {address}"
+    token = st.session_state.get(CLIENT_KEY) or secrets.token_hex(16)
+    st.session_state[CLIENT_KEY] = token
+    return f"session {token}"
+
+
 def sign_in(name: str, password: str) -> users.User | None:
-    """Check a local account's password and, if it matches, sign this session in."""
-    user = users.authenticate(state.store(), name, password)
+    """Check a local account's password and, if it matches, sign this session in.
+
+    Raises ``users.SignInRefused`` (a sentence saying until when) while the name or this
+    computer must wait after too many failed sign-ins; the password is not checked then."""
+    user = users.authenticate(state.store(), name, password, client=client())
     if user is not None:
         st.session_state[USER_KEY] = user.name
     return user

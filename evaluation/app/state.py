@@ -1,7 +1,9 @@
 """The store the dashboard reads and writes, and the cached results drawn from it.
 
-One ``Store`` (one DuckDB connection) per store file is cached with ``st.cache_resource`` and
-shared by every session; each request takes its own cursor from it (``cursor()``), because a
+One ``StoreLease`` per store file is cached with ``st.cache_resource`` and shared by every
+session: it opens the file while page runs use it and lets go when they pause or another
+program (the CLI) asks, so the dashboard never locks the file while idle (``store.lease``).
+Each page run holds it (``holding``); each request takes its own cursor (``cursor()``), because a
 single DuckDB connection is not thread-safe. Query results are cached per store file, per scope
 key (``access.Scope.key``: what the viewer may see; the one key every cache here takes) and per
 request (the indicator, the period, ...), so two users with the same scope share them and no
@@ -33,6 +35,7 @@ from evaluation.reports.model import Report, build_report
 from evaluation.reports.pack import pack_bytes
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, Submission, default_db_path
+from evaluation.store.lease import StoreLease
 from evaluation.views import charts, comparison, explore, overview, programme, programmes
 
 
@@ -42,13 +45,42 @@ def store_path() -> Path:
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    return Store.open(Path(path))
+def _lease(path: str) -> StoreLease:
+    return StoreLease(Path(path))
+
+
+def lease() -> StoreLease:
+    """The dashboard's hold on its store file, shared by every session (``store.lease``)."""
+    return _lease(str(store_path()))
+
+
+@contextmanager
+def holding() -> Iterator[None]:
+    """Hold the store for one page run (``streamlit_app`` wraps every run in it). While another
+    program has the store, the page says so and waits; if that program changed the store,
+    every cached result is dropped first."""
+    held = lease()
+    notice = st.empty()
+
+    def say(_why: str) -> None:
+        notice.info(
+            "Another program (a backup, a report or a data load from the command line) is "
+            "using the store; this page continues as soon as it has finished.",
+            icon=":material/hourglass_top:",
+        )
+
+    with held.use(say=say):
+        notice.empty()
+        if held.take_changed():
+            clear_caches()
+        yield
 
 
 def store() -> Store:
-    """The shared store. Raises ``StoreError`` (a sentence) when it cannot be opened."""
-    return _open_store(str(store_path()))
+    """The dashboard's store (``StoreLease.handle``): valid in a page run, a button's callback
+    or a module kept between runs; it opens the file when needed. Raises ``StoreError`` (a
+    sentence) when the file cannot be opened."""
+    return lease().handle
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from evaluation.progress import Progress, no_progress, scaled
 from evaluation.sharing import audit
 from evaluation.store.access import Scope
 from evaluation.store.database import DATA_TABLES, Store, stored_columns
+from evaluation.store.names import look_alikes, shown
 from evaluation.store.schema import FORMAT_VERSION, Table
 
 
@@ -156,7 +157,8 @@ def admission(
     package is outside the ``scope`` of the person loading it; a programme is on record for
     another organisation; its data are older than the data already loaded (``cur`` reads the
     store; ``None`` skips those two). ``check_package`` reports them, ``ingest`` refuses with
-    the first, in the same words."""
+    the first, in the same words. With ``cur``, warnings of names that look like names on
+    record follow (``look_alike_names``); they refuse nothing."""
     out: list[Problem] = []
     org = report.organisation or ""
     if scope is not None and (
@@ -205,7 +207,46 @@ def admission(
                     "upload the newer export instead; nothing can be changed by this one",
                 )
             )
+    out.extend(look_alike_names(cur, report))
     return out
+
+
+NAMED = {"about": "organisation", "programmes": "programme"}
+"""What the names of ``ValidationReport.names`` are, by table."""
+
+
+def look_alike_names(cur: duckdb.DuckDBPyConnection, report: ValidationReport) -> list[Problem]:
+    """Warnings for an organisation or programme name of the package that is not equal to, but
+    looks like, one on record (``store.names.look_alikes``: a Cyrillic ``а`` for a Latin
+    ``a``, another case): loaded as it is, it would be a second organisation or programme that
+    reads like the first. Such names are not personal data, so the warning quotes the one on
+    record; only a person can tell whether the two are the same."""
+    if not report.names:
+        return []
+    on_record = {
+        "about": "SELECT DISTINCT organisation FROM current_submission",
+        "programmes": "SELECT DISTINCT programme_name FROM current_programmes "
+        "WHERE programme_name IS NOT NULL",
+    }
+    existing = {t: [str(v) for (v,) in cur.execute(sql).fetchall()] for t, sql in on_record.items()}
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for table, column, row, name in report.names:
+        for other in look_alikes(name, existing.get(table, ())):
+            found.setdefault((table, column, other), []).append(row)
+    return [
+        Problem(
+            table,
+            column,
+            "looks_like_name_on_record",
+            f"the {NAMED[table]} name looks like the {NAMED[table]} already on record as "
+            f"“{shown(other)}”",
+            f"if it is the same {NAMED[table]}, use exactly that spelling",
+            tuple(rows),
+            len(rows),
+            severity="warning",
+        )
+        for (table, column, other), rows in found.items()
+    ]
 
 
 def _refusal(report: ValidationReport, problem: Problem) -> PackageRefused:
@@ -345,7 +386,9 @@ def _load(
             "unchanged", report, existing, organisation, report.programmes, {}, as_of
         )
     for problem in admission(cur, report, None):
-        raise _refusal(report, problem)
+        if problem.severity == "error":
+            raise _refusal(report, problem)
+        report.extend([problem])  # a warning: loaded all the same, and the result says it
     current = _current(cur, report)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     submission_id = f"S{now:%Y%m%d-%H%M%S}-{key[:8]}"

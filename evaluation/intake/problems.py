@@ -74,6 +74,9 @@ class ValidationReport:
     organisation: str | None = None
     data_as_of: str | None = None
     programmes: tuple[str, ...] = ()
+    names: tuple[tuple[str, str, int, str], ...] = ()
+    """Where a package without errors names its organisation and programmes, as (table, column,
+    row, name): ``ingest.admission`` warns of one that looks like a name on record."""
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.problems.extend(problems)

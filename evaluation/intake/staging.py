@@ -35,6 +35,7 @@ from evaluation.intake.container import (
 from evaluation.intake.gate import identifier_column, normalise_name, personal_kind
 from evaluation.intake.problems import Problem
 from evaluation.intake.profiles import Profile
+from evaluation.store import names
 from evaluation.store.schema import REQUIRED_TABLES, TABLES_BY_NAME, Column, Table
 
 BOOL_TRUE = ("true", "yes", "1")
@@ -150,6 +151,8 @@ def _header_problems(
 def _value_expr(col: Column, ref: str, profile: Profile, table: str) -> str:
     """SQL that normalises one source column (VARCHAR) the way the format says."""
     expr = f"NULLIF(trim({ref}, {_WS}), '')"
+    if col.type == "text" and not col.pattern:  # one form of each name (``store.names``)
+        expr = f"NULLIF(trim({names.SQL_NORMALISE}({ref}), {_WS}), '')"
     lowered = col.type == "bool" or (col.type == "vocab" and all(v == v.lower() for v in col.vocab))
     if lowered:
         expr = f"lower({expr})"
@@ -177,6 +180,7 @@ def stage_package(
 ) -> Staged:
     """Read every table of ``package`` into temporary tables of ``conn``."""
     staged = Staged()
+    names.register_sql(conn)
     conn.execute("DROP TABLE IF EXISTS staged_values")
     by_table: dict[str, SourceTable] = {}
     for src in package.tables:

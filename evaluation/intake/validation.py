@@ -20,6 +20,7 @@ from evaluation.intake.gate import KINDS, personal_kind
 from evaluation.intake.limits import Limits
 from evaluation.intake.problems import Problem, ValidationReport
 from evaluation.intake.staging import Staged, quote_name
+from evaluation.store import names
 from evaluation.store.schema import (
     ABOUT_KEYS,
     COUNTRY_CODES,
@@ -317,6 +318,50 @@ def _gate_cells(
     return problems
 
 
+def _invisible_characters(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows
+) -> list[Problem]:
+    """Text cells with an invisible or text-direction character (``store.names``): such a name
+    looks like another one. Identifier columns refuse them already by their pattern."""
+    problems = []
+    for name, st in staged.tables.items():
+        for c in st.columns:
+            col = st.table.column(c)
+            if col.type != "text" or col.pattern:
+                continue
+            if name == "about":
+                values = [
+                    v
+                    for (v,) in conn.execute(
+                        f"SELECT DISTINCT {quote_name(c)} FROM rows_about "
+                        f"WHERE {quote_name(c)} IS NOT NULL"
+                    ).fetchall()
+                ]
+            else:
+                values = _distinct(conn, name, c)
+            found = {v: names.forbidden(v) for v in values}
+            bad = tuple(v for v, chars in found.items() if chars)
+            if not bad:
+                continue
+            chars = sorted({ch for v in bad for ch in found[v]})
+            r, n = rows.with_values(name, c, bad)
+            problems.append(
+                Problem(
+                    name,
+                    c,
+                    "invisible_character",
+                    "has values with an invisible or text-direction character "
+                    f"({', '.join(chars[:3])}{', …' if len(chars) > 3 else ''}), which makes "
+                    "a name look like another",
+                    "type the values again without it (copying from a web page or document "
+                    "can bring it along)",
+                    r,
+                    n,
+                )
+            )
+    return problems
+
+
 def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
     problems = []
     for name, st in staged.tables.items():
@@ -491,6 +536,7 @@ def validate(
         report.extend([Problem(f.table, f.column, f.rule, message, fix, r, n)])
     say("Checking for personal data", 0.6)
     report.extend(_gate_cells(conn, staged, rows))
+    report.extend(_invisible_characters(conn, staged, rows))
     say("Checking rows and links between tables", 0.7)
     report.extend(_row_rules(staged, rows))
     report.extend(_foreign_keys(staged, rows))
@@ -505,5 +551,29 @@ def validate(
                 "ORDER BY 1"
             ).fetchall()
         )
+    if report.ok:
+        report.names = _names(conn, staged)
     say("Validation finished", 1.0)
     return report
+
+
+def _names(
+    conn: duckdb.DuckDBPyConnection, staged: Staged
+) -> tuple[tuple[str, str, int, str], ...]:
+    """(table, column, row, name) of the organisation and each programme name of a staged
+    package (``ValidationReport.names``)."""
+    queries = []
+    if {"key", "value"} <= set(getattr(staged.tables.get("about"), "columns", ())):
+        queries.append(
+            "SELECT 'about', 'value', _row, value FROM rows_about "
+            "WHERE lower(key) = 'organisation' AND value IS NOT NULL"
+        )
+    if "programme_name" in getattr(staged.tables.get("programmes"), "columns", ()):
+        queries.append(
+            "SELECT 'programmes', 'programme_name', _row, programme_name FROM rows_programmes "
+            "WHERE programme_name IS NOT NULL"
+        )
+    if not queries:
+        return ()
+    rows = conn.execute(" UNION ALL ".join(queries) + " ORDER BY 1, 3").fetchall()
+    return tuple((str(t), str(c), int(r), str(v)) for t, c, r, v in rows)

@@ -7,6 +7,11 @@ drafted narrative, the sections with their tables and charts, and the annexes (d
 quality, method, provenance, tidy data). The writers (``xlsx``, ``docx``, ``html``, ``pdf``)
 only lay this out; none of them computes or formats a figure on its own, so the four files of a
 pack always say the same thing.
+
+A shared report reads every figure from the releases covering its periods, its data quality
+too: the completeness each released cell carries (blank where the cell is hidden), not a share
+counted from the case rows, and the method note states the thresholds recorded with those
+releases.
 """
 
 from __future__ import annotations
@@ -37,11 +42,11 @@ from evaluation.reports.spec import (
     section_indicators,
 )
 from evaluation.sharing.disclosure import DisclosureSettings, method_note
-from evaluation.sharing.releases.read import RELEASE_COLUMNS, release_note
+from evaluation.sharing.releases.read import RELEASE_COLUMNS, release_note, release_settings
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, cursor_of
 from evaluation.views.comparison import METHOD as COMPARISON_METHOD
-from evaluation.views.programme import completeness_table
+from evaluation.views.programme import completeness_table, released_completeness
 from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.audiences import Audience
@@ -463,7 +468,12 @@ def build_reports(
     progress("Computing the indicators", 0.02)
     results = compute_together(cur, requests, catalogue)
     progress("Checking data quality", 0.3)
-    comp = completeness(cur, [period], scope, ids)
+    if audience == "shared":  # from the releases' cells, never from the case rows
+        comp = pd.DataFrame(columns=["programme_id", "field", "rows", "filled", "share"])
+        settings = release_settings(cur, {r for f in results for r in f["release"].dropna()})
+    else:
+        comp = completeness(cur, [period], scope, ids)
+        settings = DisclosureSettings()
     submissions = _submissions(cur, ids)
     generated = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     main_by_prog = dict(tuple(results[0].groupby("programme_id", sort=False)))
@@ -500,6 +510,7 @@ def build_reports(
                 catalogue,
                 periods,
             ),
+            settings=settings,
         )
         progress(f"Report {k + 1} of {total}: {pid}", 0.3 + 0.7 * (k + 1) / total)
         yield report
@@ -647,6 +658,7 @@ def _assemble(
     audience: str,
     generated: dt.datetime,
     tidy: pd.DataFrame,
+    settings: DisclosureSettings | None = None,
 ) -> Report:
     pid = info["programme_id"]
     release = release_note(tidy) if audience == "shared" else ""
@@ -710,34 +722,11 @@ def _assemble(
         ),
         key="definitions",
     )
-    quality = completeness_table(
-        comp[["field", "rows", "filled", "share"]].reset_index(drop=True),
-        catalogue,
-        audience=audience,
-    )
-    quality = quality[quality["used_by"].str.len() > 0]
-    q_rows = tuple(
-        (
-            Cell(r["field"]),
-            Cell(r["meaning"]),
-            Cell(
-                as_number(r["share"]),
-                "percent",
-                "ok" if as_number(r["share"]) is not None else "hidden",
-            ),
-            Cell(r["used_by"]),
-        )
-        for r in quality.to_dict("records")
-    )
-    q_table = Table(
-        "Completeness of the fields the indicators use",
-        ("Field", "Meaning", f"Filled in ({period.label})", "Used by"),
-        q_rows,
-        note="Share of the cases open in the period (staffing: of the quarters) "
-        "with the field filled in. “hidden”: fewer than "
-        f"{DisclosureSettings().min_denominator} cases.",
-        key="completeness",
-    )
+    settings = settings or DisclosureSettings()
+    if audience == "shared":
+        q_table = _released_quality(tidy, used, pid, period)
+    else:
+        q_table = _quality(comp, catalogue, period)
     notes = []
     as_of = info["data_as_of"]
     for p in [period, previous, *trend]:
@@ -757,7 +746,7 @@ def _assemble(
         )
     method = []
     if audience == "shared":
-        method.append(method_note())
+        method.append(method_note(settings))
     else:
         method.append(
             "Internal report: figures are not suppressed. Do not share it outside "
@@ -836,4 +825,70 @@ def _assemble(
         provenance=prov,
         data=tidy,
         release=release,
+    )
+
+
+def _released_quality(
+    tidy: pd.DataFrame, used: Sequence[Indicator], pid: str, period: Period
+) -> Table:
+    """The shared report's data quality: the completeness of each indicator's released cell
+    (``views.programme.released_completeness``), hidden where the cell is."""
+    unsplit = tidy[tidy["split"].isna()] if "split" in tidy.columns else tidy
+    rows = released_completeness(unsplit, used, pid, period)
+    return Table(
+        "Completeness of the fields the indicators use",
+        ("Indicator", "Name", "Optional fields it uses", f"Data complete ({period.label})"),
+        tuple(
+            (
+                Cell(r["indicator"]),
+                Cell(r["name"]),
+                Cell(r["fields"]),
+                Cell(
+                    as_number(r["share"]),
+                    "percent",
+                    "hidden" if r["hidden"] else "ok",
+                ),
+            )
+            for r in rows.to_dict("records")
+        ),
+        note="As released: for each indicator, the lowest share filled in of the optional "
+        "fields it uses, in the cases open in the period (staffing: of the quarters). "
+        "“hidden”: the indicator's figure is hidden to protect small numbers, and so is its "
+        "completeness."
+        if len(rows)
+        else "None of this report's indicators uses an optional field: nothing to check.",
+        key="completeness",
+    )
+
+
+def _quality(comp: pd.DataFrame, catalogue: Catalogue, period: Period) -> Table:
+    """The internal report's data quality: each optional field's share filled in, counted
+    from the programme's current case rows (``completeness``)."""
+    quality = completeness_table(
+        comp[["field", "rows", "filled", "share"]].reset_index(drop=True),
+        catalogue,
+        audience="internal",
+    )
+    quality = quality[quality["used_by"].str.len() > 0]
+    q_rows = tuple(
+        (
+            Cell(r["field"]),
+            Cell(r["meaning"]),
+            Cell(
+                as_number(r["share"]),
+                "percent",
+                "ok" if as_number(r["share"]) is not None else "hidden",
+            ),
+            Cell(r["used_by"]),
+        )
+        for r in quality.to_dict("records")
+    )
+    return Table(
+        "Completeness of the fields the indicators use",
+        ("Field", "Meaning", f"Filled in ({period.label})", "Used by"),
+        q_rows,
+        note="Share of the cases open in the period (staffing: of the quarters) "
+        "with the field filled in. “hidden”: fewer than "
+        f"{DisclosureSettings().min_denominator} cases.",
+        key="completeness",
     )

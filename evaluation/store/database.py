@@ -29,10 +29,11 @@ from pathlib import Path
 import duckdb
 
 from evaluation.errors import StoreError
+from evaluation.store.failures import storage_failure
 from evaluation.store.schema import TABLES, Table
 
 DEFAULT_DB = Path("data") / "evaluation.duckdb"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 DATA_TABLES = tuple(t for t in TABLES if t.name != "about")
 
 
@@ -211,12 +212,65 @@ def _audit_v5() -> list[str]:
     ]
 
 
+def _returns_v6() -> list[str]:
+    """Returns (``evaluation.sharing.returns``): a funder's store holds releases it received.
+
+    A release's ``source`` says whether it was approved here (``approved``) or imported as a
+    signed return (``return``); an imported one keeps the sender's release number
+    (``origin_number``), the hash of its signed content (``return_hash``: the same return twice
+    is found and not stored again) and the fingerprint of the key that signed it
+    (``signed_by``). ``trusted_keys`` are the senders' public keys a person registered;
+    ``returned_programmes`` the programme names a return carried (the funder has no
+    ``programmes`` table of its own). Private keys never enter the database."""
+    return [
+        "ALTER TABLE releases ADD COLUMN IF NOT EXISTS source VARCHAR DEFAULT 'approved'",
+        "ALTER TABLE releases ADD COLUMN IF NOT EXISTS origin_number INTEGER",
+        "ALTER TABLE releases ADD COLUMN IF NOT EXISTS return_hash VARCHAR",
+        "ALTER TABLE releases ADD COLUMN IF NOT EXISTS signed_by VARCHAR",
+        """CREATE TABLE IF NOT EXISTS trusted_keys (
+            organisation VARCHAR NOT NULL,
+            fingerprint VARCHAR PRIMARY KEY,
+            public_key VARCHAR NOT NULL,
+            trusted_at TIMESTAMP NOT NULL,
+            trusted_by VARCHAR NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS returned_programmes (
+            release INTEGER NOT NULL,
+            programme_id VARCHAR NOT NULL,
+            organisation VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            PRIMARY KEY (release, programme_id)
+        )""",
+    ]
+
+
+def _sign_in_guard_v7() -> list[str]:
+    """Sign-in throttling (``evaluation.store.users.authenticate``): one row per account name
+    typed or client (browser address or session) with recent failed sign-ins. ``subject`` is a
+    keyed hash (HMAC with the store secret), never the name or address itself; ``failures``
+    counts the failures since ``window_start``; no attempt is checked before
+    ``next_attempt_at`` or, once locked, before ``locked_until``. Kept in the store so a
+    restarted dashboard or another process honours it; rows are dropped once they are over."""
+    return [
+        """CREATE TABLE IF NOT EXISTS sign_in_guard (
+            subject VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            failures INTEGER NOT NULL,
+            window_start TIMESTAMP NOT NULL,
+            next_attempt_at TIMESTAMP NOT NULL,
+            locked_until TIMESTAMP
+        )"""
+    ]
+
+
 MIGRATIONS: dict[int, Callable[[], list[str]]] = {
     1: _ddl_v1,
     2: _ddl_v2,
     3: _defaults_v3,
     4: _releases_v4,
     5: _audit_v5,
+    6: _returns_v6,
+    7: _sign_in_guard_v7,
 }
 
 
@@ -232,6 +286,10 @@ class Submission:
     loaded_at: dt.datetime
     loaded_by: str
     current_programmes: tuple[str, ...]
+
+
+class StoreBusy(StoreError):
+    """The store file is held by another process (DuckDB's file lock); see ``store.lease``."""
 
 
 class Store:
@@ -253,17 +311,25 @@ class Store:
             conn = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise StoreError(
+                raise StoreBusy(
                     f"The store {path} is in use by another program that is writing to it. "
                     "Wait until it has finished (or close the dashboard) and try again."
                 ) from None
-            raise StoreError(
+            outcome = "it cannot be opened" + ("" if read_only else " for changes")
+            raise storage_failure(exc, outcome=outcome, store=path) or StoreError(
                 f"The store {path} cannot be opened: it is not a database file or it is damaged."
             ) from None
         store = cls(path, conn, _load_secret(path, create=not read_only))
         if not read_only:
             store._migrate()
-        elif 0 < (version := store.schema_version) < SCHEMA_VERSION:
+        elif (version := store.schema_version) > SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"The store {path} was written by a newer version of the platform (schema "
+                f"{version}; this version knows {SCHEMA_VERSION}). Update the platform; "
+                "nothing was read or changed."
+            )
+        elif 0 < version < SCHEMA_VERSION:
             conn.close()
             raise StoreError(
                 f"The store {path} was written by an earlier version of the platform (schema "
@@ -302,7 +368,8 @@ class Store:
         if current > SCHEMA_VERSION:
             raise StoreError(
                 f"The store {self.path} was written by a newer version of the platform (schema "
-                f"{current}; this version knows {SCHEMA_VERSION}). Update the platform."
+                f"{current}; this version knows {SCHEMA_VERSION}). Update the platform; "
+                "nothing was changed."
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             self.conn.execute("BEGIN TRANSACTION")

@@ -11,6 +11,19 @@ Passwords are never stored: only a salted, deliberately slow scrypt hash
 travel with each hash, so they can be raised later without invalidating existing accounts.
 Every change is written to the audit log, never with a password or a hash.
 
+Guessing is slowed and then stopped (``authenticate``): after ``sign_in_delay_after`` failed
+sign-ins of one account name, or from one client (the computer's address, else its browser
+session), each further attempt must wait, twice as long each time up to
+``sign_in_delay_max_seconds``; ``sign_in_lock_after`` failures of a name within
+``sign_in_window_minutes`` lock it for ``sign_in_lock_minutes`` (``sign_in_client_lock_after``
+for a client, whatever names it tries). An attempt that comes too early is refused
+(``SignInRefused``, saying until when) without checking the password, so even the right one is
+refused during a lock and the server never sleeps. The state is the store's ``sign_in_guard``
+table, keyed by a keyed hash of the name or client (never the name or address), so it holds
+across restarts, processes and browser sessions, and unknown names are limited exactly like
+existing ones (the limits tell nothing about which names exist). Failed sign-ins and locks go
+to the audit trail, under the account's name only when such an account exists.
+
 Only an administrator may change accounts, and the functions that change them check it
 themselves (``AccessDenied`` otherwise), whichever page or command calls them. Each takes the
 ``actor`` who acts: a signed-in person (a ``User``, or the dashboard's ``access.Viewer``), or
@@ -25,18 +38,22 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import math
 import re
 import secrets
+import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import duckdb
 import pandas as pd
 
+from evaluation import settings
 from evaluation.errors import EvaluationError
 from evaluation.sharing import audit
+from evaluation.store import names
 from evaluation.store.access import AccessDenied, Scope
 from evaluation.store.database import Store
 from evaluation.vocabulary.roles import ROLES, Role, role_title
@@ -136,8 +153,16 @@ def _dummy_hash() -> str:
 # -- checks ------------------------------------------------------------------------------------
 
 
+def _clean(text: str, where: str) -> str:
+    """``text`` under the Unicode policy of names (``store.names``), or :class:`UserError`."""
+    try:
+        return names.clean(text, where)
+    except names.NameRefused as exc:
+        raise UserError(str(exc)) from None
+
+
 def check_name(name: str) -> str:
-    name = (name or "").strip()
+    name = _clean(name or "", "The user name")
     if not NAME_PATTERN.fullmatch(name):
         raise UserError(
             "A user name is 1 to 64 characters: letters A-Z, digits and . _ @ - only (an "
@@ -162,11 +187,11 @@ def check_password(password: str) -> None:
 def clean_scope(scope: Iterable[str]) -> tuple[str, ...]:
     """The scope's ids, trimmed, without blanks or repeats, in the order given."""
     out: dict[str, None] = {}
-    for item in scope:
-        item = str(item).strip()
+    for position, entry in enumerate(scope, start=1):
+        item = _clean(str(entry), f"Scope entry {position}")
         if not item:
             continue
-        if len(item) > 200 or any(ord(ch) < 32 for ch in item):
+        if len(item) > 200:
             raise UserError(
                 "A scope entry is an organisation name or a programme id of at most "
                 "200 characters, without line breaks."
@@ -234,32 +259,60 @@ def get_user(store: Store, name: str) -> User | None:
     return found[0] if found else None
 
 
-def authenticate(store: Store, name: str, password: str) -> User | None:
+def authenticate(
+    store: Store,
+    name: str,
+    password: str,
+    *,
+    client: str | None = None,
+    now: dt.datetime | None = None,
+) -> User | None:
     """The account if ``name`` and ``password`` match an enabled account, else None.
 
     An unknown name costs as much time as a wrong password, so timing does not tell which
-    names exist. Sign-ins and refused attempts on existing accounts go to the audit log.
+    names exist. Sign-ins and refused attempts go to the audit log (under the account's name
+    only when it exists). ``client`` says where the attempt comes from (the dashboard passes
+    the computer's address or its browser session; None: no limit per client). Too many
+    failures raise :class:`SignInRefused` before the password is checked (see the module's
+    docstring); ``now`` (UTC) is for tests.
     """
+    policy = SignInPolicy.from_settings()
+    now = _utc(now)
+    typed = names.normalise(name).strip()  # a name typed in full-width letters is the name
+    subjects = [_subject(store, "account", typed.lower())]
+    if client:
+        subjects.append(_subject(store, "client", client))
+    _check_and_reserve(store, subjects, now)
+    fingerprint = {"client": subjects[1].key[:12]} if client else {}
     with store.cursor() as cur:
-        typed = name.strip()
         found = _find(cur, typed) if NAME_PATTERN.fullmatch(typed) else None
         if found is None:
             verify_password(password, _dummy_hash())
+            locks = _record_failure(cur, subjects, now, policy)
             audit.record(
                 cur,
-                actor=typed if NAME_PATTERN.fullmatch(typed) else "(not a user name)",
+                actor=UNKNOWN_ACTOR,
                 role=None,
                 action="sign_in_failed",
-                detail={"reason": "unknown user"},
+                detail={"reason": "unknown user", **fingerprint},
             )
+            _record_locks(store, cur, None, locks, fingerprint)
             return None
         user, stored = found
         ok = verify_password(password, stored or _dummy_hash()) and bool(stored)
         if not ok or user.disabled:
+            locks = _record_failure(cur, subjects, now, policy)
             record_sign_in(
-                store, user, "password", cur, failed="disabled" if ok else "wrong password"
+                store,
+                user,
+                "password",
+                cur,
+                failed="disabled" if ok else "wrong password",
+                extra=fingerprint,
             )
+            _record_locks(store, cur, user, locks, fingerprint)
             return None
+        _record_success(cur, subjects[0])
         record_sign_in(store, user, "password", cur)
     return user
 
@@ -271,18 +324,241 @@ def record_sign_in(
     cursor: duckdb.DuckDBPyConnection | None = None,
     *,
     failed: str | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> None:
     """Write a sign-in (or, with ``failed`` the reason, a refused one) of ``user`` to the audit
-    trail, under the organisations of their scope, so their CSO managers see it."""
+    trail, under the organisations of their scope, so their CSO managers see it. ``extra`` adds
+    to the detail (e.g. the client's fingerprint)."""
     orgs = scope_for(user, store).organisations or frozenset()
     audit.record(
         cursor or store,
         actor=user.name,
         role=user.role,
         action="sign_in_failed" if failed else "sign_in",
-        detail={"method": method, **({"reason": failed} if failed else {})},
+        detail={"method": method, **({"reason": failed} if failed else {}), **(extra or {})},
         organisations=orgs,
     )
+
+
+# -- limits on guessing ------------------------------------------------------------------------
+
+UNKNOWN_ACTOR = "(unknown user name)"
+"""The actor of an audit row about a name that is no account (what was typed is not kept)."""
+HOLD = dt.timedelta(seconds=5)
+"""While one attempt on a name is being checked, others on it wait (so parallel guesses do not
+all pass the same check); the hold ends when the attempt is recorded."""
+_GUARD = threading.Lock()
+"""Makes each check-and-update of ``sign_in_guard`` one step within this process; other
+processes cannot write the store file at the same time anyway (DuckDB's file lock)."""
+
+
+class SignInRefused(UserError):
+    """Sign-in is refused for a while after too many failed attempts; the password was not
+    checked. ``until`` (UTC) is when an attempt will be checked again."""
+
+    def __init__(self, message: str, until: dt.datetime, *, locked: bool) -> None:
+        super().__init__(message)
+        self.until = until
+        self.locked = locked
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """The limits on failed sign-ins, from the settings ``sign_in_*`` (``evaluation.settings``)."""
+
+    delay_after: int = 3
+    delay_max: dt.timedelta = dt.timedelta(seconds=30)
+    lock_after: int = 10
+    client_lock_after: int = 30
+    window: dt.timedelta = dt.timedelta(minutes=15)
+    lock: dt.timedelta = dt.timedelta(minutes=15)
+
+    @classmethod
+    def from_settings(cls) -> SignInPolicy:
+        """The limits as the environment sets them now."""
+        return cls(
+            delay_after=settings.value("sign_in_delay_after"),
+            delay_max=dt.timedelta(seconds=settings.value("sign_in_delay_max_seconds")),
+            lock_after=settings.value("sign_in_lock_after"),
+            client_lock_after=settings.value("sign_in_client_lock_after"),
+            window=dt.timedelta(minutes=settings.value("sign_in_window_minutes")),
+            lock=dt.timedelta(minutes=settings.value("sign_in_lock_minutes")),
+        )
+
+    def delay(self, failures: int) -> dt.timedelta:
+        """How long the next attempt waits after ``failures`` failures: none before
+        ``delay_after``, then 1 s, 2 s, 4 s, … up to ``delay_max``."""
+        if failures < self.delay_after:
+            return dt.timedelta(0)
+        seconds = 2 ** min(failures - self.delay_after, 30)
+        return min(dt.timedelta(seconds=seconds), self.delay_max)
+
+    def locks_after(self, kind: str) -> int:
+        return self.lock_after if kind == "account" else self.client_lock_after
+
+
+@dataclass(frozen=True)
+class _Subject:
+    kind: Literal["account", "client"]
+    key: str
+    """The keyed hash of the name or client (the row's ``subject`` is ``kind:key``)."""
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+def _subject(store: Store, kind: Literal["account", "client"], text: str) -> _Subject:
+    # the store's HMAC with a label of its own; case references never contain a space
+    return _Subject(kind, store.case_key(f"sign-in {kind} {text}"))
+
+
+def _utc(when: dt.datetime | None) -> dt.datetime:
+    """``when`` (default: now) as the store keeps times: UTC without a zone."""
+    when = when or dt.datetime.now(dt.UTC)
+    return when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _wait_text(now: dt.datetime, until: dt.datetime) -> tuple[str, str]:
+    """How long until ``until`` and its clock time: ``("8 seconds", "14:03:12")``, or
+    ``("15 minutes", "14:19")`` with the minute rounded up, so the time shown is never early."""
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}", f"{until:%H:%M:%S}"
+    rounded = until + dt.timedelta(seconds=59 if until.second or until.microsecond else 0)
+    return f"{math.ceil(seconds / 60)} minutes", f"{rounded:%H:%M}"
+
+
+def _check_and_reserve(store: Store, subjects: Sequence[_Subject], now: dt.datetime) -> None:
+    """Refuse (:class:`SignInRefused`) when a subject is locked or must still wait; else hold
+    the account name for this attempt (``HOLD``)."""
+    with _GUARD, store.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            rows = {
+                r[0]: (r[1], r[2])
+                for r in cur.execute(
+                    "SELECT subject, next_attempt_at, locked_until FROM sign_in_guard "
+                    "WHERE subject IN (SELECT unnest(?))",
+                    [[s.subject for s in subjects]],
+                ).fetchall()
+            }
+            for s in subjects:  # a lock first, the account's before the client's
+                locked_until = rows.get(s.subject, (None, None))[1]
+                if locked_until is not None and now < locked_until:
+                    whose = (
+                        "This account is"
+                        if s.kind == "account"
+                        else "Sign-in from this computer is"
+                    )
+                    wait, clock = _wait_text(now, locked_until)
+                    raise SignInRefused(
+                        f"{whose} temporarily locked after too many failed sign-ins; it opens "
+                        f"again in {wait}, at {clock} UTC. Nothing was checked: try again "
+                        "then, or ask an administrator.",
+                        locked_until,
+                        locked=True,
+                    )
+            waits = [nxt for nxt, _ in rows.values() if nxt is not None and now < nxt]
+            if waits:
+                until = max(waits)
+                wait, clock = _wait_text(now, until)
+                raise SignInRefused(
+                    f"Too many failed sign-ins: try again in {wait} (from {clock} UTC). "
+                    "Nothing was checked.",
+                    until,
+                    locked=False,
+                )
+            cur.execute(
+                "INSERT INTO sign_in_guard VALUES (?, ?, 0, ?, ?, NULL) ON CONFLICT (subject) "
+                "DO UPDATE SET next_attempt_at = excluded.next_attempt_at",
+                [subjects[0].subject, subjects[0].kind, now, now + HOLD],
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+
+def _record_failure(
+    cur: duckdb.DuckDBPyConnection,
+    subjects: Sequence[_Subject],
+    now: dt.datetime,
+    policy: SignInPolicy,
+) -> list[tuple[_Subject, int, dt.datetime]]:
+    """Count a failure against every subject; returns the locks it starts (subject, failures,
+    locked until). Rows whose window and lock are over are dropped on the way."""
+    started = []
+    with _GUARD:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute(
+                "DELETE FROM sign_in_guard WHERE next_attempt_at <= ? AND window_start < ? "
+                "AND (locked_until IS NULL OR locked_until <= ?)",
+                [now, now - policy.window, now],
+            )
+            for s in subjects:
+                row = cur.execute(
+                    "SELECT failures, window_start, locked_until FROM sign_in_guard "
+                    "WHERE subject = ?",
+                    [s.subject],
+                ).fetchall()
+                failures, start = 1, now
+                if row:
+                    before, window_start, locked_until = row[0]
+                    over = locked_until is not None and locked_until <= now
+                    if now - window_start <= policy.window and not over:
+                        failures, start = int(before) + 1, window_start
+                locked = now + policy.lock if failures >= policy.locks_after(s.kind) else None
+                cur.execute(
+                    "INSERT OR REPLACE INTO sign_in_guard VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        s.subject,
+                        s.kind,
+                        failures,
+                        start,
+                        locked or now + policy.delay(failures),
+                        locked,
+                    ],
+                )
+                if locked is not None:
+                    started.append((s, failures, locked))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    return started
+
+
+def _record_success(cur: duckdb.DuckDBPyConnection, account: _Subject) -> None:
+    """A right password clears the failures of the name (not those of the client)."""
+    with _GUARD:
+        cur.execute("DELETE FROM sign_in_guard WHERE subject = ?", [account.subject])
+
+
+def _record_locks(
+    store: Store,
+    cur: duckdb.DuckDBPyConnection,
+    user: User | None,
+    locks: Sequence[tuple[_Subject, int, dt.datetime]],
+    fingerprint: Mapping[str, object],
+) -> None:
+    """Write each lock a failure started to the audit trail, under the account when it exists."""
+    orgs = (scope_for(user, store).organisations or frozenset()) if user else frozenset()
+    for s, failures, until in locks:
+        audit.record(
+            cur,
+            actor=user.name if user else UNKNOWN_ACTOR,
+            role=user.role if user else None,
+            action="sign_in_locked",
+            detail={
+                "locked": "account" if s.kind == "account" else "computer",
+                "failures": failures,
+                "until": until.isoformat(timespec="seconds"),
+                **fingerprint,
+            },
+            organisations=orgs,
+        )
 
 
 # -- who may change accounts -------------------------------------------------------------------
@@ -498,9 +774,39 @@ def scope_options(store: Store) -> list[ScopeOption]:
                FROM current_submission cs ORDER BY cs.organisation, cs.programme_id"""
         ).fetchall()
     orgs = sorted({r[1] for r in rows}, key=str.lower)
-    return [ScopeOption(o, "organisation", f"{o} (organisation)") for o in orgs] + [
-        ScopeOption(p, "programme", f"{p} — {name or p} ({org})") for p, org, name in rows
+    # a name on record from before the Unicode policy shows its invisible characters
+    shown = names.shown
+    return [ScopeOption(o, "organisation", f"{shown(o)} (organisation)") for o in orgs] + [
+        ScopeOption(p, "programme", f"{p} — {shown(name or p)} ({shown(org)})")
+        for p, org, name in rows
     ]
+
+
+def look_alike_warnings(store: Store, user: User) -> list[str]:
+    """Sentences warning that the account's name looks like (``names.look_alikes``) the name of
+    another account, or that a scope entry matches nothing on record but looks like an
+    organisation or programme that is: such an entry grants nothing, and two accounts whose
+    names read alike can be mistaken for each other. Nothing is refused. Another account's
+    name is not repeated (a user name can be a person's); the list of users shows it."""
+    out = []
+    others = [u.name for u in list_users(store) if u.name.lower() != user.name.lower()]
+    if names.look_alikes(user.name, others):
+        out.append(
+            f"The user name {user.name} looks like the name of another account; if both are "
+            "meant for the same person, change that account and remove this one."
+        )
+    known = {o.id: o.kind for o in scope_options(store)}
+    lowered = {i.lower() for i in known}
+    for item in user.scope:
+        if item.lower() in lowered:
+            continue
+        for other in names.look_alikes(item, known):
+            out.append(
+                f"The scope entry “{item}” matches nothing on record but looks like the "
+                f"{known[other]} on record as “{names.shown(other)}”; if it is meant to be that "
+                f"{known[other]}, use exactly that spelling."
+            )
+    return out
 
 
 def unknown_scope_ids(store: Store, scope: Iterable[str]) -> list[str]:
@@ -524,13 +830,17 @@ def scope_for(user: User, store: Store) -> Scope:
     if user.role == "admin":
         return Scope.everything(audience)
     with store.cursor() as cur:
-        current = cur.execute(
-            "SELECT programme_id, organisation FROM current_submission"
+        current = cur.execute(  # and a funder's store's programmes, known from returns
+            """SELECT programme_id, organisation FROM current_submission
+               UNION SELECT programme_id, organisation FROM release_programmes
+               WHERE programme_id NOT IN (SELECT programme_id FROM current_submission)"""
         ).fetchall()
     org_of = {p: o for p, o in current}
-    spelled = {o.strip().lower(): o for o in org_of.values()}
+    spelled = {names.normalise(o.strip()).lower(): o for o in org_of.values()}
     programmes = {i for i in user.scope if i in org_of}
-    named = {spelled.get(i.strip().lower(), i) for i in user.scope if i not in org_of}
+    named = {
+        spelled.get(names.normalise(i.strip()).lower(), i) for i in user.scope if i not in org_of
+    }
     organisations = frozenset(named | {org_of[p] for p in programmes})
     if not programmes:
         return Scope(organisations, None, audience)

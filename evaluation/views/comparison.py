@@ -62,9 +62,10 @@ from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.engine import IndicatorRequest, compute
 from evaluation.periods import Period, from_days
 from evaluation.sharing.disclosure import DisclosureSettings
-from evaluation.sharing.releases.read import coverage
+from evaluation.sharing.releases.read import coverage, release_note, release_settings
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, cursor_of
+from evaluation.views.charts import MAX_PANELS
 from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.numbers import D3_COUNT, D3_PERCENT, D3_PERCENT_AXIS
@@ -96,7 +97,9 @@ __all__ = [
 ]
 
 MIN_DENOMINATOR = DisclosureSettings().min_denominator
-"""Rates on fewer cases or events are not compared (the spec's rule 3 threshold: 10)."""
+"""Rates on fewer cases or events are not compared: the spec's rule 3 threshold (10) by default.
+A shared comparison uses the threshold recorded with the releases it reads instead
+(``release_settings``), so it judges a rate by the rule the release was protected with."""
 LEVELS = (0.95, 0.998)
 """The two pairs of control limits: about 1 in 20 and 1 in 500 programmes fall outside by
 chance alone."""
@@ -237,6 +240,8 @@ class Funnel:
     """The highest (equal to ``pooled_low`` when nothing is hidden)."""
     releases: tuple[int, ...] = ()
     """The releases the figures come from (shared reads), for the audit trail."""
+    min_denominator: int = MIN_DENOMINATOR
+    """The smallest denominator compared: the releases' rule 3 threshold when shared."""
 
     @property
     def hidden(self) -> int:
@@ -361,7 +366,11 @@ def _number(value: object) -> float:
 
 
 def _reason(
-    row: Mapping[Any, object], version: int, missing: Sequence[str], ind: Indicator | None
+    row: Mapping[Any, object],
+    version: int,
+    missing: Sequence[str],
+    ind: Indicator | None,
+    min_denominator: int = MIN_DENOMINATOR,
 ) -> str | None:
     """Why a row is not compared (``None``: it is compared)."""
     if int(row["indicator_version"]) != version:  # type: ignore[call-overload]
@@ -384,8 +393,8 @@ def _reason(
             if noun
             else "no data: nothing to count in this period"
         )
-    if den < MIN_DENOMINATOR:
-        return f"fewer than {MIN_DENOMINATOR} in the denominator"
+    if den < min_denominator:
+        return f"fewer than {min_denominator} in the denominator"
     return None
 
 
@@ -407,6 +416,7 @@ def funnel(
     indicator: Indicator | None = None,
     names: Mapping[str, str] | None = None,
     missing_tables: Mapping[str, Sequence[str]] | None = None,
+    min_denominator: int = MIN_DENOMINATOR,
 ) -> Funnel:
     """The funnel of one proportion indicator in one period, from the engine's frame.
 
@@ -414,7 +424,8 @@ def funnel(
     defaults to the latest in the frame). ``version`` is the definition compared on (default:
     ``indicator``'s, else the newest in the frame). ``names`` maps programme ids to names;
     ``missing_tables`` maps a programme to the tables its submission lacks, for the reason of
-    a ``no_data`` row. Rows with ``programme_id == "*"`` (totals) are ignored.
+    a ``no_data`` row. Rows with ``programme_id == "*"`` (totals) are ignored. Rates on
+    fewer than ``min_denominator`` are not compared (for shared rows: the releases' threshold).
     """
     ind_id = _one_indicator(frame)
     if indicator is not None and indicator.kind != "proportion":
@@ -440,7 +451,7 @@ def funnel(
         pid = str(row["programme_id"])
         sources = indicator.sources if indicator is not None else None
         missing = [t for t in missing_tables.get(pid, ()) if sources is None or t in sources]
-        reason = _reason(row, version, missing, indicator)
+        reason = _reason(row, version, missing, indicator, min_denominator)
         name = names.get(pid, pid)
         if reason is not None:
             excluded.append({"programme_id": pid, "programme": name, "reason": reason})
@@ -498,7 +509,7 @@ def funnel(
     table.loc[table["shown"], "rate_low"] = shown["value"]
     table.loc[table["shown"], "rate_high"] = shown["value"]
     table["display"] = table["display"].astype(object).where(table["display"].notna(), "")
-    bounds = pooled_bounds(num, den, hidden) if (den > 0 or hidden) else None
+    bounds = pooled_bounds(num, den, hidden, min_denominator) if (den > 0 or hidden) else None
     limits = pd.DataFrame(columns=["denominator", "lower_95", "upper_95", "lower_998", "upper_998"])
     table["position"] = np.where(table["shown"], INSIDE, HIDDEN)
     table["side"] = ""
@@ -519,7 +530,7 @@ def funnel(
             out998, OUTSIDE_998, np.where(out95, OUTSIDE_95, INSIDE)
         )
         table.loc[idx, "side"] = np.where(~out95, "", np.where(value > hi95, "above", "below"))
-        grid = _grid(n)
+        grid = _grid(n, min_denominator)
         limits = pd.DataFrame(
             {
                 "denominator": grid,
@@ -547,13 +558,14 @@ def funnel(
         bounds[0] if bounds is not None else None,
         bounds[1] if bounds is not None else None,
         releases,
+        min_denominator,
     )
 
 
-def _grid(n: np.ndarray) -> np.ndarray:
+def _grid(n: np.ndarray, min_denominator: int = MIN_DENOMINATOR) -> np.ndarray:
     """Whole denominators to draw the limit curves at: from just below the smallest compared
-    denominator (at least ``MIN_DENOMINATOR``) to a little beyond the largest."""
-    lo = max(1.0, min(float(MIN_DENOMINATOR), float(n.min()) * 0.8))
+    denominator (at least ``min_denominator``) to a little beyond the largest."""
+    lo = max(1.0, min(float(min_denominator), float(n.min()) * 0.8))
     hi = max(float(n.max()) * 1.15, lo + 10)
     return np.unique(np.round(np.geomspace(lo, hi, 300)))
 
@@ -610,6 +622,7 @@ def trend(
     indicator: Indicator | None = None,
     names: Mapping[str, str] | None = None,
     missing_tables: Mapping[str, Sequence[str]] | None = None,
+    min_denominator: int = MIN_DENOMINATOR,
 ) -> pd.DataFrame:
     """The rate of every programme in every period of ``frame``, for small multiples.
 
@@ -634,6 +647,7 @@ def trend(
             indicator=indicator,
             names=names,
             missing_tables=missing_tables,
+            min_denominator=min_denominator,
         )
         compared = f.programmes.assign(reason=f.programmes["display"].fillna(""))
         excluded = f.excluded.assign(shown=False)
@@ -686,6 +700,12 @@ class Comparison:
     funnel: Funnel
     trend: pd.DataFrame
     scope: Scope
+    releases: tuple[int, ...] = ()
+    """Every release the funnel and the trend were read from (shared; empty internally): what
+    a funder read, for the audit trail."""
+    release: str = ""
+    """``Release 3, approved 4 Dec 2026`` (``release_note``): where the shared figures come
+    from, for the page's caption."""
 
 
 def compare(
@@ -694,7 +714,8 @@ def compare(
     catalogue: Catalogue | None = None,
 ) -> Comparison:
     """Compute the indicator for the period and the trend periods in the caller's scope (a
-    shared scope gets suppressed figures) and build the funnel and the trend."""
+    shared scope gets the figures of the releases covering them) and build the funnel and the
+    trend. A shared comparison applies the smallest denominator recorded with those releases."""
     catalogue = catalogue or load_catalogue()
     try:
         ind = catalogue.get(request.indicator)
@@ -709,9 +730,10 @@ def compare(
     periods = trend_periods(request.period, request.trend_periods)
     progs = programmes_in_scope(cur, request.scope)
     names = dict(zip(progs["programme_id"], progs["programme"], strict=True))
-    missing = {
+    missing = {  # (a programme known only from returns has no tables to be missing)
         p: tuple(t for t in ind.sources if t not in tables)
         for p, tables in zip(progs["programme_id"], progs["tables"], strict=True)
+        if tables
     }
     if request.scope.internal:
         frame = compute(
@@ -720,9 +742,21 @@ def compare(
             catalogue,
         )
         unreleased: list[str] = []
+        releases: tuple[int, ...] = ()
+        settings = DisclosureSettings()
     else:
         frame, unreleased = _released_frame(cur, ind, periods, list(names), request, catalogue)
-    f = funnel(frame, request.period, indicator=ind, names=names, missing_tables=missing)
+        releases = tuple(sorted({int(r) for r in frame["release"].dropna()}))
+        settings = release_settings(cur, releases)
+    least = settings.min_denominator
+    f = funnel(
+        frame,
+        request.period,
+        indicator=ind,
+        names=names,
+        missing_tables=missing,
+        min_denominator=least,
+    )
     if unreleased:
         more = pd.DataFrame(
             [
@@ -737,8 +771,9 @@ def compare(
             .sort_values(["programme", "programme_id"], kind="stable")
             .reset_index(drop=True),
         )
-    t = trend(frame, indicator=ind, names=names, missing_tables=missing)
-    return Comparison(ind, f, t, request.scope)
+    t = trend(frame, indicator=ind, names=names, missing_tables=missing, min_denominator=least)
+    note = release_note(frame, cur) if releases else ""
+    return Comparison(ind, f, t, request.scope, releases, note)
 
 
 NOT_RELEASED = "not released: no approved release covers this period yet"
@@ -757,25 +792,35 @@ def _released_frame(
     that no release covers for any programme is left out of the trend; the compared period
     itself is then refused (``NotReleased``, the read path's sentence)."""
     cover = coverage(cur, programmes, periods)
-    parts = []
+    # one read per set of covered programmes, not per period: the periods of a trend are
+    # usually covered for the same programmes, and each read has a fixed cost that grows with
+    # the store (a funder's store of returns from hundreds of organisations)
+    groups: dict[tuple[str, ...], list[Period]] = {}
     for period in periods:
         here = cover[(cover["period_start"] == period.start) & (cover["period_end"] == period.end)]
         covered = tuple(sorted(set(here["programme_id"])))
         if not covered and period != request.period:
             continue
-        parts.append(
-            compute(
-                cur,
-                IndicatorRequest(
-                    periods=(period,),
-                    indicators=(ind.key,),
-                    programmes=covered,
-                    scope=request.scope,
-                ),
-                catalogue,
-            )
+        groups.setdefault(covered, []).append(period)
+    parts = [
+        compute(
+            cur,
+            IndicatorRequest(
+                periods=tuple(chosen),
+                indicators=(ind.key,),
+                programmes=covered,
+                scope=request.scope,
+            ),
+            catalogue,
         )
+        for covered, chosen in groups.items()
+    ]
+    order = {(p.start, p.end): n for n, p in enumerate(periods)}
     frame = pd.concat(parts, ignore_index=True)
+    if len(periods) > 1:  # period by period, as the trend reads them
+        spans = zip(frame["period_start"], frame["period_end"], strict=True)
+        at = pd.Series([order[span] for span in spans])
+        frame = frame.iloc[at.argsort(kind="stable").to_numpy()].reset_index(drop=True)
     main = cover[
         (cover["period_start"] == request.period.start)
         & (cover["period_end"] == request.period.end)
@@ -894,7 +939,7 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                         *progs["denominator"].dropna(),
                         *hidden["den_low"][np.isfinite(hidden["den_low"])],
                     ]
-                    or [MIN_DENOMINATOR * 2]
+                    or [f.min_denominator * 2]
                 )
             )
             * 1.15
@@ -976,12 +1021,34 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
 
 
 def small_multiples_figure(
-    t: pd.DataFrame, indicator: Indicator | None = None, *, columns: int = 3
+    t: pd.DataFrame,
+    indicator: Indicator | None = None,
+    *,
+    columns: int = 3,
+    max_panels: int = MAX_PANELS,
 ) -> go.Figure:
     """One small panel per programme: its rate per period with the 95 % interval, and the
     pooled rate of the compared programmes as a dashed line. Periods a programme could not be
-    compared in are gaps."""
-    names = list(dict.fromkeys(t["programme"])) if len(t) else []
+    compared in are gaps.
+
+    At most ``max_panels`` panels: with more programmes (a funder's store of returns from
+    hundreds of organisations) those with the most people counted over the periods are drawn,
+    and the title says how many of how many; the funnel and the table compare them all."""
+    # panels by programme id: two organisations may name programmes alike
+    ids = list(dict.fromkeys(t["programme_id"])) if len(t) else []
+    cut = ""
+    if len(ids) > max_panels:
+        counted = pd.to_numeric(t["denominator"], errors="coerce").fillna(0.0)
+        largest = set(counted.groupby(t["programme_id"]).sum().nlargest(max_panels).index)
+        cut = (
+            f"{max_panels} of {len(ids)} programmes: those with the most people counted "
+            "in these periods (the funnel and the table compare them all)"
+        )
+        ids = [i for i in ids if i in largest]
+        t = t[t["programme_id"].isin(ids)]
+    named = dict(zip(t["programme_id"], t["programme"], strict=True)) if len(t) else {}
+    alike = {n for n in named.values() if list(named.values()).count(n) > 1}
+    names = [f"{named[i]} ({i})" if named[i] in alike else str(named[i]) for i in ids]
     cols = max(1, min(columns, len(names)))
     rows = max(1, math.ceil(len(names) / cols))
     fig = make_subplots(
@@ -995,9 +1062,9 @@ def small_multiples_figure(
     )
     periods = t.drop_duplicates("period").sort_values("period_start") if len(t) else t
     order = list(periods["period"]) if len(t) else []
-    for n, name in enumerate(names):
+    for n, (pid, name) in enumerate(zip(ids, names, strict=True)):
         r, c = n // cols + 1, n % cols + 1
-        part = t[t["programme"] == name].set_index("period").reindex(order)
+        part = t[t["programme_id"] == pid].set_index("period").reindex(order)
         value = part["value"].astype(float)
         fig.add_trace(
             go.Scatter(
@@ -1041,7 +1108,9 @@ def small_multiples_figure(
     fig.update_xaxes(type="category", tickangle=-45)
     fig.update_layout(
         height=max(260, 230 * rows),
-        margin={"t": 30, "b": 10},
+        margin={"t": 60 if cut else 30, "b": 10},
         legend={"orientation": "h", "y": -0.12},
     )
+    if cut:
+        fig.update_layout(title={"text": cut, "font": {"size": 13}})
     return fig

@@ -34,6 +34,7 @@ from evaluation.measures.engine import IndicatorRequest, RequestError, compute, 
 from evaluation.periods import Period, PeriodChoices, series_choices
 from evaluation.sharing.releases.read import release_note
 from evaluation.store.access import Scope
+from evaluation.views.programmes import returned_programmes
 from evaluation.views.spreadsheet import safe_frame
 from evaluation.vocabulary.groups import GROUPS, group_of_id
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
@@ -56,7 +57,8 @@ def shipped_catalogue() -> Catalogue:
 
 
 def newest_data_as_of(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> date | None:
-    """The newest ``data_as_of`` of the current data of the programmes in ``scope``."""
+    """The newest ``data_as_of`` of the current data of the programmes in ``scope`` (shared:
+    of the programmes held from returns too, ``programmes.returned_programmes``)."""
     where, params = scope.sql_filter("s.organisation", "p.programme_id")
     row = cursor.execute(
         "SELECT max(s.data_as_of) FROM current_programmes p JOIN submissions s "
@@ -64,6 +66,11 @@ def newest_data_as_of(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> date |
         params,
     ).fetchone()
     value = row[0] if row else None
+    if not scope.internal:  # a funder's store: the programmes it holds from returns too
+        returned = returned_programmes(cursor, scope)["data_as_of"].dropna()
+        if not returned.empty:
+            newest = pd.Timestamp(returned.max()).date()
+            value = max(value, newest) if isinstance(value, date) else newest
     return value if isinstance(value, date) else None
 
 
@@ -201,6 +208,8 @@ class ExplorerResult:
     splits: tuple[str, ...]
     """The split columns of ``frame`` (case columns or programme attributes)."""
     period_labels: dict[tuple[date, date], str]
+    note: str = field(default="", compare=False)
+    """Shared: where the figures come from, named with the store (``release_note``)."""
 
     @property
     def split(self) -> str | None:
@@ -218,7 +227,7 @@ class ExplorerResult:
     def release(self) -> str:
         """Which releases a shared result was read from (``Release 3, approved 4 Dec 2026``);
         empty for the internal audience."""
-        return release_note(self.frame) if self.shared else ""
+        return (self.note or release_note(self.frame)) if self.shared else ""
 
 
 def _normalised(
@@ -271,8 +280,15 @@ def run(
             )
         )
     labels = {(p.start, p.end): p.label for p in request.periods}
+    shared = request.effective_audience == "shared"
     return ExplorerResult(
-        request, frame, tuple(results), explain(cursor, request, catalogue), splits, labels
+        request,
+        frame,
+        tuple(results),
+        explain(cursor, request, catalogue),
+        splits,
+        labels,
+        release_note(frame, cursor) if shared else "",
     )
 
 

@@ -7,7 +7,9 @@ Indicators, with their agreed definitions, come from the indicator catalogue.
 Every reader takes a cursor (one per request) and the caller's ``access.Scope``: only the
 organisations and programmes in scope are read (``None``: everything, internally). The counts
 here are unsuppressed, so the *shared* audience gets the programme list without counts and no
-case-level series or submission details at all.
+case-level series or submission details at all. What the shared audience learns about figures
+here comes from the releases (``released_overview``): which approved release serves each
+programme, for which periods, approved when, and how current the data it was made from was.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from evaluation.periods import period_of
+from evaluation.periods import Period, period_of
 from evaluation.store.access import Scope
 from evaluation.store.database import Submission
+from evaluation.views.programmes import returned_programmes
 
 PROGRAMME_COLUMNS = [
     "programme_id",
@@ -36,6 +39,29 @@ PROGRAMME_COLUMNS = [
 COUNT_COLUMNS = ("cases", "open_cases", "contacts")
 SHARED_PROGRAMME_COLUMNS = [c for c in PROGRAMME_COLUMNS if c not in COUNT_COLUMNS]
 QUARTER_COLUMNS = ["programme_id", "programme", "quarter", "quarter_start", "new_cases"]
+RELEASED_COLUMNS = [
+    *[c for c in SHARED_PROGRAMME_COLUMNS if c != "data_as_of"],
+    "release",
+    "approved_at",
+    "periods",
+    "data_as_of",
+]
+"""``released_overview``: a programme's row once per release that serves it; ``data_as_of`` is
+the date of the export that release was made from."""
+RELEASED_ORDER = [
+    "programme_id",
+    "programme",
+    "organisation",
+    "release",
+    "approved_at",
+    "periods",
+    "data_as_of",
+    "country",
+    "intervention_type",
+    "setting",
+]
+"""The order a person reads ``released_overview`` in: which release, then the rest."""
+NOT_RELEASED = "none approved yet"
 SUBMISSION_COLUMNS = [
     "submission",
     "organisation",
@@ -86,6 +112,76 @@ def programme_overview(
     if scope.audience != "internal":
         return frame[SHARED_PROGRAMME_COLUMNS]
     return frame[PROGRAMME_COLUMNS]
+
+
+def released_overview(
+    cursor: duckdb.DuckDBPyConnection, scope: Scope | None = None
+) -> pd.DataFrame:
+    """The programmes with current data in ``scope`` and the active releases serving them
+    (``RELEASED_COLUMNS``): one row per programme and release that is the newest active one
+    for at least one period (a shared read is served from exactly that release), with those
+    ``periods`` (labels, oldest first), the release's ``approved_at`` (UTC) and the
+    ``data_as_of`` of the submission it was made from. A programme no active release holds has
+    one row without a release and ``periods`` saying none is approved yet. Reads no case row.
+
+    A funder's store (``sharing.returns``) holds programmes only from returns: they are listed
+    too, with the name and organisation the returns carried, no programme attributes, and no
+    ``data_as_of`` (a return does not carry the date of the export its figures came from).
+    """
+    scope = scope or Scope.everything()
+    programmes = programme_overview(cursor, scope)[
+        [c for c in SHARED_PROGRAMME_COLUMNS if c != "data_as_of"]
+    ]
+    if not scope.internal:
+        returned = returned_programmes(cursor, scope)[["programme_id", "programme", "organisation"]]
+        if not returned.empty:
+            programmes = pd.concat(
+                [programmes.astype(object), returned.astype(object)], ignore_index=True
+            )
+    where, params = scope.sql_filter("rp.organisation", "rp.programme_id")
+    served = cursor.execute(
+        f"""WITH held AS (
+                SELECT rp.programme_id, pe.period_start, pe.period_end, pe.kind, r.number,
+                       row_number() OVER (PARTITION BY rp.programme_id, pe.period_start,
+                                          pe.period_end
+                                          ORDER BY r.approved_at DESC, r.number DESC) AS newest
+                FROM releases r
+                JOIN release_programmes rp ON rp.release = r.number
+                JOIN release_periods pe ON pe.release = r.number
+                WHERE r.status = 'active' AND {where})
+            SELECT h.programme_id, h.number AS release, r.approved_at, h.kind, h.period_start,
+                   h.period_end, s.data_as_of
+            FROM held h
+            JOIN releases r ON r.number = h.number
+            JOIN release_programmes rp
+              ON rp.release = h.number AND rp.programme_id = h.programme_id
+            LEFT JOIN submissions s ON s.submission_id = rp.submission_id
+            WHERE h.newest = 1
+            ORDER BY h.programme_id, h.number, h.period_start, h.period_end DESC""",
+        params,
+    ).fetchall()
+    rows: dict[tuple[str, int], dict[str, object]] = {}
+    for pid, number, approved, kind, start, end, as_of in served:
+        row = rows.setdefault(
+            (pid, int(number)),
+            {
+                "programme_id": pid,
+                "release": int(number),
+                "approved_at": approved,
+                "periods": [],
+                "data_as_of": as_of,
+            },
+        )
+        row["periods"].append(Period(start, end, kind).label)  # type: ignore[attr-defined]
+    releases = pd.DataFrame(
+        [{**r, "periods": ", ".join(r["periods"])} for r in rows.values()],  # type: ignore[arg-type]
+        columns=["programme_id", "release", "approved_at", "periods", "data_as_of"],
+    )
+    out = programmes.merge(releases, on="programme_id", how="left")
+    out["release"] = out["release"].astype("Int64")
+    out["periods"] = out["periods"].fillna(NOT_RELEASED)
+    out["data_as_of"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out["data_as_of"]]
+    return out[RELEASED_COLUMNS].reset_index(drop=True)
 
 
 def cases_per_quarter(

@@ -7,6 +7,12 @@ before and the gap to the target, and next to them how complete the optional fie
 numbers depend on are. Everything here is plain data (dataclasses and DataFrames) computed by
 the engine and ``completeness()``; the Programme page, reports and tests draw or check the same
 objects.
+
+The shared audience reads none of it from case rows: its tiles come from the releases covering
+the period (``sharing.releases.read``), and so does its completeness: the share each release
+cell carries (the lowest filled-in share of the optional fields the indicator uses), blank
+where the cell is hidden (``released_completeness``). A per-field table from the case rows
+would be a figure nobody approved.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, as_number, compute, shown_number
 from evaluation.periods import Period
 from evaluation.sharing.disclosure import DisclosureSettings
+from evaluation.sharing.releases.read import coverage, release_note
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, cursor_of
 from evaluation.store.schema import TABLES_BY_NAME
@@ -39,6 +46,7 @@ __all__ = [
     "Tile",
     "completeness_table",
     "headlines",
+    "released_completeness",
     "tiles_from_frame",
 ]
 
@@ -161,7 +169,12 @@ class Headlines:
     previous_period: Period
     tiles: list[Tile]
     completeness: pd.DataFrame
-    """``completeness_table`` of the programme and period."""
+    """``completeness_table`` of the programme and period (internal), or
+    ``released_completeness`` (shared: from the release, one row per indicator)."""
+    releases: tuple[int, ...] = ()
+    """Shared: the releases the tiles and the completeness were read from (audit trail)."""
+    release: str = ""
+    """Shared: ``Release 3, approved 4 Dec 2026`` (``release_note``), for the caption."""
 
 
 def _indicators(ids: Sequence[str], catalogue: Catalogue) -> list[Indicator]:
@@ -277,6 +290,40 @@ def completeness_table(
     return out
 
 
+SHARED_COMPLETENESS_COLUMNS = ["indicator", "name", "fields", "share", "hidden"]
+
+
+def released_completeness(
+    frame: pd.DataFrame, indicators: Sequence[Indicator], programme: str, period: Period
+) -> pd.DataFrame:
+    """The completeness the shared audience may see: for each of ``indicators`` that uses
+    optional fields, the ``completeness`` of its released cell for ``programme`` and ``period``
+    (``frame``: a shared result, read from releases), blank where the cell is hidden.
+
+    Columns ``SHARED_COMPLETENESS_COLUMNS``: ``indicator`` (id), ``name``, ``fields`` (the
+    optional fields, ``table.column``), ``share`` and ``hidden``. Nothing is read from cases.
+    """
+    rows = []
+    for ind in indicators:
+        if not ind.optional_fields:
+            continue
+        row = _row(frame, ind, programme, period) or {}
+        hidden = bool(row.get("suppressed", False))
+        rows.append(
+            {
+                "indicator": ind.id,
+                "name": ind.name,
+                "fields": ", ".join(ind.optional_fields),
+                "share": None if hidden else as_number(row.get("completeness")),
+                "hidden": hidden,
+            }
+        )
+    out = pd.DataFrame(rows, columns=SHARED_COMPLETENESS_COLUMNS)
+    out["share"] = out["share"].astype(float)
+    out["hidden"] = out["hidden"].astype(bool)
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # The whole overview
 
@@ -288,6 +335,8 @@ def headlines(
 ) -> Headlines:
     """Tiles and completeness for one programme and period, computed in the caller's scope.
 
+    Shared: read from the releases covering the period (the period before too, when a release
+    covers it; else its comparison is left blank); ``NotReleased`` when none covers the period.
     Raises ``HeadlinesError`` when the programme is not among those the scope may see.
     """
     catalogue = catalogue or load_catalogue()
@@ -302,10 +351,14 @@ def headlines(
     info = match.iloc[0]
     period, previous = request.period, request.period.previous()
     indicators = _indicators(request.indicators, catalogue)
+    shared = not request.scope.internal
+    periods: tuple[Period, ...] = (period, previous)
+    if shared and coverage(cur, [request.programme], [previous]).empty:
+        periods = (period,)  # no release holds the period before: no change to show
     frame = compute(
         cur,
         IndicatorRequest(
-            periods=(period, previous),
+            periods=periods,
             indicators=tuple(i.key for i in indicators),
             programmes=(request.programme,),
             scope=request.scope,
@@ -316,7 +369,13 @@ def headlines(
     tiles = tiles_from_frame(
         frame, indicators, request.programme, period, previous, missing_tables=missing
     )
-    rows = completeness(cur, [period], request.scope, (request.programme,))
+    if shared:
+        quality = released_completeness(frame, indicators, request.programme, period)
+        releases = tuple(sorted({int(r) for r in frame["release"].dropna()}))
+    else:
+        rows = completeness(cur, [period], request.scope, (request.programme,))
+        quality = completeness_table(rows, catalogue, audience=request.scope.audience)
+        releases = ()
     return Headlines(
         programme_id=request.programme,
         programme=str(info["programme"]),
@@ -325,5 +384,7 @@ def headlines(
         period=period,
         previous_period=previous,
         tiles=tiles,
-        completeness=completeness_table(rows, catalogue, audience=request.scope.audience),
+        completeness=quality,
+        releases=releases,
+        release=release_note(frame) if shared else "",
     )

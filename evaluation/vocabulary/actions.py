@@ -18,6 +18,7 @@ from typing import Literal
 Action = Literal[
     "sign_in",
     "sign_in_failed",
+    "sign_in_locked",
     "upload",
     "upload_refused",
     "approve",
@@ -26,6 +27,9 @@ Action = Literal[
     "user_add",
     "user_change",
     "user_remove",
+    "trust_key",
+    "export_return",
+    "import_return",
 ]
 
 
@@ -52,7 +56,15 @@ ACTIONS: dict[str, ActionInfo] = {
         ActionInfo(
             "sign_in_failed",
             "Failed sign-in",
-            "tried to sign in with a wrong password, a disabled account or an unknown name",
+            "tried to sign in with a wrong password, a disabled account or an unknown name, or "
+            "through the identity provider without an account or with an unverified address",
+            "evaluation.store.users.authenticate / evaluation.app.session",
+        ),
+        ActionInfo(
+            "sign_in_locked",
+            "Sign-in locked",
+            "made so many failed sign-ins that an account name or a computer was locked for "
+            "a while (even the right password is refused until then)",
             "evaluation.store.users.authenticate",
         ),
         ActionInfo(
@@ -103,6 +115,24 @@ ACTIONS: dict[str, ActionInfo] = {
             "Account removed",
             "removed an account (its entries in the trail stay)",
             "evaluation.store.users.remove_user",
+        ),
+        ActionInfo(
+            "trust_key",
+            "Key trusted",
+            "registered an organisation's public key, so its signed returns can be imported",
+            "evaluation.sharing.returns.keys.trust",
+        ),
+        ActionInfo(
+            "export_return",
+            "Return exported",
+            "wrote a signed return of a release for a funder (a file that leaves the store)",
+            "evaluation.sharing.returns.export.export_return",
+        ),
+        ActionInfo(
+            "import_return",
+            "Return imported",
+            "imported an organisation's signed return as a release of this store",
+            "evaluation.sharing.returns.importer.import_return",
         ),
     )
 }

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluation.app import render, state
+from evaluation.app import reads, render, state
 from evaluation.app.period_picker import pick_period
 from evaluation.app.session import current_viewer
 from evaluation.measures.catalogue import Indicator
 from evaluation.periods import PeriodChoices, recent_periods
-from evaluation.sharing import audit
 from evaluation.views import comparison
 from evaluation.vocabulary import numbers
 
@@ -67,13 +66,13 @@ def _page() -> None:
     with st.spinner("Computing…"):
         result = state.compare(scope, chosen, period)
     f, ind = result.funnel, result.indicator
-    with state.cursor() as cur:
-        audit.record_shared_read(
-            cur,
-            viewer,
-            f.releases,
-            "page:comparison",
-            {"indicator": ind.key, "period": period.spec},
+    reads.record_read(
+        viewer, result.releases, "page:comparison", {"indicator": ind.key, "period": period.spec}
+    )
+    if result.release:
+        st.caption(
+            "Small numbers are hidden to protect the people they are about. Figures from "
+            f"{render.md(result.release)}."
         )
 
     chart, about = st.columns([3, 1])

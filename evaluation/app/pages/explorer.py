@@ -12,10 +12,9 @@ from collections.abc import Callable
 import streamlit as st
 from plotly.graph_objects import Figure
 
-from evaluation.app import render, state
+from evaluation.app import reads, render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
-from evaluation.sharing import audit
 from evaluation.views import explore
 from evaluation.views.programmes import programme_label
 from evaluation.vocabulary.kinds import PERCENT_KINDS
@@ -138,14 +137,17 @@ with render.sentences():
         with st.spinner("Computing the indicators…"):
             result = state.explorer_result(scope, request, version)
         if result.shared:
-            with state.cursor() as cur:  # the page and its CSV and Parquet downloads
-                audit.record_shared_read(
-                    cur,
-                    viewer,
-                    result.frame["release"],
-                    "page:explorer",
-                    {"indicators": list(indicators), "split": split or ""},
-                )
+            reads.record_read(  # the page and its CSV and Parquet downloads, once per view
+                viewer,
+                result.frame["release"],
+                "page:explorer",
+                {
+                    "indicators": list(indicators),
+                    "split": split or "",
+                    "periods": [p.spec for p in periods],
+                    "programmes": list(chosen or ()),
+                },
+            )
             st.info(
                 "Small numbers are hidden to protect the people they are about; hidden "
                 "values show as gaps in the charts and as empty cells in the tables and "

@@ -1,6 +1,8 @@
 """A programme at a glance (CSO managers): headline numbers and how complete the data is.
 
-Everything shown comes from ``evaluation.views.programme``, computed in the user's scope.
+Everything shown comes from ``evaluation.views.programme``, computed in the user's scope; a
+shared viewer's figures, completeness included, come from the approved releases, which the
+page names, and their reading is on the audit trail.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any, Literal
 import plotly.express as px
 import streamlit as st
 
-from evaluation.app import render, state
+from evaluation.app import reads, render, state
 from evaluation.app.period_picker import pick_period
 from evaluation.app.session import current_viewer
 from evaluation.periods import PeriodChoices, recent_periods
@@ -52,6 +54,9 @@ def _completeness(h: programme.Headlines) -> None:
     if data.empty:
         st.info("Nothing to check for this period.", icon=":material/info:")
         return
+    if "indicator" in data.columns:  # shared: from the release, one share per indicator
+        _released_completeness(data)
+        return
     shown = data.dropna(subset=["share"])
     if not shown.empty:
         fig = px.bar(
@@ -78,8 +83,29 @@ def _completeness(h: programme.Headlines) -> None:
     st.dataframe(data, hide_index=True, width="stretch", column_config=config)
 
 
+def _released_completeness(data: Any) -> None:
+    st.caption(
+        "As released: for each indicator, the lowest share filled in of the optional fields "
+        "it uses, in the cases behind it. Blank where the figure is hidden to protect small "
+        "numbers."
+    )
+    st.dataframe(
+        data,
+        hide_index=True,
+        width="stretch",
+        column_order=["indicator", "name", "fields", "share"],
+        column_config={
+            "indicator": st.column_config.TextColumn("Indicator", width="small"),
+            "name": "Name",
+            "fields": "Optional fields it uses",
+            "share": st.column_config.NumberColumn("Data complete", format="percent"),
+        },
+    )
+
+
 def _page() -> None:
-    scope = current_viewer().scope
+    viewer = current_viewer()
+    scope = viewer.scope
     st.title("Programme overview")
     programmes = state.programmes_in_scope(scope)
     if programmes.empty:
@@ -106,10 +132,14 @@ def _page() -> None:
     )
     with st.spinner("Computing…"):
         h = state.programme_headlines(scope, pid, period)
+    reads.record_read(
+        viewer, h.releases, "page:programme", {"programme": pid, "period": period.spec}
+    )
+    shared = f" · small numbers hidden · figures from {h.release}" if h.release else ""
     st.caption(
         render.md(
             f"{h.organisation} · data as of {h.data_as_of} · compared with "
-            f"{h.previous_period.label}"
+            f"{h.previous_period.label}{shared}"
         )
     )
     _tiles(h)

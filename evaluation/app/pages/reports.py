@@ -11,14 +11,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from evaluation.app import render, state
+from evaluation.app import reads, render, state
 from evaluation.app.period_picker import pick_period
 from evaluation.app.session import current_viewer
 from evaluation.periods import PeriodChoices
 from evaluation.reports import spec
 from evaluation.reports.charts import to_plotly
 from evaluation.reports.model import Table
-from evaluation.sharing import audit
 from evaluation.views.programmes import programmes_in_scope
 
 FORMAT_NAMES = {
@@ -96,14 +95,12 @@ def _page() -> None:
     report = state.report(scope, tid, pid, period, version)
     bar.done()
     if report.audience == "shared" and "release" in report.data.columns:
-        with state.cursor() as cur:  # the preview and the report pack offered for download
-            audit.record_shared_read(
-                cur,
-                viewer,
-                report.data["release"],
-                "page:reports",
-                {"template": tid, "programme": pid, "period": period.spec},
-            )
+        reads.record_read(  # the preview and the report pack offered for download
+            viewer,
+            report.data["release"],
+            "page:reports",
+            {"template": tid, "programme": pid, "period": period.spec},
+        )
     audience = (
         f"Shared: small numbers are hidden, fit to send. {report.release}."
         if report.audience == "shared"

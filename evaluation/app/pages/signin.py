@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from evaluation.app import render, session
+from evaluation.store.users import SignInRefused
 
 st.title("Sign in")
 
@@ -16,6 +17,10 @@ if session.oidc_configured():
             render.md(
                 f"{email} has no access to this dashboard. Ask an administrator to add a user "
                 "named exactly as your e-mail address, with a role and a scope."
+                if session.identity_provider_email_verified()
+                else f"{email} has no access to this dashboard: your identity provider has not "
+                "confirmed that this e-mail address is yours. Ask your IT department to "
+                "verify it, then sign in again."
             ),
             icon=":material/block:",
         )
@@ -41,10 +46,15 @@ else:
             "Sign in", key="signin_submit", type="primary", icon=":material/login:"
         )
     if submitted:
-        if session.sign_in(name, password) is None:
-            st.error(
-                "The user name or password is not right, or the account is disabled.",
-                icon=":material/error:",
-            )
+        try:
+            signed_in = session.sign_in(name, password)
+        except SignInRefused as refused:  # too many failed sign-ins: says until when
+            st.error(str(refused), icon=":material/lock_clock:")
         else:
-            st.rerun()
+            if signed_in is None:
+                st.error(
+                    "The user name or password is not right, or the account is disabled.",
+                    icon=":material/error:",
+                )
+            else:
+                st.rerun()

@@ -66,7 +66,8 @@ def save() -> None:
     unknown = users.unknown_scope_ids(store, user.scope)
     if unknown and user.role != "admin":
         text += " Not in the store yet (fine before a first upload): " + ", ".join(unknown) + "."
-    _outcome("success", text)
+    look_alikes = users.look_alike_warnings(store, user)
+    _outcome("warning" if look_alikes else "success", " ".join([text, *look_alikes]))
 
 
 def remove() -> None:
@@ -82,10 +83,12 @@ def remove() -> None:
 
 outcome = st.session_state.pop(OUTCOME, None)
 if outcome:
-    show = st.success if outcome[0] == "success" else st.error
+    show = {"success": st.success, "warning": st.warning}.get(outcome[0], st.error)
     show(
         render.md(outcome[1]),
-        icon=":material/check_circle:" if outcome[0] == "success" else ":material/error:",
+        icon={"success": ":material/check_circle:", "warning": ":material/warning:"}.get(
+            outcome[0], ":material/error:"
+        ),
     )
 
 accounts = users.list_users(store)

@@ -191,7 +191,9 @@ def write_release(
         number = next_number(cur)
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         cur.execute(
-            "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            """INSERT INTO releases (number, organisation, approved_by, approver_role,
+                   approved_at, note, catalogue_version, settings, status)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 number,
                 organisation,

@@ -18,7 +18,8 @@ programmes and periods and who can approve them. Nothing here reads a case row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import duckdb
@@ -28,6 +29,7 @@ from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.engine.request import IndicatorRequest, RequestError
 from evaluation.measures.result import KEY_COLUMNS, NUMBER_COLUMNS, PERIOD_LABEL
 from evaluation.periods import Period
+from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.model import UNSPLIT, NotReleased, ReleaseError
 from evaluation.store.database import Store, cursor_of
 from evaluation.vocabulary.splits import ALL_SPLITS, CASE_SPLITS, NO_SPLIT, TOTAL, split_name
@@ -36,7 +38,9 @@ __all__ = [
     "RELEASE_COLUMNS",
     "blank_suppressed",
     "coverage",
+    "release_labels",
     "release_note",
+    "release_settings",
     "released",
 ]
 
@@ -112,19 +116,110 @@ def blank_suppressed(cells: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def release_note(frame: pd.DataFrame) -> str:
+def release_note(
+    frame: pd.DataFrame,
+    store_or_cursor: Store | duckdb.DuckDBPyConnection | None = None,
+    *,
+    most: int = 3,
+) -> str:
     """Which releases a shared result came from, for a caption or a report's provenance:
-    ``Release 3, approved 4 Dec 2026`` (several joined with ``;``); empty without any."""
+    ``Release 3, approved 4 Dec 2026`` (several joined with ``;``); empty without any.
+
+    Given the store, a release imported from a return names its sender and the sender's own
+    number (``release_labels``), and more than ``most`` releases (a funder's store of returns
+    from hundreds of organisations) are summed up: ``500 releases of 500 organisations,
+    approved 1 Nov 2026 to 2 Nov 2026``."""
     if frame.empty or "release" not in frame.columns:
         return ""
-    pairs = (
+    pairs = list(
         frame[list(RELEASE_COLUMNS)]
         .dropna()
         .drop_duplicates("release")
         .sort_values("release")
         .itertuples(index=False)
     )
-    return "; ".join(f"Release {int(n)}, approved {approval_date(at)}" for n, at in pairs)
+    if store_or_cursor is None:
+        return "; ".join(f"Release {int(n)}, approved {approval_date(at)}" for n, at in pairs)
+    if len(pairs) <= most:
+        labels = release_labels(store_or_cursor, [int(n) for n, _ in pairs])
+        return "; ".join(labels[int(n)] for n, _ in pairs)
+    numbers = [int(n) for n, _ in pairs]
+    orgs = (
+        cursor_of(store_or_cursor)
+        .execute(
+            "SELECT count(DISTINCT organisation) FROM releases "
+            "WHERE number IN (SELECT unnest(?::INTEGER[]))",
+            [numbers],
+        )
+        .fetchall()[0][0]
+    )
+    days = sorted(pd.Timestamp(at) for _, at in pairs)
+    first, last = approval_date(days[0]), approval_date(days[-1])
+    when = f"approved {first}" if first == last else f"approved {first} to {last}"
+    n = len(numbers)
+    releases = f"{n} release{'s' if n != 1 else ''}"
+    return f"{releases} of {orgs} organisation{'s' if orgs != 1 else ''}, {when}"
+
+
+def release_labels(
+    store_or_cursor: Store | duckdb.DuckDBPyConnection, releases: Iterable[object]
+) -> dict[int, str]:
+    """Release number → where figures come from, as a person reads it: ``Release 3, approved
+    4 Dec 2026`` for one approved here; ``Release 3: the return of Verein A (their release 7),
+    approved 4 Dec 2026`` for one imported from a return (``sharing.returns``)."""
+    numbers = sorted({int(r) for r in releases if r is not None and not pd.isna(r)})  # type: ignore[call-overload]
+    rows = (
+        cursor_of(store_or_cursor)
+        .execute(
+            """SELECT number, organisation, approved_at, coalesce(source, 'approved'),
+                      origin_number
+               FROM releases WHERE number IN (SELECT unnest(?::INTEGER[]))""",
+            [numbers],
+        )
+        .fetchall()
+    )
+    out = {}
+    for number, organisation, approved_at, source, origin in rows:
+        when = approval_date(approved_at)
+        if source == "return":
+            out[int(number)] = (
+                f"Release {int(number)}: the return of {organisation} (their release "
+                f"{origin}), approved {when}"
+            )
+        else:
+            out[int(number)] = f"Release {int(number)}, approved {when}"
+    return out
+
+
+def release_settings(
+    store_or_cursor: Store | duckdb.DuckDBPyConnection, releases: Iterable[object]
+) -> DisclosureSettings:
+    """The disclosure settings recorded with ``releases`` (the ``settings`` column), the
+    strictest of each threshold when they differ; the defaults when none is given.
+
+    What a shared view applies beside a release's cells (the comparison's smallest denominator,
+    a report's method note) must be what the release was protected with, not today's defaults.
+    """
+    numbers = sorted({int(r) for r in releases if r is not None and not pd.isna(r)})  # type: ignore[call-overload]
+    if not numbers:
+        return DisclosureSettings()
+    rows = (
+        cursor_of(store_or_cursor)
+        .execute(
+            "SELECT settings FROM releases WHERE number IN (SELECT unnest(?::INTEGER[]))",
+            [numbers],
+        )
+        .fetchall()
+    )
+    recorded = [DisclosureSettings(**json.loads(r[0])) for r in rows if r[0]]
+    if not recorded:
+        return DisclosureSettings()
+    return DisclosureSettings(
+        min_count=min(s.min_count for s in recorded),
+        max_small=max(s.max_small for s in recorded),
+        min_denominator=max(s.min_denominator for s in recorded),
+        min_width=max(s.min_width for s in recorded),
+    )
 
 
 def approval_date(at: object) -> str:
@@ -210,15 +305,19 @@ def _programmes(cur: duckdb.DuckDBPyConnection, request: IndicatorRequest) -> pd
 def _covering(
     cur: duckdb.DuckDBPyConnection, programmes: list[str], periods: Sequence[Period]
 ) -> pd.DataFrame:
-    """``programme_id, pidx, release, approved_at``: the newest active release holding each
-    programme and each period (by position in ``periods``); pairs none holds are absent."""
+    """``programme_id, pidx, release, approved_at``: the newest active release (by approval
+    time, then number) holding each programme and each period (by position in ``periods``);
+    pairs none holds are absent."""
     cover = cur.execute(
         """
         WITH asked AS (
             SELECT unnest(?::INTEGER[]) AS pidx, unnest(?::DATE[]) AS p_start,
                    unnest(?::DATE[]) AS p_end
         ), newest AS (
-            SELECT rp.programme_id, a.pidx, max(r.number) AS release
+            -- newest by approval, not by local number: a funder's store numbers the
+            -- returns it imports in the order they arrived
+            SELECT rp.programme_id, a.pidx,
+                   arg_max(r.number, (r.approved_at, r.number)) AS release
             FROM releases r
             JOIN release_programmes rp ON rp.release = r.number
             JOIN release_periods pe ON pe.release = r.number
@@ -365,10 +464,11 @@ def _refuse_missing_indicators(
     asked for: refused by name rather than served as a silent gap. (A split may rightly have
     no rows, e.g. for a programme without cases; every indicator has its unsplit cells.)"""
     numbers = sorted({int(r) for r in cover["release"]})
-    held = cur.execute(
+    held = cur.execute(  # only the indicators asked: a store may hold millions of cells
         """SELECT DISTINCT release, indicator_id, indicator_version FROM release_cells
-           WHERE release IN (SELECT unnest(?::INTEGER[])) AND split_column = ?""",
-        [numbers, UNSPLIT],
+           WHERE release IN (SELECT unnest(?::INTEGER[])) AND split_column = ?
+             AND indicator_id IN (SELECT unnest(?::VARCHAR[]))""",
+        [numbers, UNSPLIT, sorted({i.id for i in inds})],
     ).fetchall()
     have = {(i, int(v), int(r)) for r, i, v in held}
     gaps = sorted({(i.key, n) for i in inds for n in numbers if (i.id, i.version, n) not in have})

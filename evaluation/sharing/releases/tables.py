@@ -17,10 +17,12 @@ import duckdb
 import pandas as pd
 
 from evaluation.measures.catalogue import Catalogue
+from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, compute
 from evaluation.measures.result import KEY_COLUMNS, PERIOD_LABEL, RESULT_COLUMNS
 from evaluation.periods import Period, date_range
 from evaluation.progress import Progress, no_progress
+from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.model import UNSPLIT
 from evaluation.vocabulary.splits import CASE_SPLITS, TOTAL
 
@@ -64,12 +66,18 @@ def table_set(
     catalogue: Catalogue,
     *,
     progress: Progress = no_progress,
+    min_cases: int | None = None,
 ) -> pd.DataFrame:
     """Every cell of the release's table set with its true figures (``suppressed`` false).
+
+    ``completeness`` is left out where it is a share of fewer than ``min_cases`` cases (the
+    disclosure settings' ``min_denominator`` by default; see ``_few_cases_completeness_blanked``).
 
     One engine request per split over all the programmes at once: the engine answers a
     request set-based, so 500 programmes cost little more than one.
     """
+    if min_cases is None:
+        min_cases = DisclosureSettings().min_denominator
     latest = catalogue.latest()
     by_case = tuple(i.key for i in latest if i.splits == "case")
     requests: list[tuple[str, IndicatorRequest]] = [
@@ -115,4 +123,41 @@ def table_set(
     progress("Computed the figures", 1.0)
     cells = pd.concat(parts, ignore_index=True)
     cells["suppressed"] = False
+    return _few_cases_completeness_blanked(cur, cells, programmes, periods, catalogue, min_cases)
+
+
+def _few_cases_completeness_blanked(
+    cur: duckdb.DuckDBPyConnection,
+    cells: pd.DataFrame,
+    programmes: Sequence[str],
+    periods: Sequence[Period],
+    catalogue: Catalogue,
+    min_cases: int,
+) -> pd.DataFrame:
+    """``cells`` with no completeness where it is a share of fewer than ``min_cases`` cases.
+
+    An indicator's completeness is the share of the programme's cases open in the period that
+    have its optional case fields filled in: a share of people, so rule 3 (no share of fewer
+    than ``min_denominator`` people) holds for it as for a rate. Shares of staffing rows are
+    not shares of people and stay."""
+    case_fields = {
+        i.id for i in catalogue.latest() if any(f.startswith("cases.") for f in i.optional_fields)
+    }
+    if not case_fields or cells.empty:
+        return cells
+    counted = completeness(cur, list(periods), None, tuple(programmes))
+    counted = counted[counted["field"].str.startswith("cases.")]
+    few = counted[counted["rows"] < min_cases][["programme_id", "period_start", "period_end"]]
+    if few.empty:
+        return cells
+    few = few.drop_duplicates().assign(_few=True)
+    at = cells[["programme_id", "period_start", "period_end"]].copy()
+    for col in ("period_start", "period_end"):
+        at[col] = pd.to_datetime(at[col]).dt.date
+    hit = at.merge(few, on=["programme_id", "period_start", "period_end"], how="left")["_few"]
+    blank = (
+        hit.fillna(False).astype(bool).to_numpy()
+        & cells["indicator_id"].isin(case_fields).to_numpy()
+    )
+    cells.loc[blank, "completeness"] = float("nan")
     return cells

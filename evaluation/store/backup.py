@@ -1,0 +1,528 @@
+"""Backup and restore of a store: one ``.zip`` holding everything the store needs to work again.
+
+Why not a copy of the file: another program (the dashboard, a load) may be writing it, and a
+file copied half-way through a write is not a database. ``backup`` reads the store through a
+read-only connection (which DuckDB grants only while nobody writes, so what it reads is one
+consistent state) and lets DuckDB copy it (``COPY FROM DATABASE``: tables with their rows,
+keys and defaults, views, sequences and the ``schema_migrations`` record) into a new file.
+
+Why the secret and the keys travel with it: case references are stored only as HMACs with the
+store's secret (``<db>.secret``); a database restored without it cannot recognise a case sent
+again, so every later load would count returning people as new. The organisation's signing
+keys (``<db>.keys/``) sign its returns; without them a funder would have to trust new keys.
+Both are kept outside the database file on purpose, so the backup is as sensitive as the two
+together: keep it where only the store's operators can read it (docs/operations.md).
+
+The ``.zip`` holds ``store.duckdb``, ``store.secret`` (when the store has one), ``keys/…`` and
+``manifest.json`` (format, schema version, when, platform version, SHA-256 and size of every
+member). ``restore`` checks all of it before it touches anything, never replaces a store
+without ``replace=True``, and then keeps the replaced one beside it as
+``<db>.before-restore-<timestamp>`` (with its ``.secret`` and ``.keys`` under the same name, so
+it can be opened with ``--db`` as it is).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from evaluation import __version__, settings
+from evaluation.errors import StoreError
+from evaluation.sharing.returns.keys import keys_dir
+from evaluation.store.database import SCHEMA_VERSION, Store, secret_path
+from evaluation.store.failures import storage_failure
+from evaluation.store.lease import POLL_SECONDS, handover_request
+
+FORMAT = "exit-evaluation store backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DATABASE = "store.duckdb"
+SECRET = "store.secret"
+KEYS = "keys/"
+MAX_MANIFEST = 1024 * 1024
+_KEY_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_CHUNK = 1024 * 1024
+
+Say = Callable[[str], None]
+
+
+def _carried(name: str) -> bool:
+    """Whether ``name`` is a member a backup holds: the database, the secret, or a file under
+    ``keys/`` whose every part is a plain name (no ``..``, no absolute path, no odd bytes)."""
+    if name in (DATABASE, SECRET):
+        return True
+    parts = name.split("/")
+    return (
+        len(parts) >= 2
+        and parts[0] + "/" == KEYS
+        and len(parts) <= 4
+        and all(_KEY_PART.fullmatch(p) for p in parts[1:])
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{max(n / 1e3, 0.1):,.1f} kB"
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """What ``backup`` wrote."""
+
+    path: Path
+    schema_version: int
+    created_at: dt.datetime
+    members: tuple[str, ...]
+    rows: int
+    size: int
+
+    def sentence(self) -> str:
+        extras = []
+        if SECRET in self.members:
+            extras.append("its secret")
+        keys = sum(m.startswith(KEYS) for m in self.members)
+        if keys:
+            extras.append(f"{keys} signing key file{'s' if keys != 1 else ''}")
+        held = f" with {' and '.join(extras)}" if extras else ""
+        return (
+            f"Wrote the backup {self.path} ({_size(self.size)}): the store (schema "
+            f"{self.schema_version}, {self.rows:,} rows){held}. It holds the secret that links "
+            "case references: keep it where only the store's operators can read it."
+        )
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The checked ``manifest.json`` of a backup."""
+
+    schema_version: int
+    created_at: str
+    platform_version: str
+    store_name: str
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What ``restore`` did."""
+
+    path: Path
+    source: Path
+    manifest: Manifest
+    schema_version: int
+    kept: Path | None
+
+    def sentence(self) -> str:
+        text = (
+            f"Restored the store {self.path} from {self.source} (made {self.manifest.created_at} "
+            f"by platform version {self.manifest.platform_version}, schema "
+            f"{self.manifest.schema_version})."
+        )
+        if self.schema_version != self.manifest.schema_version:
+            text += f" It was brought up to date to schema {self.schema_version}."
+        if SECRET not in self.manifest.members:
+            text += " The backup held no secret: the store had none (it held no cases)."
+        if self.kept is not None:
+            text += f" The store that was there is kept as {self.kept}."
+        return text
+
+
+# -- backup --------------------------------------------------------------------------------------
+
+
+def backup(store: Store, out: Path | str) -> BackupResult:
+    """Write a backup of ``store`` (open it read-only) to the new ``.zip`` file ``out``.
+
+    Nothing is left behind when it fails: the copy is built in a folder beside ``out`` and
+    only renamed to ``out`` once complete; a storage failure says so in a sentence."""
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise StoreError(
+            f"A backup is one .zip file: give --out a name ending in .zip (not {out.name}). "
+            "Nothing was written."
+        )
+    if out.exists():
+        raise StoreError(
+            f"There is already a file {out}; a backup never overwrites one. Choose another "
+            "name (e.g. with the date in it). Nothing was written."
+        )
+    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    partial = staging / "backup.zip"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir(mode=0o700)
+        copy = staging / DATABASE
+        version = store.schema_version
+        rows = _copy_database(store, copy)
+        members: dict[str, Path] = {DATABASE: copy}
+        secret = secret_path(store.path)
+        if secret.is_file():
+            members[SECRET] = secret
+        keys = keys_dir(store.path)
+        if keys.is_dir():
+            for f in sorted(keys.rglob("*")):
+                if f.is_file():
+                    name = KEYS + f.relative_to(keys).as_posix()
+                    if not _carried(name):
+                        raise StoreError(
+                            f"The keys folder {keys} holds a file whose name a backup cannot "
+                            "carry (use letters, digits, '.', '_' and '-'); rename or remove "
+                            "it. Nothing was written."
+                        )
+                    members[name] = f
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "schema_version": version,
+            "created_at": created.isoformat().replace("+00:00", "Z"),
+            "platform_version": __version__,
+            "duckdb_version": duckdb.__version__,
+            "store_name": store.path.name,
+            "rows": rows,
+            "members": {
+                name: {"sha256": _sha256(path), "size": path.stat().st_size}
+                for name, path in members.items()
+            },
+        }
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, path in members.items():
+                zf.write(path, name)
+            zf.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        os.replace(partial, out)
+    except StoreError:
+        raise
+    except Exception as exc:
+        failure = storage_failure(exc, outcome="no backup was written", place=f"the backup {out}")
+        if failure is None:
+            raise
+        raise failure from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BackupResult(
+        out,
+        version,
+        created,
+        tuple(members),
+        rows,
+        out.stat().st_size,
+    )
+
+
+def _copy_database(store: Store, copy: Path) -> int:
+    """DuckDB's own copy of the store's current state into the new file ``copy``; its total
+    row count, read from the copy."""
+    cur = store.cursor()
+    source = cur.execute("SELECT current_database()").fetchall()[0][0]
+    alias = f"backup_copy_{os.getpid()}"
+    cur.execute(f"ATTACH {_literal(str(copy))} AS {alias} (READ_WRITE)")
+    try:
+        cur.execute(f"COPY FROM DATABASE {_quote(source)} TO {alias}")
+        tables = cur.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY 1", [alias]
+        ).fetchall()
+        rows = 0
+        for (name,) in tables:
+            rows += int(
+                cur.execute(f"SELECT count(*) FROM {alias}.main.{_quote(name)}").fetchall()[0][0]
+            )
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            cur.execute(f"DETACH {alias}")
+    return rows
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# -- reading a backup ----------------------------------------------------------------------------
+
+
+def _not_a_backup(path: Path, why: str) -> StoreError:
+    return StoreError(f"{path} is not a backup of a store ({why}); nothing was changed.")
+
+
+def read_manifest(path: Path | str) -> Manifest:
+    """The manifest of the backup ``path``, checked (format, version, members' names), without
+    extracting anything; raises ``StoreError`` with a sentence otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"There is no backup file {path}; nothing was changed.")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _manifest(path, zf)
+    except zipfile.BadZipFile:
+        raise _not_a_backup(path, "it is not a .zip file, or it is damaged") from None
+
+
+def _manifest(path: Path, zf: zipfile.ZipFile) -> Manifest:
+    try:
+        info = zf.getinfo(MANIFEST)
+    except KeyError:
+        raise _not_a_backup(path, "it has no manifest.json") from None
+    if info.file_size > MAX_MANIFEST:
+        raise _not_a_backup(path, "its manifest.json is far too large")
+    try:
+        data = json.loads(zf.read(info).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile):
+        raise _not_a_backup(path, "its manifest.json cannot be read") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise _not_a_backup(path, "its manifest.json is not the manifest of a backup")
+    fmt = data.get("format_version")
+    if not isinstance(fmt, int) or fmt > FORMAT_VERSION:
+        raise StoreError(
+            f"The backup {path} was made by a newer version of the platform (backup format "
+            f"{fmt}); update the platform to restore it. Nothing was changed."
+        )
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise _not_a_backup(path, "its manifest names no schema version")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The backup {path} holds a store of a newer version of the platform (schema "
+            f"{version}; this version knows {SCHEMA_VERSION}). Update the platform to restore "
+            "it. Nothing was changed."
+        )
+    members = data.get("members")
+    if not isinstance(members, dict) or DATABASE not in members:
+        raise _not_a_backup(path, "its manifest lists no database")
+    for name, meta in members.items():
+        if not _carried(name):
+            raise _not_a_backup(path, "its manifest lists a file a backup never holds")
+        if (
+            not isinstance(meta, dict)
+            or not isinstance(meta.get("size"), int)
+            or not re.fullmatch(r"[0-9a-f]{64}", str(meta.get("sha256")))
+        ):
+            raise _not_a_backup(path, "its manifest.json is damaged")
+    names = {i.filename for i in zf.infolist()} - {MANIFEST}
+    if names != set(members):
+        what = (
+            "files its manifest lists are missing"
+            if set(members) - names
+            else "it holds files its manifest does not list"
+        )
+        raise StoreError(
+            f"The backup {path} is incomplete or has been changed: {what}. Nothing was changed."
+        )
+    return Manifest(
+        schema_version=version,
+        created_at=str(data.get("created_at", "")),
+        platform_version=str(data.get("platform_version", "")),
+        store_name=str(data.get("store_name", "")),
+        members={k: dict(v) for k, v in members.items()},
+    )
+
+
+def _extract(path: Path, zf: zipfile.ZipFile, manifest: Manifest, into: Path) -> dict[str, Path]:
+    """Every member into the folder ``into`` (secret and keys mode 0600), checking each size
+    and SHA-256 against the manifest as it is written."""
+    out: dict[str, Path] = {}
+    for name, meta in manifest.members.items():
+        target = into / name
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        size = 0
+        mode = 0o644 if name == DATABASE else 0o600
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as fh, zf.open(name) as src:
+            while chunk := src.read(_CHUNK):
+                size += len(chunk)
+                if size > meta["size"]:
+                    break
+                digest.update(chunk)
+                fh.write(chunk)
+        if size != meta["size"] or digest.hexdigest() != meta["sha256"]:
+            raise StoreError(
+                f"The backup {path} has been changed or damaged since it was made: {name} does "
+                "not match its manifest. Nothing was changed."
+            )
+        out[name] = target
+    return out
+
+
+def _schema_of(path: Path, database: Path) -> int:
+    try:
+        with duckdb.connect(str(database), read_only=True) as conn:
+            row = conn.execute("SELECT max(version) FROM schema_migrations").fetchall()[0]
+    except duckdb.Error:
+        raise StoreError(
+            f"The database in the backup {path} cannot be read (damaged, or written by a newer "
+            "DuckDB). Nothing was changed."
+        ) from None
+    return int(row[0] or 0)
+
+
+def _bring_up_to_date(database: Path, secret: Path | None, version: int) -> int:
+    """Run the platform's migrations on the restored copy of an older store before it takes
+    the store's place (a current one stays byte for byte as it was backed up)."""
+    if version == SCHEMA_VERSION:
+        return version
+    key = bytes.fromhex(secret.read_text(encoding="ascii").strip()) if secret else b""
+    with Store(database, duckdb.connect(str(database)), key) as store:
+        store._migrate()
+        return store.schema_version
+
+
+# -- restore -------------------------------------------------------------------------------------
+
+
+def _occupants(db: Path) -> list[Path]:
+    """What makes up the store at ``db`` now: the file, its log, its secret, its keys."""
+    return [
+        p for p in (db, db.with_name(db.name + ".wal"), secret_path(db), keys_dir(db)) if p.exists()
+    ]
+
+
+def _kept_name(db: Path, part: Path, stamp: str) -> Path:
+    kept = db.with_name(f"{db.name}.before-restore-{stamp}")
+    if part == db:
+        return kept
+    if part == secret_path(db):
+        return kept.with_name(kept.name + ".secret")
+    suffix = part.name[len(db.name) :] if part.name.startswith(db.name) else "." + part.name
+    return kept.with_name(kept.name + suffix)
+
+
+@contextlib.contextmanager
+def _store_to_ourselves(db: Path, wait_seconds: float | None, say: Say | None) -> Iterator[None]:
+    """Until the block ends, nobody else has the store at ``db`` open: the dashboard is asked
+    to let go (and does not open it again while our request stands), we wait for others."""
+    limit = settings.value("store_wait_seconds") if wait_seconds is None else wait_seconds
+    with handover_request(db):
+        told = False
+        deadline = time.monotonic() + limit
+        while db.exists():
+            try:
+                duckdb.connect(str(db)).close()
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    break  # not a database DuckDB can open: nobody can hold it either
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"The store {db} stayed in use by another program for {limit:.0f} "
+                        "seconds, so nothing was restored. Try again when it has finished."
+                    ) from None
+                if say is not None and not told:
+                    say(
+                        f"The store {db} is in use by another program (the dashboard, or "
+                        "another command); waiting for it to let go."
+                    )
+                    told = True
+                time.sleep(POLL_SECONDS)
+                continue
+            except duckdb.Error:
+                break
+            break
+        yield
+
+
+def restore(
+    source: Path | str,
+    db: Path | str,
+    *,
+    replace: bool = False,
+    wait_seconds: float | None = None,
+    say: Say | None = None,
+) -> RestoreResult:
+    """Put the store in the backup ``source`` at ``db``, with its secret and keys.
+
+    Checks the whole backup first (manifest, every member's SHA-256, the database's schema);
+    refuses when a store is already at ``db`` unless ``replace``, and then keeps that store as
+    ``<db>.before-restore-<timestamp>``. Waits while another program uses the store."""
+    source, db = Path(source), Path(db)
+    manifest = read_manifest(source)
+    if _occupants(db) and not replace:
+        raise StoreError(
+            f"There is already a store at {db}. Restoring would replace it: run the command "
+            "again with --replace (the store that is there is then kept beside it as "
+            f"{db.name}.before-restore-<date and time>). Nothing was changed."
+        )
+    staging = db.with_name(f"{db.name}.restoring-{os.getpid()}")
+    moved: list[tuple[Path, Path]] = []
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(mode=0o700)
+        with zipfile.ZipFile(source) as zf:
+            files = _extract(source, zf, manifest, staging)
+        database = files[DATABASE]
+        found = _schema_of(source, database)
+        if found != manifest.schema_version:
+            raise StoreError(
+                f"The backup {source} does not hold what its manifest says (schema {found}, "
+                f"not {manifest.schema_version}). Nothing was changed."
+            )
+        version = _bring_up_to_date(database, files.get(SECRET), found)
+        with _store_to_ourselves(db, wait_seconds, say):
+            present = _occupants(db)
+            if present and not replace:  # a store appeared while we checked the backup
+                raise StoreError(
+                    f"There is already a store at {db}; run the command again with --replace. "
+                    "Nothing was changed."
+                )
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            kept = db.with_name(f"{db.name}.before-restore-{stamp}") if present else None
+            for part in present:
+                target = _kept_name(db, part, stamp)
+                os.replace(part, target)
+                moved.append((target, part))
+            placed: list[Path] = []
+            try:
+                if SECRET in files:
+                    secret_path(db).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(files[SECRET], secret_path(db))
+                    placed.append(secret_path(db))
+                if (staging / "keys").is_dir():
+                    os.replace(staging / "keys", keys_dir(db))
+                    placed.append(keys_dir(db))
+                os.replace(database, db)
+                placed.append(db)
+            except BaseException:
+                for p in placed:
+                    if p.is_dir():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink(missing_ok=True)
+                raise
+            moved.clear()  # done: what was moved aside stays aside
+    except BaseException as exc:
+        for target, part in reversed(moved):
+            with contextlib.suppress(OSError):
+                os.replace(target, part)
+        if isinstance(exc, StoreError) or not isinstance(exc, Exception):
+            raise
+        failure = storage_failure(exc, outcome="nothing was restored", store=db)
+        if failure is None:
+            raise
+        raise failure from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RestoreResult(db, source, manifest, version, kept)
