@@ -1,4 +1,4 @@
-"""The headless interface, ``python -m evaluation`` (contract: shared/spec/cli.md).
+"""The headless interface, ``python -m evaluation`` (contract: docs/spec/cli.md).
 
 Exit status: 0 success; 1 the input was refused; 2 wrong usage. Errors are translated into
 sentences here, in one place; nothing below this module prints.

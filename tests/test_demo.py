@@ -1,6 +1,6 @@
 """Tests of the demo-data generator: the data must obey every rule of the package format.
 
-The checks here are written from ``shared/spec/data-format.md`` independently of the package's
+The checks here are written from ``docs/spec/data-format.md`` independently of the package's
 validator, so a bug in either shows up as a disagreement instead of cancelling out.
 """
 

@@ -2,7 +2,7 @@
 
 ``tests/fixtures/oracle`` is a small hand-made package (``data_as_of`` 2025-06-30, programmes
 P-A with every table, P-B, P-C without custody events, P-D without any cases) with the
-boundary cases of ``shared/spec/indicators-v1.md`` planted in it; the case refs say what each
+boundary cases of ``docs/spec/indicators-v1.md`` planted in it; the case refs say what each
 case is for (``A-REQ-7D``: a contact exactly 7 days after the first request,
 ``A-O8-LOST366``: a drop-out 366 days after a release, …). The CSVs are read with the ``csv``
 module, never with the engine or DuckDB, and each oracle below is one indicator's sentence of

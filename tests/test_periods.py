@@ -2,7 +2,7 @@
 spec and label, the one label function in English and German, the picker's choices and the
 picker component itself, and the financial-year label the comparison once got wrong.
 
-Examples pin the forms of ``shared/spec/cli.md``; Hypothesis checks the invariants on periods of
+Examples pin the forms of ``docs/spec/cli.md``; Hypothesis checks the invariants on periods of
 every kind between 1980 and 2100 (round trips through ``parse_periods``, unique labels, stepping
 back).
 """

@@ -1,4 +1,4 @@
-"""Every rule of the format (shared/spec/data-format.md) has a failing and a passing case.
+"""Every rule of the format (docs/spec/data-format.md) has a failing and a passing case.
 
 Validation is expensive (Great Expectations builds a graph per expectation), so the cases are
 planted as rows of two shared packages instead of one package each:

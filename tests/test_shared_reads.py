@@ -1,4 +1,4 @@
-"""The shared audience reads releases only (``shared/spec/releases.md``, What the shared audience
+"""The shared audience reads releases only (``docs/spec/releases.md``, What the shared audience
 reads): figures equal the internal ones wherever shown, nothing a release does not cover is
 served, the newest active release wins, a withdrawn one is not served, and every shared output
 names its release."""

@@ -4,9 +4,9 @@ Why this exists: every part of the platform (ingest, validation, indicators, rep
 funder views, benchmarks) must be shown and exercised on realistic packages without a single
 real client record. The generator therefore produces packages that
 
-* follow every rule of ``shared/spec/data-format.md`` (so a clean ingest is the baseline and
+* follow every rule of ``docs/spec/data-format.md`` (so a clean ingest is the baseline and
   any validation finding is a bug somewhere else);
-* exercise every indicator of ``shared/spec/indicators-v1.md``: releases followed by contacts,
+* exercise every indicator of ``docs/spec/indicators-v1.md``: releases followed by contacts,
   needs with statuses, assessments, outcomes, referrals, capacity, funding committed beyond
   ``data_as_of``, staffing per quarter and targets;
 * span the typology of exit work (open-setting exit, prison-probation continuum, post-release

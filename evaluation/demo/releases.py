@@ -1,7 +1,7 @@
 """The demo's releases: what its organisations approve right after loading, so that a funder
 sees figures at once.
 
-Nothing is shared before a CSO approves it (``shared/spec/releases.md``), so a fresh demo would
+Nothing is shared before a CSO approves it (``docs/spec/releases.md``), so a fresh demo would
 show a funder only refusals. Each demo organisation therefore approves, for its programmes, the
 periods the dashboard offers by default (``demo_periods``), as its CSO manager would on the
 Approvals page, recorded as the local operator with a note saying so.

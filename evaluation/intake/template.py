@@ -1,7 +1,7 @@
 """The blank template workbook for CSOs without a case-management system.
 
 A CSO manager who keeps cases in a spreadsheet fills in this workbook and uploads it as a
-programme data package (``shared/spec/data-format.md``). Everything in it - sheet names, headers,
+programme data package (``docs/spec/data-format.md``). Everything in it - sheet names, headers,
 drop-down lists, validations, notes and the instructions - is generated from
 ``evaluation.store.schema`` so the template can never ask for something the validator refuses.
 

@@ -1,6 +1,6 @@
 """The indicator catalogue: one YAML file per indicator, validated as a whole.
 
-Each file declares an indicator of ``shared/spec/indicators-v1.md`` (or an organisation's own):
+Each file declares an indicator of ``docs/spec/indicators-v1.md`` (or an organisation's own):
 what it means (name, definition, unit, direction, caveats), which tables it needs, which splits
 it allows, and its computation in a declarative form — the population counted, the date that
 must fall in the period, the conditions, the censoring, and what the numerator or measure is.

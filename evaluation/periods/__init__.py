@@ -9,7 +9,7 @@ included), its kind, its ``spec`` (the ``SPEC`` text that parses back to it) and
 (what a person reads, from the one label function).
 
 * ``period`` — :class:`Period` and its constructors (``year``, ``quarter``, ``financial_year`` …);
-* ``parse`` — ``parse_periods``, the ``SPEC`` of ``shared/spec/cli.md``;
+* ``parse`` — ``parse_periods``, the ``SPEC`` of ``docs/spec/cli.md``;
 * ``labels`` — ``label(period, lang)``, the one label function (English and German);
 * ``calendar`` — stepping back, the periods over by a date, naming bare days (``from_days``);
 * ``choices`` — what a period picker offers (``recent_periods``, ``series_choices``).

@@ -1,6 +1,6 @@
 """Parsing the ``SPEC`` of the command line into periods.
 
-Forms accepted (``shared/spec/cli.md``), comma-separated:
+Forms accepted (``docs/spec/cli.md``), comma-separated:
 
 * ``2025`` calendar year;
 * ``2025-Q2`` calendar quarter (``q`` in any case);

@@ -7,7 +7,7 @@ back and rebuild a label, and two screens would name the same days differently (
 once called ``FY2025-04`` "2025-04-01..2026-03-31"). So the kind travels with the days, and the
 label is always derived by the one label function (:func:`evaluation.periods.label`).
 
-A period is the pair of its first and last day, both included (``shared/spec/indicators-v1.md``,
+A period is the pair of its first and last day, both included (``docs/spec/indicators-v1.md``,
 Notation). Its kind is checked against its days when it is made, so a ``Period`` that says
 ``quarter`` always is one.
 """

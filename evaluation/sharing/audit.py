@@ -1,7 +1,7 @@
 """The audit trail: who signed in, uploaded, approved, withdrew and read shared figures, and when.
 
 Why it exists: nothing about people leaves an organisation unless one of its people approved it
-(``shared/spec/releases.md``), and the organisation must be able to see afterwards who was let
+(``docs/spec/releases.md``), and the organisation must be able to see afterwards who was let
 in, who loaded what, who approved what, and who read which release, on which page or file.
 
 Contract:

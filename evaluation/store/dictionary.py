@@ -35,7 +35,7 @@ def render_data_dictionary() -> str:
             "do not edit "
             "this file by hand."
         ),
-        "> The normative description is `shared/spec/data-format.md`.",
+        "> The normative description is `docs/spec/data-format.md`.",
         "",
         f"Format version: **{schema.FORMAT_VERSION}**",
         "",
@@ -145,7 +145,7 @@ def render_indicator_docs() -> str:
         "do not edit -->",
         "",
         "Every number the platform shows comes from one of these published, versioned "
-        "definitions (the agreed catalogue v1, `shared/spec/indicators-v1.md`). P is the "
+        "definitions (the agreed catalogue v1, `docs/spec/indicators-v1.md`). P is the "
         "reporting period (both days included), A the programme's `data_as_of`. "
         "`python -m evaluation catalogue ID` prints one; `python -m evaluation indicators "
         "--explain …` prints the SQL behind a result.",

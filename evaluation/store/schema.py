@@ -3,7 +3,7 @@
 Tables, columns, types, vocabularies and rules are declared here once. The validator, the
 Great Expectations suites, the DuckDB DDL, the blank template workbook, the CLI help and the data
 dictionary in ``docs/`` are all generated from these declarations, so they cannot drift apart.
-The source of truth for the content is ``shared/spec/data-format.md``.
+The source of truth for the content is ``docs/spec/data-format.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ ColumnType = Literal["text", "vocab", "date", "bool", "integer", "decimal"]
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 EARLIEST_DATE = "1980-01-01"
 
-# Identifiers of the agreed catalogue v1 (``shared/spec/indicators-v1.md``); targets must name one.
+# Identifiers of the agreed catalogue v1 (``docs/spec/indicators-v1.md``); targets must name one.
 CATALOGUE_IDS: tuple[str, ...] = (
     *(f"C{i:02d}" for i in range(1, 12)),
     *(f"O{i:02d}" for i in range(1, 15)),

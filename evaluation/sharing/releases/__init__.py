@@ -1,5 +1,5 @@
 """Releases: nothing about people is shared before a CSO manager (or admin) approves it, and
-what is shared is protected as one set (``shared/spec/releases.md``).
+what is shared is protected as one set (``docs/spec/releases.md``).
 
 A release is an immutable, numbered record of the shared table set of one organisation's
 programmes × approved periods: every indicator of the catalogue in force, unsplit and split by

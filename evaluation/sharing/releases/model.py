@@ -2,7 +2,7 @@
 two errors of the release path.
 
 A release is an immutable, numbered record a CSO manager (or admin) of one organisation made by
-approving figures (``shared/spec/releases.md``). The value here is what ``list_releases`` and
+approving figures (``docs/spec/releases.md``). The value here is what ``list_releases`` and
 ``get_release`` return; the cells live in the store's ``release_cells``.
 """
 

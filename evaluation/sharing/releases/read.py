@@ -4,7 +4,7 @@ Why a read path of its own: a figure computed for a funder on demand is protecte
 one request only, so asking twice (a total and its split, a year and its quarters, two custom
 ranges a day apart) gives hidden small counts away. A release is protected once, as one set with
 every earlier release of its programmes; serving the shared audience only what a release holds
-means every combination a funder can make was already checked (``shared/spec/releases.md``).
+means every combination a funder can make was already checked (``docs/spec/releases.md``).
 
 Contract of :func:`released`: for each programme × period of the request, the newest *active*
 release that holds both (periods match by exact first and last day) serves that programme and

@@ -1,4 +1,4 @@
-"""Returns: a release, sent (``shared/spec/releases.md``, "Returns").
+"""Returns: a release, sent (``docs/spec/releases.md``, "Returns").
 
 In the field a funder should never hold case data: each organisation keeps its own store and
 sends the funder the aggregates it approved. A return is the part of one release a funder
