@@ -165,9 +165,7 @@ def test_commands_beside_the_serving_dashboard(tmp_path: Path) -> None:
             # meanwhile a person keeps using the dashboard
             for title in ("Submissions", "Data overview", "Submissions"):
                 nav.get_by_role("link", name=title, exact=True).click()
-                expect(page.get_by_role("heading", name=title).first).to_be_visible(
-                    timeout=120_000
-                )
+                expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=120_000)
             results = [r.result() for r in runs]
         for command, run in zip(commands, results, strict=True):
             assert run.returncode == 0, (command[0], run.stdout[-2000:], run.stderr[-2000:])

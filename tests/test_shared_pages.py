@@ -175,13 +175,15 @@ def test_the_programme_page_serves_completeness_from_the_release(page_env: Path)
         assert "rows" not in shown.columns and "filled" not in shown.columns
         hidden, released = _released_completeness(page_env, "C06", pid, "2025-Q2")
         share = shown.loc["C06", "share"]
-        if hidden:  # a hidden cell's completeness stays blank
+        if hidden or released is None:  # hidden, or a share of fewer than 10 cases: blank
             assert pd.isna(share)
         else:
-            assert released is not None and math.isclose(share, released)
+            assert math.isclose(share, released)
     # the example covers both cases: P-A's C06 hidden, P-B's shown
     assert _released_completeness(page_env, "C06", "P-A", "2025-Q2")[0]
     assert not _released_completeness(page_env, "C06", "P-B", "2025-Q2")[0]
+    # P-B's C06 is shown, but its completeness is a share of 3 cases: not released (rule 3)
+    assert _released_completeness(page_env, "C06", "P-B", "2025-Q2")[1] is None
     # another programme is another read; P-A again in this session is not
     at.selectbox(key="programme_programme").set_value("P-A").run()
     assert [json.loads(d)["programme"] for *_, d in _reads(page_env, "page:programme")] == [
@@ -292,11 +294,12 @@ def test_a_shared_report_reads_its_completeness_from_the_release(
     assert set(cells) == {"C06", "C07", "C09"}
     for ind, cell in cells.items():
         hidden, released = _released_completeness(db, str(ind), "P-B", "2025-Q2")
-        if hidden:
+        if hidden or released is None:  # hidden, or a share of fewer than 10 cases
             assert cell.state == "hidden" and cell.value is None
         else:
             assert cell.value is not None and math.isclose(float(cell.value), released)
-    assert any(c.state != "hidden" for c in cells.values())
+    # P-B had fewer than 10 cases open: no completeness of it is released
+    assert all(c.state == "hidden" for c in cells.values())
 
 
 # -- the command line ---------------------------------------------------------------------------

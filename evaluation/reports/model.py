@@ -854,7 +854,7 @@ def _released_quality(
         note="As released: for each indicator, the lowest share filled in of the optional "
         "fields it uses, in the cases open in the period (staffing: of the quarters). "
         "“hidden”: the indicator's figure is hidden to protect small numbers, and so is its "
-        "completeness."
+        "completeness; or fewer than 10 cases were open, too few to share a share of them."
         if len(rows)
         else "None of this report's indicators uses an optional field: nothing to check.",
         key="completeness",

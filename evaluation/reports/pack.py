@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import io
 import math
-import multiprocessing
 import os
-import sys
-import types
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import as_completed
 from pathlib import Path
 
 import duckdb
@@ -29,6 +25,7 @@ from evaluation.reports.model import Report, ReportError, build_reports
 from evaluation.reports.spec import FORMATS, ReportTemplate
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
+from evaluation.workers import worker_pool
 
 Progress = Callable[[str, float], None]
 
@@ -63,28 +60,6 @@ def draw_charts(report: Report, workers: int) -> None:
         chunk = math.ceil(len(charts) / workers)
         for chart, png in zip(charts, pool.map(to_png, charts, chunksize=chunk), strict=True):
             report.chart_images[id(chart)] = png
-
-
-@contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """Worker processes that start clean, whoever calls.
-
-    ``forkserver``: the workers must not inherit this process's DuckDB connection and threads.
-    A new worker also re-runs the parent's ``__main__`` by its path; inside Streamlit (the
-    dashboard, AppTest) that is a page script, which must never run in a worker (it fails
-    there, and the pool breaks). So while the workers start, ``__main__`` is a bare module.
-    """
-    context = multiprocessing.get_context("forkserver")
-    main = sys.modules.get("__main__")
-    script = main is not None and getattr(main, "__file__", None) is not None
-    if script:
-        sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            yield pool
-    finally:
-        if script and main is not None:
-            sys.modules["__main__"] = main
 
 
 MIN_PARALLEL_CHARTS = 8

@@ -308,13 +308,15 @@ def released_completeness(
         if not ind.optional_fields:
             continue
         row = _row(frame, ind, programme, period) or {}
-        hidden = bool(row.get("suppressed", False))
+        share = as_number(row.get("completeness"))
+        # hidden with its figure, or a share of fewer cases than rule 3 allows (not released)
+        hidden = bool(row.get("suppressed", False)) or (bool(row) and share is None)
         rows.append(
             {
                 "indicator": ind.id,
                 "name": ind.name,
                 "fields": ", ".join(ind.optional_fields),
-                "share": None if hidden else as_number(row.get("completeness")),
+                "share": None if hidden else share,
                 "hidden": hidden,
             }
         )

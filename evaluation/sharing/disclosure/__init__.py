@@ -17,7 +17,7 @@ suppressed, never with the reason, because the reason would tell that a number i
 
 Why it works this way (for maintainers):
 
-* Rules 1-3 of ``shared/spec/indicators-v1.md`` ("Uncertainty and small numbers") are *primary*
+* Rules 1-3 of ``docs/spec/indicators-v1.md`` ("Uncertainty and small numbers") are *primary*
   suppression; rule 4 is *secondary* suppression. Kinds ``count`` and ``proportion`` are additive
   (a proportion through its numerator and ``denominator - numerator``, both counts of people);
   ``ratio`` and ``median`` only fall under rule 3; ``total``, ``share`` and ``months`` are amounts,

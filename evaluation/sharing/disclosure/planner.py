@@ -26,9 +26,12 @@ class Planner:
         self.fixed = fixed
         """Rows published earlier and shown: facts the attacker holds, never hidden again."""
         self.by_member: dict[tuple[int, str], list[Relation]] = defaultdict(list)
-        for rel in table.relations:
+        self.relations_of_row: dict[int, list[int]] = defaultdict(list)
+        """Per row: the positions in ``table.relations`` of the relations it is a member of."""
+        for i, rel in enumerate(table.relations):
             for m in rel.members:
                 self.by_member[m, rel.layer].append(rel)
+                self.relations_of_row[m].append(i)
 
     def protected(self, pos: int, layer: str) -> bool:
         """Whether a hidden figure needs a wide range: not when it is a 0 that may be shown."""
@@ -72,16 +75,26 @@ class Planner:
         return None if best is None else best[1]
 
     def secure(self, hidden: set[int]) -> None:
-        """Hide cells until every relation is safe on its own; repeat to a fixed point."""
+        """Hide cells until every relation is safe on its own; repeat to a fixed point.
+
+        A relation found safe stays safe until one of its cells is hidden, so each pass looks
+        again only at relations with a cell hidden since they were last found safe: the same
+        passes, in the same order, as looking at every relation, without the repeats."""
+        by_row = self.relations_of_row
+        dirty = set(range(len(self.t.relations)))
         changed = True
         while changed:
             changed = False
-            for rel in self.t.relations:
+            for i, rel in enumerate(self.t.relations):
+                if i not in dirty:
+                    continue
+                dirty.discard(i)
                 while self.unsafe(rel, hidden):
                     cell = self.candidate([rel], hidden)
                     if cell is None:
                         break
                     hidden.add(cell)
+                    dirty.update(by_row.get(cell, ()))
                     changed = True
 
     def widen(self, pos: int, layer: str, hidden: set[int]) -> int | None:

@@ -1,4 +1,4 @@
-"""Primary suppression: rules 1-3 of ``shared/spec/indicators-v1.md`` ("Uncertainty and small
+"""Primary suppression: rules 1-3 of ``docs/spec/indicators-v1.md`` ("Uncertainty and small
 numbers"), each row judged on its own figures.
 
 Rule 1 hides a count of people from ``min_count`` to ``max_small``; rule 2 a proportion whose

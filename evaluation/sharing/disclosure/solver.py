@@ -70,6 +70,7 @@ class Solver:
         self.n = n
         self.index = np.arange(n, dtype=np.int32)
         self.status = highspy.HighsModelStatus
+        self.inf = float(highspy.kHighsInf)
 
     def extreme(self, j: int, sign: float) -> Extreme:
         """(optimum, solution) of minimising ``sign * x[j]``; ``None`` when unbounded."""
@@ -88,6 +89,23 @@ class Solver:
         if status != self.status.kOptimal:
             return linprog_extreme(self.a_eq, self.b_eq, j, sign)
         return self.h.getInfo().objective_function_value, np.asarray(self.h.getSolution().col_value)
+
+    def point(self, cols: np.ndarray, sign: float, cap: float) -> np.ndarray | None:
+        """A feasible point that minimises ``sign * sum(x[cols])`` with every unknown at most
+        ``cap`` (which keeps the program bounded; the bounds are lifted again afterwards), or
+        None when HiGHS finds no optimum. Any point it returns satisfies the equations."""
+        c = np.zeros(self.n)
+        c[cols] = sign
+        self.h.changeColsCost(self.n, self.index, c)
+        lower, infinite = np.zeros(self.n), np.full(self.n, self.inf)
+        self.h.changeColsBounds(self.n, self.index, lower, np.full(self.n, float(cap)))
+        try:
+            self.h.run()
+            if self.h.getModelStatus() != self.status.kOptimal:
+                return None
+            return np.asarray(self.h.getSolution().col_value)
+        finally:
+            self.h.changeColsBounds(self.n, self.index, lower, infinite)
 
 
 def linprog_extreme(a_eq: csr_matrix, b_eq: np.ndarray, j: int, sign: float) -> Extreme:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from evaluation.measures.result import NUMBER_COLUMNS
-from evaluation.sharing.disclosure.attacker import Attacker, Var
+from evaluation.sharing.disclosure.attacker import Attacker, Equations, Var
 from evaluation.sharing.disclosure.errors import DisclosureError, ProtectionUnmet
 from evaluation.sharing.disclosure.planner import Planner
 from evaluation.sharing.disclosure.rules import primary
@@ -30,27 +30,38 @@ from evaluation.sharing.disclosure.table import (
 )
 
 
-def _narrow(planner: Planner, hidden: set[int], wide: set[Var]) -> tuple[list[Var], Attacker]:
+def _narrow(
+    planner: Planner,
+    hidden: set[int],
+    wide: set[Var],
+    previous: Attacker | None = None,
+    equations: Equations | None = None,
+) -> tuple[list[Var], Attacker]:
     """The hidden, protected figures that the attacker narrows below min_width.
 
     ``wide`` holds figures already found wide and is updated: hiding more cells only takes
     knowledge away from the attacker, so a range never shrinks and need not be checked again.
+    ``previous``: the attacker of the last round, whose unchanged groups are kept warm.
     """
     t = planner.t
-    attacker = Attacker(t.relations, t.values, hidden)
-    for var in attacker.components:
-        attacker.witness(var, float(t.values[var[1]][var[0]]))
-    out: list[Var] = []
+    attacker = Attacker(
+        t.relations if equations is None else equations, t.values, hidden, previous=previous
+    )
+    attacker.witness_truth(t.values)
+    todo: list[Var] = []
     for pos in sorted(hidden, key=lambda p: t.rank[p]):
         if not t.additive(pos):
             continue
         for layer in ADDITIVE_KINDS[t.kinds[pos] or ""]:
-            if not planner.protected(pos, layer) or (pos, layer) in wide:
-                continue
-            if attacker.wide((pos, layer), planner.s.min_width):
-                wide.add((pos, layer))
-            else:
-                out.append((pos, layer))
+            if planner.protected(pos, layer) and (pos, layer) not in wide:
+                todo.append((pos, layer))
+    proven = attacker.prove_wide(todo, planner.s.min_width)
+    out: list[Var] = []
+    for var in todo:
+        if var in proven or attacker.wide(var, planner.s.min_width):
+            wide.add(var)
+        else:
+            out.append(var)
     return out, attacker
 
 
@@ -138,7 +149,8 @@ def _secondary(
     hidden = primary(table, settings) - fixed
     planner.secure(hidden)
     wide: set[Var] = set()
-    narrow, attacker = _narrow(planner, hidden, wide)
+    equations = Equations.of(table.relations)
+    narrow, attacker = _narrow(planner, hidden, wide, None, equations)
     while narrow:
         added = False
         for pos, layer in narrow:
@@ -154,7 +166,7 @@ def _secondary(
         if not added:  # cannot happen with nonnegative figures; refuse rather than leak
             raise DisclosureError("Secondary suppression found no further cell to hide.")
         planner.secure(hidden)
-        narrow, attacker = _narrow(planner, hidden, wide)
+        narrow, attacker = _narrow(planner, hidden, wide, attacker, equations)
     return table, hidden, attacker
 
 

@@ -94,7 +94,19 @@ def row_keys(frame: pd.DataFrame, splits: Sequence[str] | None = None) -> list[R
     ``attack`` reports its ranges under these keys.
     """
     cols = [*KEY_COLUMNS, *(split_columns(frame) if splits is None else splits)]
-    return [tuple(_norm(v) for v in rec) for rec in frame[cols].itertuples(index=False, name=None)]
+    return list(zip(*(_column_values(frame[c]) for c in cols), strict=True))
+
+
+def _column_values(column: pd.Series) -> list[Hashable]:
+    """A column's values as Python objects (what iterating the column gives), missing values of
+    any flavour as None; column by column rather than cell by cell, which is what makes reading
+    a release's table fast."""
+    values = column.tolist()
+    missing = column.isna().to_numpy()
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            values[i] = None
+    return values
 
 
 @dataclass(frozen=True)
@@ -202,64 +214,132 @@ def read_table(
             raise DisclosureError(
                 f"A row of {frame['indicator_id'].iloc[pos]} has a numerator above its denominator."
             )
-    order = sorted(range(n), key=lambda p: tuple(repr(k) for k in keys[p]))
-    rank = np.empty(n, dtype=int)
-    rank[order] = np.arange(n)
+    rank = _ranks(keys)
     table = Table(keys, kinds, no_data, marked, values, [], rank)
     table.relations = list(_relations(table, frame, len(splits)))
     return table
 
 
+def _ranks(keys: Sequence[RowKey]) -> np.ndarray:
+    """Each key's position when the keys are sorted by the ``repr`` of their values (a total
+    order whatever the types), computed column by column: each column's distinct values are
+    ranked once, then the columns are sorted together."""
+    n = len(keys)
+    if not n:
+        return np.empty(0, dtype=int)
+    columns = list(zip(*keys, strict=True))
+    sort_keys = []
+    for column in reversed(columns):
+        codes, uniques = _factorize(column)
+        texts = [repr(u) for u in uniques]
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        position = np.empty(len(texts), dtype=np.int64)
+        position[order] = np.arange(len(texts))
+        sort_keys.append(position[codes])
+    order_rows = np.lexsort(sort_keys)
+    rank = np.empty(n, dtype=int)
+    rank[order_rows] = np.arange(n)
+    return rank
+
+
+def _factorize(values: Sequence[Hashable]) -> tuple[np.ndarray, list[Hashable]]:
+    """Codes (in order of first appearance) and the distinct values of a column of keys."""
+    column = np.empty(len(values), dtype=object)
+    column[:] = list(values)
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    # keys hold None for a missing value; factorize hands it back as NaN
+    return codes.astype(np.int64), [None if _norm(u) is None else u for u in uniques]
+
+
+def _group_ids(codes: np.ndarray, keep: Sequence[int]) -> np.ndarray:
+    """Group numbers of the rows by the columns ``keep`` of ``codes`` (columns × rows), in
+    order of first appearance."""
+    group = np.zeros(codes.shape[1], dtype=np.int64)
+    for i in keep:
+        group = pd.factorize(group * (int(codes[i].max()) + 1) + codes[i])[0]
+    return group
+
+
 def _relations(table: Table, frame: pd.DataFrame, n_splits: int) -> Iterator[Relation]:
-    """Every additive relation among the rows of additive, about-people indicators."""
-    rows = [p for p in range(len(table.keys)) if table.additive(p)]
+    """Every additive relation among the rows of additive, about-people indicators.
 
-    def grouped(drop: tuple[int, ...]) -> dict[RowKey, list[int]]:
-        groups: dict[RowKey, list[int]] = defaultdict(list)
-        for p in rows:
-            key = table.keys[p]
-            groups[tuple(v for i, v in enumerate(key) if i not in drop)].append(p)
-        return groups
+    Groups are found with array operations (one pass per split column), in the order a
+    dictionary of the rows would give them: relations come out in the same order whatever the
+    size of the table, and the planner, which walks them in order, decides the same."""
+    rows = np.array([p for p in range(len(table.keys)) if table.additive(p)], dtype=np.int64)
+    if not len(rows):
+        return
+    n_cols = len(KEY_COLUMNS) + n_splits
+    columns = list(zip(*(table.keys[p] for p in rows.tolist()), strict=True))
+    codes = np.empty((n_cols, len(rows)), dtype=np.int64)
+    for i in range(n_cols):
+        codes[i] = _factorize(columns[i])[0]
+    rank = table.rank[rows]
 
-    def emit(parent: int, children: Sequence[int]) -> Iterator[Relation]:
-        kids = tuple(sorted(children, key=lambda c: table.rank[c]))
+    def emit(parent: int, kids: tuple[int, ...]) -> Iterator[Relation]:
         for layer in ADDITIVE_KINDS[table.kinds[parent] or ""]:
             yield Relation(layer, parent, kids)
 
     # over the values of a split, and over programmes: the TOTAL row is the total
     first_split = len(KEY_COLUMNS)
     for index in (*range(first_split, first_split + n_splits), _PROGRAMME):
-        for members in grouped((index,)).values():
-            parents = [p for p in members if table.keys[p][index] == TOTAL]
-            children = [p for p in members if table.keys[p][index] != TOTAL]
-            if len(parents) == 1 and children:
-                yield from emit(parents[0], children)
+        group = _group_ids(codes, [i for i in range(n_cols) if i != index])
+        total = np.fromiter((v == TOTAL for v in columns[index]), dtype=bool, count=len(rows))
+        n_groups = int(group.max()) + 1
+        parents = np.bincount(group[total], minlength=n_groups)
+        children = np.bincount(group[~total], minlength=n_groups)
+        good = (parents == 1) & (children > 0)
+        parent_of = np.full(n_groups, -1, dtype=np.int64)
+        parent_of[group[total]] = rows[total]
+        kid = ~total & good[group]
+        order = np.lexsort((rank[kid], group[kid]))
+        kid_rows, kid_group = rows[kid][order], group[kid][order]
+        if not len(kid_rows):
+            continue
+        cuts = np.flatnonzero(np.diff(kid_group)) + 1
+        for g, kids in zip(
+            kid_group[np.concatenate(([0], cuts))].tolist(),
+            np.split(kid_rows, cuts),
+            strict=True,
+        ):
+            yield from emit(int(parent_of[g]), tuple(kids.tolist()))
     # over sub-periods that exactly partition a longer period
     start = pd.to_datetime(frame["period_start"], errors="coerce")
     end = pd.to_datetime(frame["period_end"], errors="coerce")
     if (start.isna() | end.isna()).to_numpy()[rows].any():
         raise DisclosureError("A row of an indicator about people has no valid period dates.")
-    for members in grouped(_PERIOD).values():
-        periods = [(start.iloc[p].normalize(), end.iloc[p].normalize(), p) for p in members]
-        for whole, parts in _partitions(periods):
-            yield from emit(whole, parts)
+    first = start.dt.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)[rows]
+    last = end.dt.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)[rows]
+    group = _group_ids(codes, [i for i in range(n_cols) if i not in _PERIOD])
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.diff(group[order])) + 1
+    found: dict[tuple[int, ...], list[tuple[int, tuple[int, ...]]]] = {}
+    for members in np.split(order, cuts):
+        spans = np.stack((first[members], last[members]), axis=1)
+        shape = tuple(spans.ravel().tolist())
+        if shape not in found:
+            periods = [(int(s), int(e), i) for i, (s, e) in enumerate(spans.tolist())]
+            found[shape] = list(_partitions(periods))
+        at = rows[members].tolist()
+        for whole, parts in found[shape]:
+            yield from emit(at[whole], tuple(at[p] for p in parts))
 
 
 def _partitions(
-    periods: list[tuple[pd.Timestamp, pd.Timestamp, int]],
+    periods: list[tuple[int, int, int]],
 ) -> Iterator[tuple[int, tuple[int, ...]]]:
     """(period, sub-periods) for each set of other periods that tile a period without gaps or
-    overlaps: paths from its first to its last day through periods that lie inside it."""
-    day = pd.Timedelta(days=1)
+    overlaps: paths from its first to its last day (day numbers) through periods that lie
+    inside it. Each period is (first day, last day, its label)."""
     for first, last, pos in periods:
-        inner: dict[pd.Timestamp, list[tuple[pd.Timestamp, int]]] = defaultdict(list)
+        inner: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for s, e, p in periods:
             if s >= first and e <= last and (s, e) != (first, last):
                 inner[s].append((e, p))
         if not inner.get(first):
             continue
         found = 0
-        stack: list[tuple[pd.Timestamp, tuple[int, ...]]] = [(first, ())]
+        stack: list[tuple[int, tuple[int, ...]]] = [(first, ())]
         while stack and found < MAX_PARTITIONS:
             at, path = stack.pop()
             for e, p in sorted(inner.get(at, ()), reverse=True):
@@ -267,7 +347,7 @@ def _partitions(
                     found += 1
                     yield pos, (*path, p)
                 elif e < last:
-                    stack.append((e + day, (*path, p)))
+                    stack.append((e + 1, (*path, p)))
 
 
 def holds(rel: Relation, values: Mapping[str, np.ndarray]) -> bool:

@@ -26,7 +26,7 @@ from evaluation.progress import Progress, no_progress, scaled
 from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases import ledger
 from evaluation.sharing.releases.model import DataVersion, Release, ReleaseError
-from evaluation.sharing.releases.protect import protect_release
+from evaluation.sharing.releases.protect import protect_releases
 from evaluation.sharing.releases.tables import atoms, table_set
 from evaluation.sharing.releases.versions import catalogue_version, data_versions
 from evaluation.store.access import AccessDenied, Viewer
@@ -157,7 +157,12 @@ def _drafts(
     spans = {(p.start, p.end) for p in periods} | ledger.earlier_periods(cur, every)
     pieces = atoms(spans)
     cells = table_set(
-        cur, programmes, [*periods, *pieces], catalogue, progress=scaled(progress, 0, 0.4)
+        cur,
+        programmes,
+        [*periods, *pieces],
+        catalogue,
+        progress=scaled(progress, 0, 0.4),
+        min_cases=settings.min_denominator,
     )
     piece_spans = {(p.start, p.end) for p in pieces}
     cells["virtual"] = [
@@ -170,33 +175,32 @@ def _drafts(
     ]
     infos = {i.id: i for i in catalogue.latest()}
     step = scaled(progress, 0.4, 1.0)
-    total = len(programmes)
-    done = 0
-    drafts = []
-    for org, versions in by_org.items():
+    work = []
+    for versions in by_org.values():
         earlier, hidden = ledger.earlier_cells(cur, versions)
         for ind in earlier["indicator_id"].unique():
             if ind not in infos:  # an indicator no longer in force: keep it known
                 infos.update({i.id: i for i in catalogue.versions(str(ind))[-1:]})
         mine = cells[cells["programme_id"].isin([v.programme_id for v in versions])]
-        start = done
+        work.append((mine, earlier, hidden))
 
-        def tick(programme: str, n: int, _count: int, start: int = start) -> None:
-            step(f"Protecting {programme}", (start + n) / max(total, 1))
+    def tick(programme: str, done: int, total: int) -> None:
+        step(f"Protected {programme} ({done} of {total} programmes)", done / max(total, 1))
 
-        protected = protect_release(mine, earlier, hidden, infos, settings, on_programme=tick)
-        done += len(versions)
-        drafts.append(
-            Draft(
-                organisation=org,
-                programmes=tuple(v.programme_id for v in versions),
-                periods=tuple(periods),
-                data=tuple(versions),
-                catalogue_version=version,
-                settings=settings,
-                cells=protected,
-            )
+    step(f"Protecting the figures of {len(programmes)} programmes", 0.0)
+    protected = protect_releases(work, infos, settings, on_programme=tick)
+    drafts = [
+        Draft(
+            organisation=org,
+            programmes=tuple(v.programme_id for v in versions),
+            periods=tuple(periods),
+            data=tuple(versions),
+            catalogue_version=version,
+            settings=settings,
+            cells=frame,
         )
+        for (org, versions), frame in zip(by_org.items(), protected, strict=True)
+    ]
     progress("Protected the figures", 1.0)
     return drafts
 

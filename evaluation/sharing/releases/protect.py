@@ -12,11 +12,18 @@ the sub-periods that tile it. No total over programmes is ever released, so prog
 independent tables, solved one at a time. Figures of an earlier data version (before the
 programme re-submitted its data) do not add up exactly with today's; they are protected as their
 own table, and the link between the two versions is a documented limit (``docs/disclosure.md``).
+
+Because the tables are independent, a large approval (the large demo's 500 programmes) protects
+them in worker processes and puts the results back in programme order: the same cells as one
+process, in about half the time on two cores (``protect_releases``, ``docs/performance.md``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pandas as pd
@@ -33,6 +40,7 @@ from evaluation.sharing.disclosure import (
 )
 from evaluation.sharing.releases.model import UNSPLIT, ReleaseError
 from evaluation.vocabulary.splits import CASE_SPLITS, TOTAL
+from evaluation.workers import worker_pool
 
 CELL_KEY: tuple[str, ...] = (
     "indicator_id",
@@ -168,6 +176,24 @@ def protect_programme(
     return out
 
 
+Release = tuple[pd.DataFrame, pd.DataFrame, Mapping[str, set[tuple[object, ...]]]]
+"""One release's work for ``protect_releases``: its new cells, the earlier cells of the same
+data versions (with ``programme_id``), and the hidden cell keys per programme."""
+OnProgramme = Callable[[str, int, int], None]
+"""``on_programme(programme, done, total)``: called as each programme's protection ends."""
+PARALLEL_CELLS = 60_000
+"""Fewest cells worth worker processes: below it, starting them costs more than they save
+(a test's or a dashboard preview's few programmes are protected in the process itself)."""
+
+
+def workers_available() -> int:
+    """How many processors this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
 def protect_release(
     new: pd.DataFrame,
     earlier: pd.DataFrame,
@@ -175,40 +201,149 @@ def protect_release(
     infos: Mapping[str, IndicatorInfo],
     settings: DisclosureSettings,
     *,
-    on_programme: object = None,
+    on_programme: OnProgramme | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
-    """Every programme's cells protected (``protect_programme``), one programme at a time.
+    """Every programme's cells protected (``protect_programme``); see ``protect_releases``.
 
     ``earlier`` holds the earlier cells of the same data versions with a ``programme_id``
     column; ``hidden_before`` the hidden cell keys per programme. Raises ``ReleaseError`` with
     a sentence when a programme's figures cannot be protected.
     """
-    out = []
-    groups = dict(tuple(earlier.groupby("programme_id", sort=False))) if len(earlier) else {}
-    programmes = list(dict.fromkeys(new["programme_id"]))
-    for n, (programme, cells) in enumerate(new.groupby("programme_id", sort=False)):
-        if callable(on_programme):
-            on_programme(str(programme), n, len(programmes))
-        mine = groups.get(programme, earlier.iloc[0:0])
-        try:
-            out.append(
-                protect_programme(
-                    cells, mine, hidden_before.get(str(programme), set()), infos, settings
+    (out,) = protect_releases(
+        [(new, earlier, hidden_before)],
+        infos,
+        settings,
+        on_programme=on_programme,
+        workers=workers,
+    )
+    return out
+
+
+def protect_releases(
+    releases: Sequence[Release],
+    infos: Mapping[str, IndicatorInfo],
+    settings: DisclosureSettings,
+    *,
+    on_programme: OnProgramme | None = None,
+    workers: int | None = None,
+) -> list[pd.DataFrame]:
+    """The cells of several releases protected, each programme on its own.
+
+    Programmes are independent tables (see the module docstring), so the work is spread over
+    worker processes: ``workers`` of them when given (1: none), else every processor this
+    process may use for jobs of at least ``PARALLEL_CELLS`` cells (smaller ones stay in this
+    process); never more than there are programmes.
+    Each worker gets a programme's cells as plain frames, never the store; the results are
+    put back in the order of the programmes, so the output is the same as protecting one
+    programme after the other. ``on_programme`` is called here, in this process, as each
+    programme is done. Raises ``ReleaseError`` for the first programme, in order, whose
+    figures cannot be protected.
+    """
+    jobs: list[tuple[int, str, pd.DataFrame, pd.DataFrame, set[tuple[object, ...]]]] = []
+    for r, (new, earlier, hidden_before) in enumerate(releases):
+        groups = dict(tuple(earlier.groupby("programme_id", sort=False))) if len(earlier) else {}
+        for programme, cells in new.groupby("programme_id", sort=False):
+            jobs.append(
+                (
+                    r,
+                    str(programme),
+                    cells,
+                    groups.get(programme, earlier.iloc[0:0]),
+                    hidden_before.get(str(programme), set()),
                 )
             )
-        except ProtectionUnmet:
-            raise ReleaseError(
-                f"The figures of {programme} cannot be protected together with what earlier "
-                "releases published without hiding figures those releases showed; nothing was "
-                "approved. Approve other periods, or fewer of them."
-            ) from None
-        except DisclosureError as exc:
-            raise ReleaseError(
-                f"The figures of {programme} cannot be checked for small numbers ({exc}); "
-                "nothing was approved."
-            ) from None
+    cells_total = sum(len(job[2]) + len(job[3]) for job in jobs)
+    n_workers = min(workers or workers_available(), len(jobs))
+    tasks = [(programme, cells, mine, hidden) for _, programme, cells, mine, hidden in jobs]
+    results: list[tuple[pd.DataFrame | None, Failure]] = []
+    parallel = n_workers > 1 and (workers is not None or cells_total >= PARALLEL_CELLS)
+    if parallel:
+        try:
+            results = _in_workers(tasks, infos, settings, n_workers, on_programme)
+        except BrokenProcessPool:  # e.g. a script that starts work when imported: no workers
+            parallel = False
+    if not parallel:
+        results = []
+        for n, task in enumerate(tasks):
+            results.append(_protect_task(task, infos, settings))
+            if results[-1][1] is not None:
+                break
+            if on_programme is not None:
+                on_programme(task[0], n + 1, len(tasks))
+    for (_, programme, *_rest), (_frame, failure) in zip(jobs, results, strict=False):
+        if failure is not None:
+            raise ReleaseError(_sentence(programme, failure))
+    out = []
+    for r, (new, _earlier, _hidden) in enumerate(releases):
+        mine = [frame for job, (frame, _) in zip(jobs, results, strict=True) if job[0] == r]
+        out.append(
+            pd.concat(mine, ignore_index=True)
+            if mine
+            else new.assign(**{c: np.nan for c in RANGE_COLUMNS})
+        )
+    return out
+
+
+Task = tuple[str, pd.DataFrame, pd.DataFrame, set[tuple[object, ...]]]
+Failure = tuple[str, str] | None
+"""Why a programme could not be protected: ("unmet", "") or ("unchecked", the reason)."""
+
+
+def _sentence(programme: str, failure: tuple[str, str]) -> str:
+    kind, reason = failure
+    if kind == "unmet":
+        return (
+            f"The figures of {programme} cannot be protected together with what earlier "
+            "releases published without hiding figures those releases showed; nothing was "
+            "approved. Approve other periods, or fewer of them."
+        )
     return (
-        pd.concat(out, ignore_index=True)
-        if out
-        else new.assign(**{c: np.nan for c in RANGE_COLUMNS})
+        f"The figures of {programme} cannot be checked for small numbers ({reason}); "
+        "nothing was approved."
     )
+
+
+def _protect_task(
+    task: Task, infos: Mapping[str, IndicatorInfo], settings: DisclosureSettings
+) -> tuple[pd.DataFrame | None, Failure]:
+    """One programme protected, or why it cannot be (as data: it crosses processes)."""
+    _programme, cells, earlier, hidden_before = task
+    try:
+        return protect_programme(cells, earlier, hidden_before, infos, settings), None
+    except ProtectionUnmet:
+        return None, ("unmet", "")
+    except DisclosureError as exc:
+        return None, ("unchecked", str(exc))
+
+
+def _in_workers(
+    tasks: Sequence[Task],
+    infos: Mapping[str, IndicatorInfo],
+    settings: DisclosureSettings,
+    n_workers: int,
+    on_programme: OnProgramme | None,
+) -> list[tuple[pd.DataFrame | None, Failure]]:
+    """The tasks protected in ``n_workers`` worker processes that start clean
+    (``evaluation.workers.worker_pool``: never a fork of this process, whose store connection
+    and threads must not be copied, and safe inside the dashboard), in the tasks' order. After a
+    failure, tasks not yet started are dropped; every task before it has started, so the first
+    failure in order is still found."""
+    infos = dict(infos)
+    results: list[tuple[pd.DataFrame | None, Failure] | None] = [None] * len(tasks)
+    with worker_pool(n_workers) as pool:
+        futures = {
+            pool.submit(_protect_task, task, infos, settings): n for n, task in enumerate(tasks)
+        }
+        for done, future in enumerate(as_completed(futures), start=1):
+            n = futures[future]
+            result = results[n] = future.result()
+            if result[1] is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+                for other, m in futures.items():  # those that ended meanwhile
+                    if results[m] is None and other.done() and not other.cancelled():
+                        results[m] = other.result()
+                break
+            if on_programme is not None:
+                on_programme(tasks[n][0], done, len(tasks))
+    return [(None, None) if r is None else r for r in results]
