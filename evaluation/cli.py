@@ -262,6 +262,12 @@ def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         help="read the password from the first line of standard input instead "
         "of asking for it (for an existing user, an empty line keeps it)",
     )
+    add.add_argument(
+        "--no-password",
+        action="store_true",
+        help="an account without a password, which signs in only through the identity "
+        "provider (single sign-on; the user name is the e-mail address the provider sends)",
+    )
     actions.add_parser(
         "list", parents=[common], help="list the users with role and scope (never passwords)"
     )
@@ -524,8 +530,16 @@ def cmd_users(args: argparse.Namespace) -> int:
         scope = _split(args.scope)
         users.clean_scope(scope)
         existing = users.get_user(store, name) is not None
-        password = _read_password(args, existing)
-        user = users.add_user(store, name, args.role, scope, password, actor=users.OPERATOR)
+        password = None if args.no_password else _read_password(args, existing)
+        user = users.add_user(
+            store,
+            name,
+            args.role,
+            scope,
+            password,
+            actor=users.OPERATOR,
+            allow_no_password=args.no_password,
+        )
         for unknown in users.unknown_scope_ids(store, user.scope):
             print(
                 f"warning: {unknown} is not an organisation or programme in this store yet.",

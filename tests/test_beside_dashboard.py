@@ -133,8 +133,8 @@ def test_open_waiting_opens_a_free_store_at_once(small_store: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_commands_beside_the_serving_dashboard(tmp_path: Path) -> None:
-    """The dashboard serving a browser; ``indicators``, ``report`` and ``ingest`` from the CLI
-    at the same time all succeed, and the dashboard keeps answering with the new data."""
+    """The dashboard serving a browser; ``indicators``, ``report``, ``backup`` and ``ingest``
+    from the CLI at the same time all succeed, and the dashboard keeps answering with the new data."""
     sync_api = pytest.importorskip("playwright.sync_api")
     sys.path.insert(0, str(ROOT))
     from scripts.appdriver import CHROMIUM_ARGS, VIEWPORT, Driver, chromium_path, serve
@@ -159,6 +159,7 @@ def test_commands_beside_the_serving_dashboard(tmp_path: Path) -> None:
                 *("--out", str(tmp_path / "reports"), "--formats", "xlsx"),
             ),
             ("ingest", str(newer), "--db", str(db)),
+            ("backup", "--db", str(db), "--out", str(tmp_path / "backup.zip")),
         ]
         with ThreadPoolExecutor(len(commands)) as pool:
             runs = [pool.submit(_cli, *c) for c in commands]
@@ -171,6 +172,7 @@ def test_commands_beside_the_serving_dashboard(tmp_path: Path) -> None:
             assert run.returncode == 0, (command[0], run.stdout[-2000:], run.stderr[-2000:])
             assert "Traceback" not in run.stderr
         assert list((tmp_path / "reports").rglob("*.xlsx"))
+        assert (tmp_path / "backup.zip").stat().st_size > 0
         # the dashboard still answers, with the newer submission
         nav.get_by_role("link", name="Data overview", exact=True).click()
         nav.get_by_role("link", name="Submissions", exact=True).click()

@@ -490,3 +490,16 @@ def test_cli_asks_for_the_password_twice(
     assert prompts == ["Password for erin: ", "The same password again: "]
     with Store.open(db) as store:
         assert users.authenticate(store, "erin", PASSWORD)
+
+
+def test_cli_adds_an_account_for_single_sign_on_only(tmp_path: Path) -> None:
+    """``--no-password``: the first administrator of a store run with single sign-on needs no
+    password that is never used; such an account cannot sign in with a password."""
+    db = tmp_path / "sso.duckdb"
+    done = _cli(db, "add", "it.admin@example.org", "--role", "admin", "--no-password")
+    assert done.returncode == 0, done.stderr
+    assert "Added the user it.admin@example.org (Administrator)." in done.stdout
+    with Store.open(db) as store:
+        assert users.authenticate(store, "it.admin@example.org", "") is None
+        assert users.authenticate(store, "it.admin@example.org", "x" * 12) is None
+        assert users.get_user(store, "it.admin@example.org") is not None
