@@ -179,6 +179,10 @@ PAGES: dict[str, Spec] = {
         Spec("Reports", "Reports", ((TABLE, 1), (DOWNLOAD, 1))),
         Spec("Indicator catalogue", "Indicator catalogue", (('[data-testid="stExpander"]', 10),)),
         Spec("Users", "Users", (('[data-testid="stForm"]', 1),)),
+        Spec(
+            "Upload a return", "Upload a return", (('[data-testid="stFileUploaderDropzone"]', 1),)
+        ),
+        Spec("Send a return", "Send a return", (('[data-testid="stMultiSelect"]', 1),)),
     )
 }
 

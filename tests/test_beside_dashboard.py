@@ -134,7 +134,8 @@ def test_open_waiting_opens_a_free_store_at_once(small_store: Path) -> None:
 @pytest.mark.browser
 def test_commands_beside_the_serving_dashboard(tmp_path: Path) -> None:
     """The dashboard serving a browser; ``indicators``, ``report``, ``backup`` and ``ingest``
-    from the CLI at the same time all succeed, and the dashboard keeps answering with the new data."""
+    from the CLI at the same time all succeed, and the dashboard keeps answering with the new
+    data."""
     sync_api = pytest.importorskip("playwright.sync_api")
     sys.path.insert(0, str(ROOT))
     from scripts.appdriver import CHROMIUM_ARGS, VIEWPORT, Driver, chromium_path, serve

@@ -410,6 +410,7 @@ def test_a_funder_downloads_only_aggregates_of_their_scope(
         "Comparison",
         "Reports",
         "Indicator catalogue",
+        "Upload a return",
     }
     downloaded: list[Path] = []
     for title in titles:
