@@ -360,9 +360,19 @@ def test_a_restore_waits_for_the_dashboard_and_the_dashboard_sees_it(
     db = tmp_path / "store.duckdb"
     Store.open(db).close()  # an empty store where the dashboard runs
     lease = StoreLease(db, idle_seconds=3600)
-    with lease.use() as store:
-        assert store.cursor().execute("SELECT count(*) FROM submissions").fetchall() == [(0,)]
+    in_use = threading.Event()
+
+    def page_run() -> None:  # a page run that holds the store while restore starts
+        with lease.use() as store:
+            assert store.cursor().execute("SELECT count(*) FROM submissions").fetchall() == [(0,)]
+            in_use.set()
+            time.sleep(3)
+
+    worker = threading.Thread(target=page_run)
+    worker.start()
+    assert in_use.wait(30)
     run = _cli("restore", made_backup, "--db", db, "--replace", timeout=120)
+    worker.join()
     assert run.returncode == 0, run.stderr
     assert "waiting for it to let go" in run.stderr
     with lease.use() as store:
