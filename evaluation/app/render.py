@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -19,7 +20,10 @@ from evaluation.intake.ingest import IngestResult
 from evaluation.intake.problems import Problem, ValidationReport
 from evaluation.sharing.releases.model import NotReleased
 from evaluation.store.failures import storage_failure
-from evaluation.views import overview
+from evaluation.views import overview, releases
+
+if TYPE_CHECKING:
+    from evaluation.sharing.returns import TrustedKey
 
 _INLINE = re.compile(r"([\\`*_\[\]<>$~|]|:(?=\S))")
 _LINE_START = re.compile(r"^(\s*\d*)([#>+\-.)])", re.MULTILINE)
@@ -154,3 +158,18 @@ def show_result(result: IngestResult) -> None:
             st.markdown(f"**Warnings:** {len(result.report.warnings)} (listed above)")
     with right:
         st.dataframe(overview.row_count_table(result.row_counts), hide_index=True, width="stretch")
+
+
+def trusted_keys(keys: Sequence[TrustedKey]) -> None:
+    """The keys a store trusts, as the Send and Upload-a-return pages show them."""
+    st.dataframe(
+        releases.trusted_key_table(keys),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "organisation": "Organisation",
+            "fingerprint": "Fingerprint",
+            "trusted_at": st.column_config.DatetimeColumn("Trusted (UTC)", format="D MMM YYYY"),
+            "trusted_by": "Trusted by",
+        },
+    )

@@ -30,7 +30,6 @@ import json
 import os
 import re
 import shutil
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,12 +38,12 @@ from typing import Any
 
 import duckdb
 
-from evaluation import __version__, settings
+from evaluation import __version__
 from evaluation.errors import StoreError
 from evaluation.sharing.returns.keys import keys_dir
-from evaluation.store.database import SCHEMA_VERSION, Store, secret_path
+from evaluation.store.database import SCHEMA_VERSION, Store, StoreBusy, secret_path
 from evaluation.store.failures import storage_failure
-from evaluation.store.lease import POLL_SECONDS, handover_request
+from evaluation.store.lease import handover_request, retry_while_busy
 
 FORMAT = "exit-evaluation store backup"
 FORMAT_VERSION = 1
@@ -414,32 +413,23 @@ def _kept_name(db: Path, part: Path, stamp: str) -> Path:
 def _store_to_ourselves(db: Path, wait_seconds: float | None, say: Say | None) -> Iterator[None]:
     """Until the block ends, nobody else has the store at ``db`` open: the dashboard is asked
     to let go (and does not open it again while our request stands), we wait for others."""
-    limit = settings.value("store_wait_seconds") if wait_seconds is None else wait_seconds
+
+    def free() -> None:
+        if not db.exists():
+            return
+        try:
+            duckdb.connect(str(db)).close()
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(str(db)) from None
+            # not a database DuckDB can open: nobody can hold it either
+        except duckdb.Error:
+            pass
+
     with handover_request(db):
-        told = False
-        deadline = time.monotonic() + limit
-        while db.exists():
-            try:
-                duckdb.connect(str(db)).close()
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower():
-                    break  # not a database DuckDB can open: nobody can hold it either
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"The store {db} stayed in use by another program for {limit:.0f} "
-                        "seconds, so nothing was restored. Try again when it has finished."
-                    ) from None
-                if say is not None and not told:
-                    say(
-                        f"The store {db} is in use by another program (the dashboard, or "
-                        "another command); waiting for it to let go."
-                    )
-                    told = True
-                time.sleep(POLL_SECONDS)
-                continue
-            except duckdb.Error:
-                break
-            break
+        retry_while_busy(
+            db, free, wait_seconds=wait_seconds, say=say, outcome="nothing was restored"
+        )
         yield
 
 

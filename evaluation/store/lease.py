@@ -22,13 +22,15 @@ come from the dashboard's caches (``docs/operations.md``).
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -37,6 +39,20 @@ from evaluation.errors import StoreError
 from evaluation.store.database import Store, StoreBusy, default_db_path
 
 POLL_SECONDS = 0.1
+_STOPPING = threading.Event()
+"""Set when the interpreter exits: watchers stop before Python tears threads down (a daemon
+thread killed inside DuckDB aborts the process with "FATAL: exception not rethrown")."""
+_WATCHERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_watchers() -> None:
+    _STOPPING.set()
+    for watcher in list(_WATCHERS):
+        watcher.join(timeout=1)
+
+
+T = TypeVar("T")
 
 Say = Callable[[str], None]
 
@@ -108,6 +124,39 @@ class HeldStore(Store):
                 self._release = None
 
 
+def retry_while_busy(
+    target: Path,
+    attempt: Callable[[], T],
+    *,
+    wait_seconds: float | None = None,
+    say: Say | None = None,
+    outcome: str = "nothing was done",
+) -> T:
+    """``attempt()`` again every ``POLL_SECONDS`` while it raises ``StoreBusy`` (the caller
+    holds a ``handover_request``, so the dashboard lets go); ``say`` hears once that we wait.
+    After ``wait_seconds`` (the setting ``store_wait_seconds`` by default): ``StoreError``,
+    a sentence ending in ``outcome``."""
+    limit = settings.value("store_wait_seconds") if wait_seconds is None else wait_seconds
+    deadline = time.monotonic() + limit
+    told = False
+    while True:
+        try:
+            return attempt()
+        except StoreBusy:
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"The store {target} stayed in use by another program for {limit:.0f} "
+                    f"seconds, so {outcome}. Try again when it has finished."
+                ) from None
+            if say is not None and not told:
+                say(
+                    f"The store {target} is in use by another program (the dashboard, or "
+                    "another command); waiting for it to let go."
+                )
+                told = True
+            time.sleep(POLL_SECONDS)
+
+
 def open_waiting(
     path: Path | str | None = None,
     *,
@@ -123,38 +172,20 @@ def open_waiting(
     except StoreBusy:
         pass
     target = Path(path) if path else default_db_path()
-    limit = settings.value("store_wait_seconds") if wait_seconds is None else wait_seconds
-    request = handover_request(target)
-    request.__enter__()
+    request = ExitStack()  # the hand-over request stands until the store is closed
+    request.enter_context(handover_request(target))
     try:
-        if say is not None:
-            say(
-                f"The store {target} is in use by another program (the dashboard, or another "
-                "command); waiting for it to let go."
-            )
-        deadline = time.monotonic() + limit
-        while True:
-            try:
-                store = Store.open(target, read_only=read_only)
-            except StoreBusy:
-                if time.monotonic() >= deadline:
-                    raise StoreError(
-                        f"The store {target} stayed in use by another program for "
-                        f"{limit:.0f} seconds, so nothing was done. Try again when it has "
-                        "finished."
-                    ) from None
-                time.sleep(POLL_SECONDS)
-                continue
-            break
+        store = retry_while_busy(
+            target,
+            lambda: Store.open(target, read_only=read_only),
+            wait_seconds=wait_seconds,
+            say=say,
+        )
     except BaseException:
-        request.__exit__(None, None, None)
+        request.close()
         raise
     held = HeldStore(store.path, store.conn, store._secret)
-
-    def release() -> None:
-        request.__exit__(None, None, None)
-
-    held._release = release
+    held._release = request.close
     return held
 
 
@@ -223,6 +254,7 @@ class StoreLease:
         self._watcher = threading.Thread(
             target=self._watch, name=f"store-lease:{self.path.name}", daemon=True
         )
+        _WATCHERS.add(self._watcher)
         self._watcher.start()
 
     # -- for page runs -------------------------------------------------------------------------
@@ -302,8 +334,7 @@ class StoreLease:
             self._closed_stamp = _stamp(self.path)
 
     def _watch(self) -> None:
-        while True:
-            time.sleep(POLL_SECONDS)
+        while not _STOPPING.wait(POLL_SECONDS):
             with self._cond:
                 if self._store is None or self._in_use():
                     continue

@@ -6,13 +6,17 @@ Pure functions of ``evaluation.sharing.releases`` values, so the page only draws
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from evaluation.sharing.releases import Draft, Release
 from evaluation.vocabulary.splits import split_name
 
-__all__ = ["draft_summary", "draft_table", "release_table"]
+if TYPE_CHECKING:
+    from evaluation.sharing.returns import TrustedKey
+
+__all__ = ["draft_summary", "draft_table", "release_table", "trusted_key_table"]
 
 
 def release_table(
@@ -83,3 +87,20 @@ def draft_table(draft: Draft, split: str = "") -> pd.DataFrame:
         }
     )
     return out.reset_index(drop=True)
+
+
+def trusted_key_table(keys: Sequence[TrustedKey]) -> pd.DataFrame:
+    """One row per key a store trusts: organisation, fingerprint (to compare by phone), when
+    (UTC) and by whom it was trusted. The Send and Upload-a-return pages show the same table."""
+    return pd.DataFrame(
+        [
+            {
+                "organisation": k.organisation,
+                "fingerprint": k.fingerprint,
+                "trusted_at": k.trusted_at,
+                "trusted_by": k.trusted_by,
+            }
+            for k in keys
+        ],
+        columns=["organisation", "fingerprint", "trusted_at", "trusted_by"],
+    )

@@ -253,27 +253,7 @@ def _trusted() -> None:
         st.caption("This store trusts no other organisation's key: it imports no returns.")
         return
     st.markdown("**Keys this store trusts** (returns signed with them can be imported here):")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "organisation": k.organisation,
-                    "fingerprint": k.fingerprint,
-                    "trusted_at": k.trusted_at,
-                    "trusted_by": k.trusted_by,
-                }
-                for k in trusted
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "organisation": "Organisation",
-            "fingerprint": "Fingerprint",
-            "trusted_at": st.column_config.DatetimeColumn("Trusted (UTC)", format="D MMM YYYY"),
-            "trusted_by": "Trusted by",
-        },
-    )
+    render.trusted_keys(trusted)
 
 
 def _page() -> None:

@@ -271,27 +271,7 @@ def _trusted() -> None:
             "each organisation's public key file."
         )
         return
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "organisation": k.organisation,
-                    "fingerprint": k.fingerprint,
-                    "trusted_at": k.trusted_at,
-                    "trusted_by": k.trusted_by,
-                }
-                for k in keys
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "organisation": "Organisation",
-            "fingerprint": "Fingerprint",
-            "trusted_at": st.column_config.DatetimeColumn("Trusted (UTC)", format="D MMM YYYY"),
-            "trusted_by": "Trusted by",
-        },
-    )
+    render.trusted_keys(keys)
 
 
 def _page() -> None:

@@ -9,9 +9,8 @@ discloses no more than the set) as a funder reads them, hidden figures left out.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -20,7 +19,7 @@ from evaluation.measures.engine.request import IndicatorRequest
 from evaluation.periods import Period
 from evaluation.sharing.releases.ledger import STORED_CELL_COLUMNS, get_release
 from evaluation.sharing.releases.model import NotReleased
-from evaluation.sharing.releases.read import coverage, released
+from evaluation.sharing.releases.read import coverage, release_settings, released
 from evaluation.sharing.returns.content import ReturnContent, make_rows, provenance
 from evaluation.sharing.returns.files import write_return
 from evaluation.sharing.returns.keys import signing_key
@@ -132,7 +131,6 @@ def build_return(
     own_periods = [p for p in release.periods if (p.start, p.end) in spans]
     data = {d.programme_id: d for d in release.data}
     names = _programme_names(cur, programmes)
-    settings = cur.execute("SELECT settings FROM releases WHERE number = ?", [number]).fetchall()
     cells = cur.execute(
         f"""SELECT {", ".join(STORED_CELL_COLUMNS)} FROM release_cells
             WHERE release = ? AND programme_id IN (SELECT unnest(?::VARCHAR[]))
@@ -148,7 +146,7 @@ def build_return(
         approved_at=release.approved_at,
         note=release.note,
         catalogue_version=release.catalogue_version,
-        settings=json.loads(settings[0][0]) if settings and settings[0][0] else {},
+        settings=asdict(release_settings(cur, [number])),
         programmes=[
             {
                 "programme_id": p,
