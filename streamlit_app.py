@@ -6,6 +6,10 @@ in ``evaluation/app/pages/``; everything they show comes from the ``evaluation``
 The navigation is built from ``PAGES`` and the signed-in user's role. Leaving a page out of the
 navigation is a convenience, not the protection: every reader takes the user's scope and the
 package refuses or filters what the scope does not allow.
+
+Every run first decides the language the person reads (``session.chosen_language``: their own
+choice, the session's, the browser's, English), before any text is drawn or the navigation is
+built; page titles are marked here (``N_``) and translated when the navigation is built.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import streamlit as st
 
 from evaluation.app import render, session, state
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary.language import N_, _
 
 PAGE_DIR = Path(__file__).parent / "evaluation" / "app" / "pages"
 
@@ -33,62 +38,81 @@ class AppPage(NamedTuple):
 
     file: str
     title: str
+    """In English, marked for translation (``N_``); the navigation shows ``_(title)``."""
     icon: str
     roles: frozenset[str]
 
 
 PAGES: tuple[AppPage, ...] = (
-    AppPage("upload.py", "Upload", ":material/upload_file:", INTERNAL),
-    AppPage("submissions.py", "Submissions", ":material/inventory_2:", INTERNAL),
-    AppPage("overview.py", "Data overview", ":material/monitoring:", EVERYONE),
-    AppPage("programme.py", "Programme", ":material/description:", INTERNAL),
-    AppPage("explorer.py", "Indicator explorer", ":material/query_stats:", EVERYONE),
+    AppPage("upload.py", N_("Upload"), ":material/upload_file:", INTERNAL),
+    AppPage("submissions.py", N_("Submissions"), ":material/inventory_2:", INTERNAL),
+    AppPage("overview.py", N_("Data overview"), ":material/monitoring:", EVERYONE),
+    AppPage("programme.py", N_("Programme"), ":material/description:", INTERNAL),
+    AppPage("explorer.py", N_("Indicator explorer"), ":material/query_stats:", EVERYONE),
     AppPage(
         "comparison.py",
-        "Comparison",
+        N_("Comparison"),
         ":material/compare_arrows:",
         frozenset({"admin", "funder", "evaluator"}),
     ),
-    AppPage("reports.py", "Reports", ":material/summarize:", EVERYONE),
-    AppPage("approvals.py", "Approvals", ":material/verified:", INTERNAL),
-    AppPage("send.py", "Send a return", ":material/outbox:", INTERNAL),
-    AppPage("upload_return.py", "Upload a return", ":material/move_to_inbox:", FUNDER_AND_ADMIN),
-    AppPage("catalogue.py", "Indicator catalogue", ":material/menu_book:", EVERYONE),
-    AppPage("audit.py", "Audit trail", ":material/history:", INTERNAL),
-    AppPage("users.py", "Users", ":material/manage_accounts:", ADMIN),
+    AppPage("reports.py", N_("Reports"), ":material/summarize:", EVERYONE),
+    AppPage("approvals.py", N_("Approvals"), ":material/verified:", INTERNAL),
+    AppPage("send.py", N_("Send a return"), ":material/outbox:", INTERNAL),
+    AppPage(
+        "upload_return.py", N_("Upload a return"), ":material/move_to_inbox:", FUNDER_AND_ADMIN
+    ),
+    AppPage("catalogue.py", N_("Indicator catalogue"), ":material/menu_book:", EVERYONE),
+    AppPage("audit.py", N_("Audit trail"), ":material/history:", INTERNAL),
+    AppPage("users.py", N_("Users"), ":material/manage_accounts:", ADMIN),
 )
-SIGN_IN = AppPage("signin.py", "Sign in", ":material/login:", EVERYONE)
+SIGN_IN = AppPage("signin.py", N_("Sign in"), ":material/login:", EVERYONE)
+APP_TITLE = N_("Exit work evaluation")
 
-st.set_page_config(
-    page_title="Exit work evaluation", page_icon=":material/insights:", layout="wide"
-)
+
+def page_config() -> None:
+    """The browser tab's title (in the language of the run), icon and the wide layout."""
+    st.set_page_config(page_title=_(APP_TITLE), page_icon=":material/insights:", layout="wide")
 
 
 def run() -> None:
     """The sidebar and the page of this run (``state.holding`` holds the store around it)."""
     demo = session.demo_mode()
+    failure: EvaluationError | None = None
+    try:  # who it is decides the language, so before anything is drawn
+        user = session.current_user()
+    except EvaluationError as exc:  # e.g. the store cannot be opened
+        user, failure = None, exc
+    session.speak(session.chosen_language(user))
+    page_config()
     with st.sidebar:
-        st.header("Exit work evaluation")
+        st.header(_(APP_TITLE))
         if demo:
             st.warning(
-                "**Demo mode — fictional data.** Every organisation, programme and number "
-                "here is invented. Nobody signs in: switch roles below to see each view.",
+                _(
+                    "**Demo mode — fictional data.** Every organisation, programme and number "
+                    "here is invented. Nobody signs in: switch roles below to see each view."
+                ),
                 icon=":material/theater_comedy:",
             )
-        failure: EvaluationError | None = None
-        try:
-            user = session.role_switcher() if demo else session.current_user()
-            viewer = session.viewer_of(user) if user else None
-        except EvaluationError as exc:  # e.g. the store cannot be opened
-            user, viewer, failure = None, None, exc
+        viewer = None
+        if failure is None:
+            try:
+                user = session.role_switcher() if demo else user
+                viewer = session.viewer_of(user) if user else None
+            except EvaluationError as exc:  # e.g. the store cannot be opened
+                user, viewer, failure = None, None, exc
         if user is not None and user.role == "admin":  # where the file is: administrators only
-            st.caption(f"Store: `{state.store_path()}`")
+            st.caption(_("Store: {path}", path=render.md(str(state.store_path()))))
         if viewer is not None:
-            st.caption(render.md(f"Viewing: {viewer.label}"))
+            st.caption(render.md(_("Viewing: {who}", who=session.viewer_label(viewer))))
         if user is not None and not demo:
             st.button(
-                "Sign out", key="sign_out", icon=":material/logout:", on_click=session.sign_out
+                _("Sign out"),
+                key="sign_out",
+                icon=":material/logout:",
+                on_click=session.sign_out,
             )
+        session.language_picker()
 
     if failure is not None:
         st.error(render.md(str(failure)), icon=":material/error:")
@@ -97,19 +121,29 @@ def run() -> None:
     allowed = [p for p in PAGES if user is not None and user.role in p.roles] or [SIGN_IN]
     page = st.navigation(
         [
-            st.Page(PAGE_DIR / p.file, title=p.title, icon=p.icon, default=i == 0)
+            st.Page(PAGE_DIR / p.file, title=_(p.title), icon=p.icon, default=i == 0)
             for i, p in enumerate(allowed)
-        ]
+        ],
+        expanded=True,  # every page listed (an administrator's 13 too), none behind "View more"
     )
 
     with render.sentences():
         page.run()
 
 
-try:
-    with state.holding():
-        run()
-except EvaluationError as exc:  # e.g. the store cannot be opened
-    # nobody is signed in yet: the sentence without the store's path (administrators only)
-    said = str(exc).replace(f" {state.store_path()}", "")
-    st.error(render.md(said), icon=":material/error:")
+def main() -> None:
+    """One run of the dashboard."""
+    # the session's or the browser's language until the signed-in person's is known (in run())
+    session.speak(session.chosen_language(None))
+    page_config()
+    try:
+        with state.holding():
+            run()
+    except EvaluationError as exc:  # e.g. the store cannot be opened
+        # nobody is signed in yet: the sentence without the store's path (administrators only)
+        said = str(exc).replace(f" {state.store_path()}", "")
+        st.error(render.md(said), icon=":material/error:")
+
+
+if __name__ == "__main__":  # Streamlit runs it as __main__; imported (by a test), it only declares
+    main()

@@ -2,14 +2,23 @@
 
 Exit status: 0 success; 1 the input was refused; 2 wrong usage. Errors are translated into
 sentences here, in one place; nothing below this module prints.
+
+The command speaks the language of its ``--lang`` (``en``, ``de``), else of the environment
+variable ``EVALUATION_LANGUAGE``, else of the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), else
+English (``C.UTF-8``, the usual locale of servers and CI, is English): ``command_language``. Every
+sentence, help text and number it prints follows it, including argparse's own words and the
+refusals raised deep in the store (translated where they are raised, in the command's language).
+Tables on stdout (``users list``, ``releases``, ``audit``, ``keys list``, ``indicators``) keep
+their column names and codes as they are: scripts read them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from evaluation import __version__
@@ -18,57 +27,205 @@ from evaluation.progress import ConsoleProgress
 from evaluation.store.database import Store, default_db_path
 from evaluation.store.lease import open_waiting
 from evaluation.store.schema import REQUIRED_TABLES, TABLES
+from evaluation.vocabulary import language, numbers
+from evaluation.vocabulary.language import LANGUAGES, N_, _, n_
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
+LANGUAGE_ENV = "EVALUATION_LANGUAGE"
+"""The environment variable naming the language of the command line (``en``, ``de``)."""
+LOCALE_ENV = ("LC_ALL", "LC_MESSAGES", "LANG")
+"""The locale variables, in the order POSIX reads them for messages: the first set one wins."""
+
+
+class LanguageError(ValueError):
+    """``--lang`` or ``EVALUATION_LANGUAGE`` names a language the platform does not speak."""
+
+
+def spoken(text: str) -> str | None:
+    """The language of ``text`` (``de``, ``de_AT``, ``de-CH``, ``DE``) when the platform speaks
+    it, else None."""
+    base = text.strip().replace("-", "_").split(".")[0].split("@")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def command_language(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> str:
+    """The language the command speaks: the ``--lang`` given before the command, else
+    ``EVALUATION_LANGUAGE``, else the locale's (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: the
+    first one set), else English. A ``--lang`` or ``EVALUATION_LANGUAGE`` the platform does not
+    speak raises ``LanguageError``; a locale it does not speak (``fr_FR``, ``C.UTF-8``) is
+    English."""
+    env = os.environ if environ is None else environ
+    chosen = _lang_option(sys.argv[1:] if argv is None else argv)
+    if chosen is not None:
+        found = spoken(chosen)
+        if found is None:
+            raise LanguageError(_unknown_language("--lang", chosen))
+        return found
+    named = env.get(LANGUAGE_ENV, "").strip()
+    if named:
+        found = spoken(named)
+        if found is None:
+            raise LanguageError(_unknown_language(LANGUAGE_ENV, named))
+        return found
+    for variable in LOCALE_ENV:
+        value = env.get(variable, "").strip()
+        if value:
+            return spoken(value) or language.DEFAULT
+    return language.DEFAULT
+
+
+def _lang_option(argv: Sequence[str]) -> str | None:
+    """The value of ``--lang`` among the options before the command (``report --lang`` is the
+    reports' own)."""
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--lang":
+            return args[i + 1] if i + 1 < len(args) else ""
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if not arg.startswith("-"):  # the command: what follows is its own
+            return None
+    return None
+
+
+def _unknown_language(where: str, value: str) -> str:
+    return _(
+        "{where} names a language the platform does not speak: “{value}”. It speaks {known}.",
+        where=where,
+        value=value[:20],
+        known=", ".join(LANGUAGES),
+    )
+
+
+def _language_option(text: str) -> str:
+    found = spoken(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(_unknown_language("--lang", text))
+    return found
+
+
+ARGPARSE_TEXTS = (
+    N_("usage: "),
+    N_("options"),
+    N_("positional arguments"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("unrecognized arguments: %s"),
+    N_("expected one argument"),
+    N_("expected at least one argument"),
+    N_("expected at most one argument"),
+    N_("one of the arguments %s is required"),
+    N_("not allowed with argument %s"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("ignored explicit argument %r"),
+    N_("can't open '%(filename)s': %(error)s"),
+)
+"""argparse's own words a person reads (its usage line, section titles and refusals), in the
+catalogue so they are translated like the platform's."""
+
+
+@contextlib.contextmanager
+def _argparse_speaks() -> Iterator[None]:
+    """argparse's words in the language of the moment while the block runs: argparse looks up
+    its module-level ``_`` (gettext) each time it words something, so it is pointed at the
+    platform's translator for the block and given back afterwards."""
+    before = argparse._  # type: ignore[attr-defined]
+    argparse._ = language.translate  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = before  # type: ignore[attr-defined]
+
+
+def _count(value: float) -> str:
+    """A count in the language of the moment: ``1,234`` / ``1.234``."""
+    return numbers.count(value, language.current())
 
 
 def _tables_help() -> str:
-    lines = ["tables of the package (format v1; * = required):"]
+    lines = [_("tables of the package (format v1; * = required):")]
     for t in TABLES:
         star = "*" if t.name in REQUIRED_TABLES else " "
         cols = ", ".join(c.name + ("" if c.required else "?") for c in t.columns)
         lines.append(f"  {star} {t.name:<15} {cols}")
-    lines.append("  (? = optional column; see docs/data-format.md for every rule)")
+    lines.append(_("  (? = optional column; see docs/data-format.md for every rule)"))
     return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line, its help in the language of the moment (build it inside it)."""
     parser = argparse.ArgumentParser(
         prog="python -m evaluation",
-        description="Evaluation reporting for exit work: load programme data packages, "
-        "validate them, and keep them in an embedded store.",
+        description=_(
+            "Evaluation reporting for exit work: load programme data packages, "
+            "validate them, and keep them in an embedded store."
+        ),
+        epilog=_(
+            "--lang (or the environment variable {env}, else the locale) chooses the language "
+            "of the messages: {known}.",
+            env=LANGUAGE_ENV,
+            known=", ".join(LANGUAGES),
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help=_("show the version and exit"),
+    )
+    parser.add_argument(
+        "--lang",
+        type=_language_option,
+        default=None,
+        metavar="LANG",
+        help=_(
+            "the language of the messages, before the command: {known} (default: ${env}, "
+            "else the locale, else en)",
+            known=", ".join(LANGUAGES),
+            env=LANGUAGE_ENV,
+        ),
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
         type=Path,
         default=None,
-        help="store file (default: $EVALUATION_DB, else data/evaluation.duckdb)",
+        help=_("store file (default: $EVALUATION_DB, else data/evaluation.duckdb)"),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("init", parents=[common], help="create an empty store (idempotent)")
+    sub.add_parser("init", parents=[common], help=_("create an empty store (idempotent)"))
 
     demo = sub.add_parser(
         "demo",
         parents=[common],
-        help="generate the fictional demo organisations' packages and load them",
+        help=_("generate the fictional demo organisations' packages and load them"),
     )
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help=_("another seed makes other fictional data (default: 7)"),
+    )
     demo.add_argument(
         "--scale",
         choices=["demo", "large"],
         default="demo",
-        help="large: ~500 programmes, 100 000 cases, 10 million contacts",
+        help=_("large: ~500 programmes, 100 000 cases, 10 million contacts"),
     )
     demo.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="where to write the packages (default: data/demo, or data/demo-large)",
+        help=_("where to write the packages (default: data/demo, or data/demo-large)"),
     )
 
     epilog = _tables_help()
@@ -77,17 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="validate and load a package (.xlsx, folder of CSVs, or .zip)",
+        help=_("validate and load a package (.xlsx, folder of CSVs, or .zip)"),
     )
     ingest.add_argument("package", type=Path)
     ingest.add_argument(
-        "--profile", default=None, help="mapping profile: a shipped name or a .yaml file"
+        "--profile", default=None, help=_("mapping profile: a shipped name or a .yaml file")
     )
     ingest.add_argument(
         "--problems",
         type=Path,
         default=None,
-        help="also write the problem list to this .xlsx or .csv file",
+        help=_("also write the problem list to this .xlsx or .csv file"),
     )
 
     check = sub.add_parser(
@@ -95,98 +252,117 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="validate a package without loading it",
+        help=_("validate a package without loading it"),
     )
     check.add_argument("package", type=Path)
-    check.add_argument("--profile", default=None)
+    check.add_argument(
+        "--profile", default=None, help=_("mapping profile: a shipped name or a .yaml file")
+    )
     check.add_argument(
         "--problems",
         type=Path,
         default=None,
-        help="write the problem list to this .xlsx or .csv file",
+        help=_("write the problem list to this .xlsx or .csv file"),
     )
 
-    template = sub.add_parser("template", help="write the blank template workbook")
-    template.add_argument("--out", type=Path, required=True, help="the .xlsx file to write")
+    template = sub.add_parser("template", help=_("write the blank template workbook"))
+    template.add_argument("--out", type=Path, required=True, help=_("the .xlsx file to write"))
 
-    docs = sub.add_parser("docs", help="regenerate the generated documentation")
+    docs = sub.add_parser("docs", help=_("regenerate the generated documentation"))
     docs.add_argument(
-        "--check", action="store_true", help="only report stale files (exit 1 when any is stale)"
+        "--check",
+        action="store_true",
+        help=_("only report stale files (exit 1 when any is stale)"),
     )
 
     ind = sub.add_parser(
         "indicators",
         parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="compute the indicator catalogue for periods, splits and programmes",
-        epilog="SPEC: comma-separated periods: 2025, 2025-Q2, 2025-H1, 2025-03, FY2025-04 "
-        "(financial year from 1 April 2025), 2025-04-01..2026-03-31.\n"
-        "Output: CSV on stdout, or --out FILE.csv / .parquet / .json.",
+        help=_("compute the indicator catalogue for periods, splits and programmes"),
+        epilog=_(
+            "SPEC: comma-separated periods: 2025, 2025-Q2, 2025-H1, 2025-03, FY2025-04 "
+            "(financial year from 1 April 2025), 2025-04-01..2026-03-31.\n"
+            "Output: CSV on stdout, or --out FILE.csv / .parquet / .json."
+        ),
     )
     ind.add_argument("--period", required=True, metavar="SPEC")
     ind.add_argument(
         "--by",
         default="",
         metavar="COL[,COL]",
-        help="split by programme, organisation, country, intervention_type, "
-        "setting or a case column (gender, age_band, referral_source, …)",
+        help=_(
+            "split by programme, organisation, country, intervention_type, "
+            "setting or a case column (gender, age_band, referral_source, …)"
+        ),
     )
     ind.add_argument("--programme", default="", metavar="ID[,ID]")
     ind.add_argument(
         "--indicator",
         default="",
         metavar="ID[,ID]",
-        help="e.g. C04 (newest version) or C04@1; default: the whole catalogue",
+        help=_("e.g. C04 (newest version) or C04@1; default: the whole catalogue"),
     )
     ind.add_argument(
         "--audience",
         choices=["internal", "shared"],
         default="internal",
-        help="shared: for anything leaving the organisation, read from approved releases "
-        "(columns release and approved_at; exit 1 naming what no release covers)",
+        help=_(
+            "shared: for anything leaving the organisation, read from approved releases "
+            "(columns release and approved_at; exit 1 naming what no release covers)"
+        ),
     )
-    ind.add_argument("--out", type=Path, default=None)
+    ind.add_argument(
+        "--out", type=Path, default=None, help=_("a .csv, .parquet or .json file (default: stdout)")
+    )
     ind.add_argument(
         "--catalogue",
         type=Path,
         action="append",
         default=[],
         metavar="DIR",
-        help="a folder of your own indicator files, added to the catalogue",
+        help=_("a folder of your own indicator files, added to the catalogue"),
     )
-    ind.add_argument("--explain", action="store_true", help="print the SQL instead of computing")
+    ind.add_argument("--explain", action="store_true", help=_("print the SQL instead of computing"))
 
-    cat = sub.add_parser("catalogue", help="show indicator definitions, or check a folder")
-    cat.add_argument("indicator", nargs="?", help="e.g. C06 or C06@1; omitted: list all")
-    cat.add_argument("--catalogue", type=Path, action="append", default=[], metavar="DIR")
+    cat = sub.add_parser("catalogue", help=_("show indicator definitions, or check a folder"))
+    cat.add_argument("indicator", nargs="?", help=_("e.g. C06 or C06@1; omitted: list all"))
+    cat.add_argument(
+        "--catalogue",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help=_("a folder of your own indicator files, added to the catalogue"),
+    )
 
     rep = sub.add_parser(
         "report",
         parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="write a funder-ready report pack (XLSX, DOCX, HTML, PDF)",
-        epilog="Examples:\n"
-        "  report --programme P-001 --period FY2025-04 --template ministry-annual "
+        help=_("write a funder-ready report pack (XLSX, DOCX, HTML, PDF)"),
+        epilog=_("Examples:")
+        + "\n"
+        + "  report --programme P-001 --period FY2025-04 --template ministry-annual "
         "--out reports/\n"
         "  report --all --period 2025-Q2 --template municipality-quarterly --out q2/ "
-        "--formats xlsx\n"
-        "Templates: `python -m evaluation templates` lists them.",
+        "--formats xlsx\n" + _("Templates: `python -m evaluation templates` lists them."),
     )
     who = rep.add_mutually_exclusive_group(required=True)
     who.add_argument("--programme", default="", metavar="ID[,ID]")
     who.add_argument(
-        "--all", action="store_true", help="every programme in the store (the batch form)"
+        "--all", action="store_true", help=_("every programme in the store (the batch form)")
     )
     rep.add_argument("--period", required=True, metavar="SPEC")
     rep.add_argument(
-        "--template", default=None, metavar="NAME", help="a template id (default: standard)"
+        "--template", default=None, metavar="NAME", help=_("a template id (default: standard)")
     )
     rep.add_argument("--out", type=Path, required=True, metavar="DIR")
     rep.add_argument(
         "--formats",
         default="",
         metavar="xlsx,docx,html,pdf",
-        help="default: the formats the template asks for",
+        help=_("default: the formats the template asks for"),
     )
     rep.add_argument(
         "--templates",
@@ -194,24 +370,56 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="DIR",
-        help="a folder of your own report templates, added to the shipped ones",
+        help=_("a folder of your own report templates, added to the shipped ones"),
     )
     rep.add_argument(
         "--workers",
         type=int,
         default=None,
-        help="processes writing files in the batch form (default: the cores)",
+        help=_("processes writing files in the batch form (default: the cores)"),
+    )
+    rep.add_argument(
+        "--lang",
+        dest="report_lang",
+        default=None,
+        metavar="LANG",
+        help=_(
+            "the language of the reports, e.g. de (default: the language of the messages, "
+            "which --lang before the command chooses)"
+        ),
     )
 
-    tpl = sub.add_parser("templates", help="list the report templates, or check a folder")
-    tpl.add_argument("--templates", type=Path, action="append", default=[], metavar="DIR")
+    tpl = sub.add_parser(
+        "templates",
+        parents=[common],
+        help=_("list the report templates, or check a folder"),
+        description=_(
+            "Lists the report templates (the shipped ones and those of --templates folders; "
+            "a folder with a faulty template is refused with every issue, file and line). "
+            "When the store exists, each line also names the newest period the template can "
+            "report on for the store's data, as `report --period` takes it."
+        ),
+    )
+    tpl.add_argument(
+        "--templates",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help=_("a folder of your own report templates, added to the shipped ones"),
+    )
 
-    serve = sub.add_parser("serve", parents=[common], help="start the dashboard")
-    serve.add_argument("--port", type=int, default=8501)
+    serve = sub.add_parser("serve", parents=[common], help=_("start the dashboard"))
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8501,
+        help=_("the port the dashboard opens on: http://localhost:PORT (default: 8501)"),
+    )
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="demonstration mode: load the demo data if the store is empty",
+        help=_("demonstration mode: load the demo data if the store is empty"),
     )
 
     _users_parser(sub, common)
@@ -224,9 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _roles_help() -> str:
     from evaluation.vocabulary.roles import ROLES
 
-    lines = ["roles:"]
-    lines += [f"  {r.id:<12} {r.doc}" for r in ROLES.values()]
-    lines.append("scope: organisation names or programme ids; an administrator sees everything")
+    lines = [_("roles:")]
+    lines += [f"  {r.id:<12} {_(r.doc)}" for r in ROLES.values()]
+    lines.append(_("scope: organisation names or programme ids; an administrator sees everything"))
     return "\n".join(lines)
 
 
@@ -236,7 +444,9 @@ def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     epilog = _roles_help()
     users = sub.add_parser(
         "users",
-        help="manage local accounts (who may sign in to the dashboard, with which role and scope)",
+        help=_(
+            "manage local accounts (who may sign in to the dashboard, with which role and scope)"
+        ),
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -246,48 +456,65 @@ def _users_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPars
         parents=[common],
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="add a user, or change the role, scope (and password) of an existing one",
+        help=_("add a user, or change the role, scope (and password) of an existing one"),
     )
-    add.add_argument("name", help="1-64 characters: letters, digits and . _ @ -")
+    add.add_argument("name", help=_("1-64 characters: letters, digits and . _ @ -"))
     add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument(
         "--scope",
         default="",
         metavar="ID[,ID]",
-        help="organisation names or programme ids the user may see",
+        help=_("organisation names or programme ids the user may see"),
+    )
+    add.add_argument(
+        "--language",
+        default=None,
+        metavar="LANG",
+        help=_(
+            "the language the user reads the dashboard in (en, de); they can change it "
+            "themselves; an empty text forgets it (their browser's language is used)"
+        ),
     )
     add.add_argument(
         "--password-stdin",
         action="store_true",
-        help="read the password from the first line of standard input instead "
-        "of asking for it (for an existing user, an empty line keeps it)",
+        help=_(
+            "read the password from the first line of standard input instead "
+            "of asking for it (for an existing user, an empty line keeps it)"
+        ),
     )
     add.add_argument(
         "--no-password",
         action="store_true",
-        help="an account without a password, which signs in only through the identity "
-        "provider (single sign-on; the user name is the e-mail address the provider sends)",
+        help=_(
+            "an account without a password, which signs in only through the identity "
+            "provider (single sign-on; the user name is the e-mail address the provider sends)"
+        ),
     )
     actions.add_parser(
-        "list", parents=[common], help="list the users with role and scope (never passwords)"
+        "list", parents=[common], help=_("list the users with role and scope (never passwords)")
     )
-    remove = actions.add_parser("remove", parents=[common], help="remove a user")
+    remove = actions.add_parser("remove", parents=[common], help=_("remove a user"))
     remove.add_argument("name")
 
     audit = sub.add_parser(
         "audit",
         parents=[common],
-        help="print or export the audit trail (sign-ins, uploads, approvals, shared reads)",
+        help=_("print or export the audit trail (sign-ins, uploads, approvals, shared reads)"),
     )
     audit.add_argument(
-        "--since", type=_date, default=None, metavar="DATE", help="from this day on (YYYY-MM-DD)"
+        "--since",
+        type=_date,
+        default=None,
+        metavar="DATE",
+        help=_("from this day on (YYYY-MM-DD)"),
     )
     audit.add_argument(
         "--out",
         type=Path,
         default=None,
         metavar="FILE",
-        help="write it to FILE (.csv, .xlsx or .json) instead of printing it",
+        help=_("write it to FILE (.csv, .xlsx or .json) instead of printing it"),
     )
 
 
@@ -297,7 +524,9 @@ def _date(text: str):  # -> datetime.date, for argparse
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise argparse.ArgumentTypeError(
+            _("{text} is not a date (YYYY-MM-DD)", text=repr(text))
+        ) from None
 
 
 def _report_problems(exc: PackageRefused, problems_out: Path | None) -> None:
@@ -313,7 +542,7 @@ def _report_problems(exc: PackageRefused, problems_out: Path | None) -> None:
         from evaluation.views.spreadsheet import write_problem_list
 
         write_problem_list(report, problems_out)
-        print(f"The problem list is in {problems_out}.", file=sys.stderr)
+        print(_("The problem list is in {path}.", path=problems_out), file=sys.stderr)
 
 
 def _print_report(report: object) -> None:
@@ -321,19 +550,28 @@ def _print_report(report: object) -> None:
 
     assert isinstance(report, ValidationReport)
     print(report.summary(), file=sys.stderr)
-    for table, problems in report.grouped().items():
-        print(f"\n{table}:", file=sys.stderr)
+    for step, problems in report.steps():  # in the order to fix them
+        print(f"\n{step}:", file=sys.stderr)
         for p in problems:
-            mark = "ERROR  " if p.severity == "error" else "warning"
+            mark = _("ERROR  ") if p.severity == "error" else _("warning")
             print(f"  {mark} {p.sentence()}", file=sys.stderr)
     if not report.ok:
-        print("\nNothing was loaded. Fix the problems above and try again.", file=sys.stderr)
+        print(
+            "\n" + _("Nothing was loaded. Fix the problems above and try again."),
+            file=sys.stderr,
+        )
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = args.db or default_db_path()
     with _open(path) as store:
-        print(f"The store {path} is ready (schema version {store.schema_version}).")
+        print(
+            _(
+                "The store {path} is ready (schema version {version}).",
+                path=path,
+                version=store.schema_version,
+            )
+        )
     return EXIT_OK
 
 
@@ -350,7 +588,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             return EXIT_REFUSED
     progress.done()
     for p in result.report.warnings:
-        print(f"warning: {p.sentence()}", file=sys.stderr)
+        print(_("warning: {sentence}", sentence=p.sentence()), file=sys.stderr)
     print(result.sentence())
     return EXIT_OK
 
@@ -371,7 +609,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         from evaluation.views.spreadsheet import write_problem_list
 
         write_problem_list(report, args.problems)
-        print(f"The problem list is in {args.problems}.", file=sys.stderr)
+        print(_("The problem list is in {path}.", path=args.problems), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_REFUSED
 
 
@@ -391,7 +629,10 @@ def _store_to_check_against(db: Path | None) -> Store | None:
     try:
         return open_waiting(path, read_only=True, wait_seconds=10)
     except StoreError as exc:
-        print(f"Checked the package alone, not against the store: {exc}", file=sys.stderr)
+        print(
+            _("Checked the package alone, not against the store: {reason}", reason=exc),
+            file=sys.stderr,
+        )
         return None
 
 
@@ -405,7 +646,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     progress.done()
     loaded = sum(r.status == "loaded" for r in results)
     print(
-        f"Demo packages written to {out}; {loaded} loaded, {len(results) - loaded} already loaded."
+        _(
+            "Demo packages written to {out}; {loaded} loaded, {already} already loaded.",
+            out=out,
+            loaded=_count(loaded),
+            already=_count(len(results) - loaded),
+        )
     )
     return EXIT_OK
 
@@ -415,11 +661,12 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() != ".xlsx":
         print(
-            "The template is an Excel workbook: give a file name ending in .xlsx.", file=sys.stderr
+            _("The template is an Excel workbook: give a file name ending in .xlsx."),
+            file=sys.stderr,
         )
         return EXIT_USAGE
     write_template(args.out)
-    print(f"Wrote the blank template workbook to {args.out}.")
+    print(_("Wrote the blank template workbook to {path}.", path=args.out))
     return EXIT_OK
 
 
@@ -429,10 +676,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if args.check:
         stale = stale_docs(REPO_ROOT)
         for p in stale:
-            print(f"{p} is out of date; run `python -m evaluation docs`.", file=sys.stderr)
+            print(
+                _("{path} is out of date; run `python -m evaluation docs`.", path=p),
+                file=sys.stderr,
+            )
         return EXIT_REFUSED if stale else EXIT_OK
     for p in write_docs(REPO_ROOT):
-        print(f"Wrote {p}.")
+        print(_("Wrote {path}.", path=p))
     return EXIT_OK
 
 
@@ -447,7 +697,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 from evaluation.demo.load import load_demo
 
                 progress = ConsoleProgress()
-                print("Loading the demo data into the store (first start only)…", file=sys.stderr)
+                print(
+                    _("Loading the demo data into the store (first start only)…"),
+                    file=sys.stderr,
+                )
                 load_demo(store, db.parent / "demo", seed=7, scale="demo", progress=progress)
                 progress.done()
     else:
@@ -457,8 +710,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with _open(db) as store:
             if not any(not u.disabled for u in list_users(store)):
                 print(
-                    "No one can sign in yet: add a user first, e.g. `python -m evaluation "
-                    "users add NAME --role admin`.",
+                    _(
+                        "No one can sign in yet: add a user first, e.g. `python -m evaluation "
+                        "users add NAME --role admin`."
+                    ),
                     file=sys.stderr,
                 )
     cmd = [
@@ -476,7 +731,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--client.toolbarMode",
         "viewer",
     ]
-    print(f"Opening the dashboard on http://localhost:{args.port}", file=sys.stderr)
+    print(
+        _(
+            "Opening the dashboard on http://localhost:{port} (stop it with Ctrl+C).",
+            port=args.port,
+        ),
+        file=sys.stderr,
+    )
     os.execvpe(cmd[0], cmd, env)
     return EXIT_OK  # pragma: no cover
 
@@ -490,15 +751,19 @@ def _read_password(args: argparse.Namespace, existing: bool) -> str | None:
     else:
         import getpass
 
-        keep = " (empty: keep the current one)" if existing else ""
-        password = getpass.getpass(f"Password for {args.name}{keep}: ")
-        if password and getpass.getpass("The same password again: ") != password:
-            raise UserError("The two passwords differ; nothing was changed.")
+        prompt = (
+            _("Password for {name} (empty: keep the current one): ", name=args.name)
+            if existing
+            else _("Password for {name}: ", name=args.name)
+        )
+        password = getpass.getpass(prompt)
+        if password and getpass.getpass(_("The same password again: ")) != password:
+            raise UserError(_("The two passwords differ; nothing was changed."))
     if not password:
         if existing:
             return None
         raise UserError(
-            "A new user needs a password of at least 10 characters; nothing was changed."
+            _("A new user needs a password of at least 10 characters; nothing was changed.")
         )
     return password
 
@@ -517,14 +782,16 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print(f"{u.name}\t{u.role}\t{shown}\t{'disabled' if u.disabled else 'active'}")
             if not listed:
                 print(
-                    "There are no users yet: add one with `python -m evaluation users add "
-                    "NAME --role admin`.",
+                    _(
+                        "There are no users yet: add one with `python -m evaluation users add "
+                        "NAME --role admin`."
+                    ),
                     file=sys.stderr,
                 )
             return EXIT_OK
         if args.users_command == "remove":
             users.remove_user(store, args.name, actor=users.OPERATOR)
-            print(f"Removed the user {args.name}.")
+            print(_("Removed the user {name}.", name=args.name))
             return EXIT_OK
         name = users.check_name(args.name)
         scope = _split(args.scope)
@@ -539,22 +806,28 @@ def cmd_users(args: argparse.Namespace) -> int:
             password,
             actor=users.OPERATOR,
             allow_no_password=args.no_password,
+            language=args.language,
         )
         for unknown in users.unknown_scope_ids(store, user.scope):
             print(
-                f"warning: {unknown} is not an organisation or programme in this store yet.",
+                _(
+                    "warning: {id} is not an organisation or programme in this store yet.",
+                    id=unknown,
+                ),
                 file=sys.stderr,
             )
         if user.role == "admin" and user.scope:
             print(
-                "warning: an administrator sees everything; the scope has no effect.",
+                _("warning: an administrator sees everything; the scope has no effect."),
                 file=sys.stderr,
             )
         for sentence in users.look_alike_warnings(store, user):
-            print(f"warning: {sentence}", file=sys.stderr)
+            print(_("warning: {sentence}", sentence=sentence), file=sys.stderr)
+        role = _(users.ROLES[user.role].title)
         print(
-            f"{'Updated' if existing else 'Added'} the user {user.name} "
-            f"({users.ROLES[user.role].title})."
+            _("Updated the user {name} ({role}).", name=user.name, role=role)
+            if existing
+            else _("Added the user {name} ({role}).", name=user.name, role=role)
         )
     return EXIT_OK
 
@@ -582,7 +855,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         audience=args.audience,
     )
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".parquet", ".json"):
-        print("--out must end in .csv, .parquet or .json.", file=sys.stderr)
+        print(_("--out must end in .csv, .parquet or .json."), file=sys.stderr)
         return EXIT_USAGE
     with _open(args.db, read_only=True) as store:
         if args.explain:
@@ -608,33 +881,58 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         result.to_parquet(args.out, index=False)
     else:
         result.to_json(args.out, orient="records", date_format="iso", indent=1)
-    print(f"Wrote {len(result):,} rows to {args.out}.", file=sys.stderr)
+    print(
+        n_(
+            "Wrote {n} row to {path}.",
+            "Wrote {n} rows to {path}.",
+            len(result),
+            n=_count(len(result)),
+            path=args.out,
+        ),
+        file=sys.stderr,
+    )
     return EXIT_OK
+
+
+KIND_WORDS = {
+    "count": N_("count"),
+    "total": N_("total"),
+    "proportion": N_("proportion"),
+    "share": N_("share"),
+    "ratio": N_("ratio"),
+    "median": N_("median"),
+    "months": N_("months"),
+}
+"""An indicator's kind in words (``catalogue``)."""
+BETTER = {"higher": N_("higher is better"), "lower": N_("lower is better")}
+
+
+def _kind(kind: str) -> str:
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = _catalogue(args.catalogue)
     if not args.indicator:
         for ind in catalogue.latest():
-            print(f"{ind.id}@{ind.version}  {ind.name} ({ind.kind}, {ind.unit})")
+            print(f"{ind.id}@{ind.version}  {_(ind.name)} ({_kind(ind.kind)}, {_(ind.unit)})")
         return EXIT_OK
     try:
         ind = catalogue.get(args.indicator)
     except KeyError:
-        print(f"There is no indicator {args.indicator}.", file=sys.stderr)
+        print(_("There is no indicator {id}.", id=args.indicator), file=sys.stderr)
         return EXIT_REFUSED
-    print(f"{ind.id}@{ind.version} — {ind.name}\n")
-    print(
-        f"kind: {ind.kind}; unit: {ind.unit}; {ind.direction} is better"
-        if ind.direction != "neutral"
-        else f"kind: {ind.kind}; unit: {ind.unit}"
-    )
-    print(f"sources: {', '.join(ind.sources)}\n\n{ind.definition}")
+    print(f"{ind.id}@{ind.version} — {_(ind.name)}\n")
+    described = _("kind: {kind}; unit: {unit}", kind=_kind(ind.kind), unit=_(ind.unit))
+    if ind.direction in BETTER:
+        described += "; " + _(BETTER[ind.direction])
+    print(described)
+    print(_("sources: {tables}", tables=", ".join(ind.sources)) + f"\n\n{_(ind.definition)}")
     for c in ind.caveats:
-        print(f"\ncaveat: {c}")
+        print("\n" + _("caveat: {text}", text=_(c)))
     versions = [f"{v.id}@{v.version}" for v in catalogue.versions(ind.id)]
     if len(versions) > 1:
-        print(f"\nversions: {', '.join(versions)}")
+        print("\n" + _("versions: {versions}", versions=", ".join(versions)))
     return EXIT_OK
 
 
@@ -645,13 +943,51 @@ def _templates(extra: list[Path]):
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
+    """The report templates, one a line: id, the periods it takes, formats, title and funder;
+    with a store (``--db``, else the default store when there is one), also the newest period
+    each can report on for the store's data (what ``report --period`` takes), or ``–`` when
+    the data covers none yet. A ``--db`` that names no store is refused."""
     templates = _templates(args.templates)
+    newest = _newest_periods(args.db, templates)
     for t in templates:
-        print(
-            f"{t.id:<24} {t.period.describe():<40} {','.join(t.formats):<20} {t.title} "
+        line = (
+            f"{t.id:<24} {t.period.describe():<40} {','.join(t.formats):<20} {_(t.title)} "
             f"({t.funder.name})"
         )
+        if newest is not None:
+            line += "  " + _("newest period: {period}", period=newest.get(t.id) or "–")
+        print(line)
+    if newest == {}:
+        print(
+            _("The store has no programme data yet: load a package to report on."),
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _newest_periods(db: Path | None, templates) -> dict[str, str] | None:
+    """Per template id, the newest period (its spec) the store's data covers for it; None
+    without a store (none named and none at the default place); ``{}`` when it holds no
+    programme data. The store is read as the local operator reads it: every programme."""
+    from evaluation.reports.spec import period_choices
+    from evaluation.store.access import Scope
+    from evaluation.views.programmes import programmes_in_scope
+
+    if db is None and not default_db_path().exists():
+        return None
+    with _open(db, read_only=True) as store:
+        programmes = programmes_in_scope(store.cursor(), Scope.everything())
+    dates = [d for d in programmes["data_as_of"] if d is not None and d == d]
+    if not dates:
+        return {}
+    firsts = [d for d in programmes["first_date"] if d is not None and d == d]
+    as_of, first = max(dates), (min(firsts) if firsts else None)
+    newest: dict[str, str] = {}
+    for t in templates:
+        offered = period_choices(t, as_of, first)
+        if offered:
+            newest[t.id] = offered[0].spec
+    return newest
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -664,7 +1000,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     periods = parse_periods(args.period)
     programmes = None if args.all else _split(args.programme)
     if programmes is not None and not programmes:
-        print("Name a programme (--programme ID) or ask for all (--all).", file=sys.stderr)
+        print(_("Name a programme (--programme ID) or ask for all (--all)."), file=sys.stderr)
         return EXIT_USAGE
     progress = ConsoleProgress()
     written: list[Path] = []
@@ -681,19 +1017,35 @@ def cmd_report(args: argparse.Namespace) -> int:
                 progress=progress,
                 workers=args.workers,
                 catalogue=_catalogue([]),
+                lang=_report_lang(args),
             )
     progress.done()
     if not written:
-        print("There are no programmes in the store to report on.", file=sys.stderr)
+        print(_("There are no programmes in the store to report on."), file=sys.stderr)
         return EXIT_REFUSED
     if template.audience == "shared":
         _record_report_read(args.db, template, periods, programmes, args.out)
-    print(f"Wrote {len(written)} files to {args.out}.", file=sys.stderr)
+    print(
+        n_(
+            "Wrote {n} file to {path}.",
+            "Wrote {n} files to {path}.",
+            len(written),
+            n=_count(len(written)),
+            path=args.out,
+        ),
+        file=sys.stderr,
+    )
     for path in written[:20]:
         print(path)
     if len(written) > 20:
-        print(f"… and {len(written) - 20} more.")
+        print(_("… and {n} more.", n=_count(len(written) - 20)))
     return EXIT_OK
+
+
+def _report_lang(args: argparse.Namespace) -> str | None:
+    """The language of ``report``: its ``--lang``, else the command line's own (if it has
+    one), else the language of the moment (``write_packs`` refuses one it does not speak)."""
+    return args.report_lang or getattr(args, "lang", None)
 
 
 def _record_shared_read(
@@ -750,7 +1102,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     with _open(args.db) as store:
         if args.out:
             audit.export_audit(store, args.out, args.since, reader=None)
-            print(f"The audit trail is in {args.out}.")
+            print(_("The audit trail is in {path}.", path=args.out))
             return EXIT_OK
         frame = audit.read_audit(store, args.since, reader=None)
     print("when (UTC)\tactor\trole\taction\torganisations\trelease\ttarget\tdetail")
@@ -767,7 +1119,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         ]
         print("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
     if frame.empty:
-        print("The audit trail has no events" + (f" since {args.since}." if args.since else "."))
+        print(
+            _("The audit trail has no events since {day}.", day=args.since)
+            if args.since
+            else _("The audit trail has no events.")
+        )
     return EXIT_OK
 
 
@@ -775,20 +1131,26 @@ def _releases_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentP
     approve = sub.add_parser(
         "approve",
         parents=[common],
-        help="approve figures for sharing: create a release (prints its number)",
-        epilog="A release holds every indicator, unsplit and split by each case column, for "
-        "the programmes (of one organisation) and periods, protected together with every "
-        "earlier release of those programmes. SPEC as for `indicators`.",
+        help=_("approve figures for sharing: create a release (prints its number)"),
+        epilog=_(
+            "A release holds every indicator, unsplit and split by each case column, for "
+            "the programmes (of one organisation) and periods, protected together with every "
+            "earlier release of those programmes. SPEC as for `indicators`."
+        ),
     )
     approve.add_argument("--programme", required=True, metavar="ID[,ID]")
     approve.add_argument("--period", required=True, metavar="SPEC")
-    approve.add_argument("--note", default="", metavar="TEXT")
-    listing = sub.add_parser("releases", parents=[common], help="list the releases")
-    listing.add_argument("--programme", default=None, metavar="ID")
+    approve.add_argument(
+        "--note", default="", metavar="TEXT", help=_("a note kept with the release")
+    )
+    listing = sub.add_parser("releases", parents=[common], help=_("list the releases"))
+    listing.add_argument(
+        "--programme", default=None, metavar="ID", help=_("only the releases of this programme")
+    )
     withdraw = sub.add_parser(
         "withdraw",
         parents=[common],
-        help="withdraw a release (it stops being served; its figures stay published)",
+        help=_("withdraw a release (it stops being served; its figures stay published)"),
     )
     withdraw.add_argument("number", type=int, metavar="N")
 
@@ -812,7 +1174,14 @@ def cmd_approve(args: argparse.Namespace) -> int:
         )
     progress.done()
     print(release.number)
-    print(f"Approved {release.label} for {release.organisation}.", file=sys.stderr)
+    print(
+        _(
+            "Approved {release} for {organisation}.",
+            release=release.label,
+            organisation=release.organisation,
+        ),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
@@ -822,7 +1191,11 @@ def cmd_releases(args: argparse.Namespace) -> int:
     with _open(args.db, read_only=True) as store:
         found = list_releases(store, args.programme)
     if not found:
-        print("There are no releases" + (f" of {args.programme}." if args.programme else "."))
+        print(
+            _("There are no releases of {programme}.", programme=args.programme)
+            if args.programme
+            else _("There are no releases.")
+        )
         return EXIT_OK
     print("number\tprogrammes\tperiods\tdata\tcatalogue\tapproved_by\tapproved_at\tstatus")
     for r in found:
@@ -841,40 +1214,44 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
     with _open(args.db) as store:
         release = withdraw(store, args.number, actor=OPERATOR)
-    print(f"Withdrew {release.label}; its figures still count as published.")
+    print(_("Withdrew {release}; its figures still count as published.", release=release.label))
     return EXIT_OK
 
 
 def _returns_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     keys = sub.add_parser(
         "keys",
-        help="signing keys: write an organisation's public key, trust a sender's, list them",
-        epilog="Each organisation of a store signs its returns with its own key, made at first "
-        "use and kept beside the store (<db>.keys/, never in the database or a return). A "
-        "funder trusts a sender's public key file after comparing its fingerprint by phone.",
+        help=_("signing keys: write an organisation's public key, trust a sender's, list them"),
+        epilog=_(
+            "Each organisation of a store signs its returns with its own key, made at first "
+            "use and kept beside the store (<db>.keys/, never in the database or a return). A "
+            "funder trusts a sender's public key file after comparing its fingerprint by phone."
+        ),
     )
     actions = keys.add_subparsers(dest="keys_action", required=True, metavar="ACTION")
     export = actions.add_parser(
-        "export", parents=[common], help="write an organisation's public key file"
+        "export", parents=[common], help=_("write an organisation's public key file")
     )
     export.add_argument(
-        "--organisation", required=True, metavar="NAME", help="as in the package's about.csv"
+        "--organisation", required=True, metavar="NAME", help=_("as in the package's about.csv")
     )
     export.add_argument("--out", required=True, type=Path, metavar="FILE")
     trust = actions.add_parser(
-        "trust", parents=[common], help="register a sender's public key file in this store"
+        "trust", parents=[common], help=_("register a sender's public key file in this store")
     )
     trust.add_argument("file", type=Path, metavar="FILE")
     actions.add_parser(
-        "list", parents=[common], help="list this store's own keys and the keys it trusts"
+        "list", parents=[common], help=_("list this store's own keys and the keys it trusts")
     )
     ret = sub.add_parser(
         "export-return",
         parents=[common],
-        help="write a signed return of the newest release covering the programmes and periods",
-        epilog="The file's suffix chooses the form: .xlsx (a workbook a funder reads without "
-        "the platform), .json (the same content and signature), .xml (ADX for DHIS2; not "
-        "signed). SPEC as for `indicators`.",
+        help=_("write a signed return of the newest release covering the programmes and periods"),
+        epilog=_(
+            "The file's suffix chooses the form: .xlsx (a workbook a funder reads without "
+            "the platform), .json (the same content and signature), .xml (ADX for DHIS2; not "
+            "signed). SPEC as for `indicators`."
+        ),
     )
     ret.add_argument("--programme", required=True, metavar="ID[,ID]")
     ret.add_argument("--period", required=True, metavar="SPEC")
@@ -882,7 +1259,7 @@ def _returns_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentPa
     imp = sub.add_parser(
         "import-return",
         parents=[common],
-        help="verify a signed return (.xlsx or .json) and load it into this funder's store",
+        help=_("verify a signed return (.xlsx or .json) and load it into this funder's store"),
     )
     imp.add_argument("file", type=Path, metavar="FILE")
 
@@ -898,8 +1275,12 @@ def cmd_keys(args: argparse.Namespace) -> int:
             key = returns.export_public_key(store, args.organisation, args.out)
         print(key.fingerprint)
         print(
-            f"Wrote the public key of {key.organisation} to {args.out}. Send it to the funder "
-            "and read them this fingerprint by phone.",
+            _(
+                "Wrote the public key of {organisation} to {path}. Send it to the funder "
+                "and read them this fingerprint by phone.",
+                organisation=key.organisation,
+                path=args.out,
+            ),
             file=sys.stderr,
         )
         return EXIT_OK
@@ -912,7 +1293,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
         own = returns.own_keys(store)
         trusted = returns.trusted_keys(store)
     if not own and not trusted:
-        print("This store has no keys yet: `keys export` makes one, `keys trust` registers one.")
+        print(_("This store has no keys yet: `keys export` makes one, `keys trust` registers one."))
         return EXIT_OK
     print("kind\torganisation\tfingerprint\ttrusted_at\ttrusted_by")
     for k in own:
@@ -953,21 +1334,27 @@ def _operations_parser(sub: argparse._SubParsersAction, common: argparse.Argumen
     backup = sub.add_parser(
         "backup",
         parents=[common],
-        help="write a consistent copy of the store, its secret and keys to one .zip file",
-        epilog="Works while the dashboard runs. The .zip holds the store's secret: keep it "
-        "where only the store's operators can read it (docs/operations.md).",
+        help=_("write a consistent copy of the store, its secret and keys to one .zip file"),
+        epilog=_(
+            "Works while the dashboard runs. The .zip holds the store's secret: keep it "
+            "where only the store's operators can read it (docs/operations.md)."
+        ),
     )
     backup.add_argument("--out", required=True, type=Path, metavar="FILE.zip")
     restore = sub.add_parser(
         "restore",
         parents=[common],
-        help="put the store in a backup .zip back in place (checked before anything changes)",
-        epilog="Refuses when a store is already there unless --replace is given; the "
-        "replaced store is then kept as <db>.before-restore-<date and time>.",
+        help=_("put the store in a backup .zip back in place (checked before anything changes)"),
+        epilog=_(
+            "Refuses when a store is already there unless --replace is given; the "
+            "replaced store is then kept as <db>.before-restore-<date and time>."
+        ),
     )
     restore.add_argument("file", type=Path, metavar="FILE.zip")
     restore.add_argument(
-        "--replace", action="store_true", help="replace the store that is there (kept beside it)"
+        "--replace",
+        action="store_true",
+        help=_("replace the store that is there (kept beside it)"),
     )
 
 
@@ -994,15 +1381,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 STORAGE_OUTCOMES = {
-    "ingest": "nothing was loaded",
-    "demo": "nothing more was loaded",
-    "approve": "no release was made",
-    "withdraw": "the release was not withdrawn",
-    "backup": "no backup was written",
-    "restore": "nothing was restored",
-    "import-return": "the return was not loaded",
+    "ingest": N_("nothing was loaded"),
+    "demo": N_("nothing more was loaded"),
+    "approve": N_("no release was made"),
+    "withdraw": N_("the release was not withdrawn"),
+    "backup": N_("no backup was written"),
+    "restore": N_("nothing was restored"),
+    "import-return": N_("the return was not loaded"),
 }
-"""What did not happen when the disk failed, per command (default: nothing was changed)."""
+"""What did not happen when the disk failed, per command (default: nothing was changed);
+translated where the sentence is made."""
+NOTHING_CHANGED = N_("nothing was changed")
 
 
 COMMANDS = {
@@ -1031,7 +1420,18 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command in its language (``command_language``), which it speaks only while it
+    runs: a test or a program calling ``main`` keeps its own."""
+    try:
+        lang = command_language(argv)
+    except LanguageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    with language.using(lang), _argparse_speaks():
+        return _run(build_parser().parse_args(argv))
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except ProfileError as exc:
@@ -1041,7 +1441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        print("Stopped; nothing was changed.", file=sys.stderr)
+        print(_("Stopped; nothing was changed."), file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:  # the reader of stdout went away (e.g. `| head`)
         sys.stderr.close()
@@ -1051,7 +1451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         failure = storage_failure(
             exc,
-            outcome=STORAGE_OUTCOMES.get(args.command, "nothing was changed"),
+            outcome=_(STORAGE_OUTCOMES.get(args.command, NOTHING_CHANGED)),
             store=Path(getattr(args, "db", None) or default_db_path()),
         )
         if failure is None:

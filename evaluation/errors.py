@@ -3,7 +3,9 @@
 Each also subclasses the matching builtin (as ibis does), so callers that only know Python's
 exceptions still catch them. The CLI and the dashboard translate them into sentences in one place
 each; the message of every exception here is already such a sentence and never contains a value
-that could be personal.
+that could be personal. It is worded in the language of the moment where it is raised
+(``vocabulary.language``: the command's ``--lang``, the signed-in person's choice), so the reader
+of the refusal reads it in their own language.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from babel.numbers import format_decimal
+
+from evaluation.vocabulary import language, numbers
+
 Progress = Callable[[str, float], None]
 """``progress(message, fraction)``: what the work is doing now, and how far it is (0–1)."""
 
@@ -46,17 +50,28 @@ class ConsoleProgress:
             self.last_draw = now
             done = int(self.width * fraction)
             bar = "█" * done + "░" * (self.width - done)
-            line = f"\r{bar} {fraction:4.0%} {message[:60]:<60}"
+            line = f"\r{bar} {_percent(fraction):>5} {message[:60]:<60}"
             self.stream.write(line)
             if fraction >= 1.0:
                 self.stream.write("\n")
         elif message != self.last_message:
             elapsed = time.monotonic() - self.started
-            self.stream.write(f"[{fraction:4.0%} {elapsed:6.1f}s] {message}\n")
+            self.stream.write(f"[{_percent(fraction):>5} {_seconds(elapsed):>7}] {message}\n")
         self.last_message = message
         self.stream.flush()
 
     def done(self) -> None:
+        """End the bar's line (a terminal only)."""
         if self.tty and self.last_message:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _percent(fraction: float) -> str:
+    """How far the work is, in the language of the moment: ``48 %``."""
+    return numbers.percent(fraction, language.current())
+
+
+def _seconds(elapsed: float) -> str:
+    """The time the work has taken so far: ``12.5s`` / ``12,5s``."""
+    return format_decimal(elapsed, format="#,##0.0", locale=language.current()) + "s"

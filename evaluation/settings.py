@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary.language import N_, _
 
 __all__ = [
     "SETTINGS",
@@ -47,7 +48,8 @@ class Setting:
     minimum: int | None = None
     maximum: int | None = None
     meaning: str = ""
-    """How a valid value reads, for the refusal sentence (``a month number, 1 = January``)."""
+    """How a valid value reads, for the refusal sentence (``a month number, 1 = January``);
+    marked with ``N_`` and translated where the sentence is made."""
 
     @property
     def env(self) -> str:
@@ -56,7 +58,15 @@ class Setting:
 
     def parse(self, text: str) -> int:
         """``text`` (from the environment) as this setting's value, or :class:`SettingError`."""
-        wanted = self.meaning or f"a whole number from {self.minimum} to {self.maximum}"
+        wanted = (
+            _(self.meaning)
+            if self.meaning
+            else _(
+                "a whole number from {minimum} to {maximum}",
+                minimum=self.minimum,
+                maximum=self.maximum,
+            )
+        )
         try:
             number = self.type(text.strip())
         except ValueError:
@@ -64,8 +74,14 @@ class Setting:
         if number is None or not self._in_bounds(number):
             shown = text.strip()[:40]
             raise SettingError(
-                f"{self.env} must be {wanted}, not “{shown}”; unset it to use the default, "
-                f"{self.default}."
+                _(
+                    "{env} must be {wanted}, not “{shown}”; unset it to use the default, "
+                    "{default}.",
+                    env=self.env,
+                    wanted=wanted,
+                    shown=shown,
+                    default=self.default,
+                )
             )
         return number
 
@@ -86,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
         ),
         minimum=1,
         maximum=12,
-        meaning="a month number from 1 (January) to 12 (December)",
+        meaning=N_("a month number from 1 (January) to 12 (December)"),
     ),
     Setting(
         name="store_idle_seconds",
@@ -184,7 +200,11 @@ def setting(name: str) -> Setting:
         if s.name == name:
             return s
     raise SettingError(
-        f"There is no setting “{name}”; the settings are {', '.join(s.name for s in SETTINGS)}."
+        _(
+            "There is no setting “{name}”; the settings are {names}.",
+            name=name,
+            names=", ".join(s.name for s in SETTINGS),
+        )
     )
 
 

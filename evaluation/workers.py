@@ -2,7 +2,9 @@
 (``reports.pack``), the protection of many programmes at once (``sharing.releases.protect``).
 
 One recipe, because the dashboard makes it delicate: a worker must start clean (no inherited
-DuckDB connection or threads) and must never run a Streamlit page script.
+DuckDB connection or threads) and must never run a Streamlit page script. A worker speaks the
+language of the caller at the moment the pool starts (``vocabulary.language``), so what it words
+(a refusal, a chart's labels) reads as the caller's own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from evaluation.vocabulary import language
+
 
 @contextmanager
 def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
@@ -23,6 +27,7 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     A new worker also re-runs the parent's ``__main__`` by its path; inside Streamlit (the
     dashboard, AppTest) that is a page script, which must never run in a worker (it fails
     there, and the pool breaks). So while the workers start, ``__main__`` is a bare module.
+    Each worker starts in the caller's language of the moment.
     """
     context = multiprocessing.get_context("forkserver")
     main = sys.modules.get("__main__")
@@ -30,7 +35,12 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     if script:
         sys.modules["__main__"] = types.ModuleType("__main__")
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=language.set_language,
+            initargs=(language.current(),),
+        ) as pool:
             yield pool
     finally:
         if script and main is not None:

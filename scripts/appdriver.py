@@ -1,5 +1,6 @@
 """Drive the real dashboard in headless Chromium: start a server, open pages, know when a page
-is done drawing. Used by ``scripts/screenshots.py`` and ``benchmarks/pages_bench.py``.
+is done drawing. Used by ``scripts/screenshots.py``, ``tests/test_screenshots.py`` and
+``benchmarks/pages_bench.py``.
 
 *Done* means all of these, checked together:
 
@@ -85,7 +86,9 @@ def serve(db: Path, log: Path, *, demo: bool = True) -> Iterator[str]:
     cmd = [sys.executable, "-m", "evaluation", "serve", "--db", str(db), "--port", str(port)]
     if demo:
         cmd.append("--demo")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # no file watcher: a source file changed during a run (an editor, a checkout) would be
+    # reloaded mid-walk, and what is cached from before would no longer match its classes
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -264,6 +267,28 @@ class Driver:
         link.click()
         return self.settle(spec, since, before)
 
+    def open_link(self, index: int, spec: Spec) -> float:
+        """Click the ``index``-th link of the navigation (its order is the router's, whatever
+        language the links are in); the milliseconds until ``spec``'s page is done."""
+        link = self.page.get_by_test_id("stSidebarNav").get_by_role("link").nth(index)
+        before, since = self.finished, self.now()
+        link.click()
+        return self.settle(spec, since, before)
+
+    def switch_role_at(self, index: int, on: Spec) -> float:
+        """Demo mode: pick the ``index``-th role of the switcher (in any language); ``on`` is
+        the page that is open (it stays open)."""
+        radio = (
+            self.page.get_by_test_id("stSidebar")
+            .get_by_test_id("stRadio")
+            .locator("label")
+            .filter(has=self.page.locator("input[type=radio]"))
+            .nth(index)
+        )
+        before, since = self.finished, self.now()
+        radio.click()
+        return self.settle(on, since, before)
+
     def switch_role(self, label: str, on: str) -> float:
         """Demo mode: pick the role whose switcher label starts with ``label``; ``on`` is the
         title of the page that is open (it stays open)."""
@@ -305,6 +330,10 @@ class Driver:
         if full:
             page.set_viewport_size(size)
             self.quiet()
+
+
+ANY_PAGE = Spec("", "")
+"""A page known only by having a title: with no needs of its own (any language)."""
 
 
 def launch(playwright: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,11 @@ import pytest
 from evaluation.intake.ingest import ingest
 from evaluation.store import database, schema
 from evaluation.store.database import Store
+
+os.environ["EVALUATION_LANGUAGE"] = "en"
+"""The command line speaks English in the tests whatever the machine's locale (a developer's
+``LANG=de_DE.UTF-8``), and so do the commands they start; a test of another language says so
+(``--lang de``, or its own environment: ``tests/test_cli_language.py``)."""
 
 ORACLE = Path(__file__).parent / "fixtures" / "oracle"
 MINIMAL = Path(__file__).parent / "fixtures" / "minimal"

@@ -470,8 +470,9 @@ def test_funders_and_evaluators_never_get_case_level_pages(app: AppTest) -> None
 def test_a_funder_sees_only_their_programmes_without_counts(app: AppTest) -> None:
     at = _open(app, "overview", "funder.test")
     frame = at.dataframe[0].value
-    assert list(frame["programme_id"]) == ["P-CJS"]  # the funder's scope is P-CJS only
-    assert not set(overview.COUNT_COLUMNS) & set(frame.columns)
+    # the funder's scope is P-CJS only, shown by its name
+    assert list(frame["Programme"]) == ["Inside Out Continuum (fictional)"]
+    assert not {"Cases", "Open", "Contacts"} & set(frame.columns)
     assert "Cases" not in {m.label for m in at.metric}
     assert not at.get("plotly_chart")  # no new cases per quarter
     assert not at.subheader
@@ -644,7 +645,8 @@ def test_submissions_page_lists_the_submission(app: AppTest) -> None:
 
 def test_overview_page_shows_the_programmes(app: AppTest) -> None:
     at = _open(app, "overview")
-    assert sorted(at.dataframe[0].value["programme_id"]) == ["P-CJS", "P-OPEN"]
+    names = sorted(at.dataframe[0].value.iloc[:, 0])  # programmes by name, no id column
+    assert names == ["Inside Out Continuum (fictional)", "Open Door Exit (fictional)"]
     assert {m.label: m.value for m in at.metric}["Cases"] == "5"
     assert len(at.multiselect(key="overview_programmes").value) == 2
 
@@ -700,7 +702,10 @@ def test_a_good_package_validates_loads_and_is_then_unchanged(
 
     at.switch_page(PAGES["overview"]).run()  # the cached, empty overview was cleared
     assert_page_ok(at)
-    assert sorted(at.dataframe[0].value["programme_id"]) == ["P-CJS", "P-OPEN"]
+    assert sorted(at.dataframe[0].value.iloc[:, 0]) == [
+        "Inside Out Continuum (fictional)",
+        "Open Door Exit (fictional)",
+    ]
 
 
 def test_a_bad_package_lists_its_problems_and_cannot_be_loaded(
@@ -721,9 +726,12 @@ def test_a_bad_package_lists_its_problems_and_cannot_be_loaded(
     assert not at.exception
     assert "bad.zip: 2 problems to fix in 2 tables" in _text(at.error)
     assert not at.success
-    assert [e.label for e in at.expander] == ["Table cases: 1 to fix", "Table contacts: 1 to fix"]
+    assert [e.label for e in at.expander] == [  # in the order to fix them, not by table
+        "1\\. Values: 1 to fix",
+        "2\\. Links between tables: 1 to fix",
+    ]
     problems = _text(at.expander[0].error)
-    assert "Column `gender`, row 2" in problems
+    assert "Table `cases`, column `gender`, row 2" in problems
     assert "How to fix:" in problems
     assert at.button(key="load_button").disabled
     assert at.download_button(key="download_problems")

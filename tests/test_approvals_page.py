@@ -24,6 +24,7 @@ AUDIT = str(ROOT / "evaluation/app/pages/audit.py")
 TIMEOUT = 300
 ORGANISATION = "Brückenbau Exit e.V. (fictional)"
 PASSWORD = "correct horse battery"
+PROGRAMMES = {"P-CJS": "Inside Out Continuum (fictional)", "P-OPEN": "Open Door Exit (fictional)"}
 
 
 @pytest.fixture()
@@ -62,8 +63,12 @@ def test_a_cso_manager_previews_approves_and_withdraws(db: Path) -> None:
     assert_page_ok(at, "preview")
     assert "hidden to protect small numbers" in _text(at.markdown)
     preview = at.dataframe[0].value
-    assert set(preview["programme"]) == {"P-CJS", "P-OPEN"} and len(preview) > 10
-    assert preview.loc[preview["hidden"], "value"].isna().all()  # as a funder would see it
+    assert set(preview["programme"]) == set(PROGRAMMES.values()) and len(preview) > 10
+    # as a funder would see it: a hidden figure marked so, one without data marked otherwise
+    assert (preview.loc[preview["hidden"], "value"] == "hidden").all()
+    assert preview["hidden"].any() and "hidden: fewer than 5 people" in _text(at.caption)
+    assert preview["value"].map(lambda v: isinstance(v, str) and v != "").all()
+    assert not set(preview["indicator"]) & {"C01", "O01"}  # indicators by name, not id
 
     at.text_input(key="approvals_note").input("for the ministry").run()
     at.button(key="approvals_approve").click().run()

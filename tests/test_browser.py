@@ -346,10 +346,10 @@ def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path)
     assert not CASE_LEVEL & set(rows.columns)
     assert set(rows["programme_id"]) == set(pkg.tables["programmes"]["programme_id"].to_pylist())
     c01 = rows[rows["indicator_id"] == "C01"]
-    assert [
-        (r["programme_id"], r["period_start"], r["period_end"], _number(r["value"]))
-        for _, r in c01.iterrows()
-    ] == [(r["programme_id"], r["From"], r["To"], _number(r["Value"])) for r in shown]
+    assert [  # the file keeps the codes and carries the names the table shows beside them
+        (r["programme"], r["period"], _number(r["value"])) for _, r in c01.iterrows()
+    ] == [(r["Programme"], r["Period"], _number(r["Value"])) for r in shown]
+    assert csv_file.stem.endswith("-internal-not-for-sharing")  # a CSO manager's, unsuppressed
     assert [_number(v) for v in c01["value"]] == [_number(v) for v in bars]
 
 
@@ -364,8 +364,8 @@ def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> No
     expect(summary).to_be_visible(timeout=CHECK_TIMEOUT)
     expect(summary).to_contain_text("Nothing can be loaded until they are fixed")
     expect(page.get_by_text("Some problems suggest personal data")).to_be_visible()
-    expect(page.get_by_text("Table cases: 1 to fix")).to_be_visible()
-    expect(page.get_by_text("Table contacts: 1 to fix")).to_be_visible()
+    expect(page.get_by_text("1. Columns: 1 to fix")).to_be_visible()  # in the order to fix
+    expect(page.get_by_text("2. Values: 1 to fix")).to_be_visible()
     expect(page.get_by_text('("client_name") looks like it holds personal data')).to_be_visible()
     expect(page.get_by_text("has values outside 1–1440")).to_be_visible()
     expect(page.get_by_role("button", name="Load into the store")).to_be_disabled()
@@ -377,13 +377,13 @@ def test_package_with_problems_cannot_be_loaded(app: Page, tmp_path: Path) -> No
     rows = _cells(problem_list)
     header = rows[0]
     found = [dict(zip(header, r, strict=True)) for r in rows[1:]]
-    assert {(p["table"], p["column"], p["rule"]) for p in found} == {
-        ("cases", None, "identifier_column"),
-        ("contacts", "minutes", "range"),
-    }
-    minutes = next(p for p in found if p["column"] == "minutes")
-    assert str(minutes["rows"]) == "3"
-    assert all(p["severity"] == "error" for p in found)
+    assert [(p["No."], p["Step"], p["Table"], p["Column"]) for p in found] == [
+        (1, "1. Columns", "cases", None),
+        (2, "2. Values", "contacts", "minutes"),
+    ]
+    minutes = next(p for p in found if p["Column"] == "minutes")
+    assert str(minutes["Rows"]) == "3"
+    assert all(p["Severity"] == "Error" for p in found)
     assert not [c for r in rows for c in r if c is not None and FAKE_NAME in str(c)]
 
     # Nothing reached the store.

@@ -37,7 +37,7 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import comparison as cmp
 from evaluation.views import programme as hl
-from evaluation.vocabulary import numbers
+from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
 from tests.conftest import approve_releases
 
@@ -215,7 +215,7 @@ def test_excluded_programmes_are_listed_with_reasons_and_never_plotted() -> None
     reasons = dict(zip(f.excluded["programme"], f.excluded["reason"], strict=True))
     assert reasons == {
         "Echo": "definition differs: computed with version 2, compared on version 1",
-        "Golf": "no data: table custody_events not supplied",
+        "Golf": "no data: the table “Custody events” was not supplied",
         "Hotel": "fewer than 10 in the denominator",
     }
     assert list(f.programmes["programme"]) == ["Alpha", "Bravo", "Charlie", "Delta"]
@@ -323,7 +323,11 @@ def test_tiles_compute_change_and_gap_to_target() -> None:
     assert o01.previous_text == "2026 Q1: hidden to protect small numbers"
     assert o01.vs_target == pytest.approx(0.1)
     assert o01.target_text == "Target 50 %: 10 percentage points above."
-    assert o06.value is None and o06.note == "No data: the table `custody_events` was not supplied."
+    assert o06.value is None and o06.note == "No data: the table “Custody events” was not supplied."
+    # a figure without data and a hidden one never read alike
+    hidden = hl.tiles_from_frame(frame, inds, "P1", Q1)
+    assert {t.indicator_id: t.value_text for t in hidden}["O01"] == marks.hidden()
+    assert o06.value_text == marks.no_data() != marks.hidden()
     assert numbers.figure_change(-0.034, "proportion", short=False) == "-3 percentage points"
     assert numbers.figure_change(-0.034, "proportion") == "-3 pp"
 
@@ -510,9 +514,11 @@ def test_comparison_page_for_a_funder_lists_suppressed_programmes() -> None:
     at.selectbox(key="comparison_indicator").set_value("C06").run()
     assert_page_ok(at)
     compared = at.dataframe[0].value
-    hidden = compared[compared["limits"] == "hidden"]
+    hidden = compared[compared["Rate"] == marks.hidden()]
     assert len(hidden) >= 1  # hidden rates stay in the table, with what may be shown
-    assert hidden["shown_as"].str.startswith(("hidden", "fewer than 5")).all()
+    assert (hidden["Against the limits"] == marks.hidden()).all()
+    assert hidden["95 % interval"].str.startswith(("hidden", "fewer than 5")).all()
+    assert marks.legend() in [c.value for c in at.caption]
     assert "never computed over the shown programmes alone" in " ".join(
         str(c.value) for c in at.caption
     )

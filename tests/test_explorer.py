@@ -19,7 +19,7 @@ import pytest
 from conftest import assert_page_ok
 from streamlit.testing.v1 import AppTest
 
-from evaluation.app import session
+from evaluation.app import render, session
 from evaluation.intake.ingest import ingest
 from evaluation.measures.catalogue import Catalogue, load_catalogue
 from evaluation.measures.engine import IndicatorRequest, RequestError, compute
@@ -29,8 +29,11 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import charts, explore
 from evaluation.views.programmes import PROGRAMME_COLUMNS, programme_label, programmes_in_scope
+from evaluation.vocabulary import marks
+from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.groups import GROUPS, GROUPS_BY_CODE
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS as HEADLINE
+from evaluation.vocabulary.language import _, using
 from evaluation.vocabulary.splits import ALL_SPLITS
 from tests.conftest import ORACLE_RELEASED, approve_releases
 
@@ -47,6 +50,7 @@ PASSWORD = "correct horse battery"
 ACCOUNTS = {  # name → (role, scope)
     "admin.explorer": ("admin", ()),
     "funder.explorer": ("funder", ("Oracle Test Org (fictional)",)),
+    "manager.explorer": ("cso_manager", ("Oracle Test Org (fictional)",)),
 }
 
 
@@ -168,7 +172,7 @@ def test_indicator_and_split_choices(catalogue: Catalogue) -> None:
     assert explore.default_indicators(catalogue) == list(HEADLINE)
     splits = explore.split_choices()
     assert list(splits) == list(ALL_SPLITS)
-    assert splits["programme"].startswith("None")
+    assert splits["programme"] == "No split: one row per programme"  # never "None"
 
 
 def test_build_request_and_its_key() -> None:
@@ -189,6 +193,8 @@ def test_build_request_and_its_key() -> None:
     assert key != explore.request_key(
         _request(("C06", "C01"), split="gender", programmes=("P-A", "P-B"))
     )
+    with using("de"):  # a chart cached under the key speaks the language it was drawn in
+        assert explore.request_key(request) != key
 
 
 @pytest.mark.slow
@@ -278,7 +284,8 @@ def test_an_unknown_programme_gives_an_empty_result(cursor) -> None:
     assert result.frame.empty
     fig = charts.indicator_figure(result.indicators[0].frame, result.indicators[0])
     assert isinstance(fig, go.Figure)
-    assert "No rows" in fig.layout.annotations[0].text
+    assert fig.layout.annotations[0].text == charts.empty_sentence(fig)
+    assert charts.empty_sentence(fig) == "There is no data for this chart in the period."
 
 
 # -- downloads ---------------------------------------------------------------------------------
@@ -347,12 +354,67 @@ def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
 
 @pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
 def test_download_names(cursor) -> None:
-    result = explore.run(cursor, _request(("C01",)))
-    assert explore.download_name(result, "csv") == "indicators_2023-Q3_to_2025-Q2.csv"
+    shared = explore.run(cursor, _request(("C01",), scope=SHARED))
+    assert explore.download_name(shared, "csv") == "indicators_2023-Q3_to_2025-Q2.csv"
     custom = explore.run(
         cursor, _request(("C01",), periods=tuple(parse_periods("2025-01-01..2025-02-14")))
     )
-    assert explore.download_name(custom, "parquet") == "indicators_2025-01-01__2025-02-14.parquet"
+    assert explore.download_name(custom, "parquet") == (
+        "indicators_2025-01-01__2025-02-14-internal-not-for-sharing.parquet"
+    )
+    # unsuppressed figures: the file's name says it is internal, never the shared one's
+    internal = explore.run(cursor, _request(("C01",)))
+    name = explore.download_name(internal, "csv")
+    assert name == "indicators_2023-Q3_to_2025-Q2-internal-not-for-sharing.csv"
+    assert name != explore.download_name(shared, "csv")
+    assert explore.file_name("r", "zip", shared=True) == "r.zip"
+    assert explore.file_name("r", "zip", shared=False) == "r-internal-not-for-sharing.zip"
+
+
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
+def test_the_table_a_person_reads(cursor) -> None:
+    """Programme and period by name, the split's values by label in their own order, then the
+    value and its interval; a hidden figure and a missing one marked, never alike, never
+    ``None``."""
+    (period,) = parse_periods("2025-Q2")
+    result = explore.run(
+        cursor, _request(("O01",), periods=(period,), split="age_band", scope=SHARED)
+    )
+    names = explore.programme_names(programmes_in_scope(cursor, SHARED))
+    (view,) = result.indicators
+    table = explore.table(view, result.splits, names, result.period_labels)
+    assert list(table.columns)[:5] == ["Programme", "Period", "Age band", "Value", "95 % interval"]
+    assert set(table["Programme"]) <= set(names.values())
+    assert set(table["Period"]) == {"2025 Q2"}
+    for pid, rows in view.frame.groupby("programme_id"):  # age bands by age, not alphabet
+        bands = code_order("age_band", list(rows["age_band"]))
+        shown = table[table["Programme"] == names[str(pid)]]["Age band"]
+        assert list(shown) == [code_label("age_band", b) for b in bands]
+    cells = set(table["Value"])
+    assert marks.hidden() in cells and marks.no_data() in cells
+    assert marks.hidden() != marks.no_data()
+    hidden = view.frame["suppressed"].astype(bool).to_numpy()
+    assert (table["Value"] == marks.hidden()).sum() == hidden.sum()
+    assert not {"None", "nan", "NaN"} & {str(v) for v in table.to_numpy().ravel()}
+    with using("de"):
+        german = explore.table(view, result.splits, names, result.period_labels)
+        period_column = _("Period")
+    assert list(german.columns) != list(table.columns)
+    assert set(german[period_column]) == {"Q2 2025"}
+
+
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
+def test_the_download_keeps_codes_and_adds_labels(cursor) -> None:
+    result = explore.run(cursor, _request(("C01",), split="gender"))
+    names = explore.programme_names(programmes_in_scope(cursor, INTERNAL))
+    rows = explore.download_frame(result, names)
+    columns = list(rows.columns)
+    assert columns.index("programme") == columns.index("programme_id") + 1
+    assert columns.index("indicator") == columns.index("indicator_id") + 1
+    assert columns.index("gender_label") == columns.index("gender") + 1
+    assert set(rows["programme_id"]) == set(result.frame["programme_id"])  # codes kept
+    assert set(rows["programme"]) <= {*names.values(), "All programmes"}
+    assert list(rows["gender_label"]) == [code_label("gender", g) for g in rows["gender"]]
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -386,7 +448,9 @@ def test_a_proportion_is_a_line_with_a_wilson_band_on_a_percent_axis(cursor) -> 
     assert low == 0 and high >= 1
     assert list(fig.layout.yaxis.tickvals) == [0, 0.2, 0.4, 0.6, 0.8, 1]  # 0 to 100 %
     assert fig.layout.yaxis.tickformat == ".0%"
-    assert list(fig.layout.xaxis.ticktext) == [p.label for p in EIGHT]
+    # from the first quarter with a figure: the quarters before it would be empty columns
+    first = str(min(shown["period_start"]))
+    assert list(fig.layout.xaxis.ticktext) == [p.label for p in EIGHT if str(p.start) >= first]
     assert "share of requests" in fig.layout.title.text
     assert "95 % interval" in fig.layout.title.subtitle.text
 
@@ -414,14 +478,14 @@ def test_suppressed_and_missing_points_are_gaps_never_zeros(cursor) -> None:
     for programme, rows in frame.groupby("programme_id"):
         bar = next(t for t in _traces(fig, go.Bar) if t.name == programme)
         ys = dict(zip(bar.x, bar.y, strict=True))
-        for _, row in rows.iterrows():
+        for _i, row in rows.iterrows():
             label = result.period_labels[(row["period_start"], row["period_end"])]
             y = ys[float(x_of[label])]
             if row["suppressed"]:
                 assert y is None
             else:
                 assert y == row["value"]
-    hidden = [t for t in _traces(fig, go.Bar) if t.name == charts.HIDDEN]
+    hidden = [t for t in _traces(fig, go.Bar) if (t.meta or {}).get("role") == charts.HIDDEN]
     assert sum(len(t.x) for t in hidden) == int(frame["suppressed"].sum())
     assert "hidden to protect small numbers" in fig.layout.title.subtitle.text
     assert charts.gap_note(frame).startswith("Gaps, not zeros")
@@ -459,7 +523,7 @@ def test_gaps_break_lines_and_bands() -> None:
     bands = [t for t in _traces(fig, go.Scatter) if t.fill == "toself"]
     assert len(bands) == 2  # one per run of values: the gap splits the band
     assert all(None not in b.y for b in bands)
-    gaps = {t.name: list(t.x) for t in _traces(fig, go.Bar)}
+    gaps = {t.meta["role"]: list(t.x) for t in _traces(fig, go.Bar)}
     assert gaps == {charts.HIDDEN: [1.0], charts.NO_DATA: [2.0]}
     note = fig.layout.title.subtitle.text
     assert "1 hidden" in note and "1 without data" in note and "not over yet" in note
@@ -469,7 +533,7 @@ def test_gaps_break_lines_and_bands() -> None:
 def test_a_split_is_grouped_bars_per_programme(cursor) -> None:
     result, view = _view(cursor, "C06", split="gender")
     fig = _figure(result, view)
-    values = {str(v) for v in view.frame["gender"]}
+    values = {code_label("gender", v) for v in view.frame["gender"]}
     bars = [t for t in _traces(fig, go.Bar) if t.name in values]
     assert bars and {t.name for t in bars} <= values
     assert fig.layout.barmode == "group"
@@ -554,7 +618,7 @@ def test_explorer_page_draws_charts_tables_and_downloads(page_env: None) -> None
     assert {"download_csv", "download_parquet"} <= keys
     text = " ".join(m.value for m in at.markdown)
     assert text.count("**Version 1**") == len(HEADLINE)  # beside every chart
-    assert "`first_request_on`" in text  # C06's definition, its code spans kept
+    assert render.md(load_catalogue().get("C06").definition) in text  # C06's definition
 
 
 @pytest.mark.slow
@@ -591,6 +655,54 @@ def test_explorer_page_for_a_funder_hides_small_numbers(page_env: None, db: Path
     # only the funder's organisation can be chosen
     options = at.multiselect(key="explorer_programmes").options
     assert options and not any(o.startswith(("P-OPEN", "P-CJS")) for o in options)
+
+
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
+def test_explorer_page_marks_hidden_and_missing_figures_apart(page_env: None) -> None:
+    at = _run_page(EXPLORER, "funder.explorer")
+    cells = {str(v) for frame in at.dataframe for v in frame.value.to_numpy().ravel()}
+    assert marks.hidden() in cells and marks.no_data() in cells  # both, and never alike
+    assert not {"None", "nan", "NaN", "<NA>"} & cells
+    assert marks.legend() in [c.value for c in at.caption]  # what each means, beside them
+    for frame in at.dataframe:  # the value comes right after what the row is about
+        assert list(frame.value.columns)[:3] == ["Programme", "Period", "Value"]
+
+
+@pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
+def test_the_internal_download_is_named_and_labelled_as_internal(
+    page_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CSO manager's unsuppressed files are named ``…-internal-not-for-sharing`` and their
+    buttons say who may receive them; a funder's shared files keep their names."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    saved: list[str] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+        if filename:
+            saved.append(filename)
+        return original(self, data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    files, buttons = {}, {}
+    for user in ("manager.explorer", "funder.explorer"):
+        saved.clear()
+        at = _run_page(EXPLORER, user)
+        files[user] = sorted(n for n in saved if n.startswith("indicators_"))
+        buttons[user] = [(b.proto.label, b.proto.help) for b in at.get("download_button")]
+    internal, shared = files["manager.explorer"], files["funder.explorer"]
+    assert len(internal) == len(shared) == 2
+    assert all(
+        n.removesuffix(".csv").removesuffix(".parquet").endswith(explore.INTERNAL_SUFFIX)
+        for n in internal
+    )
+    assert not any(explore.INTERNAL_SUFFIX in n for n in shared)
+    assert not set(internal) & set(shared)
+    assert all(
+        "internal" in label and "own staff" in tip for label, tip in buttons["manager.explorer"]
+    )
+    assert not any("internal" in label.lower() for label, _tip in buttons["funder.explorer"])
 
 
 @pytest.mark.slow  # reads the explorer store, built and approved once per module (~36 s)
@@ -632,7 +744,7 @@ def test_catalogue_groups_search_id_name_and_definition(catalogue: Catalogue) ->
     assert sum(len(g.entries) for g in groups) == len(catalogue.latest())
     by_name = explore.catalogue_groups(catalogue, "first CONTACT")
     assert {e.latest.id for g in by_name for e in g.entries} >= {"C06"}
-    by_definition = explore.catalogue_groups(catalogue, "first_request_on")
+    by_definition = explore.catalogue_groups(catalogue, "within 7 days of the first request")
     assert {e.latest.id for g in by_definition for e in g.entries} >= {"C06"}
     assert explore.catalogue_groups(catalogue, "zzz") == []
 
@@ -684,7 +796,9 @@ def test_a_chart_of_hundreds_of_programmes_draws_a_readable_few() -> None:
     fig = charts.indicator_figure(frame, ind)
     names = {t.name for t in fig.data if t.name}
     drawn = {n for n in names if n.startswith("P-")}
-    assert len(drawn) == charts.MAX_PANELS
+    # P-000 and P-007 have every figure hidden: named, not drawn as empty small charts
+    assert len(drawn) == charts.MAX_PANELS - 2
+    assert "No charts of P-000, P-007" in fig.layout.title.subtitle.text
     assert f"{charts.MAX_PANELS} of 40 programmes" in fig.layout.title.subtitle.text
     few = charts.indicator_figure(frame[frame.programme_id < "P-003"], ind)
     assert "programmes; choose" not in (few.layout.title.subtitle.text or "")

@@ -419,9 +419,11 @@ CORPUS: list[Hostile] = [
         ("unsafe path",),
         unsafe=True,
     ),
-    Hostile("nested-zip", _nested, ("not CSV",)),
+    Hostile("nested-zip", _nested, ("CSV table",)),
     Hostile(
-        "zip-with-document", lambda r: _zip_of_minimal(r, **{"notes.docx": b"PK\3\4"}), ("not CSV",)
+        "zip-with-document",
+        lambda r: _zip_of_minimal(r, **{"notes.docx": b"PK\3\4"}),
+        ("CSV table",),
     ),
     Hostile(
         "zip-two-folders",
@@ -441,7 +443,7 @@ CORPUS: list[Hostile] = [
     Hostile(
         "folder-with-document",
         lambda r: folder(r, minimal_members(r) | {"report.pdf": b"%PDF-1.7"}),
-        ("not CSV",),
+        ("CSV table",),
     ),
     Hostile(
         "utf16-csv",

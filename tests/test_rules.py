@@ -26,8 +26,10 @@ import pytest
 from conftest import PackageBuilder, builder_from_minimal, csv_text
 
 from evaluation.intake.ingest import check_package
-from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.intake.problems import Problem, ValidationReport, ordered_for_fixing
+from evaluation.intake.validation import ROW_RULE_TEXTS, row_rule_text
 from evaluation.store import schema
+from evaluation.vocabulary import language
 
 Key = tuple[str, str | None, str]  # (table, column, rule)
 BLANKS = ("", "   ", "\t", " \u00a0 ")
@@ -746,3 +748,148 @@ def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
     assert [(p.column, p.rule, p.rows) for p in report.errors if p.table == "programmes"] == [
         ("country", "vocab", (4,))
     ]
+
+
+# -- the order to fix, and the language of the messages ------------------------------------------
+def _p(table: str, column: str | None, rule: str, rows: tuple[int, ...] = (), **kw) -> Problem:
+    return Problem(table, column, rule, "says what", "fix it", rows, len(rows), **kw)
+
+
+def test_problems_are_listed_in_the_order_to_fix_them() -> None:
+    """Blockers first (tables, columns, missing columns), then values column by column, values
+    that do not fit together, links, what the store refuses, warnings last; one change's
+    problems together. Sorted by table, `about`'s values came before a missing table and the
+    `cases` links before the `contacts` values."""
+    problems = [
+        _p("programmes", "programme_id", "no_cases", (3,), severity="warning"),
+        _p("contacts", "case_ref", "foreign_key", (4,)),
+        _p("about", "value", "date", (3,)),
+        _p("outcomes", "case_ref", "foreign_key", (2,)),
+        _p("contacts", "minutes", "range", (9,)),
+        _p("cases", "closed_on", "closed_after_opening", (5,)),
+        _p("cases", "gender", "vocab", (7,)),
+        _p("cases", "gender", "required", (8,)),
+        _p("contacts", None, "missing_column"),
+        _p("programmes", "programme_name", "personal_email", (2,), gate=True),
+        _p("cases", None, "unknown_column", gate=True),
+        _p("sessions", None, "unknown_table", gate=True),
+        _p("cases", None, "missing_table"),
+        _p("contacts", "minutes", "range", (3,)),
+    ]
+    report = ValidationReport("x.zip", problems)
+    order = [(p.table, p.column, p.rule) for p in ordered_for_fixing(problems)]
+    assert order == [
+        ("sessions", None, "unknown_table"),  # the package and its tables; personal data first
+        ("cases", None, "missing_table"),
+        ("cases", None, "unknown_column"),  # columns
+        ("contacts", None, "missing_column"),  # missing required columns
+        ("programmes", "programme_name", "personal_email"),  # values: personal data first
+        ("about", "value", "date"),
+        ("cases", "gender", "required"),  # one column: fill it in, then write it right
+        ("cases", "gender", "vocab"),
+        ("contacts", "minutes", "range"),
+        ("contacts", "minutes", "range"),
+        ("cases", "closed_on", "closed_after_opening"),  # values that do not fit together
+        ("contacts", "case_ref", "foreign_key"),  # links: one fix (add the cases), together
+        ("outcomes", "case_ref", "foreign_key"),
+        ("programmes", "programme_id", "no_cases"),  # warnings last
+    ]
+    ranges = [p.rows for p in ordered_for_fixing(problems) if p.rule == "range"]
+    assert ranges == [(3,), (9,)]  # within a group by row
+    # The page, the CLI and the problem list show this one order.
+    assert [p for _step, ps in report.steps() for p in ps] == report.sorted()
+    assert [r["Problem"] for r in report.as_rows()] == [p.message for p in report.sorted()]
+    assert [r["No."] for r in report.as_rows()] == list(range(1, len(problems) + 1))
+    assert [step for step, _ps in report.steps()] == [
+        "1. The package and its tables",
+        "2. Columns",
+        "3. Missing required columns",
+        "4. Values",
+        "5. Values that do not fit together",
+        "6. Links between tables",
+        "7. Warnings",
+    ]
+
+
+def test_every_row_rule_reads_as_the_registry_says() -> None:
+    """The row rules' words are translated from ``validation.ROW_RULE_TEXTS``; in English they
+    are the registry's own."""
+    for table in schema.TABLES:
+        for rule in table.row_rules:
+            assert rule.name in ROW_RULE_TEXTS, rule.name
+            assert row_rule_text(rule) == (rule.message, rule.fix)
+
+
+GERMAN_WORDS = ("Tabelle", "Spalte", "Zeile", "enthält", "Sie")
+
+
+@pytest.mark.slow
+def test_a_broken_package_is_checked_in_the_readers_language(tmp_path: Path) -> None:
+    """German sentences around the format's own table and column names (the names the file
+    has), no Python in them, counts as German writes them; English by default."""
+    pkg = builder_from_minimal(tmp_path)
+    for t in ("custody_events", "funding"):
+        pkg.drop(t)
+    pkg.tables["cases"][0]["gender"] = "mal"
+    pkg.tables["cases"][1]["opened_on"] = "2025-02-30"
+    for r in pkg.tables["contacts"]:
+        r["colour"] = "blue"
+    pkg.tables["contacts"][0]["case_ref"] = "Z-999"
+    pkg.tables["contacts"][1]["minutes"] = "2000"
+    for r in pkg.tables["programmes"]:
+        del r["country"]
+    path = pkg.write("zip")
+
+    with language.using("de"):
+        german = check_package(path)
+        summary = german.summary()
+        steps = german.steps()
+        rows = german.as_rows()
+        said = [p.sentence() for p in german.sorted()]
+        vocab = next(p for p in german.problems if p.rule == "vocab")
+        where = vocab.where()
+    english = check_package(path)
+    assert german.lang == "de" and english.lang == "en"
+    assert {(p.table, p.column, p.rule, p.rows) for p in german.problems} == {
+        (p.table, p.column, p.rule, p.rows) for p in english.problems
+    }
+    everything = "\n".join([summary, *said, *(str(v) for r in rows for v in r.values())])
+    for sentence in said:
+        assert sentence.startswith("Tabelle `"), sentence
+    assert summary.startswith("package.zip: ") and "zu behebende Probleme" in summary
+    assert where == "Tabelle `cases`, Spalte `gender`, Zeile 2"
+    assert "female, male, diverse, unknown" in vocab.fix  # the values the file must hold
+    assert "enthält Werte außerhalb von 1–1440" in " ".join(said)
+    assert any("`country`" in s and "Pflichtspalte" in s for s in said), said
+    assert any("„colour“ (Spalte" in s for s in said), said
+    assert "Tabelle `programmes`" in " ".join(said)
+    assert next(s for s, _ps in steps).startswith("1. ")
+    assert set(rows[0]) >= {"Nr.", "Schritt", "Tabelle", "Spalte", "Problem"}
+    for word in ("None", "Problem(", "Error:", "{", "}", "\\n", "()"):
+        assert word not in everything, word
+    for word in GERMAN_WORDS:
+        assert word in everything, word
+    english_text = "\n".join(p.sentence() for p in english.problems) + english.summary()
+    assert "has values that are not in the list of allowed values" in english_text
+    assert not any(w in english_text for w in ("Tabelle", "Spalte", "enthält"))
+
+
+def test_a_refusal_and_a_load_speak_the_readers_language(tmp_path: Path, store) -> None:
+    """The refusals of a file that cannot be a package, the progress and the loaded sentence:
+    German under ``using("de")``, numbers as German writes them."""
+    from evaluation.errors import PackageRefused
+    from evaluation.intake.ingest import ingest
+
+    (tmp_path / "one.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with language.using("de"), pytest.raises(PackageRefused) as refused:
+        check_package(tmp_path / "one.csv")
+    assert str(refused.value).startswith("one.csv ist eine einzelne CSV-Datei.")
+    said: list[str] = []
+    pkg = builder_from_minimal(tmp_path / "pkg")
+    with language.using("de"):
+        result = ingest(pkg.write("zip"), store, progress=lambda m, _f: said.append(m))
+        sentence = result.sentence()
+    assert any(m.startswith("contacts wird geladen (") and "Zeilen)" in m for m in said), said
+    assert not any("rows" in m or "Loading" in m for m in said), said
+    assert sentence.startswith("package.zip als Lieferung ") and "Zeilen vom " in sentence
+    assert result.sentence().startswith("Loaded package.zip as submission ")

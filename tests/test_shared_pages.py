@@ -4,9 +4,13 @@ audit trail once per view (not once per Streamlit rerun), show completeness as r
 where a cell is hidden), and judge rates by the settings recorded with the release; the
 command line's shared reads are on the trail too.
 
+The figure pages (Data overview, Indicator explorer, Compare programmes, Reports) read as words
+for every role, in English and in German: no code of the data format, period id, notation of
+the specification or Python ``None`` in any text, table cell or chart label (``raw_codes``).
+
 Real parts throughout: the oracle package loaded into a real store, one release approved for
-it, the pages run by Streamlit's AppTest straight from their files as a signed-in funder, the
-command line run as a separate process.
+it, the pages run by Streamlit's AppTest straight from their files as a signed-in funder (or
+another role), the command line run as a separate process.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from streamlit.testing.v1 import AppTest
 
 from evaluation.app import reads, session
 from evaluation.intake.ingest import ingest
+from evaluation.measures.catalogue import load_catalogue
+from evaluation.measures.engine import IndicatorRequest, compute
 from evaluation.periods import parse_periods
 from evaluation.reports.model import build_reports
 from evaluation.sharing.disclosure import DisclosureSettings
@@ -34,7 +40,9 @@ from evaluation.store import users
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import comparison, overview
+from evaluation.vocabulary.language import _, using
 from tests.conftest import ORACLE, approve_releases
+from tests.raw_codes import raw_codes
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "evaluation" / "app" / "pages"
@@ -42,6 +50,13 @@ TIMEOUT = 180
 PASSWORD = "correct horse battery"
 ORGANISATION = "Oracle Test Org (fictional)"
 FUNDER = "funder.shared"
+ROLES = {  # role → the account of it (the funder's is FUNDER)
+    "admin": "admin.shared",
+    "cso_manager": "manager.shared",
+    "funder": FUNDER,
+    "evaluator": "evaluator.shared",
+}
+FIGURE_PAGES = ("overview", "explorer", "comparison", "reports")
 APPROVED = "2024-Q3,2024-Q4,2025-Q1,2025-Q2"
 SHARED = Scope.everything("shared")
 
@@ -52,7 +67,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("shared_pages") / "store.duckdb"
     with Store.open(path) as store:
         assert ingest(ORACLE, store, actor="test").status == "loaded"
-        users.add_user(store, FUNDER, "funder", (ORGANISATION,), PASSWORD, actor=users.OPERATOR)
+        for role, name in ROLES.items():
+            scope = () if role == "admin" else (ORGANISATION,)
+            users.add_user(store, name, role, scope, PASSWORD, actor=users.OPERATOR)
         approve_releases(store, APPROVED)
     return path
 
@@ -70,6 +87,66 @@ def _page(name: str) -> AppTest:
     at.run()
     assert_page_ok(at, name)
     return at
+
+
+def _page_in(name: str, user: str, lang: str) -> AppTest:
+    """Run the page ``name`` as ``user`` with ``lang`` the language of the run (set in the
+    script's own thread, as the dashboard sets it per run)."""
+    script = (
+        "import runpy\n"
+        "from evaluation.vocabulary.language import set_language\n"
+        f"set_language({lang!r})\n"
+        f"runpy.run_path({str(PAGES / f'{name}.py')!r}, run_name='__main__')\n"
+    )
+    at = AppTest.from_string(script, default_timeout=TIMEOUT)
+    at.session_state[session.USER_KEY] = user
+    at.run()
+    assert_page_ok(at, f"{name} as {user} in {lang}")
+    return at
+
+
+def _figure_texts(spec: str) -> list[str]:
+    """What a Plotly chart writes on the page: trace names and texts, category values, titles
+    and annotations (not the hover templates' placeholders)."""
+    fig = json.loads(spec)
+    out: list[str] = []
+    for trace in fig.get("data", []):
+        for key in ("name", "text", "x", "y"):
+            value = trace.get(key)
+            values = value if isinstance(value, list) else [value]
+            out += [v for v in values if isinstance(v, str) and v]
+    layout = fig.get("layout", {})
+    for key, value in layout.items():
+        if key.startswith(("xaxis", "yaxis", "title", "legend")) and isinstance(value, dict):
+            title = value.get("title", value)
+            text = title.get("text") if isinstance(title, dict) else title
+            if isinstance(text, str):
+                out.append(text)
+            out += [str(t) for t in value.get("ticktext", []) or []]
+    out += [str(a.get("text", "")) for a in layout.get("annotations", [])]
+    return out
+
+
+def _shown(at: AppTest) -> list[str]:
+    """Every text the page shows: headings, sentences, labels and options of its widgets,
+    the headers and cells of its tables, what its charts write."""
+    texts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning"):
+        texts += [str(e.value) for e in at.get(kind)]
+    texts += [str(e.label) for e in at.expander]
+    for m in at.metric:
+        texts += [str(m.label), str(m.value)]
+    for widget in (*at.selectbox, *at.multiselect):
+        texts += [str(widget.label), *(str(o) for o in widget.options)]
+    for b in at.get("download_button"):
+        texts += [b.proto.label, b.proto.help]
+    for frame in at.dataframe:
+        table = frame.value
+        texts += [str(c) for c in table.columns]
+        texts += [str(v) for v in table.to_numpy().ravel().tolist() if isinstance(v, str)]
+    for chart in at.get("plotly_chart"):
+        texts += _figure_texts(chart.proto.spec)
+    return texts
 
 
 def _reads(db: Path, target: str) -> list[tuple[str, str, int, str]]:
@@ -134,9 +211,10 @@ def test_the_funders_overview_names_its_release_and_records_the_read_once(
     info = _text(at.info)
     assert "Figures from Release 1, approved " in info
     table = at.dataframe[0].value
-    assert set(table["release"]) == {1}
-    assert set(table["periods"]) == {"2024 Q3, 2024 Q4, 2025 Q1, 2025 Q2"}
-    assert not set(overview.COUNT_COLUMNS) & set(table.columns)
+    assert set(table["Release"]) == {1}
+    assert set(table["Periods released"]) == {"2024 Q3, 2024 Q4, 2025 Q1, 2025 Q2"}
+    assert "programme_id" not in table.columns  # programmes by name, not by code
+    assert not {"Cases", "Open", "Contacts"} & set(table.columns)
     assert {m.label: m.value for m in at.metric}["Releases"] == "1"
 
 
@@ -223,7 +301,7 @@ st.session_state["m"] = reads.record_read(
     Viewer("ada", "admin", Scope.everything()), [1], "page:test", {"a": 1}
 )
 """
-    for _ in range(2):  # two sessions
+    for _session in range(2):  # two sessions
         at = AppTest.from_string(script, default_timeout=TIMEOUT).run()
         assert not at.exception
         assert (at.session_state["n"], at.session_state["m"]) == (1, 0)
@@ -344,3 +422,67 @@ def test_the_command_lines_shared_reads_are_on_the_trail(db: Path, tmp_path: Pat
             .fetchall()
         )
     assert rows == [("cli", None, 1, "file:c01.csv"), ("cli", None, 1, "file:out")]
+
+
+# -- words, not codes, for every role and in every language -------------------------------------
+
+
+@pytest.mark.slow  # four pages per role and language (~20 s each)
+@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_figure_pages_show_no_code(page_env: Path, role: str, lang: str) -> None:
+    found: dict[str, list[tuple[list[str], str]]] = {}
+    for name in FIGURE_PAGES:
+        at = _page_in(name, ROLES[role], lang)
+        with using(lang):  # the page speaks the language of the run
+            assert [t.value for t in at.title] == [
+                _(
+                    {
+                        "overview": "Data overview",
+                        "explorer": "Indicator explorer",
+                        "comparison": "Compare programmes",
+                        "reports": "Reports",
+                    }[name]
+                )
+            ]
+        for text in _shown(at):
+            codes = raw_codes(text)
+            if codes:
+                found.setdefault(name, []).append((codes, text[:160]))
+    assert not found, "\n".join(
+        f"{page}: {codes} in “{text}”" for page, items in found.items() for codes, text in items
+    )
+
+
+@pytest.mark.slow
+def test_the_overview_names_new_exit_cases_once(page_env: Path) -> None:
+    """One name for one number: the Data overview's chart counts what C01 counts and takes its
+    name; no other name (``New cases per quarter``) stands for it."""
+    at = _page_in("overview", ROLES["cso_manager"], "en")
+    name = load_catalogue().get("C01").name
+    assert [s.value for s in at.subheader] == [f"{name} per quarter"]
+    assert "New cases per quarter" not in " ".join(_shown(at))
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["yaxis"]["title"]["text"] == name
+    with Store.open(page_env) as store:
+        per_quarter = overview.cases_per_quarter(store.cursor())
+        (q2,) = parse_periods("2025-Q2")
+        c01 = compute(store.cursor(), IndicatorRequest(periods=(q2,), indicators=("C01",)))
+    counted = per_quarter[per_quarter["quarter"] == q2.label].set_index("programme_id")
+    for row in c01.to_dict("records"):
+        if row["programme_id"] in counted.index:
+            assert counted.loc[row["programme_id"], "new_exit_cases"] == row["value"]
+
+
+@pytest.mark.slow
+def test_a_comparison_with_nothing_to_draw_is_one_sentence(page_env: Path) -> None:
+    at = _page_in("comparison", FUNDER, "en")
+    with Store.open(page_env) as store:
+        result = comparison.compare(
+            store, comparison.ComparisonRequest("O06", parse_periods("2025-Q2")[0], SHARED)
+        )
+    sentence = comparison.funnel_sentence(result.funnel)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    if sentence is not None:  # one programme, or a flat funnel: no chart of it
+        assert sentence.replace("\\", "") in _text(at.info)
+        assert not any("Pooled rate" in str(t.get("name")) for c in charts for t in c["data"])

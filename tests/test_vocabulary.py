@@ -114,3 +114,126 @@ def test_no_number_is_formatted_by_hand_in_views_reports_or_pages() -> None:
         rel = path.relative_to(PACKAGE).as_posix()
         if rel.split("/")[0] in ("views", "reports", "app"):
             assert not by_hand.search(text), rel
+
+
+def _vocab_columns() -> list[tuple[str, str, tuple[str, ...]]]:
+    from evaluation.store import schema
+
+    return [
+        (t.name, c.name, c.vocab)
+        for t in schema.TABLES
+        for c in t.columns
+        if c.type == "vocab" and c.vocab not in (schema.COUNTRY_CODES, schema.CATALOGUE_IDS)
+    ]
+
+
+def test_every_code_of_the_format_has_a_name_and_no_name_is_a_code() -> None:
+    from evaluation.vocabulary.codes import NAMES, code_label
+    from tests.raw_codes import raw_codes
+
+    for table, column, vocab in _vocab_columns():
+        missing = [v for v in vocab if v not in NAMES.get(column, {})]
+        assert not missing, f"{table}.{column}: {missing} have no display name"
+        for value in vocab:
+            name = code_label(column, value)
+            assert name != value and "_" not in name and not raw_codes(name), (column, value)
+    for column, names in NAMES.items():
+        assert len(set(names.values())) == len(names), f"two codes of {column} read the same"
+
+
+def test_codes_read_as_words_in_both_languages_and_sort_by_meaning() -> None:
+    from evaluation.vocabulary.codes import code_label, code_order
+    from evaluation.vocabulary.language import using
+
+    assert code_label("intervention_type", "stand_alone_exit") == "Stand-alone exit programme"
+    assert code_label("ideology", None) == "not recorded"
+    assert code_order("age_band", ["45_plus", "18_24", "unknown", "under_18", "25_34"]) == [
+        "under_18",
+        "18_24",
+        "25_34",
+        "45_plus",
+        "unknown",
+    ]
+    assert code_label("country", "DE") == "Germany"
+    with using("de"):
+        assert code_label("ideology", "left_wing") == "Linksextremismus"
+        assert code_label("country", "at") == "Österreich"
+        assert code_label("age_band", "45_plus") == "45 und älter"
+
+
+def test_german_numbers_dates_and_words_follow_the_language_of_the_moment() -> None:
+    from datetime import date, datetime
+
+    from evaluation.vocabulary.language import using
+
+    with using("de"):
+        assert numbers.number(1234.5) == "1.234,5"
+        assert numbers.percent(0.483) == "48 %"
+        assert numbers.amount(12500) == "12.500 EUR"
+        assert numbers.points(0.05) == "+5 Pp."
+        assert numbers.points(-0.2, short=False) == "-20 Prozentpunkte"
+        assert numbers.points(0.01, short=False) == "+1 Prozentpunkt"
+        assert numbers.day(date(2025, 12, 31)) == "31.12.2025"
+        assert numbers.moment(datetime(2025, 12, 31, 14, 5)) == "31.12.2025, 14:05"
+        assert GROUPS[0].heading == "Fälle und Reichweite (C)"
+        assert split_name("age_band") == "Altersgruppe"
+    assert numbers.number(1234.5) == "1,234.5"
+    assert numbers.day(date(2025, 12, 31)) == "31 Dec 2025"
+    assert numbers.day(None) == numbers.MISSING
+
+
+def test_periods_read_in_the_language_of_the_moment() -> None:
+    from datetime import date
+
+    from evaluation.periods import PeriodError, label, parse_periods, series_choices
+    from evaluation.vocabulary.language import using
+
+    fy, q = parse_periods("FY2025-04, 2025-Q2")
+    choices = series_choices(date(2025, 6, 30))
+    assert (label(fy), label(q)) == ("FY 2025/26", "2025 Q2")
+    with using("de"):
+        assert (label(fy), label(q)) == ("GJ 2025/26", "Q2 2025")
+        assert fy.label == "FY 2025/26"  # what result rows and returns carry: one language
+        assert choices.label("latest") == "Letztes vollständiges Quartal (Q2 2025)"
+        assert choices.label("custom") == "Eigene Auswahl"
+        with pytest.raises(PeriodError, match="„2025-Q5“ ist kein Zeitraum"):
+            parse_periods("2025-Q5")
+    with using("xx"):  # a language without labels of its own reads English ones
+        assert label(q) == "2025 Q2"
+    assert choices.label("latest") == "Latest complete quarter (2025 Q2)"
+
+
+def test_registries_translate_where_they_are_shown() -> None:
+    from evaluation.vocabulary.actions import action_meaning, action_title
+    from evaluation.vocabulary.audiences import audience_meaning
+    from evaluation.vocabulary.kinds import direction_name, kind_name
+    from evaluation.vocabulary.language import using
+    from evaluation.vocabulary.roles import role_doc, role_title
+
+    assert (role_title("funder"), action_title("users.sign_in")) == ("Funder", "Sign-in")
+    assert action_title("made_up") == "made_up" and action_meaning("made_up") == ""
+    with using("de"):
+        assert role_title("funder") == "Zuwendungsgeber"
+        assert action_title("approve") == "Freigabe"
+        assert action_meaning("upload").startswith("hat ein Paket geladen")
+        assert audience_meaning("shared").startswith("Zuwendungsgeber")
+        assert role_doc("admin").startswith("verwaltet")
+        assert (kind_name("median"), direction_name("lower")) == ("Median", "niedriger ist besser")
+        assert direction_name("neutral") == ""
+        assert SPLITS["country"].choice == "Country (total over its programmes)"  # the English
+        assert SPLITS["country"].choice_text == "Land (Summe seiner Programme)"
+        assert split_name("country") == SPLITS["country"].title == "Land"
+
+
+def test_catalogue_definitions_are_plain_words_in_both_languages() -> None:
+    from evaluation.measures.catalogue import load_catalogue
+    from evaluation.vocabulary.language import _, using
+    from tests.raw_codes import raw_codes
+
+    catalogue = load_catalogue()
+    for ind in catalogue.latest():
+        for text in (ind.definition, *ind.caveats):
+            assert not raw_codes(text), (ind.id, raw_codes(text))
+            assert not re.search(r"\b(?:P|A|STATE|den|num)\b|[≤≠×]|_", text), (ind.id, text)
+            with using("de"):
+                assert _(text) != text or text == _(text) == "EUR", (ind.id, text)

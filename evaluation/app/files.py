@@ -20,6 +20,7 @@ from evaluation.intake.problems import ValidationReport
 from evaluation.intake.template import write_template
 from evaluation.store.access import Viewer
 from evaluation.views.spreadsheet import write_problem_list
+from evaluation.vocabulary.language import current, using
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_TYPES = ("xlsx", "zip")
@@ -58,9 +59,15 @@ def _bytes_of(write: Callable[[Path], object], suffix: str) -> bytes:
 
 
 @st.cache_data(show_spinner=False)
+def cached_template_bytes(lang: str) -> bytes:
+    with using(lang):
+        return _bytes_of(write_template, ".xlsx")
+
+
 def template_bytes() -> bytes:
-    """The blank template workbook (generated from the registry, so the same for everyone)."""
-    return _bytes_of(write_template, ".xlsx")
+    """The blank template workbook (generated from the registry, so the same for everyone who
+    reads the reader's language)."""
+    return cached_template_bytes(current())
 
 
 def problem_list_bytes(report: ValidationReport) -> bytes:

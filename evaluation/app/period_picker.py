@@ -19,7 +19,9 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from evaluation.app.render import in_this_language
 from evaluation.periods import CUSTOM, Period, PeriodChoices, PeriodError, custom_help
+from evaluation.vocabulary.language import _, n_
 
 __all__ = ["pick_period", "pick_periods"]
 
@@ -28,11 +30,13 @@ def pick_periods(
     choices: PeriodChoices,
     *,
     key: str,
-    label: str = "Periods",
+    label: str | None = None,
     help: str | None = None,
     where: DeltaGenerator | None = None,
 ) -> tuple[Period, ...]:
     """Draw the picker of ``choices`` under widget ``key`` and return the periods chosen.
+
+    ``label`` (already in the reader's language) defaults to "Periods" in it.
 
     ``where`` is the column or container to draw in (the page's main area by default). A
     typed ``SPEC`` that is not one raises ``PeriodError`` (a sentence), which the page's
@@ -41,10 +45,10 @@ def pick_periods(
     ui: Any = st if where is None else where
     keys = choices.keys
     chosen = ui.selectbox(
-        label,
+        label or _("Periods"),
         keys,
         index=keys.index(choices.default_key),
-        format_func=choices.label,
+        format_func=in_this_language(choices.label),
         key=key,
         help=help,
     )
@@ -52,7 +56,9 @@ def pick_periods(
         return choices.option(chosen).periods
     start = choices.default_key
     default = choices.option(start).spec if start != CUSTOM else ""
-    spec = ui.text_input("Custom periods", value=default, key=f"{key}_custom", help=custom_help())
+    spec = ui.text_input(
+        _("Custom periods"), value=default, key=f"{key}_custom", help=custom_help()
+    )
     return choices.typed(spec)
 
 
@@ -60,15 +66,18 @@ def pick_period(
     choices: PeriodChoices,
     *,
     key: str,
-    label: str = "Period",
+    label: str | None = None,
     help: str | None = None,
     where: DeltaGenerator | None = None,
 ) -> Period:
     """``pick_periods`` for a page that shows one period; a typed ``SPEC`` must name one."""
-    periods = pick_periods(choices, key=key, label=label, help=help, where=where)
+    periods = pick_periods(choices, key=key, label=label or _("Period"), help=help, where=where)
     if len(periods) != 1:
         raise PeriodError(
-            f"This page shows one period at a time; {len(periods)} were given. "
-            "Write one, e.g. 2025-Q2."
+            n_(
+                "This page shows one period at a time; {n} was given. Write one, e.g. 2025-Q2.",
+                "This page shows one period at a time; {n} were given. Write one, e.g. 2025-Q2.",
+                len(periods),
+            )
         )
     return periods[0]

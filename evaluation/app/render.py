@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -21,6 +21,8 @@ from evaluation.intake.problems import Problem, ValidationReport
 from evaluation.sharing.releases.model import NotReleased
 from evaluation.store.failures import storage_failure
 from evaluation.views import overview, releases
+from evaluation.vocabulary import language, numbers
+from evaluation.vocabulary.language import _, n_
 
 if TYPE_CHECKING:
     from evaluation.sharing.returns import TrustedKey
@@ -39,6 +41,46 @@ def md(text: str) -> str:
     if len(parts) % 2 == 0:  # an unmatched backtick: show every character as it is
         return _escape(text)
     return "".join(f"`{part}`" if i % 2 else _escape(part) for i, part in enumerate(parts))
+
+
+def in_this_language(function: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``function`` (a widget's ``format_func``) speaking the language of this run whenever it
+    is called: Streamlit may call it later, elsewhere (a test harness, another thread)."""
+    lang = language.current()
+
+    def labelled(value: Any) -> str:
+        with language.using(lang):
+            return function(value)
+
+    return labelled
+
+
+DATE_FORMATS = {"de": ("DD.MM.YYYY", "%d.%m.%Y")}
+"""How a language writes a day, for ``st.date_input`` and for Python; ISO otherwise."""
+
+
+def date_input_format() -> str:
+    """The ``format`` of an ``st.date_input`` in the reader's language (``DD.MM.YYYY``)."""
+    return DATE_FORMATS.get(language.current(), ("YYYY-MM-DD", ""))[0]
+
+
+def datetime_column_format(seconds: bool = False) -> str:
+    """The ``format`` of an ``st.column_config.DatetimeColumn`` in the reader's language."""
+    day = date_input_format()
+    return f"{day} HH:mm:ss" if seconds else f"{day} HH:mm"
+
+
+def day(value: object) -> str:
+    """A day (a ``date`` or ``datetime``) as the reader's language writes it: ``31.12.2025``,
+    ``2025-12-31``."""
+    python = DATE_FORMATS.get(language.current(), ("", "%Y-%m-%d"))[1]
+    strftime = getattr(value, "strftime", None)
+    return strftime(python) if strftime else str(value)
+
+
+def count(n: int) -> str:
+    """A count in the reader's language: ``1,234`` or ``1.234``."""
+    return numbers.count(n, language.current())
 
 
 @contextmanager
@@ -60,8 +102,10 @@ def sentences() -> Iterator[None]:
             return
         logging.getLogger("evaluation.app").exception("unexpected error on a page")
         st.error(
-            "Something went wrong on our side; nothing was changed. The details are in "
-            "the server's log: please tell your administrator.",
+            _(
+                "Something went wrong on our side; nothing was changed. The details are in "
+                "the server's log: please tell your administrator."
+            ),
             icon=":material/error:",
         )
 
@@ -80,15 +124,14 @@ class ProgressBar:
 
 
 def _place(problem: Problem) -> str:
-    place = f"Column `{problem.column}`" if problem.column else "The table"
-    return f"{place}, {problem.rows_text()}" if problem.rows else place
+    return problem.place()  # the file's own table and column names, as code
 
 
 def _problem_text(problem: Problem) -> str:
     fix = problem.fix[:1].upper() + problem.fix[1:] if problem.fix else ""
     text = f"**{md(_place(problem))}**: {md(problem.message)}."
     if fix:
-        text += f"  \n*How to fix:* {md(fix.rstrip('.'))}."
+        text += "  \n" + _("*How to fix:* {fix}.", fix=md(fix.rstrip(".")))
     return text
 
 
@@ -97,36 +140,41 @@ def _counts(problems: list[Problem]) -> str:
     n_warn = len(problems) - n_err
     parts = []
     if n_err:
-        parts.append(f"{n_err} to fix")
+        parts.append(n_("{n} to fix", "{n} to fix", n_err))
     if n_warn:
-        parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+        parts.append(n_("{n} warning", "{n} warnings", n_warn))
     return ", ".join(parts)
 
 
 def show_report(report: ValidationReport) -> None:
-    """The summary, then one expander per table listing its problems, errors first."""
+    """The summary, then one expander per step of fixing (``ValidationReport.steps``), in the
+    order to fix them."""
     if report.ok:
         tail = (
-            " It can be loaded into the store."
+            _("It can be loaded into the store.")
             if not report.problems
-            else " The warnings do not stop loading, but check them first."
+            else _("The warnings do not stop loading, but check them first.")
         )
-        st.success(md(report.summary()) + tail, icon=":material/check_circle:")
+        st.success(md(report.summary()) + " " + tail, icon=":material/check_circle:")
     else:
         st.error(
-            md(report.summary()) + " Nothing can be loaded until they are fixed.",
+            md(report.summary()) + " " + _("Nothing can be loaded until they are fixed."),
             icon=":material/error:",
         )
     if report.gate_refused:
         st.warning(
-            "Some problems suggest personal data in the package. Only pseudonymised "
-            "data may be uploaded: remove it in your system and export again.",
+            _(
+                "Some problems suggest personal data in the package. Only pseudonymised "
+                "data may be uploaded: remove it in your system and export again."
+            ),
             icon=":material/shield_person:",
         )
-    for table, problems in report.grouped().items():
+    for step, problems in report.steps():  # in the order to fix them
         has_errors = any(p.severity == "error" for p in problems)
         with st.expander(
-            f"Table {md(table)}: {_counts(problems)}", expanded=has_errors, icon=":material/table:"
+            f"{md(step)}: {_counts(problems)}",
+            expanded=has_errors,
+            icon=":material/table:",
         ):
             for p in problems:
                 if p.severity == "error":
@@ -143,19 +191,22 @@ def show_result(result: IngestResult) -> None:
     st.success(md(result.sentence()), icon=":material/check_circle:")
     left, right = st.columns([2, 1])
     with left:
-        st.markdown("**Programmes:** " + md(", ".join(result.programmes)))
+        st.markdown(_("**Programmes:** {ids}", ids=md(", ".join(result.programmes))))
         period = (
-            f"{result.first_date.isoformat()} to {result.data_as_of.isoformat()}"
+            _("{first} to {last}", first=day(result.first_date), last=day(result.data_as_of))
             if result.first_date
-            else f"data as of {result.data_as_of.isoformat()}"
+            else _("data as of {day}", day=day(result.data_as_of))
         )
-        st.markdown(f"**Period covered:** {md(period)}")
+        st.markdown(_("**Period covered:** {period}", period=md(period)))
         if result.replaced:
             st.markdown(
-                "**Replaces the earlier data of:** " + md(", ".join(sorted(result.replaced)))
+                _(
+                    "**Replaces the earlier data of:** {ids}",
+                    ids=md(", ".join(sorted(result.replaced))),
+                )
             )
         if result.report.warnings:
-            st.markdown(f"**Warnings:** {len(result.report.warnings)} (listed above)")
+            st.markdown(_("**Warnings:** {n} (listed above)", n=count(len(result.report.warnings))))
     with right:
         st.dataframe(overview.row_count_table(result.row_counts), hide_index=True, width="stretch")
 
@@ -167,9 +218,11 @@ def trusted_keys(keys: Sequence[TrustedKey]) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "organisation": "Organisation",
-            "fingerprint": "Fingerprint",
-            "trusted_at": st.column_config.DatetimeColumn("Trusted (UTC)", format="D MMM YYYY"),
-            "trusted_by": "Trusted by",
+            "organisation": _("Organisation"),
+            "fingerprint": _("Fingerprint"),
+            "trusted_at": st.column_config.DatetimeColumn(
+                _("Trusted (UTC)"), format=date_input_format()
+            ),
+            "trusted_by": _("Trusted by"),
         },
     )

@@ -8,23 +8,38 @@ so a changed role or a removed account takes effect at once. In demo mode
 sidebar picks one of ``demo.users.demo_users``. Either way ``current_viewer()`` returns an
 ``access.Viewer`` whose scope ``users.scope_for`` gives, and what a page may show is decided by
 that scope in the package's readers, not by which pages the navigation lists.
+
+The language a person reads is decided once per run, before anything is drawn
+(``speak(chosen_language(user))``): the signed-in person's own choice (kept with their
+account), else the choice made in this browser session (demo mode, the sign-in page), else the
+browser's language, else English. Widget callbacks run before that, in a thread of their own:
+wrap them in ``in_language`` so their sentences are in the reader's language too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import os
 import secrets
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
 from evaluation import settings
-from evaluation.app import state
+from evaluation.app import render, state
 from evaluation.demo.users import demo_users
 from evaluation.errors import EvaluationError
 from evaluation.sharing import audit
 from evaluation.store import users
 from evaluation.store.access import Viewer
+from evaluation.vocabulary import language
+from evaluation.vocabulary.language import _, n_
 from evaluation.vocabulary.roles import ROLES, Role
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 USER_KEY = "signed_in_user"
 DEMO_ROLE_KEY = "demo_role"
@@ -32,6 +47,12 @@ FAILED_KEY = "identity_provider_refused"
 CLIENT_KEY = "sign_in_client"
 DEMO_DEFAULT: Role = "cso_manager"
 """The role the demo opens as (first in its switcher): a CSO manager sees the most."""
+LANGUAGE_KEY = "language"
+"""The language chosen in this browser session (demo mode, or before signing in)."""
+LANGUAGE_PICK = "language_pick"
+"""The sidebar's language picker."""
+RUN_LANGUAGE_KEY = "language_of_run"
+"""The language of this session's latest run, for the callbacks of the next (``in_language``)."""
 
 
 class NotSignedIn(EvaluationError, PermissionError):
@@ -41,6 +62,162 @@ class NotSignedIn(EvaluationError, PermissionError):
 def viewer_of(user: users.User) -> Viewer:
     """The viewer ``user`` is: their name, role and the scope ``users.scope_for`` gives them."""
     return Viewer(user.name, user.role, users.scope_for(user, state.store()))
+
+
+def _listing(items: list[str], singular: str, plural: str) -> str:
+    return ", ".join(items) if len(items) <= 2 else n_(singular, plural, len(items))
+
+
+def viewer_label(viewer: Viewer) -> str:
+    """``ana — CSO manager, Verein A (internal view)``: who looks at what, for the sidebar, in
+    the reader's language."""
+    scope = viewer.scope
+    view = _("internal view") if scope.internal else _("shared view: small numbers hidden")
+    if scope.organisations is None and scope.programmes is None:
+        what = _("every organisation")
+    elif not scope.organisations:
+        what = _("nothing yet (an empty scope)")
+    else:
+        what = _listing(sorted(scope.organisations), "{n} organisation", "{n} organisations")
+        if scope.programmes is not None:
+            what = _(
+                "{programmes} of {organisations}",
+                programmes=_listing(sorted(scope.programmes), "{n} programme", "{n} programmes"),
+                organisations=what,
+            )
+    return _(
+        "{name} — {role}, {what} ({view})",
+        name=viewer.name,
+        role=_(ROLES[viewer.role].title),
+        what=what,
+        view=view,
+    )
+
+
+# -- the language a person reads -----------------------------------------------------------------
+
+
+def _accepted(header: str) -> list[str]:
+    """The languages of an ``Accept-Language`` header, the most wanted first."""
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _q, _p, tag in sorted(weighted)]
+
+
+def browser_language() -> str | None:
+    """The first language the browser asks for that the platform speaks: its own
+    (``st.context.locale``, the browser's ``navigator.language``), else the first of its
+    ``Accept-Language`` header; None when it asks for none of them."""
+    wanted: list[str] = []
+    locale = getattr(st.context, "locale", None)
+    if isinstance(locale, str) and locale:  # (Streamlit's AppTest gives a stand-in object)
+        wanted.append(locale)
+    try:
+        header = st.context.headers.get("Accept-Language") or ""
+    except Exception:  # no request headers (a test, a bare run)
+        header = ""
+    wanted += _accepted(header) if isinstance(header, str) else []
+    for tag in wanted:
+        base = tag.replace("-", "_").split("_")[0].lower()
+        if base in language.LANGUAGES:
+            return base
+    return None
+
+
+def chosen_language(user: users.User | None) -> str:
+    """The language this run speaks: ``user``'s own choice, else this session's, else the
+    browser's, else English."""
+    if user is not None and user.language:
+        return language.normalise(user.language)
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    if chosen:
+        return language.normalise(chosen)
+    return language.normalise(browser_language())
+
+
+def speak(lang: str) -> None:
+    """Make ``lang`` the language of this run (and of the callbacks of the next one)."""
+    language.set_language(lang)
+    st.session_state[RUN_LANGUAGE_KEY] = language.current()
+
+
+def in_language(callback: Callable[P, T]) -> Callable[P, T]:
+    """``callback`` (a widget's ``on_click``/``on_change``) speaking the reader's language:
+    Streamlit runs callbacks before the app has set the language of the run."""
+
+    @functools.wraps(callback)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        with language.using(st.session_state.get(RUN_LANGUAGE_KEY)):
+            return callback(*args, **kwargs)
+
+    return wrapped
+
+
+def _keeps(value: object) -> bool:
+    """Whether a value of the session state is one a person chose in a picker or typed (and
+    may be set again through the Session State API, unlike a button's or an upload's)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str | int | float | dt.date):
+        return True
+    return isinstance(value, list) and all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in value
+    )
+
+
+def _keep_choices() -> None:
+    """Keep every choice of the page through a change of language. Streamlit's browser side
+    knows a select box's, radio's or multiselect's choice by its label; a change of language
+    changes the labels, and a choice whose label is no longer offered would be dropped. Here,
+    before the run, each is still read in the old language: set again, it holds."""
+    state = st.session_state
+    for key in list(state.keys()):
+        if key in (LANGUAGE_PICK, RUN_LANGUAGE_KEY):
+            continue
+        try:
+            value = state[key]
+            if _keeps(value):
+                state[key] = value
+        except Exception:  # a widget whose value cannot be set: it keeps its own
+            continue
+
+
+def _save_language() -> None:
+    """The picker's callback: the choice goes to the signed-in person's account, else to this
+    browser session (demo mode, before signing in)."""
+    _keep_choices()
+    chosen = language.normalise(st.session_state.get(LANGUAGE_PICK))
+    user = None if demo_mode() else current_user()
+    if user is not None:
+        users.set_language(state.store(), user.name, chosen, actor=user)
+    else:
+        st.session_state[LANGUAGE_KEY] = chosen
+    st.session_state[RUN_LANGUAGE_KEY] = chosen
+
+
+def language_picker() -> None:
+    """Draw the language picker (in the sidebar), showing the language of this run."""
+    st.session_state[LANGUAGE_PICK] = language.current()
+    st.selectbox(
+        _("Language"),
+        language.LANGUAGES,
+        key=LANGUAGE_PICK,
+        format_func=language.language_name,
+        on_change=_save_language,
+        help=_(
+            "The language of the dashboard and of your reports. Signed in, it is kept with "
+            "your account."
+        ),
+    )
 
 
 # -- modes -------------------------------------------------------------------------------------
@@ -79,18 +256,30 @@ def oidc_provider() -> str | None:
 def role_switcher() -> users.User:
     """Draw the demo mode's role switcher and return the fictional user it picks."""
     personas = demo_users(state.store())
-    whose = {
-        "cso_manager": (personas["cso_manager"].scope or ("—",))[0],
-        "funder": "every organisation",
-        "evaluator": "every organisation",
-    }
+    first = (personas["cso_manager"].scope or ("—",))[0]
+
+    def title(role: str) -> str:
+        shown = _(ROLES[role].title)
+        if role == "cso_manager":
+            return _("{role} of {organisation}", role=shown, organisation=first)
+        if role in ("funder", "evaluator"):
+            return _("{role} of every organisation", role=shown)
+        return shown
+
+    # The role of the last run, set again: Streamlit knows a radio's choice by its label, and a
+    # change of language changes every label, which would otherwise drop the choice.
+    kept = st.session_state.get(DEMO_ROLE_KEY)
+    if kept in ROLES:
+        st.session_state[DEMO_ROLE_KEY] = kept
     role = st.radio(
-        "View the dashboard as",
+        _("View the dashboard as"),
         [DEMO_DEFAULT, *(r for r in ROLES if r != DEMO_DEFAULT)],
         key=DEMO_ROLE_KEY,
-        format_func=lambda r: f"{ROLES[r].title} of {whose[r]}" if r in whose else ROLES[r].title,
-        help="Demo mode: switch roles to see what each one sees. In real use "
-        "everyone signs in and has one role.",
+        format_func=render.in_this_language(title),
+        help=_(
+            "Demo mode: switch roles to see what each one sees. In real use "
+            "everyone signs in and has one role."
+        ),
     )
     return personas[role or DEMO_DEFAULT]
 
@@ -153,7 +342,7 @@ def current_viewer() -> Viewer:
     is signed in."""
     user = current_user()
     if user is None:
-        raise NotSignedIn("Please sign in first.")
+        raise NotSignedIn(_("Please sign in first."))
     return viewer_of(user)
 
 

@@ -37,6 +37,7 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store, Submission, default_db_path
 from evaluation.store.lease import StoreLease
 from evaluation.views import charts, comparison, explore, overview, programme, programmes
+from evaluation.vocabulary.language import _, current
 
 
 def store_path() -> Path:
@@ -64,8 +65,10 @@ def holding() -> Iterator[None]:
 
     def say(_why: str) -> None:
         notice.info(
-            "Another program (a backup, a report or a data load from the command line) is "
-            "using the store; this page continues as soon as it has finished.",
+            _(
+                "Another program (a backup, a report or a data load from the command line) is "
+                "using the store; this page continues as soon as it has finished."
+            ),
             icon=":material/hourglass_top:",
         )
 
@@ -121,6 +124,12 @@ def _period_key(period: Period) -> str:
     return f"{period.spec}={period.label}"
 
 
+def _db_key() -> str:
+    """The first key of every cache below: the store file and the reader's language (a cached
+    table, chart or report holds its labels and sentences in the language it was made in)."""
+    return f"{store_path()}|{current()}"
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def _comparison(
     db: str, scope_key: str, request_key: str, _request: comparison.ComparisonRequest
@@ -164,27 +173,27 @@ def _figure(
 
 
 def programme_overview(scope: Scope) -> pd.DataFrame:
-    return _programme_overview(str(store_path()), scope.key, scope)
+    return _programme_overview(_db_key(), scope.key, scope)
 
 
 def cases_per_quarter(scope: Scope) -> pd.DataFrame:
-    return _cases_per_quarter(str(store_path()), scope.key, scope)
+    return _cases_per_quarter(_db_key(), scope.key, scope)
 
 
 def submissions(scope: Scope) -> list[Submission]:
-    return _submissions(str(store_path()), scope.key, scope)
+    return _submissions(_db_key(), scope.key, scope)
 
 
 def programmes_in_scope(scope: Scope) -> pd.DataFrame:
     """``programmes.programmes_in_scope`` for this user (the programmes with current data)."""
-    return _programmes_in_scope(str(store_path()), scope.key, scope)
+    return _programmes_in_scope(_db_key(), scope.key, scope)
 
 
 def compare(scope: Scope, indicator: str, period: Period) -> comparison.Comparison:
     """The comparison (funnel and trend) of ``indicator`` in ``period``, in the user's scope."""
     request = comparison.ComparisonRequest(indicator=indicator, period=period, scope=scope)
     key = f"{indicator}|{_period_key(period)}|{request.trend_periods}"
-    return _comparison(str(store_path()), scope.key, key, request)
+    return _comparison(_db_key(), scope.key, key, request)
 
 
 def comparison_figure(
@@ -199,7 +208,7 @@ def comparison_figure(
         return comparison.small_multiples_figure(result.trend, result.indicator)
 
     key = f"{indicator}|{_period_key(period)}"
-    return _figure(f"comparison_{which}", str(store_path()), scope.key, key, make)
+    return _figure(f"comparison_{which}", _db_key(), scope.key, key, make)
 
 
 def programme_headlines(scope: Scope, programme_id: str, period: Period) -> programme.Headlines:
@@ -209,7 +218,7 @@ def programme_headlines(scope: Scope, programme_id: str, period: Period) -> prog
     """
     request = programme.ProgrammeRequest(programme_id, period, scope)
     key = f"{programme_id}|{_period_key(period)}|{','.join(request.indicators)}"
-    return _headlines(str(store_path()), scope.key, key, request)
+    return _headlines(_db_key(), scope.key, key, request)
 
 
 def data_version() -> str:
@@ -221,7 +230,7 @@ def data_version() -> str:
 
 def explorer_choices(scope: Scope, version: str) -> tuple[PeriodChoices, pd.DataFrame]:
     """The explorer's period choices and the programmes it offers, for the user's scope."""
-    return _explorer_choices(str(store_path()), scope.key, version, scope)
+    return _explorer_choices(_db_key(), scope.key, version, scope)
 
 
 def explorer_result(
@@ -230,9 +239,7 @@ def explorer_result(
     """The explorer's indicators for ``request``, which must carry ``scope``."""
     if request.scope != scope:
         raise ValueError("the explorer's request must carry the user's own scope")
-    return _explorer_run(
-        str(store_path()), scope.key, explore.request_key(request), version, request
-    )
+    return _explorer_run(_db_key(), scope.key, explore.request_key(request), version, request)
 
 
 def explorer_figure(
@@ -246,7 +253,7 @@ def explorer_figure(
         )
 
     key = f"{explore.request_key(result.request)}|{version}|{view.key}"
-    return _figure("explorer", str(store_path()), scope.key, key, make)
+    return _figure("explorer", _db_key(), scope.key, key, make)
 
 
 @st.cache_resource(show_spinner=False)
@@ -266,8 +273,8 @@ def _report(
     _period: Period,
 ) -> Report:
     template = _report_templates().get(template_id)
-    with cursor() as cur:
-        return build_report(cur, template, programme_id, _period, scope=_scope)
+    with cursor() as cur:  # in the reader's language (part of the key ``db``)
+        return build_report(cur, template, programme_id, _period, scope=_scope, lang=current())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -297,7 +304,7 @@ def report(
     in the user's scope (a funder's is the shared, suppressed one). Keyed by ``version``
     (``data_version()``) as well, so a new submission makes a new report."""
     return _report(
-        str(store_path()),
+        _db_key(),
         version,
         scope.key,
         template_id,
@@ -319,7 +326,7 @@ def report_pack(
     """``report()``'s report written in ``formats`` and zipped, for the download button."""
     made = report(scope, template_id, programme_id, period, version)
     return _report_pack(
-        str(store_path()),
+        _db_key(),
         version,
         scope.key,
         template_id,
@@ -347,6 +354,6 @@ def clear_caches() -> None:
         _report_templates,
         _report,
         _report_pack,
-        files.template_bytes,
+        files.cached_template_bytes,
     ):
         cached.clear()

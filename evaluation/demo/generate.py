@@ -41,6 +41,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from evaluation.store.schema import EARLIEST_DATE, TABLES, TABLES_BY_NAME
+from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.numbers import count
 
 __all__ = [
     "DEMO_ORGANISATIONS",
@@ -673,7 +675,7 @@ for _a in _ARCHETYPES:
         ("capacity", "audience", _a.audiences),
     ):
         _p(_t, _c, _w)
-    for _ind, _ in _a.targets:
+    for _ind, _unused in _a.targets:
         TABLES_BY_NAME["targets"].column("indicator_id").vocab.index(_ind)
 
 _MODE_MINUTES = _by_vocab(
@@ -1526,7 +1528,7 @@ def _all_cases(
     # Pseudonymous refs: country prefix and six random hex digits, unique in the whole run.
     n = int(sizes.sum())
     pool = rng.integers(0, 16**6, size=int(n * 1.3) + 64)
-    _, first = np.unique(pool, return_index=True)
+    _unused, first = np.unique(pool, return_index=True)
     codes = pool[np.sort(first)][:n]
     if len(codes) < n:  # pragma: no cover - needs an absurd number of collisions
         raise RuntimeError("could not draw unique case references")
@@ -2439,7 +2441,7 @@ def _split(
     as_of: date,
 ) -> list[DemoPackage]:
     packages = []
-    bounds = {name: _boundaries(owner, len(orgs)) for name, (_, owner) in tables.items()}
+    bounds = {name: _boundaries(owner, len(orgs)) for name, (_unused, owner) in tables.items()}
     for i, org in enumerate(orgs):
         pkg_tables: dict[str, pa.Table] = {}
         for t in TABLES:
@@ -2454,7 +2456,7 @@ def _split(
                     },
                 )
                 continue
-            table, _ = tables[t.name]
+            table, _unused = tables[t.name]
             lo, hi = bounds[t.name][i], bounds[t.name][i + 1]
             pkg_tables[t.name] = table.slice(int(lo), int(hi - lo))
         packages.append(DemoPackage(org.name, org.organisation, pkg_tables))
@@ -2577,9 +2579,20 @@ def write_demo(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report(f"generating {scale} data", 0.0)
+    report(
+        _("generating the demo data") if scale == "demo" else _("generating the large demo data"),
+        0.0,
+    )
     packages = generate(seed=seed, scale=scale)  # type: ignore[arg-type]
-    report(f"generated {len(packages)} packages", 0.3)
+    report(
+        n_(
+            "generated {n} package",
+            "generated {n} packages",
+            len(packages),
+            n=count(len(packages), current()),
+        ),
+        0.3,
+    )
     written: list[Path] = []
     for i, pkg in enumerate(packages):
         if scale == "demo":
@@ -2588,6 +2601,6 @@ def write_demo(
                 written.append(write_package(pkg, out_dir / f"{pkg.name}.zip", "zip"))
         else:
             written.append(write_package(pkg, out_dir / pkg.name, "folder"))
-        report(f"wrote {pkg.name}", 0.3 + 0.7 * (i + 1) / len(packages))
-    report("done", 1.0)
+        report(_("wrote {name}", name=pkg.name), 0.3 + 0.7 * (i + 1) / len(packages))
+    report(_("done"), 1.0)
     return written

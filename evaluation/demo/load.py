@@ -8,6 +8,7 @@ from typing import Literal
 from evaluation.intake.ingest import IngestResult, ingest
 from evaluation.progress import Progress, no_progress, scaled
 from evaluation.store.database import Store
+from evaluation.vocabulary.language import _
 
 
 def load_demo(
@@ -48,8 +49,8 @@ def load_demo(
     if scale == "demo":
         from evaluation.demo.releases import approve_demo
 
-        approve_demo(store, progress=_prefixed(scaled(say, 0.6, 1.0), "Approving releases"))
-    say("Demo data loaded", 1.0)
+        approve_demo(store, progress=_prefixed(scaled(say, 0.6, 1.0), _("Approving releases")))
+    say(_("Demo data loaded"), 1.0)
     return results
 
 

@@ -22,9 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from babel.numbers import format_decimal
+
 from evaluation.errors import PackageRefused, UnsafeFile
 from evaluation.intake.limits import Limits
+from evaluation.intake.problems import count
 from evaluation.store.schema import TEMPLATE_HELPER_SHEETS
+from evaluation.vocabulary import language
+from evaluation.vocabulary.language import _, n_
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -118,50 +123,81 @@ def _head(path: Path, n: int = 8) -> bytes:
 
 
 def _megabytes(n: int) -> str:
+    """A size as a person reads it, in the language of the moment: ``12 MB``, ``0.5 MB``."""
+    lang = language.current()
     mb = n / 1024**2
-    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:,.2g} MB" if mb >= 0.01 else f"{n:,} bytes"
+    if mb >= 10:
+        return _("{n} MB", n=format_decimal(round(mb), format="#,##0", locale=lang))
+    if mb >= 0.01:
+        return _("{n} MB", n=format_decimal(float(f"{mb:.2g}"), format="#,##0.##", locale=lang))
+    return n_("{n} byte", "{n} bytes", n, n=format_decimal(n, format="#,##0", locale=lang))
 
 
 def _refuse_size(label: str, size: int, limits: Limits) -> None:
     if size == 0:
-        raise UnsafeFile(f"{label} is empty. Export the data again and upload the new file.")
+        raise UnsafeFile(
+            _("{label} is empty. Export the data again and upload the new file.", label=label)
+        )
     if size > limits.max_file_bytes:
         raise UnsafeFile(
-            f"{label} is {_megabytes(size)}, more than the limit of "
-            f"{_megabytes(limits.max_file_bytes)}. Split the export by programme, or ask "
-            "your administrator to raise EVALUATION_MAX_FILE_MB."
+            _(
+                "{label} is {size}, more than the limit of {limit}. Split the export by "
+                "programme, or ask your administrator to raise EVALUATION_MAX_FILE_MB.",
+                label=label,
+                size=_megabytes(size),
+                limit=_megabytes(limits.max_file_bytes),
+            )
         )
 
 
 def _check_zip_members(zf: zipfile.ZipFile, label: str, limits: Limits) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_members:
-        raise UnsafeFile(f"{label} holds {len(infos):,} files, more than a package can have.")
+        raise UnsafeFile(
+            _(
+                "{label} holds {n} files, more than a package can have.",
+                label=label,
+                n=count(len(infos)),
+            )
+        )
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UnsafeFile(f"{label} is password-protected. Save it without a password.")
+            raise UnsafeFile(
+                _("{label} is password-protected. Save it without a password.", label=label)
+            )
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 10 * 1024**2 and ratio > limits.max_compression_ratio:
             raise UnsafeFile(
-                f"{label} contains a file that unpacks to {ratio:,.0f} times its size "
-                "(a zip bomb). It was not opened."
+                _(
+                    "{label} contains a file that unpacks to {ratio} times its size (a zip "
+                    "bomb). It was not opened.",
+                    label=label,
+                    ratio=count(round(ratio)),
+                )
             )
     if total > limits.max_unpacked_bytes:
         raise UnsafeFile(
-            f"{label} unpacks to {_megabytes(total)}, more than the limit of "
-            f"{_megabytes(limits.max_unpacked_bytes)}. It was not opened."
+            _(
+                "{label} unpacks to {size}, more than the limit of {limit}. It was not opened.",
+                label=label,
+                size=_megabytes(total),
+                limit=_megabytes(limits.max_unpacked_bytes),
+            )
         )
 
 
 def _open_zip(path: Path, label: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError):
         raise PackageRefused(
-            f"{label} is damaged or incomplete and cannot be opened ({type(exc).__name__}). "
-            "Export or download it again."
+            _(
+                "{label} is damaged or incomplete and cannot be opened. Export or download it "
+                "again.",
+                label=label,
+            )
         ) from None
 
 
@@ -179,7 +215,9 @@ def open_package(
     path = Path(path)
     label = source_name or path.name
     if not path.exists():
-        raise PackageRefused(f"{label} does not exist. Check the path and try again.")
+        raise PackageRefused(
+            _("{label} does not exist. Check the path and try again.", label=label)
+        )
     if path.is_dir():
         yield _open_folder(path, label, limits)
         return
@@ -189,27 +227,50 @@ def open_package(
     suffix = path.suffix.lower()
     if suffix in {".xls", ".ods", ".xlsm", ".xlsb", ".numbers"}:
         raise PackageRefused(
-            f"{label} is a {suffix} file. Save it as an Excel workbook (.xlsx) and upload that."
+            _(
+                "{label} is a {ending} file. Save it as an Excel workbook (.xlsx) and upload that.",
+                label=label,
+                ending=suffix,
+            )
         )
     if suffix == ".csv":
         raise PackageRefused(
-            f"{label} is a single CSV file. A package has one CSV per table (at least about, "
-            "programmes and cases): put them into a folder or a .zip and upload that."
+            _(
+                "{label} is a single CSV file. A package has one CSV per table (at least about, "
+                "programmes and cases): put them into a folder or a .zip and upload that.",
+                label=label,
+            )
         )
     if suffix not in {".xlsx", ".zip"}:
         raise PackageRefused(
-            f"{label} is not a package. Upload an .xlsx workbook, a .zip of CSV files, or a "
-            "folder of CSV files."
+            _(
+                "{label} is not a package. Upload an .xlsx workbook, a .zip of CSV files, or a "
+                "folder of CSV files.",
+                label=label,
+            )
         )
     if head.startswith(OLE_MAGIC):
         raise PackageRefused(
-            f"{label} is not an .xlsx workbook inside (an old .xls or a password-protected "
-            "file). Open it in Excel or LibreOffice, remove any password, and save as .xlsx."
+            _(
+                "{label} is not an .xlsx workbook inside (an old .xls or a password-protected "
+                "file). Open it in Excel or LibreOffice, remove any password, and save as "
+                ".xlsx.",
+                label=label,
+            )
         )
     if not head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
         raise PackageRefused(
-            f"{label} is not really a{'n .xlsx workbook' if suffix == '.xlsx' else ' .zip file'}:"
-            " its content is of another kind. Export it again in the right format."
+            _(
+                "{label} is not really an .xlsx workbook: its content is of another kind. "
+                "Export it again in the right format.",
+                label=label,
+            )
+            if suffix == ".xlsx"
+            else _(
+                "{label} is not really a .zip file: its content is of another kind. Export it "
+                "again in the right format.",
+                label=label,
+            )
         )
     if suffix == ".xlsx":
         yield _open_xlsx(path, label, limits, size)
@@ -230,12 +291,22 @@ def _open_folder(path: Path, label: str, limits: Limits) -> OpenedPackage:
     ]
     if others:
         raise PackageRefused(
-            f"{label} holds {len(others)} file(s) that are not CSV tables. A package folder "
-            "holds only one <table>.csv per table; move the other files out."
+            n_(
+                "{label} holds {n} file that is not a CSV table. A package folder holds only "
+                "one <table>.csv per table; move the other files out.",
+                "{label} holds {n} files that are not CSV tables. A package folder holds only "
+                "one <table>.csv per table; move the other files out.",
+                len(others),
+                label=label,
+                n=count(len(others)),
+            )
         )
     if not csvs:
         raise PackageRefused(
-            f"{label} holds no CSV files. A package folder holds one <table>.csv per table."
+            _(
+                "{label} holds no CSV files. A package folder holds one <table>.csv per table.",
+                label=label,
+            )
         )
     size = sum(p.stat().st_size for p in csvs)
     _refuse_size(label, size, limits)
@@ -269,22 +340,39 @@ def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path, size: int)
             ):
                 continue
             if p.is_absolute() or ".." in p.parts:
-                raise UnsafeFile(f"{label} contains a file with an unsafe path. It was not opened.")
+                raise UnsafeFile(
+                    _(
+                        "{label} contains a file with an unsafe path. It was not opened.",
+                        label=label,
+                    )
+                )
             members.append((info, p))
         folders = {p.parent for _, p in members}
         if len(folders) > 1:
             raise PackageRefused(
-                f"{label} holds files in several folders. Put every <table>.csv at the top of "
-                "the zip (or all in one folder)."
+                _(
+                    "{label} holds files in several folders. Put every <table>.csv at the top "
+                    "of the zip (or all in one folder).",
+                    label=label,
+                )
             )
-        not_csv = [p for _, p in members if p.suffix.lower() != ".csv"]
+        not_csv = [p for _info, p in members if p.suffix.lower() != ".csv"]
         if not_csv:
             raise PackageRefused(
-                f"{label} holds {len(not_csv)} file(s) that are not CSV tables (e.g. a nested "
-                "zip or a document). A package zip holds only one <table>.csv per table."
+                n_(
+                    "{label} holds {n} file that is not a CSV table (e.g. a nested zip or a "
+                    "document). A package zip holds only one <table>.csv per table.",
+                    "{label} holds {n} files that are not CSV tables (e.g. a nested zip or a "
+                    "document). A package zip holds only one <table>.csv per table.",
+                    len(not_csv),
+                    label=label,
+                    n=count(len(not_csv)),
+                )
             )
         if not members:
-            raise PackageRefused(f"{label} holds no CSV files. Zip one <table>.csv per table.")
+            raise PackageRefused(
+                _("{label} holds no CSV files. Zip one <table>.csv per table.", label=label)
+            )
         h = hashlib.sha256()
         tables = []
         budget = limits.max_unpacked_bytes
@@ -297,7 +385,9 @@ def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path, size: int)
                     while chunk := src.read(4 * 1024 * 1024):
                         budget -= len(chunk)
                         if budget < 0:
-                            raise UnsafeFile(f"{label} unpacks to more than the size limit.")
+                            raise UnsafeFile(
+                                _("{label} unpacks to more than the size limit.", label=label)
+                            )
                         text.feed(chunk)
                         dst.write(chunk)
                 text.finish()
@@ -305,8 +395,12 @@ def _open_zip_csvs(path: Path, label: str, limits: Limits, tmp: Path, size: int)
                 if isinstance(exc, UnsafeFile):
                     raise
                 raise PackageRefused(
-                    f"{label} is damaged or incomplete: {p.name} cannot be unpacked. "
-                    "Create the zip again."
+                    _(
+                        "{label} is damaged or incomplete: {member} cannot be unpacked. Create "
+                        "the zip again.",
+                        label=label,
+                        member=p.name,
+                    )
                 ) from None
             tables.append(SourceTable(p.stem.strip(), p.name, "csv", target))
     return OpenedPackage(label, "zip", h.hexdigest(), tables, size)
@@ -352,13 +446,19 @@ class _SheetScan:
             or self.cells > max(self.rows, 1) * limits.max_xlsx_columns
         ):
             raise UnsafeFile(
-                f"{label} has a sheet with {self.max_col:,} columns, far more than any table "
-                "has. Delete the unused columns (or copy the data into the blank template) and "
-                "try again."
+                _(
+                    "{label} has a sheet with {n} columns, far more than any table has. Delete "
+                    "the unused columns (or copy the data into the blank template) and try again.",
+                    label=label,
+                    n=count(self.max_col),
+                )
             )
         if max(self.max_row, self.rows) > limits.max_xlsx_rows:
             raise UnsafeFile(
-                f"{label} has a sheet with more rows than Excel allows. It was not read."
+                _(
+                    "{label} has a sheet with more rows than Excel allows. It was not read.",
+                    label=label,
+                )
             )
 
 
@@ -375,7 +475,10 @@ def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPacka
         names = {i.filename for i in zf.infolist()}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise PackageRefused(
-                f"{label} is a zip file but not an Excel workbook. Save the data as .xlsx."
+                _(
+                    "{label} is a zip file but not an Excel workbook. Save the data as .xlsx.",
+                    label=label,
+                )
             )
         try:
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
@@ -385,12 +488,15 @@ def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPacka
             if isinstance(exc, UnsafeFile):
                 raise
             raise PackageRefused(
-                f"{label} is damaged or incomplete and cannot be read. Save it again from Excel "
-                "or LibreOffice."
+                _(
+                    "{label} is damaged or incomplete and cannot be read. Save it again from "
+                    "Excel or LibreOffice.",
+                    label=label,
+                )
             ) from None
     sheet_names = _sheet_names(path, label)
     tables = [
-        SourceTable(name.strip(), f'sheet "{name.strip()}"', "sheet", path, sheet=name)
+        SourceTable(name.strip(), _('sheet "{name}"', name=name.strip()), "sheet", path, sheet=name)
         for name in sheet_names
         if name.strip().lower() not in TEMPLATE_HELPER_SHEETS
     ]
@@ -412,8 +518,11 @@ def _check_part(
             if is_xml:
                 if _DTD.search(tail + chunk):
                     raise UnsafeFile(
-                        f"{label} contains XML entity declarations, which workbooks saved by "
-                        "Excel or LibreOffice never have (an XML bomb). It was not read."
+                        _(
+                            "{label} contains XML entity declarations, which workbooks saved by "
+                            "Excel or LibreOffice never have (an XML bomb). It was not read.",
+                            label=label,
+                        )
                     )
                 tail = chunk[-16:]
             if hashed:
@@ -432,8 +541,11 @@ def _sheet_names(path: Path, label: str) -> list[str]:
         return list(wb.sheet_names)
     except Exception:  # calamine raises its own error types for every kind of damage
         raise PackageRefused(
-            f"{label} is damaged or incomplete and cannot be read. Save it again from Excel or "
-            "LibreOffice and upload the new file."
+            _(
+                "{label} is damaged or incomplete and cannot be read. Save it again from Excel "
+                "or LibreOffice and upload the new file.",
+                label=label,
+            )
         ) from None
 
 
@@ -445,13 +557,16 @@ def read_csv_header(table: SourceTable) -> list[str]:
         raise PackageRefused(_encoding_sentence(table.label, "UTF-16"))
     if b"\0" in raw:
         raise PackageRefused(
-            f"{table.label} is not a text file. Export the table as CSV (UTF-8) again."
+            _(
+                "{label} is not a text file. Export the table as CSV (UTF-8) again.",
+                label=table.label,
+            )
         )
     if not raw.strip():
         return []
     text = raw.decode("utf-8-sig", errors="strict") if _utf8(raw) else None
     if text is None:
-        raise PackageRefused(_encoding_sentence(table.label, "another encoding"))
+        raise PackageRefused(encoding_sentence(table.label))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         return next(reader)
@@ -469,12 +584,14 @@ def _utf8(raw: bytes) -> bool:
 
 
 def _encoding_sentence(label: str, found: str) -> str:
-    return (
-        f"{label} is not saved as UTF-8 ({found}). In Excel choose File › Save As › "
+    return _(
+        "{label} is not saved as UTF-8 ({found}). In Excel choose File › Save As › "
         '"CSV UTF-8 (comma delimited)"; in LibreOffice tick "Edit filter settings" and '
-        'pick "Unicode (UTF-8)"; then upload again.'
+        'pick "Unicode (UTF-8)"; then upload again.',
+        label=label,
+        found=found,
     )
 
 
 def encoding_sentence(label: str) -> str:
-    return _encoding_sentence(label, "another encoding")
+    return _encoding_sentence(label, _("another encoding"))

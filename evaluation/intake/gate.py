@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 
 from evaluation.store.schema import IDENTIFIER_NAMES, TABLES
+from evaluation.vocabulary.language import N_
 
 FORMAT_NAMES = frozenset(c.name for t in TABLES for c in t.columns) | {t.name for t in TABLES}
 
@@ -46,12 +47,13 @@ _DATES = (
 )
 
 KINDS = {
-    "email": "an e-mail address",
-    "phone": "a phone number",
-    "iban": "a bank account number (IBAN)",
-    "ip": "an IP address",
-    "date": "a date (possibly a date of birth)",
+    "email": N_("an e-mail address"),
+    "phone": N_("a phone number"),
+    "iban": N_("a bank account number (IBAN)"),
+    "ip": N_("an IP address"),
+    "date": N_("a date (possibly a date of birth)"),
 }
+"""What each kind of personal data is called in a sentence (translate where shown)."""
 
 
 def iban_valid(candidate: str) -> bool:

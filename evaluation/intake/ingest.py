@@ -21,7 +21,7 @@ from evaluation.errors import PackageRefused
 from evaluation.intake.container import open_package
 from evaluation.intake.expectations import prewarm
 from evaluation.intake.limits import Limits
-from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.intake.problems import Problem, ValidationReport, count, day
 from evaluation.intake.profiles import NO_PROFILE, Profile, load_profile
 from evaluation.intake.staging import Staged, drop_staging, quote_name, stage_package
 from evaluation.intake.validation import validate
@@ -31,6 +31,7 @@ from evaluation.store.access import Scope
 from evaluation.store.database import DATA_TABLES, Store, stored_columns
 from evaluation.store.names import look_alikes, shown
 from evaluation.store.schema import FORMAT_VERSION, Table
+from evaluation.vocabulary.language import N_, _, n_
 
 
 @dataclass
@@ -47,26 +48,49 @@ class IngestResult:
     """programme_id → the submission whose data this one replaced."""
 
     def sentence(self) -> str:
+        """What the load did, in the language of the moment."""
         if self.status == "unchanged":
-            return (
-                f"{self.report.source} was already loaded (submission {self.submission_id}); "
-                "nothing changed."
+            return _(
+                "{source} was already loaded (submission {submission}); nothing changed.",
+                source=self.report.source,
+                submission=self.submission_id,
             )
-        rows = sum(self.row_counts.values())
-        span = (
-            f" covering {self.first_date.isoformat()} to {self.data_as_of.isoformat()}"
-            if self.first_date
-            else f" with data as of {self.data_as_of.isoformat()}"
+        n_rows = sum(self.row_counts.values())
+        rows = n_("{n} row", "{n} rows", n_rows, n=count(n_rows))
+        programmes = n_(
+            "{n} programme of {organisation}",
+            "{n} programmes of {organisation}",
+            len(self.programmes),
+            n=count(len(self.programmes)),
+            organisation=self.organisation,
         )
-        text = (
-            f"Loaded {self.report.source} as submission {self.submission_id}: "
-            f"{len(self.programmes)} programme{'s' if len(self.programmes) != 1 else ''} of "
-            f"{self.organisation}, {rows:,} rows{span}."
-        )
+        if self.first_date:
+            text = _(
+                "Loaded {source} as submission {submission}: {programmes}, {rows} covering "
+                "{first} to {last}.",
+                source=self.report.source,
+                submission=self.submission_id,
+                programmes=programmes,
+                rows=rows,
+                first=day(self.first_date),
+                last=day(self.data_as_of),
+            )
+        else:
+            text = _(
+                "Loaded {source} as submission {submission}: {programmes}, {rows} with data as "
+                "of {last}.",
+                source=self.report.source,
+                submission=self.submission_id,
+                programmes=programmes,
+                rows=rows,
+                last=day(self.data_as_of),
+            )
         if self.replaced:
-            text += (
-                f" It replaces the earlier data of {len(self.replaced)} programme"
-                f"{'s' if len(self.replaced) != 1 else ''}, which stays on record."
+            text += " " + n_(
+                "It replaces the earlier data of {n} programme, which stays on record.",
+                "It replaces the earlier data of {n} programmes, which stays on record.",
+                len(self.replaced),
+                n=count(len(self.replaced)),
             )
         return text
 
@@ -98,6 +122,11 @@ def check_package(
     the report also holds what ``ingest`` would refuse beyond the package's own problems
     (``admission``): a package outside the scope, a programme on record for another
     organisation, data older than what is loaded. So the check says what the load will say.
+
+    Every sentence (problems, refusals, progress) is written in the language of the moment of
+    the calling thread, where all of the check runs (the threads it starts, hashing and the
+    import of Great Expectations, write none). To check in another thread, run the call in a
+    copy of the caller's context (``contextvars.copy_context().run``) or in ``language.using``.
     """
     prewarm()
     limits = limits or Limits.from_env()
@@ -144,8 +173,8 @@ def _loaded_note(submission_id: str) -> Problem:
         "about",
         None,
         "already_loaded",
-        f"this content was already loaded as submission {submission_id}",
-        "loading it again changes nothing",
+        _("this content was already loaded as submission {submission}", submission=submission_id),
+        _("loading it again changes nothing"),
         severity="warning",
     )
 
@@ -169,10 +198,24 @@ def admission(
                 "about",
                 "organisation",
                 "outside_scope",
-                f"the package holds data of {org or 'an organisation'} (programmes "
-                f"{', '.join(report.programmes)}), which your account may not load",
-                "nothing can be loaded from it; ask an administrator if your scope should "
-                "include it",
+                (
+                    _(
+                        "the package holds data of {organisation} (programmes {programmes}), "
+                        "which your account may not load",
+                        organisation=org,
+                        programmes=", ".join(report.programmes),
+                    )
+                    if org
+                    else _(
+                        "the package holds data of an organisation (programmes {programmes}), "
+                        "which your account may not load",
+                        programmes=", ".join(report.programmes),
+                    )
+                ),
+                _(
+                    "nothing can be loaded from it; ask an administrator if your scope should "
+                    "include it"
+                ),
             )
         )
     if cur is None or not report.data_as_of:
@@ -191,9 +234,14 @@ def admission(
                     "programmes",
                     "programme_id",
                     "programme_owner",
-                    f"programme {pid} is already on record for another organisation",
-                    "a programme belongs to one organisation: check `programme_id` in the "
-                    "programmes table",
+                    _(
+                        "programme {programme} is already on record for another organisation",
+                        programme=pid,
+                    ),
+                    _(
+                        "a programme belongs to one organisation: check `programme_id` in the "
+                        "programmes table"
+                    ),
                 )
             )
         elif old_as_of > as_of:
@@ -202,17 +250,31 @@ def admission(
                     "about",
                     "data_as_of",
                     "older_than_loaded",
-                    f"the package has data as of {as_of.isoformat()}, older than the data "
-                    f"of programme {pid} already loaded (as of {old_as_of.isoformat()})",
-                    "upload the newer export instead; nothing can be changed by this one",
+                    _(
+                        "the package has data as of {day}, older than the data of programme "
+                        "{programme} already loaded (as of {loaded})",
+                        day=day(as_of),
+                        programme=pid,
+                        loaded=day(old_as_of),
+                    ),
+                    _("upload the newer export instead; nothing can be changed by this one"),
                 )
             )
     out.extend(look_alike_names(cur, report))
     return out
 
 
-NAMED = {"about": "organisation", "programmes": "programme"}
-"""What the names of ``ValidationReport.names`` are, by table."""
+_LOOK_ALIKE = {
+    "about": (
+        N_("the organisation name looks like the organisation already on record as “{other}”"),
+        N_("if it is the same organisation, use exactly that spelling"),
+    ),
+    "programmes": (
+        N_("the programme name looks like the programme already on record as “{other}”"),
+        N_("if it is the same programme, use exactly that spelling"),
+    ),
+}
+"""The warning of ``look_alike_names``, by table."""
 
 
 def look_alike_names(cur: duckdb.DuckDBPyConnection, report: ValidationReport) -> list[Problem]:
@@ -238,9 +300,8 @@ def look_alike_names(cur: duckdb.DuckDBPyConnection, report: ValidationReport) -
             table,
             column,
             "looks_like_name_on_record",
-            f"the {NAMED[table]} name looks like the {NAMED[table]} already on record as "
-            f"“{shown(other)}”",
-            f"if it is the same {NAMED[table]}, use exactly that spelling",
+            _(_LOOK_ALIKE[table][0], other=shown(other)),
+            _(_LOOK_ALIKE[table][1]),
             tuple(rows),
             len(rows),
             severity="warning",
@@ -251,8 +312,15 @@ def look_alike_names(cur: duckdb.DuckDBPyConnection, report: ValidationReport) -
 
 def _refusal(report: ValidationReport, problem: Problem) -> PackageRefused:
     """The refusal of ``ingest`` for an ``admission`` problem: the check's words, one sentence."""
-    fix = problem.fix[:1].upper() + problem.fix[1:]
-    return PackageRefused(f"{report.source}: {problem.message}. {fix}.", report)
+    return PackageRefused(
+        _(
+            "{source}: {problem}. {fix}.",
+            source=report.source,
+            problem=problem.message,
+            fix=problem.how_to_fix(),
+        ),
+        report,
+    )
 
 
 def ingest(
@@ -284,7 +352,7 @@ def ingest(
     report: ValidationReport | None = None
     try:
         with open_package(Path(path), limits, source_name) as package:
-            say(f"Opened {package.source_name}", 0.02)
+            say(_("Opened {source}", source=package.source_name), 0.02)
             staged = stage_package(cur, package, prof, scaled(say, 0.02, 0.45))
             try:
                 report = validate(cur, staged, package.source_name, limits, scaled(say, 0.45, 0.7))
@@ -408,7 +476,16 @@ def _load(
         steps = [t for t in DATA_TABLES if t.name in present]
         for i, table in enumerate(steps):
             st = staged.tables[table.name]
-            say(f"Loading {table.name} ({st.rows:,} rows)", i / max(len(steps), 1))
+            say(
+                n_(
+                    "Loading {table} ({n} row)",
+                    "Loading {table} ({n} rows)",
+                    st.rows,
+                    table=table.name,
+                    n=count(st.rows),
+                ),
+                i / max(len(steps), 1),
+            )
             names, exprs = [], []
             for col_name, _typ in stored_columns(table):
                 names.append(col_name)
@@ -481,7 +558,7 @@ def _load(
     except BaseException:
         cur.execute("ROLLBACK")
         raise
-    say("Loaded", 1.0)
+    say(_("Loaded"), 1.0)
     return IngestResult(
         "loaded",
         report,

@@ -17,6 +17,7 @@ import yaml
 from evaluation.errors import ProfileError
 from evaluation.intake.gate import normalise_name
 from evaluation.store.schema import TABLES_BY_NAME
+from evaluation.vocabulary.language import _
 
 SHIPPED = Path(__file__).parent / "profiles"
 _KEYS = {
@@ -76,18 +77,29 @@ def load_profile(name_or_path: str | Path | None) -> Profile:
     if not path.is_file():
         path = SHIPPED / f"{name_or_path}.yaml"
     if not path.is_file():
-        shipped = ", ".join(available_profiles()) or "none"
+        shipped = ", ".join(available_profiles()) or _("none")
         raise ProfileError(
-            f'There is no mapping profile called "{name_or_path}". Shipped profiles: {shipped};'
-            " or give the path of a .yaml profile file."
+            _(
+                'There is no mapping profile called "{name}". Shipped profiles: {shipped}; or '
+                "give the path of a .yaml profile file.",
+                name=name_or_path,
+                shipped=shipped,
+            )
         )
     text = path.read_text(encoding="utf-8")
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ProfileError(f"The profile {path.name} is not valid YAML{where}.") from None
+        raise ProfileError(
+            _(
+                "The profile {name} is not valid YAML at line {line}.",
+                name=path.name,
+                line=mark.line + 1,
+            )
+            if mark
+            else _("The profile {name} is not valid YAML.", name=path.name)
+        ) from None
     return parse_profile(raw, path.name, text)
 
 
@@ -95,24 +107,34 @@ def parse_profile(raw: object, label: str, text: str = "") -> Profile:
     import hashlib
 
     if not isinstance(raw, dict):
-        raise ProfileError(f"The profile {label} must be a YAML mapping of settings.")
+        raise ProfileError(_("The profile {name} must be a YAML mapping of settings.", name=label))
     problems: list[str] = []
     unknown = set(raw) - _KEYS
     if unknown:
-        problems.append(f"unknown settings {', '.join(sorted(map(str, unknown)))}")
+        problems.append(
+            _("unknown settings {settings}", settings=", ".join(sorted(map(str, unknown))))
+        )
     tables = {normalise_name(str(k)): str(v) for k, v in (raw.get("tables") or {}).items()}
     for target in tables.values():
         if target not in TABLES_BY_NAME:
-            problems.append(f"`tables` maps to `{target}`, which is not a table of the format")
+            problems.append(
+                _("`tables` maps to `{target}`, which is not a table of the format", target=target)
+            )
 
     def per_table(key: str) -> dict:
         section = raw.get(key) or {}
         if not isinstance(section, dict):
-            problems.append(f"`{key}` must be a mapping of table names")
+            problems.append(_("`{key}` must be a mapping of table names", key=key))
             return {}
         for t in section:
             if t not in TABLES_BY_NAME:
-                problems.append(f"`{key}` names `{t}`, which is not a table of the format")
+                problems.append(
+                    _(
+                        "`{key}` names `{table}`, which is not a table of the format",
+                        key=key,
+                        table=t,
+                    )
+                )
         return section
 
     columns: dict[str, dict[str, str]] = {}
@@ -120,7 +142,13 @@ def parse_profile(raw: object, label: str, text: str = "") -> Profile:
         columns[t] = {normalise_name(str(k)): str(v) for k, v in (mapping or {}).items()}
         for target in columns[t].values():
             if t in TABLES_BY_NAME and target not in TABLES_BY_NAME[t].column_names:
-                problems.append(f"`columns.{t}` maps to `{target}`, not a column of `{t}`")
+                problems.append(
+                    _(
+                        "`columns.{table}` maps to `{target}`, not a column of `{table}`",
+                        table=t,
+                        target=target,
+                    )
+                )
     drop = {
         t: frozenset(normalise_name(str(c)) for c in (cols or []))
         for t, cols in per_table("drop").items()
@@ -130,21 +158,38 @@ def parse_profile(raw: object, label: str, text: str = "") -> Profile:
         values[t] = {}
         for c, mapping in (cols or {}).items():
             if t in TABLES_BY_NAME and c not in TABLES_BY_NAME[t].column_names:
-                problems.append(f"`values.{t}` names `{c}`, not a column of `{t}`")
+                problems.append(
+                    _(
+                        "`values.{table}` names `{column}`, not a column of `{table}`",
+                        table=t,
+                        column=c,
+                    )
+                )
             values[t][c] = {str(k).strip().lower(): str(v) for k, v in (mapping or {}).items()}
             for k, v in (mapping or {}).items():
                 if not isinstance(v, str):
                     problems.append(
-                        f"`values.{t}.{c}` maps `{k}` to a number; put the format "
-                        "value in quotes (YAML reads 18_24 as the number 1824)"
+                        _(
+                            "`values.{table}.{column}` maps `{value}` to a number; put the format "
+                            "value in quotes (YAML reads 18_24 as the number 1824)",
+                            table=t,
+                            column=c,
+                            value=k,
+                        )
                     )
     booleans = {str(k).strip().lower(): bool(v) for k, v in (raw.get("booleans") or {}).items()}
     date_format = raw.get("date_format")
     if date_format is not None and not isinstance(date_format, str):
-        problems.append('`date_format` must be a text such as "%d.%m.%Y"')
+        problems.append(_('`date_format` must be a text such as "%d.%m.%Y"'))
     idents = tuple(str(w).strip().lower() for w in (raw.get("identifier_names") or []))
     if problems:
-        raise ProfileError(f"The profile {label} has problems: " + "; ".join(problems) + ".")
+        raise ProfileError(
+            _(
+                "The profile {name} has problems: {problems}.",
+                name=label,
+                problems="; ".join(problems),
+            )
+        )
     return Profile(
         name=str(raw.get("name") or Path(label).stem),
         description=str(raw.get("description") or ""),

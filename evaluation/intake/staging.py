@@ -33,10 +33,11 @@ from evaluation.intake.container import (
     read_csv_header,
 )
 from evaluation.intake.gate import identifier_column, normalise_name, personal_kind
-from evaluation.intake.problems import Problem
+from evaluation.intake.problems import Problem, count
 from evaluation.intake.profiles import Profile
 from evaluation.store import names
 from evaluation.store.schema import REQUIRED_TABLES, TABLES_BY_NAME, Column, Table
+from evaluation.vocabulary.language import _, n_
 
 BOOL_TRUE = ("true", "yes", "1")
 BOOL_FALSE = ("false", "no", "0")
@@ -69,7 +70,7 @@ def _lit(text: str) -> str:
 
 def _safe_name(name: str) -> str:
     """A name as written, unless it looks personal (then it is not echoed)."""
-    return name if personal_kind(name) is None and len(name) <= 60 else "(name not shown)"
+    return name if personal_kind(name) is None and len(name) <= 60 else _("(name not shown)")
 
 
 def _header_problems(
@@ -97,9 +98,13 @@ def _header_problems(
                         table.name,
                         col,
                         "duplicate_column",
-                        f"the column appears twice in {src.label} (columns {seen[col] + 1} and "
-                        f"{pos + 1})",
-                        "keep one of them and delete the other",
+                        _(
+                            "the column appears twice in {source} (columns {first} and {second})",
+                            source=src.label,
+                            first=seen[col] + 1,
+                            second=pos + 1,
+                        ),
+                        _("keep one of them and delete the other"),
                     )
                 )
             else:
@@ -111,25 +116,48 @@ def _header_problems(
                     table.name,
                     None,
                     "identifier_column",
-                    f'column {pos + 1} of {src.label} ("{_safe_name(name)}") looks like it holds '
-                    "personal data such as names, contact details, birth dates or notes",
-                    "delete the column before uploading: the platform only accepts pseudonymised "
-                    "data",
+                    _(
+                        'column {position} of {source} ("{name}") looks like it holds personal '
+                        "data such as names, contact details, birth dates or notes",
+                        position=pos + 1,
+                        source=src.label,
+                        name=_safe_name(name),
+                    ),
+                    _(
+                        "delete the column before uploading: the platform only accepts "
+                        "pseudonymised data"
+                    ),
                     gate=True,
                 )
             )
         else:
-            unknown.append(f'"{_safe_name(name)}" (column {pos + 1})')
+            unknown.append(
+                _('"{name}" (column {position})', name=_safe_name(name), position=pos + 1)
+            )
     if unknown:
+        listed = ", ".join(unknown[:8])
+        if len(unknown) > 8:
+            listed = n_(
+                "{listed} and {n} more",
+                "{listed} and {n} more",
+                len(unknown) - 8,
+                listed=listed,
+                n=count(len(unknown) - 8),
+            )
         problems.append(
             Problem(
                 table.name,
                 None,
                 "unknown_column",
-                f"{src.label} has columns that are not in the format: {', '.join(unknown[:8])}"
-                + (f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""),
-                "delete them, or rename them to the format's names (a mapping profile can do this "
-                "for every export)",
+                _(
+                    "{source} has columns that are not in the format: {columns}",
+                    source=src.label,
+                    columns=listed,
+                ),
+                _(
+                    "delete them, or rename them to the format's names (a mapping profile can do "
+                    "this for every export)"
+                ),
                 gate=True,
             )
         )
@@ -140,9 +168,18 @@ def _header_problems(
                 table.name,
                 None,
                 "missing_column",
-                f"{src.label} lacks the required column{'s' if len(missing) > 1 else ''} "
-                + ", ".join(f"`{m}`" for m in missing),
-                "add the column with its header in the first row",
+                n_(
+                    "{source} lacks the required column {columns}",
+                    "{source} lacks the required columns {columns}",
+                    len(missing),
+                    source=src.label,
+                    columns=", ".join(f"`{m}`" for m in missing),
+                ),
+                n_(
+                    "add the column with its header in the first row",
+                    "add the columns with their headers in the first row",
+                    len(missing),
+                ),
             )
         )
     return mapped, problems
@@ -193,14 +230,24 @@ def stage_package(
                     None,
                     "unknown_table",
                     (
-                        f"a {'sheet' if src.kind == 'sheet' else 'file'} whose name suggests "
-                        "personal "
-                        "data is not a table of the format"
+                        (
+                            _(
+                                "a sheet whose name suggests personal data is not a table of the "
+                                "format"
+                            )
+                            if src.kind == "sheet"
+                            else _(
+                                "a file whose name suggests personal data is not a table of the "
+                                "format"
+                            )
+                        )
                         if gate
-                        else f"{src.label} is not a table of the format"
+                        else _("{source} is not a table of the format", source=src.label)
                     ),
-                    "remove it from the package, or rename it to one of: "
-                    + ", ".join(TABLES_BY_NAME),
+                    _(
+                        "remove it from the package, or rename it to one of: {tables}",
+                        tables=", ".join(TABLES_BY_NAME),
+                    ),
                     gate=True,
                 )
             )
@@ -211,8 +258,12 @@ def stage_package(
                     name,
                     None,
                     "duplicate_table",
-                    f"the table is in the package twice ({by_table[name].label} and {src.label})",
-                    "keep one of them",
+                    _(
+                        "the table is in the package twice ({first} and {second})",
+                        first=by_table[name].label,
+                        second=src.label,
+                    ),
+                    _("keep one of them"),
                 )
             )
             continue
@@ -224,15 +275,26 @@ def stage_package(
                     req,
                     None,
                     "missing_table",
-                    "this required table is missing from the package",
-                    f"add a {'sheet' if package.container == 'xlsx' else 'CSV file'} named `{req}`"
-                    " (the blank template workbook has every table)",
+                    _("this required table is missing from the package"),
+                    (
+                        _(
+                            "add a sheet named `{table}` (the blank template workbook has every "
+                            "table)",
+                            table=req,
+                        )
+                        if package.container == "xlsx"
+                        else _(
+                            "add a CSV file named `{table}` (the blank template workbook has "
+                            "every table)",
+                            table=req,
+                        )
+                    ),
                 )
             )
     total = max(len(by_table), 1)
     for i, (name, src) in enumerate(by_table.items()):
         if progress:
-            progress(f"Reading {src.label}", i / total)
+            progress(_("Reading {source}", source=src.label), i / total)
         table = TABLES_BY_NAME[name]
         if src.kind == "csv":
             st = _stage_csv(conn, table, src, profile, staged.problems)
@@ -241,7 +303,7 @@ def stage_package(
         if st is not None:
             staged.tables[name] = st
     if progress:
-        progress("Read every table", 1.0)
+        progress(_("Read every table"), 1.0)
     return staged
 
 
@@ -344,21 +406,31 @@ _FIELDS = re.compile(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)")
 def _csv_error(src: SourceTable, exc: Exception) -> PackageRefused:
     text = str(exc)
     line = _LINE.search(text)
-    where = f" at line {line.group(1)}" if line else ""
+    where = (
+        _("{source} at line {line}", source=src.label, line=line.group(1)) if line else src.label
+    )
     if "unicode" in text.lower() or "utf-8" in text.lower():
         return PackageRefused(encoding_sentence(src.label))
     fields = _FIELDS.search(text)
     if fields:
         exp, found = fields.groups()
         return PackageRefused(
-            f"{src.label}{where} has {found} fields where the header has {exp}. A value with a "
-            "comma must be in double quotes; export the table as CSV again."
+            _(
+                "{where} has {found} fields where the header has {expected}. A value with a "
+                "comma must be in double quotes; export the table as CSV again.",
+                where=where,
+                found=found,
+                expected=exp,
+            )
         )
     if "maximum line size" in text.lower():
-        return PackageRefused(f"{src.label}{where} has a line too long to be a table row.")
+        return PackageRefused(_("{where} has a line too long to be a table row.", where=where))
     return PackageRefused(
-        f"{src.label}{where} cannot be read as a comma-separated CSV file (RFC 4180). Export the "
-        "table as CSV (UTF-8, comma-separated) again."
+        _(
+            "{where} cannot be read as a comma-separated CSV file (RFC 4180). Export the table "
+            "as CSV (UTF-8, comma-separated) again.",
+            where=where,
+        )
     )
 
 
@@ -376,21 +448,26 @@ def _stage_csv(
                 table.name,
                 None,
                 "empty_table",
-                f"{src.label} is empty: it has no header row",
-                "export the table again with its header row",
+                _("{source} is empty: it has no header row", source=src.label),
+                _("export the table again with its header row"),
             )
         )
         return None
     if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
-        sep = "semicolons" if ";" in header[0] else "tabs"
         problems.append(
             Problem(
                 table.name,
                 None,
                 "not_comma_separated",
-                f"{src.label} is separated by {sep}, not by commas",
-                'in Excel choose File › Save As › "CSV UTF-8 (comma delimited)"; in LibreOffice '
-                "pick the comma as field delimiter",
+                (
+                    _("{source} is separated by semicolons, not by commas", source=src.label)
+                    if ";" in header[0]
+                    else _("{source} is separated by tabs, not by commas", source=src.label)
+                ),
+                _(
+                    'in Excel choose File › Save As › "CSV UTF-8 (comma delimited)"; in '
+                    "LibreOffice pick the comma as field delimiter"
+                ),
             )
         )
         return None
@@ -470,8 +547,11 @@ def _check_unnamed(
                 table.name,
                 None,
                 "unnamed_column",
-                f"{src.label} has a column with values but no name in the header row",
-                "give the column its format name, or delete it",
+                _(
+                    "{source} has a column with values but no name in the header row",
+                    source=src.label,
+                ),
+                _("give the column its format name, or delete it"),
                 gate=True,
             )
         )
@@ -529,8 +609,11 @@ def _stage_sheet(
         data = sheet.to_python(skip_empty_area=False)
     except Exception:  # calamine raises its own error types for every kind of damage
         raise PackageRefused(
-            f"{src.label} of the workbook cannot be read; it may be damaged. Save the workbook "
-            "again from Excel or LibreOffice."
+            _(
+                "{source} of the workbook cannot be read; it may be damaged. Save the workbook "
+                "again from Excel or LibreOffice.",
+                source=src.label,
+            )
         ) from None
     header = data[0] if data else []
     if not header or all(_cell_text(v) is None for v in header):
@@ -539,8 +622,8 @@ def _stage_sheet(
                 table.name,
                 None,
                 "empty_table",
-                f"{src.label} has no header in its first row",
-                "put the column names in row 1",
+                _("{source} has no header in its first row", source=src.label),
+                _("put the column names in row 1"),
             )
         )
         return None
@@ -562,8 +645,11 @@ def _stage_sheet(
                         table.name,
                         None,
                         "unnamed_column",
-                        f"{src.label} has a column with values but no name in the header row",
-                        "give the column its format name, or delete it",
+                        _(
+                            "{source} has a column with values but no name in the header row",
+                            source=src.label,
+                        ),
+                        _("give the column its format name, or delete it"),
                         gate=True,
                     )
                 )

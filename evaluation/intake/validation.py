@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 import duckdb
 import pyarrow as pa
+from babel.numbers import format_decimal
 
 from evaluation.intake.gate import KINDS, personal_kind
 from evaluation.intake.limits import Limits
-from evaluation.intake.problems import Problem, ValidationReport
+from evaluation.intake.problems import Problem, ValidationReport, and_list, count, day
 from evaluation.intake.staging import Staged, quote_name
 from evaluation.store import names
 from evaluation.store.schema import (
@@ -27,71 +28,152 @@ from evaluation.store.schema import (
     EARLIEST_DATE,
     TABLES_BY_NAME,
     Column,
+    RowRule,
     Table,
 )
+from evaluation.vocabulary import language
+from evaluation.vocabulary.language import N_, _, n_
 
 
 def _allowed(col: Column) -> str:
     return ", ".join(col.vocab)
 
 
+def _number(value: float) -> str:
+    """A limit of the format (``1440``, ``0.5``) in the language of the moment, ungrouped as
+    the person types it."""
+    return format_decimal(value, format="0.##", locale=language.current())
+
+
 def _column_rule_text(col: Column, rule: str) -> tuple[str, str]:
     """(what is wrong, how to fix it) for a failed per-column rule."""
     if rule == "required":
-        return "is empty, but the column is required", "fill in a value in every row"
+        return _("is empty, but the column is required"), _("fill in a value in every row")
     if rule == "vocab" and col.vocab == COUNTRY_CODES:
         return (
-            "has values that are not ISO 3166-1 country codes",
-            "use two-letter codes such as DE, AT, NL or SE",
+            _("has values that are not ISO 3166-1 country codes"),
+            _("use two-letter codes such as DE, AT, NL or SE"),
         )
     if rule == "vocab":
         return (
-            "has values that are not in the list of allowed values",
-            f"use one of: {_allowed(col)}",
+            _("has values that are not in the list of allowed values"),
+            _("use one of: {values}", values=_allowed(col)),
         )
     if rule == "bool":
-        return "has values that are not yes/no values", "use true/false, yes/no or 1/0"
+        return (
+            _("has values that are not yes/no values"),
+            _("use true/false, yes/no or 1/0"),
+        )
     if rule == "pattern":
         return (
-            "has identifiers with characters other than letters, digits, _ and -",
-            "use only A–Z, a–z, 0–9, _ and - in identifiers",
+            _("has identifiers with characters other than letters, digits, _ and -"),
+            _("use only A–Z, a–z, 0–9, _ and - in identifiers"),
         )
     if rule == "length":
+        n = col.max_length or 0
         return (
-            f"has values longer than {col.max_length} characters",
-            f"shorten them to at most {col.max_length} characters",
+            n_(
+                "has values longer than {n} character",
+                "has values longer than {n} characters",
+                n,
+                n=count(n),
+            ),
+            n_(
+                "shorten them to at most {n} character",
+                "shorten them to at most {n} characters",
+                n,
+                n=count(n),
+            ),
         )
     if rule == "date":
         return (
-            "has values that are not valid dates",
-            "write dates as YYYY-MM-DD (e.g. 2025-03-31) or use date cells in Excel",
+            _("has values that are not valid dates"),
+            _("write dates as YYYY-MM-DD (e.g. 2025-03-31) or use date cells in Excel"),
         )
     if rule == "min_date":
         return (
-            f"has dates before {EARLIEST_DATE}",
-            "check the year; dates before 1980 are not accepted",
+            _("has dates before {day}", day=day(EARLIEST_DATE)),
+            _("check the year; dates before {year} are not accepted", year=EARLIEST_DATE[:4]),
         )
     if rule == "integer":
-        return "has values that are not whole numbers", "write whole numbers such as 45"
+        return _("has values that are not whole numbers"), _("write whole numbers such as 45")
     if rule == "decimal":
         return (
-            "has values that are not numbers",
-            "write numbers with a dot as the decimal "
-            "separator and no thousands separator, e.g. 12500.50",
+            _("has values that are not numbers"),
+            _(
+                "write numbers with a dot as the decimal separator and no thousands separator, "
+                "e.g. 12500.50"
+            ),
         )
     if rule == "range":
         if col.min_value is not None and col.max_value is not None:
+            low, high = _number(col.min_value), _number(col.max_value)
             return (
-                f"has values outside {col.min_value:g}–{col.max_value:g}",
-                f"use values from {col.min_value:g} to {col.max_value:g}",
+                _("has values outside {low}–{high}", low=low, high=high),
+                _("use values from {low} to {high}", low=low, high=high),
             )
-        return (f"has values below {col.min_value:g}", f"use values of {col.min_value:g} or more")
+        low = _number(col.min_value or 0)
+        return (
+            _("has values below {low}", low=low),
+            _("use values of {low} or more", low=low),
+        )
     if rule == "unique":
         return (
-            "has values that occur in more than one row, but must be unique",
-            "give every row its own value, or remove the duplicate rows",
+            _("has values that occur in more than one row, but must be unique"),
+            _("give every row its own value, or remove the duplicate rows"),
         )
-    return f"breaks the rule {rule}", "correct the values"
+    return _("breaks the rule {rule}", rule=rule), _("correct the values")
+
+
+_BEFORE = (
+    N_("`{a}` is before `{b}`"),
+    N_("make `{a}` the same as or later than `{b}`"),
+)
+_AFTER = (
+    N_("`{a}` is after `{b}`"),
+    N_("make `{a}` the same as or earlier than `{b}`"),
+)
+ROW_RULE_TEXTS: dict[str, tuple[tuple[str, str], str, str]] = {
+    "ends_after_start": (_BEFORE, "ends_on", "started_on"),
+    "plan_after_opening": (_BEFORE, "plan_agreed_on", "opened_on"),
+    "closed_after_opening": (_BEFORE, "closed_on", "opened_on"),
+    "status_after_identified": (_BEFORE, "status_on", "identified_on"),
+    "funding_period_order": (_BEFORE, "period_end", "period_start"),
+    "target_period_order": (_BEFORE, "period_end", "period_start"),
+    "request_before_opening": (_AFTER, "first_request_on", "opened_on"),
+    "reason_without_closure": (
+        (
+            N_("has a `{a}` but no `{b}`"),
+            N_("add the closing date or remove the closure reason"),
+        ),
+        "closure_reason",
+        "closed_on",
+    ),
+    "closure_without_reason": (
+        (N_("has a `{a}` but no `{b}`"), N_("add the reason the case was closed")),
+        "closed_on",
+        "closure_reason",
+    ),
+    "quarter_start_day": (
+        (
+            N_("`{a}` is not the first day of a calendar quarter"),
+            N_("use 1 January, 1 April, 1 July or 1 October"),
+        ),
+        "quarter_start",
+        "",
+    ),
+}
+"""The words of the registry's row rules (``schema.RowRule``), for translation: (message and
+fix, column ``{a}``, column ``{b}``). In English they read as the registry's own message and fix
+(``tests/test_rules.py`` keeps them in step)."""
+
+
+def row_rule_text(rule: RowRule) -> tuple[str, str]:
+    """(what is wrong, how to fix it) for a row rule, in the language of the moment."""
+    if rule.name not in ROW_RULE_TEXTS:
+        return rule.message, rule.fix
+    (message, fix), a, b = ROW_RULE_TEXTS[rule.name]
+    return _(message, a=a, b=b), _(fix, a=a, b=b)
 
 
 class _Rows:
@@ -187,8 +269,13 @@ def _about(
                         "about",
                         "key",
                         "duplicate_key",
-                        f"the key `{key}` appears twice (rows {seen[key]} and {row})",
-                        "keep one row for each key",
+                        _(
+                            "the key `{key}` appears twice (rows {first} and {second})",
+                            key=key,
+                            first=seen[key],
+                            second=row,
+                        ),
+                        _("keep one row for each key"),
                     )
                 ]
             )
@@ -206,8 +293,8 @@ def _about(
                             "about",
                             "value",
                             "date",
-                            "the value of `data_as_of` is not a valid date",
-                            "write it as YYYY-MM-DD, e.g. 2025-06-30",
+                            _("the value of `data_as_of` is not a valid date"),
+                            _("write it as YYYY-MM-DD, e.g. 2025-06-30"),
                             (row,),
                             1,
                         )
@@ -222,8 +309,11 @@ def _about(
                     "about",
                     "key",
                     "unknown_key",
-                    "has keys that are not in the format",
-                    f"use only the keys {', '.join(ABOUT_KEYS)}; delete the other rows",
+                    _("has keys that are not in the format"),
+                    _(
+                        "use only the keys {keys}; delete the other rows",
+                        keys=", ".join(ABOUT_KEYS),
+                    ),
                     tuple(unknown[: rows.k]),
                     len(unknown),
                     gate=True,
@@ -238,8 +328,12 @@ def _about(
                         "about",
                         "key",
                         "missing_key",
-                        f"the required key `{key}` is missing",
-                        f"add a row with `{key}` in column `key` and its value in column `value`",
+                        _("the required key `{key}` is missing", key=key),
+                        _(
+                            "add a row with `{key}` in column `key` and its value in column "
+                            "`value`",
+                            key=key,
+                        ),
                     )
                 ]
             )
@@ -250,8 +344,8 @@ def _about(
                         "about",
                         "value",
                         "required",
-                        f"the value of `{key}` is empty",
-                        "fill it in",
+                        _("the value of `{key}` is empty", key=key),
+                        _("fill it in"),
                         (seen[key],),
                         1,
                     )
@@ -307,9 +401,11 @@ def _gate_cells(
                         name,
                         c,
                         f"personal_{kind}",
-                        f"has cells that look like {KINDS[kind]}",
-                        "remove personal data: this column is free text and must not identify "
-                        "anyone",
+                        _("has cells that look like {kind}", kind=_(KINDS[kind])),
+                        _(
+                            "remove personal data: this column is free text and must not "
+                            "identify anyone"
+                        ),
                         r,
                         n,
                         gate=True,
@@ -350,11 +446,15 @@ def _invisible_characters(
                     name,
                     c,
                     "invisible_character",
-                    "has values with an invisible or text-direction character "
-                    f"({', '.join(chars[:3])}{', …' if len(chars) > 3 else ''}), which makes "
-                    "a name look like another",
-                    "type the values again without it (copying from a web page or document "
-                    "can bring it along)",
+                    _(
+                        "has values with an invisible or text-direction character ({chars}), "
+                        "which makes a name look like another",
+                        chars=", ".join(chars[:3]) + (", …" if len(chars) > 3 else ""),
+                    ),
+                    _(
+                        "type the values again without it (copying from a web page or document "
+                        "can bring it along)"
+                    ),
                     r,
                     n,
                 )
@@ -372,9 +472,8 @@ def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
             valid = " AND ".join(f'"valid__{c}"' for c in rule.columns)
             r, n = rows.where(source, f"({rule.sql}) AND {valid}")
             if n:
-                problems.append(
-                    Problem(name, rule.columns[0], rule.name, rule.message, rule.fix, r, n)
-                )
+                message, fix = row_rule_text(rule)
+                problems.append(Problem(name, rule.columns[0], rule.name, message, fix, r, n))
         if st.table.unique_together and set(st.table.unique_together) <= set(st.columns):
             cols = ", ".join(quote_name(c) for c in st.table.unique_together)
             cond = (
@@ -383,14 +482,14 @@ def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
             )
             r, n = rows.where(f"rows_{name}", cond)
             if n:
-                names = " and ".join(f"`{c}`" for c in st.table.unique_together)
+                pair = and_list([f"`{c}`" for c in st.table.unique_together])
                 problems.append(
                     Problem(
                         name,
                         st.table.unique_together[-1],
                         "unique_together",
-                        f"has rows with the same {names}",
-                        "keep one row for each combination",
+                        _("has rows with the same {columns}", columns=pair),
+                        _("keep one row for each combination"),
                         r,
                         n,
                     )
@@ -426,8 +525,17 @@ def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
                         name,
                         c,
                         "foreign_key",
-                        f"has values that are not a `{ref_col}` of the `{ref_table}` table",
-                        f"add the missing {ref_table} or correct the `{c}` values",
+                        _(
+                            "has values that are not a `{ref_column}` of the `{ref_table}` table",
+                            ref_column=ref_col,
+                            ref_table=ref_table,
+                        ),
+                        _(
+                            "add the missing rows to the `{ref_table}` table or correct the "
+                            "`{column}` values",
+                            ref_table=ref_table,
+                            column=c,
+                        ),
                         r,
                         n,
                     )
@@ -457,9 +565,11 @@ def _after_as_of(staged: Staged, rows: _Rows, as_of: dt.date) -> list[Problem]:
                         name,
                         c,
                         "after_data_as_of",
-                        f"has dates after `data_as_of` ({as_of.isoformat()})",
-                        "correct the dates, or set `data_as_of` in the about table to the day the "
-                        "export was taken",
+                        _("has dates after `data_as_of` ({day})", day=day(as_of)),
+                        _(
+                            "correct the dates, or set `data_as_of` in the about table to the day "
+                            "the export was taken"
+                        ),
                         r,
                         n,
                     )
@@ -486,9 +596,11 @@ def _warnings(conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows) -> l
                     "programmes",
                     "programme_id",
                     "no_cases",
-                    "has programmes without any cases",
-                    "check that the export includes their cases; if they had none, nothing needs "
-                    "fixing",
+                    _("has programmes without any cases"),
+                    _(
+                        "check that the export includes their cases; if they had none, nothing "
+                        "needs fixing"
+                    ),
                     r,
                     n,
                     severity="warning",
@@ -501,9 +613,11 @@ def _warnings(conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows) -> l
                     name,
                     None,
                     "empty_table",
-                    "the table has a header but no rows; it is read "
-                    'as "none recorded" (zero), not as "not available"',
-                    "if the programme does not record this table, leave it out of the package",
+                    _(
+                        "the table has a header but no rows; it is read as “none recorded” "
+                        "(zero), not as “not available”"
+                    ),
+                    _("if the programme does not record this table, leave it out of the package"),
                     severity="warning",
                 )
             )
@@ -525,19 +639,19 @@ def validate(
     report = ValidationReport(source=source, problems=list(staged.problems))
     report.row_counts = {n: st.rows for n, st in staged.tables.items()}
     say = progress or (lambda _m, _f: None)
-    say("Checking the about table", 0.0)
+    say(_("Checking the about table"), 0.0)
     as_of = _about(conn, staged, report, rows)
-    say("Checking every column (Great Expectations)", 0.1)
+    say(_("Checking every column"), 0.1)
     for f in validate_columns(conn, staged):
         table = TABLES_BY_NAME[f.table]
         col = table.column(f.column)
         message, fix = _column_rule_text(col, f.rule)
         r, n = rows.with_values(f.table, f.column, f.values)
         report.extend([Problem(f.table, f.column, f.rule, message, fix, r, n)])
-    say("Checking for personal data", 0.6)
+    say(_("Checking for personal data"), 0.6)
     report.extend(_gate_cells(conn, staged, rows))
     report.extend(_invisible_characters(conn, staged, rows))
-    say("Checking rows and links between tables", 0.7)
+    say(_("Checking rows and links between tables"), 0.7)
     report.extend(_row_rules(staged, rows))
     report.extend(_foreign_keys(staged, rows))
     if as_of is not None:
@@ -553,7 +667,7 @@ def validate(
         )
     if report.ok:
         report.names = _names(conn, staged)
-    say("Validation finished", 1.0)
+    say(_("Check finished"), 1.0)
     return report
 
 

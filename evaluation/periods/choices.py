@@ -19,8 +19,10 @@ from babel.dates import get_month_names
 
 from evaluation import settings
 from evaluation.periods.calendar import latest_complete_quarter, whole_periods_before
+from evaluation.periods.labels import label as period_label
 from evaluation.periods.parse import parse_periods
 from evaluation.periods.period import Period, PeriodError, PeriodKind
+from evaluation.vocabulary.language import _, current, n_, using
 
 __all__ = [
     "CUSTOM",
@@ -49,16 +51,33 @@ SERIES_YEARS = 3
 
 @dataclass(frozen=True)
 class PeriodOption:
-    """One entry of a picker: the key the widget holds, its label, and the periods it means."""
+    """One entry of a picker: the key the widget holds, its label, and the periods it means.
+
+    ``label`` is the text given when the option was made (English for the options made here);
+    :attr:`shown` is what a person reads, in the language of the moment: a single period's
+    label, or a series's sentence (``series`` names which), else ``label`` as given.
+    """
 
     key: str
     label: str
     periods: tuple[Period, ...]
+    series: str = ""
+    """``latest``, ``quarters``, ``years``, ``financial_years`` (a series of
+    :func:`series_choices`), or empty."""
 
     @classmethod
     def of(cls, period: Period) -> PeriodOption:
         """The option of one period: keyed by its ``spec``, shown by its label."""
         return cls(period.spec, period.label, (period,))
+
+    @property
+    def shown(self) -> str:
+        """The option's text in the language of the moment."""
+        if self.series:
+            return _series_text(self.series, self.periods)
+        if len(self.periods) == 1 and self.label == self.periods[0].label:
+            return period_label(self.periods[0])
+        return self.label
 
     @property
     def spec(self) -> str:
@@ -105,8 +124,8 @@ class PeriodChoices:
         raise KeyError(key)
 
     def label(self, key: str) -> str:
-        """What the picker shows for ``key``."""
-        return "Custom" if key == CUSTOM and self.custom else self.option(key).label
+        """What the picker shows for ``key``, in the language of the moment."""
+        return _("Custom") if key == CUSTOM and self.custom else self.option(key).shown
 
     def typed(self, spec: str) -> tuple[Period, ...]:
         """The periods of a typed ``SPEC``; :class:`PeriodError` (a sentence) when it is not
@@ -114,8 +133,12 @@ class PeriodChoices:
         periods = tuple(parse_periods(spec))
         if self.max_periods is not None and len(periods) > self.max_periods:
             raise PeriodError(
-                f"That is {len(periods)} periods; at most {self.max_periods} can be shown. "
-                "Choose longer periods, e.g. years instead of quarters."
+                _(
+                    "That is {n} periods; at most {most} can be shown. "
+                    "Choose longer periods, e.g. years instead of quarters.",
+                    n=len(periods),
+                    most=self.max_periods,
+                )
             )
         return periods
 
@@ -167,30 +190,15 @@ def series_choices(
     quarters = whole_periods_before("quarter", data_as_of, SERIES_QUARTERS)[::-1]
     years = whole_periods_before("year", data_as_of, SERIES_YEARS)[::-1]
     options = [
-        PeriodOption("latest", f"Latest complete quarter ({latest.label})", (latest,)),
-        PeriodOption(
-            "quarters",
-            f"Last {SERIES_QUARTERS} quarters ({quarters[0].label} to {quarters[-1].label})",
-            tuple(quarters),
-        ),
-        PeriodOption(
-            "years",
-            f"Last {SERIES_YEARS} years ({years[0].label} to {years[-1].label})",
-            tuple(years),
-        ),
+        _series("latest", (latest,)),
+        _series("quarters", tuple(quarters)),
+        _series("years", tuple(years)),
     ]
     if start_month != 1:
         fys = whole_periods_before(
             "financial_year", data_as_of, SERIES_YEARS, start_month=start_month
         )[::-1]
-        options.append(
-            PeriodOption(
-                "financial_years",
-                f"Financial years from {_month_name(start_month)} "
-                f"({fys[0].label} to {fys[-1].label})",
-                tuple(fys),
-            )
-        )
+        options.append(_series("financial_years", tuple(fys)))
     return PeriodChoices(
         tuple(options),
         data_as_of if known else None,
@@ -204,12 +212,51 @@ def custom_help(start_month: int | None = None) -> str:
     """The help beside a field where a ``SPEC`` is typed, with the financial year's month."""
     if start_month is None:
         start_month = settings.financial_year_start()
-    return (
+    fy = f"FY2025-{start_month:02d}"
+    return _(
         "Separated by commas: 2025-Q1, 2025-H1, 2025-03, 2025, "
-        f"FY2025-{start_month:02d} (a financial year from {_month_name(start_month)}) "
-        "or 2025-04-01..2025-09-30."
+        "{fy} (a financial year from {month}) or 2025-04-01..2025-09-30.",
+        fy=fy,
+        month=_month_name(start_month),
+    )
+
+
+def _series(key: str, periods: tuple[Period, ...]) -> PeriodOption:
+    """A series option; its ``label`` is the English text (what logs and tests read)."""
+    with using("en"):
+        text = _series_text(key, periods)
+    return PeriodOption(key, text, periods, key)
+
+
+def _series_text(key: str, periods: tuple[Period, ...]) -> str:
+    """A series's sentence in the language of the moment, with its periods' labels."""
+    first, last = period_label(periods[0]), period_label(periods[-1])
+    if key == "latest":
+        return _("Latest complete quarter ({period})", period=first)
+    if key == "quarters":
+        return n_(
+            "Last {n} quarter ({first} to {last})",
+            "Last {n} quarters ({first} to {last})",
+            len(periods),
+            first=first,
+            last=last,
+        )
+    if key == "years":
+        return n_(
+            "Last {n} year ({first} to {last})",
+            "Last {n} years ({first} to {last})",
+            len(periods),
+            first=first,
+            last=last,
+        )
+    return _(
+        "Financial years from {month} ({first} to {last})",
+        month=_month_name(periods[0].start.month),
+        first=first,
+        last=last,
     )
 
 
 def _month_name(m: int) -> str:
-    return str(get_month_names("wide", "format", "en")[m])
+    """A month's name in the language of the moment: ``July``, ``Juli``."""
+    return str(get_month_names("wide", "format", current())[m])

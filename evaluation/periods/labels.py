@@ -46,8 +46,9 @@ LANGUAGES: tuple[Language, ...] = ("en", "de")
 _DASH = " – "
 
 
-def label(period: Period, lang: str = "en") -> str:
-    """The label of ``period`` a person reads, in ``lang`` (``en`` or ``de``).
+def label(period: Period, lang: str | None = None) -> str:
+    """The label of ``period`` a person reads, in ``lang`` (``en`` or ``de``; by default the
+    language of the moment, ``language.current()``, or English when labels do not speak it).
 
     Two periods without a custom name have the same label only when they cover the same days,
     with one exception: financial years are named by their years, not their start month, so
@@ -57,6 +58,12 @@ def label(period: Period, lang: str = "en") -> str:
     """
     if period.name:
         return period.name
+    if lang is None:
+        from evaluation.vocabulary.language import current
+
+        lang = current()
+        if lang not in LANGUAGES:
+            lang = "en"
     return _label(period.kind, period.start, period.end, lang)
 
 

@@ -20,6 +20,7 @@ from datetime import date
 from typing import NoReturn
 
 from evaluation.periods.period import Period, PeriodError, date_range, period_of
+from evaluation.vocabulary.language import N_, _
 
 __all__ = ["MAX_YEAR", "MIN_YEAR", "SPEC_FORMS", "parse_periods"]
 
@@ -28,12 +29,13 @@ MIN_YEAR = 1980
 MAX_YEAR = 2100
 """Latest year a ``SPEC`` may name (funding may be committed far ahead, but not that far)."""
 
-SPEC_FORMS = (
+SPEC_FORMS = N_(
     "Write a year (2025), a quarter (2025-Q2), a half-year (2025-H1), a month (2025-03), "
     "a financial year (FY2025-04 starts on 1 April 2025) or a range of days "
     "(2025-04-01..2026-03-31, both days included), and separate several periods with commas."
 )
-"""The sentence that ends every refusal: what may be written instead."""
+"""The sentence that ends every refusal: what may be written instead (in English: it is
+translated where a refusal is written)."""
 _MAX_ECHO = 40
 """Longest piece of a rejected ``SPEC`` quoted back; a pasted paragraph is shortened."""
 
@@ -57,12 +59,16 @@ def parse_periods(spec: str) -> list[Period]:
     Raises :class:`PeriodError` with a sentence naming the bad entry and the accepted forms.
     """
     if not isinstance(spec, str) or not spec.strip():
-        raise PeriodError(f"No period was given. {SPEC_FORMS}")
+        raise PeriodError(_("No period was given.") + " " + _(SPEC_FORMS))
     parts = [part.strip() for part in spec.split(",")]
     if any(not part for part in parts):
         raise PeriodError(
-            f"The periods {_quote(spec.strip())} contain an empty entry between commas. "
-            f"{SPEC_FORMS}"
+            _(
+                "The periods {spec} contain an empty entry between commas.",
+                spec=_quote(spec.strip()),
+            )
+            + " "
+            + _(SPEC_FORMS)
         )
     seen: set[tuple[date, date]] = set()
     out: list[Period] = []
@@ -95,20 +101,29 @@ def _parse_one(part: str) -> Period:
         return period_of("month", date(_year(part, m[1]), int(m[2]), 1))
     if m := _FY.fullmatch(text):
         if len(m[2]) != 2 or not 1 <= int(m[2]) <= 12:
-            _refuse(part, "a financial year starts in a month written with two digits, 01 to 12")
+            _refuse(part, _("a financial year starts in a month written with two digits, 01 to 12"))
         start_month = int(m[2])
         return period_of("financial_year", date(_year(part, m[1]), start_month, 1), start_month)
     if m := _FY_NO_MONTH.fullmatch(text):
-        _refuse(part, f"a financial year needs its start month, as in FY{m[1]}-04")
+        example = "FY" + m[1] + "-04"
+        _refuse(part, _("a financial year needs its start month, as in {example}", example=example))
     if m := _RANGE.fullmatch(text):
         start, end = _iso_day(part, m[1]), _iso_day(part, m[2])
         for d in (start, end):
             _year(part, str(d.year))
         if end < start:
-            _refuse(part, f"it ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+            _refuse(
+                part,
+                _(
+                    "it ends ({end}) before it starts ({start})",
+                    end=end.isoformat(),
+                    start=start.isoformat(),
+                ),
+            )
         return date_range(start, end)
     if _ISO_DAY.fullmatch(text):
-        _refuse(part, f"a single day is written as a range, {text}..{text}")
+        example = text + ".." + text
+        _refuse(part, _("a single day is written as a range, {example}", example=example))
     _refuse(part)
 
 
@@ -116,27 +131,30 @@ def _year(part: str, text: str) -> int:
     """The year written in an entry, refused outside ``MIN_YEAR``-``MAX_YEAR``."""
     y = int(text)
     if not MIN_YEAR <= y <= MAX_YEAR:
-        _refuse(part, f"years must be between {MIN_YEAR} and {MAX_YEAR}")
+        _refuse(part, _("years must be between {low} and {high}", low=MIN_YEAR, high=MAX_YEAR))
     return y
 
 
 def _iso_day(part: str, text: str) -> date:
     """A ``YYYY-MM-DD`` day inside a range; anything else is refused naming the whole entry."""
     if not _ISO_DAY.fullmatch(text):
-        _refuse(part, f"{_quote(text)} is not a day written as YYYY-MM-DD")
+        _refuse(part, _("{text} is not a day written as YYYY-MM-DD", text=_quote(text)))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _refuse(part, f"{text} is not a day in the calendar")
+        _refuse(part, _("{text} is not a day in the calendar", text=text))
 
 
 def _refuse(part: str, reason: str | None = None) -> NoReturn:
-    because = f": {reason}" if reason else ""
-    raise PeriodError(f"{_quote(part)} is not a period{because}. {SPEC_FORMS}")
+    if reason:
+        sentence = _("{part} is not a period: {reason}.", part=_quote(part), reason=reason)
+    else:
+        sentence = _("{part} is not a period.", part=_quote(part))
+    raise PeriodError(f"{sentence} {_(SPEC_FORMS)}")
 
 
 def _quote(text: str) -> str:
     text = text.strip()
     if len(text) > _MAX_ECHO:
         text = text[: _MAX_ECHO - 1] + "…"
-    return f"“{text}”"
+    return _("“{text}”", text=text)

@@ -112,14 +112,14 @@ class Period:
 
     @property
     def label(self) -> str:
-        """The English label a person reads (``2025 Q2``, ``FY 2025/26``), or the custom name.
-
-        Always the label function's (:func:`evaluation.periods.label`); for other languages
-        call that function with ``lang``.
+        """The English label (``2025 Q2``, ``FY 2025/26``), or the custom name, whatever the
+        language of the moment: what result rows, caches and signed returns carry, so they never
+        depend on who computed them. A person reads :func:`evaluation.periods.label` (``label(p)``:
+        the language of the moment).
         """
         from evaluation.periods.labels import label
 
-        return label(self)
+        return label(self, "en")
 
     @property
     def spec(self) -> str:

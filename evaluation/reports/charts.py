@@ -4,20 +4,43 @@
 where a figure is hidden or missing, a 95 % band for rates); ``to_plotly`` draws it for the
 dashboard and the HTML report, ``to_png`` draws the same chart with matplotlib (no browser) for
 Word and PDF, and the XLSX writer builds a native Excel chart from the same numbers.
+
+Every writer asks ``spec.empty_sentence`` first: a chart with nothing to show (every figure
+hidden, or no data) is not drawn, that one sentence stands in its place. What is drawn is
+``spec.drawn()``: from the first period with a figure, a target only where there is a figure
+(never a line across hidden quarters). Drawn as the dashboard draws
+(``evaluation.views.charts``): the same Okabe–Ito colours, a hidden figure and a missing one
+marked differently with a legend saying why, a band broken at every gap, whole-number ticks on
+a count axis, period labels wrapped rather than cut, and numbers, axis titles and legends in
+the language of the moment.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
+import textwrap
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from evaluation.vocabulary import numbers
+from evaluation.vocabulary.language import N_, _, current
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
-"""Okabe–Ito, as in the dashboard's charts."""
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#CC79A7", "#E69F00", "#009E73", "#F0E442")
+"""Okabe–Ito, in the dashboard's order (``evaluation.views.charts.PALETTE``)."""
+TARGET_COLOUR = "#444444"
+GAP_COLOURS = {"hidden": "#6f6f6f", "no_data": "#b5b5b5"}
+GAP_HATCHES = {"hidden": "xx", "no_data": ".."}
+"""A hidden figure is a column of dark grey crosses, a missing one of pale grey dots."""
 ValueFormat = Literal["percent", "number", "eur", "days", "months"]
+SUFFIXES = {"percent": " %", "eur": " EUR", "days": N_("days"), "months": N_("months")}
+TARGET = N_("Target")
+INTERVAL = N_("95 % interval")
+BAND_HALF_WIDTH = 0.15
 
 
 @dataclass(frozen=True)
@@ -26,6 +49,15 @@ class Series:
     values: tuple[float | None, ...]
     low: tuple[float | None, ...] = ()
     high: tuple[float | None, ...] = ()
+    hidden: tuple[bool, ...] = ()
+    """Per value: ``True`` where it is missing because it is hidden to protect small numbers
+    (``False`` or nothing: no data). Decides the legend and ``ChartSpec.empty_sentence``."""
+
+    def gap(self, i: int) -> str | None:
+        """``"hidden"``, ``"no_data"`` or ``None`` (a value is drawn) at the ``i``-th period."""
+        if _ok(self.values[i]):
+            return None
+        return "hidden" if i < len(self.hidden) and self.hidden[i] else "no_data"
 
 
 @dataclass(frozen=True)
@@ -39,13 +71,75 @@ class ChartSpec:
     note: str = ""
     """Why points are missing (hidden, no data), shown under the chart."""
     target: tuple[float | None, ...] = field(default=())
+    min_count: int = 5
+    """The smallest count shown, as the legend of a hidden figure says ("fewer than 5")."""
 
     @property
     def has_band(self) -> bool:
         return any(s.low for s in self.series)
 
+    @property
+    def whole(self) -> bool:
+        """Whether the axis counts whole things (people, cases, euros): bars of counts and
+        totals, whose ticks are 0, 1, 2 … or 0, 5, 10 …, never 2.5."""
+        return self.kind == "bar" and self.value_format in ("number", "eur")
+
     def points(self) -> int:
-        return sum(v is not None for s in self.series for v in s.values)
+        return sum(_ok(v) for s in self.series for v in s.values)
+
+    @property
+    def empty_sentence(self) -> str | None:
+        """The one sentence that stands in place of this chart when it has nothing to show
+        (every value hidden, or no data), translated; ``None`` when it has something to show.
+        Word, PDF, HTML and Excel draw the chart only when this is ``None``."""
+        from evaluation.views.charts import empty_sentence
+
+        return empty_sentence(self)
+
+    def shown_at(self, i: int) -> bool:
+        return any(i < len(s.values) and _ok(s.values[i]) for s in self.series)
+
+    def drawn(self) -> ChartSpec:
+        """The chart as it is drawn: from the first period with a figure (periods before it,
+        all hidden or without data, say nothing), a target only where a figure is shown (never
+        a line across hidden periods). Itself when there is nothing to change or to show."""
+        n = len(self.categories)
+        first = next((i for i in range(n) if self.shown_at(i)), 0)
+        target = tuple(
+            t if self.shown_at(i) else None for i, t in enumerate(self.target[first:], start=first)
+        )
+        if first == 0 and target == self.target:
+            return self
+
+        def cut(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            return values[first:] if values else values
+
+        return dataclasses.replace(
+            self,
+            categories=self.categories[first:],
+            series=tuple(
+                dataclasses.replace(
+                    s,
+                    values=cut(s.values),
+                    low=cut(s.low),
+                    high=cut(s.high),
+                    hidden=cut(s.hidden),
+                )
+                for s in self.series
+            ),
+            target=target if any(_ok(t) for t in target) else (),
+        )
+
+    def gaps(self) -> dict[str, list[int]]:
+        """Where no series has a figure, by why: ``{"hidden": [i, …], "no_data": [i, …]}``
+        (hidden wins where one series is hidden and another has no data)."""
+        out: dict[str, list[int]] = {"hidden": [], "no_data": []}
+        for i in range(len(self.categories)):
+            kinds = {s.gap(i) for s in self.series}
+            if not kinds or None in kinds:
+                continue
+            out["hidden" if "hidden" in kinds else "no_data"].append(i)
+        return out
 
 
 def _ok(v: float | None) -> bool:
@@ -59,12 +153,42 @@ def _scale(spec: ChartSpec, v: float | None) -> float | None:
 
 
 def axis_suffix(spec: ChartSpec) -> str:
-    return {"percent": " %", "eur": " EUR", "days": " days", "months": " months"}.get(
-        spec.value_format, ""
-    )
+    """What follows a number of the chart's axis (`` %``, `` EUR``, `` days``), translated."""
+    suffix = SUFFIXES.get(spec.value_format, "")
+    return suffix if suffix.startswith(" ") or not suffix else f" {_(suffix)}"
 
 
-def to_plotly(spec: ChartSpec):  # -> plotly.graph_objects.Figure
+def _top(spec: ChartSpec) -> float:
+    values = [
+        _scale(spec, v) for s in spec.series for part in (s.values, s.high) for v in part if _ok(v)
+    ]
+    values += [_scale(spec, t) for t in spec.target if _ok(t)]
+    top = max((v for v in values if v is not None), default=0.0)
+    return top if top > 0 else 1.0
+
+
+def _runs(s: Series) -> list[list[int]]:
+    """Runs of consecutive periods whose interval is known: a band is drawn per run."""
+    runs: list[list[int]] = []
+    for i in range(len(s.values)):
+        if not (i < len(s.low) and _ok(s.low[i]) and _ok(s.high[i]) and _ok(s.values[i])):
+            continue
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+# -- plotly: the dashboard and the HTML report ------------------------------------------------
+
+
+def to_plotly(spec: ChartSpec) -> go.Figure:
     """The chart as a plotly figure (the dashboard's preview)."""
     import plotly.graph_objects as go
 
@@ -73,94 +197,180 @@ def to_plotly(spec: ChartSpec):  # -> plotly.graph_objects.Figure
 
 def plotly_dict(spec: ChartSpec) -> dict:
     """The chart as plotly's JSON structure (``data`` and ``layout``), built without plotly's
-    validation so a report with dozens of charts writes fast; ``to_plotly`` validates it."""
-    xs = list(spec.categories)
+    validation so a report with dozens of charts writes fast; ``to_plotly`` validates it.
+    A chart with nothing to show is its title and its ``empty_sentence``, nothing else."""
+    from evaluation.views.charts import count_step, gap_name, separators, tick_text
+
+    empty = spec.empty_sentence
+    hidden_n = sum(1 for s in spec.series for i in range(len(s.values)) if s.gap(i) == "hidden")
+    base: dict = {
+        "title": {"text": spec.title, "x": 0, "font": {"size": 15}},
+        "template": _TEMPLATE,
+        "separators": separators(),
+        "meta": {"hidden": hidden_n, "empty": empty},
+    }
+    if empty is not None:
+        blank = {
+            **base,
+            "height": 160,
+            "margin": {"l": 20, "r": 20, "t": 50, "b": 20},
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [_annotation(empty, 0.5, 0.5, "center", 13)],
+        }
+        return {"data": [], "layout": blank}
+    spec = spec.drawn()
+    xs = list(range(len(spec.categories)))
+    top = _top(spec)
+    bars = spec.kind == "bar"
+    nseries = max(len(spec.series), 1)
     data: list[dict] = []
+    seen: set[str] = set()
     for n, s in enumerate(spec.series):
         colour = PALETTE[n % len(PALETTE)]
         ys = [_scale(spec, v) for v in s.values]
-        if s.low and spec.kind == "line":
+        if bars:
+            for kind in ("hidden", "no_data"):
+                at = [i for i in xs if s.gap(i) == kind]
+                if at:
+                    data.append(_plotly_gap(kind, at, top, s.name, gap_name(kind, spec.min_count)))
+                    data[-1]["showlegend"] = kind not in seen
+                    seen.add(kind)
             data.append(
                 {
-                    "type": "scatter",
-                    "x": xs,
-                    "y": [_scale(spec, v) for v in s.high],
-                    "mode": "lines",
-                    "line": {"width": 0},
-                    "hoverinfo": "skip",
-                    "showlegend": False,
-                    "connectgaps": False,
-                }
-            )
-            data.append(
-                {
-                    "type": "scatter",
-                    "x": xs,
-                    "y": [_scale(spec, v) for v in s.low],
-                    "mode": "lines",
-                    "line": {"width": 0},
-                    "fill": "tonexty",
-                    "fillcolor": _rgba(colour, 0.18),
-                    "hoverinfo": "skip",
-                    "name": "95 % interval",
-                    "showlegend": n == 0,
-                    "connectgaps": False,
-                }
-            )
-        if spec.kind == "bar":
-            data.append(
-                {"type": "bar", "x": xs, "y": ys, "name": s.name, "marker": {"color": colour}}
-            )
-        else:
-            data.append(
-                {
-                    "type": "scatter",
+                    "type": "bar",
                     "x": xs,
                     "y": ys,
                     "name": s.name,
-                    "mode": "lines+markers",
-                    "line": {"color": colour, "width": 2, "shape": "linear"},
-                    "connectgaps": False,
+                    "offsetgroup": s.name,
+                    "marker": {"color": colour},
+                    "meta": {"role": "value"},
                 }
             )
-    if spec.target and any(_ok(t) for t in spec.target):
+            continue
+        for run in _runs(s):
+            if len(run) == 1:
+                x0, lo, hi = run[0], _scale(spec, s.low[run[0]]), _scale(spec, s.high[run[0]])
+                left, right = x0 - BAND_HALF_WIDTH, x0 + BAND_HALF_WIDTH
+                bx: list[float] = [left, right, right, left]
+                by = [hi, hi, lo, lo]
+            else:
+                bx = [float(i) for i in run + run[::-1]]
+                by = [_scale(spec, s.high[i]) for i in run] + [
+                    _scale(spec, s.low[i]) for i in reversed(run)
+                ]
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": bx,
+                    "y": by,
+                    "mode": "lines",
+                    "fill": "toself",
+                    "fillcolor": _rgba(colour, 0.18),
+                    "line": {"width": 0},
+                    "hoverinfo": "skip",
+                    "name": _(INTERVAL),
+                    "legendgroup": "band",
+                    "showlegend": "band" not in seen,
+                    "meta": {"role": "band"},
+                }
+            )
+            seen.add("band")
+        data.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "name": s.name,
+                "mode": "lines+markers",
+                "line": {"color": colour, "width": 2, "shape": "linear"},
+                "connectgaps": False,
+                "meta": {"role": "value"},
+            }
+        )
+    if not bars:
+        for kind, at in spec.gaps().items():
+            if at:
+                data.insert(0, _plotly_gap(kind, at, top, None, gap_name(kind, spec.min_count)))
+    if spec.target:
         data.append(
             {
                 "type": "scatter",
                 "x": xs,
                 "y": [_scale(spec, t) for t in spec.target],
-                "name": "Target",
+                "name": _(TARGET),
                 "mode": "markers",
-                "marker": {"symbol": "line-ew-open", "size": 18, "color": "#444444"},
+                "marker": {"symbol": "line-ew-open", "size": 18, "color": TARGET_COLOUR},
+                "meta": {"role": "target"},
             }
         )
-    yaxis: dict = {"title": {"text": spec.y_title}, "rangemode": "tozero"}
+    yaxis: dict = {"title": {"text": spec.y_title}, "rangemode": "tozero", "automargin": True}
     if spec.value_format == "percent":
         yaxis.update(ticksuffix=" %", range=[0, 100])
+    elif spec.whole:
+        yaxis.update(tickmode="linear", tick0=0, dtick=count_step(top), tickformat=",d")
+    legend_rows = 1 + (len(data) > 3)
     layout: dict = {
-        "title": {"text": spec.title, "x": 0, "font": {"size": 15}},
-        "height": 320,
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 70},
-        "template": _TEMPLATE,
-        "legend": {"orientation": "h", "y": -0.25},
-        "showlegend": len(spec.series) > 1 or spec.has_band,
+        **base,
+        "height": 320 + 20 * (legend_rows - 1),
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 30},
+        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
+        "showlegend": nseries > 1 or spec.has_band or bool(seen) or bool(spec.target),
+        "barmode": "group",
         "yaxis": yaxis,
-        "xaxis": {"type": "category"},
+        "xaxis": {
+            "tickmode": "array",
+            "tickvals": xs,
+            "ticktext": [tick_text(c) for c in spec.categories],
+            "range": [-0.5, len(xs) - 0.5],
+            "automargin": True,
+        },
     }
     if spec.note:
-        layout["annotations"] = [
-            {
-                "text": spec.note,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "y": -0.32,
-                "showarrow": False,
-                "xanchor": "left",
-                "font": {"size": 11, "color": "#555555"},
-            }
-        ]
+        layout["annotations"] = [_annotation(spec.note, 0, 1.0, "left", 11, yanchor="bottom")]
+        layout["margin"]["t"] = 70
     return {"data": data, "layout": layout}
+
+
+def _annotation(
+    text: str, x: float, y: float, xanchor: str, size: int, yanchor: str = "middle"
+) -> dict:
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": x,
+        "y": y,
+        "showarrow": False,
+        "xanchor": xanchor,
+        "yanchor": yanchor,
+        "font": {"size": size, "color": "#555555"},
+    }
+
+
+def _plotly_gap(kind: str, at: list[int], top: float, group: str | None, name: str) -> dict:
+    return {
+        "type": "bar",
+        "x": at,
+        "y": [top] * len(at),
+        "name": name,
+        "legendgroup": kind,
+        "offsetgroup": group,
+        "width": None if group else 0.5,
+        "marker": {
+            "color": "rgba(0,0,0,0)",
+            "line": {"width": 0},
+            "pattern": {
+                "shape": "x" if kind == "hidden" else ".",
+                "fgcolor": GAP_COLOURS[kind],
+                "size": 8,
+                "solidity": 0.15 if kind == "hidden" else 0.3,
+            },
+        },
+        "hovertemplate": f"{name}<extra></extra>",
+        "legendrank": 2000,  # after the series
+        "meta": {"role": kind},
+    }
 
 
 _TEMPLATE = {
@@ -173,76 +383,208 @@ _TEMPLATE = {
 }
 
 
-def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
+# -- matplotlib: Word and PDF -----------------------------------------------------------------
+
+TICK_FONT = 8
+LEGEND_COLUMNS = 2
+CHAR_WIDTH = 0.55
+"""A character's width in a tick label, in units of the font size (DejaVu Sans, on average)."""
+
+
+def tick_labels(categories: tuple[str, ...], axes_width_in: float) -> tuple[list[str], int]:
+    """The period labels of a chart ``axes_width_in`` inches wide, each fitted into its slot
+    and never cut: wrapped onto up to three lines (at its dash, else between words), or, when
+    even that does not fit, whole on one line drawn at 30°. Returns the labels and the angle."""
+    n = max(len(categories), 1)
+    fits = max(4, int(axes_width_in / n * 72 / (TICK_FONT * CHAR_WIDTH)))
+    out = []
+    for text in categories:
+        if len(text) <= fits:
+            out.append(text)
+        elif " – " in text:
+            head, tail = text.split(" – ", 1)
+            out.append(f"{head} –\n{tail}")
+        else:
+            out.append("\n".join(textwrap.wrap(text, fits, break_long_words=False)) or text)
+    lines = [line for t in out for line in t.split("\n")]
+    if max(map(len, lines), default=0) > fits or max(t.count("\n") for t in out) > 2:
+        return list(categories), 30
+    return out, 0
 
 
 def to_png(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int = 110) -> bytes:
-    """The chart as a PNG, drawn by matplotlib's Agg backend (no display, no browser)."""
+    """The chart as a PNG, drawn by matplotlib's Agg backend (no display, no browser), in the
+    language of the moment. A chart with nothing to show is its ``empty_sentence`` (the
+    writers put the sentence in its place instead; this is the fallback)."""
+    return _png(to_figure(spec, width=width, height=height, dpi=dpi))
+
+
+def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int = 110) -> Any:
+    """The matplotlib ``Figure`` that ``to_png`` saves (its axes, ticks and legend can be read
+    back: the tests do)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
 
+    from evaluation.views.charts import gap_name
+
+    lang = current()
+    empty = spec.empty_sentence
+    if empty is not None:
+        fig = Figure(figsize=(width, 0.8), dpi=dpi)
+        fig.text(0.01, 0.7, spec.title, fontsize=10, va="center")
+        fig.text(0.01, 0.3, empty, fontsize=9, color="#555555", va="center", style="italic")
+        return fig
+    spec = spec.drawn()
     fig = Figure(figsize=(width, height), dpi=dpi)
     ax = fig.add_subplot()
     xs = list(range(len(spec.categories)))
     nseries = max(len(spec.series), 1)
+    top = _top(spec)
+    handles: list[Any] = []
+    gap_kinds: set[str] = set()
+    w = 0.8 / nseries
     for n, s in enumerate(spec.series):
         colour = PALETTE[n % len(PALETTE)]
         ys = [_scale(spec, v) for v in s.values]
         yf = [float("nan") if y is None else y for y in ys]
         if spec.kind == "bar":
-            w = 0.8 / nseries
             offs = [x - 0.4 + w * (n + 0.5) for x in xs]
-            ax.bar(offs, [0 if y is None else y for y in ys], width=w, color=colour, label=s.name)
-            for x, y in zip(offs, ys, strict=True):
-                if y is None:
-                    ax.text(x, 0, "–", ha="center", va="bottom", color="#777777", fontsize=9)
-        else:
-            if s.low:
-                lo = [float("nan") if v is None else v for v in (_scale(spec, v) for v in s.low)]
-                hi = [float("nan") if v is None else v for v in (_scale(spec, v) for v in s.high)]
-                ax.fill_between(
-                    xs,
-                    lo,
-                    hi,
-                    color=colour,
-                    alpha=0.18,
-                    linewidth=0,
-                    label="95 % interval" if n == 0 else None,
-                )
-            ax.plot(xs, yf, color=colour, marker="o", markersize=4, linewidth=2, label=s.name)
-    if spec.target and any(_ok(t) for t in spec.target):
-        ax.plot(
+            handles.append(ax.bar(offs, [0 if y is None else y for y in ys], width=w, color=colour))
+            handles[-1].set_label(s.name)
+            for i, x in enumerate(offs):
+                kind = s.gap(i)
+                if kind:
+                    _png_gap(ax, x, w, top, kind)
+                    gap_kinds.add(kind)
+            continue
+        for run in _runs(s):
+            lo = [_scale(spec, s.low[i]) for i in run]
+            hi = [_scale(spec, s.high[i]) for i in run]
+            bx: list[float] = list(run)
+            if len(run) == 1:
+                bx = [run[0] - BAND_HALF_WIDTH, run[0] + BAND_HALF_WIDTH]
+                lo, hi = lo * 2, hi * 2
+            band = ax.fill_between(bx, lo, hi, color=colour, alpha=0.18, linewidth=0)  # type: ignore[arg-type]
+            if n == 0 and not any(h.get_label() == _(INTERVAL) for h in handles):
+                band.set_label(_(INTERVAL))
+                handles.append(band)
+        (line,) = ax.plot(xs, yf, color=colour, marker="o", markersize=4, linewidth=2)
+        line.set_label(s.name)
+        handles.insert(n, line)
+    if spec.kind == "line":
+        for kind, at in spec.gaps().items():
+            for i in at:
+                _png_gap(ax, i, 0.5, top, kind)
+                gap_kinds.add(kind)
+    if spec.target:
+        (target,) = ax.plot(
             xs,
             [float("nan") if (y := _scale(spec, t)) is None else y for t in spec.target],
             linestyle="none",
             marker="_",
             markersize=16,
-            color="#444444",
-            label="Target",
+            markeredgewidth=2,
+            color=TARGET_COLOUR,
         )
-    ax.set_xticks(xs, list(spec.categories), fontsize=8)
-    ax.tick_params(axis="y", labelsize=8)
+        target.set_label(_(TARGET))
+        handles.append(target)
+    for kind in ("hidden", "no_data"):
+        if kind in gap_kinds:
+            handles.append(
+                Patch(
+                    facecolor="none",
+                    edgecolor=GAP_COLOURS[kind],
+                    hatch=GAP_HATCHES[kind],
+                    linewidth=0,
+                    label=gap_name(kind, spec.min_count),
+                )
+            )
+    right = 0.98
+    labels, angle = tick_labels(spec.categories, width * (right - 0.1))
+    left_in = 0.64
+    if angle and labels:  # the first label, drawn at an angle, reaches left of the axes
+        slot = width * (right - 0.1) / len(labels)
+        reach = len(labels[0]) * TICK_FONT * CHAR_WIDTH / 72 * math.cos(math.radians(angle))
+        left_in = max(left_in, reach - slot / 2 + 0.1)
+    left = left_in / width
+    ax.set_xticks(
+        xs,
+        labels,
+        fontsize=TICK_FONT,
+        rotation=angle,
+        ha="right" if angle else "center",
+        rotation_mode="anchor" if angle else "default",
+    )
+    ax.set_xlim(-0.5, len(xs) - 0.5)
+    ax.tick_params(axis="y", labelsize=TICK_FONT)
     ax.set_title(spec.title, loc="left", fontsize=10)
     if spec.value_format == "percent":
         ax.set_ylim(0, 100)
-        ax.yaxis.set_major_formatter(lambda v, _pos: numbers.percent(v / 100))
+        ax.yaxis.set_major_formatter(lambda v, _pos: numbers.percent(v / 100, lang))
     else:
-        ax.set_ylim(bottom=0)
-    ax.set_ylabel(spec.y_title, fontsize=8)
+        ax.set_ylim(0, top * 1.08)
+        if spec.whole:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+            ax.yaxis.set_major_formatter(lambda v, _pos: numbers.count(v, lang))
+        else:
+            ax.yaxis.set_major_formatter(lambda v, _pos: numbers.number(v, lang))
+    ax.set_ylabel(spec.y_title, fontsize=TICK_FONT)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
-    if len(spec.series) > 1 or spec.has_band:
-        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    show_legend = len(spec.series) > 1 or spec.has_band or bool(gap_kinds) or bool(spec.target)
+    # below the axes, from the bottom up, in inches: the note, the legend, the tick labels
+    font_in = TICK_FONT / 72
+    if angle:
+        longest = max(map(len, labels), default=0) * font_in * CHAR_WIDTH
+        ticks_in = 0.1 + longest * math.sin(math.radians(angle)) + font_in
+    else:
+        ticks_in = 0.1 + max((t.count("\n") + 1 for t in labels), default=1) * font_in * 1.25
+    rows = math.ceil(len(handles) / LEGEND_COLUMNS) if show_legend else 0
+    legend_in = (rows * 12 + 6) / 72 if show_legend else 0
+    note_in = 0.2 if spec.note else 0
+    below = 0.08 + note_in + legend_in + ticks_in
+    height_in = height + max(0.0, below - 0.12 * height)
+    fig.set_size_inches(width, height_in)
     if spec.note:
-        fig.text(0.01, 0.01, spec.note, fontsize=7, color="#555555")
+        fig.text(0.01, 0.06 / height_in, spec.note, fontsize=7, color="#555555", va="bottom")
+    if show_legend:
+        fig.legend(
+            handles=handles,
+            fontsize=7,
+            frameon=False,
+            loc="lower left",
+            bbox_to_anchor=(0.0, (0.04 + note_in) / height_in),
+            ncols=LEGEND_COLUMNS,
+        )
     # fixed margins instead of tight_layout, which draws the figure a second time
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.88, bottom=0.2 if spec.note else 0.12)
+    fig.subplots_adjust(left=left, right=right, top=1 - 0.35 / height_in, bottom=below / height_in)
+    return fig
+
+
+def _png_gap(ax: Any, x: float, w: float, top: float, kind: str) -> None:
+    """A hidden (crosses) or missing (dots) figure: a hatched column, visibly not a zero."""
+    from matplotlib.patches import Rectangle
+
+    ax.add_patch(
+        Rectangle(
+            (x - w / 2, 0),
+            w,
+            top,
+            facecolor="none",
+            edgecolor=GAP_COLOURS[kind],
+            hatch=GAP_HATCHES[kind],
+            linewidth=0,
+        )
+    )
+
+
+def _png(fig: Any) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", pil_kwargs={"compress_level": 3})
     return buf.getvalue()

@@ -13,31 +13,128 @@ autoescape is on, so a programme name such as ``<w:p>`` or ``{{ 7*7 }}`` is writ
 never as XML and never evaluated.
 
 Nothing here computes or formats a figure: every text comes from the ``Report``'s cells, so the
-Word file says what the XLSX, HTML and PDF files say. python-docx and docxtpl are imported
-inside the functions, so importing ``evaluation.reports`` stays cheap.
+Word file says what the XLSX, HTML and PDF files say, in the report's language (written within
+``using(report.lang)``). Tables have fixed column widths measured from their texts
+(``column_widths``): every column is at least as wide as its longest word, so Word never breaks
+a word of a header ("Indicato/r"); the rest of the page width goes to the columns with the most
+text. python-docx and docxtpl are imported inside the functions, so importing
+``evaluation.reports`` stays cheap.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
 from typing import Any
 
 from evaluation.reports.model import Cell, Report, ReportError, Table
+from evaluation.reports.narrative import day_text, period_label
+from evaluation.vocabulary.language import N_, _, current, using
 
 GREY = (0x77, 0x77, 0x77)
 HEADER_FILL = "D9E2F3"
 DRAFT_FILL = "FFF2CC"
 CHART_WIDTH_CM = 15.0
-_INTERVAL = re.compile(r"[\d.,]+–[\d.,]+ ?%?")
+TABLE_PT = 9.0
+"""The size of a table's text (the ``Table Grid`` style)."""
+TEXT_WIDTH_MM = 170.0
+"""The width of an A4 page within its 20 mm margins."""
+CELL_PAD_MM = 2 * 1.9 + 0.6
+"""Word's default cell margins (1.9 mm each side) and a little room."""
+MAX_COLUMN_MM = 70.0
 
 
 def is_numeric(cell: Cell) -> bool:
-    """Whether a cell sits right-aligned: a figure, a placeholder of a figure or an interval."""
-    if cell.fmt != "text" or cell.value is None:
-        return True
-    return isinstance(cell.value, str) and _INTERVAL.fullmatch(cell.value) is not None
+    """Whether a cell sits right-aligned: a figure, an interval or a placeholder of a figure
+    (never a text such as the age band ``18–24``)."""
+    return cell.fmt != "text" or cell.value is None
+
+
+@functools.cache
+def _font(bold: bool) -> Any:
+    from PIL import ImageFont
+
+    from evaluation.reports.pdf import font_files
+
+    files = font_files()
+    return ImageFont.truetype(str(files.get("B" if bold else "") or files[""]), 100)
+
+
+def text_width_mm(text: str, *, bold: bool = False, size: float = TABLE_PT) -> float:
+    """How wide ``text`` is set in DejaVu Sans at ``size`` points, in mm: wider than Calibri
+    (Word's default), so a column this wide holds the text in Word too."""
+    return _font(bold).getlength(text) / 100 * size * 25.4 / 72
+
+
+def pieces(text: str) -> list[str]:
+    """The parts of ``text`` a line never breaks within: its words, a hyphenated word cut
+    after each hyphen (Word breaks a line there: ``95-%-`` ``Intervall``)."""
+    return re.findall(r"[^\s-]*-|[^\s-]+", text) or [""]
+
+
+def column_widths(table: Table, total: float = TEXT_WIDTH_MM) -> list[float]:
+    """The widths (mm) of ``table``'s columns, summing to ``total``: each at least the longest
+    word of its header (in bold) and, when they all fit, of its cells; the rest shared like the
+    PDF's columns (by the amount of text each holds)."""
+    from evaluation.reports.pdf import fit_columns
+
+    n = len(table.header)
+    head = [max(text_width_mm(w, bold=True) for w in pieces(h)) for h in table.header]
+    head = [w + CELL_PAD_MM for w in head]
+    body, desired, amount = list(head), [0.0] * n, [0.0] * n
+    rows = [[(h, True) for h in table.header]]
+    rows += [[(c.text, False) for c in row] for row in table.rows]
+    for row in rows:
+        for k, (text, bold) in enumerate(row):
+            words = [w for w in pieces(text) if "_" not in w] or [""]  # a code may break
+            longest = max(text_width_mm(w, bold=bold) for w in words) + CELL_PAD_MM
+            width = text_width_mm(text, bold=bold) + CELL_PAD_MM
+            body[k] = max(body[k], longest)
+            desired[k] = max(desired[k], min(width, MAX_COLUMN_MM))
+            amount[k] += width
+    if sum(body) > total:  # the longest words are cut, never a header's, never a short one
+        low, high = 0.0, max(body)
+        for _step in range(40):
+            cap = (low + high) / 2
+            if sum(max(h, min(b, cap)) for h, b in zip(head, body, strict=True)) > total:
+                high = cap
+            else:
+                low = cap
+        body = [max(h, min(b, low)) for h, b in zip(head, body, strict=True)]
+    return fit_columns(body, desired, amount, total)
+
+
+SOFT_HYPHEN = "\u00ad"
+
+
+def hyphenated(text: str, width_mm: float, *, bold: bool = False) -> str:
+    """``text`` with soft hyphens in each word too long for a column ``width_mm`` wide, at the
+    language's hyphenation points (Pyphen's LibreOffice dictionaries): where the page is too
+    narrow for every longest word (German compounds in a six-column table), Word breaks
+    "Ausstiegs-fällen" as a typesetter would, never "Indicato/r"."""
+    room = width_mm - CELL_PAD_MM
+    words = text.split(" ")
+    if all(text_width_mm(w, bold=bold) <= room for w in words):
+        return text
+    dictionary = _hyphenator(current())
+    if dictionary is None:
+        return text
+    return " ".join(
+        dictionary.inserted(w, hyphen=SOFT_HYPHEN)
+        if "_" not in w and text_width_mm(w, bold=bold) > room
+        else w
+        for w in words
+    )
+
+
+@functools.cache
+def _hyphenator(lang: str) -> Any:
+    import pyphen
+
+    code = {"en": "en_GB", "de": "de_DE"}.get(lang, lang)
+    return pyphen.Pyphen(lang=code) if code in pyphen.LANGUAGES else None
 
 
 def numeric_column(table: Table, n: int) -> bool:
@@ -46,50 +143,60 @@ def numeric_column(table: Table, n: int) -> bool:
 
 
 def period_text(report: Report) -> str:
-    """``FY2024-04 (1 April 2024 to 31 March 2025)``."""
+    """``FY 2024/25 (1 April 2024 to 31 March 2025)`` in the language of the moment."""
     p = report.period
-    return f"{p.label} ({_day(p.start)} to {_day(p.end)})"
+    return _(
+        "{period} ({start} to {end})",
+        period=period_label(p),
+        start=day_text(p.start),
+        end=day_text(p.end),
+    )
 
 
-def _day(d: Any) -> str:
-    return f"{d.day} {d.strftime('%B')} {d.year}"
+def moment_text(report: Report) -> str:
+    """When the report was made: ``15 January 2026, 09:30 UTC``."""
+    at = report.generated_at
+    return _("{date}, {time} UTC", date=day_text(at.date()), time=at.strftime("%H:%M"))
 
 
 def audience_line(report: Report) -> str:
     if report.audience == "shared":
-        return (
+        return _(
             "For sharing with the funder: numbers so small that they could point to "
             "individuals are hidden (marked “hidden”)."
         )
-    return "Internal report: figures are not suppressed. Do not share it outside the organisation."
+    return _(
+        "Internal report: figures are not suppressed. Do not share it outside the organisation."
+    )
 
 
 def cover_fields(report: Report) -> list[tuple[str, str]]:
-    """The cover's lines after the title, as label and text (shared by Word and PDF)."""
+    """The cover's lines after the title, as label and text (shared by every format)."""
     return [
-        ("Funder", report.funder),
-        ("Programme", f"{report.programme} ({report.programme_id})"),
-        ("Organisation", report.organisation),
-        ("Period", period_text(report)),
-        ("Data as of", report.data_as_of.isoformat() if report.data_as_of else "not known"),
-        ("Generated at", report.generated_at.isoformat(sep=" ").replace("+00:00", " UTC")),
-        ("Audience", audience_line(report)),
-        *([("Release", report.release)] if report.release else []),
+        (_("Funder"), report.funder),
+        (_("Programme"), f"{report.programme} ({report.programme_id})"),
+        (_("Organisation"), report.organisation),
+        (_("Period"), period_text(report)),
+        (_("Data as of"), day_text(report.data_as_of)),
+        (_("Generated at"), moment_text(report)),
+        (_("Audience"), audience_line(report)),
+        *([(_("Release"), report.release)] if report.release else []),
     ]
 
 
 def annex_heading(report: Report, annex: str) -> str:
     w = report.template.wording
-    return {
+    headings = {
         "definitions": w.definitions_heading,
         "data_quality": w.data_quality_heading,
         "method": w.method_heading,
         "provenance": w.provenance_heading,
         "data": w.data_heading,
-    }[annex]
+    }
+    return _(headings[annex])
 
 
-DATA_SENTENCE = (
+DATA_SENTENCE = N_(
     "The tidy data behind every figure of this report (one row per indicator, "
     "period and split) is in the XLSX workbook and the CSV file of the report "
     "pack."
@@ -106,7 +213,11 @@ def write_docx(report: Report, path: Path) -> Path:
     With a template that names a ``docx_template`` the funder's Word file is filled instead of
     the platform's own layout.
     """
-    path = Path(path)
+    with using(report.lang):
+        return _write_docx(report, Path(path))
+
+
+def _write_docx(report: Report, path: Path) -> Path:
     if report.template.docx_template:
         return _fill_template(report, path)
     from docx import Document
@@ -124,17 +235,17 @@ def write_docx(report: Report, path: Path) -> Path:
     normal.font.size = Pt(10.5)
     doc.styles["Table Grid"].font.size = Pt(9)
     props = doc.core_properties
-    props.title = f"{report.title} – {report.programme} – {report.period.label}"
+    props.title = f"{report.title} – {report.programme} – {report.period_label}"
     props.author = report.organisation
     props.subject = report.funder
-    props.comments = "Generated by exit-evaluation"
-    _footer(doc, f"{report.programme} – {report.period.label}")
+    props.comments = _("Generated by exit-evaluation")
+    _footer(doc, f"{report.programme} – {report.period_label}")
 
     _cover(doc, report)
     w = report.template.wording
-    doc.add_heading(w.summary_heading, level=1)
+    doc.add_heading(report.summary.title, level=1)
     _table(doc, report.summary, title=False)
-    doc.add_heading(w.narrative_heading, level=1)
+    doc.add_heading(_(w.narrative_heading), level=1)
     _draft_notice(doc, report.draft_notice)
     for text in report.narrative:
         doc.add_paragraph(text)
@@ -148,6 +259,8 @@ def write_docx(report: Report, path: Path) -> Path:
             _table(doc, table, title=True)
         for chart in section.charts:
             doc.add_picture(io.BytesIO(report.chart_png(chart)), width=Mm(CHART_WIDTH_CM * 10))
+        for text in section.chart_notes:
+            doc.add_paragraph(text).runs[0].italic = True
     for annex in report.template.annexes:
         doc.add_heading(annex_heading(report, annex), level=1)
         if annex == "definitions":
@@ -163,7 +276,7 @@ def write_docx(report: Report, path: Path) -> Path:
         elif annex == "provenance":
             _pairs(doc, report.provenance)
         elif annex == "data":
-            doc.add_paragraph(DATA_SENTENCE)
+            doc.add_paragraph(_(DATA_SENTENCE))
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
@@ -181,7 +294,7 @@ def _cover(doc: Any, report: Report) -> None:
     run = p.add_run(report.funder)
     run.font.size = Pt(14)
     p = doc.add_paragraph()
-    run = p.add_run(f"{report.programme} — {report.period.label}")
+    run = p.add_run(f"{report.programme} — {report.period_label}")
     run.bold = True
     run.font.size = Pt(16)
     for label, text in cover_fields(report):
@@ -197,7 +310,7 @@ def _footer(doc: Any, text: str) -> None:
 
     p = doc.sections[0].footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.add_run(f"{text} – page ").font.size = Pt(8)
+    p.add_run(_("{text} – page ", text=text)).font.size = Pt(8)
     run = p.add_run()
     run.font.size = Pt(8)
     add_page_number(run)
@@ -234,7 +347,7 @@ def shade(properties: Any, fill: str) -> None:
 def _draft_notice(doc: Any, notice: str) -> None:
     p = doc.add_paragraph()
     shade(p._p.get_or_add_pPr(), DRAFT_FILL)
-    p.add_run("DRAFT — ").bold = True
+    p.add_run(_("DRAFT — ")).bold = True
     p.add_run(notice).italic = True
 
 
@@ -248,6 +361,9 @@ def _table(doc: Any, table: Table, *, title: bool) -> None:
         doc.add_paragraph().add_run(table.title).bold = True
     grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.header))
     grid.style = doc.styles["Table Grid"]
+    widths = column_widths(table)
+    set_widths(grid, widths)
+    size = Pt(TABLE_PT)
     rows = grid.rows
     head = rows[0]
     flag = OxmlElement("w:tblHeader")
@@ -256,21 +372,24 @@ def _table(doc: Any, table: Table, *, title: bool) -> None:
     for n, (cell, text) in enumerate(zip(head.cells, table.header, strict=True)):
         shade(cell._tc.get_or_add_tcPr(), HEADER_FILL)
         para = cell.paragraphs[0]
-        para.add_run(text).bold = True
+        run = para.add_run(text)
+        run.bold = True
+        run.font.size = size  # on the run: LibreOffice ignores a table style's size
         if numeric_column(table, n):
             para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     grey = RGBColor(*GREY)
     for line, row in zip(rows[1:], table.rows, strict=True):
-        for cell, value in zip(line.cells, row, strict=True):
+        for cell, value, width in zip(line.cells, row, widths, strict=True):
             para = cell.paragraphs[0]
-            run = para.add_run(value.text)
+            run = para.add_run(hyphenated(value.text, width))
+            run.font.size = size
             if is_numeric(value):
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             if value.state in ("hidden", "no_data"):
                 run.italic = True
                 run.font.color.rgb = grey
     if not table.rows:
-        doc.add_paragraph("No rows.").runs[0].italic = True
+        doc.add_paragraph(_("No rows.")).runs[0].italic = True
     if table.note:
         p = doc.add_paragraph()
         run = p.add_run(table.note)
@@ -280,13 +399,39 @@ def _table(doc: Any, table: Table, *, title: bool) -> None:
         doc.add_paragraph()
 
 
+def set_widths(grid: Any, widths: list[float]) -> None:
+    """Fix the columns of a Word table at ``widths`` (mm): the grid, every cell (Word reads
+    the cells, LibreOffice the grid) and a fixed layout, so Word does not re-fit them."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    grid.autofit = False
+    props = grid._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    props.append(layout)
+    for col, width in zip(grid._tbl.tblGrid.gridCol_lst, widths, strict=True):
+        col.w = Mm(width)
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Mm(width)
+
+
 def _pairs(doc: Any, pairs: list[tuple[str, str]]) -> None:
+    from docx.shared import Pt
+
     grid = doc.add_table(rows=len(pairs), cols=2)
     grid.style = doc.styles["Table Grid"]
+    wide = max(text_width_mm(w, bold=True) for k, _v in pairs for w in pieces(k)) + CELL_PAD_MM
+    wide = min(max(wide, 30.0), TEXT_WIDTH_MM / 3)
+    set_widths(grid, [wide, TEXT_WIDTH_MM - wide])
     for line, (key, value) in zip(grid.rows, pairs, strict=True):
         a, b = line.cells
-        a.paragraphs[0].add_run(key).bold = True
-        b.paragraphs[0].add_run(value)
+        run = a.paragraphs[0].add_run(key)
+        run.bold = True
+        run.font.size = Pt(TABLE_PT)
+        b.paragraphs[0].add_run(value).font.size = Pt(TABLE_PT)
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,6 +466,7 @@ def docx_context(report: Report, doc: Any) -> dict[str, Any]:
                 InlineImage(doc, io.BytesIO(report.chart_png(c)), width=Mm(150)) for c in s.charts
             ],
             "chart_titles": [c.title for c in s.charts],
+            "chart_notes": list(s.chart_notes),
         }
         for s in report.sections
     ]
@@ -332,33 +478,33 @@ def docx_context(report: Report, doc: Any) -> dict[str, Any]:
         "programme": report.programme,
         "programme_id": report.programme_id,
         "organisation": report.organisation,
-        "period": report.period.label,
-        "period_start": report.period.start.isoformat(),
-        "period_end": report.period.end.isoformat(),
+        "period": report.period_label,
+        "period_start": day_text(report.period.start),
+        "period_end": day_text(report.period.end),
         "period_text": period_text(report),
-        "previous_period": report.previous_period.label,
-        "data_as_of": report.data_as_of.isoformat() if report.data_as_of else "not known",
-        "generated_at": report.generated_at.isoformat(sep=" ").replace("+00:00", " UTC"),
+        "previous_period": period_label(report.previous_period),
+        "data_as_of": day_text(report.data_as_of),
+        "generated_at": moment_text(report),
         "audience": report.audience,
         "audience_line": audience_line(report),
-        "summary_heading": w.summary_heading,
+        "summary_heading": report.summary.title,
         "summary": _table_context(report.summary),
-        "narrative_heading": w.narrative_heading,
+        "narrative_heading": _(w.narrative_heading),
         "narrative": list(report.narrative),
         "draft_notice": report.draft_notice,
         "sections": sections,
         "annexes": list(report.template.annexes),
-        "definitions_heading": w.definitions_heading,
+        "definitions_heading": _(w.definitions_heading),
         "definitions": _table_context(report.definitions),
-        "data_quality_heading": w.data_quality_heading,
+        "data_quality_heading": _(w.data_quality_heading),
         "data_quality": [_table_context(t) for t in report.data_quality],
         "data_quality_notes": list(report.data_quality_notes),
-        "method_heading": w.method_heading,
+        "method_heading": _(w.method_heading),
         "method": list(report.method),
-        "provenance_heading": w.provenance_heading,
+        "provenance_heading": _(w.provenance_heading),
         "provenance": [{"key": k, "value": v} for k, v in report.provenance],
-        "data_heading": w.data_heading,
-        "data_sentence": DATA_SENTENCE,
+        "data_heading": _(w.data_heading),
+        "data_sentence": _(DATA_SENTENCE),
     }
 
 
@@ -368,8 +514,11 @@ def _fill_template(report: Report, path: Path) -> Path:
     source = report.template.resolve(report.template.docx_template)
     if source is None or not source.is_file():
         raise ReportError(
-            f"The Word template {report.template.docx_template} of the report "
-            f"template {report.template.id} is missing."
+            _(
+                "The Word template {file} of the report template {template} is missing.",
+                file=report.template.docx_template,
+                template=report.template.id,
+            )
         )
     doc = DocxTemplate(str(source))
     doc.render(docx_context(report, doc), autoescape=True)

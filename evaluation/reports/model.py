@@ -12,6 +12,14 @@ A shared report reads every figure from the releases covering its periods, its d
 too: the completeness each released cell carries (blank where the cell is hidden), not a share
 counted from the case rows, and the method note states the thresholds recorded with those
 releases.
+
+A report is written in one language (``Report.lang``: ``build_reports(lang=...)``, by default
+the language of the moment): its headings, table headers, notes and sentences are built in it,
+its cells' texts and dates are read in it (``Cell.text`` follows the language of the moment, and
+every writer writes within ``language.using(report.lang)``), and no code reaches a reader: split
+values are named by ``code_label`` in their order (``code_order``), periods by their label. A
+chart with nothing to show (every figure hidden or missing) is not drawn: one sentence in the
+section says which charts are left out and why (``Section.chart_notes``).
 """
 
 from __future__ import annotations
@@ -35,7 +43,15 @@ from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, as_number, compute_together, shown_number
 from evaluation.periods import Period, ending_with, from_days, period_of
 from evaluation.reports.charts import ChartSpec, Series, ValueFormat
-from evaluation.reports.narrative import Figure, sentence
+from evaluation.reports.narrative import (
+    Figure,
+    and_list,
+    day_text,
+    draft,
+    indicator_name,
+    period_label,
+    sentence,
+)
 from evaluation.reports.spec import (
     ReportTemplate,
     headline_indicators,
@@ -48,14 +64,16 @@ from evaluation.store.database import Store, cursor_of
 from evaluation.views.comparison import METHOD as COMPARISON_METHOD
 from evaluation.views.programme import completeness_table, released_completeness
 from evaluation.views.programmes import programmes_in_scope
-from evaluation.vocabulary import numbers
+from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.audiences import Audience
+from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
+from evaluation.vocabulary.language import N_, _, current, n_, normalise, using
 from evaluation.vocabulary.splits import split_name
 from evaluation.vocabulary.units import is_money
 
-HIDDEN = "hidden"
-NO_DATA = "no data"
+HIDDEN = marks.HIDDEN
+NO_DATA = marks.NO_DATA
 Progress = Callable[[str, float], None]
 
 
@@ -69,38 +87,63 @@ class Cell:
 
     value: float | str | None
     fmt: str = "text"
-    """``text``, ``number``, ``percent``, ``eur``, ``days``, ``months``, ``points``, ``change``."""
+    """``text``, ``number``, ``percent``, ``eur``, ``days``, ``months``, ``points``, ``change``,
+    ``interval`` (a rate's 95 % interval: ``value`` is its low end, ``high`` its high end)."""
     state: str = "ok"
     """``ok``, ``hidden`` (suppressed), ``no_data``, ``partial`` (period not over)."""
+    high: float | None = None
+    """The high end of an ``interval``."""
 
     @property
     def text(self) -> str:
+        """The cell as a person reads it, in the language of the moment."""
         if self.state == "hidden":
-            return HIDDEN
+            return marks.hidden()
         if self.value is None or (isinstance(self.value, float) and math.isnan(self.value)):
-            return NO_DATA if self.state == "no_data" else "–"
+            return marks.no_data() if self.state == "no_data" else numbers.MISSING
         if isinstance(self.value, str):
             return self.value
+        if self.fmt == "interval":
+            if self.high is None:
+                return numbers.MISSING
+            return numbers.interval(float(self.value), self.high, current())
         return formatas_number(self.value, self.fmt)
 
     @property
     def number(self) -> float | None:
-        if self.state == "hidden" or isinstance(self.value, str) or self.value is None:
+        """The cell's one number (``None`` for a text, a hidden figure or an interval)."""
+        if (
+            self.state == "hidden"
+            or self.fmt == "interval"
+            or isinstance(self.value, str)
+            or self.value is None
+        ):
             return None
         return None if math.isnan(float(self.value)) else float(self.value)
 
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        """An interval's two ends (``None`` unless the cell is a shown interval)."""
+        if self.fmt != "interval" or self.state == "hidden":
+            return None
+        if not isinstance(self.value, int | float) or self.high is None:
+            return None
+        return float(self.value), float(self.high)
+
 
 def formatas_number(value: float, fmt: str) -> str:
-    """A cell's number in its format, as ``vocabulary.numbers`` writes it."""
+    """A cell's number in its format, as ``vocabulary.numbers`` writes it in the language of
+    the moment."""
+    lang = current()
     if fmt == "percent":
-        return numbers.percent(value)
+        return numbers.percent(value, lang)
     if fmt == "points":
-        return numbers.points(value)
+        return numbers.points(value, lang)
     if fmt == "change":
-        return numbers.change(value)
+        return numbers.change(value, lang)
     if fmt == "eur":
-        return numbers.amount(value)
-    return numbers.number(value)
+        return numbers.amount(value, lang=lang)
+    return numbers.number(value, lang)
 
 
 @dataclass(frozen=True)
@@ -120,6 +163,8 @@ class Section:
     narrative: list[str]
     tables: list[Table]
     charts: list[ChartSpec]
+    chart_notes: list[str] = field(default_factory=list)
+    """What stands for the charts with nothing to show: one sentence naming them and why."""
 
 
 @dataclass
@@ -148,6 +193,10 @@ class Report:
     release: str = ""
     """Shared reports: the releases every figure was read from (``Release 3, approved 4 Dec
     2026``), on the cover and in the provenance; empty for an internal report."""
+    lang: str = "en"
+    """The language the report is written in; every writer writes within ``using(lang)``."""
+    value_formats: dict[str, str] = field(default_factory=dict)
+    """How each indicator's values are shown (``value_format``), by indicator id."""
     chart_images: dict[int, bytes] = field(default_factory=dict, repr=False)
     """Each chart's image for Word and PDF by ``id(chart)``, drawn once: by ``chart_png`` on
     demand, or ahead in worker processes by ``pack.draw_charts``."""
@@ -178,7 +227,12 @@ class Report:
 
     @property
     def draft_notice(self) -> str:
-        return self.template.wording.draft_notice
+        return _(self.template.wording.draft_notice)
+
+    @property
+    def period_label(self) -> str:
+        """The report period's label in the language of the moment."""
+        return period_label(self.period)
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,14 +337,21 @@ def _indicator_rows(
         before = _figure(rows.get(ind, programme, previous))
         row = rows.get(ind, programme, period) or {}
         fmt = value_format(ind)
-        cells = [Cell(f"{ind.id} {ind.name}"), Cell(ind.unit), Cell(now.value, fmt, _state(now))]
+        cells = [
+            Cell(f"{ind.id} {_(ind.name)}"),
+            Cell(_(ind.unit)),
+            Cell(now.value, fmt, _state(now)),
+        ]
         if not template.counts_only:
-            interval = (
-                numbers.interval(now.ci_low, now.ci_high)
-                if now.ci_low is not None and now.ci_high is not None
-                else None
+            shown = now.ci_low is not None and now.ci_high is not None
+            cells.append(
+                Cell(
+                    now.ci_low if shown else None,
+                    "interval",
+                    "hidden" if now.suppressed else "ok",
+                    high=now.ci_high if shown else None,
+                )
             )
-            cells.append(Cell(interval, "text", "hidden" if now.suppressed else "ok"))
         cells += [Cell(before.value, fmt, _state(before)), _change(ind, now, before)]
         if template.show_targets:
             cells.append(Cell(as_number(row.get("target")), fmt))
@@ -303,50 +364,56 @@ def _indicator_rows(
 def _indicator_header(
     template: ReportTemplate, period: Period, previous: Period
 ) -> tuple[str, ...]:
-    head = ["Indicator", "Unit", period.label]
+    head = [_("Indicator"), _("Unit"), period_label(period)]
     if not template.counts_only:
-        head.append("95 % interval")
-    head += [previous.label, "Change"]
+        head.append(_("95 % interval"))
+    head += [period_label(previous), _("Change")]
     if template.show_targets:
-        head.append("Target")
+        head.append(_("Target"))
     if template.show_baselines:
-        head.append("Baseline")
+        head.append(_("Baseline"))
     return tuple(head)
 
 
-def _trend_chart(ind: Indicator, rows: _Rows, programme: str, trend: list[Period]) -> ChartSpec:
+def _trend_chart(
+    ind: Indicator, rows: _Rows, programme: str, trend: list[Period], min_count: int = 5
+) -> ChartSpec:
     figs = [_figure(rows.get(ind, programme, p)) for p in trend]
     hidden = sum(f.suppressed for f in figs)
     missing = sum(f.status == "no_data" and not f.suppressed for f in figs)
     partial = [
-        p.label
+        period_label(p)
         for p, f in zip(trend, figs, strict=True)
         if f.status == "partial_period" and not f.suppressed
     ]
     notes = []
     if hidden:
-        notes.append(f"{hidden} hidden to protect small numbers")
+        notes.append(
+            n_("{n} hidden to protect small numbers", "{n} hidden to protect small numbers", hidden)
+        )
     if missing:
-        notes.append(f"{missing} without data")
+        notes.append(n_("{n} without data", "{n} without data", missing))
     if partial:
-        notes.append(f"{', '.join(partial)} not over yet")
+        notes.append(_("{periods} not over yet", periods=and_list(partial)))
     band = ind.kind == "proportion"
     series = Series(
-        ind.name,
+        _(ind.name),
         tuple(f.value for f in figs),
         tuple(f.ci_low for f in figs) if band else (),
         tuple(f.ci_high for f in figs) if band else (),
+        hidden=tuple(f.suppressed for f in figs),
     )
     targets = tuple(as_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
     return ChartSpec(
-        title=f"{ind.id} {ind.name}",
+        title=f"{ind.id} {_(ind.name)}",
         kind="bar" if ind.kind in AMOUNT_KINDS else "line",
-        categories=tuple(p.label for p in trend),
+        categories=tuple(period_label(p) for p in trend),
         series=(series,),
         value_format=value_format(ind),
-        y_title=ind.unit,
-        note=("Gaps: " + "; ".join(notes) + ".") if notes else "",
+        y_title=_(ind.unit),
+        note=_("Gaps: {gaps}.", gaps="; ".join(notes)) if notes else "",
         target=targets if any(t is not None for t in targets) else (),
+        min_count=min_count,
     )
 
 
@@ -358,42 +425,81 @@ def _split_table(
     programme: str,
     period: Period,
     heading: str,
+    legend_count: int = 5,
 ) -> Table:
     out = []
     for ind in inds:
         if ind.splits != "case":
             continue
         fmt = value_format(ind)
-        values = sorted(rows.values_of(ind, programme, period), key=lambda v: (v is None, str(v)))
+        found = rows.values_of(ind, programme, period)
+        known = {str(v): v for v in found if not _missing(v)}
+        ordered = [known[c] for c in code_order(split, list(known))]
+        values = [*ordered, *(v for v in found if _missing(v))]
         for v in values:
             f = _figure(rows.get(ind, programme, period, v))
             base = f.denominator if ind.kind == "proportion" else None
             cells = [
-                Cell(f"{ind.id} {ind.name}"),
-                Cell(split_label(v)),
+                Cell(f"{ind.id} {_(ind.name)}"),
+                Cell(split_label(v, split)),
                 Cell(f.value, fmt, _state(f)),
             ]
             if not template.counts_only:
                 cells.append(Cell(base, "number", "hidden" if f.suppressed else "ok"))
             out.append(tuple(cells))
-    header = ("Indicator", split_name(split), period.label) + (
-        () if template.counts_only else ("Out of",)
+    name = _(split_name(split))
+    header = (_("Indicator"), name, period_label(period)) + (
+        () if template.counts_only else (_("Out of"),)
     )
     return Table(
-        f"{heading}: by {split_name(split).lower()}",
+        _("{heading}: {by}", heading=heading, by=by_split(split)),
         header,
         tuple(out),
-        note="“hidden”: not shown to protect small numbers.",
+        note=marks.legend(legend_count),
         key=f"by-{split}",
     )
 
 
-def split_label(value: object) -> str:
-    """A split value as a reader sees it: ``18_24`` → ``18–24``, ``state_referral`` →
-    ``state referral``, a missing value → ``not recorded``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not recorded"
+BY_SPLIT: dict[str, str] = {
+    "client_type": N_("by client type"),
+    "referral_source": N_("by referral source"),
+    "participation": N_("by participation"),
+    "setting_at_intake": N_("by setting at intake"),
+    "ideology": N_("by ideology"),
+    "gender": N_("by gender"),
+    "age_band": N_("by age band"),
+    "returnee": N_("by returnee"),
+    "risk_at_intake": N_("by risk at intake"),
+    "region": N_("by region"),
+    "organisation": N_("by organisation"),
+    "country": N_("by country"),
+    "intervention_type": N_("by intervention type"),
+    "setting": N_("by setting"),
+}
+"""How a table split by each column is titled (``Cases and reach: by age band``)."""
+
+
+def by_split(split: str) -> str:
+    """``by age band`` in the language of the moment."""
+    if split in BY_SPLIT:
+        return _(BY_SPLIT[split])
+    return _("by {split}", split=split_name(split).lower())
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def split_label(value: object, column: str = "") -> str:
+    """A split value as a reader sees it, in the language of the moment: its display name
+    (``code_label``); a value no vocabulary names reads with dashes between digits and spaces
+    for underscores (``18_24`` → ``18–24``); a missing value → ``not recorded``."""
+    if _missing(value):
+        return code_label(column, None)
     text = str(value)
+    named = code_label(column, text)
+    if column and named != text.replace("_", " ").capitalize():
+        return named
     text = re.sub(r"(?<=\d)_(?=\d)", "–", text)
     return text.replace("_", " ")
 
@@ -415,13 +521,16 @@ def build_reports(
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
+    lang: str | None = None,
 ) -> Iterator[Report]:
-    """One ``Report`` per programme (every programme in scope when ``programmes`` is None).
+    """One ``Report`` per programme (every programme in scope when ``programmes`` is None),
+    written in ``lang`` (default: the language of the moment).
 
     Raises ``ReportError`` for a period the template does not take or a programme outside the
     caller's scope. A template for the shared audience always gets suppressed figures; an
     internal template read with a shared scope is shared too (the engine decides).
     """
+    lang = normalise(lang) if lang else current()
     catalogue = catalogue or load_catalogue()
     scope = scope or Scope.everything()
     progress = progress or (lambda _m, _f: None)
@@ -465,9 +574,9 @@ def build_reports(
                         audience=audience,
                     )
                 )
-    progress("Computing the indicators", 0.02)
+    progress(_("Computing the indicators"), 0.02)
     results = compute_together(cur, requests, catalogue)
-    progress("Checking data quality", 0.3)
+    progress(_("Checking data quality"), 0.3)
     if audience == "shared":  # from the releases' cells, never from the case rows
         comp = pd.DataFrame(columns=["programme_id", "field", "rows", "filled", "share"])
         settings = release_settings(cur, {r for f in results for r in f["release"].dropna()})
@@ -485,34 +594,42 @@ def build_reports(
         main = _Rows(main_by_prog.get(pid, empty))
         split_rows = [
             _Rows(m.get(pid, results[j + 1].iloc[0:0]), split)
-            for j, ((_, split), m) in enumerate(zip(splits, split_by_prog, strict=True))
+            for j, ((_sec, split), m) in enumerate(zip(splits, split_by_prog, strict=True))
         ]
-        report = _assemble(
-            template,
-            catalogue,
-            info,
-            period,
-            previous,
-            trend,
-            heads,
-            sections,
-            used,
-            main,
-            splits,
-            split_rows,
-            comp[comp["programme_id"] == pid],
-            submissions.get(pid, []),
-            audience,
-            generated,
-            tidy=_tidy(
-                main_by_prog.get(pid, empty),
-                [(split, m.get(pid)) for (_, split), m in zip(splits, split_by_prog, strict=True)],
+        with using(lang):
+            report = _assemble(
+                template,
                 catalogue,
-                periods,
-            ),
-            settings=settings,
+                info,
+                period,
+                previous,
+                trend,
+                heads,
+                sections,
+                used,
+                main,
+                splits,
+                split_rows,
+                comp[comp["programme_id"] == pid],
+                submissions.get(pid, []),
+                audience,
+                generated,
+                tidy=_tidy(
+                    main_by_prog.get(pid, empty),
+                    [
+                        (split, m.get(pid))
+                        for (_sec, split), m in zip(splits, split_by_prog, strict=True)
+                    ],
+                    catalogue,
+                    periods,
+                ),
+                settings=settings,
+                lang=lang,
+            )
+        progress(
+            _("Report {n} of {total}: {programme}", n=k + 1, total=total, programme=pid),
+            0.3 + 0.7 * (k + 1) / total,
         )
-        progress(f"Report {k + 1} of {total}: {pid}", 0.3 + 0.7 * (k + 1) / total)
         yield report
 
 
@@ -527,8 +644,11 @@ def choose_programmes(
     missing = [p for p in programmes if p not in set(known["programme_id"])]
     if missing:
         raise ReportError(
-            f"The programme {missing[0]} is not among the programmes you may "
-            "see, or it has no current data."
+            _(
+                "The programme {programme} is not among the programmes you may see, or it has "
+                "no current data.",
+                programme=missing[0],
+            )
         )
     return known[known["programme_id"].isin(list(programmes))]
 
@@ -537,8 +657,14 @@ def check_period(template: ReportTemplate, period: Period) -> None:
     """Refuse a period the template does not report in, with a sentence."""
     if not template.period.accepts(period):
         raise ReportError(
-            f"The template {template.id} reports {template.period.describe()} "
-            f"(e.g. {template.period.example()}); {period.label} is not one of them."
+            _(
+                "The template {template} reports {periods} (e.g. {example}); {period} is not "
+                "one of them.",
+                template=template.id,
+                periods=template.period.describe(),
+                example=template.period.example(),
+                period=period_label(period),
+            )
         )
 
 
@@ -640,6 +766,64 @@ def _tidy(
     return out[[c for c in keep if c in out.columns]]
 
 
+STATUS_NAMES: dict[str, str] = {
+    "ok": N_("period over"),
+    "no_data": marks.NO_DATA,
+    "partial_period": N_("period not over"),
+}
+"""What a result row's status says, in the readable data."""
+DATA_COLUMNS: dict[str, str] = {
+    "indicator_id": N_("Indicator"),
+    "indicator_version": N_("Version"),
+    "indicator_name": N_("Name"),
+    "programme_id": N_("Programme ID"),
+    "period": N_("Period"),
+    "period_start": N_("First day"),
+    "period_end": N_("Last day"),
+    "split": N_("Split by"),
+    "split_value": N_("Group"),
+    "numerator": N_("Numerator"),
+    "denominator": N_("Denominator"),
+    "value": N_("Value"),
+    "ci_low": N_("95 % interval, low"),
+    "ci_high": N_("95 % interval, high"),
+    "status": N_("Status"),
+    "suppressed": N_("Hidden"),
+    "target": N_("Target"),
+    "baseline": N_("Baseline"),
+    "completeness": N_("Data complete"),
+    "release": N_("Release"),
+    "approved_at": N_("Approved at"),
+}
+"""The readable data's column headers (translated where shown)."""
+
+
+def readable_data(report: Report) -> pd.DataFrame:
+    """The tidy data behind the report as a person reads it, in the language of the moment:
+    named columns, indicator names, period labels, split names and groups in words, statuses
+    in words (the CSV of the pack keeps the codes, for machines)."""
+    frame = report.data.copy()
+    if "indicator_name" in frame.columns:
+        frame["indicator_name"] = [_(str(n)) if n else "" for n in frame["indicator_name"]]
+    if {"period_start", "period_end"} <= set(frame.columns):
+        labels = {(p.start, p.end): p for p in (report.period, report.previous_period)}
+        frame["period"] = [
+            period_label(labels.get((a, b)) or from_days(a, b))
+            for a, b in zip(frame["period_start"], frame["period_end"], strict=True)
+        ]
+    if {"split", "split_value"} <= set(frame.columns):
+        frame["split_value"] = [
+            None if _missing(c) else split_label(v, str(c))
+            for c, v in zip(frame["split"], frame["split_value"], strict=True)
+        ]
+        frame["split"] = [None if _missing(c) else _(split_name(str(c))) for c in frame["split"]]
+    if "status" in frame.columns:
+        frame["status"] = [_(STATUS_NAMES.get(str(v), str(v))) for v in frame["status"]]
+    if "suppressed" in frame.columns:
+        frame["suppressed"] = [marks.hidden() if bool(v) else "" for v in frame["suppressed"]]
+    return frame.rename(columns={c: _(DATA_COLUMNS.get(c, c)) for c in frame.columns})
+
+
 def _assemble(
     template: ReportTemplate,
     catalogue: Catalogue,
@@ -659,12 +843,16 @@ def _assemble(
     generated: dt.datetime,
     tidy: pd.DataFrame,
     settings: DisclosureSettings | None = None,
+    lang: str = "en",
 ) -> Report:
+    """The report of one programme, its texts in the language of the moment (``lang``)."""
     pid = info["programme_id"]
+    settings = settings or DisclosureSettings()
+    legend_count = settings.max_small + 1
     release = release_note(tidy) if audience == "shared" else ""
     header = _indicator_header(template, period, previous)
     missing_tables = tuple(
-        t for t in {t for i in used for t in i.sources} if t not in info["tables"]
+        sorted(t for t in {t for i in used for t in i.sources} if t not in info["tables"])
     )
     phrases = template.wording.phrases
 
@@ -681,48 +869,84 @@ def _assemble(
             data_as_of=info["data_as_of"],
         )
 
+    def hidden(ind: Indicator) -> bool:
+        return _figure(main.get(ind, pid, period)).suppressed
+
+    hidden_heads = [i for i in heads if hidden(i)]
+    summary_note = [
+        marks.legend(legend_count) + ".",
+        _("Change: against the previous period, in percentage points (pp) for rates."),
+    ]
+    if hidden_heads:
+        summary_note.insert(
+            0,
+            _(
+                "Hidden to protect small numbers in {period}: {names}.",
+                period=period_label(period),
+                names=and_list([indicator_name(i) for i in hidden_heads]),
+            ),
+        )
     summary = Table(
-        template.wording.summary_heading,
+        _(template.wording.summary_heading),
         header,
         tuple(_indicator_rows(template, heads, main, pid, period, previous)),
         key="summary",
-        note="“hidden”: not shown to protect small numbers. Change: against the previous "
-        "period, in percentage points (pp) for rates.",
+        note=" ".join(summary_note),
     )
     built: list[Section] = []
     for n, (s, inds) in enumerate(sections):
+        heading = _(s.heading)
         tables = [
             Table(
-                s.heading,
+                heading,
                 header,
                 tuple(_indicator_rows(template, inds, main, pid, period, previous)),
+                note=marks.legend(legend_count),
                 key=_slug(s.heading),
             )
         ]
         for (sec, split), rows in zip(splits, split_rows, strict=True):
             if sec == n:
-                tables.append(_split_table(template, inds, rows, split, pid, period, s.heading))
-        charts = [_trend_chart(i, main, pid, trend) for i in inds] if s.chart == "trend" else []
-        narrative = [say(i) for i in inds] if s.narrative else []
-        built.append(Section(s.heading, s.intro, narrative, tables, charts))
+                tables.append(
+                    _split_table(template, inds, rows, split, pid, period, heading, legend_count)
+                )
+        drawn = (
+            [_trend_chart(i, main, pid, trend, legend_count) for i in inds]
+            if s.chart == "trend"
+            else []
+        )
+        charts = [c for c in drawn if c.empty_sentence is None]
+        empty = [(i, c) for i, c in zip(inds, drawn, strict=False) if c.empty_sentence is not None]
+        notes = [empty_charts_sentence(empty, trend)] if empty else []
+        narrative = draft(inds, say, hidden, period, skip=heads) if s.narrative else []
+        built.append(
+            Section(heading, _(s.intro) if s.intro else "", narrative, tables, charts, notes)
+        )
     defs = Table(
-        template.wording.definitions_heading,
-        ("Indicator", "Version", "Name", "Unit", "Definition", "Caveats", "Sources"),
+        _(template.wording.definitions_heading),
+        (
+            _("Indicator"),
+            _("Version"),
+            _("Name"),
+            _("Unit"),
+            _("Definition"),
+            _("Caveats"),
+            _("Sources"),
+        ),
         tuple(
             (
                 Cell(i.id),
                 Cell(float(i.version), "number"),
-                Cell(i.name),
-                Cell(i.unit),
-                Cell(i.definition.replace("`", "")),
-                Cell(" ".join(i.caveats) or "–"),
-                Cell(", ".join(i.sources)),
+                Cell(_(i.name)),
+                Cell(_(i.unit)),
+                Cell(_(i.definition).replace("`", "")),
+                Cell(" ".join(_(c) for c in i.caveats) or numbers.MISSING),
+                Cell(", ".join(code_label("table", t) for t in i.sources)),
             )
             for i in used
         ),
         key="definitions",
     )
-    settings = settings or DisclosureSettings()
     if audience == "shared":
         q_table = _released_quality(tidy, used, pid, period)
     else:
@@ -732,35 +956,55 @@ def _assemble(
     for p in [period, previous, *trend]:
         if as_of is not None and p.end > as_of:
             notes.append(
-                f"{p.label} is not over in the data (data as of {as_of.isoformat()}): "
-                "its figures may still change."
+                _(
+                    "{period} is not over in the data (data as of {date}): its figures may "
+                    "still change.",
+                    period=period_label(p),
+                    date=day_text(as_of),
+                )
             )
     notes = list(dict.fromkeys(notes))
-    for t in sorted(missing_tables):
-        by = ", ".join(i.id for i in used if t in i.sources)
-        notes.append(f"The table {t} was not supplied, so {by} show no data.")
+    for t in missing_tables:
+        by = [i.id for i in used if t in i.sources]
+        notes.append(
+            n_(
+                "The table {table} was not supplied, so {indicators} shows no data.",
+                "The table {table} was not supplied, so {indicators} show no data.",
+                len(by),
+                table=code_label("table", t),
+                indicators=and_list(by),
+            )
+        )
     if not notes:
         notes.append(
-            "Every period of this report is over in the data, and every table the "
-            "indicators need was supplied."
+            _(
+                "Every period of this report is over in the data, and every table the "
+                "indicators need was supplied."
+            )
         )
     method = []
     if audience == "shared":
         method.append(method_note(settings))
     else:
         method.append(
-            "Internal report: figures are not suppressed. Do not share it outside "
-            "the organisation; use a shared template for funders."
+            _(
+                "Internal report: figures are not suppressed. Do not share it outside "
+                "the organisation; use a shared template for funders."
+            )
         )
     method += [
-        "Rates are given with a 95 % Wilson score interval: the range that, given the number of "
-        "people the rate is based on, plausibly holds the true rate. Small groups have wide "
-        "intervals; a change smaller than the intervals' overlap may be chance.",
-        COMPARISON_METHOD,
-        "Every figure is computed from the programme's current submission by the agreed "
-        "indicator definitions (see the definitions); a period is counted by days, both first "
-        "and last day included. A period that is not over in the data is marked and its "
-        "figures may still change.",
+        _(
+            "Rates are given with a 95 % Wilson score interval: the range that, given the number "
+            "of people the rate is based on, plausibly holds the true rate. Small groups have "
+            "wide intervals; a change smaller than the intervals' overlap may be chance."
+        ),
+        _(COMPARISON_METHOD),
+        _(
+            "Every figure is computed from the programme's current submission by the agreed "
+            "indicator definitions (see the definitions); a period is counted by days, both "
+            "first and last day included. A period that is not over in the data is marked and "
+            "its figures may still change."
+        ),
     ]
     cat_digest = hashlib.sha256(
         json.dumps([i.model_dump(mode="json") for i in used], sort_keys=True).encode()
@@ -768,45 +1012,59 @@ def _assemble(
     tpl_digest = hashlib.sha256(template.model_dump_json(exclude={"folder"}).encode()).hexdigest()[
         :16
     ]
+    reproduce = (
+        f"python -m evaluation report --programme {pid} --period "
+        f"{period.spec} --template {template.id}"
+    )
+    if lang != "en":
+        reproduce += f" --lang {lang}"
     prov = [
-        ("Generated at", generated.isoformat().replace("+00:00", " UTC")),
-        ("Software", f"exit-evaluation {__version__}"),
-        ("Template", f"{template.id} (digest {tpl_digest})"),
+        (_("Generated at"), generated.isoformat().replace("+00:00", " UTC")),
+        (_("Software"), f"exit-evaluation {__version__}"),
+        (_("Template"), _("{template} (digest {digest})", template=template.id, digest=tpl_digest)),
         (
-            "Catalogue",
-            "agreed catalogue v1; indicators "
-            + ", ".join(i.key for i in used)
-            + f" (digest {cat_digest})",
+            _("Catalogue"),
+            _(
+                "agreed catalogue v1; indicators {indicators} (digest {digest})",
+                indicators=", ".join(i.key for i in used),
+                digest=cat_digest,
+            ),
         ),
         (
-            "Audience",
-            "shared (small numbers suppressed)"
+            _("Audience"),
+            _("shared (small numbers suppressed)")
             if audience == "shared"
-            else "internal (not suppressed)",
+            else _("internal (not suppressed)"),
         ),
-        ("Period", f"{period.label} ({period.start.isoformat()} to {period.end.isoformat()})"),
-        *([("Release", release)] if release else []),
+        (
+            _("Period"),
+            _(
+                "{period} ({start} to {end})",
+                period=period_label(period),
+                start=period.start.isoformat(),
+                end=period.end.isoformat(),
+            ),
+        ),
+        *([(_("Release"), release)] if release else []),
     ]
     for sub in submissions:
         prov.append(
             (
-                "Submission",
-                f"{sub['submission_id']}, content hash "
-                f"{sub['content_hash']}, data as of {sub['data_as_of']}",
+                _("Submission"),
+                _(
+                    "{submission}, content hash {digest}, data as of {date}",
+                    submission=sub["submission_id"],
+                    digest=sub["content_hash"],
+                    date=day_text(sub["data_as_of"]),
+                ),
             )
         )
-    prov.append(
-        (
-            "Reproduce",
-            f"python -m evaluation report --programme {pid} --period "
-            f"{period.spec} --template {template.id}",
-        )
-    )
-    narrative = [say(i) for i in heads]
+    prov.append((_("Reproduce"), reproduce))
+    narrative = draft(heads, say, hidden, period)
     return Report(
         template=template,
-        title=template.title,
-        funder=template.funder.name,
+        title=_(template.title),
+        funder=_(template.funder.name),
         programme_id=pid,
         programme=str(info["programme"]),
         organisation=str(info["organisation"]),
@@ -825,6 +1083,51 @@ def _assemble(
         provenance=prov,
         data=tidy,
         release=release,
+        lang=lang,
+        value_formats={i.id: value_format(i) for i in used},
+    )
+
+
+def empty_charts_sentence(
+    empty: Sequence[tuple[Indicator, ChartSpec]], trend: Sequence[Period]
+) -> str:
+    """The one sentence standing for a section's charts with nothing to show
+    (``ChartSpec.empty_sentence``): which they are, and why (hidden, no data, or both)."""
+    inds = [i for i, _c in empty]
+    gaps = {
+        "hidden" if k < len(s.hidden) and s.hidden[k] else "no_data"
+        for _i, c in empty
+        for s in c.series
+        for k in range(len(s.values))
+    }
+    places = {
+        "names": and_list([indicator_name(i) for i in inds]),
+        "first": period_label(trend[0]),
+        "last": period_label(trend[-1]),
+    }
+    if gaps == {"hidden"}:
+        return n_(
+            "No chart of {names}: every figure from {first} to {last} is hidden to protect "
+            "small numbers.",
+            "No charts of {names}: every figure from {first} to {last} is hidden to protect "
+            "small numbers.",
+            len(inds),
+            **places,
+        )
+    if gaps == {"no_data"}:
+        return n_(
+            "No chart of {names}: there is no data from {first} to {last}.",
+            "No charts of {names}: there is no data from {first} to {last}.",
+            len(inds),
+            **places,
+        )
+    return n_(
+        "No chart of {names}: every figure from {first} to {last} is hidden to protect small "
+        "numbers or has no data.",
+        "No charts of {names}: every figure from {first} to {last} is hidden to protect small "
+        "numbers or has no data.",
+        len(inds),
+        **places,
     )
 
 
@@ -836,8 +1139,13 @@ def _released_quality(
     unsplit = tidy[tidy["split"].isna()] if "split" in tidy.columns else tidy
     rows = released_completeness(unsplit, used, pid, period)
     return Table(
-        "Completeness of the fields the indicators use",
-        ("Indicator", "Name", "Optional fields it uses", f"Data complete ({period.label})"),
+        _("Completeness of the fields the indicators use"),
+        (
+            _("Indicator"),
+            _("Name"),
+            _("Optional fields it uses"),
+            _("Data complete ({period})", period=period_label(period)),
+        ),
         tuple(
             (
                 Cell(r["indicator"]),
@@ -851,12 +1159,14 @@ def _released_quality(
             )
             for r in rows.to_dict("records")
         ),
-        note="As released: for each indicator, the lowest share filled in of the optional "
-        "fields it uses, in the cases open in the period (staffing: of the quarters). "
-        "“hidden”: the indicator's figure is hidden to protect small numbers, and so is its "
-        "completeness; or fewer than 10 cases were open, too few to share a share of them."
+        note=_(
+            "As released: for each indicator, the lowest share filled in of the optional "
+            "fields it uses, in the cases open in the period (staffing: of the quarters). "
+            "“hidden”: the indicator's figure is hidden to protect small numbers, and so is its "
+            "completeness; or fewer than 10 cases were open, too few to share a share of them."
+        )
         if len(rows)
-        else "None of this report's indicators uses an optional field: nothing to check.",
+        else _("None of this report's indicators uses an optional field: nothing to check."),
         key="completeness",
     )
 
@@ -872,8 +1182,8 @@ def _quality(comp: pd.DataFrame, catalogue: Catalogue, period: Period) -> Table:
     quality = quality[quality["used_by"].str.len() > 0]
     q_rows = tuple(
         (
-            Cell(r["field"]),
-            Cell(r["meaning"]),
+            Cell(str(r.get("label") or r["field"])),
+            Cell(_(str(r["meaning"])) if r["meaning"] else ""),
             Cell(
                 as_number(r["share"]),
                 "percent",
@@ -884,11 +1194,18 @@ def _quality(comp: pd.DataFrame, catalogue: Catalogue, period: Period) -> Table:
         for r in quality.to_dict("records")
     )
     return Table(
-        "Completeness of the fields the indicators use",
-        ("Field", "Meaning", f"Filled in ({period.label})", "Used by"),
+        _("Completeness of the fields the indicators use"),
+        (
+            _("Field"),
+            _("Meaning"),
+            _("Filled in ({period})", period=period_label(period)),
+            _("Used by"),
+        ),
         q_rows,
-        note="Share of the cases open in the period (staffing: of the quarters) "
-        "with the field filled in. “hidden”: fewer than "
-        f"{DisclosureSettings().min_denominator} cases.",
+        note=_(
+            "Share of the cases open in the period (staffing: of the quarters) with the field "
+            "filled in. “hidden”: fewer than {n} cases.",
+            n=DisclosureSettings().min_denominator,
+        ),
         key="completeness",
     )

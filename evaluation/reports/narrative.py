@@ -14,18 +14,29 @@ draft honest:
 * the indicator's caveats (O12: "known to the programme only") follow its sentence.
 
 The figures reach this module already protected: a hidden figure arrives as ``None``.
+
+Every sentence is written in the language of the moment (``vocabulary.language``): the
+sentences are whole messages with named places (``{period}``, ``{value}``), so a translation
+orders them as its grammar needs; numbers follow the language too (``vocabulary.numbers``) and
+periods are named by the one label function. ``draft`` makes a list of sentences without
+repeating one, and names every hidden figure in one sentence instead of one each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from babel.lists import format_list
+
 from evaluation.measures.catalogue import Indicator
-from evaluation.periods import Period
+from evaluation.periods import LANGUAGES as LABEL_LANGUAGES
+from evaluation.periods import Period, label
 from evaluation.vocabulary import numbers
+from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.language import _, current, n_
 from evaluation.vocabulary.units import denominator_noun, is_money
 
 
@@ -41,16 +52,48 @@ class Figure:
     completeness: float | None
 
 
+def period_label(period: Period) -> str:
+    """The period's label in the language of the moment (English where labels lack it)."""
+    lang = current()
+    return label(period, lang if lang in LABEL_LANGUAGES else "en")
+
+
+def day_text(day: date | None) -> str:
+    """A date in the language of the moment: ``30 June 2025``, ``30.06.2025``."""
+    if day is None:
+        return _("not known")
+    from babel.dates import format_date
+
+    lang = current()
+    if lang == "en":
+        return format_date(day, format="d MMMM y", locale="en_GB")
+    return format_date(day, format="medium", locale=lang)
+
+
+def and_list(items: Sequence[str]) -> str:
+    """``A, B and C`` in the language of the moment."""
+    lang = current()
+    if not items:
+        return ""
+    return format_list(list(items), locale="en_GB" if lang == "en" else lang)
+
+
+def indicator_name(ind: Indicator) -> str:
+    """``Drop-out rate (O02)``: the indicator's name in the language of the moment."""
+    return f"{_(ind.name)} ({ind.id})"
+
+
 def _shown(ind: Indicator, x: float) -> str:
     """The figure with its unit where a sentence needs one (``12.5 days``)."""
-    text = numbers.figure(x, ind.kind, ind.unit)
+    text = numbers.figure(x, ind.kind, ind.unit, lang=current())
     if ind.kind in PERCENT_KINDS or ind.kind == "count" or is_money(ind.unit):
         return text
-    return f"{text} {ind.unit}"
+    return f"{text} {_(ind.unit)}"
 
 
 def _noun(ind: Indicator) -> str | None:
-    return denominator_noun(ind.unit)
+    noun = denominator_noun(ind.unit)
+    return _(noun) if noun else None
 
 
 def sentence(
@@ -65,12 +108,44 @@ def sentence(
     target: float | None = None,
     data_as_of: date | None = None,
 ) -> str:
-    """One or two sentences about ``ind`` in ``period`` (see the module's rules)."""
-    caveats = "".join(" " + c.strip() for c in ind.caveats)
-    return (
-        _sentence(ind, now, before, period, previous, phrase, missing_tables, target, data_as_of)
-        + caveats
+    """One or two sentences about ``ind`` in ``period`` (see the module's rules); its caveats
+    follow a figure that is stated."""
+    text = _sentence(ind, now, before, period, previous, phrase, missing_tables, target, data_as_of)
+    if now.suppressed:
+        return text
+    return text + "".join(" " + _(c.strip()) for c in ind.caveats)
+
+
+def hidden_sentence(inds: Sequence[Indicator], period: Period) -> str:
+    """One sentence naming every indicator whose figure for ``period`` is hidden."""
+    return n_(
+        "{names}: the figure for {period} is hidden to protect small numbers, so it is not "
+        "stated here.",
+        "{names}: the figures for {period} are hidden to protect small numbers, so they are not "
+        "stated here.",
+        len(inds),
+        names=and_list([indicator_name(i) for i in inds]),
+        period=period_label(period),
     )
+
+
+def draft(
+    inds: Sequence[Indicator],
+    say: Callable[[Indicator], str],
+    hidden: Callable[[Indicator], bool],
+    period: Period,
+    *,
+    skip: Sequence[Indicator] = (),
+) -> list[str]:
+    """The drafted sentences about ``inds`` (those in ``skip`` left out: they were stated
+    already), each once; the hidden figures named together in the last sentence."""
+    left_out = {i.key for i in skip}
+    chosen = list({i.key: i for i in inds if i.key not in left_out}.values())
+    texts = [say(i) for i in chosen if not hidden(i)]
+    covered = [i for i in chosen if hidden(i)]
+    if covered:
+        texts.append(hidden_sentence(covered, period))
+    return list(dict.fromkeys(texts))
 
 
 def _sentence(
@@ -84,36 +159,57 @@ def _sentence(
     target: float | None,
     data_as_of: date | None,
 ) -> str:
-    name = f"{ind.name} ({ind.id})"
+    name = indicator_name(ind)
+    when = period_label(period)
     if now.suppressed:
-        return (
-            f"{name}: the figure for {period.label} is hidden to protect small numbers, "
-            "so it is not stated here."
-        )
+        return hidden_sentence([ind], period)
     if now.status == "no_data" or now.value is None:
         absent = [t for t in ind.sources if t in set(missing_tables)]
         if absent:
-            why = f"the table {' and '.join(absent)} was not supplied"
+            why = n_(
+                "the table {tables} was not supplied",
+                "the tables {tables} were not supplied",
+                len(absent),
+                tables=and_list([code_label("table", t) for t in absent]),
+            )
         elif ind.kind in ("proportion", "median", "ratio") and _noun(ind):
-            why = f"there were no {_noun(ind)} in the period"
+            why = _("there were no {noun} in the period", noun=_noun(ind))
         else:
-            why = "there was nothing to compute it from"
-        return f"{name}: no figure for {period.label}, because {why}."
+            why = _("there was nothing to compute it from")
+        return _("{name}: no figure for {period}, because {why}.", name=name, period=when, why=why)
+    lang = current()
     value = _shown(ind, now.value)
     if phrase:
-        text = f"In {period.label} {phrase.format(value=value)}"
+        said = _(phrase).format(value=value)
+        text = _("In {period} {phrase}", period=when, phrase=said)
     else:
-        text = f"{ind.name} in {period.label}: {value}"
+        text = _("{name} in {period}: {value}", name=_(ind.name), period=when, value=value)
     if ind.kind == "proportion" and now.numerator is not None and now.denominator is not None:
-        of = f"{numbers.count(now.numerator)} of {numbers.count(now.denominator)}"
-        text += f" ({of} {_noun(ind) or ''}".rstrip()
+        detail = _(
+            "{num} of {den} {noun}",
+            num=numbers.count(now.numerator, lang),
+            den=numbers.count(now.denominator, lang),
+            noun=_noun(ind) or "",
+        ).rstrip()
         if now.ci_low is not None and now.ci_high is not None:
-            text += f"; 95 % interval {numbers.interval(now.ci_low, now.ci_high)}"
-        text += ")"
-    partial = now.status == "partial_period"
-    if partial:
-        as_of = f" (data as of {data_as_of.isoformat()})" if data_as_of else ""
-        text += f". {period.label} is not over in the data{as_of}, so the figure may still change"
+            detail = _(
+                "{detail}; 95 % interval {interval}",
+                detail=detail,
+                interval=numbers.interval(now.ci_low, now.ci_high, lang),
+            )
+        text += f" ({detail})"
+    if now.status == "partial_period":
+        if data_as_of:
+            text += ". " + _(
+                "{period} is not over in the data (data as of {date}), so the figure may "
+                "still change",
+                period=when,
+                date=day_text(data_as_of),
+            )
+        else:
+            text += ". " + _(
+                "{period} is not over in the data, so the figure may still change", period=when
+            )
     else:
         text += _comparison(ind, now, before, previous)
         if target is not None:
@@ -122,20 +218,30 @@ def _sentence(
 
 
 def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -> str:
+    lang = current()
+    then = period_label(previous)
     if before.suppressed:
-        return f"; the figure for {previous.label} is hidden to protect small numbers"
+        return _("; the figure for {period} is hidden to protect small numbers", period=then)
     if before.value is None or before.status == "no_data" or now.value is None:
         return ""
     if ind.kind in PERCENT_KINDS:
         points = round((now.value - before.value) * 100)
-        was = numbers.percent(before.value)
+        was = numbers.percent(before.value, lang)
         if points == 0:
-            text = f", the same as in {previous.label} ({was})"
+            text = _(", the same as in {period} ({was})", period=then, was=was)
         else:
-            size = numbers.points(abs(now.value - before.value), short=False).lstrip("+")
-            text = (
-                f", {size} {'higher' if points > 0 else 'lower'} than in {previous.label} ({was})"
+            size = n_(
+                "{n} percentage point",
+                "{n} percentage points",
+                abs(points),
+                n=numbers.count(abs(points), lang),
             )
+            if points > 0:
+                text = _(
+                    ", {size} higher than in {period} ({was})", size=size, period=then, was=was
+                )
+            else:
+                text = _(", {size} lower than in {period} ({was})", size=size, period=then, was=was)
         overlap = (
             now.ci_low is not None
             and now.ci_high is not None
@@ -145,25 +251,29 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
             and before.ci_low <= now.ci_high
         )
         if points != 0 and overlap:
-            text += "; the difference is within the uncertainty of the figures"
+            text += _("; the difference is within the uncertainty of the figures")
         return text
     was = _shown(ind, before.value)
     if before.value == now.value:
-        return f", the same as in {previous.label}"
+        return _(", the same as in {period}", period=then)
     if before.value == 0:
-        return f", up from 0 in {previous.label}"
+        return _(", up from 0 in {period}", period=then)
     change = (now.value - before.value) / before.value
-    word = "more" if change > 0 else "less"
+    share = numbers.percent(abs(change), lang)
+    if change > 0:
+        return _(", {share} more than in {period} ({was})", share=share, period=then, was=was)
     if ind.kind == "count":
-        word = "more" if change > 0 else "fewer"
-    return f", {numbers.percent(abs(change))} {word} than in {previous.label} ({was})"
+        return _(", {share} fewer than in {period} ({was})", share=share, period=then, was=was)
+    return _(", {share} less than in {period} ({was})", share=share, period=then, was=was)
 
 
 def _against_target(ind: Indicator, value: float, target: float) -> str:
     shown = _shown(ind, target)
     if abs(value - target) < 1e-9:
-        return f"; the target was {shown} and was reached exactly"
+        return _("; the target was {target} and was reached exactly", target=shown)
     if ind.direction == "neutral":
-        return f"; the target was {shown}"
+        return _("; the target was {target}", target=shown)
     better = value > target if ind.direction == "higher" else value < target
-    return f"; the target was {shown}, which was {'met' if better else 'not met'}"
+    if better:
+        return _("; the target was {target}, which was met", target=shown)
+    return _("; the target was {target}, which was not met", target=shown)

@@ -5,10 +5,15 @@ A pack is the files of one ``Report``: ``<template>_<programme>_<period>.xlsx`` 
 ``.html`` / ``.pdf`` and, when the template has a data annex, the tidy data as ``_data.csv``
 (made inert against formula injection like every CSV we write). The batch computes every
 programme's figures in one pass of the engine and writes the files in worker processes.
+
+A pack is written in one language (``lang``: ``report --lang de``, the reader's on the Reports
+page; default the language of the moment). A worker process starts in English, so the language
+is handed to every worker explicitly, and each speaks it while it builds, writes or draws.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -21,10 +26,12 @@ import duckdb
 
 from evaluation.measures.catalogue import Catalogue
 from evaluation.periods import Period
+from evaluation.reports.charts import ChartSpec
 from evaluation.reports.model import Report, ReportError, build_reports
 from evaluation.reports.spec import FORMATS, ReportTemplate
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
+from evaluation.vocabulary.language import DEFAULT, LANGUAGES, _, current, normalise, using
 from evaluation.workers import worker_pool
 
 Progress = Callable[[str, float], None]
@@ -38,10 +45,29 @@ def check_formats(template: ReportTemplate, formats: Sequence[str] | None) -> tu
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise ReportError(
-            f"The formats are {', '.join(FORMATS)}; "
-            f"“{(unknown or [''])[0][:20]}” is not one of them."
+            _(
+                "The formats are {formats}; “{format}” is not one of them.",
+                formats=", ".join(FORMATS),
+                format=(unknown or [""])[0][:20],
+            )
         )
     return chosen
+
+
+def check_language(lang: str | None) -> str:
+    """The language to write in: ``lang`` (``de``, ``de_AT``), else the language of the
+    moment. One the platform does not speak is refused with a sentence."""
+    if not lang:
+        return current()
+    if normalise(lang) == DEFAULT and lang.replace("-", "_").split("_")[0].lower() != DEFAULT:
+        raise ReportError(
+            _(
+                "Reports are written in {languages}; “{lang}” is not one of them.",
+                languages=", ".join(LANGUAGES),
+                lang=lang[:20],
+            )
+        )
+    return normalise(lang)
 
 
 def draw_charts(report: Report, workers: int) -> None:
@@ -51,15 +77,22 @@ def draw_charts(report: Report, workers: int) -> None:
     spends 4 s drawing them in one process; the images are cached on the report, where the
     Word and PDF writers find them.
     """
-    from evaluation.reports.charts import to_png
-
     charts = [c for c in report.charts if id(c) not in report.chart_images]
     if workers <= 1 or len(charts) < MIN_PARALLEL_CHARTS:
         return
+    draw = functools.partial(chart_png, report.lang)
     with worker_pool(workers) as pool:
         chunk = math.ceil(len(charts) / workers)
-        for chart, png in zip(charts, pool.map(to_png, charts, chunksize=chunk), strict=True):
+        for chart, png in zip(charts, pool.map(draw, charts, chunksize=chunk), strict=True):
             report.chart_images[id(chart)] = png
+
+
+def chart_png(lang: str, chart: ChartSpec) -> bytes:
+    """``chart`` drawn in ``lang`` (in a worker process, which starts in English)."""
+    from evaluation.reports.charts import to_png
+
+    with using(lang):
+        return to_png(chart)
 
 
 MIN_PARALLEL_CHARTS = 8
@@ -136,8 +169,10 @@ def write_packs(
     catalogue: Catalogue | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    lang: str | None = None,
 ) -> list[Path]:
-    """Every chosen programme's pack (all programmes in scope when ``programmes`` is None).
+    """Every chosen programme's pack (all programmes in scope when ``programmes`` is None), in
+    ``lang`` (default: the language of the moment).
 
     With one worker (or one programme) everything runs here: the figures of all programmes
     come from one pass of the engine, then the files are written. With more, the programmes
@@ -151,6 +186,7 @@ def write_packs(
     from evaluation.store.database import cursor_of
 
     progress = progress or (lambda _m, _f: None)
+    lang = check_language(lang)
     chosen = check_formats(template, formats)
     check_period(template, period)
     scope = scope or Scope.everything()
@@ -174,12 +210,14 @@ def write_packs(
             catalogue,
             progress,
             chart_workers=workers,
+            lang=lang,
         )
     size = max(1, min(CHUNK, math.ceil(len(ids) / (workers * 4))))
     chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     written: list[Path] = []
     done = 0
-    progress(f"Writing {len(ids)} reports in {workers} processes", 0.0)
+    with using(lang):
+        progress(_("Writing {n} reports in {workers} processes", n=len(ids), workers=workers), 0.0)
     with worker_pool(workers) as pool:
         futures = {
             pool.submit(
@@ -192,13 +230,15 @@ def write_packs(
                 chosen,
                 scope,
                 catalogue,
+                lang,
             ): len(chunk)
             for chunk in chunks
         }
         for fut in as_completed(futures):
             written += fut.result()
             done += futures[fut]
-            progress(f"Wrote {done} of {len(ids)} reports", done / len(ids))
+            with using(lang):
+                progress(_("Wrote {n} of {total} reports", n=done, total=len(ids)), done / len(ids))
     return sorted(written)
 
 
@@ -217,6 +257,7 @@ def _write_here(
     catalogue: Catalogue,
     progress: Progress,
     chart_workers: int = 1,
+    lang: str = "en",
 ) -> list[Path]:
     def building(message: str, fraction: float) -> None:
         if fraction < 0.3:
@@ -232,10 +273,13 @@ def _write_here(
             scope=scope,
             catalogue=catalogue,
             progress=building,
+            lang=lang,
         )
     ):
         written += write_report(report, out_dir, formats, chart_workers=chart_workers)
-        progress(f"Wrote {k + 1} of {len(ids)} reports", 0.15 + 0.85 * (k + 1) / len(ids))
+        with using(lang):
+            done = _("Wrote {n} of {total} reports", n=k + 1, total=len(ids))
+        progress(done, 0.15 + 0.85 * (k + 1) / len(ids))
     return written
 
 
@@ -248,10 +292,21 @@ def _write_chunk(
     formats: tuple[str, ...],
     scope: Scope,
     catalogue: Catalogue,
+    lang: str = "en",
 ) -> list[Path]:
+    """One worker's chunk of the batch, in ``lang`` (a worker process starts in English)."""
     from evaluation.store.database import Store
 
-    with Store.open(db_path, read_only=True) as store:
+    with Store.open(db_path, read_only=True) as store, using(lang):
         return _write_here(
-            store, template, period, ids, out_dir, formats, scope, catalogue, lambda _m, _f: None
+            store,
+            template,
+            period,
+            ids,
+            out_dir,
+            formats,
+            scope,
+            catalogue,
+            lambda _m, _f: None,
+            lang=lang,
         )

@@ -7,7 +7,9 @@ tables and charts, and the annexes the template lists. The charts are the PNGs
 write. Text is set in DejaVu Sans, which matplotlib ships, so the dashes, “€”, umlauts and “…”
 of names and definitions print as such without a system font. Headings become PDF bookmarks.
 
-Nothing here computes or formats a figure: every text comes from the ``Report``'s cells.
+Nothing here computes or formats a figure: every text comes from the ``Report``'s cells, in the
+report's language (written within ``using(report.lang)``). A chart with nothing to show is not
+drawn: the section's one sentence about it stands in its place (``Section.chart_notes``).
 fpdf2 is imported inside the function, so importing ``evaluation.reports`` stays cheap.
 """
 
@@ -27,6 +29,7 @@ from evaluation.reports.docx import (
     numeric_column,
 )
 from evaluation.reports.model import Report, Table
+from evaluation.vocabulary.language import _, using
 
 FONT = "DejaVu"
 CHART_WIDTH_MM = 150.0
@@ -53,9 +56,13 @@ def font_files() -> dict[str, Path]:
 
 def write_pdf(report: Report, path: Path) -> Path:
     """Write the report as a PDF at ``path`` (A4 portrait) and return the path."""
-    path = Path(path)
-    pdf = _new_pdf(f"{report.programme} – {report.period.label}")
-    pdf.set_title(f"{report.title} – {report.programme} – {report.period.label}")
+    with using(report.lang):
+        return _write_pdf(report, Path(path))
+
+
+def _write_pdf(report: Report, path: Path) -> Path:
+    pdf = _new_pdf(f"{report.programme} – {report.period_label}")
+    pdf.set_title(f"{report.title} – {report.programme} – {report.period_label}")
     pdf.set_author(report.organisation)
     pdf.set_subject(report.funder)
     pdf.set_creator("exit-evaluation")
@@ -65,9 +72,9 @@ def write_pdf(report: Report, path: Path) -> Path:
     w.cover()
     pdf.add_page()
     wording = report.template.wording
-    w.heading(wording.summary_heading)
+    w.heading(report.summary.title)
     w.table(report.summary, title=False)
-    w.heading(wording.narrative_heading)
+    w.heading(_(wording.narrative_heading))
     w.draft_notice(report.draft_notice)
     for text in report.narrative:
         w.paragraph(text)
@@ -81,6 +88,8 @@ def write_pdf(report: Report, path: Path) -> Path:
             w.table(table, title=True)
         for chart in section.charts:
             w.image(report.chart_png(chart))
+        for text in section.chart_notes:
+            w.paragraph(text, style="I")
     for annex in report.template.annexes:
         w.heading(annex_heading(report, annex))
         if annex == "definitions":
@@ -96,7 +105,7 @@ def write_pdf(report: Report, path: Path) -> Path:
         elif annex == "provenance":
             w.pairs(report.provenance)
         elif annex == "data":
-            w.paragraph(DATA_SENTENCE)
+            w.paragraph(_(DATA_SENTENCE))
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
@@ -105,12 +114,14 @@ def write_pdf(report: Report, path: Path) -> Path:
 def _new_pdf(footer: str) -> Any:
     from fpdf import FPDF
 
+    line = _("{text} – page {page} of {pages}", text=footer, page="{page}", pages="{nb}")
+
     class _PDF(FPDF):
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(FONT, "", 8)
             self.set_text_color(110, 110, 110)
-            self.cell(0, 5, f"{footer} – page {self.page_no()} of {{nb}}", align="C")
+            self.cell(0, 5, line.replace("{page}", str(self.page_no())), align="C")
             self.set_text_color(0, 0, 0)
 
     pdf = _PDF(orientation="portrait", unit="mm", format="A4")
@@ -154,7 +165,7 @@ class _Writer:
         pdf.multi_cell(
             0,
             8,
-            f"{report.programme} — {report.period.label}",
+            f"{report.programme} — {report.period_label}",
             new_x="LMARGIN",
             new_y="NEXT",
             align="L",
@@ -191,7 +202,7 @@ class _Writer:
         pdf.multi_cell(
             0,
             5.5,
-            f"DRAFT — {notice}",
+            _("DRAFT — {notice}", notice=notice),
             fill=True,
             padding=2,
             new_x="LMARGIN",

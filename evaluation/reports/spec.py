@@ -32,6 +32,7 @@ from evaluation.measures.catalogue import (
     load_yaml_models,
 )
 from evaluation.periods import Period, recent_periods
+from evaluation.vocabulary.language import N_, _, current
 from evaluation.vocabulary.splits import SPLIT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,29 +71,14 @@ class PeriodRule(_Model):
         }[self.type]
 
     def describe(self) -> str:
+        """The periods the rule takes, in words of the language of the moment."""
         if self.type == "financial_year":
-            names = (
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            )
-            return f"financial years starting in {names[self.start_month - 1]}"
-        return {
-            "year": "calendar years",
-            "half_year": "calendar half-years",
-            "quarter": "calendar quarters",
-            "month": "calendar months",
-            "any": "any period",
-        }[self.type]
+            from babel.dates import get_month_names
+
+            lang = current()
+            month = get_month_names("wide", "format", "en_GB" if lang == "en" else lang)
+            return _("financial years starting in {month}", month=month[self.start_month])
+        return _(PERIOD_TYPES[self.type])
 
     def accepts(self, period: Period) -> bool:
         if self.type == "any":
@@ -102,6 +88,16 @@ class PeriodRule(_Model):
                 self.start_month == 1 and period.kind == "year"
             )
         return period.kind == self.type
+
+
+PERIOD_TYPES: dict[str, str] = {
+    "year": N_("calendar years"),
+    "half_year": N_("calendar half-years"),
+    "quarter": N_("calendar quarters"),
+    "month": N_("calendar months"),
+    "any": N_("any period"),
+}
+"""What a template of each period type reports, in words (translated where shown)."""
 
 
 class Trend(_Model):
@@ -122,17 +118,22 @@ class Section(_Model):
 
 
 class Wording(_Model):
-    summary_heading: str = "Summary"
-    narrative_heading: str = "Narrative (draft)"
-    draft_notice: str = (
+    """The headings and notices of a report. The defaults are the platform's (translated in
+    its catalogues); a template's own wording is translated too when a catalogue holds it (the
+    shipped templates' texts are in ``locale/<lang>/reports.po``), else it is written as given.
+    Translate at use: ``_(wording.summary_heading)``."""
+
+    summary_heading: str = N_("Summary")
+    narrative_heading: str = N_("Narrative (draft)")
+    draft_notice: str = N_(
         "Draft generated from the figures of this report. Check it, add context "
         "and edit it before sending; it states only what the figures show."
     )
-    definitions_heading: str = "Definitions"
-    data_quality_heading: str = "Data quality"
-    method_heading: str = "Method"
-    provenance_heading: str = "Provenance"
-    data_heading: str = "Data"
+    definitions_heading: str = N_("Definitions")
+    data_quality_heading: str = N_("Data quality")
+    method_heading: str = N_("Method")
+    provenance_heading: str = N_("Provenance")
+    data_heading: str = N_("Data")
     phrases: dict[str, str] = {}
     """Sentence openings per indicator id, e.g. ``C01: "the programme opened {value} new exit
     cases"``; ``{value}`` is the formatted figure. Others get a generic sentence."""
@@ -194,7 +195,11 @@ class Templates:
                     CatalogueIssue(
                         "--template",
                         0,
-                        f"there is no report template {_short(name)}; the templates are: {known}",
+                        _(
+                            "there is no report template {name}; the templates are: {known}",
+                            name=_short(name),
+                            known=known,
+                        ),
                     )
                 ]
             ) from None

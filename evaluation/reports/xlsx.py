@@ -3,31 +3,55 @@
 Sheets: *Cover* (who, what period, the drafted narrative), *Summary*, one sheet per section
 (its tables, then its charts as native Excel line and bar charts drawn from a chart-data block
 on the same sheet, so a funder can restyle them), *Definitions*, *Data quality*, *Method*
-(method and provenance) and *Data* (the tidy rows behind every figure). Numbers are stored as
-numbers with formats (``0 %``, ``#,##0 "EUR"``), never as text; a hidden figure is the word
-"hidden" in grey. Every text cell goes through ``safe_cell`` (formula injection). Headers are
-frozen, every sheet prints landscape on one page width with its header repeated.
+(method and provenance) and *Data* (the tidy rows behind every figure, in words). Numbers are
+stored as numbers with formats (``0 %``, ``#,##0 "EUR"``), never as text, in the one style of
+``vocabulary.numbers`` (a whole number has no decimals, another one decimal; a rate is a whole
+percent with a space before the sign); a rate's 95 % interval is two number cells, its low and
+its high end, never a text beside the figure; a hidden figure is the word "hidden" in grey.
+Every text is in the report's language (written within ``using(report.lang)``) and goes
+through ``safe_cell`` (formula injection). Headers are frozen, every sheet prints landscape on
+one page width with its header repeated.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 from pathlib import Path
 
 from evaluation.reports.charts import ChartSpec
-from evaluation.reports.model import Cell, Report, Table
+from evaluation.reports.model import Cell, Report, Table, readable_data
 from evaluation.views.spreadsheet import safe_cell
+from evaluation.vocabulary import marks
+from evaluation.vocabulary.language import N_, _, using
 
 NUMBER_FORMATS = {
-    "percent": "0%",
-    "number": "#,##0.##",
+    "percent": "0 %",
+    "number": "#,##0",
     "eur": '#,##0 "EUR"',
-    "days": '#,##0.# "days"',
-    "months": '#,##0.# "months"',
+    "days": "#,##0",
+    "months": "#,##0",
     "points": '+0" pp";-0" pp";0" pp"',
-    "change": "+#,##0.##;-#,##0.##;0",
+    "change": "+#,##0;-#,##0;0",
 }
+"""The format of a whole number of each kind; ``number_format`` adds the decimals another
+number needs (as ``vocabulary.numbers`` writes it: one, or up to two below 1)."""
+DATE_FORMATS = {"en": "d mmm yyyy", "de": "dd.mm.yyyy"}
+"""How a date cell reads in each language (another language: ISO)."""
+LOW, HIGH = N_("{header}, low"), N_("{header}, high")
+"""The headers of an interval's two columns."""
+
+
+def number_format(fmt: str, value: float) -> str:
+    """The Excel format of ``value`` shown as ``fmt``, in the style of ``vocabulary.numbers``."""
+    base = NUMBER_FORMATS.get(fmt, "General")
+    if fmt not in ("number", "days", "months", "change") or float(value).is_integer():
+        return base
+    decimals = "0.0#" if abs(value) < 1 else "0.0"
+    return base.replace("#,##0", "#,##" + decimals)
+
+
 HEAD_FILL = "1F4E79"
 BAND_FILL = "EEF3F8"
 GREY = "7F7F7F"
@@ -58,10 +82,29 @@ def _value(cell: Cell) -> object:
     """What goes into the Excel cell: a number with its format, or inert text."""
     number = cell.number
     if cell.state == "hidden":
-        return "hidden"
+        return marks.hidden()
     if number is not None and cell.fmt != "text":
         return number * 100 if cell.fmt == "points" else number
     return safe_cell(cell.text)
+
+
+def _interval_columns(table: Table) -> list[bool]:
+    """Which columns hold intervals (each written as two columns: low and high)."""
+    return [any(row[n].fmt == "interval" for row in table.rows) for n in range(len(table.header))]
+
+
+def _cells(cell: Cell, interval: bool) -> list[tuple[object, str | None, bool]]:
+    """The Excel cells of one table cell: (value, number format or None, grey)."""
+    if not interval:
+        number = cell.number
+        fmt = number_format(cell.fmt, number) if number is not None and cell.fmt != "text" else None
+        return [(_value(cell), fmt, cell.state == "hidden")]
+    if cell.state == "hidden":
+        return [(marks.hidden(), None, True)] * 2
+    bounds = cell.bounds
+    if bounds is None:
+        return [(safe_cell(cell.text), None, False)] * 2
+    return [(b, NUMBER_FORMATS["percent"], False) for b in bounds]
 
 
 def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) -> int:
@@ -69,19 +112,24 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
     if title:
         ws.cell(row=row, column=1, value=safe_cell(table.title)).font = st["h2"]
         row += 1
-    for c, name in enumerate(table.header, start=1):
+    intervals = _interval_columns(table)
+    names: list[str] = []
+    for name, interval in zip(table.header, intervals, strict=True):
+        names += [_(LOW, header=name), _(HIGH, header=name)] if interval else [name]
+    for c, name in enumerate(names, start=1):
         cell = ws.cell(row=row, column=c, value=safe_cell(name))
         cell.font, cell.fill = st["head_font"], st["head_fill"]
         cell.alignment = st["wrap"]
     for r, cells in enumerate(table.rows):
         row += 1
-        for c, cell in enumerate(cells, start=1):
-            out = ws.cell(row=row, column=c, value=_value(cell))
-            if cell.state == "hidden":
+        written = [x for cell, iv in zip(cells, intervals, strict=True) for x in _cells(cell, iv)]
+        for c, (value, fmt, grey) in enumerate(written, start=1):
+            out = ws.cell(row=row, column=c, value=value)
+            if grey:
                 out.font = st["hidden"]
                 out.alignment = st["right"]
-            elif cell.number is not None and cell.fmt != "text":
-                out.number_format = NUMBER_FORMATS.get(cell.fmt, "General")
+            elif fmt is not None:
+                out.number_format = fmt
             else:
                 out.alignment = st["wrap"]
             if r % 2:
@@ -139,26 +187,26 @@ def _chart_block(ws, spec: ChartSpec, row: int, col: int) -> tuple[int, int]:
     """The chart's numbers in a block at (row, col): categories down the first column, one
     column per series (and the interval's low and high for a rate); returns (rows, columns)."""
     ws.cell(row=row, column=col, value=safe_cell(spec.title))
-    headers = ["Period"]
+    headers = [_("Period")]
     columns: list[tuple[float | None, ...]] = []
     for s in spec.series:
         headers.append(s.name)
         columns.append(s.values)
         if s.low:
-            headers += ["95 % low", "95 % high"]
+            headers += [_(LOW, header=_("95 % interval")), _(HIGH, header=_("95 % interval"))]
             columns += [s.low, s.high]
     if spec.target:
-        headers.append("Target")
+        headers.append(_("Target"))
         columns.append(spec.target)
     for c, h in enumerate(headers):
         ws.cell(row=row + 1, column=col + c, value=safe_cell(h))
-    fmt = NUMBER_FORMATS.get(spec.value_format, "General")
     for r, cat in enumerate(spec.categories):
         ws.cell(row=row + 2 + r, column=col, value=safe_cell(cat))
         for c, values in enumerate(columns, start=1):
             v = values[r]
             if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                ws.cell(row=row + 2 + r, column=col + c, value=float(v)).number_format = fmt
+                out = ws.cell(row=row + 2 + r, column=col + c, value=float(v))
+                out.number_format = number_format(spec.value_format, float(v))
     return len(spec.categories) + 2, len(headers)
 
 
@@ -189,11 +237,12 @@ def _native_chart(ws, spec: ChartSpec, row: int, col: int):
             s.smooth = False  # Excel draws lines smoothed unless told otherwise
             s.marker.symbol = "circle"
             name = _series_title(ws, col + 1 + k, row + 1)
-            if name in ("95 % low", "95 % high"):
+            band = _("95 % interval")
+            if name in (_(LOW, header=band), _(HIGH, header=band)):
                 s.marker.symbol = "none"
                 s.graphicalProperties.line.dashStyle = "dash"
                 s.graphicalProperties.line.width = 9525
-            elif name == "Target":
+            elif name == _("Target"):
                 s.marker.symbol = "dash"
                 s.graphicalProperties.line.noFill = True
     chart.legend.position = "b"
@@ -205,31 +254,36 @@ def _series_title(ws, col: int, row: int) -> str:
 
 
 def write_xlsx(report: Report, path: Path) -> Path:
-    """Write ``report`` as an ``.xlsx`` workbook at ``path``."""
+    """Write ``report`` as an ``.xlsx`` workbook at ``path``, in the report's language."""
+    with using(report.lang):
+        return _write_xlsx(report, path)
+
+
+def _write_xlsx(report: Report, path: Path) -> Path:
     from openpyxl import Workbook
 
     st = _styles()
     wb = Workbook()
     taken: set[str] = set()
     cover = wb.active
-    cover.title = _sheet_title("Cover", taken)
+    cover.title = _sheet_title(_("Cover"), taken)
     _cover(cover, report, st)
-    ws = wb.create_sheet(_sheet_title("Summary", taken))
+    ws = wb.create_sheet(_sheet_title(_("Summary"), taken))
     _write_table(ws, report.summary, 1, st)
     ws.freeze_panes = "B3"
     _widths(ws, {1: 44, 2: 26, **{c: 14 for c in range(3, 10)}})
     _print_setup(ws, "2:2")
     for section in report.sections:
         ws = wb.create_sheet(_sheet_title(section.heading, taken))
-        _section(ws, section, st)
+        _section(ws, section, st, report)
     if "definitions" in report.template.annexes:
-        ws = wb.create_sheet(_sheet_title(report.template.wording.definitions_heading, taken))
+        ws = wb.create_sheet(_sheet_title(_(report.template.wording.definitions_heading), taken))
         _write_table(ws, report.definitions, 1, st)
         ws.freeze_panes = "A3"
         _widths(ws, {1: 10, 2: 8, 3: 34, 4: 24, 5: 80, 6: 50, 7: 24})
         _print_setup(ws, "2:2")
     if "data_quality" in report.template.annexes:
-        ws = wb.create_sheet(_sheet_title(report.template.wording.data_quality_heading, taken))
+        ws = wb.create_sheet(_sheet_title(_(report.template.wording.data_quality_heading), taken))
         row = 1
         for note in report.data_quality_notes:
             ws.cell(row=row, column=1, value=safe_cell(note)).alignment = st["wrap"]
@@ -242,10 +296,10 @@ def write_xlsx(report: Report, path: Path) -> Path:
         _widths(ws, {1: 30, 2: 50, 3: 16, 4: 24})
         _print_setup(ws)
     if {"method", "provenance"} & set(report.template.annexes):
-        ws = wb.create_sheet(_sheet_title(report.template.wording.method_heading, taken))
+        ws = wb.create_sheet(_sheet_title(_(report.template.wording.method_heading), taken))
         _method(ws, report, st)
     if "data" in report.template.annexes:
-        ws = wb.create_sheet(_sheet_title(report.template.wording.data_heading, taken))
+        ws = wb.create_sheet(_sheet_title(_(report.template.wording.data_heading), taken))
         _data(ws, report, st)
     wb.properties.title = safe_cell(report.title)
     wb.properties.creator = "exit-evaluation"
@@ -261,35 +315,21 @@ def _cover(ws, report: Report, st: dict) -> None:
         logo = Image(str(report.logo))
         logo.width, logo.height = logo.width * 60 / logo.height, 60  # ~16 mm high
         ws.add_image(logo, "C1")
-    rows = [
-        ("Funder", report.funder),
-        ("Programme", f"{report.programme} ({report.programme_id})"),
-        ("Organisation", report.organisation),
-        (
-            "Period",
-            f"{report.period.label} ({report.period.start.isoformat()} to "
-            f"{report.period.end.isoformat()})",
-        ),
-        ("Data as of", report.data_as_of.isoformat() if report.data_as_of else "–"),
-        ("Generated at", report.generated_at.strftime("%Y-%m-%d %H:%M UTC")),
-        (
-            "Audience",
-            "Shared: small numbers are hidden"
-            if report.audience == "shared"
-            else "Internal: not for sharing outside the organisation",
-        ),
-        *([("Release", report.release)] if report.release else []),
-    ]
+    from evaluation.reports.docx import cover_fields
+
+    rows = cover_fields(report)
     for r, (k, v) in enumerate(rows, start=3):
         ws.cell(row=r, column=1, value=k).font = st["h2"]
         ws.cell(row=r, column=2, value=safe_cell(v))
     r = len(rows) + 4
     if report.narrative:
         ws.cell(
-            row=r, column=1, value=safe_cell(report.template.wording.narrative_heading)
+            row=r, column=1, value=safe_cell(_(report.template.wording.narrative_heading))
         ).font = st["h2"]
         r += 1
-        notice = ws.cell(row=r, column=1, value=safe_cell("DRAFT — " + report.draft_notice))
+        notice = ws.cell(
+            row=r, column=1, value=safe_cell(_("DRAFT — {notice}", notice=report.draft_notice))
+        )
         notice.font, notice.fill, notice.alignment = st["draft"], st["draft_fill"], st["wrap"]
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
         ws.row_dimensions[r].height = 32
@@ -298,7 +338,7 @@ def _cover(ws, report: Report, st: dict) -> None:
     _print_setup(ws)
 
 
-def _section(ws, section, st: dict) -> None:
+def _section(ws, section, st: dict, report: Report) -> None:
     ws.cell(row=1, column=1, value=safe_cell(section.heading)).font = st["title"]
     row = 2
     if section.intro:
@@ -309,20 +349,24 @@ def _section(ws, section, st: dict) -> None:
     for table in section.tables:
         row = _write_table(ws, table, row, st)
     if section.narrative:
-        ws.cell(row=row, column=1, value="Narrative (draft)").font = st["h2"]
+        heading = _(report.template.wording.narrative_heading)
+        ws.cell(row=row, column=1, value=safe_cell(heading)).font = st["h2"]
         row = _paragraphs(ws, row, section.narrative, st, columns=8, line=150) + 2
+    if section.chart_notes:
+        row = _paragraphs(ws, row - 1, section.chart_notes, st, columns=8, line=150) + 2
     # charts two per row, their data in a block to the right of the tables
     data_col = 12
     data_row = 1
-    for k, spec in enumerate(section.charts):
-        nrows, _ = _chart_block(ws, spec, data_row, data_col)
+    for k, chart in enumerate(section.charts):
+        spec = chart.drawn()  # from the first period with a figure, as Word and PDF draw it
+        nrows, _cols = _chart_block(ws, spec, data_row, data_col)
         chart = _native_chart(ws, spec, data_row, data_col)
         anchor_row = row + (k // 2) * 15
         anchor_col = "A" if k % 2 == 0 else "E"
         ws.add_chart(chart, f"{anchor_col}{anchor_row}")
         data_row += nrows + 1
     if section.charts:
-        ws.cell(row=1, column=data_col - 1, value="Chart data →").font = st["note"]
+        ws.cell(row=1, column=data_col - 1, value=_("Chart data →")).font = st["note"]
     _widths(ws, {1: 44, 2: 26, **{c: 13 for c in range(3, 10)}, data_col: 14})
     _print_setup(ws)
 
@@ -331,12 +375,12 @@ def _method(ws, report: Report, st: dict) -> None:
     row = 1
     if "method" in report.template.annexes:
         ws.cell(
-            row=row, column=1, value=safe_cell(report.template.wording.method_heading)
+            row=row, column=1, value=safe_cell(_(report.template.wording.method_heading))
         ).font = st["title"]
         row = _paragraphs(ws, row, report.method, st, columns=2, line=120) + 2
     if "provenance" in report.template.annexes:
         ws.cell(
-            row=row, column=1, value=safe_cell(report.template.wording.provenance_heading)
+            row=row, column=1, value=safe_cell(_(report.template.wording.provenance_heading))
         ).font = st["title"]
         for k, v in report.provenance:
             row += 1
@@ -348,22 +392,37 @@ def _method(ws, report: Report, st: dict) -> None:
 
 
 def _data(ws, report: Report, st: dict) -> None:
-    frame = report.data
+    """The tidy rows in words (``readable_data``): a rate's value, interval, target and
+    baseline in percent, counts whole, other numbers as the report writes them."""
+    frame = readable_data(report)
     ws.append([safe_cell(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font, cell.fill = st["head_font"], st["head_fill"]
-    formats = {"value": None, "ci_low": "0.000", "ci_high": "0.000", "completeness": "0%"}
-    cols = list(frame.columns)
-    for record in frame.itertuples(index=False):
-        ws.append([_plain(v) for v in record])
-    for name, fmt in formats.items():
-        if fmt and name in cols:
-            letter = ws.cell(row=1, column=cols.index(name) + 1).column_letter
-            for cell in ws[letter][1:]:
-                cell.number_format = fmt
+    fmts = [report.value_formats.get(str(i), "number") for i in report.data["indicator_id"]]
+    columns = list(report.data.columns)
+    by_row = {"value", "ci_low", "ci_high", "target", "baseline"}
+    date_format = DATE_FORMATS.get(report.lang, "yyyy-mm-dd")
+    for r, (record, fmt) in enumerate(
+        zip(frame.itertuples(index=False), fmts, strict=True), start=2
+    ):
+        for k, (name, v) in enumerate(zip(columns, record, strict=True), start=1):
+            value = _plain(v)
+            if value is None:
+                continue
+            cell = ws.cell(row=r, column=k, value=value)
+            if isinstance(value, dt.date):
+                cell.number_format = date_format
+            elif not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            elif name in by_row:
+                cell.number_format = number_format(fmt, float(value))
+            elif name == "completeness":
+                cell.number_format = NUMBER_FORMATS["percent"]
+            elif name in ("numerator", "denominator"):
+                cell.number_format = number_format("number", float(value))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
-    _widths(ws, {k + 1: max(10, min(40, len(c) + 4)) for k, c in enumerate(cols)})
+    _widths(ws, {k + 1: max(10, min(40, len(str(c)) + 4)) for k, c in enumerate(frame.columns)})
     _print_setup(ws, "1:1")
 
 

@@ -40,6 +40,7 @@ from evaluation.store.access import AccessDenied, Viewer
 from evaluation.store.database import Store, cursor_of
 from evaluation.views.spreadsheet import safe_frame, write_rows
 from evaluation.vocabulary.actions import ACTIONS, LEGACY, action_title
+from evaluation.vocabulary.language import _
 from evaluation.vocabulary.roles import role_title
 
 __all__ = [
@@ -98,7 +99,7 @@ def record(
     given a store, on a cursor of its own.
     """
     if action not in ACTIONS:
-        raise AuditError(f"{action!r} is not an action of the audit trail.")
+        raise AuditError(_("{action} is not an action of the audit trail.", action=repr(action)))
     cur = cursor_of(store_or_cursor)
     try:
         orgs = sorted({o for o in organisations if o})
@@ -188,8 +189,12 @@ def _organisations_of(reader: Viewer | None) -> list[str] | None:
         return None
     if reader.role not in READERS:
         raise AccessDenied(
-            "The audit trail is for administrators and the organisation's CSO managers; "
-            f"{reader.name} is signed in as {role_title(reader.role)}."
+            _(
+                "The audit trail is for administrators and the organisation's CSO managers; "
+                "{name} is signed in as {role}.",
+                name=reader.name,
+                role=_(role_title(reader.role)),
+            )
         )
     orgs = reader.scope.organisations
     return sorted(orgs) if orgs is not None else None
@@ -264,6 +269,46 @@ def read_audit(
     return frame.reindex(columns=list(AUDIT_COLUMNS)).reset_index(drop=True)
 
 
+def _text(value: object) -> str:
+    """A cell as text: nothing for a missing value (never "nan")."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def detail_text(detail: object) -> str:
+    """A row's JSON detail as a person reads it: ``cells: 25,400 · periods: 2025 Q2, …``, with
+    period ids named by the label function."""
+    text = _text(detail)
+    if not text:
+        return ""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(data, dict):
+        return text
+    parts = []
+    for key, value in data.items():
+        if key == "periods" and isinstance(value, list):
+            value = [_period_label(str(v)) for v in value]
+        parts.append(f"{str(key).replace('_', ' ')}: {_text(value)}")
+    return " · ".join(parts)
+
+
+def _period_label(ident: str) -> str:
+    from evaluation.periods import label
+    from evaluation.periods.parse import parse_periods
+
+    try:
+        found = parse_periods(ident)
+    except EvaluationError:
+        return ident
+    return label(found[0]) if len(found) == 1 else ident
+
+
 def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
     """The trail as a person reads it: display names instead of codes, newest first."""
     return (
@@ -273,10 +318,10 @@ def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
                 "Who": frame["actor"],
                 "Role": frame["role"].map(lambda r: role_title(r) if isinstance(r, str) else ""),
                 "What": frame["action_title"],
-                "Organisations": frame["organisations"],
+                "Organisations": frame["organisations"].map(_text),
                 "Release": frame["release"],
-                "Page, file or package": frame["target"].fillna(""),
-                "Detail": frame["detail"].fillna(""),
+                "Page, file or package": frame["target"].map(_text),
+                "Detail": frame["detail"].map(detail_text),
             }
         )
         .iloc[::-1]
@@ -298,7 +343,11 @@ def export_audit(
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise AuditError(
-            f"The audit trail is exported as {', '.join(EXPORT_SUFFIXES)}, not {path.name}."
+            _(
+                "The audit trail is exported as {suffixes}, not {name}.",
+                suffixes=", ".join(EXPORT_SUFFIXES),
+                name=path.name,
+            )
         )
     frame = read_audit(store_or_cursor, since, organisation, reader=reader)
     frame["happened_at"] = frame["happened_at"].map(

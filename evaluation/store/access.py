@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from evaluation.errors import EvaluationError
 from evaluation.vocabulary.audiences import Audience
+from evaluation.vocabulary.language import _, n_
 from evaluation.vocabulary.roles import Role, role_title
 
 __all__ = ["AccessDenied", "Audience", "Scope", "Viewer"]
@@ -76,13 +77,16 @@ class Scope:
         return self.programmes is None or set(programmes) <= self.programmes
 
     def require_internal(self, what: str) -> None:
-        """Refuse ``what`` (a noun phrase) to the shared audience: it is case-level or
-        unsuppressed, for the organisation's own staff only."""
+        """Refuse ``what`` (a noun phrase in the plural, translated by the caller) to the
+        shared audience: it is case-level or unsuppressed, for the organisation's own staff
+        only."""
         if self.audience != "internal":
-            raise AccessDenied(
-                f"{what[:1].upper()}{what[1:]} are for the organisation's own staff. Funders "
-                "and evaluators see the indicators, with small numbers hidden."
+            text = _(
+                "{what} are for the organisation's own staff. Funders "
+                "and evaluators see the indicators, with small numbers hidden.",
+                what=what,
             )
+            raise AccessDenied(text[:1].upper() + text[1:])
 
 
 @dataclass(frozen=True)
@@ -112,19 +116,32 @@ class Viewer:
 
     @property
     def label(self) -> str:
-        """``ana — CSO manager, Verein A (internal view)``: who looks at what, for the sidebar."""
+        """``ana — CSO manager, Verein A (internal view)``: who looks at what, for the sidebar
+        (in the language of the moment)."""
         scope = self.scope
-        view = "internal view" if scope.internal else "shared view: small numbers hidden"
+        view = _("internal view") if scope.internal else _("shared view: small numbers hidden")
         if scope.organisations is None and scope.programmes is None:
-            what = "every organisation"
+            what = _("every organisation")
         elif not scope.organisations:
-            what = "nothing yet (an empty scope)"
+            what = _("nothing yet (an empty scope)")
         else:
-            what = _listing(sorted(scope.organisations), "organisation")
+            organisations = sorted(scope.organisations)
+            what = _listing(
+                organisations,
+                n_("{n} organisation", "{n} organisations", len(organisations)),
+            )
             if scope.programmes is not None:
-                what = _listing(sorted(scope.programmes), "programme") + " of " + what
-        return f"{self.name} — {role_title(self.role)}, {what} ({view})"
+                programmes = sorted(scope.programmes)
+                what = _(
+                    "{programmes} of {organisations}",
+                    programmes=_listing(
+                        programmes, n_("{n} programme", "{n} programmes", len(programmes))
+                    ),
+                    organisations=what,
+                )
+        return f"{self.name} — {_(role_title(self.role))}, {what} ({view})"
 
 
-def _listing(items: list[str], noun: str) -> str:
-    return ", ".join(items) if len(items) <= 2 else f"{len(items)} {noun}s"
+def _listing(items: list[str], counted: str) -> str:
+    """Up to two items by name, else how many (``counted``: ``5 organisations``)."""
+    return ", ".join(items) if len(items) <= 2 else counted

@@ -44,6 +44,8 @@ from evaluation.sharing.returns.keys import keys_dir
 from evaluation.store.database import SCHEMA_VERSION, Store, StoreBusy, secret_path
 from evaluation.store.failures import storage_failure
 from evaluation.store.lease import handover_request, retry_while_busy
+from evaluation.vocabulary import language, numbers
+from evaluation.vocabulary.language import _, n_
 
 FORMAT = "exit-evaluation store backup"
 FORMAT_VERSION = 1
@@ -85,7 +87,11 @@ def _quote(name: str) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 1e6 else f"{max(n / 1e3, 0.1):,.1f} kB"
+    """A file's size in the language of the moment: ``1.5 MB`` / ``1,5 MB``."""
+    from babel.numbers import format_decimal
+
+    value, unit = (n / 1e6, "MB") if n >= 1e6 else (max(n / 1e3, 0.1), "kB")
+    return f"{format_decimal(value, format='#,##0.0', locale=language.current())} {unit}"
 
 
 @dataclass(frozen=True)
@@ -100,17 +106,30 @@ class BackupResult:
     size: int
 
     def sentence(self) -> str:
-        extras = []
-        if SECRET in self.members:
-            extras.append("its secret")
+        """What was written, in the language of the moment."""
         keys = sum(m.startswith(KEYS) for m in self.members)
-        if keys:
-            extras.append(f"{keys} signing key file{'s' if keys != 1 else ''}")
-        held = f" with {' and '.join(extras)}" if extras else ""
-        return (
-            f"Wrote the backup {self.path} ({_size(self.size)}): the store (schema "
-            f"{self.schema_version}, {self.rows:,} rows){held}. It holds the secret that links "
-            "case references: keep it where only the store's operators can read it."
+        files = n_(
+            "{n} signing key file", "{n} signing key files", keys, n=numbers.count(keys, _lang())
+        )
+        secret = SECRET in self.members
+        if secret and keys:
+            held = _(" with its secret and {files}", files=files)
+        elif secret:
+            held = _(" with its secret")
+        elif keys:
+            held = _(" with {files}", files=files)
+        else:
+            held = ""
+        rows = n_("{n} row", "{n} rows", self.rows, n=numbers.count(self.rows, _lang()))
+        return _(
+            "Wrote the backup {path} ({size}): the store (schema {version}, {rows}){held}. It "
+            "holds the secret that links case references: keep it where only the store's "
+            "operators can read it.",
+            path=self.path,
+            size=_size(self.size),
+            version=self.schema_version,
+            rows=rows,
+            held=held,
         )
 
 
@@ -136,18 +155,29 @@ class RestoreResult:
     kept: Path | None
 
     def sentence(self) -> str:
-        text = (
-            f"Restored the store {self.path} from {self.source} (made {self.manifest.created_at} "
-            f"by platform version {self.manifest.platform_version}, schema "
-            f"{self.manifest.schema_version})."
+        """What was restored, in the language of the moment."""
+        text = _(
+            "Restored the store {path} from {source} (made {made} by platform version "
+            "{platform}, schema {schema}).",
+            path=self.path,
+            source=self.source,
+            made=self.manifest.created_at,
+            platform=self.manifest.platform_version,
+            schema=self.manifest.schema_version,
         )
         if self.schema_version != self.manifest.schema_version:
-            text += f" It was brought up to date to schema {self.schema_version}."
+            text += " " + _(
+                "It was brought up to date to schema {version}.", version=self.schema_version
+            )
         if SECRET not in self.manifest.members:
-            text += " The backup held no secret: the store had none (it held no cases)."
+            text += " " + _("The backup held no secret: the store had none (it held no cases).")
         if self.kept is not None:
-            text += f" The store that was there is kept as {self.kept}."
+            text += " " + _("The store that was there is kept as {path}.", path=self.kept)
         return text
+
+
+def _lang() -> str:
+    return language.current()
 
 
 # -- backup --------------------------------------------------------------------------------------
@@ -161,13 +191,19 @@ def backup(store: Store, out: Path | str) -> BackupResult:
     out = Path(out)
     if out.suffix.lower() != ".zip":
         raise StoreError(
-            f"A backup is one .zip file: give --out a name ending in .zip (not {out.name}). "
-            "Nothing was written."
+            _(
+                "A backup is one .zip file: give --out a name ending in .zip (not {name}). "
+                "Nothing was written.",
+                name=out.name,
+            )
         )
     if out.exists():
         raise StoreError(
-            f"There is already a file {out}; a backup never overwrites one. Choose another "
-            "name (e.g. with the date in it). Nothing was written."
+            _(
+                "There is already a file {path}; a backup never overwrites one. Choose another "
+                "name (e.g. with the date in it). Nothing was written.",
+                path=out,
+            )
         )
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
@@ -189,9 +225,12 @@ def backup(store: Store, out: Path | str) -> BackupResult:
                     name = KEYS + f.relative_to(keys).as_posix()
                     if not _carried(name):
                         raise StoreError(
-                            f"The keys folder {keys} holds a file whose name a backup cannot "
-                            "carry (use letters, digits, '.', '_' and '-'); rename or remove "
-                            "it. Nothing was written."
+                            _(
+                                "The keys folder {path} holds a file whose name a backup "
+                                "cannot carry (use letters, digits, '.', '_' and '-'); rename "
+                                "or remove it. Nothing was written.",
+                                path=keys,
+                            )
                         )
                     members[name] = f
         manifest = {
@@ -217,7 +256,11 @@ def backup(store: Store, out: Path | str) -> BackupResult:
     except StoreError:
         raise
     except Exception as exc:
-        failure = storage_failure(exc, outcome="no backup was written", place=f"the backup {out}")
+        failure = storage_failure(
+            exc,
+            outcome=_("no backup was written"),
+            place=_("the backup {path}", path=out),
+        )
         if failure is None:
             raise
         raise failure from None
@@ -264,7 +307,9 @@ def _literal(text: str) -> str:
 
 
 def _not_a_backup(path: Path, why: str) -> StoreError:
-    return StoreError(f"{path} is not a backup of a store ({why}); nothing was changed.")
+    return StoreError(
+        _("{path} is not a backup of a store ({why}); nothing was changed.", path=path, why=why)
+    )
 
 
 def read_manifest(path: Path | str) -> Manifest:
@@ -272,63 +317,76 @@ def read_manifest(path: Path | str) -> Manifest:
     extracting anything; raises ``StoreError`` with a sentence otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise StoreError(f"There is no backup file {path}; nothing was changed.")
+        raise StoreError(_("There is no backup file {path}; nothing was changed.", path=path))
     try:
         with zipfile.ZipFile(path) as zf:
             return _manifest(path, zf)
     except zipfile.BadZipFile:
-        raise _not_a_backup(path, "it is not a .zip file, or it is damaged") from None
+        raise _not_a_backup(path, _("it is not a .zip file, or it is damaged")) from None
 
 
 def _manifest(path: Path, zf: zipfile.ZipFile) -> Manifest:
     try:
         info = zf.getinfo(MANIFEST)
     except KeyError:
-        raise _not_a_backup(path, "it has no manifest.json") from None
+        raise _not_a_backup(path, _("it has no manifest.json")) from None
     if info.file_size > MAX_MANIFEST:
-        raise _not_a_backup(path, "its manifest.json is far too large")
+        raise _not_a_backup(path, _("its manifest.json is far too large"))
     try:
         data = json.loads(zf.read(info).decode("utf-8"))
     except (ValueError, UnicodeDecodeError, zipfile.BadZipFile):
-        raise _not_a_backup(path, "its manifest.json cannot be read") from None
+        raise _not_a_backup(path, _("its manifest.json cannot be read")) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise _not_a_backup(path, "its manifest.json is not the manifest of a backup")
+        raise _not_a_backup(path, _("its manifest.json is not the manifest of a backup"))
     fmt = data.get("format_version")
     if not isinstance(fmt, int) or fmt > FORMAT_VERSION:
         raise StoreError(
-            f"The backup {path} was made by a newer version of the platform (backup format "
-            f"{fmt}); update the platform to restore it. Nothing was changed."
+            _(
+                "The backup {path} was made by a newer version of the platform (backup format "
+                "{format}); update the platform to restore it. Nothing was changed.",
+                path=path,
+                format=fmt,
+            )
         )
     version = data.get("schema_version")
     if not isinstance(version, int) or version < 1:
-        raise _not_a_backup(path, "its manifest names no schema version")
+        raise _not_a_backup(path, _("its manifest names no schema version"))
     if version > SCHEMA_VERSION:
         raise StoreError(
-            f"The backup {path} holds a store of a newer version of the platform (schema "
-            f"{version}; this version knows {SCHEMA_VERSION}). Update the platform to restore "
-            "it. Nothing was changed."
+            _(
+                "The backup {path} holds a store of a newer version of the platform (schema "
+                "{version}; this version knows {known}). Update the platform to restore "
+                "it. Nothing was changed.",
+                path=path,
+                version=version,
+                known=SCHEMA_VERSION,
+            )
         )
     members = data.get("members")
     if not isinstance(members, dict) or DATABASE not in members:
-        raise _not_a_backup(path, "its manifest lists no database")
+        raise _not_a_backup(path, _("its manifest lists no database"))
     for name, meta in members.items():
         if not _carried(name):
-            raise _not_a_backup(path, "its manifest lists a file a backup never holds")
+            raise _not_a_backup(path, _("its manifest lists a file a backup never holds"))
         if (
             not isinstance(meta, dict)
             or not isinstance(meta.get("size"), int)
             or not re.fullmatch(r"[0-9a-f]{64}", str(meta.get("sha256")))
         ):
-            raise _not_a_backup(path, "its manifest.json is damaged")
+            raise _not_a_backup(path, _("its manifest.json is damaged"))
     names = {i.filename for i in zf.infolist()} - {MANIFEST}
     if names != set(members):
         what = (
-            "files its manifest lists are missing"
+            _("files its manifest lists are missing")
             if set(members) - names
-            else "it holds files its manifest does not list"
+            else _("it holds files its manifest does not list")
         )
         raise StoreError(
-            f"The backup {path} is incomplete or has been changed: {what}. Nothing was changed."
+            _(
+                "The backup {path} is incomplete or has been changed: {what}. Nothing was changed.",
+                path=path,
+                what=what,
+            )
         )
     return Manifest(
         schema_version=version,
@@ -359,8 +417,12 @@ def _extract(path: Path, zf: zipfile.ZipFile, manifest: Manifest, into: Path) ->
                 fh.write(chunk)
         if size != meta["size"] or digest.hexdigest() != meta["sha256"]:
             raise StoreError(
-                f"The backup {path} has been changed or damaged since it was made: {name} does "
-                "not match its manifest. Nothing was changed."
+                _(
+                    "The backup {path} has been changed or damaged since it was made: {name} "
+                    "does not match its manifest. Nothing was changed.",
+                    path=path,
+                    name=name,
+                )
             )
         out[name] = target
     return out
@@ -372,8 +434,11 @@ def _schema_of(path: Path, database: Path) -> int:
             row = conn.execute("SELECT max(version) FROM schema_migrations").fetchall()[0]
     except duckdb.Error:
         raise StoreError(
-            f"The database in the backup {path} cannot be read (damaged, or written by a newer "
-            "DuckDB). Nothing was changed."
+            _(
+                "The database in the backup {path} cannot be read (damaged, or written by a "
+                "newer DuckDB). Nothing was changed.",
+                path=path,
+            )
         ) from None
     return int(row[0] or 0)
 
@@ -428,7 +493,7 @@ def _store_to_ourselves(db: Path, wait_seconds: float | None, say: Say | None) -
 
     with handover_request(db):
         retry_while_busy(
-            db, free, wait_seconds=wait_seconds, say=say, outcome="nothing was restored"
+            db, free, wait_seconds=wait_seconds, say=say, outcome=_("nothing was restored")
         )
         yield
 
@@ -450,9 +515,13 @@ def restore(
     manifest = read_manifest(source)
     if _occupants(db) and not replace:
         raise StoreError(
-            f"There is already a store at {db}. Restoring would replace it: run the command "
-            "again with --replace (the store that is there is then kept beside it as "
-            f"{db.name}.before-restore-<date and time>). Nothing was changed."
+            _(
+                "There is already a store at {path}. Restoring would replace it: run the "
+                "command again with --replace (the store that is there is then kept beside it "
+                "as {name}.before-restore-<date and time>). Nothing was changed.",
+                path=db,
+                name=db.name,
+            )
         )
     staging = db.with_name(f"{db.name}.restoring-{os.getpid()}")
     moved: list[tuple[Path, Path]] = []
@@ -467,16 +536,24 @@ def restore(
         found = _schema_of(source, database)
         if found != manifest.schema_version:
             raise StoreError(
-                f"The backup {source} does not hold what its manifest says (schema {found}, "
-                f"not {manifest.schema_version}). Nothing was changed."
+                _(
+                    "The backup {path} does not hold what its manifest says (schema {found}, "
+                    "not {listed}). Nothing was changed.",
+                    path=source,
+                    found=found,
+                    listed=manifest.schema_version,
+                )
             )
         version = _bring_up_to_date(database, files.get(SECRET), found)
         with _store_to_ourselves(db, wait_seconds, say):
             present = _occupants(db)
             if present and not replace:  # a store appeared while we checked the backup
                 raise StoreError(
-                    f"There is already a store at {db}; run the command again with --replace. "
-                    "Nothing was changed."
+                    _(
+                        "There is already a store at {path}; run the command again with "
+                        "--replace. Nothing was changed.",
+                        path=db,
+                    )
                 )
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
             kept = db.with_name(f"{db.name}.before-restore-{stamp}") if present else None
@@ -509,7 +586,7 @@ def restore(
                 os.replace(target, part)
         if isinstance(exc, StoreError) or not isinstance(exc, Exception):
             raise
-        failure = storage_failure(exc, outcome="nothing was restored", store=db)
+        failure = storage_failure(exc, outcome=_("nothing was restored"), store=db)
         if failure is None:
             raise
         raise failure from None

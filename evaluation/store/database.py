@@ -31,9 +31,10 @@ import duckdb
 from evaluation.errors import StoreError
 from evaluation.store.failures import storage_failure
 from evaluation.store.schema import TABLES, Table
+from evaluation.vocabulary.language import _
 
 DEFAULT_DB = Path("data") / "evaluation.duckdb"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 DATA_TABLES = tuple(t for t in TABLES if t.name != "about")
 
 
@@ -263,6 +264,13 @@ def _sign_in_guard_v7() -> list[str]:
     ]
 
 
+def _user_language_v8() -> list[str]:
+    """Each account's language (``evaluation.vocabulary.language``: ``en``, ``de``, …), chosen
+    by the person in the dashboard or set by an administrator; NULL: not chosen (the browser's
+    language is used)."""
+    return ["ALTER TABLE users ADD COLUMN IF NOT EXISTS language VARCHAR"]
+
+
 MIGRATIONS: dict[int, Callable[[], list[str]]] = {
     1: _ddl_v1,
     2: _ddl_v2,
@@ -271,6 +279,7 @@ MIGRATIONS: dict[int, Callable[[], list[str]]] = {
     5: _audit_v5,
     6: _returns_v6,
     7: _sign_in_guard_v7,
+    8: _user_language_v8,
 }
 
 
@@ -305,19 +314,30 @@ class Store:
         """Open (creating on first use) the store and bring its schema up to date."""
         path = Path(path) if path else default_db_path()
         if read_only and not path.exists():
-            raise StoreError(f"There is no store at {path}. Run `python -m evaluation init`.")
+            raise StoreError(
+                _("There is no store at {path}. Run `python -m evaluation init`.", path=path)
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             conn = duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreBusy(
-                    f"The store {path} is in use by another program that is writing to it. "
-                    "Wait until it has finished (or close the dashboard) and try again."
+                    _(
+                        "The store {path} is in use by another program that is writing to it. "
+                        "Wait until it has finished (or close the dashboard) and try again.",
+                        path=path,
+                    )
                 ) from None
-            outcome = "it cannot be opened" + ("" if read_only else " for changes")
+            outcome = (
+                _("it cannot be opened") if read_only else _("it cannot be opened for changes")
+            )
             raise storage_failure(exc, outcome=outcome, store=path) or StoreError(
-                f"The store {path} cannot be opened: it is not a database file or it is damaged."
+                _(
+                    "The store {path} cannot be opened: it is not a database file or it is "
+                    "damaged.",
+                    path=path,
+                )
             ) from None
         store = cls(path, conn, _load_secret(path, create=not read_only))
         if not read_only:
@@ -325,16 +345,26 @@ class Store:
         elif (version := store.schema_version) > SCHEMA_VERSION:
             conn.close()
             raise StoreError(
-                f"The store {path} was written by a newer version of the platform (schema "
-                f"{version}; this version knows {SCHEMA_VERSION}). Update the platform; "
-                "nothing was read or changed."
+                _(
+                    "The store {path} was written by a newer version of the platform (schema "
+                    "{version}; this version knows {known}). Update the platform; "
+                    "nothing was read or changed.",
+                    path=path,
+                    version=version,
+                    known=SCHEMA_VERSION,
+                )
             )
         elif 0 < version < SCHEMA_VERSION:
             conn.close()
             raise StoreError(
-                f"The store {path} was written by an earlier version of the platform (schema "
-                f"{version}; this version reads {SCHEMA_VERSION}). Bring it up to date once with "
-                "`python -m evaluation init`, then try again."
+                _(
+                    "The store {path} was written by an earlier version of the platform (schema "
+                    "{version}; this version reads {known}). Bring it up to date once with "
+                    "`python -m evaluation init`, then try again.",
+                    path=path,
+                    version=version,
+                    known=SCHEMA_VERSION,
+                )
             )
         return store
 
@@ -367,9 +397,14 @@ class Store:
         current = self.schema_version
         if current > SCHEMA_VERSION:
             raise StoreError(
-                f"The store {self.path} was written by a newer version of the platform (schema "
-                f"{current}; this version knows {SCHEMA_VERSION}). Update the platform; "
-                "nothing was changed."
+                _(
+                    "The store {path} was written by a newer version of the platform (schema "
+                    "{version}; this version knows {known}). Update the platform; "
+                    "nothing was changed.",
+                    path=self.path,
+                    version=current,
+                    known=SCHEMA_VERSION,
+                )
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
             self.conn.execute("BEGIN TRANSACTION")
@@ -456,14 +491,18 @@ def _load_secret(db_path: Path, *, create: bool) -> bytes:
         try:
             secret = bytes.fromhex(data)
         except ValueError:
-            raise StoreError(f"The store secret {path} is damaged.") from None
+            raise StoreError(_("The store secret {path} is damaged.", path=path)) from None
         if len(secret) < 32:
-            raise StoreError(f"The store secret {path} is too short.")
+            raise StoreError(_("The store secret {path} is too short.", path=path))
         return secret
     if db_path.exists() and db_path.stat().st_size > 0 and _has_cases(db_path):
         raise StoreError(
-            f"The store {db_path} holds case data but its secret {path} is missing. Restore the "
-            "secret from your backup; without it new case references cannot be matched."
+            _(
+                "The store {path} holds case data but its secret {secret} is missing. Restore "
+                "the secret from your backup; without it new case references cannot be matched.",
+                path=db_path,
+                secret=path,
+            )
         )
     if not create:
         return b""

@@ -145,8 +145,10 @@ def render_indicator_docs() -> str:
         "do not edit -->",
         "",
         "Every number the platform shows comes from one of these published, versioned "
-        "definitions (the agreed catalogue v1, `docs/spec/indicators-v1.md`). P is the "
-        "reporting period (both days included), A the programme's `data_as_of`. "
+        "definitions (the agreed catalogue v1), written here in plain words as the platform "
+        "shows them; the formal definitions are in `docs/spec/indicators-v1.md`. A period "
+        "includes both its first and last day; the date the data runs to is the programme's "
+        "`data_as_of`. "
         "`python -m evaluation catalogue ID` prints one; `python -m evaluation indicators "
         "--explain …` prints the SQL behind a result.",
         "",

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from evaluation.errors import StoreError
+from evaluation.vocabulary.language import _
 
 FULL, READ_ONLY, NO_PERMISSION, INVALIDATED = "full", "read-only", "permission", "invalidated"
 
@@ -80,9 +81,10 @@ def _classify(exc: BaseException) -> tuple[str, Path | None] | None:
 
 def _place(path: Path | None, store: Path | None, *, where: bool) -> str:
     """'the store X' for the store file and what lives beside it (its log ``.wal``, secret,
-    keys, temporary folder), else the file itself."""
+    keys, temporary folder), else the file itself (as the subject of a sentence: translators
+    put the sentences around it so that it stays one)."""
     if path is None:
-        return "the store"
+        return _("the store")
     owner = None
     beside = store is not None and path.parent == store.parent
     if store is not None and (
@@ -95,14 +97,14 @@ def _place(path: Path | None, store: Path | None, *, where: bool) -> str:
     elif path.name.endswith(_STORE_PARTS):
         owner = path.with_name(path.name.rsplit(".", 1)[0])
     if owner is not None:
-        return f"the store {owner}" if where else "the store"
-    return str(path) if where else "a file the platform writes"
+        return _("the store {path}", path=owner) if where else _("the store")
+    return str(path) if where else _("a file the platform writes")
 
 
 def storage_failure(
     exc: BaseException,
     *,
-    outcome: str = "nothing was changed",
+    outcome: str | None = None,
     store: Path | None = None,
     place: str | None = None,
     where: bool = True,
@@ -112,34 +114,45 @@ def storage_failure(
     the store's file (so its log and secret are called "the store"), ``place`` names the thing
     written instead (e.g. "the backup X"); ``where``
     false leaves file paths out (the dashboard shows the store's path only to administrators).
+    ``outcome`` and ``place`` are translated by the caller; the sentence is in the language of
+    the moment.
     """
     found = [c for e in _chain(exc) if (c := _classify(e)) is not None]
     if not found:
         return None
+    outcome = outcome or _("nothing was changed")
     # A specific cause (full, read-only, permission) wins over the invalidation it led to.
     kind, path = next((f for f in found if f[0] != INVALIDATED), found[0])
     place = place or _place(path, store, where=where)
     if kind == FULL:
-        text = (
-            f"The disk holding {place} is full, so {outcome}; the store is as it was. Free "
-            "some space on that disk (or use a larger one) and try again."
+        text = _(
+            "The disk holding {place} is full, so {outcome}; the store is as it was. Free "
+            "some space on that disk (or use a larger one) and try again.",
+            place=place,
+            outcome=outcome,
         )
     elif kind == READ_ONLY:
-        text = (
-            f"{place[0].upper()}{place[1:]} is on a read-only file system, so {outcome}; the "
+        text = _(
+            "{place} is on a read-only file system, so {outcome}; the "
             "store is as it was. Ask your administrator to make that place writable, or choose "
-            "a writable place."
+            "a writable place.",
+            place=place,
+            outcome=outcome,
         )
+        text = text[0].upper() + text[1:]
     elif kind == NO_PERMISSION:
-        text = (
-            f"This account may not write to {place}, so {outcome}; the store is as it was. Run "
+        text = _(
+            "This account may not write to {place}, so {outcome}; the store is as it was. Run "
             "the command as the account that owns the store, or ask your administrator for "
-            "access."
+            "access.",
+            place=place,
+            outcome=outcome,
         )
     else:
-        text = (
-            f"The store stopped accepting changes after a write to its disk failed (a full or "
-            f"read-only disk), so {outcome}; the store is as it was before that write. Free "
-            "some space, then start the program again."
+        text = _(
+            "The store stopped accepting changes after a write to its disk failed (a full or "
+            "read-only disk), so {outcome}; the store is as it was before that write. Free "
+            "some space, then start the program again.",
+            outcome=outcome,
         )
     return StorageFailure(text, kind)

@@ -37,6 +37,8 @@ import duckdb
 from evaluation import settings
 from evaluation.errors import StoreError
 from evaluation.store.database import Store, StoreBusy, default_db_path
+from evaluation.vocabulary import language, numbers
+from evaluation.vocabulary.language import _, n_
 
 POLL_SECONDS = 0.1
 _STOPPING = threading.Event()
@@ -130,12 +132,12 @@ def retry_while_busy(
     *,
     wait_seconds: float | None = None,
     say: Say | None = None,
-    outcome: str = "nothing was done",
+    outcome: str | None = None,
 ) -> T:
     """``attempt()`` again every ``POLL_SECONDS`` while it raises ``StoreBusy`` (the caller
     holds a ``handover_request``, so the dashboard lets go); ``say`` hears once that we wait.
     After ``wait_seconds`` (the setting ``store_wait_seconds`` by default): ``StoreError``,
-    a sentence ending in ``outcome``."""
+    a sentence ending in ``outcome`` (translated by the caller; default: nothing was done)."""
     limit = settings.value("store_wait_seconds") if wait_seconds is None else wait_seconds
     deadline = time.monotonic() + limit
     told = False
@@ -144,14 +146,26 @@ def retry_while_busy(
             return attempt()
         except StoreBusy:
             if time.monotonic() >= deadline:
+                seconds = round(limit)
                 raise StoreError(
-                    f"The store {target} stayed in use by another program for {limit:.0f} "
-                    f"seconds, so {outcome}. Try again when it has finished."
+                    n_(
+                        "The store {path} stayed in use by another program for {n} second, "
+                        "so {outcome}. Try again when it has finished.",
+                        "The store {path} stayed in use by another program for {n} seconds, "
+                        "so {outcome}. Try again when it has finished.",
+                        seconds,
+                        n=numbers.count(seconds, language.current()),
+                        path=target,
+                        outcome=outcome or _("nothing was done"),
+                    )
                 ) from None
             if say is not None and not told:
                 say(
-                    f"The store {target} is in use by another program (the dashboard, or "
-                    "another command); waiting for it to let go."
+                    _(
+                        "The store {path} is in use by another program (the dashboard, or "
+                        "another command); waiting for it to let go.",
+                        path=target,
+                    )
                 )
                 told = True
             time.sleep(POLL_SECONDS)
@@ -279,7 +293,7 @@ class StoreLease:
                         self._changed = True
                     break
             if say is not None and not told:
-                say("another program is using the store")
+                say(_("another program is using the store"))
                 told = True
             self._cond.wait(POLL_SECONDS)
         self._last_used = time.monotonic()

@@ -54,6 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary.language import _
 
 __all__ = [
     "FORM",
@@ -118,13 +119,18 @@ class NameRefused(EvaluationError, ValueError):
 
 def clean(text: str, where: str, *, allow_tab: bool = False) -> str:
     """``text`` in NFKC and trimmed, or :class:`NameRefused` with a sentence naming ``where``
-    (e.g. "The organisation name in row 3 of the about table") and the characters found."""
+    (e.g. "The organisation name in row 3 of the about table", translated by the caller) and
+    the characters found."""
     found = forbidden(text, allow_tab=allow_tab)
     if found:
         raise NameRefused(
-            f"{where} contains an invisible or text-direction character ({', '.join(found)}), "
-            "which would make it look like another name; type it again without it. Nothing "
-            "was changed."
+            _(
+                "{where} contains an invisible or text-direction character ({characters}), "
+                "which would make it look like another name; type it again without it. Nothing "
+                "was changed.",
+                where=where,
+                characters=", ".join(found),
+            )
         )
     return normalise(text).strip()  # NFKC first: it turns e.g. an ideographic space into " "
 

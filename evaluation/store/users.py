@@ -56,6 +56,7 @@ from evaluation.sharing import audit
 from evaluation.store import names
 from evaluation.store.access import AccessDenied, Scope
 from evaluation.store.database import Store
+from evaluation.vocabulary.language import LANGUAGES, N_, _, language_name, n_
 from evaluation.vocabulary.roles import ROLES, Role, role_title
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
@@ -82,6 +83,9 @@ class User:
     disabled: bool = False
     has_password: bool = True
     """False for accounts that sign in only through the identity provider."""
+    language: str | None = None
+    """The language the person reads the dashboard in (``en``, ``de``, …); None: not chosen,
+    the browser's language is used."""
 
     @property
     def title(self) -> str:
@@ -162,39 +166,66 @@ def _clean(text: str, where: str) -> str:
 
 
 def check_name(name: str) -> str:
-    name = _clean(name or "", "The user name")
+    name = _clean(name or "", _("The user name"))
     if not NAME_PATTERN.fullmatch(name):
         raise UserError(
-            "A user name is 1 to 64 characters: letters A-Z, digits and . _ @ - only (an "
-            "e-mail address works)."
+            _(
+                "A user name is 1 to 64 characters: letters A-Z, digits and . _ @ - only (an "
+                "e-mail address works)."
+            )
         )
     return name
 
 
 def check_role(role: str) -> Role:
     if role not in ROLES:
-        raise UserError(f"There is no role {role!r}. The roles are {', '.join(ROLES)}.")
+        raise UserError(
+            _(
+                "There is no role {role}. The roles are {roles}.",
+                role=repr(role),
+                roles=", ".join(ROLES),
+            )
+        )
     return ROLES[role].id
 
 
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"A password needs at least {MIN_PASSWORD} characters.")
+        raise UserError(_("A password needs at least {n} characters.", n=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
-        raise UserError(f"A password may have at most {MAX_PASSWORD} characters.")
+        raise UserError(_("A password may have at most {n} characters.", n=MAX_PASSWORD))
+
+
+def check_language(language: str | None) -> str | None:
+    """``language`` as an account keeps it: a language the platform speaks (``de``; ``de-AT``
+    and ``DE`` are German), or None (not chosen) for None or an empty text."""
+    if language is None or not language.strip():
+        return None
+    code = language.strip().replace("-", "_").split("_")[0].lower()
+    if code not in LANGUAGES:
+        raise UserError(
+            _(
+                "There is no language {language}. The languages are {languages}.",
+                language=repr(language),
+                languages=", ".join(f"{lang} ({language_name(lang)})" for lang in LANGUAGES),
+            )
+        )
+    return code
 
 
 def clean_scope(scope: Iterable[str]) -> tuple[str, ...]:
     """The scope's ids, trimmed, without blanks or repeats, in the order given."""
     out: dict[str, None] = {}
     for position, entry in enumerate(scope, start=1):
-        item = _clean(str(entry), f"Scope entry {position}")
+        item = _clean(str(entry), _("Scope entry {n}", n=position))
         if not item:
             continue
         if len(item) > 200:
             raise UserError(
-                "A scope entry is an organisation name or a programme id of at most "
-                "200 characters, without line breaks."
+                _(
+                    "A scope entry is an organisation name or a programme id of at most "
+                    "200 characters, without line breaks."
+                )
             )
         out[item] = None
     return tuple(out)
@@ -202,13 +233,13 @@ def clean_scope(scope: Iterable[str]) -> tuple[str, ...]:
 
 # -- reading -----------------------------------------------------------------------------------
 
-_COLUMNS = "name, role, scope, created_at, disabled, password_hash IS NOT NULL"
+_COLUMNS = "name, role, scope, created_at, disabled, password_hash IS NOT NULL, language"
 
 
 def _user(row: Sequence[Any]) -> User:
     """An account from a row of ``_COLUMNS`` (DuckDB gives the scope as a list, the creation
     time as a naive UTC datetime)."""
-    name, role, scope, created, disabled, has_password = row
+    name, role, scope, created, disabled, has_password, lang = row
     return User(
         str(name),
         check_role(str(role)),
@@ -216,6 +247,7 @@ def _user(row: Sequence[Any]) -> User:
         created,
         bool(disabled),
         bool(has_password),
+        str(lang) if lang else None,
     )
 
 
@@ -226,18 +258,22 @@ def list_users(store: Store) -> list[User]:
     return [_user(r) for r in rows]
 
 
-USER_COLUMNS = ["name", "role", "scope", "sign_in", "status", "created_at"]
+USER_COLUMNS = ["name", "role", "scope", "sign_in", "status", "language", "created_at"]
+NOT_CHOSEN = N_("the browser's")
+"""What the list of users says for an account without a language of its own."""
 
 
 def user_table(accounts: Sequence[User]) -> pd.DataFrame:
-    """The accounts for a person to read: role titles, scope as text, never a hash."""
+    """The accounts for a person to read (in the language of the moment): role titles, scope
+    as text, the language by its name, never a hash."""
     rows = [
         {
             "name": u.name,
-            "role": u.title,
-            "scope": "everything" if u.role == "admin" else (", ".join(u.scope) or "nothing"),
-            "sign_in": "password" if u.has_password else "identity provider only",
-            "status": "disabled" if u.disabled else "active",
+            "role": _(u.title),
+            "scope": _("everything") if u.role == "admin" else (", ".join(u.scope) or _("nothing")),
+            "sign_in": _("password") if u.has_password else _("identity provider only"),
+            "status": _("disabled") if u.disabled else _("active"),
+            "language": language_name(u.language) if u.language else _(NOT_CHOSEN),
             "created_at": u.created_at,
         }
         for u in accounts
@@ -249,7 +285,7 @@ def _find(cur: duckdb.DuckDBPyConnection, name: str) -> tuple[User, str | None] 
     rows = cur.execute(
         f"SELECT {_COLUMNS}, password_hash FROM users WHERE lower(name) = lower(?)", [name]
     ).fetchall()
-    return (_user(rows[0][:6]), rows[0][6]) if rows else None
+    return (_user(rows[0][:7]), rows[0][7]) if rows else None
 
 
 def get_user(store: Store, name: str) -> User | None:
@@ -424,9 +460,9 @@ def _wait_text(now: dt.datetime, until: dt.datetime) -> tuple[str, str]:
     ``("15 minutes", "14:19")`` with the minute rounded up, so the time shown is never early."""
     seconds = max(1, math.ceil((until - now).total_seconds()))
     if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}", f"{until:%H:%M:%S}"
+        return n_("{n} second", "{n} seconds", seconds), f"{until:%H:%M:%S}"
     rounded = until + dt.timedelta(seconds=59 if until.second or until.microsecond else 0)
-    return f"{math.ceil(seconds / 60)} minutes", f"{rounded:%H:%M}"
+    return n_("{n} minute", "{n} minutes", math.ceil(seconds / 60)), f"{rounded:%H:%M}"
 
 
 def _check_and_reserve(store: Store, subjects: Sequence[_Subject], now: dt.datetime) -> None:
@@ -446,26 +482,40 @@ def _check_and_reserve(store: Store, subjects: Sequence[_Subject], now: dt.datet
             for s in subjects:  # a lock first, the account's before the client's
                 locked_until = rows.get(s.subject, (None, None))[1]
                 if locked_until is not None and now < locked_until:
-                    whose = (
-                        "This account is"
-                        if s.kind == "account"
-                        else "Sign-in from this computer is"
-                    )
                     wait, clock = _wait_text(now, locked_until)
+                    said = (
+                        _(
+                            "This account is temporarily locked after too many failed "
+                            "sign-ins; it opens again in {wait}, at {clock} UTC. Nothing was "
+                            "checked: try again then, or ask an administrator.",
+                            wait=wait,
+                            clock=clock,
+                        )
+                        if s.kind == "account"
+                        else _(
+                            "Sign-in from this computer is temporarily locked after too many "
+                            "failed sign-ins; it opens again in {wait}, at {clock} UTC. Nothing "
+                            "was checked: try again then, or ask an administrator.",
+                            wait=wait,
+                            clock=clock,
+                        )
+                    )
                     raise SignInRefused(
-                        f"{whose} temporarily locked after too many failed sign-ins; it opens "
-                        f"again in {wait}, at {clock} UTC. Nothing was checked: try again "
-                        "then, or ask an administrator.",
+                        said,
                         locked_until,
                         locked=True,
                     )
-            waits = [nxt for nxt, _ in rows.values() if nxt is not None and now < nxt]
+            waits = [nxt for nxt, _lock in rows.values() if nxt is not None and now < nxt]
             if waits:
                 until = max(waits)
                 wait, clock = _wait_text(now, until)
                 raise SignInRefused(
-                    f"Too many failed sign-ins: try again in {wait} (from {clock} UTC). "
-                    "Nothing was checked.",
+                    _(
+                        "Too many failed sign-ins: try again in {wait} (from {clock} UTC). "
+                        "Nothing was checked.",
+                        wait=wait,
+                        clock=clock,
+                    ),
                     until,
                     locked=False,
                 )
@@ -600,8 +650,12 @@ def require_account_manager(actor: Actor) -> None:
     if isinstance(actor, Operator) or actor.role == "admin":
         return
     raise AccessDenied(
-        f"Only administrators can manage users; {actor.name} is signed in as "
-        f"{role_title(actor.role)}, so nothing was changed."
+        _(
+            "Only administrators can manage users; {name} is signed in as {role}, so nothing "
+            "was changed.",
+            name=actor.name,
+            role=_(role_title(actor.role)),
+        )
     )
 
 
@@ -618,16 +672,19 @@ def add_user(
     actor: Actor,
     disabled: bool | None = None,
     allow_no_password: bool = False,
+    language: str | None = None,
 ) -> User:
     """Create an account, or update the one of that name (role, scope; the password if given).
 
     A new account needs a password unless ``allow_no_password`` (it then signs in only through
-    the identity provider). ``actor`` must be an administrator or the local operator
-    (``AccessDenied`` otherwise), and may not take away their own administrator role or
-    disable themselves.
+    the identity provider). ``language`` sets the language the person reads (``de``; ``""``
+    forgets the choice, None keeps it). ``actor`` must be an administrator or the local
+    operator (``AccessDenied`` otherwise), and may not take away their own administrator role
+    or disable themselves.
     """
     require_account_manager(actor)
     name, role_id, ids = check_name(name), check_role(role), clean_scope(scope)
+    lang = check_language(language) if language is not None else None
     if password is not None and password != "":
         check_password(password)
     else:
@@ -641,12 +698,16 @@ def add_user(
             if found is None:
                 if new_hash is None and not allow_no_password:
                     raise UserError(
-                        f"A new user needs a password of at least {MIN_PASSWORD} characters."
+                        _(
+                            "A new user needs a password of at least {n} characters.",
+                            n=MIN_PASSWORD,
+                        )
                     )
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
                 cur.execute(
-                    "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                    [name, role_id, list(ids), new_hash, now, bool(disabled)],
+                    "INSERT INTO users (name, role, scope, password_hash, created_at, disabled, "
+                    "language) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [name, role_id, list(ids), new_hash, now, bool(disabled), lang],
                 )
                 action = "user_add"
             else:
@@ -655,17 +716,21 @@ def add_user(
                 own = name.lower() == actor.name.lower()
                 if own and old.role == "admin" and role_id != "admin":
                     raise UserError(
-                        "You cannot take away your own administrator role; ask "
-                        "another administrator."
+                        _(
+                            "You cannot take away your own administrator role; ask "
+                            "another administrator."
+                        )
                     )
                 if own and disabled:
-                    raise UserError("You cannot disable your own account.")
+                    raise UserError(_("You cannot disable your own account."))
                 cur.execute(
                     "UPDATE users SET role = ?, scope = ?, "
                     "password_hash = coalesce(?, password_hash), "
                     "disabled = coalesce(?, disabled) WHERE name = ?",
                     [role_id, list(ids), new_hash, disabled, name],
                 )
+                if language is not None:
+                    cur.execute("UPDATE users SET language = ? WHERE name = ?", [lang, name])
                 action = "user_change"
             audit.record(
                 cur,
@@ -678,6 +743,7 @@ def add_user(
                     "scope": list(ids),
                     "password_set": new_hash is not None,
                     "disabled": disabled,
+                    **({"language": lang} if language is not None else {}),
                 },
             )
             found = _find(cur, name)
@@ -694,8 +760,38 @@ def add_user(
 def _require(store: Store, name: str) -> User:
     user = get_user(store, name)
     if user is None:
-        raise UserError(f"There is no user {name.strip()!r}.")
+        raise UserError(_("There is no user {name}.", name=repr(name.strip())))
     return user
+
+
+def set_language(store: Store, name: str, language: str | None, *, actor: Actor) -> User:
+    """Set the language ``name``'s account reads the dashboard in (``de``), or forget it (None
+    or ``""``: the browser's language is used). Everyone may choose their own language; only
+    an administrator or the local operator another account's (``AccessDenied`` otherwise)."""
+    user = _require(store, name)
+    if isinstance(actor, Operator) or actor.name.lower() != user.name.lower():
+        require_account_manager(actor)
+    lang = check_language(language)
+    if lang == user.language:
+        return user
+    with store.cursor() as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("UPDATE users SET language = ? WHERE name = ?", [lang, user.name])
+            audit.record(
+                cur,
+                actor=actor.name,
+                role=getattr(actor, "role", None),
+                action="user_change",
+                detail={"name": user.name, "language": lang},
+            )
+            found = _find(cur, user.name)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+    assert found is not None
+    return found[0]
 
 
 def set_role(store: Store, name: str, role: str, *, actor: Actor) -> User:
@@ -734,7 +830,7 @@ def remove_user(store: Store, name: str, *, actor: Actor) -> None:
     require_account_manager(actor)
     user = _require(store, name)
     if user.name.lower() == actor.name.lower():
-        raise UserError("You cannot remove your own account while you are signed in with it.")
+        raise UserError(_("You cannot remove your own account while you are signed in with it."))
     with store.cursor() as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
@@ -776,7 +872,9 @@ def scope_options(store: Store) -> list[ScopeOption]:
     orgs = sorted({r[1] for r in rows}, key=str.lower)
     # a name on record from before the Unicode policy shows its invisible characters
     shown = names.shown
-    return [ScopeOption(o, "organisation", f"{shown(o)} (organisation)") for o in orgs] + [
+    return [
+        ScopeOption(o, "organisation", _("{name} (organisation)", name=shown(o))) for o in orgs
+    ] + [
         ScopeOption(p, "programme", f"{p} — {shown(name or p)} ({shown(org)})")
         for p, org, name in rows
     ]
@@ -792,8 +890,11 @@ def look_alike_warnings(store: Store, user: User) -> list[str]:
     others = [u.name for u in list_users(store) if u.name.lower() != user.name.lower()]
     if names.look_alikes(user.name, others):
         out.append(
-            f"The user name {user.name} looks like the name of another account; if both are "
-            "meant for the same person, change that account and remove this one."
+            _(
+                "The user name {name} looks like the name of another account; if both are "
+                "meant for the same person, change that account and remove this one.",
+                name=user.name,
+            )
         )
     known = {o.id: o.kind for o in scope_options(store)}
     lowered = {i.lower() for i in known}
@@ -801,11 +902,20 @@ def look_alike_warnings(store: Store, user: User) -> list[str]:
         if item.lower() in lowered:
             continue
         for other in names.look_alikes(item, known):
-            out.append(
-                f"The scope entry “{item}” matches nothing on record but looks like the "
-                f"{known[other]} on record as “{names.shown(other)}”; if it is meant to be that "
-                f"{known[other]}, use exactly that spelling."
+            text = (
+                N_(
+                    "The scope entry “{item}” matches nothing on record but looks like the "
+                    "organisation on record as “{other}”; if it is meant to be that "
+                    "organisation, use exactly that spelling."
+                )
+                if known[other] == "organisation"
+                else N_(
+                    "The scope entry “{item}” matches nothing on record but looks like the "
+                    "programme on record as “{other}”; if it is meant to be that programme, "
+                    "use exactly that spelling."
+                )
             )
+            out.append(_(text, item=item, other=names.shown(other)))
     return out
 
 

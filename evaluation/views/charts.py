@@ -2,21 +2,31 @@
 
 * proportions and shares: lines over the periods on a 0–100 % axis, with the 95 % Wilson
   interval as a shaded band where the engine gives one;
-* counts and totals (``AMOUNT_KINDS``): bars;
+* counts and totals (``AMOUNT_KINDS``): bars, on an axis of whole numbers;
 * ratios, medians and months: lines from zero;
 * a split request: grouped bars by split value, one small chart per programme;
 * many programmes: one small chart each rather than a tangle of lines;
 * a single period: programmes side by side instead of a one-point "trend".
 
-Suppressed and ``no_data`` points are gaps, never zeros, and the subtitle says how many there
-are and why; a period that is not over yet has an open marker or a hatched bar. Targets are a
-dashed line. Colours are the Okabe–Ito palette, distinguishable with the common colour-vision
-deficiencies; every figure is a ``plotly.graph_objects.Figure`` readable at 1280 px.
+Suppressed and ``no_data`` points are gaps, never zeros: a hidden figure is a column of grey
+crosses, a missing one a column of pale dots, and the legend says why each is empty
+(``vocabulary.marks``); a band or target line breaks at a gap instead of crossing it. A period
+that is not over yet has an open marker or a hatched bar. The chart starts at the first period
+with a figure, and a small chart with no figure at all is left out (the subtitle names it).
+A chart with nothing to show at all is one sentence instead (:func:`empty_sentence`).
+
+Every text is translated into the language of the moment; periods are named by
+``periods.label``, code values by ``codes.code_label``, and Plotly's own numbers (axis ticks,
+hover) use the language's decimal and thousands signs (``layout.separators``). Colours are the
+Okabe–Ito palette, distinguishable with the common colour-vision deficiencies, ordered so the
+first few are the most distinct; every figure is a ``plotly.graph_objects.Figure`` readable at
+1280 px.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,15 +34,20 @@ from typing import Any, Protocol
 
 import pandas as pd
 import plotly.graph_objects as go
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from plotly.subplots import make_subplots
 
 from evaluation.measures.engine import as_number
-from evaluation.periods import from_days
-from evaluation.vocabulary import numbers
+from evaluation.periods import PeriodError, from_days, label
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
+from evaluation.vocabulary.language import N_, _, current, n_
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
-"""Okabe–Ito, yellow last: it has the least contrast on white."""
+PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#CC79A7", "#E69F00", "#009E73", "#F0E442")
+"""Okabe–Ito without black (it would read as the dark grey target line), ordered so that the
+first two, three, four … colours are as far apart as the palette allows, for normal vision and
+the three colour-vision deficiencies alike; yellow last: it has the least contrast on white."""
 TARGET_COLOUR = "#444444"
 MAX_SERIES = 6
 """More programmes than this in one chart become one small chart per programme."""
@@ -46,13 +61,30 @@ MAX_BARS = 40
 WIDE_PERIODS = 4
 """Small charts with more periods than this (or grouped bars) go two, not three, abreast."""
 BAND_HALF_WIDTH = 0.15
-ALL_PROGRAMMES = "All programmes"
-NOT_SPLIT = "Not split (programme level)"
-MISSING = "(not recorded)"
-HIDDEN = "Hidden to protect small numbers"
-NO_DATA = "No data"
+TICK_WIDTH = 12
+"""Period tick labels longer than this many characters are wrapped onto two lines (never cut)."""
+SUBTITLE_WIDTH = 110
+"""Characters of a subtitle line (Plotly does not wrap it)."""
+MIN_COUNT = 5
+"""The smallest count shown, as the legend of a hidden figure says ("fewer than 5")."""
+ALL_PROGRAMMES = N_("All programmes")
+NOT_SPLIT = N_("Not split (programme level)")
+EMPTY_HIDDEN = N_("Every value of this chart is hidden to protect small numbers.")
+EMPTY_NO_DATA = N_("There is no data for this chart in the period.")
+ROLE_VALUE, ROLE_HIDDEN, ROLE_NO_DATA, ROLE_BAND, ROLE_TARGET = (
+    "value",
+    "hidden",
+    "no_data",
+    "band",
+    "target",
+)
+"""What a trace draws, in its ``meta["role"]``: only ``value`` traces are figures; the others
+(gap columns, interval bands, target lines) draw around them and never make a chart non-empty."""
+HIDDEN, NO_DATA = ROLE_HIDDEN, ROLE_NO_DATA
+"""The two kinds of gap."""
 GAP_PATTERNS = {HIDDEN: "x", NO_DATA: "."}
-GAP_COLOUR = "#9a9a9a"
+GAP_COLOURS = {HIDDEN: "#6f6f6f", NO_DATA: "#b5b5b5"}
+"""A hidden figure is a column of dark grey crosses, a missing one of pale grey dots."""
 FONT = {"size": 14}
 
 
@@ -70,6 +102,159 @@ class Described(Protocol):
     def unit(self) -> str: ...
 
 
+# -- what the page and report charts share -----------------------------------------------------
+
+
+def empty_sentence(chart: object, *, hidden: bool | None = None) -> str | None:
+    """The one sentence that stands for a chart with nothing to show, or ``None`` when it has
+    something to show. Draw the chart only when this is ``None``; otherwise show the sentence
+    (a caption, a paragraph of the report) in its place.
+
+    ``chart`` is any of:
+
+    * a Plotly ``Figure``, or its dict (``{"data": [...], "layout": {...}}``, as
+      ``reports.charts.plotly_dict`` returns): empty when no trace shows a number. A trace whose
+      ``meta`` is ``{"role": ...}`` other than ``"value"`` (a gap column, a 95 % band, a target
+      line) does not count; a trace without a role counts by its numbers (``y``; ``x`` of a
+      horizontal bar or a funnel; ``values`` of a pie; ``z`` of a heatmap);
+    * a ``reports.charts.ChartSpec``: empty when no series has a value;
+    * a tidy frame (``value``, ``suppressed``, ``status`` columns): empty when every row is a
+      gap (:func:`is_gap`) or there are no rows;
+    * ``None`` or an empty sequence: no data.
+
+    Which sentence: "hidden" when ``hidden`` says so, else when the chart says any of its
+    figures is hidden (a frame's ``suppressed`` rows; a figure's ``layout.meta["hidden"]`` count
+    or a trace with the role ``"hidden"``; a spec whose series mark a value hidden); otherwise
+    "no data". Both are translated into the language of the moment.
+    """
+    shown, any_hidden = _contents(chart)
+    if shown:
+        return None
+    if hidden is None:
+        hidden = any_hidden
+    return _(EMPTY_HIDDEN) if hidden else _(EMPTY_NO_DATA)
+
+
+def _contents(chart: object) -> tuple[bool, bool]:
+    """(has a value to show, has a hidden figure) of what ``empty_sentence`` accepts."""
+    if chart is None:
+        return False, False
+    if isinstance(chart, pd.DataFrame):
+        if chart.empty:
+            return False, False
+        hid = (
+            bool(chart["suppressed"].astype("boolean").fillna(False).any())
+            if "suppressed" in chart
+            else False
+        )
+        return bool((~is_gap(chart)).any()), hid
+    if isinstance(chart, go.Figure):
+        chart = chart.to_plotly_json()
+    if isinstance(chart, Mapping) and "data" in chart:
+        layout = chart.get("layout") or {}
+        meta = layout.get("meta") if isinstance(layout, Mapping) else None
+        hid = bool(meta.get("hidden")) if isinstance(meta, Mapping) else False
+        shown = False
+        for trace in chart.get("data") or ():
+            role = _role(trace)
+            hid = hid or role == ROLE_HIDDEN
+            if role == ROLE_VALUE and not shown:
+                shown = any(as_number(v) is not None for v in _trace_numbers(trace))
+        return shown, hid
+    series = getattr(chart, "series", None)
+    if series is not None:  # a reports.charts.ChartSpec
+        shown = any(as_number(v) is not None for s in series for v in s.values)
+        hid = any(any(getattr(s, "hidden", ()) or ()) for s in series)
+        return shown, hid
+    if isinstance(chart, Sequence) and not isinstance(chart, str) and not chart:
+        return False, False
+    raise TypeError(f"empty_sentence cannot read a {type(chart).__name__}")
+
+
+def _role(trace: Any) -> str:
+    meta = trace.get("meta") if isinstance(trace, Mapping) else getattr(trace, "meta", None)
+    role = meta.get("role") if isinstance(meta, Mapping) else None
+    return str(role) if role else ROLE_VALUE
+
+
+def _trace_numbers(trace: Any) -> list[object]:
+    get = trace.get if isinstance(trace, Mapping) else lambda k: getattr(trace, k, None)
+    kind = get("type") or "scatter"
+    if kind == "pie":
+        key = "values"
+    elif kind in ("heatmap", "contour", "histogram2d"):
+        key = "z"
+    elif get("orientation") == "h" or (kind == "funnel" and get("orientation") != "v"):
+        key = "x"
+    else:
+        key = "y"
+    values = get(key)
+    if values is None:
+        return []
+    if isinstance(values, Mapping) and "bdata" in values:  # plotly's packed typed array
+        import base64
+
+        import numpy as np
+
+        return list(np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]))
+    flat: list[object] = []
+    for v in values:
+        if isinstance(v, list | tuple):
+            flat.extend(v)
+        else:
+            flat.append(v)
+    return flat
+
+
+def separators(lang: str | None = None) -> str:
+    """Plotly's ``layout.separators`` for ``lang`` (the language of the moment by default): its
+    decimal sign, then its thousands sign, from Babel's locale data: ``.,`` English, ``,.``
+    German, so ``1,234.5`` reads ``1.234,5``."""
+    lang = lang or current()
+    return f"{get_decimal_symbol(lang)}{get_group_symbol(lang)}"
+
+
+def period_name(start: date, end: date, lang: str | None = None) -> str:
+    """A period named by its first and last day, as ``periods.label`` names it in ``lang``."""
+    period = from_days(start, end)
+    try:
+        return label(period, lang or current())
+    except PeriodError:  # a language the label function does not speak (yet)
+        return label(period)
+
+
+def tick_text(text: str, width: int = TICK_WIDTH) -> str:
+    """An axis tick label that is never cut: a long one is wrapped onto lines (``<br>``), at its
+    dash (``1 Apr –<br>30 Sep 2025``) or between words."""
+    if len(text) <= width:
+        return text
+    if " – " in text:
+        head, tail = text.split(" – ", 1)
+        return f"{head} –<br>{tail}"
+    return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def count_step(top: float, ticks: int = 6) -> int:
+    """The distance between ticks of a count axis from 0 to ``top``: a whole 1, 2 or 5 × 10ⁿ
+    giving at most about ``ticks`` ticks, so a count axis never shows 2.5 people."""
+    rough = max(top, 1.0) / ticks
+    power = 10 ** math.floor(math.log10(rough)) if rough >= 1 else 1
+    for step in (1, 2, 5, 10):
+        if step * power >= rough:
+            return max(1, int(step * power))
+    return max(1, int(10 * power))  # pragma: no cover
+
+
+def gap_name(kind: str, min_count: int = MIN_COUNT) -> str:
+    """The legend entry of a gap, saying why it is empty (``vocabulary.marks``)."""
+    if kind == HIDDEN:
+        return _(marks.HIDDEN_LEGEND, n=min_count)
+    return _(marks.NO_DATA_LEGEND)
+
+
+# -- the explorer's chart ---------------------------------------------------------------------
+
+
 @dataclass
 class _Series:
     name: str
@@ -84,12 +269,15 @@ class _Series:
     gap: list[str | None] = field(default_factory=list)
     """``HIDDEN``, ``NO_DATA`` or ``None`` (a value is drawn) per point."""
 
+    @property
+    def shown(self) -> bool:
+        return any(g is None for g in self.gap)
 
-def _label(value: object, star: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    text = str(value)
-    return star if text == "*" else text
+
+def _split_label(column: str, value: object) -> str:
+    if isinstance(value, str) and value == "*":
+        return _(NOT_SPLIT)
+    return code_label(column, value)
 
 
 def is_gap(frame: pd.DataFrame) -> pd.Series:
@@ -101,24 +289,32 @@ def is_gap(frame: pd.DataFrame) -> pd.Series:
 def gap_note(frame: pd.DataFrame) -> str | None:
     """A sentence saying how many points are gaps and why, or ``None`` when there are none."""
     counts = _gap_counts(frame)
-    return f"Gaps, not zeros: {counts}." if counts else None
+    return _("Gaps, not zeros: {gaps}.", gaps=counts) if counts else None
+
+
+def _hidden_count(frame: pd.DataFrame) -> int:
+    return int(frame["suppressed"].astype("boolean").fillna(False).sum()) if len(frame) else 0
 
 
 def _gap_counts(frame: pd.DataFrame) -> str | None:
     if frame.empty:
         return None
-    suppressed = int(frame["suppressed"].astype("boolean").fillna(False).sum())
-    no_data = int(
-        (
-            (frame["status"] == "no_data") & ~frame["suppressed"].astype("boolean").fillna(False)
-        ).sum()
-    )
+    suppressed = _hidden_count(frame)
+    no_data = int((is_gap(frame) & ~frame["suppressed"].astype("boolean").fillna(False)).sum())
     parts = []
     if suppressed:
-        parts.append(f"{suppressed} hidden to protect small numbers")
+        parts.append(
+            n_(
+                "{n} hidden to protect small numbers",
+                "{n} hidden to protect small numbers",
+                suppressed,
+            )
+        )
     if no_data:
-        parts.append(f"{no_data} without data")
-    return " and ".join(parts) or None
+        parts.append(n_("{n} without data", "{n} without data", no_data))
+    if len(parts) == 2:
+        return _("{first} and {second}", first=parts[0], second=parts[1])
+    return parts[0] if parts else None
 
 
 def _period_axis(
@@ -130,43 +326,77 @@ def _period_axis(
         key=lambda k: (str(k[0]), str(k[1])),
     )
     labels = labels or {}
-    text = [labels.get(k) or from_days(k[0], k[1]).label for k in keys]
+    text = [labels.get(k) or period_name(k[0], k[1]) for k in keys]
     return {k: n for n, k in enumerate(keys)}, text
 
 
+def _from_first_shown(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[Any, Any] | None]:
+    """``frame`` from the first period in which any figure is shown, and that period's days
+    (``None`` when nothing is left out)."""
+    keys = sorted(
+        set(zip(frame["period_start"], frame["period_end"], strict=True)),
+        key=lambda k: (str(k[0]), str(k[1])),
+    )
+    if len(keys) < 2:
+        return frame, None
+    shown = frame[~is_gap(frame)]
+    firsts = sorted(
+        set(zip(shown["period_start"], shown["period_end"], strict=True)),
+        key=lambda k: (str(k[0]), str(k[1])),
+    )
+    if not firsts or firsts[0] == keys[0]:
+        return frame, None
+    first = firsts[0]
+    keep = frame["period_start"].astype(str) >= str(first[0])
+    return frame[keep], first
+
+
+def _unit(ind: Described) -> str:
+    return _(ind.unit) if ind.unit else ""
+
+
 def _title(ind: Described) -> str:
-    unit = f"{ind.unit}, %" if ind.kind in PERCENT_KINDS else ind.unit
-    return f"{ind.id} · {ind.name} ({unit})"
+    unit = _unit(ind)
+    if ind.kind in PERCENT_KINDS:
+        unit = f"{unit}, %" if unit else "%"
+    return f"{ind.id} · {_(ind.name)} ({unit})" if unit else f"{ind.id} · {_(ind.name)}"
 
 
-def _hover(row: Mapping[Any, Any] | pd.Series, where: str, kind: str, unit: str) -> str:
+def _hover(
+    row: Mapping[Any, Any] | pd.Series, where: str, kind: str, unit: str, min_count: int
+) -> str:
+    lang = current()
     value = as_number(row["value"])
     lines = [where]
     if row.get("suppressed"):
-        return f"{where}<br>hidden (small numbers)"
+        return f"{where}<br>{gap_name(HIDDEN, min_count)}"
     if row.get("status") == "no_data" or value is None:
-        return f"{where}<br>no data"
-    lines.append(f"<b>{numbers.figure(value, kind, unit)}</b>")
+        return f"{where}<br>{gap_name(NO_DATA)}"
+    lines.append(f"<b>{numbers.figure(value, kind, unit, lang)}</b>")
     low, high = as_number(row.get("ci_low")), as_number(row.get("ci_high"))
     if low is not None and high is not None:
         shown = (
-            numbers.interval(low, high)
+            numbers.interval(low, high, lang)
             if kind in PERCENT_KINDS
-            else f"{numbers.figure(low, kind, unit)} to {numbers.figure(high, kind, unit)}"
+            else _(
+                "{low} to {high}",
+                low=numbers.figure(low, kind, unit, lang),
+                high=numbers.figure(high, kind, unit, lang),
+            )
         )
-        lines.append(f"95 % interval {shown}")
+        lines.append(_("95 % interval {interval}", interval=shown))
     num, den = as_number(row.get("numerator")), as_number(row.get("denominator"))
     if num is not None and den is not None:
         lines.append(
-            f"{numbers.count(num)} of {numbers.count(den)}"
+            _("{num} of {den}", num=numbers.count(num, lang), den=numbers.count(den, lang))
             if kind == "proportion"
-            else f"n = {numbers.count(den)}"
+            else _("n = {n}", n=numbers.count(den, lang))
         )
     target = as_number(row.get("target"))
     if target is not None:
-        lines.append(f"target {numbers.figure(target, kind, unit)}")
+        lines.append(_("target {target}", target=numbers.figure(target, kind, unit, lang)))
     if row.get("status") == "partial_period":
-        lines.append("period not over yet")
+        lines.append(_("period not over yet"))
     return "<br>".join(lines)
 
 
@@ -179,19 +409,21 @@ def _series(
     where: Sequence[str],
     kind: str,
     unit: str,
+    min_count: int = MIN_COUNT,
 ) -> _Series:
     s = _Series(name, colour)
     gaps = is_gap(rows).to_numpy()
     hidden = rows["suppressed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    for (_, row), gap, place, hid in zip(rows.iterrows(), gaps, where, hidden, strict=True):
+    for (_i, row), gap, place, hid in zip(rows.iterrows(), gaps, where, hidden, strict=True):
         key = (row[x_key[0]], row[x_key[1]]) if isinstance(x_key, tuple) else row[x_key]
         s.x.append(float(x_of[key]))
         s.y.append(None if gap else as_number(row["value"]))
         s.low.append(None if gap else as_number(row.get("ci_low")))
         s.high.append(None if gap else as_number(row.get("ci_high")))
-        s.target.append(as_number(row.get("target")))
+        # a target is drawn where the figure is: never a line across hidden periods
+        s.target.append(None if gap else as_number(row.get("target")))
         s.partial.append(row.get("status") == "partial_period")
-        s.hover.append(_hover(row, place, kind, unit))
+        s.hover.append(_hover(row, place, kind, unit, min_count))
         s.gap.append((HIDDEN if hid else NO_DATA) if gap else None)
     return s
 
@@ -235,9 +467,10 @@ def _band_traces(s: _Series, connect: bool) -> list[go.Scatter]:
                 fillcolor=_rgba(s.colour, 0.18),
                 line={"width": 0, "color": _rgba(s.colour, 0.0)},
                 hoverinfo="skip",
-                name=f"95 % interval ({s.name})",
+                name=_("95 % interval ({name})", name=s.name),
                 legendgroup=s.name,
                 showlegend=False,
+                meta={"role": ROLE_BAND},
             )
         )
     return traces
@@ -260,6 +493,7 @@ def _target_trace(
         connectgaps=False,
         showlegend=show_legend,
         hovertemplate=f"{name}: %{{y:{shown}}}<extra></extra>",
+        meta={"role": ROLE_TARGET},
     )
 
 
@@ -284,6 +518,7 @@ def _line_traces(s: _Series, connect: bool, show_legend: bool) -> list[go.Scatte
             },
             hovertext=s.hover,
             hovertemplate="%{hovertext}<extra></extra>",
+            meta={"role": ROLE_VALUE},
         )
     )
     return traces
@@ -324,6 +559,7 @@ def _bar_trace(s: _Series, show_legend: bool, errors: bool) -> go.Bar:
         error_y=error,
         hovertext=s.hover,
         hovertemplate="%{hovertext}<extra></extra>",
+        meta={"role": ROLE_VALUE},
     )
 
 
@@ -335,11 +571,12 @@ def _gap_trace(
     offsetgroup: str | None,
     show_legend: bool,
 ) -> go.Bar:
-    """Faint hatched columns where a value is hidden or missing: visibly not a zero bar."""
+    """Faint patterned columns where a value is hidden (crosses) or missing (dots): visibly not
+    a zero bar, and visibly not the same as each other."""
     return go.Bar(
         x=xs,
         y=[top] * len(xs),
-        name=kind,
+        name=gap_name(kind),
         legendgroup=kind,
         showlegend=show_legend,
         offsetgroup=offsetgroup,
@@ -349,14 +586,16 @@ def _gap_trace(
             "line": {"width": 0},
             "pattern": {
                 "shape": GAP_PATTERNS[kind],
-                "fgcolor": GAP_COLOUR,
+                "fgcolor": GAP_COLOURS[kind],
                 "bgcolor": "rgba(0, 0, 0, 0)",
                 "size": 8,
-                "solidity": 0.15,
+                "solidity": 0.15 if kind == HIDDEN else 0.3,
             },
         },
         hovertext=hovers,
         hovertemplate="%{hovertext}<extra></extra>",
+        legendrank=2000,  # after the series
+        meta={"role": kind},
     )
 
 
@@ -395,7 +634,7 @@ def _panel_gaps(series: list[_Series], top: float, seen: set[str]) -> list[go.Ba
     at = {x: v for x, v in at.items() if x not in drawn}
     out = []
     for kind in GAP_PATTERNS:
-        xs = sorted(x for x, (k, _) in at.items() if k == kind)
+        xs = sorted(x for x, (k, _h) in at.items() if k == kind)
         if xs:
             out.append(
                 _gap_trace(
@@ -413,27 +652,44 @@ def _has_band(frame: pd.DataFrame, kind: str) -> bool:
 def _top(frame: pd.DataFrame, kind: str) -> float:
     if kind in PERCENT_KINDS:
         return 1.0
-    values = pd.to_numeric(frame["value"], errors="coerce").where(~is_gap(frame))
+    shown = ~is_gap(frame)
+    values = pd.to_numeric(frame["value"], errors="coerce").where(shown)
     if "target" in frame:
-        values = pd.concat([values, pd.to_numeric(frame["target"], errors="coerce")])
+        values = pd.concat([values, pd.to_numeric(frame["target"], errors="coerce").where(shown)])
+    if kind not in AMOUNT_KINDS and "ci_high" in frame:
+        values = pd.concat([values, pd.to_numeric(frame["ci_high"], errors="coerce").where(shown)])
     top = values.max()
     return float(top) if pd.notna(top) and top > 0 else 1.0
 
 
-def _notes(frame: pd.DataFrame, ind: Described, bars: bool) -> str:
+def _notes(frame: pd.DataFrame, ind: Described, bars: bool) -> list[str]:
     notes = []
     if ind.kind == "proportion" and frame["ci_low"].notna().any():
-        notes.append("Bars: 95 % interval." if bars else "Shaded: 95 % interval.")
+        notes.append(_("Bars: 95 % interval.") if bars else _("Shaded: 95 % interval."))
     if (frame["status"] == "partial_period").any():
         notes.append(
-            "Striped bars: period not over yet." if bars else "Open markers: period not over yet."
+            _("Striped bars: period not over yet.")
+            if bars
+            else _("Open markers: period not over yet.")
         )
     if "target" in frame and pd.to_numeric(frame["target"], errors="coerce").notna().any():
-        notes.append("Dashed: target.")
+        notes.append(_("Dashed: target."))
     gaps = _gap_counts(frame)
     if gaps:
-        notes.append(f"Grey hatching marks gaps, not zeros: {gaps}.")
-    return " ".join(notes)
+        notes.append(_("Grey crosses and dots mark gaps, not zeros: {gaps}.", gaps=gaps))
+    return notes
+
+
+def _lines(sentences: Sequence[str], width: int = SUBTITLE_WIDTH) -> list[str]:
+    """Sentences packed into lines of at most ``width`` characters (Plotly does not wrap a
+    subtitle); a sentence is broken only when it is longer than a line by itself."""
+    lines: list[str] = []
+    for sentence in sentences:
+        if lines and len(lines[-1]) + 1 + len(sentence) <= width:
+            lines[-1] += f" {sentence}"
+        else:
+            lines += textwrap.wrap(sentence, width, break_long_words=False)
+    return lines or [""]
 
 
 def _panel_grid(names: list[str], wide: bool) -> tuple[int, int]:
@@ -441,14 +697,22 @@ def _panel_grid(names: list[str], wide: bool) -> tuple[int, int]:
     return math.ceil(len(names) / cols), cols
 
 
-def _empty(ind: Described, message: str) -> go.Figure:
+def _empty(ind: Described, message: str, hidden: int) -> go.Figure:
+    """A chart with nothing to show: its title and one sentence, no axes and no traces."""
     fig = go.Figure()
     fig.add_annotation(
         text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=FONT
     )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(title={"text": _title(ind)}, height=260, font=FONT, template="plotly_white")
+    fig.update_layout(
+        title={"text": _title(ind)},
+        height=200,
+        font=FONT,
+        template="plotly_white",
+        separators=separators(),
+        meta={"empty": message, "hidden": hidden},
+    )
     return fig
 
 
@@ -458,22 +722,39 @@ def indicator_figure(
     *,
     split: str | None = None,
     period_labels: Mapping[tuple[date, date], str] | None = None,
+    programme_names: Mapping[str, str] | None = None,
+    min_count: int = MIN_COUNT,
 ) -> go.Figure:
-    """The chart of one indicator's tidy rows (``frame`` holds that indicator only).
+    """The chart of one indicator's tidy rows (``frame`` holds that indicator only), in the
+    language of the moment.
 
     ``split`` is the split column of the request (``None``: by programme, or one total);
     ``period_labels`` names the periods (``2025 Q1``) by their first and last day; a period it
-    does not name is labelled by ``periods.from_days``.
+    does not name is labelled by ``periods.label``. ``programme_names`` names the programmes
+    by id (their ids otherwise). ``min_count`` is what the legend of a hidden figure says
+    ("fewer than 5"). With nothing to show, the figure is its title and one sentence
+    (:func:`empty_sentence` of it returns that sentence, so a page can show it instead).
     """
-    if frame.empty:
-        return _empty(indicator, "No rows: no programme in view has data for this request.")
+    hidden_n = _hidden_count(frame)
+    sentence = empty_sentence(frame)
+    if sentence is not None:
+        return _empty(indicator, sentence, hidden_n)
     kind = indicator.kind
     bars = kind in AMOUNT_KINDS
+    frame, started = _from_first_shown(frame.reset_index(drop=True))
     x_of, period_text = _period_axis(frame, period_labels)
+    names = dict(programme_names or {})
     programmes = list(
         dict.fromkeys(sorted(frame["programme_id"].astype(str), key=lambda p: (p == "*", p)))
     )
-    cut = ""
+    notes: list[str] = []
+    if started is not None:
+        notes.append(
+            _(
+                "Starts at {period}: every figure before it is hidden or has no data.",
+                period=period_text[x_of[started]],
+            )
+        )
     panel_mode = (split is not None and split in frame.columns) or frame[
         ["period_start", "period_end"]
     ].drop_duplicates().shape[0] > 1
@@ -481,36 +762,44 @@ def indicator_figure(
     if len(programmes) > limit:
         # hundreds of small charts (or bars with a band broken at every hidden value) freeze a
         # browser; the table and downloads hold them all, the Comparison page compares them
-        cut = (
-            f"The chart shows {limit} of {len(programmes)} programmes; choose "
-            "programmes to see others (the table and downloads hold all)."
+        notes.append(
+            _(
+                "The chart shows {shown} of {total} programmes; choose programmes to see "
+                "others (the table and downloads hold all).",
+                shown=limit,
+                total=len(programmes),
+            )
         )
         programmes = programmes[:limit]
         frame = frame[frame["programme_id"].astype(str).isin(programmes)]
-    prog_label = {p: _label(p, ALL_PROGRAMMES) for p in programmes}
-    period_name = {k: period_text[n] for k, n in x_of.items()}
+    prog_label = {p: _(ALL_PROGRAMMES) if p == "*" else names.get(p, p) for p in programmes}
+    named_period = {k: period_text[n] for k, n in x_of.items()}
 
     def where(rows: pd.DataFrame, extra: str | None = None) -> list[str]:
         out = []
-        for _, r in rows.iterrows():
+        for _i, r in rows.iterrows():
             place = f"{prog_label[str(r['programme_id'])]}, "
-            place += period_name[(r["period_start"], r["period_end"])]
+            place += named_period[(r["period_start"], r["period_end"])]
             if extra:
-                place += f", {_label(r[extra], NOT_SPLIT)}"
+                place += f", {_split_label(extra, r[extra])}"
             out.append(place)
         return out
 
+    unit = indicator.unit
     panels: list[tuple[str, list[_Series]]] = []
     x_text = period_text
     split_mode = split is not None and split in frame.columns
     if split_mode:
         assert split is not None
-        values = sorted(
-            {_label(v, NOT_SPLIT) for v in frame[split]},
-            key=lambda v: (v in (NOT_SPLIT, MISSING), v),
-        )
+        codes = [v for v in dict.fromkeys(frame[split]) if not pd.isna(v) and v != "*"]
+        ordered = [*code_order(split, [str(v) for v in codes])]
+        if (frame[split] == "*").any():
+            ordered.append("*")
+        if frame[split].isna().any():
+            ordered.append(None)  # type: ignore[arg-type]
+        values = list(dict.fromkeys(_split_label(split, v) for v in ordered))
         colour = {v: PALETTE[n % len(PALETTE)] for n, v in enumerate(values)}
-        labels = frame[split].map(lambda v: _label(v, NOT_SPLIT))
+        labels = frame[split].map(lambda v: _split_label(split, v))
         for p in programmes:
             in_p = frame[frame["programme_id"].astype(str) == p]
             series = []
@@ -526,7 +815,8 @@ def indicator_figure(
                             ("period_start", "period_end"),
                             where(rows, split),
                             kind,
-                            indicator.unit,
+                            unit,
+                            min_count,
                         )
                     )
             panels.append((prog_label[p], series))
@@ -535,7 +825,7 @@ def indicator_figure(
         x_of_prog = {p: n for n, p in enumerate(programmes)}
         rows = frame.assign(_p=frame["programme_id"].astype(str))
         s = _series(
-            rows, period_text[0], PALETTE[0], x_of_prog, "_p", where(rows), kind, indicator.unit
+            rows, period_text[0], PALETTE[0], x_of_prog, "_p", where(rows), kind, unit, min_count
         )
         panels.append(("", [s]))
         x_text = [prog_label[p] for p in programmes]
@@ -552,11 +842,26 @@ def indicator_figure(
                     ("period_start", "period_end"),
                     where(rows),
                     kind,
-                    indicator.unit,
+                    unit,
+                    min_count,
                 )
             )
         many = len(series) > (MAX_BAND_SERIES if _has_band(frame, kind) else MAX_SERIES)
         panels = [(s.name, [s]) for s in series] if many else [("", series)]
+
+    if len(panels) > 1:
+        # a small chart with no figure in it says nothing: leave it out and name it
+        blank = [name for name, series in panels if not any(s.shown for s in series)]
+        if blank:
+            panels = [p for p in panels if p[0] not in blank]
+            notes.append(
+                n_(
+                    "No chart of {names}: every figure is hidden or has no data.",
+                    "No charts of {names}: every figure is hidden or has no data.",
+                    len(blank),
+                    names=", ".join(blank),
+                )
+            )
 
     small_multiples = len(panels) > 1
     rows_n, cols_n = _panel_grid(
@@ -576,7 +881,7 @@ def indicator_figure(
     single_period = not split_mode and len(x_of) == 1
     seen: set[str] = set()
     top = _top(frame, kind)
-    for n, (_, series) in enumerate(panels):
+    for n, (_name, series) in enumerate(panels):
         pos = {"row": n // cols_n + 1, "col": n % cols_n + 1} if small_multiples else {}
         gaps = [] if bars else _panel_gaps(series, top, seen)
         for t in gaps:
@@ -596,48 +901,68 @@ def indicator_figure(
         for s in targets:
             line_colour = s.colour if not (split_mode or single_period) else TARGET_COLOUR
             name = (
-                "Target" if split_mode or single_period or small_multiples else f"Target ({s.name})"
+                _("Target")
+                if split_mode or single_period or small_multiples
+                else _("Target ({name})", name=s.name)
             )
             trace = _target_trace(s, line_colour, name, show_legend=name not in seen, kind=kind)
             if trace is not None:
                 seen.add(name)
                 fig.add_trace(trace, **pos)
+    if min_count != MIN_COUNT:
+        for trace in fig.data:
+            if _role(trace) == HIDDEN:
+                trace.name = gap_name(HIDDEN, min_count)
 
-    ticks = {
-        "tickmode": "array",
-        "tickvals": list(range(len(x_text))),
-        "ticktext": x_text,
-        "range": [-0.5, len(x_text) - 0.5],
-        "showgrid": False,
-    }
-    fig.update_xaxes(**ticks, zeroline=False)
+    fig.update_xaxes(
+        tickmode="array",
+        tickvals=list(range(len(x_text))),
+        ticktext=[tick_text(t) for t in x_text],
+        range=[-0.5, len(x_text) - 0.5],
+        showgrid=False,
+        automargin=True,
+        zeroline=False,
+    )
     if kind in PERCENT_KINDS:
         fig.update_yaxes(
             range=[0, 1.04], tickformat=numbers.D3_PERCENT_AXIS, tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1]
         )
-    else:
+    elif kind in AMOUNT_KINDS:
+        # people and euros are whole: ticks 0, 1, 2 … or 0, 5, 10 …, never 2.5
         fig.update_yaxes(
-            rangemode="tozero", tickformat=numbers.D3_NUMBER, dtick=1 if bars and top <= 8 else None
+            rangemode="tozero",
+            tickmode="linear",
+            tick0=0,
+            dtick=count_step(top),
+            tickformat=numbers.D3_COUNT,
         )
+    else:
+        fig.update_yaxes(rangemode="tozero", tickformat=numbers.D3_NUMBER)
     fig.update_yaxes(
-        title_text=indicator.unit if not small_multiples else None,
+        title_text=_unit(indicator) if not small_multiples else None,
         gridcolor="#e5e5e5",
         zeroline=True,
         zerolinecolor="#999999",
+        automargin=True,
     )
+    sub_lines = _lines([*_notes(frame, indicator, bars), *notes])
     fig.update_layout(
-        title={
-            "text": _title(indicator),
-            "subtitle": {"text": " ".join(t for t in (_notes(frame, indicator, bars), cut) if t)},
-        },
+        title={"text": _title(indicator), "subtitle": {"text": "<br>".join(sub_lines)}},
         template="plotly_white",
         font=FONT,
         barmode="group",
         bargap=0.25,
-        height=440 if not small_multiples else 150 + 260 * rows_n,
-        margin={"t": 90 if not small_multiples else 110, "b": 40, "l": 60, "r": 20},
+        height=(440 if not small_multiples else 150 + 260 * rows_n) + 18 * (len(sub_lines) - 1),
+        margin={
+            "t": (90 if not small_multiples else 110) + 18 * (len(sub_lines) - 1),
+            "b": 40,
+            "l": 60,
+            "r": 20,
+        },
         legend={"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"},
         hoverlabel={"font": FONT},
         showlegend=len(seen) > 0,
+        separators=separators(),
+        meta={"hidden": _hidden_count(frame), "empty": None},
     )
     return fig

@@ -60,14 +60,16 @@ from scipy.stats import binom
 from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.engine import IndicatorRequest, compute
-from evaluation.periods import Period, from_days
+from evaluation.periods import Period, from_days, label
 from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.read import coverage, release_note, release_settings
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, cursor_of
 from evaluation.views.charts import MAX_PANELS
 from evaluation.views.programmes import programmes_in_scope
-from evaluation.vocabulary import numbers
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.codes import code_label
+from evaluation.vocabulary.language import N_, _, current, n_
 from evaluation.vocabulary.numbers import D3_COUNT, D3_PERCENT, D3_PERCENT_AXIS
 from evaluation.vocabulary.units import denominator_noun
 
@@ -84,8 +86,10 @@ __all__ = [
     "compare",
     "control_limits",
     "default_indicator",
+    "display_table",
     "funnel",
     "funnel_figure",
+    "funnel_sentence",
     "pooled_bounds",
     "programme_table",
     "proportion_indicators",
@@ -109,7 +113,7 @@ MAX_POOLED_WIDTH = 0.10
 around; the page then says the pooled rate cannot be shown."""
 RANGE_COLUMNS = ("range_low", "range_high", "den_low", "den_high")
 """A release cell's published feasible ranges of a hidden numerator and denominator."""
-METHOD = (
+METHOD = N_(
     "How programmes are compared. Each programme's rate is drawn against the number it is "
     "based on, with the pooled rate of all compared programmes and the limits within which a "
     "programme of that size would fall by chance alone (exact binomial limits, 95 % and "
@@ -126,8 +130,10 @@ METHOD = (
     "ranges are too wide (an interval wider than 10 percentage points), no pooled rate and no "
     "limits are shown."
 )
-"""The method in one paragraph, for the Comparison page and every report's annex."""
+"""The method in one paragraph, for the Comparison page and every report's annex (marked for
+translation: show it as ``_(METHOD)``)."""
 HIDDEN = "hidden"
+HIDDEN_TEXT = N_("hidden to protect small numbers")
 INSIDE = "inside"
 OUTSIDE_95 = "outside 95 %"
 OUTSIDE_998 = "outside 99.8 %"
@@ -266,15 +272,21 @@ class Funnel:
         )
 
     def pooled_label(self) -> str:
-        """``92.1 %``, ``between 88.0 % and 95.3 %``, or why it is not shown."""
+        """``92 %``, ``between 88 % and 95 %``, or why it is not shown (in the language of the
+        moment)."""
+        lang = current()
         if self.pooled is not None:
-            return numbers.percent(self.pooled)
+            return numbers.percent(self.pooled, lang)
         if self.pooled_low is None or self.pooled_high is None:
-            return "not shown: hidden rates are not bounded closely enough by what is published"
-        between = (
-            f"between {numbers.percent(self.pooled_low)} and {numbers.percent(self.pooled_high)}"
+            return _("not shown: hidden rates are not bounded closely enough by what is published")
+        between = _(
+            "between {low} and {high}",
+            low=numbers.percent(self.pooled_low, lang),
+            high=numbers.percent(self.pooled_high, lang),
         )
-        return between if self.pooled_shown else f"not shown ({between} is too wide to say much)"
+        if self.pooled_shown:
+            return between
+        return _("not shown ({between} is too wide to say much)", between=between)
 
 
 def rate_bounds(
@@ -325,10 +337,10 @@ def pooled_bounds(
         if any(math.isinf(v) for opts in options for o in opts[:1] for v in o):
             return None
         ratio = numerator / denominator if denominator > 0 else 0.5
-        for _ in range(50):
+        for _step in range(50):
             picks = [_best(opts, sign, ratio) for opts in options]
-            num = numerator + sum(x for x, _ in picks)
-            den = denominator + sum(y for _, y in picks)
+            num = numerator + sum(x for x, _y in picks)
+            den = denominator + sum(y for _x, y in picks)
             if den <= 0:
                 return None
             new = num / den
@@ -348,12 +360,14 @@ def _display(rate_low: float, rate_high: float, complement_high: float) -> str:
     """What a hidden rate may show: the complement's bound if the ranges make it under 5,
     else the feasible interval, else only that it is hidden."""
     if complement_high < 5:
-        return "fewer than 5 did not reach the outcome"
+        return _("fewer than 5 did not reach the outcome")
     if rate_low <= 0.0 and rate_high >= 1.0:
-        return "hidden to protect small numbers"
-    return (
-        f"hidden to protect small numbers; between {numbers.percent(rate_low)} "
-        f"and {numbers.percent(rate_high)}"
+        return _(HIDDEN_TEXT)
+    lang = current()
+    return _(
+        "hidden to protect small numbers; between {low} and {high}",
+        low=numbers.percent(rate_low, lang),
+        high=numbers.percent(rate_high, lang),
     )
 
 
@@ -365,6 +379,27 @@ def _number(value: object) -> float:
     return x
 
 
+def _tables(names: Sequence[str]) -> str:
+    """``Custody events and Contacts``: tables of the data format by their labels."""
+    labels = [_("“{name}”", name=code_label("table", t)) for t in names]
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("{some} and {last}", some=", ".join(labels[:-1]), last=labels[-1])
+
+
+_NOUNS = (N_("releases"), N_("requests"), N_("referrals"), N_("needs"))
+"""What rates' denominators count (``units.denominator_noun``), for the translators; a noun
+without a translation makes a general sentence instead."""
+
+
+def _no_denominator(noun: str | None) -> str:
+    """``no data: no releases in this period``, or the general sentence when the noun is
+    unknown (or has no translation in the language of the moment)."""
+    if noun and (current() == "en" or _(noun) != noun):
+        return _("no data: no {noun} in this period", noun=_(noun))
+    return _("no data: nothing to count in this period")
+
+
 def _reason(
     row: Mapping[Any, object],
     version: int,
@@ -374,9 +409,10 @@ def _reason(
 ) -> str | None:
     """Why a row is not compared (``None``: it is compared)."""
     if int(row["indicator_version"]) != version:  # type: ignore[call-overload]
-        return (
-            f"definition differs: computed with version {row['indicator_version']}, "
-            f"compared on version {version}"
+        return _(
+            "definition differs: computed with version {computed}, compared on version {compared}",
+            computed=row["indicator_version"],
+            compared=version,
         )
     if bool(row.get("suppressed")):
         return None  # compared as a hidden programme, with what its release allows
@@ -384,17 +420,16 @@ def _reason(
     if row.get("status") == "no_data" or math.isnan(den) or den <= 0:
         if math.isnan(den) or missing:
             if missing:
-                names = " and ".join(missing)
-                return f"no data: table{'s' if len(missing) > 1 else ''} {names} not supplied"
-            return "no data: a table this indicator needs was not supplied"
-        noun = denominator_noun(ind.unit if ind else None)
-        return (
-            f"no data: no {noun} in this period"
-            if noun
-            else "no data: nothing to count in this period"
-        )
+                return n_(
+                    "no data: the table {names} was not supplied",
+                    "no data: the tables {names} were not supplied",
+                    len(missing),
+                    names=_tables(missing),
+                )
+            return _("no data: a table this indicator needs was not supplied")
+        return _no_denominator(denominator_noun(ind.unit if ind else None))
     if den < min_denominator:
-        return f"fewer than {min_denominator} in the denominator"
+        return _("fewer than {n} in the denominator", n=min_denominator)
     return None
 
 
@@ -459,7 +494,7 @@ def funnel(
         if bool(row.get("suppressed")):
             nl_, nh_, dl_, dh_ = (_number(row.get(c)) for c in RANGE_COLUMNS)
             ranges = (nl_, nh_, dl_, dh_)
-            nl, _, dl, dh = _ranges(*ranges)
+            nl, _nh, dl, dh = _ranges(*ranges)
             low, high = rate_bounds(*ranges)
             hidden.append(ranges)
             compared.append(
@@ -494,7 +529,7 @@ def funnel(
                 },
                 "status": row["status"],
                 "note": (
-                    "the period is not over in this programme's data"
+                    _("the period is not over in this programme's data")
                     if row["status"] == "partial_period"
                     else ""
                 ),
@@ -570,23 +605,31 @@ def _grid(n: np.ndarray, min_denominator: int = MIN_DENOMINATOR) -> np.ndarray:
     return np.unique(np.round(np.geomspace(lo, hi, 300)))
 
 
+def _level(position: str) -> str:
+    """``95 %`` or ``99.8 %`` (``99,8 %`` in German): the limits a position names."""
+    return f"{numbers.number(99.8 if position == OUTSIDE_998 else 95, current())} %"
+
+
+def limits_text(position: str, side: str) -> str:
+    """Where a programme's rate lies against the limits, in the language of the moment."""
+    if position == INSIDE:
+        return _("inside the limits")
+    if position == HIDDEN:
+        return marks.hidden()
+    if position == "not judged":
+        return _("no limits (see the pooled rate)")
+    if side == "above":
+        return _("above the {level} limit", level=_level(position))
+    return _("below the {level} limit", level=_level(position))
+
+
 def programme_table(f: Funnel) -> pd.DataFrame:
     """The compared programmes as a person reads them: rate, interval, denominator, and
     whether the rate lies inside the limits; a hidden rate with what may be shown of it
-    (``shown_as``). Ordered by name, never by rate."""
+    (``shown_as``). Ordered by name, never by rate. (Numbers as numbers: ``display_table``
+    is the page's, every cell a text.)"""
     out = f.programmes
-    where = [
-        (
-            "inside the limits"
-            if p == INSIDE
-            else "hidden"
-            if p == HIDDEN
-            else "no limits (see the pooled rate)"
-            if p == "not judged"
-            else f"{s} the {p.removeprefix('outside ')} limit"
-        )
-        for p, s in zip(out["position"], out["side"], strict=True)
-    ]
+    where = [limits_text(p, s) for p, s in zip(out["position"], out["side"], strict=True)]
     return pd.DataFrame(
         {
             "programme": out["programme"],
@@ -603,6 +646,104 @@ def programme_table(f: Funnel) -> pd.DataFrame:
     )
 
 
+DISPLAY_COLUMNS: dict[str, str] = {
+    "programme": N_("Programme"),
+    "rate": N_("Rate"),
+    "interval": N_("95 % interval"),
+    "counted": N_("Counted"),
+    "limits": N_("Against the limits"),
+    "completeness": N_("Data complete"),
+    "note": N_("Note"),
+}
+"""The Comparison page's table of compared programmes (``display_table``), in its order."""
+
+
+def _present(value: object) -> float | None:
+    x = _number(value)
+    return None if math.isnan(x) else x
+
+
+def display_table(f: Funnel) -> pd.DataFrame:
+    """``programme_table`` as the page shows it, every cell a text in the language of the
+    moment under translated headers: the rate and its interval right after the name, a hidden
+    rate marked (``marks.hidden()``) with what its release allows in the interval column.
+    Ordered by name, never by rate."""
+    lang = current()
+    rows = []
+    for row in f.programmes.to_dict("records"):
+        shown = bool(row["shown"])
+        value = _present(row.get("value"))
+        low, high = _present(row.get("ci_low")), _present(row.get("ci_high"))
+        num, den = _present(row.get("numerator")), _present(row.get("denominator"))
+        share = _present(row.get("completeness"))
+        if shown and value is not None:
+            rate = numbers.percent(value, lang)
+            interval = numbers.interval(low, high, lang) if low is not None and high else ""
+        elif shown:
+            rate, interval = marks.no_data(), ""
+        else:
+            rate, interval = marks.hidden(), str(row.get("display") or "")
+        counted = (
+            _("{n} of {d}", n=numbers.count(num, lang), d=numbers.count(den, lang))
+            if shown and num is not None and den is not None
+            else ""
+        )
+        rows.append(
+            {
+                "programme": row["programme"],
+                "rate": rate,
+                "interval": interval,
+                "counted": counted,
+                "limits": limits_text(str(row["position"]), str(row.get("side") or "")),
+                "completeness": "" if share is None else numbers.percent(share, lang),
+                "note": row.get("note") or "",
+            }
+        )
+    out = pd.DataFrame(rows, columns=list(DISPLAY_COLUMNS))
+    if not out["note"].astype(bool).any():
+        out = out.drop(columns=["note"])
+    return out.rename(columns={c: _(DISPLAY_COLUMNS[c]) for c in out.columns})
+
+
+def excluded_table(f: Funnel) -> pd.DataFrame:
+    """The programmes not compared and why, under translated headers."""
+    return f.excluded[["programme", "reason"]].rename(
+        columns={"programme": _("Programme"), "reason": _("Why not")}
+    )
+
+
+def funnel_sentence(f: Funnel) -> str | None:
+    """The one sentence that stands instead of a funnel plot with nothing to show (``None``:
+    draw it): no programme compared, only one, or every compared rate the same and none
+    hidden (a flat funnel, its limits collapsed onto the pooled rate)."""
+    progs = f.programmes
+    if progs.empty:
+        return _(
+            "No programme can be compared for this indicator and period: see the reasons below."
+        )
+    shown = progs[progs["shown"]]
+    if len(progs) == 1:
+        one = progs.iloc[0]
+        return _(
+            "Only one programme can be compared ({programme}, {rate}): a funnel plot needs "
+            "at least two.",
+            programme=one["programme"],
+            rate=numbers.percent(float(one["value"]), current())
+            if bool(one["shown"]) and not math.isnan(float(one["value"]))
+            else _(HIDDEN_TEXT),
+        )
+    if f.hidden:
+        return None
+    values = shown["value"].astype(float)
+    if len(values) and float(values.max() - values.min()) < 1e-12:
+        return _(
+            "Every programme compared has the same rate, {rate}: the funnel plot would show "
+            "nothing to tell them apart. The table below lists them.",
+            rate=numbers.percent(float(values.iloc[0]), current()),
+        )
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # Trends
 
@@ -610,7 +751,7 @@ def programme_table(f: Funnel) -> pd.DataFrame:
 def trend_periods(period: Period, n: int = 8) -> tuple[Period, ...]:
     """``period`` and the ``n - 1`` periods of the same kind before it, oldest first."""
     out = [period]
-    for _ in range(max(n, 1) - 1):
+    for _step in range(max(n, 1) - 1):
         out.append(out[-1].previous())
     return tuple(reversed(out))
 
@@ -760,7 +901,7 @@ def compare(
     if unreleased:
         more = pd.DataFrame(
             [
-                {"programme_id": p, "programme": names.get(p, p), "reason": NOT_RELEASED}
+                {"programme_id": p, "programme": names.get(p, p), "reason": _(NOT_RELEASED)}
                 for p in unreleased
             ],
             columns=EXCLUDED_COLUMNS,
@@ -776,7 +917,7 @@ def compare(
     return Comparison(ind, f, t, request.scope, releases, note)
 
 
-NOT_RELEASED = "not released: no approved release covers this period yet"
+NOT_RELEASED = N_("not released: no approved release covers this period yet")
 
 
 def _released_frame(
@@ -888,30 +1029,100 @@ def _percent_axis(fig: go.Figure, **kwargs: object) -> None:
     fig.update_yaxes(tickformat=D3_PERCENT_AXIS, range=[-0.03, 1.03], **kwargs)
 
 
+# The label placement of a funnel plot works in the plot's own pixels (about these): a label
+# that would cover another label or a point is moved round its point, or left to the hover.
+_PLOT_W, _PLOT_H = 640.0, 380.0
+_CHAR_W, _LINE_H, _GAP = 6.6, 14.0, 7.0
+_LABEL_CHARS = 26
+_SPOTS = ("top center", "bottom center", "middle right", "middle left", "top right", "top left")
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= _LABEL_CHARS else name[: _LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _box(spot: str, px: float, py: float, w: float) -> tuple[float, float, float, float]:
+    """The box (left, bottom, right, top; pixels, y up) of a label at ``spot`` of a point."""
+    vertical, horizontal = spot.split()
+    if vertical == "middle":
+        y0 = py - _LINE_H / 2
+        x0 = px + _GAP if horizontal == "right" else px - _GAP - w
+    else:
+        y0 = py + _GAP if vertical == "top" else py - _GAP - _LINE_H
+        x0 = {"center": px - w / 2, "right": px + _GAP / 2, "left": px - _GAP / 2 - w}[horizontal]
+    return x0, y0, x0 + w, y0 + _LINE_H
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def label_spots(
+    xs: Sequence[float], ys: Sequence[float], names: Sequence[str], x_max: float
+) -> list[tuple[str, str]]:
+    """Where each point's label goes and what it reads (``("", "")``: none, the hover names
+    it): the first spot round the point that covers no other label, no point and stays in the
+    plot, points placed from left to right. Long names are shortened."""
+    span = x_max if x_max > 0 else 1.0
+    pixels = [
+        (float(x) / span * _PLOT_W, (float(y) + 0.03) / 1.06 * _PLOT_H)
+        for x, y in zip(xs, ys, strict=True)
+    ]
+    points = [(px - 6, py - 6, px + 6, py + 6) for px, py in pixels]
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[str, str]] = [("", "")] * len(pixels)
+    for i in sorted(range(len(pixels)), key=lambda k: pixels[k]):
+        text = _short(str(names[i]))
+        w = len(text) * _CHAR_W
+        px, py = pixels[i]
+        for spot in _SPOTS:
+            box = _box(spot, px, py, w)
+            if box[0] < -20 or box[2] > _PLOT_W + 20 or box[1] < 0 or box[3] > _PLOT_H:
+                continue
+            if any(_overlaps(box, b) for b in placed) or any(
+                _overlaps(box, p) for k, p in enumerate(points) if k != i
+            ):
+                continue
+            placed.append(box)
+            out[i] = (spot, text)
+            break
+    return out
+
+
 def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
     """The funnel plot: each compared programme's rate against its denominator, labelled with
-    its name; the pooled rate (a band when it is an interval); the 95 % and 99.8 % limits. A
-    hidden programme is drawn as an open marker with the feasible intervals of its rate and
-    denominator (to the plot's edge where a range is unbounded). Excluded programmes are not
-    drawn."""
+    its name where the label has room (``label_spots``; the hover always names it); the pooled
+    rate (a band when it is an interval); the 95 % and 99.8 % limits. A hidden programme is
+    drawn as an open marker with the feasible intervals of its rate and denominator (to the
+    plot's edge where a range is unbounded). Excluded programmes are not drawn. Texts in the
+    language of the moment; ``funnel_sentence`` says when a sentence should stand instead."""
     noun = denominator_noun(indicator.unit if indicator else None)
-    x_title = f"Number of {noun} (denominator)" if noun else "Denominator"
+    x_title = (
+        _("Number of {noun} (denominator)", noun=_(noun))
+        if noun and (current() == "en" or _(noun) != noun)
+        else _("Denominator")
+    )
     fig = go.Figure()
     lim = f.limits
     if not lim.empty:
         for level, dash, width in (("998", "dot", 1.5), ("95", "dash", 1.5)):
-            shown = "99.8" if level == "998" else "95"
+            shown = _level(OUTSIDE_998 if level == "998" else OUTSIDE_95)
             for side in ("upper", "lower"):
+                where = (
+                    _("upper {level} limit at n=", level=shown)
+                    if side == "upper"
+                    else _("lower {level} limit at n=", level=shown)
+                )
                 fig.add_trace(
                     go.Scatter(
                         x=lim["denominator"],
                         y=lim[f"{side}_{level}"],
                         mode="lines",
-                        name=f"{shown} % limits",
+                        name=_("{level} limits", level=shown),
                         legendgroup=level,
                         showlegend=side == "upper",
                         line={"color": "#7f7f7f", "dash": dash, "width": width},
-                        hovertemplate=f"{side} {shown} % limit at n=%{{x:{D3_COUNT}}}: "
+                        hovertemplate=f"{where}%{{x:{D3_COUNT}}}: "
                         f"%{{y:{D3_PERCENT}}}<extra></extra>",
                     )
                 )
@@ -924,38 +1135,48 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                 mode="lines",
                 fill="toself" if high > low else None,
                 fillcolor="rgba(51,51,51,0.15)",
-                name=f"Pooled rate {f.pooled_label()}",
+                name=_("Pooled rate {rate}", rate=f.pooled_label()),
                 line={"color": "#333333", "width": 1.5},
-                hovertemplate=f"pooled rate %{{y:{D3_PERCENT}}}<extra></extra>",
+                hovertemplate=_("pooled rate") + f" %{{y:{D3_PERCENT}}}<extra></extra>",
             )
         )
     progs = f.programmes
     hidden = progs[progs["position"] == HIDDEN]
-    if not hidden.empty:
-        edge = (
-            float(
-                max(
-                    [
-                        *progs["denominator"].dropna(),
-                        *hidden["den_low"][np.isfinite(hidden["den_low"])],
-                    ]
-                    or [f.min_denominator * 2]
-                )
+    edge = (
+        float(
+            max(
+                [
+                    *progs["denominator"].dropna(),
+                    *hidden["den_low"][np.isfinite(hidden["den_low"].astype(float))],
+                ]
+                or [f.min_denominator * 2]
             )
-            * 1.15
         )
-        x_low = hidden["den_low"].astype(float).clip(upper=edge)
-        x_high = hidden["den_high"].astype(float).clip(upper=edge)
-        x_mid = (x_low + x_high) / 2
-        y_mid = (hidden["rate_low"].astype(float) + hidden["rate_high"].astype(float)) / 2
+        * 1.15
+    )
+    x_max = max(edge, float(lim["denominator"].max()) if not lim.empty else 0.0)
+    drawn = progs[progs["position"] != HIDDEN]
+    x_low = hidden["den_low"].astype(float).clip(upper=edge)
+    x_high = hidden["den_high"].astype(float).clip(upper=edge)
+    x_mid = (x_low + x_high) / 2
+    y_mid = (hidden["rate_low"].astype(float) + hidden["rate_high"].astype(float)) / 2
+    spots = label_spots(
+        [*drawn["denominator"], *x_mid],
+        [*drawn["value"], *y_mid],
+        [*drawn["programme"], *hidden["programme"]],
+        x_max,
+    )
+    spot_of = dict(zip([*drawn.index, *(f"h{i}" for i in hidden.index)], spots, strict=True))
+    if not hidden.empty:
+        marks_ = [spot_of[f"h{i}"] for i in hidden.index]
         fig.add_trace(
             go.Scatter(
                 x=x_mid,
                 y=y_mid,
                 mode="markers+text",
-                text=hidden["programme"],
-                name="Rate hidden (feasible interval)",
-                textposition="top center",
+                text=[t for _spot, t in marks_],
+                textposition=[spot or "top center" for spot, _t in marks_],
+                name=_("Rate hidden (feasible interval)"),
                 marker={"size": 10, "symbol": "circle-open", "color": "#7f7f7f"},
                 error_y={
                     "type": "data",
@@ -973,14 +1194,17 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                     "color": "#bbbbbb",
                     "thickness": 1,
                 },
-                customdata=hidden[["display"]].to_numpy(),
-                hovertemplate="<b>%{text}</b><br>%{customdata[0]}<extra></extra>",
+                customdata=hidden[["programme", "display"]].to_numpy(),
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
             )
         )
-    for position, label in (
-        (INSIDE, "Inside the limits"),
-        (OUTSIDE_95, "Outside 95 %"),
-        (OUTSIDE_998, "Outside 99.8 %"),
+    of = _("of")
+    interval = _("95 % interval")
+    to = _("to")
+    for position, name in (
+        (INSIDE, N_("Inside the limits")),
+        (OUTSIDE_95, N_("Outside 95 %")),
+        (OUTSIDE_998, N_("Outside 99.8 %")),
     ):
         part = (
             progs[progs["position"] == position]
@@ -989,35 +1213,44 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
         )
         if part.empty:
             continue
+        placed = [spot_of[i] for i in part.index]
         fig.add_trace(
             go.Scatter(
                 x=part["denominator"],
                 y=part["value"],
                 mode="markers+text",
-                text=part["programme"],
-                name=label,
-                textposition=["bottom center" if v > 0.97 else "top center" for v in part["value"]],
+                text=[t for _spot, t in placed],
+                name=_(name),
+                textposition=[spot or "top center" for spot, _t in placed],
                 marker={
                     "size": 11,
                     "color": _COLOURS[position],
                     "line": {"color": "white", "width": 1},
                 },
                 customdata=np.stack(
-                    [part["programme_id"], part["numerator"], part["ci_low"], part["ci_high"]],
+                    [part["programme"], part["numerator"], part["ci_low"], part["ci_high"]],
                     axis=-1,
                 ),
-                hovertemplate=f"<b>%{{text}}</b><br>%{{y:{D3_PERCENT}}} "
-                f"(%{{customdata[1]:{D3_COUNT}}} of %{{x:{D3_COUNT}}})<br>95 % interval "
-                f"%{{customdata[2]:{D3_PERCENT_AXIS}}} to %{{customdata[3]:{D3_PERCENT_AXIS}}}"
+                hovertemplate=f"<b>%{{customdata[0]}}</b><br>%{{y:{D3_PERCENT}}} "
+                f"(%{{customdata[1]:{D3_COUNT}}} {of} %{{x:{D3_COUNT}}})<br>{interval} "
+                f"%{{customdata[2]:{D3_PERCENT_AXIS}}} {to} %{{customdata[3]:{D3_PERCENT_AXIS}}}"
                 "<extra></extra>",
             )
         )
-    _percent_axis(fig, title="Rate")
-    fig.update_xaxes(title=x_title, rangemode="tozero")
+    _percent_axis(fig, title=_("Rate"))
+    fig.update_xaxes(title=x_title, rangemode="tozero", range=[0, x_max * 1.04])
     fig.update_layout(
-        margin={"t": 10, "b": 10}, height=480, legend={"orientation": "h", "y": -0.18}
+        margin={"t": 10, "b": 10},
+        height=480,
+        legend={"orientation": "h", "y": -0.18},
+        separators=_separators(),
     )
     return fig
+
+
+def _separators() -> str:
+    """Plotly's decimal and thousands signs for the language of the moment (``,.`` German)."""
+    return ",." if current() == "de" else ".,"
 
 
 def small_multiples_figure(
@@ -1029,23 +1262,58 @@ def small_multiples_figure(
 ) -> go.Figure:
     """One small panel per programme: its rate per period with the 95 % interval, and the
     pooled rate of the compared programmes as a dashed line. Periods a programme could not be
-    compared in are gaps.
+    compared in are gaps; periods before the first with any rate are left out, and so are
+    programmes with no rate in any period (the title names them). Periods are named in the
+    language of the moment.
 
     At most ``max_panels`` panels: with more programmes (a funder's store of returns from
     hundreds of organisations) those with the most people counted over the periods are drawn,
     and the title says how many of how many; the funnel and the table compare them all."""
+    if len(t):
+        t = t.copy()
+        t["period"] = [
+            label(from_days(a, b), current())
+            for a, b in zip(t["period_start"], t["period_end"], strict=True)
+        ]
+        rated = t[pd.to_numeric(t["value"], errors="coerce").notna()]
+        if len(rated):
+            t = t[t["period_start"] >= rated["period_start"].min()]
+            empty = [
+                p for p in dict.fromkeys(t["programme_id"]) if p not in set(rated["programme_id"])
+            ]
+        else:
+            empty = []
+    else:
+        empty = []
     # panels by programme id: two organisations may name programmes alike
     ids = list(dict.fromkeys(t["programme_id"])) if len(t) else []
-    cut = ""
+    notes = []
+    if empty and len(empty) < len(ids):
+        left_out = dict(zip(t["programme_id"], t["programme"], strict=True))
+        notes.append(
+            _(
+                "Not drawn, no rate in these periods: {programmes}",
+                programmes=", ".join(str(left_out[p]) for p in empty[:5])
+                + (" …" if len(empty) > 5 else ""),
+            )
+        )
+        ids = [i for i in ids if i not in set(empty)]
+        t = t[t["programme_id"].isin(ids)]
     if len(ids) > max_panels:
         counted = pd.to_numeric(t["denominator"], errors="coerce").fillna(0.0)
         largest = set(counted.groupby(t["programme_id"]).sum().nlargest(max_panels).index)
-        cut = (
-            f"{max_panels} of {len(ids)} programmes: those with the most people counted "
-            "in these periods (the funnel and the table compare them all)"
+        notes.insert(
+            0,
+            _(
+                "{shown} of {total} programmes: those with the most people counted in these "
+                "periods (the funnel and the table compare them all)",
+                shown=max_panels,
+                total=len(ids),
+            ),
         )
         ids = [i for i in ids if i in largest]
         t = t[t["programme_id"].isin(ids)]
+    cut = "<br>".join(notes)
     named = dict(zip(t["programme_id"], t["programme"], strict=True)) if len(t) else {}
     alike = {n for n in named.values() if list(named.values()).count(n) > 1}
     names = [f"{named[i]} ({i})" if named[i] in alike else str(named[i]) for i in ids]
@@ -1062,6 +1330,7 @@ def small_multiples_figure(
     )
     periods = t.drop_duplicates("period").sort_values("period_start") if len(t) else t
     order = list(periods["period"]) if len(t) else []
+    pooled_name = _("Pooled rate")
     for n, (pid, name) in enumerate(zip(ids, names, strict=True)):
         r, c = n // cols + 1, n % cols + 1
         part = t[t["programme_id"] == pid].set_index("period").reindex(order)
@@ -1071,11 +1340,11 @@ def small_multiples_figure(
                 x=order,
                 y=periods["pooled"],
                 mode="lines",
-                name="Pooled rate",
+                name=pooled_name,
                 legendgroup="pooled",
                 showlegend=n == 0,
                 line={"color": "#7f7f7f", "dash": "dash", "width": 1},
-                hovertemplate=f"pooled %{{y:{D3_PERCENT}}}<extra></extra>",
+                hovertemplate=f"{pooled_name} %{{y:{D3_PERCENT}}}<extra></extra>",
             ),
             row=r,
             col=c,
@@ -1105,11 +1374,12 @@ def small_multiples_figure(
             col=c,
         )
     _percent_axis(fig)
-    fig.update_xaxes(type="category", tickangle=-45)
+    fig.update_xaxes(type="category", tickangle=-45, automargin=True)
     fig.update_layout(
         height=max(260, 230 * rows),
-        margin={"t": 60 if cut else 30, "b": 10},
+        margin={"t": 30 + 30 * len(notes), "b": 10},
         legend={"orientation": "h", "y": -0.12},
+        separators=_separators(),
     )
     if cut:
         fig.update_layout(title={"text": cut, "font": {"size": 13}})

@@ -8,8 +8,12 @@ The pages only draw; every choice they offer and every number they show comes fr
   ``evaluation.views.programmes``);
 * ``build_request`` and ``run`` — the engine's tidy result, with each indicator's published
   definition, version, caveats and the SQL behind it (an evaluator can check every number);
-* ``tidy_bytes`` — the CSV or Parquet download of exactly the rows shown, CSV cells made inert
-  against formula injection;
+* ``table`` — one indicator's rows as a person reads them: programme and period names, the
+  value and its interval first, a hidden figure and a missing one marked differently
+  (``vocabulary.marks``);
+* ``download_frame``, ``tidy_bytes`` and ``download_name`` — the CSV or Parquet download of
+  exactly the rows shown (codes kept for machines, with label columns beside them), CSV cells
+  made inert against formula injection; an internal (unsuppressed) file is named as such;
 * ``catalogue_groups`` — the catalogue, searchable, grouped by the letter of the id.
 
 Everything is a pure function of the request and its scope (plus the store's contents), so the
@@ -31,20 +35,31 @@ import pandas as pd
 
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.engine import IndicatorRequest, RequestError, compute, explain
-from evaluation.periods import Period, PeriodChoices, series_choices
+from evaluation.measures.result import NO_DATA, PARTIAL_PERIOD
+from evaluation.periods import Period, PeriodChoices, from_days, label, series_choices
 from evaluation.sharing.releases.read import release_note
 from evaluation.store.access import Scope
 from evaluation.views.programmes import returned_programmes
 from evaluation.views.spreadsheet import safe_frame
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.groups import GROUPS, group_of_id
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
-from evaluation.vocabulary.splits import CASE_SPLITS, NO_SPLIT, SPLITS
+from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.language import N_, _, current
+from evaluation.vocabulary.splits import CASE_SPLITS, NO_SPLIT, SPLITS, TOTAL, split_name
 
 MAX_PERIODS = 40
 """More periods than this make charts unreadable; a longer view wants longer periods."""
 
 Format = Literal["csv", "parquet"]
 MIME: dict[str, str] = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+INTERNAL_SUFFIX = "-internal-not-for-sharing"
+"""Ends the name of a file of unsuppressed figures (the internal audience): it must not leave
+the organisation, and its name says so wherever it is saved or attached."""
+ALL_PROGRAMMES = N_("All programmes")
+"""How the total over every programme (``programme_id`` ``*``) is named."""
+NO_SPLIT_CHOICE = N_("No split: one row per programme")
 
 
 @functools.cache
@@ -93,9 +108,10 @@ def period_choices(
 
 
 def indicator_choices(catalogue: Catalogue | None = None) -> dict[str, str]:
-    """Id → ``C06 · First contact within 7 days``, newest versions, in catalogue order."""
+    """Id → ``C06 · First contact within 7 days``, newest versions, in catalogue order, in the
+    language of the moment."""
     catalogue = catalogue or shipped_catalogue()
-    return {i.id: f"{i.id} · {i.name}" for i in catalogue.latest()}
+    return {i.id: f"{i.id} · {_(i.name)}" for i in catalogue.latest()}
 
 
 def default_indicators(catalogue: Catalogue | None = None) -> list[str]:
@@ -109,9 +125,9 @@ def split_choices(*, shared: bool = False) -> dict[str, str]:
     """Every split the engine knows, ``programme`` (no further split) first, with labels.
 
     ``shared``: only the splits a release holds (none, or one case column): totals over
-    programmes are not released."""
+    programmes are not released. Labels in the language of the moment."""
     return {
-        s.column: s.choice
+        s.column: _(NO_SPLIT_CHOICE) if s.column == NO_SPLIT else _(s.choice)
         for s in SPLITS.values()
         if not shared or s.column == NO_SPLIT or s.column in CASE_SPLITS
     }
@@ -133,9 +149,9 @@ def build_request(
     """
     chosen = tuple(dict.fromkeys(i.strip().upper() for i in indicators if i.strip()))
     if not chosen:
-        raise RequestError("Choose at least one indicator.")
+        raise RequestError(_("Choose at least one indicator."))
     if not periods:
-        raise RequestError("Choose at least one period, e.g. 2025-Q2.")
+        raise RequestError(_("Choose at least one period."))
     split_by = () if split in (None, "", NO_SPLIT) else (str(split),)
     return IndicatorRequest(
         periods=tuple(periods),
@@ -147,10 +163,12 @@ def build_request(
 
 
 def request_key(request: IndicatorRequest) -> str:
-    """A stable text naming everything the result depends on besides the store's contents."""
+    """A stable text naming everything the result depends on besides the store's contents,
+    and the language of the moment (a chart drawn from the result speaks it)."""
     periods = ",".join(f"{p.spec}={p.label}" for p in request.periods)
     return "|".join(
         [
+            current(),
             periods,
             ",".join(request.indicators),
             ",".join(request.split_by),
@@ -194,7 +212,8 @@ class IndicatorResult:
 
     @property
     def title(self) -> str:
-        return f"{self.id} · {self.name}"
+        """``C06 · First contact within 7 days``, in the language of the moment."""
+        return f"{self.id} · {_(self.name)}"
 
 
 @dataclass(frozen=True)
@@ -207,13 +226,18 @@ class ExplorerResult:
     """The whole statement the engine ran for the request."""
     splits: tuple[str, ...]
     """The split columns of ``frame`` (case columns or programme attributes)."""
-    period_labels: dict[tuple[date, date], str]
     note: str = field(default="", compare=False)
     """Shared: where the figures come from, named with the store (``release_note``)."""
 
     @property
     def split(self) -> str | None:
         return self.splits[0] if self.splits else None
+
+    @property
+    def period_labels(self) -> dict[tuple[date, date], str]:
+        """Each requested period's label by its first and last day, in the language of the
+        moment (``2025 Q2``, ``Q2 2025``)."""
+        return {(p.start, p.end): label(p, current()) for p in self.request.periods}
 
     @property
     def suppressed(self) -> int:
@@ -237,7 +261,7 @@ def _normalised(
     try:
         inds = list({i.key: i for i in (catalogue.get(r) for r in refs)}.values())
     except KeyError as exc:
-        raise RequestError(f"There is no indicator {exc.args[0]}.") from None
+        raise RequestError(_("There is no indicator {ref}.", ref=exc.args[0])) from None
     return replace(request, indicators=tuple(i.key for i in inds)), inds
 
 
@@ -279,7 +303,6 @@ def run(
                 frame=frame[rows].reset_index(drop=True),
             )
         )
-    labels = {(p.start, p.end): p.label for p in request.periods}
     shared = request.effective_audience == "shared"
     return ExplorerResult(
         request,
@@ -287,9 +310,231 @@ def run(
         tuple(results),
         explain(cursor, request, catalogue),
         splits,
-        labels,
         release_note(frame, cursor) if shared else "",
     )
+
+
+# -- what a person reads, and the files ------------------------------------------------------
+
+KIND_NAMES: dict[str, str] = {
+    "count": N_("a count"),
+    "total": N_("a total"),
+    "proportion": N_("a proportion"),
+    "share": N_("a share"),
+    "ratio": N_("a ratio"),
+    "median": N_("a median"),
+    "months": N_("a number of months"),
+}
+"""What kind of value an indicator is, as a reader's words (``vocabulary.kinds``)."""
+DIRECTIONS: dict[str, str] = {
+    "higher": N_("higher is better"),
+    "lower": N_("lower is better"),
+}
+NEITHER_WAY = N_("neither higher nor lower is better")
+
+
+def kind_text(kind: str) -> str:
+    """``a proportion``: an indicator's kind in the language of the moment."""
+    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else code_label("kind", kind)
+
+
+def direction_text(direction: str) -> str:
+    """``higher is better``: which way an indicator is better, in the language of the moment."""
+    return _(DIRECTIONS.get(direction, NEITHER_WAY))
+
+
+COLUMN_NAMES: dict[str, str] = {
+    "programme": N_("Programme"),
+    "period": N_("Period"),
+    "value": N_("Value"),
+    "interval": N_("95 % interval"),
+    "counted": N_("Counted"),
+    "target": N_("Target"),
+    "completeness": N_("Data complete"),
+    "note": N_("Note"),
+}
+"""The explorer table's columns (``table``) and their headers, in the order they are shown."""
+
+
+def date_text(day: date | None) -> str:
+    """A date as a person reads it in the language of the moment: ``30 Jun 2025``,
+    ``30.06.2025``."""
+    if day is None:
+        return ""
+    from babel.dates import format_date
+
+    lang = current()
+    return format_date(day, format="medium", locale="en_GB" if lang == "en" else lang)
+
+
+MOMENT_DATE_FORMATS = {"en": "D MMM YYYY", "de": "DD.MM.YYYY"}
+
+
+def moment_date_format() -> str:
+    """How a date column of a dashboard table reads in the language of the moment (a
+    Moment.js pattern, as Streamlit's date columns take): ``30 Jun 2025``, ``30.06.2025``."""
+    return MOMENT_DATE_FORMATS.get(current(), MOMENT_DATE_FORMATS["en"])
+
+
+def programme_names(programmes: pd.DataFrame) -> dict[str, str]:
+    """Programme id → the name a person reads (``programmes_in_scope``'s rows); two programmes
+    of the same name are told apart by their id."""
+    if programmes.empty:
+        return {}
+    ids, named = programmes["programme_id"], programmes["programme"]
+    pairs = [(str(p), str(n)) for p, n in zip(ids, named, strict=True)]
+    seen = [n for _pid, n in pairs]
+    return {p: (f"{n} ({p})" if seen.count(n) > 1 else n) for p, n in pairs}
+
+
+def programme_name(programme_id: object, names: dict[str, str]) -> str:
+    """The name of ``programme_id`` (``*``: all programmes together); its id without a name."""
+    pid = str(programme_id)
+    if pid == TOTAL:
+        return _(ALL_PROGRAMMES)
+    return names.get(pid, pid)
+
+
+def _present(value: object) -> float | None:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if x != x else x
+
+
+def _period_label(row: dict, labels: dict[tuple[date, date], str]) -> str:
+    span = (row["period_start"], row["period_end"])
+    if span in labels:
+        return labels[span]
+    return label(from_days(*span), current())
+
+
+def table(
+    view: IndicatorResult,
+    splits: Sequence[str] = (),
+    names: dict[str, str] | None = None,
+    period_labels: dict[tuple[date, date], str] | None = None,
+) -> pd.DataFrame:
+    """One indicator's rows as a person reads them, every cell text in the language of the
+    moment: programme (by name) and period, the split value (its label), then the value and
+    its 95 % interval, what it counted, the target, completeness and a note.
+
+    A hidden figure reads ``marks.hidden()`` and a figure there is no data for
+    ``marks.no_data()``: the two always differ (``marks.legend()`` says what each means).
+    Rows are ordered by programme name, period, and split value in its own order (age bands by
+    age)."""
+    names = names or {}
+    labels = period_labels or {}
+    lang = current()
+    percent = view.kind in PERCENT_KINDS
+    frame = view.frame
+    rows = []
+    for row in frame.to_dict("records"):
+        hidden = bool(row.get("suppressed"))
+        value = _present(row.get("value"))
+        missing = not hidden and (value is None or row.get("status") == NO_DATA)
+        if hidden:
+            shown, interval, counted = marks.hidden(), "", marks.hidden()
+        elif missing:
+            shown, interval, counted = marks.no_data(), "", ""
+        else:
+            shown = numbers.figure(value, view.kind, view.unit, lang)
+            low, high = _present(row.get("ci_low")), _present(row.get("ci_high"))
+            interval = ""
+            if low is not None and high is not None:
+                interval = (
+                    numbers.interval(low, high, lang)
+                    if percent
+                    else f"{numbers.number(low, lang)}–{numbers.number(high, lang)}"
+                )
+            num, den = _present(row.get("numerator")), _present(row.get("denominator"))
+            counted = (
+                _("{n} of {d}", n=numbers.count(num, lang), d=numbers.count(den, lang))
+                if percent and num is not None and den is not None
+                else ""
+            )
+        target = _present(row.get("target"))
+        share = _present(row.get("completeness"))
+        cells = {
+            "programme": programme_name(row.get("programme_id"), names),
+            "period": _period_label(row, labels),
+            **{s: code_label(s, row.get(s)) for s in splits},
+            "value": shown,
+            "interval": interval,
+            "counted": counted,
+            "target": "" if target is None else numbers.figure(target, view.kind, view.unit, lang),
+            "completeness": "" if share is None or hidden else numbers.percent(share, lang),
+            "note": (
+                _("The period is not over in the data yet: the number may still grow.")
+                if row.get("status") == PARTIAL_PERIOD
+                else ""
+            ),
+            "_start": row["period_start"],
+            **{f"_{s}": row.get(s) for s in splits},
+        }
+        rows.append(cells)
+    columns = ["programme", "period", *splits, *list(COLUMN_NAMES)[2:]]
+    out = pd.DataFrame(rows, columns=[*columns, "_start", *(f"_{s}" for s in splits)])
+    if len(out):
+        keys = ["programme", "_start"]
+        for s in splits:
+            order = {v: n for n, v in enumerate(code_order(s, sorted(set(map(str, out[f"_{s}"])))))}
+            out[f"_{s}"] = [order.get(str(v), len(order)) for v in out[f"_{s}"]]
+            keys.append(f"_{s}")
+        out = out.sort_values(keys, kind="stable")
+    out = out[columns].reset_index(drop=True)
+    if not percent:
+        out = out.drop(columns=["counted"])
+    for empty in ("target", "note"):
+        if not out[empty].astype(bool).any():
+            out = out.drop(columns=[empty])
+    return out.rename(
+        columns={c: (split_name(c) if c in splits else _(COLUMN_NAMES[c])) for c in out.columns}
+    )
+
+
+def has_gaps(frame: pd.DataFrame) -> bool:
+    """Whether a result holds a hidden figure or one without data (then show the legend)."""
+    if frame.empty or "value" not in frame:
+        return False
+    hidden = "suppressed" in frame and bool(frame["suppressed"].astype(bool).any())
+    return hidden or bool(pd.to_numeric(frame["value"], errors="coerce").isna().any())
+
+
+def download_frame(result: ExplorerResult, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows of the download: the engine's tidy frame (machine columns keep their codes)
+    with label columns beside the codes, in the language of the moment: ``programme`` after
+    ``programme_id``, ``indicator`` (the name) after ``indicator_id``, the ``period`` label,
+    and ``<split>_label`` after each split column."""
+    names = names or {}
+    out = result.frame.copy()
+    if out.empty:
+        return out
+    labels = result.period_labels
+    out["period"] = [
+        labels.get((s, e)) or label(from_days(s, e), current())
+        for s, e in zip(out["period_start"], out["period_end"], strict=True)
+    ]
+    by_id = {(i.id, i.version): _(i.name) for i in result.indicators}
+    extra = {
+        "indicator_id": (
+            "indicator",
+            [
+                by_id.get((i, int(v)), "")
+                for i, v in zip(out["indicator_id"], out["indicator_version"], strict=True)
+            ],
+        ),
+        "programme_id": (
+            "programme",
+            [programme_name(p, names) for p in out["programme_id"]],
+        ),
+        **{s: (f"{s}_label", [code_label(s, v) for v in out[s]]) for s in result.splits},
+    }
+    for column, (name, values) in extra.items():
+        if column in out.columns and name not in out.columns:
+            out.insert(list(out.columns).index(column) + 1, name, values)
+    return out
 
 
 def tidy_bytes(frame: pd.DataFrame, fmt: Format) -> bytes:
@@ -305,11 +550,20 @@ def tidy_bytes(frame: pd.DataFrame, fmt: Format) -> bytes:
 
 
 def download_name(result: ExplorerResult, fmt: Format) -> str:
-    """``indicators_2024-Q3_to_2025-Q2.csv``: what and when, safe as a file name."""
+    """``indicators_2024-Q3_to_2025-Q2.csv``: what and when, safe as a file name. A file of
+    unsuppressed figures (the internal audience) ends ``-internal-not-for-sharing``: only the
+    organisation's own staff may receive it."""
     specs = [p.spec for p in result.request.periods]
     span = specs[0] if len(specs) == 1 else f"{specs[0]}_to_{specs[-1]}"
     span = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in span)
-    return f"indicators_{span}.{fmt}"
+    return file_name(f"indicators_{span}", fmt, shared=result.shared)
+
+
+def file_name(stem: str, extension: str, *, shared: bool) -> str:
+    """``stem.extension`` for a file of shared (suppressed) figures; a file of unsuppressed
+    figures ends ``-internal-not-for-sharing`` (``INTERNAL_SUFFIX``), so its name says who may
+    have it wherever it is saved or attached (the explorer's downloads, the report packs)."""
+    return f"{stem}{'' if shared else INTERNAL_SUFFIX}.{extension}"
 
 
 # -- the catalogue ---------------------------------------------------------------------------

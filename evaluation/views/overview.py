@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from evaluation.periods import Period, period_of
+from evaluation.periods import Period, label, period_of
 from evaluation.store.access import Scope
 from evaluation.store.database import Submission
 from evaluation.views.programmes import returned_programmes
+from evaluation.vocabulary.codes import code_label
+from evaluation.vocabulary.language import N_, _, current
 
 PROGRAMME_COLUMNS = [
     "programme_id",
@@ -38,7 +40,19 @@ PROGRAMME_COLUMNS = [
 ]
 COUNT_COLUMNS = ("cases", "open_cases", "contacts")
 SHARED_PROGRAMME_COLUMNS = [c for c in PROGRAMME_COLUMNS if c not in COUNT_COLUMNS]
-QUARTER_COLUMNS = ["programme_id", "programme", "quarter", "quarter_start", "new_cases"]
+QUARTER_COLUMNS = [
+    "programme_id",
+    "programme",
+    "quarter",
+    "quarter_start",
+    "new_cases",
+    "new_exit_cases",
+]
+"""``cases_per_quarter``: ``new_cases`` counts every case opened (exit participants and
+concerned persons); ``new_exit_cases`` the exit participants' alone, the number the indicator
+C01 (New exit cases) counts, and what the Data overview draws under that one name."""
+VOCAB_COLUMNS = ("country", "intervention_type", "setting")
+"""Programme attributes that hold codes of the data format: shown by their labels."""
 RELEASED_COLUMNS = [
     *[c for c in SHARED_PROGRAMME_COLUMNS if c != "data_as_of"],
     "release",
@@ -61,7 +75,7 @@ RELEASED_ORDER = [
     "setting",
 ]
 """The order a person reads ``released_overview`` in: which release, then the rest."""
-NOT_RELEASED = "none approved yet"
+NOT_RELEASED = N_("none approved yet")
 SUBMISSION_COLUMNS = [
     "submission",
     "organisation",
@@ -120,9 +134,10 @@ def released_overview(
     """The programmes with current data in ``scope`` and the active releases serving them
     (``RELEASED_COLUMNS``): one row per programme and release that is the newest active one
     for at least one period (a shared read is served from exactly that release), with those
-    ``periods`` (labels, oldest first), the release's ``approved_at`` (UTC) and the
-    ``data_as_of`` of the submission it was made from. A programme no active release holds has
-    one row without a release and ``periods`` saying none is approved yet. Reads no case row.
+    ``periods`` (labels in the language of the moment, oldest first), the release's
+    ``approved_at`` (UTC) and the ``data_as_of`` of the submission it was made from. A programme
+    no active release holds has one row without a release and ``periods`` saying none is
+    approved yet (``NOT_RELEASED``, translated). Reads no case row.
 
     A funder's store (``sharing.returns``) holds programmes only from returns: they are listed
     too, with the name and organisation the returns carried, no programme attributes, and no
@@ -172,14 +187,14 @@ def released_overview(
                 "data_as_of": as_of,
             },
         )
-        row["periods"].append(Period(start, end, kind).label)  # type: ignore[attr-defined]
+        row["periods"].append(label(Period(start, end, kind), current()))  # type: ignore[attr-defined]
     releases = pd.DataFrame(
         [{**r, "periods": ", ".join(r["periods"])} for r in rows.values()],  # type: ignore[arg-type]
         columns=["programme_id", "release", "approved_at", "periods", "data_as_of"],
     )
     out = programmes.merge(releases, on="programme_id", how="left")
     out["release"] = out["release"].astype("Int64")
-    out["periods"] = out["periods"].fillna(NOT_RELEASED)
+    out["periods"] = out["periods"].fillna(_(NOT_RELEASED))
     out["data_as_of"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out["data_as_of"]]
     return out[RELEASED_COLUMNS].reset_index(drop=True)
 
@@ -188,7 +203,9 @@ def cases_per_quarter(
     cursor: duckdb.DuckDBPyConnection, scope: Scope | None = None
 ) -> pd.DataFrame:
     """New cases (by ``opened_on``) per calendar quarter and current programme in ``scope``,
-    each quarter named by the period label function (``2025 Q2``).
+    each quarter named by the period label function (``2025 Q2``; a page relabels it in the
+    reader's language from ``quarter_start``): ``new_cases`` every case, ``new_exit_cases``
+    those of exit participants (what C01, New exit cases, counts).
 
     Each programme's series runs from the quarter of its first case to the quarter of its
     ``data_as_of``, with quarters without new cases as 0, so a gap is visible as a zero rather
@@ -201,7 +218,8 @@ def cases_per_quarter(
     frame = cursor.execute(
         f"""WITH q AS (
                 SELECT programme_id, date_trunc('quarter', opened_on)::DATE AS quarter_start,
-                       count(*) AS new_cases
+                       count(*) AS new_cases,
+                       count(*) FILTER (WHERE client_type = 'exit_participant') AS new_exit_cases
                 FROM current_cases GROUP BY ALL),
             span AS (
                 SELECT q.programme_id, min(q.quarter_start) AS lo,
@@ -217,7 +235,8 @@ def cases_per_quarter(
                                               INTERVAL 3 MONTH))::DATE AS quarter_start
                 FROM span)
             SELECT g.programme_id, p.programme_name AS programme,
-                   g.quarter_start, coalesce(q.new_cases, 0)::BIGINT AS new_cases
+                   g.quarter_start, coalesce(q.new_cases, 0)::BIGINT AS new_cases,
+                   coalesce(q.new_exit_cases, 0)::BIGINT AS new_exit_cases
             FROM grid g
             JOIN current_programmes p ON p.programme_id = g.programme_id
             LEFT JOIN q ON q.programme_id = g.programme_id AND q.quarter_start = g.quarter_start
@@ -240,14 +259,45 @@ def submissions_in_scope(
 
 
 def current_status(submission: Submission) -> str:
-    """Whether a submission's data is current: for all, some or none of its programmes."""
-    current = set(submission.current_programmes)
-    if not current:
-        return "replaced"
-    if current >= set(submission.programmes):
-        return "current"
-    replaced = [p for p in submission.programmes if p not in current]
-    return f"current for {', '.join(sorted(current))}; replaced for {', '.join(replaced)}"
+    """Whether a submission's data is current: for all, some or none of its programmes (in the
+    language of the moment)."""
+    now = set(submission.current_programmes)
+    if not now:
+        return _("replaced")
+    if now >= set(submission.programmes):
+        return _("current")
+    replaced = [p for p in submission.programmes if p not in now]
+    return _(
+        "current for {current}; replaced for {replaced}",
+        current=", ".join(sorted(now)),
+        replaced=", ".join(replaced),
+    )
+
+
+def country_name(code: object) -> str:
+    """``Germany`` (``Deutschland``) for ``DE``: a country code's name in the language of the
+    moment (Babel's CLDR names), else its label."""
+    if code is None or (isinstance(code, float) and code != code) or str(code) == "":
+        return ""
+    from babel import Locale
+
+    name = Locale.parse(current()).territories.get(str(code).upper())
+    return str(name) if name else code_label("country", code)
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its programme attributes (``VOCAB_COLUMNS``) by their labels in the
+    language of the moment, for a table a person reads."""
+    out = frame.copy()
+    if "country" in out.columns:
+        out["country"] = [country_name(v) for v in out["country"]]
+    for column in VOCAB_COLUMNS[1:]:
+        if column in out.columns:
+            out[column] = [
+                "" if v is None or (isinstance(v, float) and v != v) else code_label(column, v)
+                for v in out[column]
+            ]
+    return out
 
 
 def submission_table(submissions: Sequence[Submission]) -> pd.DataFrame:

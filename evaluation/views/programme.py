@@ -28,15 +28,18 @@ from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, as_number, compute, shown_number
-from evaluation.periods import Period
+from evaluation.periods import Period, label
 from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.read import coverage, release_note
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, cursor_of
 from evaluation.store.schema import TABLES_BY_NAME
 from evaluation.views.programmes import programmes_in_scope
-from evaluation.vocabulary import numbers
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
+from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.language import _, current, n_
 from evaluation.vocabulary.units import denominator_noun
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "ProgrammeRequest",
     "Tile",
     "completeness_table",
+    "field_label",
     "headlines",
     "released_completeness",
     "tiles_from_frame",
@@ -56,6 +60,16 @@ MIN_ROWS_SHARED = DisclosureSettings().min_denominator
 
 class HeadlinesError(EvaluationError, ValueError):
     """The programme is not in the caller's scope (or not in the store)."""
+
+
+def _points(whole: int, sign: str = "") -> str:
+    """``+5 percentage points``: a whole number of percentage points, signed, in words."""
+    return n_(
+        "{n} percentage point",
+        "{n} percentage points",
+        whole,
+        n=sign + numbers.count(whole, current()),
+    )
 
 
 @dataclass(frozen=True)
@@ -99,56 +113,90 @@ class Tile:
         return self.value - self.target
 
     @property
+    def title(self) -> str:
+        """The indicator's name in the language of the moment."""
+        return _(self.name)
+
+    @property
     def value_text(self) -> str:
-        return numbers.figure(self.value, self.kind, self.unit)
+        """The value as it reads (locale digits), or the mark of a hidden figure or of one
+        without data (``vocabulary.marks``): the two never look alike."""
+        if self.suppressed:
+            return marks.hidden()
+        if self.value is None:
+            return marks.no_data()
+        return numbers.figure(self.value, self.kind, self.unit, current())
 
     @property
     def change_text(self) -> str | None:
         """The signed change (``+3``, ``-5 percentage points``) ``st.metric`` draws an arrow
         for; ``None`` when there is none."""
-        return numbers.figure_change(self.change, self.kind, short=False)
+        if self.change is None:
+            return None
+        if self.kind not in PERCENT_KINDS:
+            return numbers.change(self.change, current())
+        whole = round(self.change * 100)
+        sign = "+" if whole > 0 else "-" if whole < 0 else ""
+        return _points(abs(whole), sign)
 
     @property
     def note(self) -> str:
-        """Why a value is missing or may still change, in a sentence (empty when all is well)."""
+        """Why a value is missing or may still change, in a sentence (empty when all is well),
+        in the language of the moment."""
         if self.suppressed:
-            return "Hidden to protect small numbers."
+            return _("Hidden to protect small numbers.")
         if self.status == "no_data":
             if self.missing_tables:
-                names = " and ".join(f"`{t}`" for t in self.missing_tables)
-                return f"No data: the table {names} was not supplied."
+                names = [_("“{name}”", name=code_label("table", t)) for t in self.missing_tables]
+                listed = (
+                    names[0]
+                    if len(names) == 1
+                    else _("{some} and {last}", some=", ".join(names[:-1]), last=names[-1])
+                )
+                return n_(
+                    "No data: the table {names} was not supplied.",
+                    "No data: the tables {names} were not supplied.",
+                    len(names),
+                    names=listed,
+                )
             noun = denominator_noun(self.unit)
-            if self.kind == "proportion" and noun:
-                return f"No data: no {noun} in this period."
-            return "No data: nothing to count in this period."
+            if self.kind == "proportion" and noun and (current() == "en" or _(noun) != noun):
+                return _("No data: no {noun} in this period.", noun=_(noun))
+            return _("No data: nothing to count in this period.")
         if self.status == "partial_period":
-            return "The period is not over in the data yet: the number may still grow."
+            return _("The period is not over in the data yet: the number may still grow.")
         return ""
 
     @property
     def previous_text(self) -> str:
+        """``2025 Q1: 12``: the period before and its figure, in the language of the moment."""
         if self.previous_suppressed:
-            shown = "hidden to protect small numbers"
+            shown = _("hidden to protect small numbers")
         elif self.previous_value is None:
-            shown = "no data"
+            shown = marks.no_data()
         else:
-            shown = numbers.figure(self.previous_value, self.kind, self.unit)
-        return f"{self.previous_period.label}: {shown}"
+            shown = numbers.figure(self.previous_value, self.kind, self.unit, current())
+        return f"{label(self.previous_period, current())}: {shown}"
 
     @property
     def target_text(self) -> str:
+        """The target and the gap to it, in a sentence in the language of the moment."""
         if self.target is None:
-            return "No target for this period."
-        text = f"Target {numbers.figure(self.target, self.kind, self.unit)}"
+            return _("No target for this period.")
+        target = numbers.figure(self.target, self.kind, self.unit, current())
         gap = self.vs_target
         if gap is None:
-            return text + "."
-        size = numbers.figure_change(abs(gap), self.kind, short=False)
-        assert size is not None
-        size = size.lstrip("+")
-        if abs(gap) < 1e-9 or size == "0" or size.startswith("0 "):
-            return text + ": on target."
-        return f"{text}: {size} {'above' if gap > 0 else 'below'}."
+            return _("Target {target}.", target=target)
+        if self.kind in PERCENT_KINDS:
+            whole = round(abs(gap) * 100)
+            size = _points(whole) if whole else "0"
+        else:
+            size = numbers.number(abs(gap), current())
+        if abs(gap) < 1e-9 or size == "0":
+            return _("Target {target}: on target.", target=target)
+        if gap > 0:
+            return _("Target {target}: {gap} above.", target=target, gap=size)
+        return _("Target {target}: {gap} below.", target=target, gap=size)
 
 
 @dataclass(frozen=True)
@@ -249,8 +297,23 @@ def tiles_from_frame(
 # Completeness
 
 
+def field_label(name: str) -> str:
+    """``Cases: first request on`` for ``cases.first_request_on``: an optional field of the
+    data format as a person reads it, in the language of the moment."""
+    table, _dot, column = name.partition(".")
+    if not column:
+        return code_label("table", table)
+    return _(
+        "{table}: {column}",
+        table=code_label("table", table),
+        column=code_label("column", column).lower()
+        if current() == "en"
+        else code_label("column", column),
+    )
+
+
 def _field_doc(name: str) -> str:
-    table, _, column = name.partition(".")
+    table, _dot, column = name.partition(".")
     try:
         return TABLES_BY_NAME[table].column(column).doc
     except KeyError:
@@ -262,7 +325,8 @@ def completeness_table(
 ) -> pd.DataFrame:
     """``completeness()`` rows of one programme and period, ready to read.
 
-    Columns: ``field`` (``table.column``), ``meaning`` (from the data-format registry),
+    Columns: ``field`` (``table.column``), ``label`` (the field in words: ``field_label``),
+    ``meaning`` (from the data-format registry),
     ``rows`` (cases open in the period, or staffing rows), ``filled``, ``share`` and
     ``used_by`` (the catalogue indicators that depend on the field). For the shared audience
     the counts are dropped and a share of a case field on fewer than 10 cases is hidden:
@@ -276,6 +340,7 @@ def completeness_table(
     out = pd.DataFrame(
         {
             "field": rows["field"].astype(str),
+            "label": [field_label(str(f)) for f in rows["field"]],
             "meaning": [_field_doc(f) for f in rows["field"]],
             "rows": rows["rows"].astype("Int64"),
             "filled": rows["filled"].astype("Int64"),
@@ -300,8 +365,9 @@ def released_completeness(
     optional fields, the ``completeness`` of its released cell for ``programme`` and ``period``
     (``frame``: a shared result, read from releases), blank where the cell is hidden.
 
-    Columns ``SHARED_COMPLETENESS_COLUMNS``: ``indicator`` (id), ``name``, ``fields`` (the
-    optional fields, ``table.column``), ``share`` and ``hidden``. Nothing is read from cases.
+    Columns ``SHARED_COMPLETENESS_COLUMNS``: ``indicator`` (id), ``name`` (in the language of
+    the moment), ``fields`` (the optional fields in words: ``field_label``), ``share`` and
+    ``hidden``. Nothing is read from cases.
     """
     rows = []
     for ind in indicators:
@@ -314,8 +380,8 @@ def released_completeness(
         rows.append(
             {
                 "indicator": ind.id,
-                "name": ind.name,
-                "fields": ", ".join(ind.optional_fields),
+                "name": _(ind.name),
+                "fields": ", ".join(field_label(f) for f in ind.optional_fields),
                 "share": None if hidden else share,
                 "hidden": hidden,
             }
@@ -347,8 +413,11 @@ def headlines(
     match = programmes[programmes["programme_id"] == request.programme]
     if match.empty:
         raise HeadlinesError(
-            f"The programme {request.programme} is not among the programmes "
-            "you may see, or it has no current data."
+            _(
+                "The programme {programme} is not among the programmes you may see, or it "
+                "has no current data.",
+                programme=request.programme,
+            )
         )
     info = match.iloc[0]
     period, previous = request.period, request.period.previous()

@@ -6,11 +6,16 @@ Pure functions of ``evaluation.sharing.releases`` values, so the page only draws
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from evaluation.periods import from_days, label
 from evaluation.sharing.releases import Draft, Release
+from evaluation.vocabulary.codes import code_label, code_order
+from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.numbers import count
 from evaluation.vocabulary.splits import split_name
 
 if TYPE_CHECKING:
@@ -19,23 +24,29 @@ if TYPE_CHECKING:
 __all__ = ["draft_summary", "draft_table", "release_table", "trusted_key_table"]
 
 
+def _stamp(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M}"
+
+
 def release_table(
     releases: Sequence[Release], names: Mapping[str, str] | None = None
 ) -> pd.DataFrame:
     """One row per release, newest first: number, status, programmes, periods, who approved,
-    when (UTC) and the note; withdrawn ones say by whom and when."""
+    when (UTC) and the note; withdrawn ones say by whom and when. Texts in the language of the
+    moment."""
     names = names or {}
+    lang = current()
     rows = [
         {
             "release": r.number,
-            "status": "active"
+            "status": _("active")
             if r.active
-            else f"withdrawn {r.withdrawn_at:%Y-%m-%d %H:%M} by {r.withdrawn_by}"
+            else _("withdrawn {when} by {who}", when=_stamp(r.withdrawn_at), who=r.withdrawn_by)
             if r.withdrawn_at
-            else "withdrawn",
+            else _("withdrawn"),
             "organisation": r.organisation,
             "programmes": ", ".join(names.get(p, p) for p in r.programmes),
-            "periods": ", ".join(p.label for p in r.periods),
+            "periods": ", ".join(label(p, lang) for p in r.periods),
             "approved_by": r.approved_by,
             "approved_at": r.approved_at.replace(tzinfo=None),
             "catalogue": r.catalogue_version,
@@ -60,26 +71,56 @@ def release_table(
 
 
 def draft_summary(draft: Draft) -> str:
-    """``1,234 figures, 56 hidden to protect small numbers``: the preview in one sentence."""
+    """``1,234 figures of 2 programmes for 2025 Q2; 56 hidden to protect small numbers.``:
+    the preview in one sentence, in the language of the moment."""
+    lang = current()
     hidden = int(draft.cells["suppressed"].astype(bool).sum())
-    return (
-        f"{len(draft.cells):,} figures of {len(draft.programmes)} programme(s) for "
-        f"{', '.join(p.label for p in draft.periods)}; {hidden:,} hidden to protect small "
-        "numbers."
+    figures = n_(
+        "{n} figure of {programmes}",
+        "{n} figures of {programmes}",
+        len(draft.cells),
+        n=count(len(draft.cells), lang),
+        programmes=n_("{n} programme", "{n} programmes", len(draft.programmes)),
+    )
+    return _(
+        "{figures} for {periods}; {hidden} hidden to protect small numbers.",
+        figures=figures,
+        periods=", ".join(label(p, lang) for p in draft.periods),
+        hidden=count(hidden, lang),
     )
 
 
-def draft_table(draft: Draft, split: str = "") -> pd.DataFrame:
-    """The preview as a funder would read it (hidden figures blank) for one split column
-    (``""``: the unsplit figures), one row per indicator, programme, period and split value."""
+def draft_table(
+    draft: Draft, split: str = "", names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The preview as a funder would read it (hidden figures blank, and marked ``hidden``) for
+    one split column (``""``: the unsplit figures), one row per indicator, programme, period
+    and split value: programmes by name (``names``: id → name), periods and split values by
+    their labels in the language of the moment, split values in their own order."""
+    names = names or {}
+    lang = current()
     shared = draft.shared
     rows = shared[shared["split_column"] == split]
+    if split and len(rows):
+        order = {v: n for n, v in enumerate(code_order(split, sorted(set(rows["split_value"]))))}
+        rank = rows["split_value"].map(lambda v: order.get(v, len(order)))
+        rows = rows.assign(_rank=rank).sort_values(
+            ["indicator_id", "programme_id", "period_start", "_rank"], kind="stable"
+        )
+    periods = [
+        label(from_days(a, b), lang)
+        for a, b in zip(rows["period_start"], rows["period_end"], strict=True)
+    ]
     out = pd.DataFrame(
         {
             "indicator": rows["indicator_id"],
-            "programme": rows["programme_id"],
-            "period": rows["period"],
-            **({split_name(split): rows["split_value"]} if split else {}),
+            "programme": [names.get(str(p), str(p)) for p in rows["programme_id"]],
+            "period": periods,
+            **(
+                {split_name(split): [code_label(split, v) for v in rows["split_value"]]}
+                if split
+                else {}
+            ),
             "value": rows["value"],
             "numerator": rows["numerator"],
             "denominator": rows["denominator"],

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from evaluation.vocabulary.language import N_, _
+
 Action = Literal[
     "sign_in",
     "sign_in_failed",
@@ -37,9 +39,9 @@ Action = Literal[
 class ActionInfo:
     code: Action
     title: str
-    """The display name: ``Failed sign-in``."""
+    """The display name: ``Failed sign-in`` (English: translate with :func:`action_title`)."""
     doc: str
-    """What happened, as the end of a sentence ("someone …")."""
+    """What happened, as the end of a sentence ("someone …"; :func:`action_meaning`)."""
     written_by: str
     """The function that records it."""
 
@@ -49,89 +51,95 @@ ACTIONS: dict[str, ActionInfo] = {
     for a in (
         ActionInfo(
             "sign_in",
-            "Sign-in",
-            "signed in to the dashboard (with a password or the identity provider)",
+            N_("Sign-in"),
+            N_("signed in to the dashboard (with a password or the identity provider)"),
             "evaluation.store.users.authenticate / evaluation.app.session",
         ),
         ActionInfo(
             "sign_in_failed",
-            "Failed sign-in",
-            "tried to sign in with a wrong password, a disabled account or an unknown name, or "
-            "through the identity provider without an account or with an unverified address",
+            N_("Failed sign-in"),
+            N_(
+                "tried to sign in with a wrong password, a disabled account or an unknown name, or "
+                "through the identity provider without an account or with an unverified address"
+            ),
             "evaluation.store.users.authenticate / evaluation.app.session",
         ),
         ActionInfo(
             "sign_in_locked",
-            "Sign-in locked",
-            "made so many failed sign-ins that an account name or a computer was locked for "
-            "a while (even the right password is refused until then)",
+            N_("Sign-in locked"),
+            N_(
+                "made so many failed sign-ins that an account name or a computer was locked for "
+                "a while (even the right password is refused until then)"
+            ),
             "evaluation.store.users.authenticate",
         ),
         ActionInfo(
             "upload",
-            "Upload",
-            "loaded a package: a new submission of the programmes it holds",
+            N_("Upload"),
+            N_("loaded a package: a new submission of the programmes it holds"),
             "evaluation.intake.ingest.ingest",
         ),
         ActionInfo(
             "upload_refused",
-            "Refused upload",
-            "offered a package that was refused (errors, outside their scope, older data); "
-            "nothing was loaded",
+            N_("Refused upload"),
+            N_(
+                "offered a package that was refused (errors, outside their scope, older data); "
+                "nothing was loaded"
+            ),
             "evaluation.intake.ingest.ingest",
         ),
         ActionInfo(
             "approve",
-            "Approval",
-            "approved a release: figures of programmes and periods that may now be shared",
+            N_("Approval"),
+            N_("approved a release: figures of programmes and periods that may now be shared"),
             "evaluation.sharing.releases",
         ),
         ActionInfo(
             "withdraw",
-            "Withdrawal",
-            "withdrew a release: it is no longer served (what was downloaded stays out)",
+            N_("Withdrawal"),
+            N_("withdrew a release: it is no longer served (what was downloaded stays out)"),
             "evaluation.sharing.releases",
         ),
         ActionInfo(
             "shared_read",
-            "Shared read",
-            "read figures of a release (a funder's page, download, report or return)",
+            N_("Shared read"),
+            N_("read figures of a release (a funder's page, download, report or return)"),
             "evaluation.sharing.audit.record_shared_read",
         ),
         ActionInfo(
             "user_add",
-            "Account added",
-            "added an account",
+            N_("Account added"),
+            N_("added an account"),
             "evaluation.store.users.add_user",
         ),
         ActionInfo(
             "user_change",
-            "Account changed",
-            "changed an account's role, scope, password or whether it is disabled",
+            N_("Account changed"),
+            N_("changed an account's role, scope, password or whether it is disabled"),
             "evaluation.store.users.add_user",
         ),
         ActionInfo(
             "user_remove",
-            "Account removed",
-            "removed an account (its entries in the trail stay)",
+            N_("Account removed"),
+            N_("removed an account (its entries in the trail stay)"),
             "evaluation.store.users.remove_user",
         ),
         ActionInfo(
             "trust_key",
-            "Key trusted",
-            "registered an organisation's public key, so its signed returns can be imported",
+            N_("Key trusted"),
+            N_("registered an organisation's public key, so its signed returns can be imported"),
             "evaluation.sharing.returns.keys.trust",
         ),
         ActionInfo(
             "export_return",
-            "Return exported",
-            "wrote a signed return of a release for a funder (a file that leaves the store)",
+            N_("Return exported"),
+            N_("wrote a signed return of a release for a funder (a file that leaves the store)"),
             "evaluation.sharing.returns.export.export_return",
         ),
         ActionInfo(
             "import_return",
-            "Return imported",
-            "imported an organisation's signed return as a release of this store",
+            N_("Return imported"),
+            N_("imported an organisation's signed return as a release of this store"),
             "evaluation.sharing.returns.importer.import_return",
         ),
     )
@@ -158,4 +166,10 @@ def action_title(code: str) -> str:
     """The display name of an action code (an older code is translated; an unknown one is
     shown as it is stored, so no row of the trail is ever hidden)."""
     info = ACTIONS.get(action_code(code))
-    return info.title if info is not None else code
+    return _(info.title) if info is not None else code
+
+
+def action_meaning(code: str) -> str:
+    """What an action means, in the language of the moment (empty for an unknown code)."""
+    info = ACTIONS.get(action_code(code))
+    return _(info.doc) if info is not None else ""

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from typing import Literal
 
+from evaluation.vocabulary.language import N_, _
+
 Audience = Literal["internal", "shared"]
 AUDIENCES: dict[str, str] = {
-    "internal": "the organisation's own staff: figures as computed",
-    "shared": "funders, evaluators and anything shared: small numbers hidden",
+    "internal": N_("the organisation's own staff: figures as computed"),
+    "shared": N_("funders, evaluators and anything shared: small numbers hidden"),
 }
-"""Each audience with what it means, in the order they are offered."""
+"""Each audience with what it means (in English: translate with :func:`audience_meaning`), in
+the order they are offered."""
+
+
+def audience_meaning(audience: str) -> str:
+    """What ``audience`` means, in the language of the moment."""
+    return _(AUDIENCES[audience])

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from evaluation.vocabulary.language import N_, _
+
 GroupCode = Literal["case_and_reach", "outcomes", "capacity", "funding", "sustainability", "custom"]
 
 
@@ -18,23 +20,29 @@ GroupCode = Literal["case_and_reach", "outcomes", "capacity", "funding", "sustai
 class Group:
     code: GroupCode
     name: str
-    """The display name: ``Cases and reach``."""
+    """The display name in English: ``Cases and reach`` (shown as :attr:`title`)."""
     letter: str
     """The first letter of its indicators' ids; empty for ``custom``."""
 
     @property
+    def title(self) -> str:
+        """The display name in the language of the moment: ``Fälle und Reichweite``."""
+        return _(self.name)
+
+    @property
     def heading(self) -> str:
-        """``Cases and reach (C)``: the name with its letter, as documents head a group."""
-        return f"{self.name} ({self.letter})" if self.letter else self.name
+        """``Cases and reach (C)``: the name with its letter, as documents head a group (in the
+        language of the moment)."""
+        return f"{self.title} ({self.letter})" if self.letter else self.title
 
 
 GROUPS: tuple[Group, ...] = (
-    Group("case_and_reach", "Cases and reach", "C"),
-    Group("outcomes", "Outcomes", "O"),
-    Group("capacity", "Capacity and knowledge sharing", "K"),
-    Group("funding", "Funding", "F"),
-    Group("sustainability", "Sustainability", "S"),
-    Group("custom", "The organisation's own indicators", ""),
+    Group("case_and_reach", N_("Cases and reach"), "C"),
+    Group("outcomes", N_("Outcomes"), "O"),
+    Group("capacity", N_("Capacity and knowledge sharing"), "K"),
+    Group("funding", N_("Funding"), "F"),
+    Group("sustainability", N_("Sustainability"), "S"),
+    Group("custom", N_("The organisation's own indicators"), ""),
 )
 """Every group, in catalogue order (``custom`` last)."""
 GROUP_CODES: tuple[GroupCode, ...] = tuple(g.code for g in GROUPS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evaluation.vocabulary.audiences import Audience
+from evaluation.vocabulary.language import N_, _
 
 Role = Literal["admin", "cso_manager", "funder", "evaluator"]
 
@@ -33,28 +34,30 @@ ROLES: dict[str, RoleInfo] = {
     for r in (
         RoleInfo(
             "admin",
-            "Administrator",
+            N_("Administrator"),
             "internal",
-            "manages accounts; sees every organisation's data as loaded",
+            N_("manages accounts; sees every organisation's data as loaded"),
         ),
         RoleInfo(
             "cso_manager",
-            "CSO manager",
+            N_("CSO manager"),
             "internal",
-            "loads the packages of the organisations or programmes in their scope and sees "
-            "their figures unsuppressed",
+            N_(
+                "loads the packages of the organisations or programmes in their scope and sees "
+                "their figures unsuppressed"
+            ),
         ),
         RoleInfo(
             "funder",
-            "Funder",
+            N_("Funder"),
             "shared",
-            "sees the aggregate figures of the programmes in their scope, small numbers hidden",
+            N_("sees the aggregate figures of the programmes in their scope, small numbers hidden"),
         ),
         RoleInfo(
             "evaluator",
-            "Evaluator",
+            N_("Evaluator"),
             "shared",
-            "sees the aggregate figures of the programmes in their scope, small numbers hidden",
+            N_("sees the aggregate figures of the programmes in their scope, small numbers hidden"),
         ),
     )
 }
@@ -62,5 +65,12 @@ ROLES: dict[str, RoleInfo] = {
 
 
 def role_title(role: str) -> str:
-    """The display name of ``role`` (``KeyError`` for a code that is not a role)."""
-    return ROLES[role].title
+    """The display name of ``role`` in the language of the moment (``KeyError`` for a code that
+    is not a role)."""
+    return _(ROLES[role].title)
+
+
+def role_doc(role: str) -> str:
+    """What ``role`` may do, in the language of the moment (``KeyError`` for a code that is not
+    a role)."""
+    return _(ROLES[role].doc)

@@ -2,11 +2,18 @@
 release with a note, list the releases and withdraw one.
 
 Everything comes from ``evaluation.sharing.releases`` (``preview``, ``approve``, ``withdraw``,
-``list_releases``), which also decides who may approve; the page draws what they return.
+``list_releases``), which also decides who may approve; the page draws what they return, in the
+reader's language: indicators and programmes by name, periods and split values by label, a
+hidden figure marked differently from one without data (``vocabulary.marks``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
 from evaluation.app import render, state
@@ -14,37 +21,136 @@ from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
 from evaluation.periods import PeriodChoices, recent_periods
 from evaluation.sharing import releases
+from evaluation.sharing.releases import Draft
 from evaluation.store.access import Viewer
+from evaluation.views import explore
 from evaluation.views.releases import draft_summary, draft_table, release_table
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.language import _, current
 from evaluation.vocabulary.splits import CASE_SPLITS, split_name
 
 PREVIEW = "approvals_preview_result"
 WITHDRAWN = "approvals_withdrawn_message"
+PREVIEW_ORDER = ("indicator", "programme", "period", "split", "value", "counted")
+"""The preview's columns as shown (``split`` only when the figures are split)."""
+
+
+def release_label(number: int, approved_at: dt.datetime) -> str:
+    """``Release 3 (approved 4 Dec 2026)`` in the reader's language (the day in UTC)."""
+    day = pd.Timestamp(approved_at).date()
+    return _("Release {n} (approved {date})", n=number, date=explore.date_text(day))
+
+
+def _present(value: object) -> float | None:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def preview_table(draft: Draft, split: str, names: Mapping[str, str]) -> pd.DataFrame:
+    """The preview as a funder will read it, every cell in words: the indicator by name, the
+    programme by name, the period and split value by label, the figure as it reads (or the
+    mark of a hidden figure, or of one without data), and what a rate counted."""
+    frame = draft_table(draft, split, names)
+    catalogue = explore.shipped_catalogue()
+    lang = current()
+    rows = []
+    split_header = split_name(split) if split else None
+    for row, indicator_id in zip(frame.to_dict("records"), frame["indicator"], strict=True):
+        try:
+            ind = catalogue.get(str(indicator_id))
+            name, kind, unit = _(ind.name), ind.kind, ind.unit
+        except KeyError:
+            name, kind, unit = str(indicator_id), "count", ""
+        value = _present(row["value"])
+        num, den = _present(row["numerator"]), _present(row["denominator"])
+        if row["hidden"]:
+            shown, counted = marks.hidden(), ""
+        elif value is None:
+            shown, counted = marks.no_data(), ""
+        else:
+            shown = numbers.figure(value, kind, unit, lang)
+            counted = (
+                _("{n} of {d}", n=numbers.count(num, lang), d=numbers.count(den, lang))
+                if kind in PERCENT_KINDS and num is not None and den is not None
+                else ""
+            )
+        rows.append(
+            {
+                "indicator": name,
+                "programme": row["programme"],
+                "period": row["period"],
+                **({"split": row[split_header]} if split_header else {}),
+                "value": shown,
+                "counted": counted,
+                "hidden": bool(row["hidden"]),
+            }
+        )
+    columns = [c for c in PREVIEW_ORDER if split or c != "split"] + ["hidden"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _preview(draft: Draft, names: Mapping[str, str]) -> None:
+    st.subheader(_("What a funder will receive"))
+    st.markdown(render.md(draft_summary(draft)))
+    split = st.selectbox(
+        _("Figures"),
+        ["", *CASE_SPLITS],
+        format_func=lambda c: _("Not split") if c == "" else _(split_name(c)),
+        key="approvals_split",
+        help=_("A funder receives the figures unsplit and split by each of these."),
+    )
+    table = preview_table(draft, split, names)
+    config: dict[str, Any] = {
+        "indicator": st.column_config.TextColumn(_("Indicator"), width=260),
+        "programme": st.column_config.TextColumn(_("Programme"), width=200),
+        "period": st.column_config.TextColumn(_("Period"), width=110),
+        "value": st.column_config.TextColumn(_("Value"), width=90),
+        "counted": st.column_config.TextColumn(_("Counted"), width=110),
+    }
+    if split:
+        config["split"] = st.column_config.TextColumn(_(split_name(split)), width=140)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_order=[c for c in table.columns if c != "hidden"],
+        column_config=config,
+    )
+    st.caption(marks.legend(draft.settings.max_small + 1))
 
 
 def _page() -> None:
     viewer = current_viewer()
-    st.title("Approvals")
+    st.title(_("Approvals"))
     st.caption(
-        "Nothing about people leaves the organisation before you approve it. Choose "
-        "programmes and periods, look at exactly what a funder would see, then approve: the "
-        "figures become a numbered release that cannot be changed. Withdrawing a release "
-        "stops it being served; what was already downloaded stays out."
+        _(
+            "Nothing about people leaves the organisation before you approve it. Choose "
+            "programmes and periods and look at exactly what a funder will receive: the "
+            "indicators of each programme and period, with small numbers hidden; never a case, "
+            "a name or a count of records as loaded. When you approve, these figures become a "
+            "numbered release that cannot be changed, and funders in your organisation's scope "
+            "can read them. Withdrawing a release stops it being served; what was already "
+            "downloaded or sent stays with its recipients."
+        )
     )
     programmes = state.programmes_in_scope(viewer.scope)
     if programmes.empty:
-        st.info("No programme you may approve has data in the store yet.", icon=":material/info:")
+        st.info(
+            _("No programme you may approve has data in the store yet."), icon=":material/info:"
+        )
         _releases(viewer, {})
         return
-    names = dict(zip(programmes["programme_id"], programmes["programme"], strict=True))
+    names = explore.programme_names(programmes)
     orgs = sorted(set(programmes["organisation"]), key=str.lower)
-    org = st.selectbox("Organisation", orgs, key="approvals_organisation")
+    org = st.selectbox(_("Organisation"), orgs, key="approvals_organisation")
     mine = programmes[programmes["organisation"] == org]
     chosen = st.multiselect(
-        "Programmes",
+        _("Programmes"),
         list(mine["programme_id"]),
         default=list(mine["programme_id"]),
-        format_func=lambda p: f"{names.get(p, p)} ({p})",
+        format_func=lambda p: names.get(p, p),
         key="approvals_programmes",
     )
     firsts = [d for d in mine["first_date"] if d is not None]
@@ -52,16 +158,18 @@ def _page() -> None:
     periods = pick_periods(
         choices,
         key="approvals_periods",
-        label="Periods to approve",
-        help="Any period, a custom grant period included. Its quarters or months are "
-        "released only if you approve them too.",
+        label=_("Periods to approve"),
+        help=_(
+            "Any period, a custom grant period included. Its quarters or months are "
+            "released only if you approve them too."
+        ),
     )
     asked = (tuple(sorted(chosen)), tuple(p.spec for p in periods))
-    if st.button("Preview", key="approvals_preview", icon=":material/visibility:"):
+    if st.button(_("Preview"), key="approvals_preview", icon=":material/visibility:"):
         if not chosen:
-            st.warning("Choose at least one programme.", icon=":material/warning:")
+            st.warning(_("Choose at least one programme."), icon=":material/warning:")
         else:
-            bar = render.ProgressBar("Protecting the figures")
+            bar = render.ProgressBar(_("Protecting the figures"))
             try:
                 with state.cursor() as cur:
                     st.session_state[PREVIEW] = (
@@ -72,26 +180,17 @@ def _page() -> None:
                 bar.done()
     shown = st.session_state.get(PREVIEW)
     if shown is not None and shown[0] == asked:
-        draft = shown[1]
-        st.subheader("What a funder would see")
-        st.markdown(render.md(draft_summary(draft)))
-        split = st.selectbox(
-            "Figures",
-            ["", *CASE_SPLITS],
-            format_func=lambda c: "Not split" if c == "" else f"By {split_name(c).lower()}",
-            key="approvals_split",
+        _preview(shown[1], names)
+        note = st.text_input(
+            _("Note (optional)"),
+            key="approvals_note",
+            max_chars=500,
+            help=_("Kept with the release; a funder reads it with the figures."),
         )
-        st.dataframe(
-            draft_table(draft, split),
-            hide_index=True,
-            width="stretch",
-            column_config={"hidden": "Hidden (small numbers)"},
-        )
-        note = st.text_input("Note (optional)", key="approvals_note", max_chars=500)
         if st.button(
-            "Approve", key="approvals_approve", type="primary", icon=":material/verified:"
+            _("Approve"), key="approvals_approve", type="primary", icon=":material/verified:"
         ):
-            bar = render.ProgressBar("Approving")
+            bar = render.ProgressBar(_("Approving"))
             try:
                 release = releases.approve(
                     state.store(), chosen, periods, actor=viewer, note=note, progress=bar
@@ -100,12 +199,21 @@ def _page() -> None:
                 bar.done()
             st.session_state.pop(PREVIEW, None)
             state.clear_caches()
-            st.success(render.md(f"Approved {release.label}."), icon=":material/check_circle:")
+            st.success(
+                render.md(
+                    _(
+                        "Approved {release}. Funders in its scope can read these figures now; "
+                        "send them a return on the Send a return page.",
+                        release=release_label(release.number, release.approved_at),
+                    )
+                ),
+                icon=":material/check_circle:",
+            )
     _releases(viewer, names)
 
 
 def _releases(viewer: Viewer, names: dict[str, str]) -> None:
-    st.subheader("Releases")
+    st.subheader(_("Releases"))
     if (done := st.session_state.pop(WITHDRAWN, None)) is not None:
         st.success(render.md(done), icon=":material/check_circle:")
     with state.cursor() as cur:
@@ -115,22 +223,36 @@ def _releases(viewer: Viewer, names: dict[str, str]) -> None:
             if viewer.scope.allows(r.organisation, r.programmes)
         ]
     if not listed:
-        st.caption("No release yet.")
+        st.caption(_("No release yet."))
         return
+    date_format = explore.moment_date_format()
     st.dataframe(
         release_table(listed, names),
         hide_index=True,
         width="stretch",
+        column_order=(
+            "release",
+            "status",
+            "programmes",
+            "periods",
+            "approved_at",
+            "approved_by",
+            "note",
+            "organisation",
+            "catalogue",
+        ),
         column_config={
-            "release": st.column_config.NumberColumn("Release", format="%d"),
-            "status": "Status",
-            "organisation": "Organisation",
-            "programmes": "Programmes",
-            "periods": "Periods",
-            "approved_by": "Approved by",
-            "approved_at": st.column_config.DatetimeColumn("Approved (UTC)"),
-            "catalogue": "Catalogue",
-            "note": "Note",
+            "release": st.column_config.NumberColumn(_("Release"), format="%d", width=70),
+            "status": st.column_config.TextColumn(_("Status"), width=150),
+            "organisation": _("Organisation"),
+            "programmes": st.column_config.TextColumn(_("Programmes"), width=200),
+            "periods": st.column_config.TextColumn(_("Periods"), width=180),
+            "approved_by": _("Approved by"),
+            "approved_at": st.column_config.DatetimeColumn(
+                _("Approved (UTC)"), format=f"{date_format} HH:mm", width=140
+            ),
+            "catalogue": st.column_config.TextColumn(_("Indicator catalogue"), width=90),
+            "note": _("Note"),
         },
     )
     active = [r for r in listed if r.active]
@@ -138,15 +260,19 @@ def _releases(viewer: Viewer, names: dict[str, str]) -> None:
         return
     by_number = {r.number: r for r in active}
     number = st.selectbox(
-        "Withdraw a release",
+        _("Withdraw a release"),
         list(by_number),
-        format_func=lambda n: by_number[n].label,
+        format_func=lambda n: release_label(n, by_number[n].approved_at),
         key="approvals_withdraw_number",
     )
-    if st.button("Withdraw", key="approvals_withdraw", icon=":material/block:"):
+    if st.button(_("Withdraw"), key="approvals_withdraw", icon=":material/block:"):
         gone = releases.withdraw(state.store(), int(number), actor=viewer)
         state.clear_caches()
-        st.session_state[WITHDRAWN] = f"Withdrew {gone.label}: it is no longer served."
+        st.session_state[WITHDRAWN] = _(
+            "Withdrew {release}: it is no longer served. Files already downloaded or sent stay "
+            "with their recipients.",
+            release=release_label(gone.number, gone.approved_at),
+        )
         st.rerun()
 
 

@@ -1,4 +1,6 @@
-"""Indicator catalogue: every published indicator, its versions, definition and caveats."""
+"""Indicator catalogue: every published indicator, its versions, definition and caveats, in the
+reader's language (names, definitions and caveats are translated in the catalogue's own
+translation files; the facts about each are named here)."""
 
 from __future__ import annotations
 
@@ -7,60 +9,157 @@ import streamlit as st
 from evaluation.app import render
 from evaluation.measures.catalogue import Indicator
 from evaluation.views import explore
+from evaluation.vocabulary.language import N_, _, n_
 
-st.title("Indicator catalogue")
-st.caption(
-    "Every number in the dashboard and the reports comes from one of these published, "
-    "versioned definitions. A changed definition is a new version; older versions stay "
-    "computable (as C04@1)."
-)
+KINDS = {
+    "count": N_("a count"),
+    "total": N_("a total"),
+    "proportion": N_("a proportion"),
+    "share": N_("a share"),
+    "ratio": N_("a ratio"),
+    "median": N_("a median"),
+    "months": N_("months"),
+}
+DIRECTIONS = {
+    "higher": N_("higher"),
+    "lower": N_("lower"),
+    "neutral": N_("neither: read it in context"),
+}
+TABLES = {  # the package's tables, as the catalogue names its sources
+    "cases": N_("cases"),
+    "contacts": N_("contacts"),
+    "custody_events": N_("custody events"),
+    "assessments": N_("assessments"),
+    "needs": N_("needs"),
+    "outcomes": N_("outcomes"),
+    "referrals": N_("referrals"),
+    "capacity": N_("capacity"),
+    "funding": N_("funding"),
+    "staffing": N_("staffing"),
+    "programmes": N_("programmes"),
+}
+FIELDS = {  # optional fields an indicator relies on
+    "first_request_on": N_("the date of the first request"),
+    "plan_agreed_on": N_("the date the exit plan was agreed"),
+}
+
+
+def _named(names: dict[str, str], code: str) -> str:
+    """A code of the lists above in words (an unknown one without its underscores)."""
+    return _(names[code]) if code in names else code.replace("_", " ")
+
+
+def _field(field: str) -> str:
+    table, _dot, column = field.rpartition(".")
+    if not table:
+        return _named(FIELDS, column)
+    return _("{field} ({table})", field=_named(FIELDS, column), table=_named(TABLES, table))
 
 
 def _facts(ind: Indicator) -> None:
     st.markdown(
-        f"**Kind:** {render.md(ind.kind)} · **Unit:** {render.md(ind.unit)} · "
-        f"**Better when:** {render.md(ind.direction)} · "
-        f"**Split:** {'by any case column' if ind.splits == 'case' else 'by programme only'}"
+        " · ".join(
+            [
+                _("**Kind:** {kind}", kind=render.md(_named(KINDS, ind.kind))),
+                _("**Unit:** {unit}", unit=render.md(_(ind.unit))),
+                _(
+                    "**Better when:** {direction}",
+                    direction=render.md(_named(DIRECTIONS, ind.direction)),
+                ),
+                _("**Split:** {split}", split=_("by any case column"))
+                if ind.splits == "case"
+                else _("**Split:** {split}", split=_("by programme only")),
+            ]
+        )
     )
-    st.markdown(f"**Source tables:** {render.md(', '.join(f'`{s}`' for s in ind.sources))}")
+    st.markdown(
+        _(
+            "**Source tables:** {tables}",
+            tables=render.md(", ".join(_named(TABLES, s) for s in ind.sources)),
+        )
+    )
     if ind.optional_fields:
         st.markdown(
-            "**Optional fields it relies on:** "
-            + render.md(", ".join(f"`{f}`" for f in ind.optional_fields))
+            _(
+                "**Optional fields it relies on:** {fields}",
+                fields=render.md(", ".join(_field(f) for f in ind.optional_fields)),
+            )
         )
     if ind.about_people:
-        st.caption("About people: small numbers are hidden when shared.")
+        st.caption(_("About people: small numbers are hidden when shared."))
 
 
 def _entry(entry: explore.CatalogueEntry, expanded: bool) -> None:
     ind = entry.latest
-    with st.expander(f"{render.md(ind.id)} · {render.md(ind.name)}", expanded=expanded):
-        st.markdown(f"**Version {ind.version}** (current) — {render.md(ind.definition)}")
+    with st.expander(f"{render.md(ind.id)} · {render.md(_(ind.name))}", expanded=expanded):
+        st.markdown(
+            _(
+                "**Version {version}** (current) — {definition}",
+                version=ind.version,
+                definition=render.md(_(ind.definition)),
+            )
+        )
         for caveat in ind.caveats:
-            st.warning(render.md(caveat), icon=":material/warning:")
+            st.warning(render.md(_(caveat)), icon=":material/warning:")
         _facts(ind)
         for old in reversed(entry.versions[:-1]):
             st.markdown(
-                f"**Version {old.version}** ({render.md(old.key)}) — {render.md(old.definition)}"
+                _(
+                    "**Version {version}** ({key}) — {definition}",
+                    version=old.version,
+                    key=render.md(old.key),
+                    definition=render.md(_(old.definition)),
+                )
             )
             for caveat in old.caveats:
-                st.caption(f"Caveat of version {old.version}: {render.md(caveat)}")
+                st.caption(
+                    _(
+                        "Caveat of version {version}: {caveat}",
+                        version=old.version,
+                        caveat=render.md(_(caveat)),
+                    )
+                )
 
+
+def _matches(entry: explore.CatalogueEntry, words: list[str]) -> bool:
+    """Every searched word is in the id, name or definition of a version, as written in the
+    catalogue or as the reader reads it."""
+    text = " ".join(
+        f"{i.key} {i.id} {i.name} {i.definition} {_(i.name)} {_(i.definition)}"
+        for i in entry.versions
+    ).lower()
+    return all(w in text for w in words)
+
+
+st.title(_("Indicator catalogue"))
+st.caption(
+    _(
+        "Every number in the dashboard and the reports comes from one of these published, "
+        "versioned definitions. A changed definition is a new version; older versions stay "
+        "computable (as C04@1)."
+    )
+)
 
 with render.sentences():
     search = st.text_input(
-        "Search",
+        _("Search"),
         key="catalogue_search",
-        placeholder="e.g. C06, contact, release",
-        help="Id, name or definition; every word must match.",
+        placeholder=_("e.g. C06, contact, release"),
+        help=_("Id, name or definition; every word must match."),
     )
-    groups = explore.catalogue_groups(search=search)
-    found = sum(len(g.entries) for g in groups)
+    words = search.lower().split()
+    groups = [
+        (group, [e for e in group.entries if _matches(e, words)])
+        for group in explore.catalogue_groups()
+    ]
+    groups = [(group, entries) for group, entries in groups if entries]
+    found = sum(len(entries) for _group, entries in groups)
     if not groups:
-        st.info("No indicator matches that search.", icon=":material/search_off:")
-    elif search.strip():
-        st.caption(f"{found} indicator{'s' if found != 1 else ''} found.")
-    for group in groups:
-        st.header(f"{group.letter} · {group.title}" if group.letter else group.title)
-        for entry in group.entries:
-            _entry(entry, expanded=bool(search.strip()) and found <= 3)
+        st.info(_("No indicator matches that search."), icon=":material/search_off:")
+    elif words:
+        st.caption(n_("{n} indicator found.", "{n} indicators found.", found))
+    for group, entries in groups:
+        title = _(group.title)
+        st.header(f"{group.letter} · {title}" if group.letter else title)
+        for entry in entries:
+            _entry(entry, expanded=bool(words) and found <= 3)

@@ -1,7 +1,8 @@
 """Compare programmes on a proportion (funders and evaluators): funnel plot, table, trends.
 
 Everything shown comes from ``evaluation.views.comparison``, computed in the user's scope:
-funders and evaluators get the shared audience, with small numbers suppressed.
+funders and evaluators get the shared audience, with small numbers suppressed. A funnel with
+nothing to show (no programme, only one, or every rate the same) is one sentence instead.
 """
 
 from __future__ import annotations
@@ -13,36 +14,39 @@ from evaluation.app.period_picker import pick_period
 from evaluation.app.session import current_viewer
 from evaluation.measures.catalogue import Indicator
 from evaluation.periods import PeriodChoices, recent_periods
-from evaluation.views import comparison
-from evaluation.vocabulary import numbers
+from evaluation.views import comparison, explore
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.language import _, current, n_
 
 
 def _definition(ind: Indicator) -> None:
-    st.markdown(f"**{render.md(ind.id)} {render.md(ind.name)}** (version {ind.version})")
-    st.markdown(render.md(ind.definition))
-    better = {"higher": "higher is better", "lower": "lower is better"}.get(
-        ind.direction, "neither way"
+    st.markdown(
+        f"**{render.md(ind.id)} {render.md(_(ind.name))}** "
+        + render.md(_("(version {n})", n=ind.version))
     )
-    st.caption(f"Unit: {render.md(ind.unit)}; {better}.")
+    st.markdown(render.md(_(ind.definition)))
+    st.caption(render.md(explore.direction_text(ind.direction)))
     for caveat in ind.caveats:
-        st.caption(render.md(caveat))
+        st.caption(render.md(_(caveat)))
 
 
 def _page() -> None:
     viewer = current_viewer()
     scope = viewer.scope
-    st.title("Compare programmes")
+    st.title(_("Compare programmes"))
     st.caption(
-        "Each programme's rate against the number it is based on. Programmes inside the "
-        "funnel differ from the pooled rate no more than chance would make them; a point "
-        "outside deserves a question, not a rank. Only programmes measured with the same "
-        "definition are compared."
+        _(
+            "Each programme's rate against the number it is based on. Programmes inside the "
+            "funnel differ from the pooled rate no more than chance would make them; a point "
+            "outside deserves a question, not a rank. Only programmes measured with the same "
+            "definition are compared."
+        )
     )
     programmes = state.programmes_in_scope(scope)
     indicators = comparison.proportion_indicators()
     default = comparison.default_indicator(indicators)
     if programmes.empty or default is None:
-        st.info("No programme you may see has data in the store yet.", icon=":material/info:")
+        st.info(_("No programme you may see has data in the store yet."), icon=":material/info:")
         return
     ids = [i.id for i in indicators]
     by_id = {i.id: i for i in indicators}
@@ -51,19 +55,20 @@ def _page() -> None:
     periods = recent_periods(as_of, min(firsts) if firsts else None)
     left, right = st.columns(2)
     chosen = left.selectbox(
-        "Indicator",
+        _("Indicator"),
         ids,
         index=ids.index(default.id),
-        format_func=lambda i: f"{i} {by_id[i].name}",
+        format_func=lambda i: f"{i} {_(by_id[i].name)}",
         key="comparison_indicator",
     )
     period = pick_period(
         PeriodChoices.of(periods),
         key="comparison_period",
-        help="At first the latest quarter that is over in the data.",
+        label=_("Period"),
+        help=_("At first the latest quarter that is over in the data."),
         where=right,
     )
-    with st.spinner("Computing…"):
+    with st.spinner(_("Computing…")):
         result = state.compare(scope, chosen, period)
     f, ind = result.funnel, result.indicator
     reads.record_read(
@@ -71,8 +76,11 @@ def _page() -> None:
     )
     if result.release:
         st.caption(
-            "Small numbers are hidden to protect the people they are about. Figures from "
-            f"{render.md(result.release)}."
+            _(
+                "Small numbers are hidden to protect the people they are about. Figures from "
+                "{release}.",
+                release=render.md(result.release),
+            )
         )
 
     chart, about = st.columns([3, 1])
@@ -80,83 +88,75 @@ def _page() -> None:
         _definition(ind)
         if f.pooled is not None:
             st.metric(
-                "Pooled rate",
-                numbers.percent(f.pooled),
-                help="All compared programmes together: the sum of their numerators "
-                "over the sum of their denominators.",
+                _("Pooled rate"),
+                numbers.percent(f.pooled, current()),
+                help=_(
+                    "All compared programmes together: the sum of their numerators over the "
+                    "sum of their denominators."
+                ),
             )
         elif f.hidden:
-            st.markdown(f"**Pooled rate:** {render.md(f.pooled_label())}")
+            pooled = _("Pooled rate:")
+            st.markdown(f"**{pooled}** {render.md(f.pooled_label())}")
             st.caption(
-                f"{f.hidden} programme(s) have their rate hidden to protect small numbers; "
-                "the pooled rate is never computed over the shown programmes alone."
+                n_(
+                    "{n} programme has its rate hidden to protect small numbers; the pooled "
+                    "rate is never computed over the shown programmes alone.",
+                    "{n} programmes have their rate hidden to protect small numbers; the "
+                    "pooled rate is never computed over the shown programmes alone.",
+                    f.hidden,
+                )
             )
+        compared = n_("{n} programme compared", "{n} programmes compared", len(f.programmes))
         st.caption(
-            f"{len(f.programmes)} programme(s) compared, {len(f.excluded)} not "
-            "compared (listed below the table)."
+            n_(
+                "{compared}, {n} not compared (listed below the table).",
+                "{compared}, {n} not compared (listed below the table).",
+                len(f.excluded),
+                compared=compared,
+            )
         )
     with chart:
-        if f.programmes.empty:
-            st.info(
-                "No programme can be compared for this indicator and period: see the "
-                "reasons below.",
-                icon=":material/info:",
-            )
+        sentence = comparison.funnel_sentence(f)
+        if sentence:
+            st.info(render.md(sentence), icon=":material/info:")
         else:
             st.plotly_chart(
                 state.comparison_figure(scope, chosen, period, "funnel"),
                 key="comparison_funnel",
             )
 
-    st.subheader("Programmes compared")
-    st.dataframe(
-        comparison.programme_table(f),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "programme": "Programme",
-            "rate": st.column_config.NumberColumn("Rate", format="percent"),
-            "shown_as": "Hidden rate",
-            "ci_low": st.column_config.NumberColumn("95 % interval from", format="percent"),
-            "ci_high": st.column_config.NumberColumn("to", format="percent"),
-            "numerator": st.column_config.NumberColumn("Numerator", format="%d"),
-            "denominator": st.column_config.NumberColumn("Denominator", format="%d"),
-            "limits": "Against the limits",
-            "completeness": st.column_config.NumberColumn(
-                "Data complete",
-                format="percent",
-                help="Lowest share filled in of the optional fields this indicator uses.",
-            ),
-            "note": "Note",
-        },
-    )
-
-    st.subheader("Not compared")
-    if f.excluded.empty:
-        st.caption("Every programme could be compared.")
+    st.subheader(_("Programmes compared"))
+    if f.programmes.empty:
+        st.caption(_("No programme could be compared: see below why not."))
     else:
-        st.dataframe(
-            f.excluded[["programme", "reason"]],
-            hide_index=True,
-            width="stretch",
-            column_config={"programme": "Programme", "reason": "Why not"},
-        )
+        st.dataframe(comparison.display_table(f), hide_index=True, width="stretch")
+        if f.hidden:
+            st.caption(marks.legend())
 
-    with st.expander("How programmes are compared"):
-        st.markdown(render.md(comparison.METHOD))
+    st.subheader(_("Not compared"))
+    if f.excluded.empty:
+        st.caption(_("Every programme could be compared."))
+    else:
+        st.dataframe(comparison.excluded_table(f), hide_index=True, width="stretch")
 
-    st.subheader("Trend")
+    with st.expander(_("How programmes are compared")):
+        st.markdown(render.md(_(comparison.METHOD)))
+
+    st.subheader(_("Trend"))
     st.caption(
-        "Each programme's rate per period with its 95 % interval; the dashed line is the "
-        "pooled rate of the programmes compared in that period. A gap is a period the "
-        "programme could not be compared in."
+        _(
+            "Each programme's rate per period with its 95 % interval; the dashed line is the "
+            "pooled rate of the programmes compared in that period. A gap is a period the "
+            "programme could not be compared in."
+        )
     )
-    if result.trend["shown"].any():
+    if result.trend["shown"].any() and result.trend["value"].notna().any():
         st.plotly_chart(
             state.comparison_figure(scope, chosen, period, "trend"), key="comparison_trend"
         )
     else:
-        st.info("No programme has a rate to show in these periods.", icon=":material/info:")
+        st.info(_("No programme has a rate to show in these periods."), icon=":material/info:")
 
 
 with render.sentences():

@@ -17,66 +17,87 @@ from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
 from evaluation.views import explore
 from evaluation.views.programmes import programme_label
-from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary import marks
+from evaluation.vocabulary.codes import code_label
+from evaluation.vocabulary.language import _
 
 
 def _about(view: explore.IndicatorResult) -> None:
     st.markdown(
-        f"**Version {view.version}** · {render.md(view.kind)} · unit: "
-        f"{render.md(view.unit)} · better: {render.md(view.direction)}"
+        "**"
+        + _("Version {n}", n=view.version)
+        + "** · "
+        + render.md(explore.kind_text(view.kind))
+        + " · "
+        + render.md(explore.direction_text(view.direction))
     )
-    st.markdown(render.md(view.definition))
+    st.markdown(render.md(_(view.definition)))
     for caveat in view.caveats:
-        st.markdown(f"*Caveat:* {render.md(caveat)}")
-    st.caption("Sources: " + render.md(", ".join(view.sources)))
+        st.markdown("*" + _("Caveat:") + "* " + render.md(_(caveat)))
+    used = ", ".join(code_label("table", t) for t in view.sources)
+    st.caption(render.md(_("Data used: {tables}", tables=used)))
 
 
-def _table(view: explore.IndicatorResult, splits: tuple[str, ...]) -> None:
-    number = "percent" if view.kind in PERCENT_KINDS else "localized"
-    first = ["programme_id", "period_start", "period_end", *splits, "value", "ci_low", "ci_high"]
-    order = first + [c for c in view.frame.columns if c not in first]
-    st.dataframe(
-        view.frame,
-        hide_index=True,
-        column_order=order,
-        column_config={
-            "period_start": st.column_config.DateColumn("From"),
-            "period_end": st.column_config.DateColumn("To"),
-            "value": st.column_config.NumberColumn("Value", format=number),
-            "ci_low": st.column_config.NumberColumn("95 % from", format=number),
-            "ci_high": st.column_config.NumberColumn("95 % to", format=number),
-            "target": st.column_config.NumberColumn("Target", format=number),
-            "baseline": st.column_config.NumberColumn("Baseline", format=number),
-            "completeness": st.column_config.NumberColumn("Completeness", format="percent"),
-        },
-    )
+def _table(
+    view: explore.IndicatorResult,
+    result: explore.ExplorerResult,
+    names: dict[str, str],
+) -> None:
+    shown = explore.table(view, result.splits, names, result.period_labels)
+    st.dataframe(shown, hide_index=True, width="stretch")
+    if explore.has_gaps(view.frame):
+        st.caption(marks.legend())
+
+
+def _downloads(result: explore.ExplorerResult, names: dict[str, str]) -> None:
+    rows = explore.download_frame(result, names)
+    if result.shared:
+        labels = (_("Download CSV"), _("Download Parquet"))
+        helps = (
+            _("Every row of the tables below, with small numbers hidden: fit to share."),
+            _("The same rows, typed, for analysis tools."),
+        )
+    else:
+        labels = (_("Download internal CSV"), _("Download internal Parquet"))
+        helps = (
+            _(
+                "Every row of the tables below, with no number hidden. Internal: only your "
+                "organisation's own staff may receive this file."
+            ),
+            _(
+                "The same rows, typed, for analysis tools. Internal: only your "
+                "organisation's own staff may receive this file."
+            ),
+        )
+    left, right, rest = st.columns([1, 1, 1.6])
+    formats: tuple[explore.Format, explore.Format] = ("csv", "parquet")
+    for where, fmt, text, tip in zip((left, right), formats, labels, helps, strict=True):
+        where.download_button(
+            text,
+            explore.tidy_bytes(rows, fmt),
+            file_name=explore.download_name(result, fmt),
+            mime=explore.MIME[fmt],
+            key=f"download_{fmt}",
+            on_click="ignore",
+            icon=":material/download:",
+            help=tip,
+            width="stretch",
+        )
+    if not result.shared:
+        rest.caption(
+            _(
+                "Internal files: no number is hidden. Only your organisation's own staff "
+                "may receive them; to share figures, approve a release."
+            )
+        )
 
 
 def _show(
     result: explore.ExplorerResult,
+    names: dict[str, str],
     figure: Callable[[explore.IndicatorResult], Figure],
 ) -> None:
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(
-        "Download CSV",
-        explore.tidy_bytes(result.frame, "csv"),
-        file_name=explore.download_name(result, "csv"),
-        mime=explore.MIME["csv"],
-        key="download_csv",
-        on_click="ignore",
-        icon=":material/download:",
-        help="Every row of the tables below, as shown.",
-    )
-    right.download_button(
-        "Download Parquet",
-        explore.tidy_bytes(result.frame, "parquet"),
-        file_name=explore.download_name(result, "parquet"),
-        mime=explore.MIME["parquet"],
-        key="download_parquet",
-        on_click="ignore",
-        icon=":material/download:",
-        help="The same rows, typed, for analysis tools.",
-    )
+    _downloads(result, names)
     for view in result.indicators:
         st.subheader(render.md(view.title))
         chart, side = st.columns([3, 2])
@@ -84,15 +105,17 @@ def _show(
             st.plotly_chart(figure(view), key=f"explorer_chart_{view.key}")
         with side:
             _about(view)
-            _table(view, result.splits)
-        with st.expander("SQL behind these numbers", icon=":material/code:"):
+        _table(view, result, names)
+        with st.expander(_("SQL behind these numbers"), icon=":material/code:"):
             st.code(view.sql, language="sql")
 
 
-st.title("Indicator explorer")
+st.title(_("Indicator explorer"))
 st.caption(
-    "Indicators as published in the catalogue, computed from each programme's current "
-    "data. Choose what to see; the charts, tables and downloads show the same rows."
+    _(
+        "Indicators as published in the catalogue, computed from each programme's current "
+        "data. Choose what to see; the charts, tables and downloads show the same rows."
+    )
 )
 
 with render.sentences():
@@ -105,36 +128,37 @@ with render.sentences():
 
     top = st.columns([3, 2])
     indicators = top[0].multiselect(
-        "Indicators",
+        _("Indicators"),
         list(labels),
         default=explore.default_indicators(),
         format_func=labels.__getitem__,
         key="explorer_indicators",
-        help="Definitions of every indicator are on the Indicator catalogue page.",
+        help=_("Definitions of every indicator are on the Indicator catalogue page."),
     )
-    periods = pick_periods(choices, key="explorer_periods", where=top[1])
+    periods = pick_periods(choices, key="explorer_periods", label=_("Periods"), where=top[1])
 
     bottom = st.columns([2, 3])
     split = bottom[0].selectbox(
-        "Split by", list(splits), format_func=splits.__getitem__, key="explorer_split"
+        _("Split by"), list(splits), format_func=splits.__getitem__, key="explorer_split"
     )
-    names = {str(r["programme_id"]): programme_label(r) for r in programmes.to_dict("records")}
+    picks = {str(r["programme_id"]): programme_label(r) for r in programmes.to_dict("records")}
+    names = explore.programme_names(programmes)
     chosen = bottom[1].multiselect(
-        "Programmes",
-        list(names),
-        format_func=names.__getitem__,
+        _("Programmes"),
+        list(picks),
+        format_func=picks.__getitem__,
         key="explorer_programmes",
-        placeholder="All programmes you may see",
+        placeholder=_("All programmes you may see"),
     )
 
     if choices.data_as_of is None:
-        st.info("No programme you may see has data in the store yet.", icon=":material/info:")
+        st.info(_("No programme you may see has data in the store yet."), icon=":material/info:")
     elif not indicators:
-        st.info("Choose at least one indicator.", icon=":material/info:")
+        st.info(_("Choose at least one indicator."), icon=":material/info:")
     else:
-        st.caption(f"Newest data as of {choices.data_as_of.isoformat()}.")
+        st.caption(_("Newest data as of {date}.", date=explore.date_text(choices.data_as_of)))
         request = explore.build_request(indicators, periods, split, chosen, scope)
-        with st.spinner("Computing the indicators…"):
+        with st.spinner(_("Computing the indicators…")):
             result = state.explorer_result(scope, request, version)
         if result.shared:
             reads.record_read(  # the page and its CSV and Parquet downloads, once per view
@@ -149,9 +173,12 @@ with render.sentences():
                 },
             )
             st.info(
-                "Small numbers are hidden to protect the people they are about; hidden "
-                "values show as gaps in the charts and as empty cells in the tables and "
-                f"downloads. Figures from {render.md(result.release)}.",
+                _(
+                    "Small numbers are hidden to protect the people they are about; hidden "
+                    "figures show as gaps in the charts and are marked in the tables (the "
+                    "downloads leave them empty). Figures from {release}.",
+                    release=render.md(result.release),
+                ),
                 icon=":material/shield_person:",
             )
-        _show(result, lambda view: state.explorer_figure(scope, result, version, view))
+        _show(result, names, lambda view: state.explorer_figure(scope, result, version, view))

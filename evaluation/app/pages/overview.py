@@ -1,8 +1,11 @@
-"""Data overview: the programmes with current data, their caseload, and new cases per quarter.
+"""Data overview: the programmes with current data, their caseload, and new exit cases per quarter.
 
 A shared viewer (funder, evaluator) sees no counts of records: for them the page lists the
 programmes with the approved releases that serve them (number, approval date, periods), names
 those releases above the table, and the read is on the audit trail like every shared read.
+
+The chart counts what the indicator C01 counts and is named as it is (one name for one number):
+new exit cases, by the quarter they were opened in.
 """
 
 from __future__ import annotations
@@ -14,25 +17,43 @@ import streamlit as st
 
 from evaluation.app import reads, render, state
 from evaluation.app.session import current_viewer
+from evaluation.periods import label, period_of
 from evaluation.sharing.releases.read import release_note
-from evaluation.views import overview
+from evaluation.views import explore, overview
 from evaluation.vocabulary import numbers
+from evaluation.vocabulary.language import _, current
 
 MAX_SERIES = 8
+NEW_EXIT_CASES = "C01"  # the indicator whose number the chart draws, and whose name it takes
+
+
+def _new_exit_cases_name() -> str:
+    try:
+        return _(explore.shipped_catalogue().get(NEW_EXIT_CASES).name)
+    except KeyError:
+        return _("New exit cases")
+
 
 viewer = current_viewer()
 scope = viewer.scope
-st.title("Data overview")
+lang = current()
+date_format = explore.moment_date_format()
+st.title(_("Data overview"))
 if scope.internal:
     st.caption(
-        "Counts of records as loaded, from each programme's current submission. They "
-        "are not indicators: indicators with their agreed definitions come later."
+        _(
+            "Counts of records as loaded, from each programme's current submission. Only the "
+            "new exit cases below are an indicator (with its agreed definition); the other "
+            "indicators are on the Indicator explorer page."
+        )
     )
 else:
     st.caption(
-        "The programmes in your scope, the approved releases their figures come from, and "
-        "how current the data of each release is. Counts of records as loaded stay with the "
-        "organisations; you see the indicators, with small numbers hidden."
+        _(
+            "The programmes in your scope, the approved releases their figures come from, and "
+            "how current the data of each release is. Counts of records as loaded stay with "
+            "the organisations; you see the indicators, with small numbers hidden."
+        )
     )
 
 programmes = state.programme_overview(scope)
@@ -41,68 +62,90 @@ if not scope.internal:  # (a funder's store holds programmes only from returns)
         programmes = overview.released_overview(cur, scope)
 if programmes.empty:
     st.info(
-        "No programme has data in the store yet. Load a package on the Upload page."
+        _("No programme has data in the store yet. Load a package on the Upload page.")
         if scope.internal
-        else "No programme in your scope has data in the store yet.",
+        else _("No programme in your scope has data in the store yet."),
         icon=":material/info:",
     )
 else:
     columns: dict[str, Any] = {
-        "programme_id": "ID",
-        "programme": "Programme",
-        "organisation": "Organisation",
-        "country": st.column_config.TextColumn("Country", width="small"),
-        "intervention_type": "Intervention type",
-        "setting": "Setting",
-        "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
+        "programme": _("Programme"),
+        "organisation": _("Organisation"),
+        "country": st.column_config.TextColumn(_("Country"), width="small"),
+        "intervention_type": _("Intervention type"),
+        "setting": _("Setting"),
+        "data_as_of": st.column_config.DateColumn(
+            _("Data as of"), format=date_format, width="small"
+        ),
     }
     cols = st.columns(5)
-    cols[0].metric("Programmes", numbers.count(programmes["programme_id"].nunique()))
-    cols[1].metric("Organisations", numbers.count(programmes["organisation"].nunique()))
+    cols[0].metric(_("Programmes"), numbers.count(programmes["programme_id"].nunique(), lang))
+    cols[1].metric(_("Organisations"), numbers.count(programmes["organisation"].nunique(), lang))
     if scope.internal:  # counts of records stay with the organisations (shared: not read)
-        cols[2].metric("Cases", numbers.count(programmes["cases"].sum()))
-        cols[3].metric("Open cases", numbers.count(programmes["open_cases"].sum()))
-        cols[4].metric("Contacts", numbers.count(programmes["contacts"].sum()))
+        cols[2].metric(_("Cases"), numbers.count(programmes["cases"].sum(), lang))
+        cols[3].metric(_("Open cases"), numbers.count(programmes["open_cases"].sum(), lang))
+        cols[4].metric(_("Contacts"), numbers.count(programmes["contacts"].sum(), lang))
         columns |= {
-            "cases": st.column_config.NumberColumn("Cases", width="small"),
-            "open_cases": st.column_config.NumberColumn("Open", width="small"),
-            "contacts": st.column_config.NumberColumn("Contacts", width="small"),
-        }
-    else:
-        cols[2].metric("Releases", numbers.count(programmes["release"].nunique()))
-        columns |= {
-            "release": st.column_config.NumberColumn("Release", format="%d", width="small"),
-            "approved_at": st.column_config.DatetimeColumn(
-                "Approved (UTC)", format="D MMM YYYY", width="small"
+            "cases": st.column_config.NumberColumn(
+                _("Cases"),
+                width="small",
+                help=_("Every case record: exit participants and concerned persons."),
             ),
-            "periods": "Periods released",
-            "data_as_of": st.column_config.DateColumn("Data as of", width="small"),
+            "open_cases": st.column_config.NumberColumn(_("Open"), width="small"),
+            "contacts": st.column_config.NumberColumn(_("Contacts"), width="small"),
         }
+        order = ["programme", "organisation", "cases", "open_cases", "contacts", "data_as_of"]
+        order += ["country", "intervention_type", "setting"]
+    else:
+        cols[2].metric(_("Releases"), numbers.count(programmes["release"].nunique(), lang))
+        columns |= {
+            "release": st.column_config.NumberColumn(_("Release"), format="%d", width="small"),
+            "approved_at": st.column_config.DatetimeColumn(
+                _("Approved (UTC)"), format=date_format, width="small"
+            ),
+            "periods": _("Periods released"),
+        }
+        order = [c for c in overview.RELEASED_ORDER if c != "programme_id"]
         with state.cursor() as cur:
             note = release_note(programmes, cur)
         reads.record_read(viewer, programmes["release"], "page:overview")
         if note:
             st.info(
-                f"Figures from {render.md(note)}. Only approved releases are shared; a "
-                "programme without one shows none approved yet.",
+                _(
+                    "Figures from {release}. Only approved releases are shared; a programme "
+                    "without one shows none approved yet.",
+                    release=render.md(note),
+                ),
                 icon=":material/shield_person:",
             )
         else:
             st.info(
-                "No release of these programmes is approved yet, so no figures can be shared. "
-                "A CSO manager of the organisation can approve them on the Approvals page.",
+                _(
+                    "No release of these programmes is approved yet, so no figures can be "
+                    "shared. A CSO manager of the organisation can approve them on the "
+                    "Approvals page."
+                ),
                 icon=":material/lock_clock:",
             )
-    st.dataframe(
-        programmes,
+    headers = {c: v if isinstance(v, str) else v["label"] for c, v in columns.items()}
+    st.dataframe(  # headers in words: the frame itself carries them, as a reader sees them
+        overview.labelled(programmes)[order].rename(columns=headers),
         hide_index=True,
         width="stretch",
-        column_config=columns,
-        column_order=None if scope.internal else overview.RELEASED_ORDER,
+        column_config={headers[c]: v for c, v in columns.items() if not isinstance(v, str)},
     )
 
 if scope.internal and not programmes.empty:
-    st.subheader("New cases per quarter")
+    name = _new_exit_cases_name()
+    st.subheader(_("{indicator} per quarter", indicator=name))
+    st.caption(
+        _(
+            "Exit cases opened in each quarter, unsuppressed, from the records as loaded: the "
+            "number the indicator {indicator} counts. Cases of concerned persons are not "
+            "among them.",
+            indicator=name,
+        )
+    )
     quarters = state.cases_per_quarter(scope)
     names = list(dict.fromkeys(quarters["programme"]))
     largest = (
@@ -112,33 +155,46 @@ if scope.internal and not programmes.empty:
         .tolist()
     )
     shown = st.multiselect(
-        "Programmes",
+        _("Programmes"),
         names,
         default=largest,
         key="overview_programmes",
-        help=f"At first the {MAX_SERIES} programmes with most cases.",
+        help=_("At first the {n} programmes with most cases.", n=MAX_SERIES),
     )
-    data = quarters[quarters["programme"].isin(shown)]
+    data = quarters[quarters["programme"].isin(shown)].copy()
     if data.empty:
         st.info(
-            "No new cases to show: the current programmes have no cases yet, or no "
-            "programme is chosen.",
+            _(
+                "No new cases to show: the current programmes have no cases yet, or no "
+                "programme is chosen."
+            ),
             icon=":material/info:",
         )
     else:
+        data["quarter"] = [
+            label(period_of("quarter", d.date() if hasattr(d, "date") else d), lang)
+            for d in data["quarter_start"]
+        ]
+        order = list(dict.fromkeys(data.sort_values("quarter_start")["quarter"]))
         fig = px.bar(
             data,
             x="quarter",
-            y="new_cases",
+            y="new_exit_cases",
             color="programme",
             barmode="group",
-            category_orders={"quarter": sorted(set(data["quarter"])), "programme": shown},
-            labels={"quarter": "Quarter", "new_cases": "New cases", "programme": "Programme"},
+            category_orders={"quarter": order, "programme": shown},
+            labels={"quarter": _("Quarter"), "new_exit_cases": name, "programme": _("Programme")},
         )
+        fig.update_xaxes(type="category")
         fig.update_yaxes(
-            rangemode="tozero", tickformat=",d", dtick=1 if data["new_cases"].max() <= 10 else None
+            rangemode="tozero",
+            tickformat=",d",
+            dtick=1 if data["new_exit_cases"].max() <= 10 else None,
         )
         fig.update_layout(
-            margin={"t": 10, "b": 10}, height=420, legend={"orientation": "h", "y": -0.2}
+            margin={"t": 10, "b": 10},
+            height=420,
+            legend={"orientation": "h", "y": -0.2},
+            separators=",." if lang == "de" else ".,",
         )
         st.plotly_chart(fig, key="cases_per_quarter_chart")

@@ -2,21 +2,30 @@
 
 Everything shown comes from ``evaluation.views.programme``, computed in the user's scope; a
 shared viewer's figures, completeness included, come from the approved releases, which the
-page names, and their reading is on the audit trail.
+page names, and their reading is on the audit trail. Every text is in the reader's language:
+indicators by name, fields of the data format in words, a hidden figure marked differently from
+one without data (``vocabulary.marks``).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any, Literal
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from evaluation.app import reads, render, state
 from evaluation.app.period_picker import pick_period
 from evaluation.app.session import current_viewer
-from evaluation.periods import PeriodChoices, recent_periods
-from evaluation.views import programme
+from evaluation.periods import PeriodChoices, label, recent_periods
+from evaluation.store.schema import TABLES
+from evaluation.views import explore, programme
+from evaluation.vocabulary import marks, numbers
+from evaluation.vocabulary.codes import code_label
+from evaluation.vocabulary.language import _, current
 from evaluation.vocabulary.numbers import D3_PERCENT_AXIS
 
 # A rise is green where higher is better, red where lower is; grey where neither.
@@ -31,117 +40,204 @@ def _tiles(h: programme.Headlines) -> None:
     for n, tile in enumerate(h.tiles):
         with cols[n % 3]:
             st.metric(
-                tile.name,
+                tile.title,
                 tile.value_text,
                 delta=tile.change_text,
                 delta_color=DELTA_COLOUR.get(tile.direction, "off"),
-                help=render.md(tile.definition),
+                help=render.md(_(tile.definition)),
                 border=True,
             )
-            text = f"Before ({tile.previous_text}). {tile.target_text}"
+            text = _(
+                "Before ({previous}). {target}",
+                previous=tile.previous_text,
+                target=tile.target_text,
+            )
             if tile.note:
                 text += f" {tile.note}"
             st.caption(render.md(text))
+    if any(t.suppressed or t.value is None for t in h.tiles):
+        st.caption(marks.legend())
+
+
+_QUOTED = re.compile(r"`([^`]+)`")
+
+
+@functools.cache
+def _column_names() -> frozenset[str]:
+    return frozenset(c.name for t in TABLES for c in t.columns)
+
+
+def _in_words(doc: str) -> str:
+    """A field's meaning from the data format's registry with its quoted names in words: a
+    column by its label (``closed_on`` → “Closed on”), anything else (an example value) as it
+    is, without backticks."""
+
+    def word(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in _column_names():
+            return _("“{name}”", name=code_label("column", name))
+        return name
+
+    return _QUOTED.sub(word, doc).replace("`", "")
+
+
+def _indicator_names(ids: str) -> str:
+    """``O01, O02`` as the indicators' names."""
+    catalogue = explore.shipped_catalogue()
+    out = []
+    for ref in (i.strip() for i in ids.split(",") if i.strip()):
+        try:
+            out.append(_(catalogue.get(ref).name))
+        except KeyError:
+            out.append(ref)
+    return ", ".join(out)
 
 
 def _completeness(h: programme.Headlines) -> None:
-    st.subheader("How complete the data is")
+    st.subheader(_("How complete the data is"))
     st.caption(
-        "Some fields are optional in the export. Numbers built on a field that many "
-        "cases leave empty deserve less trust: fill it in your system where you can."
+        _(
+            "Some fields are optional in the export. Numbers built on a field that many "
+            "cases leave empty deserve less trust: fill it in your system where you can."
+        )
     )
     data = h.completeness
     if data.empty:
-        st.info("Nothing to check for this period.", icon=":material/info:")
+        st.info(_("Nothing to check for this period."), icon=":material/info:")
         return
     if "indicator" in data.columns:  # shared: from the release, one share per indicator
         _released_completeness(data)
         return
+    lang = current()
+    data = data.copy()
+    if "label" not in data.columns:
+        data["label"] = [programme.field_label(str(f)) for f in data["field"]]
+    data["used_by"] = [_indicator_names(str(u)) for u in data["used_by"]]
+    data["meaning"] = [_in_words(str(m)) for m in data["meaning"]]
     shown = data.dropna(subset=["share"])
     if not shown.empty:
         fig = px.bar(
             shown,
             x="share",
-            y="field",
+            y="label",
             orientation="h",
             text="share",
-            labels={"share": "Filled in", "field": "Field"},
+            labels={"share": _("Filled in"), "label": _("Field"), "meaning": _("Meaning")},
             hover_data={"meaning": True},
         )
         fig.update_traces(texttemplate=f"%{{x:{D3_PERCENT_AXIS}}}", marker_color="#4c78a8")
         fig.update_xaxes(tickformat=D3_PERCENT_AXIS, range=[0, 1.05])
-        fig.update_layout(height=60 + 36 * len(shown), margin={"t": 10, "b": 10})
+        fig.update_layout(
+            height=60 + 36 * len(shown),
+            margin={"t": 10, "b": 10},
+            separators=",." if lang == "de" else ".,",
+        )
         st.plotly_chart(fig, key="programme_completeness_chart")
     config: dict[str, Any] = {
-        "field": "Field",
-        "meaning": "Meaning",
-        "rows": st.column_config.NumberColumn("Rows checked", format="%d"),
-        "filled": st.column_config.NumberColumn("Filled in", format="%d"),
-        "share": st.column_config.NumberColumn("Share filled", format="percent"),
-        "used_by": "Used by indicators",
+        "label": st.column_config.TextColumn(_("Field"), width=220),
+        "share": st.column_config.NumberColumn(_("Share filled"), format="percent", width=90),
+        "filled": st.column_config.NumberColumn(_("Filled in"), format="localized", width=80),
+        "rows": st.column_config.NumberColumn(_("Rows checked"), format="localized", width=90),
+        "used_by": _("Used by indicators"),
+        "meaning": _("Meaning"),
     }
-    st.dataframe(data, hide_index=True, width="stretch", column_config=config)
-
-
-def _released_completeness(data: Any) -> None:
-    st.caption(
-        "As released: for each indicator, the lowest share filled in of the optional fields "
-        "it uses, in the cases behind it. Blank where the figure is hidden to protect small "
-        "numbers."
-    )
     st.dataframe(
         data,
         hide_index=True,
         width="stretch",
-        column_order=["indicator", "name", "fields", "share"],
+        column_order=[c for c in config if c in data.columns],
+        column_config=config,
+    )
+
+
+def _released_completeness(data: pd.DataFrame) -> None:
+    st.caption(
+        _(
+            "As released: for each indicator, the lowest share filled in of the optional "
+            "fields it uses, in the cases behind it."
+        )
+    )
+    lang = current()
+    hidden = data["hidden"] if "hidden" in data.columns else pd.Series(False, index=data.index)
+    shares = []
+    for share, is_hidden in zip(data["share"], hidden, strict=True):
+        if bool(is_hidden):
+            shares.append(marks.hidden())
+        elif share is None or pd.isna(share):
+            shares.append(marks.no_data())
+        else:
+            shares.append(numbers.percent(float(share), lang))
+    table = data.assign(shown=shares)
+    st.dataframe(  # the id and the share as a number stay in the frame, not on screen
+        table,
+        hide_index=True,
+        width="stretch",
+        column_order=["name", "shown", "fields"],
         column_config={
-            "indicator": st.column_config.TextColumn("Indicator", width="small"),
-            "name": "Name",
-            "fields": "Optional fields it uses",
-            "share": st.column_config.NumberColumn("Data complete", format="percent"),
+            "name": st.column_config.TextColumn(_("Indicator"), width=260),
+            "shown": st.column_config.TextColumn(_("Data complete"), width=110),
+            "fields": _("Optional fields it uses"),
         },
     )
+    st.caption(marks.legend())
 
 
 def _page() -> None:
     viewer = current_viewer()
     scope = viewer.scope
-    st.title("Programme overview")
+    lang = current()
+    st.title(_("Programme overview"))
     programmes = state.programmes_in_scope(scope)
     if programmes.empty:
         st.info(
-            "No programme you may see has data in the store yet. Load a package on the "
-            "Upload page.",
+            _(
+                "No programme you may see has data in the store yet. Load a package on the "
+                "Upload page."
+            ),
             icon=":material/info:",
         )
         return
-    names = dict(zip(programmes["programme_id"], programmes["programme"], strict=True))
+    names = explore.programme_names(programmes)
     left, right = st.columns(2)
     pid = left.selectbox(
-        "Programme",
+        _("Programme"),
         list(names),
         key="programme_programme",
-        format_func=lambda p: f"{names[p]} ({p})",
+        format_func=lambda p: names[p],
     )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
     period = pick_period(
         PeriodChoices.of(recent_periods(info["data_as_of"], info["first_date"])),
         key="programme_period",
-        help="At first the latest quarter that is over in your data.",
+        label=_("Period"),
+        help=_("At first the latest quarter that is over in your data."),
         where=right,
     )
-    with st.spinner("Computing…"):
+    with st.spinner(_("Computing…")):
         h = state.programme_headlines(scope, pid, period)
     reads.record_read(
         viewer, h.releases, "page:programme", {"programme": pid, "period": period.spec}
     )
-    shared = f" · small numbers hidden · figures from {h.release}" if h.release else ""
-    st.caption(
-        render.md(
-            f"{h.organisation} · data as of {h.data_as_of} · compared with "
-            f"{h.previous_period.label}{shared}"
+    as_of = explore.date_text(h.data_as_of) if h.data_as_of else marks.no_data()
+    previous = label(h.previous_period, lang)
+    caption = (
+        _(
+            "{organisation} · data as of {date} · compared with {previous} · small numbers "
+            "hidden · figures from {release}",
+            organisation=h.organisation,
+            date=as_of,
+            previous=previous,
+            release=h.release,
+        )
+        if h.release
+        else _(
+            "{organisation} · data as of {date} · compared with {previous}",
+            organisation=h.organisation,
+            date=as_of,
+            previous=previous,
         )
     )
+    st.caption(render.md(caption))
     _tiles(h)
     _completeness(h)
 

@@ -23,28 +23,43 @@ import streamlit as st
 from evaluation.app import render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
-from evaluation.periods import RECENT, Period, PeriodChoices, PeriodOption
+from evaluation.periods import RECENT, Period, PeriodChoices, PeriodOption, label
 from evaluation.sharing import audit, releases
 from evaluation.sharing.releases.model import NotReleased
-from evaluation.sharing.releases.read import approval_date
 from evaluation.sharing.returns import ReturnContent, ReturnError, build_return, sign
 from evaluation.sharing.returns.files import write_return
 from evaluation.sharing.returns.keys import organisations, public_key, signing_key, trusted_keys
 from evaluation.store.access import Viewer
+from evaluation.views import explore
 from evaluation.vocabulary import numbers
+from evaluation.vocabulary.language import N_, _, current
 from evaluation.vocabulary.roles import ROLES
 
 FORMATS: dict[str, str] = {
-    ".xlsx": "Workbook (.xlsx): opens in Excel or LibreOffice, signed",
-    ".json": "JSON (.json): the same content and signature, for machines",
-    ".xml": "ADX XML (.xml): for DHIS2 and statistics offices, not signed, hidden figures left out",
+    ".xlsx": N_("Workbook (.xlsx): opens in Excel or LibreOffice, signed"),
+    ".json": N_("JSON (.json): the same content and signature, for machines"),
+    ".xml": N_(
+        "ADX XML (.xml): for DHIS2 and statistics offices, not signed, hidden figures left out"
+    ),
 }
+DOWNLOAD: dict[str, str] = {
+    ".xlsx": N_("Download the return (.xlsx)"),
+    ".json": N_("Download the return (.json)"),
+    ".xml": N_("Download the return (.xml)"),
+}
+"""The download button of each form: what it downloads, short enough never to be cut."""
 MIME = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".json": "application/json",
     ".xml": "application/xml",
 }
 PREPARED = "send_prepared_file"  # session state: the file prepared, what it was made from
+
+
+def release_label(number: int, approved_at: object) -> str:
+    """``Release 3 (approved 4 Dec 2026)`` in the reader's language (the day in UTC)."""
+    day = pd.Timestamp(approved_at).date()  # type: ignore[arg-type]
+    return _("Release {n} (approved {date})", n=number, date=explore.date_text(day))
 
 
 def _file_name(content: ReturnContent, suffix: str) -> str:
@@ -90,12 +105,17 @@ def _period_choices(active: list[releases.Release], chosen: list[str]) -> Period
     )
     options: list[PeriodOption] = []
     newest = holding[0]
+    lang = current()
     if len(newest.periods) > 1:
-        labels = ", ".join(p.label for p in newest.periods)
+        labels = ", ".join(label(p, lang) for p in newest.periods)
         options.append(
             PeriodOption(
                 f"release-{newest.number}",
-                f"Every period of release {newest.number} ({labels})",
+                _(
+                    "Every period of release {n} ({periods})",
+                    n=newest.number,
+                    periods=labels,
+                ),
                 tuple(newest.periods),
             )
         )
@@ -111,72 +131,104 @@ def _period_choices(active: list[releases.Release], chosen: list[str]) -> Period
             -p.start.toordinal(),
         ),
     )
-    options.extend(PeriodOption.of(p) for p in ordered)
+    options.extend(PeriodOption(p.spec, label(p, lang), (p,)) for p in ordered)
     return PeriodChoices(tuple(options), custom=True)
 
 
 def _role(code: str) -> str:
-    """A role as a person reads it (a code the registry does not know, such as the command
-    line's ``operator``, as it is)."""
-    return ROLES[code].title if code in ROLES else code.replace("_", " ")
+    """A role as a person reads it, in the reader's language (the command line's
+    ``operator`` says where it was approved; another code the registry does not know, as it
+    is)."""
+    if code == "operator":
+        return _("on the command line")
+    return _(ROLES[code].title) if code in ROLES else code.replace("_", " ")
 
 
 def _holds(content: ReturnContent) -> None:
     """What the return holds, as the person sending it reads it."""
+    lang = current()
     hidden = sum(1 for r in content.rows if r["suppressed"])
     p = content.provenance
-    st.subheader("What the return holds")
+    st.subheader(_("What the funder will receive"))
     cols = st.columns(4)
-    cols[0].metric("Release", f"{content.release}")
-    cols[1].metric("Approved", approval_date(content.approved_at))
-    cols[2].metric("Figures", numbers.count(len(content.rows)))
+    cols[0].metric(_("Release"), f"{content.release}")
+    cols[1].metric(_("Approved"), explore.date_text(pd.Timestamp(content.approved_at).date()))
+    cols[2].metric(_("Figures"), numbers.count(len(content.rows), lang))
     cols[3].metric(
-        "Hidden",
-        numbers.count(hidden),
-        help="Figures hidden to protect small numbers: the file keeps their place but no "
-        "number, not even in its hidden sheet.",
+        _("Hidden"),
+        numbers.count(hidden, lang),
+        help=_(
+            "Figures hidden to protect small numbers: the file keeps their place but no "
+            "number, not even in its hidden sheet."
+        ),
     )
     role = _role(str(p.get("approver_role") or ""))
+    release = release_label(content.release, content.approved_at)
+    approver = str(p["approved_by"]) + (f" ({role})" if role else "")
+    note = str(p.get("note") or "")
     st.markdown(
         render.md(
-            f"{content.label}: approved by {p['approved_by']}"
-            + (f" ({role})" if role else "")
-            + (f', note "{p["note"]}"' if p.get("note") else "")
-            + "."
+            _(
+                "{release}: approved by {approver}, note: “{note}”.",
+                release=release,
+                approver=approver,
+                note=note,
+            )
+            if note
+            else _("{release}: approved by {approver}.", release=release, approver=approver)
         )
     )
-    st.markdown("**Periods:** " + render.md(", ".join(period.label for period in content.periods)))
+    st.markdown(
+        _(
+            "The funder receives exactly these figures: the indicators of the programmes below "
+            "for the periods {periods}, each with its numerator and denominator, small numbers "
+            "hidden as they were approved, and who approved them and when. No case, name or "
+            "count of records as loaded is in the file.",
+            periods=render.md(", ".join(label(period, lang) for period in content.periods)),
+        )
+    )
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "programme_id": x["programme_id"],
                     "programme": x["name"],
                     "figures": sum(
                         1 for r in content.rows if r["programme_id"] == x["programme_id"]
                     ),
+                    "hidden": sum(
+                        1
+                        for r in content.rows
+                        if r["programme_id"] == x["programme_id"] and r["suppressed"]
+                    ),
+                    "programme_id": x["programme_id"],
                 }
                 for x in p["programmes"]
-            ]
+            ],
+            columns=["programme", "figures", "hidden", "programme_id"],
         ),
         hide_index=True,
         width="stretch",
         column_config={
-            "programme_id": "ID",
-            "programme": "Programme",
-            "figures": st.column_config.NumberColumn("Figures", format="%d"),
+            "programme": st.column_config.TextColumn(_("Programme"), width=260),
+            "figures": st.column_config.NumberColumn(_("Figures"), format="localized", width=90),
+            "hidden": st.column_config.NumberColumn(
+                _("Of them hidden"), format="localized", width=110
+            ),
+            "programme_id": st.column_config.TextColumn(_("Programme ID"), width=110),
         },
     )
 
 
 def _download(viewer: Viewer, content: ReturnContent) -> None:
     suffix = st.radio(
-        "File form",
+        _("File form"),
         list(FORMATS),
-        format_func=FORMATS.__getitem__,
+        format_func=lambda s: _(FORMATS[s]),
         key="send_format",
-        help="A funder's platform imports the workbook or the JSON file; ADX carries no "
-        "signature and is for other systems.",
+        help=_(
+            "A funder's platform imports the workbook or the JSON file; ADX carries no "
+            "signature and is for other systems."
+        ),
     )
     asked = (
         content.organisation,
@@ -187,32 +239,42 @@ def _download(viewer: Viewer, content: ReturnContent) -> None:
     )
     prepared = st.session_state.get(PREPARED)
     if prepared is None or prepared[0] != asked:
-        if st.button("Prepare the file", key="send_prepare", icon=":material/draft:"):
-            with st.spinner("Signing and writing the return…"):
+        if st.button(_("Prepare the file"), key="send_prepare", icon=":material/draft:"):
+            with st.spinner(_("Signing and writing the return…")):
                 data, fingerprint = _file_bytes(viewer, content, suffix)
             prepared = (asked, data, _file_name(content, suffix), fingerprint, content)
             st.session_state[PREPARED] = prepared
         else:
             st.caption(
-                "The file is signed with the organisation's key when you prepare it; the "
-                "download is recorded in the audit trail."
+                _(
+                    "The file is signed with the organisation's key when you prepare it; the "
+                    "download is recorded in the audit trail."
+                )
             )
             return
-    _, data, name, fingerprint, made = prepared
+    _asked, data, name, fingerprint, made = prepared
     if st.download_button(
-        f"Download {name}",
+        _(DOWNLOAD[suffix]),
         data=data,
         file_name=name,
         mime=MIME[suffix],
         key="send_download",
         type="primary",
         icon=":material/download:",
-        help="Send the file to the funder by e-mail or through their portal.",
+        help=_(
+            "The signed return, for the funder who asked for these figures: send it by e-mail "
+            "or through their portal."
+        ),
     ):
         _record_download(viewer, made, name, fingerprint)
         st.success(
             render.md(
-                f"Recorded in the audit trail: {name}, {made.label}, signed with key {fingerprint}."
+                _(
+                    "Recorded in the audit trail: the return of {release}, signed with key "
+                    "{fingerprint}.",
+                    release=release_label(made.release, made.approved_at),
+                    fingerprint=fingerprint,
+                )
             ),
             icon=":material/check_circle:",
         )
@@ -220,7 +282,7 @@ def _download(viewer: Viewer, content: ReturnContent) -> None:
 
 def _keys(organisation: str | None) -> None:
     """The organisation's own key (made on first use), and the keys this store trusts."""
-    st.subheader("Keys")
+    st.subheader(_("Keys"))
     if organisation is not None:
         _own_key(organisation)
     _trusted()
@@ -229,20 +291,26 @@ def _keys(organisation: str | None) -> None:
 def _own_key(organisation: str) -> None:
     key = public_key(state.store(), organisation)
     st.markdown(
-        f"Returns of {render.md(organisation)} are signed with its key. Its fingerprint, to "
-        "read out to the funder by phone:"
+        _(
+            "Returns of {organisation} are signed with its key. Its fingerprint, to read out "
+            "to the funder by phone:",
+            organisation=render.md(organisation),
+        )
     )
     st.code(key.fingerprint, language=None)
     st.download_button(
-        "Download the public key file",
+        _("Download the public key"),
         data=key.to_json().encode("utf-8"),
         file_name="public-key.json",
         mime="application/json",
         key="send_public_key",
         on_click="ignore",
         icon=":material/key:",
-        help="Send it to the funder once; they register it and compare the fingerprint with "
-        "you by phone. The private key never leaves this computer.",
+        help=_(
+            "The file public-key.json, for any funder you send returns to: send it once; they "
+            "register it and compare the fingerprint with you by phone. The private key never "
+            "leaves this computer."
+        ),
     )
 
 
@@ -250,20 +318,22 @@ def _trusted() -> None:
     with state.cursor() as cur:
         trusted = trusted_keys(cur)
     if not trusted:
-        st.caption("This store trusts no other organisation's key: it imports no returns.")
+        st.caption(_("This store trusts no other organisation's key: it imports no returns."))
         return
-    st.markdown("**Keys this store trusts** (returns signed with them can be imported here):")
+    st.markdown(_("**Keys this store trusts** (returns signed with them can be imported here):"))
     render.trusted_keys(trusted)
 
 
 def _page() -> None:
     viewer = current_viewer()
-    st.title("Send a return")
+    st.title(_("Send a return"))
     st.caption(
-        "A return is an approved release, sent: the figures a funder asked for, with small "
-        "numbers already hidden, signed with your organisation's key so the funder can tell "
-        "it came from you unchanged. It holds no case data. Approve the figures on the "
-        "Approvals page first."
+        _(
+            "A return is an approved release, sent: the figures a funder asked for, with small "
+            "numbers already hidden, signed with your organisation's key so the funder can tell "
+            "it came from you unchanged. It holds no case data. Approve the figures on the "
+            "Approvals page first."
+        )
     )
     store = state.store()
     mine = [o for o in organisations(store) if viewer.scope.allows(o)]
@@ -276,36 +346,37 @@ def _page() -> None:
     senders = [o for o in mine if active_of[o]]
     if not senders:
         st.info(
-            "No organisation you may send for has an approved release yet. Approve figures "
-            "on the Approvals page first.",
+            _(
+                "No organisation you may send for has an approved release yet. Approve figures "
+                "on the Approvals page first."
+            ),
             icon=":material/lock_clock:",
         )
         _keys(mine[0] if mine else None)
         return
     org = (
-        st.selectbox("Organisation", senders, key="send_organisation")
+        st.selectbox(_("Organisation"), senders, key="send_organisation")
         if len(senders) > 1
         else senders[0]
     )
     active = active_of[org]
     programmes = sorted({p for r in active for p in r.programmes if viewer.scope.allows(org, [p])})
-    known = state.programmes_in_scope(viewer.scope)
-    names = dict(zip(known["programme_id"], known["programme"], strict=True))
+    names = explore.programme_names(state.programmes_in_scope(viewer.scope))
     chosen = st.multiselect(
-        "Programmes",
+        _("Programmes"),
         programmes,
         default=programmes,
-        format_func=lambda p: f"{names.get(p, p)} ({p})",
+        format_func=lambda p: names.get(p, p),
         key="send_programmes",
     )
     periods: tuple[Period, ...] = pick_periods(
         _period_choices(active, chosen),
         key="send_periods",
-        label="Periods",
-        help="The periods the funder asked for; a return carries them from one release.",
+        label=_("Periods"),
+        help=_("The periods the funder asked for; a return carries them from one release."),
     )
     if not chosen:
-        st.info("Choose at least one programme.", icon=":material/info:")
+        st.info(_("Choose at least one programme."), icon=":material/info:")
         _keys(org)
         return
     try:

@@ -7,28 +7,35 @@ import streamlit as st
 
 from evaluation.app import render, session
 from evaluation.store.users import SignInRefused
+from evaluation.vocabulary.language import _
 
-st.title("Sign in")
+st.title(_("Sign in"))
 
 if session.oidc_configured():
     if session.identity_provider_signed_in():
-        email = str(st.user.get("email") or "your account")
+        email = str(st.user.get("email") or _("your account"))
         st.error(
             render.md(
-                f"{email} has no access to this dashboard. Ask an administrator to add a user "
-                "named exactly as your e-mail address, with a role and a scope."
+                _(
+                    "{email} has no access to this dashboard. Ask an administrator to add a "
+                    "user named exactly as your e-mail address, with a role and a scope.",
+                    email=email,
+                )
                 if session.identity_provider_email_verified()
-                else f"{email} has no access to this dashboard: your identity provider has not "
-                "confirmed that this e-mail address is yours. Ask your IT department to "
-                "verify it, then sign in again."
+                else _(
+                    "{email} has no access to this dashboard: your identity provider has not "
+                    "confirmed that this e-mail address is yours. Ask your IT department to "
+                    "verify it, then sign in again.",
+                    email=email,
+                )
             ),
             icon=":material/block:",
         )
-        st.button("Sign out of the identity provider", key="signin_logout", on_click=st.logout)
+        st.button(_("Sign out of the identity provider"), key="signin_logout", on_click=st.logout)
     else:
-        st.markdown("Sign in with your organisation's account.")
+        st.markdown(_("Sign in with your organisation's account."))
         st.button(
-            "Sign in",
+            _("Sign in"),
             key="signin_oidc",
             type="primary",
             icon=":material/login:",
@@ -36,14 +43,17 @@ if session.oidc_configured():
             args=(session.oidc_provider(),),
         )
 else:
-    st.markdown("Sign in with the user name and password your administrator gave you.")
+    st.markdown(_("Sign in with the user name and password your administrator gave you."))
     with st.form("signin_form", clear_on_submit=True):  # no password left in the session
-        name = st.text_input("User name", key="signin_name", autocomplete="username")
+        name = st.text_input(_("User name"), key="signin_name", autocomplete="username")
         password = st.text_input(
-            "Password", type="password", key="signin_password", autocomplete="current-password"
+            _("Password"),
+            type="password",
+            key="signin_password",
+            autocomplete="current-password",
         )
         submitted = st.form_submit_button(
-            "Sign in", key="signin_submit", type="primary", icon=":material/login:"
+            _("Sign in"), key="signin_submit", type="primary", icon=":material/login:"
         )
     if submitted:
         try:
@@ -53,7 +63,7 @@ else:
         else:
             if signed_in is None:
                 st.error(
-                    "The user name or password is not right, or the account is disabled.",
+                    _("The user name or password is not right, or the account is disabled."),
                     icon=":material/error:",
                 )
             else:

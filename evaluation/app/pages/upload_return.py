@@ -30,7 +30,7 @@ import streamlit as st
 
 from evaluation.app import files, render, state
 from evaluation.app.session import current_viewer
-from evaluation.sharing.releases.read import approval_date
+from evaluation.periods import Period, label
 from evaluation.sharing.returns import (
     ImportResult,
     ReturnContent,
@@ -42,7 +42,9 @@ from evaluation.sharing.returns import (
     verified,
 )
 from evaluation.store.access import Viewer
+from evaluation.views import explore
 from evaluation.vocabulary import numbers
+from evaluation.vocabulary.language import _, current
 from evaluation.vocabulary.roles import ROLES
 
 RETURN_TYPES = ("xlsx", "json")
@@ -61,9 +63,10 @@ class Preview:
     label: str
     approved_by: str
     approver_role: str
-    approved_at: str
+    approved_at: object
+    """When the release was approved (UTC); the page shows the day in the reader's language."""
     note: str
-    periods: tuple[str, ...]
+    periods: tuple[Period, ...]
     programmes: tuple[tuple[str, str], ...]
     figures: int
     hidden: int
@@ -78,9 +81,9 @@ class Preview:
             content.label,
             str(p["approved_by"]),
             str(p.get("approver_role") or ""),
-            approval_date(content.approved_at),
+            content.approved_at,
             str(p.get("note") or ""),
-            tuple(period.label for period in content.periods),
+            tuple(content.periods),
             tuple((pid, name) for pid, name in content.names.items()),
             len(content.rows),
             sum(1 for r in content.rows if r["suppressed"]),
@@ -106,12 +109,13 @@ def _saved(upload: files.Upload) -> Iterator[Path]:
 
 def _outside_scope(viewer: Viewer, preview: Preview) -> str | None:
     """Why ``viewer`` may not import this return (None: they may)."""
-    if viewer.scope.allows(preview.organisation, [p for p, _ in preview.programmes]):
+    if viewer.scope.allows(preview.organisation, [p for p, _name in preview.programmes]):
         return None
-    return (
-        f"This return comes from {preview.organisation}, whose figures your account does not "
-        "cover. An administrator can import it, or add the organisation to your account; "
-        "nothing was imported."
+    return _(
+        "This return comes from {organisation}, whose figures your account does not cover. An "
+        "administrator can import it, or add the organisation to your account; nothing was "
+        "imported.",
+        organisation=preview.organisation,
     )
 
 
@@ -122,7 +126,7 @@ def _checked(upload: files.Upload) -> Preview | ReturnError:
     kept = st.session_state.get(CHECKED)
     if kept and kept[0] == key:
         return kept[1]
-    with st.spinner("Checking the return and its signature…"), _saved(upload) as path:
+    with st.spinner(_("Checking the return and its signature…")), _saved(upload) as path:
         try:
             content, fingerprint = verified(state.store(), path)
             outcome: Preview | ReturnError = Preview.of(content, fingerprint)
@@ -134,44 +138,70 @@ def _checked(upload: files.Upload) -> Preview | ReturnError:
 
 
 def _show(preview: Preview) -> None:
+    lang = current()
     st.success(
         render.md(
-            f"The return is complete and signed with the trusted key of {preview.organisation} "
-            f"({preview.fingerprint})."
+            _(
+                "The return is complete and signed with the trusted key of {organisation} "
+                "({fingerprint}).",
+                organisation=preview.organisation,
+                fingerprint=preview.fingerprint,
+            )
         ),
         icon=":material/verified:",
     )
     cols = st.columns(4)
-    cols[0].metric("Their release", f"{preview.release}")
-    cols[1].metric("Approved", preview.approved_at)
-    cols[2].metric("Figures", numbers.count(preview.figures))
+    cols[0].metric(_("Their release"), f"{preview.release}")
+    cols[1].metric(
+        _("Approved"),
+        explore.date_text(pd.Timestamp(preview.approved_at).date()),  # type: ignore[arg-type]
+    )
+    cols[2].metric(_("Figures"), numbers.count(preview.figures, lang))
     cols[3].metric(
-        "Hidden",
-        numbers.count(preview.hidden),
-        help="Figures the organisation hid to protect small numbers: the file holds no number "
-        "for them.",
+        _("Hidden"),
+        numbers.count(preview.hidden, lang),
+        help=_(
+            "Figures the organisation hid to protect small numbers: the file holds no number "
+            "for them."
+        ),
     )
     code = preview.approver_role
-    role = ROLES[code].title if code in ROLES else code.replace("_", " ")
+    if code == "operator":  # approved on the command line
+        role = _("on the command line")
+    else:
+        role = _(ROLES[code].title) if code in ROLES else code.replace("_", " ")
+    approver = render.md(preview.approved_by) + (f" ({render.md(role)})" if role else "")
     lines = [
-        f"**Organisation:** {render.md(preview.organisation)}",
-        f"**Approved by:** {render.md(preview.approved_by)}" + (f" ({role})" if role else ""),
-        f"**Periods:** {render.md(', '.join(preview.periods))}",
-        f"**Signing key fingerprint:** `{preview.fingerprint}`",
+        _("**Organisation:** {organisation}", organisation=render.md(preview.organisation)),
+        _("**Approved by:** {approver}", approver=approver),
+        _(
+            "**Periods:** {periods}",
+            periods=render.md(", ".join(label(p, lang) for p in preview.periods)),
+        ),
+        _(
+            "**Signing key fingerprint:** {fingerprint}",
+            fingerprint=render.md(preview.fingerprint),
+        ),
     ]
     if preview.note:
-        lines.append(f"**Note:** {render.md(preview.note)}")
+        lines.append(_("**Note:** {note}", note=render.md(preview.note)))
     st.markdown("  \n".join(lines))
     st.dataframe(
-        pd.DataFrame(preview.programmes, columns=["programme_id", "programme"]),
+        pd.DataFrame(
+            [(name, pid) for pid, name in preview.programmes],
+            columns=["programme", "programme_id"],
+        ),
         hide_index=True,
         width="stretch",
-        column_config={"programme_id": "ID", "programme": "Programme"},
+        column_config={
+            "programme": st.column_config.TextColumn(_("Programme"), width=260),
+            "programme_id": st.column_config.TextColumn(_("Programme ID"), width=110),
+        },
     )
 
 
 def _import(viewer: Viewer, upload: files.Upload) -> ImportResult | ReturnError:
-    with st.spinner("Importing the return…"), _saved(upload) as path:
+    with st.spinner(_("Importing the return…")), _saved(upload) as path:
         try:
             result: ImportResult | ReturnError = import_return(
                 state.store(), path, actor=viewer.name, role=viewer.role
@@ -183,7 +213,7 @@ def _import(viewer: Viewer, upload: files.Upload) -> ImportResult | ReturnError:
 
 
 def _returns(viewer: Viewer) -> None:
-    upload = st.file_uploader("Return file", type=list(RETURN_TYPES), key="return_file")
+    upload = st.file_uploader(_("Return file"), type=list(RETURN_TYPES), key="return_file")
     if upload is None:
         return
     outcome = _checked(upload)
@@ -191,8 +221,10 @@ def _returns(viewer: Viewer) -> None:
         st.error(render.md(str(outcome)), icon=":material/gpp_bad:")
         if outcome.reason == "unknown key":
             st.caption(
-                "An administrator registers the organisation's public key file below, after "
-                "comparing its fingerprint with the organisation by phone."
+                _(
+                    "An administrator registers the organisation's public key file below, after "
+                    "comparing its fingerprint with the organisation by phone."
+                )
             )
         return
     _show(outcome)
@@ -201,7 +233,16 @@ def _returns(viewer: Viewer) -> None:
         st.error(render.md(refused), icon=":material/block:")
         return
     key = files.upload_key(upload, None)
-    if st.button("Import", key="return_import", type="primary", icon=":material/download_done:"):
+    if st.button(
+        _("Import"),
+        key="return_import",
+        type="primary",
+        icon=":material/download_done:",
+        help=_(
+            "Its figures become the ones every page of this store shows for these programmes "
+            "and periods; a newer release of the same ones takes over later."
+        ),
+    ):
         st.session_state[IMPORTED] = (key, _import(viewer, upload))
     done = st.session_state.get(IMPORTED)
     if done and done[0] == key:
@@ -215,13 +256,15 @@ def _returns(viewer: Viewer) -> None:
 
 
 def _trust(viewer: Viewer) -> None:
-    st.subheader("Trust an organisation's key")
+    st.subheader(_("Trust an organisation's key"))
     st.caption(
-        "An organisation sends its public key file once. Register it here, but first phone "
-        "the organisation and compare the fingerprint group by group: an e-mail can be "
-        "intercepted and the file replaced, a voice you know cannot."
+        _(
+            "An organisation sends its public key file once. Register it here, but first phone "
+            "the organisation and compare the fingerprint group by group: an e-mail can be "
+            "intercepted and the file replaced, a voice you know cannot."
+        )
     )
-    key_file = st.file_uploader("Public key file", type=["json"], key="return_key_file")
+    key_file = st.file_uploader(_("Public key file"), type=["json"], key="return_key_file")
     if (done := st.session_state.pop(TRUSTED, None)) is not None:
         status, sentence = done
         if status == "already trusted":
@@ -236,19 +279,19 @@ def _trust(viewer: Viewer) -> None:
         except ReturnError as exc:
             st.error(render.md(str(exc)), icon=":material/gpp_bad:")
             return
-    st.markdown(f"**Organisation:** {render.md(key.organisation)}")
-    st.markdown("**Fingerprint**, to compare by phone:")
+    st.markdown(_("**Organisation:** {organisation}", organisation=render.md(key.organisation)))
+    st.markdown(_("**Fingerprint**, to compare by phone:"))
     st.code(key.fingerprint, language=None)
     compared = st.checkbox(
-        "I compared this fingerprint with the organisation by phone, and it is the same.",
+        _("I compared this fingerprint with the organisation by phone, and it is the same."),
         key="return_key_compared",
     )
     if st.button(
-        "Trust this key",
+        _("Trust this key"),
         key="return_key_trust",
         disabled=not compared,
         icon=":material/key:",
-        help=None if compared else "Compare the fingerprint by phone first.",
+        help=None if compared else _("Compare the fingerprint by phone first."),
     ):
         with _saved(key_file) as path:
             try:
@@ -262,13 +305,15 @@ def _trust(viewer: Viewer) -> None:
 
 
 def _trusted() -> None:
-    st.subheader("Keys trusted here")
+    st.subheader(_("Keys trusted here"))
     with state.cursor() as cur:
         keys = trusted_keys(cur)
     if not keys:
         st.caption(
-            "No key is trusted yet, so no return can be imported. An administrator registers "
-            "each organisation's public key file."
+            _(
+                "No key is trusted yet, so no return can be imported. An administrator "
+                "registers each organisation's public key file."
+            )
         )
         return
     render.trusted_keys(keys)
@@ -276,13 +321,15 @@ def _trusted() -> None:
 
 def _page() -> None:
     viewer = current_viewer()
-    st.title("Upload a return")
+    st.title(_("Upload a return"))
     st.caption(
-        "A return is a file of figures an organisation approved and signed: small numbers "
-        "are already hidden, and it holds no case data. Upload the workbook (.xlsx) or the "
-        "JSON file exactly as the organisation sent it; it is checked and shown before "
-        "anything is imported. A newer release of the same programmes and periods takes "
-        "over on every page; the older one stays on record."
+        _(
+            "A return is a file of figures an organisation approved and signed: small numbers "
+            "are already hidden, and it holds no case data. Upload the workbook (.xlsx) or the "
+            "JSON file exactly as the organisation sent it; it is checked and shown before "
+            "anything is imported. A newer release of the same programmes and periods takes "
+            "over on every page; the older one stays on record."
+        )
     )
     _returns(viewer)
     if viewer.role in MAY_TRUST:

@@ -1,4 +1,5 @@
-"""Users (administrators): who may sign in, with which role, and which data they may see."""
+"""Users (administrators): who may sign in, with which role, which data they may see, and the
+language each reads the dashboard in."""
 
 from __future__ import annotations
 
@@ -7,29 +8,35 @@ import streamlit as st
 from evaluation.app import render, session, state
 from evaluation.errors import EvaluationError
 from evaluation.store import users
+from evaluation.vocabulary import language
+from evaluation.vocabulary.language import _
 
 NEW = ""
 OUTCOME = "users_outcome"  # what the last save or removal did, shown once
+BROWSER = ""  # the language option "not chosen: the browser's"
 
 viewer = session.current_viewer()
 store = state.store()
-st.title("Users")
+st.title(_("Users"))
 st.markdown(
-    "Each user has one role and a scope: the organisations or programmes whose data they may "
-    "see. Saving an existing name changes its role and scope (and its password, if one is "
-    "typed). The same can be done with `python -m evaluation users`."
+    _(
+        "Each user has one role and a scope: the organisations or programmes whose data they "
+        "may see. Saving an existing name changes its role and scope (and its password, if one "
+        "is typed). The same can be done with `python -m evaluation users`."
+    )
 )
-with st.expander("Roles", icon=":material/badge:"):
+with st.expander(_("Roles"), icon=":material/badge:"):
     for role in users.ROLES.values():
-        st.markdown(f"**{role.title}** (`{role.id}`): {render.md(role.doc)}.")
+        st.markdown(_("**{role}**: {what}.", role=_(role.title), what=render.md(_(role.doc))))
 
 if viewer.role != "admin":  # navigation offers it to administrators; the package checks too
-    st.error("Only administrators can manage users.", icon=":material/block:")
+    st.error(_("Only administrators can manage users."), icon=":material/block:")
     st.stop()
 
 options = {o.id: o.label for o in users.scope_options(store)}
 
 
+@session.in_language
 def pick() -> None:
     """Fill the form with the chosen user, or empty it for a new one."""
     chosen = users.get_user(store, st.session_state["user_pick"] or "")
@@ -37,12 +44,14 @@ def pick() -> None:
     st.session_state["user_role"] = chosen.role if chosen else "cso_manager"
     st.session_state["user_scope"] = list(chosen.scope) if chosen else []
     st.session_state["user_disabled"] = chosen.disabled if chosen else False
+    st.session_state["user_language"] = (chosen.language if chosen else None) or BROWSER
 
 
 def _outcome(kind: str, text: str) -> None:
     st.session_state[OUTCOME] = (kind, text)
 
 
+@session.in_language
 def save() -> None:
     """Runs before the page is drawn, so the lists below already show the change."""
     ss = st.session_state
@@ -56,20 +65,24 @@ def save() -> None:
             actor=viewer,
             disabled=ss["user_disabled"],
             allow_no_password=session.oidc_configured(),
+            language=ss.get("user_language") or "",
         )
     except EvaluationError as exc:
         _outcome("error", str(exc))
         return
     finally:
         ss["user_password"] = ""  # never kept in the session
-    text = f"Saved the user {user.name} ({user.title})."
+    text = _("Saved the user {name} ({role}).", name=user.name, role=_(user.title))
     unknown = users.unknown_scope_ids(store, user.scope)
     if unknown and user.role != "admin":
-        text += " Not in the store yet (fine before a first upload): " + ", ".join(unknown) + "."
+        text += " " + _(
+            "Not in the store yet (fine before a first upload): {ids}.", ids=", ".join(unknown)
+        )
     look_alikes = users.look_alike_warnings(store, user)
     _outcome("warning" if look_alikes else "success", " ".join([text, *look_alikes]))
 
 
+@session.in_language
 def remove() -> None:
     name = st.session_state["remove_name"]
     try:
@@ -78,7 +91,7 @@ def remove() -> None:
         _outcome("error", str(exc))
         return
     st.session_state["remove_name"] = None
-    _outcome("success", f"Removed the user {name}.")
+    _outcome("success", _("Removed the user {name}.", name=name))
 
 
 outcome = st.session_state.pop(OUTCOME, None)
@@ -94,7 +107,7 @@ if outcome:
 accounts = users.list_users(store)
 if not accounts:
     st.info(
-        "There are no users yet. In real use, nobody can sign in until one is added.",
+        _("There are no users yet. In real use, nobody can sign in until one is added."),
         icon=":material/info:",
     )
 else:
@@ -103,78 +116,109 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
-            "name": "User",
-            "role": "Role",
-            "scope": "Scope",
-            "sign_in": "Signs in with",
-            "status": "Status",
+            "name": _("User"),
+            "role": _("Role"),
+            "scope": _("Scope"),
+            "sign_in": _("Signs in with"),
+            "status": _("Status"),
+            "language": _("Language"),
             "created_at": st.column_config.DatetimeColumn(
-                "Created (UTC)", format="YYYY-MM-DD HH:mm"
+                _("Created (UTC)"), format="YYYY-MM-DD HH:mm"
             ),
         },
     )
 names = [u.name for u in accounts]
 
-st.subheader("Add or change a user")
+st.subheader(_("Add or change a user"))
 st.selectbox(
-    "User",
+    _("User"),
     [NEW, *names],
     key="user_pick",
     on_change=pick,
-    format_func=lambda n: n or "(a new user)",
+    format_func=render.in_this_language(lambda n: n or _("(a new user)")),
 )
 st.session_state.setdefault("user_role", "cso_manager")
+st.session_state.setdefault("user_language", BROWSER)
 for known in st.session_state.get("user_scope", []):
     options.setdefault(known, known)
 with st.form("user_form"):
     st.text_input(
-        "User name",
+        _("User name"),
         key="user_name",
         max_chars=64,
-        help="1-64 characters: letters, digits and . _ @ -. With the identity "
-        "provider: the person's e-mail address.",
+        help=_(
+            "1-64 characters: letters, digits and . _ @ -. With the identity "
+            "provider: the person's e-mail address."
+        ),
     )
     st.selectbox(
-        "Role", list(users.ROLES), key="user_role", format_func=lambda r: users.ROLES[r].title
+        _("Role"),
+        list(users.ROLES),
+        key="user_role",
+        format_func=render.in_this_language(lambda r: _(users.ROLES[r].title)),
     )
     st.multiselect(
-        "Scope",
+        _("Scope"),
         list(options),
         key="user_scope",
         format_func=lambda i: options.get(i, i),
         accept_new_options=True,
-        help="Organisations or programmes; type a name to add one that has not uploaded yet. "
-        "Administrators see everything whatever their scope.",
+        placeholder=_("Choose or type organisations or programmes"),
+        help=_(
+            "Organisations or programmes; type a name to add one that has not uploaded yet. "
+            "Administrators see everything whatever their scope."
+        ),
+    )
+    st.selectbox(
+        _("Language"),
+        [BROWSER, *language.LANGUAGES],
+        key="user_language",
+        format_func=render.in_this_language(
+            lambda lang: language.language_name(lang) if lang else _(users.NOT_CHOSEN)
+        ),
+        help=_(
+            "The language the user reads the dashboard in; each user can change their own in "
+            "the sidebar. Not chosen: their browser's language."
+        ),
     )
     st.text_input(
-        "Password",
+        _("Password"),
         type="password",
         key="user_password",
         autocomplete="new-password",
-        help=f"At least {users.MIN_PASSWORD} characters. Leave empty to keep the password of "
-        "an existing user"
-        + (
-            ", or for a user who signs in with the identity provider."
+        help=(
+            _(
+                "At least {n} characters. Leave empty to keep the password of an existing "
+                "user, or for a user who signs in with the identity provider.",
+                n=users.MIN_PASSWORD,
+            )
             if session.oidc_configured()
-            else "."
+            else _(
+                "At least {n} characters. Leave empty to keep the password of an existing user.",
+                n=users.MIN_PASSWORD,
+            )
         ),
     )
     st.checkbox(
-        "Account disabled",
+        _("Account disabled"),
         key="user_disabled",
-        help="A disabled user cannot sign in; their account stays.",
+        help=_("A disabled user cannot sign in; their account stays."),
     )
     st.form_submit_button(
-        "Save user", key="user_save", type="primary", icon=":material/save:", on_click=save
+        _("Save user"), key="user_save", type="primary", icon=":material/save:", on_click=save
     )
 
-st.subheader("Remove a user")
+st.subheader(_("Remove a user"))
 with st.container(horizontal=True, vertical_alignment="bottom"):
     chosen = st.selectbox(
-        "User to remove", names, key="remove_name", index=None, placeholder="Choose a user"
+        _("User to remove"),
+        names,
+        key="remove_name",
+        index=None,
+        placeholder=_("Choose a user"),
     )
     st.button(
-        "Remove user",
+        _("Remove user"),
         key="remove_button",
         icon=":material/person_remove:",
         disabled=chosen is None,

@@ -21,6 +21,7 @@ from evaluation.measures.engine.plan import Plan, key_columns, plan
 from evaluation.measures.engine.request import IndicatorRequest, RequestError
 from evaluation.measures.engine.targets import with_targets
 from evaluation.store.database import cursor_of
+from evaluation.vocabulary.language import _
 
 
 def explain(
@@ -66,7 +67,7 @@ def compute_together(
     if any(
         r.scope != first.scope or r.effective_audience != first.effective_audience for r in requests
     ):
-        raise RequestError("Results published together must share one scope and audience.")
+        raise RequestError(_("Results published together must share one scope and audience."))
     catalogue = catalogue or load_catalogue()
     cur = _cursor(store_or_conn)
     if first.effective_audience == "shared":

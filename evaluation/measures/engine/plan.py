@@ -43,6 +43,7 @@ from evaluation.measures.engine.request import IndicatorRequest, RequestError
 from evaluation.measures.engine.scans import RelatedScans
 from evaluation.periods import Period
 from evaluation.store.schema import TABLES, TABLES_BY_NAME
+from evaluation.vocabulary.language import _
 from evaluation.vocabulary.splits import ALL_SPLITS, NO_SPLIT, PROGRAMME_SPLITS
 
 TOTAL_SPLIT = "all"
@@ -93,7 +94,7 @@ def plan(catalogue: Catalogue, request: IndicatorRequest) -> Plan:
     questions again, and compiling the whole catalogue costs some 50 ms.
     """
     if not request.periods:
-        raise RequestError("Give at least one period, e.g. 2025-Q2.")
+        raise RequestError(_("Give at least one period, e.g. 2025-Q2."))
     try:
         inds = (
             [catalogue.get(i) for i in request.indicators]
@@ -102,12 +103,18 @@ def plan(catalogue: Catalogue, request: IndicatorRequest) -> Plan:
         )
     except KeyError as exc:
         known = ", ".join(i.id for i in catalogue.latest())
-        raise RequestError(f"There is no indicator {exc.args[0]}. Known: {known}.") from None
+        raise RequestError(
+            _("There is no indicator {id}. Known: {known}.", id=exc.args[0], known=known)
+        ) from None
     splits = [s.strip().lower() for s in request.split_by if s.strip()]
     for s in splits:
         if s not in ALL_SPLITS:
             raise RequestError(
-                f'Indicators cannot be split by "{s}". Splits: {", ".join(ALL_SPLITS)}.'
+                _(
+                    "Indicators cannot be split by “{split}”. Splits: {splits}.",
+                    split=s,
+                    splits=", ".join(ALL_SPLITS),
+                )
             )
     split_cols = [s for s in dict.fromkeys(splits) if s not in (NO_SPLIT, TOTAL_SPLIT)]
     group_by_attr = TOTAL_SPLIT in splits or any(s in PROGRAMME_SPLITS for s in split_cols)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evaluation.sharing.disclosure.errors import DisclosureError
+from evaluation.vocabulary.language import N_, _
 
 
 @dataclass(frozen=True)
@@ -21,12 +22,14 @@ class DisclosureSettings:
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_count <= self.max_small:
-            raise DisclosureError("The small-count range must satisfy 0 <= min_count <= max_small.")
+            raise DisclosureError(
+                _("The small-count range must satisfy 0 <= min_count <= max_small.")
+            )
         if self.min_denominator < 0 or self.min_width < 0:
-            raise DisclosureError("min_denominator and min_width cannot be negative.")
+            raise DisclosureError(_("min_denominator and min_width cannot be negative."))
 
 
-_METHOD_TEMPLATE = (
+_METHOD_TEMPLATE = N_(
     "Before results are shared, numbers about people that are so small that they could point to "
     "individuals are hidden. Any count of {small} people is hidden; so is any percentage where "
     "{small} people have, or {small} people do not have, the outcome; and percentages, ratios "
@@ -47,11 +50,20 @@ def method_note(settings: DisclosureSettings | None = None) -> str:
     """The method paragraph for a report's method notes, with the thresholds actually used.
 
     The spec requires the method to be published with every report; generating it from the
-    settings keeps the published text and the applied thresholds from drifting apart.
+    settings keeps the published text and the applied thresholds from drifting apart. In the
+    language of the moment.
     """
     s = settings or DisclosureSettings()
-    small = f"{s.min_count} to {s.max_small}" if s.min_count != s.max_small else f"{s.min_count}"
-    zero = "A zero is shown." if s.min_count > 0 else "Zeros are hidden too."
-    return _METHOD_TEMPLATE.format(
-        small=small, min_denominator=s.min_denominator, min_width=s.min_width, zero=zero
+    small = (
+        _("{low} to {high}", low=s.min_count, high=s.max_small)
+        if s.min_count != s.max_small
+        else f"{s.min_count}"
+    )
+    zero = _("A zero is shown.") if s.min_count > 0 else _("Zeros are hidden too.")
+    return _(
+        _METHOD_TEMPLATE,
+        small=small,
+        min_denominator=s.min_denominator,
+        min_width=s.min_width,
+        zero=zero,
     )

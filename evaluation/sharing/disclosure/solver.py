@@ -15,6 +15,7 @@ from scipy.optimize import linprog
 from scipy.sparse import csr_matrix
 
 from evaluation.sharing.disclosure.errors import DisclosureError
+from evaluation.vocabulary.language import _
 
 Extreme = tuple[float, np.ndarray] | None
 """(optimum, solution) of one objective; ``None`` when it is unbounded."""
@@ -119,7 +120,7 @@ def linprog_extreme(a_eq: csr_matrix, b_eq: np.ndarray, j: int, sign: float) -> 
         return None
     if res.status != 0:
         raise DisclosureError(
-            "The shown figures contradict each other, so the disclosure check cannot be made."
+            _("The shown figures contradict each other, so the disclosure check cannot be made.")
         )
     return float(res.fun), res.x
 

@@ -28,6 +28,7 @@ from evaluation.sharing.disclosure.table import (
     holds,
     read_table,
 )
+from evaluation.vocabulary.language import _
 
 
 def _narrow(
@@ -141,9 +142,9 @@ def _secondary(
     if fixed_shown is not None:
         flags = np.asarray(fixed_shown, dtype=bool)
         if flags.shape != (len(result),):
-            raise DisclosureError("fixed_shown must flag every row of the result.")
+            raise DisclosureError(_("fixed_shown must flag every row of the result."))
         if (flags & table.marked).any():
-            raise DisclosureError("A row cannot be both shown earlier and marked suppressed.")
+            raise DisclosureError(_("A row cannot be both shown earlier and marked suppressed."))
         fixed = frozenset(int(p) for p in np.flatnonzero(flags))
     planner = Planner(table, settings, fixed)
     hidden = primary(table, settings) - fixed
@@ -160,11 +161,13 @@ def _secondary(
                 added = True
         if not added and fixed:  # only figures published earlier are left to hide
             raise ProtectionUnmet(
-                "The figures cannot be protected without hiding figures that were published "
-                "earlier."
+                _(
+                    "The figures cannot be protected without hiding figures that were "
+                    "published earlier."
+                )
             )
         if not added:  # cannot happen with nonnegative figures; refuse rather than leak
-            raise DisclosureError("Secondary suppression found no further cell to hide.")
+            raise DisclosureError(_("Secondary suppression found no further cell to hide."))
         planner.secure(hidden)
         narrow, attacker = _narrow(planner, hidden, wide, attacker, equations)
     return table, hidden, attacker
@@ -209,7 +212,7 @@ def attack(
             moved = [where[k] for k in table.keys]
         except KeyError as exc:
             raise DisclosureError(
-                "The original result has other rows than the published one."
+                _("The original result has other rows than the published one.")
             ) from exc
         truth_values = {layer: arr[moved] for layer, arr in truth.values.items()}
         table.relations = [r for r in table.relations if holds(r, truth_values)]
@@ -221,7 +224,7 @@ def attack(
         ]
     attacker = Attacker(table.relations, table.values, hidden)
     if not attacker.feasible():
-        raise DisclosureError("The shown figures contradict the relations between them.")
+        raise DisclosureError(_("The shown figures contradict the relations between them."))
     return _ranges(table, hidden, attacker)
 
 

@@ -27,6 +27,7 @@ from evaluation.measures.result import (
 )
 from evaluation.sharing.disclosure.errors import DisclosureError
 from evaluation.vocabulary.kinds import KINDS
+from evaluation.vocabulary.language import _
 from evaluation.vocabulary.splits import TOTAL
 
 ADDITIVE_KINDS: Mapping[str, tuple[str, ...]] = {
@@ -148,7 +149,9 @@ def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
     try:
         return pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as exc:
-        raise DisclosureError(f"The column {column} of the result is not numeric.") from exc
+        raise DisclosureError(
+            _("The column {column} of the result is not numeric.", column=column)
+        ) from exc
 
 
 def read_table(
@@ -166,12 +169,14 @@ def read_table(
     """
     missing = [c for c in (*KEY_COLUMNS, *RESULT_COLUMNS) if c not in frame.columns]
     if missing:
-        raise DisclosureError("The result lacks the columns " + ", ".join(missing) + ".")
+        raise DisclosureError(
+            _("The result lacks the columns {columns}.", columns=", ".join(missing))
+        )
     splits = split_columns(frame) if splits is None else list(splits)
     keys = row_keys(frame, splits)
     if len(set(keys)) != len(keys):
         raise DisclosureError(
-            "The result has two rows for the same indicator, programme, period and split values."
+            _("The result has two rows for the same indicator, programme, period and split values.")
         )
     n = len(frame)
     kinds: list[str | None] = []
@@ -179,11 +184,16 @@ def read_table(
         info = indicators.get(ind)
         if info is None:
             raise DisclosureError(
-                f"The indicator {ind} is not known to suppression; a result "
-                "with an unknown indicator cannot be shared."
+                _(
+                    "The indicator {id} is not known to suppression; a result "
+                    "with an unknown indicator cannot be shared.",
+                    id=ind,
+                )
             )
         if info.kind not in KINDS:
-            raise DisclosureError(f"The indicator {ind} has the unknown kind {info.kind}.")
+            raise DisclosureError(
+                _("The indicator {id} has the unknown kind {kind}.", id=ind, kind=info.kind)
+            )
         kinds.append(info.kind if info.about_people else None)
     no_data = (frame["status"].astype(str) == NO_DATA).to_numpy()
     marked = frame["suppressed"].fillna(False).astype(bool).to_numpy()

@@ -32,6 +32,8 @@ from evaluation.sharing.releases.versions import catalogue_version, data_version
 from evaluation.store.access import AccessDenied, Viewer
 from evaluation.store.database import Store, cursor_of
 from evaluation.store.users import Operator
+from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.numbers import count
 from evaluation.vocabulary.roles import role_title
 
 Approver = Viewer | Operator
@@ -78,8 +80,13 @@ def require_approver(actor: Approver, organisation: str, programmes: Sequence[st
     if actor.role == "cso_manager" and actor.scope.allows(organisation, programmes):
         return
     raise AccessDenied(
-        f"Only an administrator or a CSO manager of {organisation} can approve or withdraw its "
-        f"releases; {actor.name} is signed in as {role_title(actor.role)}, so nothing was changed."
+        _(
+            "Only an administrator or a CSO manager of {organisation} can approve or withdraw "
+            "its releases; {name} is signed in as {role}, so nothing was changed.",
+            organisation=organisation,
+            name=actor.name,
+            role=_(role_title(actor.role)),
+        )
     )
 
 
@@ -93,9 +100,9 @@ def _plan(
     """The programmes' data versions by organisation; ``ReleaseError`` for nothing asked."""
     programmes = list(dict.fromkeys(p.strip() for p in programmes if p.strip()))
     if not programmes:
-        raise ReleaseError("Name at least one programme to approve; nothing was approved.")
+        raise ReleaseError(_("Name at least one programme to approve; nothing was approved."))
     if not periods:
-        raise ReleaseError("Name at least one period to approve; nothing was approved.")
+        raise ReleaseError(_("Name at least one period to approve; nothing was approved."))
     found = data_versions(cur, programmes)
     by_org: dict[str, list[DataVersion]] = {}
     for p in programmes:
@@ -111,9 +118,13 @@ def _one_organisation(by_org: dict[str, list[DataVersion]]) -> tuple[str, list[D
             for org, versions in sorted(by_org.items())
         )
         raise ReleaseError(
-            "A release holds the programmes of one organisation (each approves its own), but "
-            f"these belong to {len(by_org)}: {listing}. Approve each organisation's programmes "
-            "separately; nothing was approved."
+            _(
+                "A release holds the programmes of one organisation (each approves its own), "
+                "but these belong to {n}: {listing}. Approve each organisation's programmes "
+                "separately; nothing was approved.",
+                n=_count(len(by_org)),
+                listing=listing,
+            )
         )
     ((org, versions),) = by_org.items()
     return org, versions
@@ -185,9 +196,27 @@ def _drafts(
         work.append((mine, earlier, hidden))
 
     def tick(programme: str, done: int, total: int) -> None:
-        step(f"Protected {programme} ({done} of {total} programmes)", done / max(total, 1))
+        step(
+            n_(
+                "Protected {programme} ({done} of {n} programme)",
+                "Protected {programme} ({done} of {n} programmes)",
+                total,
+                programme=programme,
+                done=_count(done),
+                n=_count(total),
+            ),
+            done / max(total, 1),
+        )
 
-    step(f"Protecting the figures of {len(programmes)} programmes", 0.0)
+    step(
+        n_(
+            "Protecting the figures of {n} programme",
+            "Protecting the figures of {n} programmes",
+            len(programmes),
+            n=_count(len(programmes)),
+        ),
+        0.0,
+    )
     protected = protect_releases(work, infos, settings, on_programme=tick)
     drafts = [
         Draft(
@@ -201,7 +230,7 @@ def _drafts(
         )
         for (org, versions), frame in zip(by_org.items(), protected, strict=True)
     ]
-    progress("Protected the figures", 1.0)
+    progress(_("Protected the figures"), 1.0)
     return drafts
 
 
@@ -294,9 +323,14 @@ def approve_each(
             {_already_released(cur, v, periods, version) or 0 for v in by_org.values()}
         )
         raise ReleaseError(
-            "Nothing to approve: release "
-            + ", ".join(str(n) for n in numbers)
-            + " already holds these programmes and periods with the same data and catalogue."
+            n_(
+                "Nothing to approve: release {numbers} already holds these programmes and "
+                "periods with the same data and catalogue.",
+                "Nothing to approve: releases {numbers} already hold these programmes and "
+                "periods with the same data and catalogue.",
+                len(numbers),
+                numbers=", ".join(str(n) for n in numbers),
+            )
         )
     drafts = _drafts(
         cur,
@@ -309,9 +343,12 @@ def approve_each(
     )
     releases = []
     for n, draft in enumerate(drafts):
-        progress(f"Storing the release of {draft.organisation}", 0.95 + 0.05 * n / len(drafts))
+        progress(
+            _("Storing the release of {organisation}", organisation=draft.organisation),
+            0.95 + 0.05 * n / len(drafts),
+        )
         releases.append(_store(store, draft, actor, note))
-    progress("Approved", 1.0)
+    progress(_("Approved"), 1.0)
     return releases
 
 
@@ -350,7 +387,9 @@ def withdraw(store: Store, number: int, *, actor: Approver) -> Release:
     release = ledger.get_release(cur, number)
     require_approver(actor, release.organisation, release.programmes)
     if not release.active:
-        raise ReleaseError(f"Release {number} was already withdrawn; nothing was changed.")
+        raise ReleaseError(
+            _("Release {number} was already withdrawn; nothing was changed.", number=number)
+        )
     cur.execute("BEGIN TRANSACTION")
     try:
         ledger.set_withdrawn(cur, number, actor.name)
@@ -367,3 +406,8 @@ def withdraw(store: Store, number: int, *, actor: Approver) -> Release:
         cur.execute("ROLLBACK")
         raise
     return ledger.get_release(cur, number)
+
+
+def _count(value: int) -> str:
+    """A count in the language of the moment."""
+    return count(value, current())

@@ -25,6 +25,7 @@ from evaluation.sharing.releases.model import (
 )
 from evaluation.sharing.releases.protect import RANGE_COLUMNS, cell_keys
 from evaluation.store.database import Store, cursor_of
+from evaluation.vocabulary.language import _
 
 STORED_CELL_COLUMNS: tuple[str, ...] = (
     "indicator_id",
@@ -117,7 +118,7 @@ def get_release(store_or_cursor: Store | duckdb.DuckDBPyConnection, number: int)
     cur = cursor_of(store_or_cursor)
     found = _releases(cur, "number = ?", [number])
     if not found:
-        raise ReleaseError(f"There is no release {number}.")
+        raise ReleaseError(_("There is no release {number}.", number=number))
     return found[0]
 
 

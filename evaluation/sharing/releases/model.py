@@ -15,6 +15,7 @@ from typing import Literal
 from evaluation.errors import EvaluationError
 from evaluation.periods import Period
 from evaluation.store.access import AccessDenied
+from evaluation.vocabulary.language import _, current
 
 Status = Literal["active", "withdrawn"]
 ACTIVE: Status = "active"
@@ -69,6 +70,22 @@ class Release:
 
     @property
     def label(self) -> str:
-        """``Release 3 (approved 4 Dec 2026)``: how pages and files name it."""
-        day = self.approved_at
-        return f"Release {self.number} (approved {day.day} {day:%b %Y})"
+        """``Release 3 (approved 4 Dec 2026)``: how pages and files name it, in the language
+        of the moment (``Freigabe 3 (freigegeben am 04.12.2026)``)."""
+        return _(
+            "Release {number} (approved {day})",
+            number=self.number,
+            day=approval_day(self.approved_at),
+        )
+
+
+def approval_day(at: dt.date | dt.datetime) -> str:
+    """The day of an approval as a person reads it in the language of the moment:
+    ``4 Dec 2026``, ``04.12.2026``."""
+    from babel.dates import format_date
+
+    lang = current()
+    day = at.date() if isinstance(at, dt.datetime) else at
+    if lang == "en":  # as it always read: "4 Sep 2026" (CLDR's en_GB would say "Sept")
+        return format_date(day, format="d MMM y", locale="en")
+    return format_date(day, format="medium", locale=lang)

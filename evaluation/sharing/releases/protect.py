@@ -39,6 +39,7 @@ from evaluation.sharing.disclosure import (
     suppress_with_ranges,
 )
 from evaluation.sharing.releases.model import UNSPLIT, ReleaseError
+from evaluation.vocabulary.language import _
 from evaluation.vocabulary.splits import CASE_SPLITS, TOTAL
 from evaluation.workers import worker_pool
 
@@ -271,7 +272,7 @@ def protect_releases(
                 break
             if on_programme is not None:
                 on_programme(task[0], n + 1, len(tasks))
-    for (_, programme, *_rest), (_frame, failure) in zip(jobs, results, strict=False):
+    for (_x, programme, *_rest), (_frame, failure) in zip(jobs, results, strict=False):
         if failure is not None:
             raise ReleaseError(_sentence(programme, failure))
     out = []
@@ -293,14 +294,17 @@ Failure = tuple[str, str] | None
 def _sentence(programme: str, failure: tuple[str, str]) -> str:
     kind, reason = failure
     if kind == "unmet":
-        return (
-            f"The figures of {programme} cannot be protected together with what earlier "
+        return _(
+            "The figures of {programme} cannot be protected together with what earlier "
             "releases published without hiding figures those releases showed; nothing was "
-            "approved. Approve other periods, or fewer of them."
+            "approved. Approve other periods, or fewer of them.",
+            programme=programme,
         )
-    return (
-        f"The figures of {programme} cannot be checked for small numbers ({reason}); "
-        "nothing was approved."
+    return _(
+        "The figures of {programme} cannot be checked for small numbers ({reason}); "
+        "nothing was approved.",
+        programme=programme,
+        reason=reason,
     )
 
 

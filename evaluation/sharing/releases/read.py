@@ -29,9 +29,12 @@ from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.engine.request import IndicatorRequest, RequestError
 from evaluation.measures.result import KEY_COLUMNS, NUMBER_COLUMNS, PERIOD_LABEL
 from evaluation.periods import Period
+from evaluation.periods import label as period_label
 from evaluation.sharing.disclosure import DisclosureSettings
-from evaluation.sharing.releases.model import UNSPLIT, NotReleased, ReleaseError
+from evaluation.sharing.releases.model import UNSPLIT, NotReleased, ReleaseError, approval_day
 from evaluation.store.database import Store, cursor_of
+from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.numbers import count
 from evaluation.vocabulary.splits import ALL_SPLITS, CASE_SPLITS, NO_SPLIT, TOTAL, split_name
 
 __all__ = [
@@ -73,7 +76,7 @@ def released(
     programmes = _programmes(cur, request)
     periods = list(request.periods)
     if not periods:
-        raise RequestError("Give at least one period, e.g. 2025-Q2.")
+        raise RequestError(_("Give at least one period, e.g. 2025-Q2."))
     columns = _columns(split)
     if programmes.empty:
         return pd.DataFrame(columns=columns)
@@ -139,11 +142,14 @@ def release_note(
         .itertuples(index=False)
     )
     if store_or_cursor is None:
-        return "; ".join(f"Release {int(n)}, approved {approval_date(at)}" for n, at in pairs)
+        return "; ".join(
+            _("Release {number}, approved {day}", number=int(n), day=approval_date(at))
+            for n, at in pairs
+        )
     if len(pairs) <= most:
-        labels = release_labels(store_or_cursor, [int(n) for n, _ in pairs])
-        return "; ".join(labels[int(n)] for n, _ in pairs)
-    numbers = [int(n) for n, _ in pairs]
+        labels = release_labels(store_or_cursor, [int(n) for n, _x in pairs])
+        return "; ".join(labels[int(n)] for n, _x in pairs)
+    numbers = [int(n) for n, _x in pairs]
     orgs = (
         cursor_of(store_or_cursor)
         .execute(
@@ -153,12 +159,23 @@ def release_note(
         )
         .fetchall()[0][0]
     )
-    days = sorted(pd.Timestamp(at) for _, at in pairs)
+    days = sorted(pd.Timestamp(at) for _x, at in pairs)
     first, last = approval_date(days[0]), approval_date(days[-1])
-    when = f"approved {first}" if first == last else f"approved {first} to {last}"
+    when = (
+        _("approved {day}", day=first)
+        if first == last
+        else _("approved {first} to {last}", first=first, last=last)
+    )
     n = len(numbers)
-    releases = f"{n} release{'s' if n != 1 else ''}"
-    return f"{releases} of {orgs} organisation{'s' if orgs != 1 else ''}, {when}"
+    releases = n_("{n} release", "{n} releases", n, n=count(n, current()))
+    organisations = n_(
+        "{releases} of {n} organisation",
+        "{releases} of {n} organisations",
+        int(orgs),
+        releases=releases,
+        n=count(int(orgs), current()),
+    )
+    return f"{organisations}, {when}"
 
 
 def release_labels(
@@ -182,12 +199,16 @@ def release_labels(
     for number, organisation, approved_at, source, origin in rows:
         when = approval_date(approved_at)
         if source == "return":
-            out[int(number)] = (
-                f"Release {int(number)}: the return of {organisation} (their release "
-                f"{origin}), approved {when}"
+            out[int(number)] = _(
+                "Release {number}: the return of {organisation} (their release {origin}), "
+                "approved {day}",
+                number=int(number),
+                organisation=organisation,
+                origin=origin,
+                day=when,
             )
         else:
-            out[int(number)] = f"Release {int(number)}, approved {when}"
+            out[int(number)] = _("Release {number}, approved {day}", number=int(number), day=when)
     return out
 
 
@@ -223,9 +244,9 @@ def release_settings(
 
 
 def approval_date(at: object) -> str:
-    """An approval time as a person reads it (``4 Dec 2026``, the day in UTC)."""
-    when = pd.Timestamp(at)  # type: ignore[arg-type]
-    return f"{when.day} {when.strftime('%b %Y')}"
+    """An approval time as a person reads it (``4 Dec 2026``, ``04.12.2026``: the day in UTC,
+    in the language of the moment)."""
+    return approval_day(pd.Timestamp(at).date())  # type: ignore[arg-type]
 
 
 # -- the request ----------------------------------------------------------------------------
@@ -236,7 +257,9 @@ def _indicators(catalogue: Catalogue, request: IndicatorRequest) -> list[Indicat
         found = [catalogue.get(i) for i in request.indicators] or list(catalogue.latest())
     except KeyError as exc:
         known = ", ".join(i.id for i in catalogue.latest())
-        raise RequestError(f"There is no indicator {exc.args[0]}. Known: {known}.") from None
+        raise RequestError(
+            _("There is no indicator {id}. Known: {known}.", id=exc.args[0], known=known)
+        ) from None
     return list({i.key: i for i in found}.values())
 
 
@@ -246,19 +269,34 @@ def _split(request: IndicatorRequest) -> str | None:
     for s in asked:
         if s not in ALL_SPLITS:
             raise RequestError(
-                f'Indicators cannot be split by "{s}". Splits: {", ".join(ALL_SPLITS)}.'
+                _(
+                    "Indicators cannot be split by “{split}”. Splits: {splits}.",
+                    split=s,
+                    splits=", ".join(ALL_SPLITS),
+                )
             )
     cols = [s for s in dict.fromkeys(asked) if s != NO_SPLIT]
     if not cols:
         return None
     if len(cols) == 1 and cols[0] in CASE_SPLITS:
         return cols[0]
-    names = " and ".join(split_name(c) if c != "all" else "all programmes together" for c in cols)
-    raise ReleaseError(
-        f"Shared figures are released for each programme, unsplit or split by one of "
-        f"{', '.join(split_name(c).lower() for c in CASE_SPLITS)}; a split by {names.lower()} "
-        "is not among them."
+    names = _(" and ").join(
+        _inline(_(split_name(c))) if c != "all" else _("all programmes together") for c in cols
     )
+    raise ReleaseError(
+        _(
+            "Shared figures are released for each programme, unsplit or split by one of "
+            "{splits}; a split by {names} is not among them.",
+            splits=", ".join(_inline(_(split_name(c))) for c in CASE_SPLITS),
+            names=names,
+        )
+    )
+
+
+def _inline(name: str) -> str:
+    """A display name inside a sentence: lower case in English (``age band``); German keeps
+    its nouns capitalised (``Altersgruppe``)."""
+    return name.lower() if current() == "en" else name
 
 
 def _columns(split: str | None) -> list[str]:
@@ -365,27 +403,88 @@ def _missing_sentence(
         by_gap.setdefault(tuple(gaps), []).append(pid)
     parts = []
     for gap, pids in by_gap.items():
-        names = _listing(sorted(pids), "programmes")
-        parts.append(f"{names} for {_listing([periods[i].label for i in gap], 'periods')}")
+        names = _listing(sorted(pids), PROGRAMMES)
+        labels = [period_label(periods[i], current()) for i in gap]
+        parts.append(
+            _("{programmes} for {periods}", programmes=names, periods=_listing(labels, PERIODS))
+        )
     owners = sorted({str(orgs.get(p) or "") for p in missing} - {""})
-    who = (
-        "a CSO manager or admin of " + _listing(owners, "organisations").replace(" and ", " or ")
+    text = (
+        _(
+            "No approved release covers {what} yet, so these figures cannot be shared. A CSO "
+            "manager or admin of {organisations} can approve them on the Approvals page (or "
+            "with `python -m evaluation approve`).",
+            what="; ".join(parts),
+            organisations=_listing(owners, ORGANISATIONS, joiner=_(" or ")),
+        )
         if owners
-        else "a CSO manager of the organisation or an admin"
+        else _(
+            "No approved release covers {what} yet, so these figures cannot be shared. A CSO "
+            "manager of the organisation or an admin can approve them on the Approvals page (or "
+            "with `python -m evaluation approve`).",
+            what="; ".join(parts),
+        )
     )
-    return (
-        f"No approved release covers {'; '.join(parts)} yet, so these figures cannot be "
-        f"shared. {who[:1].upper()}{who[1:]} can approve them on the Approvals page (or with "
-        "`python -m evaluation approve`)."
-    )
+    return text
 
 
-def _listing(items: list[str], noun: str, most: int = 5) -> str:
+PROGRAMMES, PERIODS, ORGANISATIONS, INDICATORS, RELEASES = (
+    "programmes",
+    "periods",
+    "organisations",
+    "indicators",
+    "releases",
+)
+
+
+def _listing(items: list[str], noun: str, most: int = 5, *, joiner: str | None = None) -> str:
+    """``A, B and C``; ``A, B, C, D, E and 3 more programmes`` past ``most``; in the language
+    of the moment (``joiner`` instead of "and" before the last, e.g. " or ")."""
     if len(items) > most:
-        return ", ".join(items[:most]) + f" and {len(items) - most} more {noun}"
+        return _more(noun, ", ".join(items[:most]), len(items) - most)
     if len(items) == 1:
         return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + (joiner or _(" and ")) + items[-1]
+
+
+def _more(noun: str, listed: str, rest: int) -> str:
+    """``A, B and 3 more programmes``: each noun's forms spelled out, for the translators."""
+    n = count(rest, current())
+    if noun == PROGRAMMES:
+        return n_(
+            "{listed} and {n} more programme",
+            "{listed} and {n} more programmes",
+            rest,
+            listed=listed,
+            n=n,
+        )
+    if noun == PERIODS:
+        return n_(
+            "{listed} and {n} more period",
+            "{listed} and {n} more periods",
+            rest,
+            listed=listed,
+            n=n,
+        )
+    if noun == ORGANISATIONS:
+        return n_(
+            "{listed} and {n} more organisation",
+            "{listed} and {n} more organisations",
+            rest,
+            listed=listed,
+            n=n,
+        )
+    if noun == INDICATORS:
+        return n_(
+            "{listed} and {n} more indicator",
+            "{listed} and {n} more indicators",
+            rest,
+            listed=listed,
+            n=n,
+        )
+    return n_(
+        "{listed} and {n} more release", "{listed} and {n} more releases", rest, listed=listed, n=n
+    )
 
 
 # -- cells ----------------------------------------------------------------------------------
@@ -473,12 +572,21 @@ def _refuse_missing_indicators(
     have = {(i, int(v), int(r)) for r, i, v in held}
     gaps = sorted({(i.key, n) for i in inds for n in numbers if (i.id, i.version, n) not in have})
     if gaps:
-        keys = _listing(sorted({k for k, _ in gaps}), "indicators")
-        which = _listing([str(n) for n in sorted({r for _, r in gaps})], "releases")
+        keys = _listing(sorted({k for k, _x in gaps}), INDICATORS)
+        found = sorted({r for _x, r in gaps})
+        which = _listing([str(n) for n in found], RELEASES)
         raise NotReleased(
-            f"Release {which} holds no figures for {keys} (it was approved under another "
-            "version of the catalogue). A CSO manager or admin of the organisation can approve "
-            "a new release for these periods."
+            n_(
+                "Release {releases} holds no figures for {indicators} (it was approved under "
+                "another version of the catalogue). A CSO manager or admin of the organisation "
+                "can approve a new release for these periods.",
+                "Releases {releases} hold no figures for {indicators} (they were approved under "
+                "another version of the catalogue). A CSO manager or admin of the organisation "
+                "can approve a new release for these periods.",
+                len(found),
+                releases=which,
+                indicators=keys,
+            )
         )
 
 

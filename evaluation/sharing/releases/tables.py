@@ -24,7 +24,8 @@ from evaluation.periods import Period, date_range
 from evaluation.progress import Progress, no_progress
 from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.model import UNSPLIT
-from evaluation.vocabulary.splits import CASE_SPLITS, TOTAL
+from evaluation.vocabulary.language import _
+from evaluation.vocabulary.splits import CASE_SPLITS, TOTAL, split_name
 
 CELL_COLUMNS: tuple[str, ...] = (
     *KEY_COLUMNS,
@@ -107,8 +108,12 @@ def table_set(
         ]
     parts = []
     for n, (column, request) in enumerate(requests):
-        what = "unsplit" if column == UNSPLIT else f"split by {column}"
-        progress(f"Computing the figures {what}", n / len(requests))
+        progress(
+            _("Computing the figures unsplit")
+            if column == UNSPLIT
+            else _("Computing the figures split by {split}", split=_(split_name(column))),
+            n / len(requests),
+        )
         out = compute(cur, request, catalogue)
         if column == UNSPLIT:
             out["split_value"] = UNSPLIT
@@ -120,7 +125,7 @@ def table_set(
             )
         out["split_column"] = column
         parts.append(out[list(CELL_COLUMNS)])
-    progress("Computed the figures", 1.0)
+    progress(_("Computed the figures"), 1.0)
     cells = pd.concat(parts, ignore_index=True)
     cells["suppressed"] = False
     return _few_cases_completeness_blanked(cur, cells, programmes, periods, catalogue, min_cases)

@@ -11,6 +11,7 @@ import duckdb
 
 from evaluation.measures.catalogue import CATALOGUE_DIR
 from evaluation.sharing.releases.model import DataVersion, ReleaseError
+from evaluation.vocabulary.language import n_
 
 SHORT = 10
 """Characters of a hash shown to a person (``releases`` listing)."""
@@ -43,6 +44,11 @@ def data_versions(
     missing = [p for p in programmes if p not in found]
     if missing:
         raise ReleaseError(
-            "There is no programme " + ", ".join(missing) + " in the store; nothing was approved."
+            n_(
+                "There is no programme {ids} in the store; nothing was approved.",
+                "There are no programmes {ids} in the store; nothing was approved.",
+                len(missing),
+                ids=", ".join(missing),
+            )
         )
     return found

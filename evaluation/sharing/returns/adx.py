@@ -34,6 +34,7 @@ from evaluation.periods import Period
 from evaluation.sharing.releases.model import UNSPLIT
 from evaluation.sharing.returns.content import ReturnContent, content_hash
 from evaluation.sharing.returns.model import ReturnError
+from evaluation.vocabulary.language import _
 
 __all__ = [
     "DATA_SET",
@@ -112,8 +113,12 @@ def adx_bytes(content: ReturnContent, *, data_set: str = DATA_SET) -> bytes:
             groups.setdefault(key, []).extend(values)
     if not groups:
         raise ReturnError(
-            f"The return of {content.label} holds no figure that may be shown (every cell is "
-            "hidden or has no data), so there is nothing to write as ADX; no file was written.",
+            _(
+                "The return of {release} holds no figure that may be shown (every cell is "
+                "hidden or has no data), so there is nothing to write as ADX; no file was "
+                "written.",
+                release=content.label,
+            ),
             "not released",
         )
     # the namespace as the root's default (``xmlns``), so every element is in it unprefixed

@@ -34,6 +34,7 @@ from evaluation.periods import Period, PeriodError
 from evaluation.sharing.releases.ledger import STORED_CELL_COLUMNS
 from evaluation.sharing.releases.protect import RANGE_COLUMNS
 from evaluation.sharing.returns.model import ReturnError
+from evaluation.vocabulary.language import _
 
 FORMAT = "exit-evaluation return"
 VERSION = 1
@@ -117,9 +118,16 @@ class ReturnContent:
 
     @property
     def label(self) -> str:
-        """``Verein A, release 3 (approved 4 Dec 2026)``: how files and messages name it."""
-        day = self.approved_at
-        return f"{self.organisation}, release {self.release} (approved {day.day} {day:%b %Y})"
+        """``Verein A, release 3 (approved 4 Dec 2026)``: how files and messages name it, in
+        the language of the moment."""
+        from evaluation.sharing.releases.model import approval_day
+
+        return _(
+            "{organisation}, release {number} (approved {day})",
+            organisation=self.organisation,
+            number=self.release,
+            day=approval_day(self.approved_at),
+        )
 
     def frame(self) -> pd.DataFrame:
         """The rows as a table (``ROW_COLUMNS``): dates as ``date``, figures as floats (NaN for
@@ -218,8 +226,11 @@ def make_rows(cells: pd.DataFrame) -> tuple[dict[str, Any], ...]:
 
 def _bad(what: str) -> ReturnError:
     return ReturnError(
-        f"The return is malformed: {what}. It was not made by this platform or was damaged; "
-        "nothing was imported.",
+        _(
+            "The return is malformed: {what}. It was not made by this platform or was damaged; "
+            "nothing was imported.",
+            what=what,
+        ),
         "malformed",
     )
 
@@ -227,33 +238,33 @@ def _bad(what: str) -> ReturnError:
 def _text(obj: Mapping[str, Any], key: str, where: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str):
-        raise _bad(f"{where} has no text for {key!r}")
+        raise _bad(_("{where} has no text for {key}", where=where, key=repr(key)))
     return value
 
 
 def _check_row(row: object, n: int) -> dict[str, Any]:
-    where = f"row {n + 1}"
+    where = _("row {n}", n=n + 1)
     if not isinstance(row, dict) or set(row) != set(ROW_COLUMNS):
-        raise _bad(f"{where} does not have the columns of a return")
+        raise _bad(_("{where} does not have the columns of a return", where=where))
     for c in ("indicator_id", "programme_id", "split_column", "status"):
         _text(row, c, where)
     if not isinstance(row["indicator_version"], int) or isinstance(row["indicator_version"], bool):
-        raise _bad(f"{where} has no whole-number indicator version")
+        raise _bad(_("{where} has no whole-number indicator version", where=where))
     if not isinstance(row["suppressed"], bool):
-        raise _bad(f"{where} does not say whether it is hidden")
+        raise _bad(_("{where} does not say whether it is hidden", where=where))
     if row["split_value"] is not None and not isinstance(row["split_value"], str):
-        raise _bad(f"{where} has a split value that is not text")
+        raise _bad(_("{where} has a split value that is not text", where=where))
     for c in ("period_start", "period_end"):
         try:
             dt.date.fromisoformat(_text(row, c, where))
         except ValueError:
-            raise _bad(f"{where} has no date for {c}") from None
+            raise _bad(_("{where} has no date for {column}", where=where, column=c)) from None
     for c in FLOAT_COLUMNS:
         v = row[c]
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | float)):
-            raise _bad(f"{where} has a figure that is not a number")
+            raise _bad(_("{where} has a figure that is not a number", where=where))
     if row["suppressed"] and any(row[c] is not None for c in FIGURES):
-        raise _bad(f"{where} is hidden but carries figures")
+        raise _bad(_("{where} is hidden but carries figures", where=where))
     return dict(row)
 
 
@@ -261,61 +272,71 @@ def from_object(obj: object) -> ReturnContent:
     """The content of a JSON object (as ``to_object`` wrote it), its structure checked;
     ``ReturnError`` (malformed) naming the first thing wrong."""
     if not isinstance(obj, dict) or set(obj) != {"provenance", "rows"}:
-        raise _bad("it does not hold provenance and rows")
+        raise _bad(_("it does not hold provenance and rows"))
     prov, rows = obj["provenance"], obj["rows"]
     if not isinstance(prov, dict) or not isinstance(rows, list):
-        raise _bad("its provenance or rows are of the wrong kind")
+        raise _bad(_("its provenance or rows are of the wrong kind"))
     missing = [k for k in PROVENANCE_KEYS if k not in prov]
     if missing:
-        raise _bad("its provenance lacks " + ", ".join(missing))
+        raise _bad(_("its provenance lacks {keys}", keys=", ".join(missing)))
     if prov["format"] != FORMAT or prov["version"] != VERSION:
         raise ReturnError(
-            f"The file is not a return of version {VERSION} of this platform (it says "
-            f"{str(prov['format'])[:40]!r}, version {str(prov['version'])[:10]}); nothing was "
-            "imported.",
+            _(
+                "The file is not a return of version {version} of this platform (it says "
+                "{says}, version {its}); nothing was imported.",
+                version=VERSION,
+                says=repr(str(prov["format"])[:40]),
+                its=str(prov["version"])[:10],
+            ),
             "malformed",
         )
+    provenance = _("the provenance")
     for key in ("organisation", "approved_by", "approver_role", "catalogue_version", "note"):
-        _text(prov, key, "the provenance")
+        _text(prov, key, provenance)
     if not isinstance(prov["release"], int) or isinstance(prov["release"], bool):
-        raise _bad("its release number is not a whole number")
+        raise _bad(_("its release number is not a whole number"))
     try:
-        dt.datetime.fromisoformat(_text(prov, "approved_at", "the provenance"))
-        dt.datetime.fromisoformat(_text(prov, "exported_at", "the provenance"))
+        dt.datetime.fromisoformat(_text(prov, "approved_at", provenance))
+        dt.datetime.fromisoformat(_text(prov, "exported_at", provenance))
     except ValueError:
-        raise _bad("its approval or export time is not a date and time") from None
+        raise _bad(_("its approval or export time is not a date and time")) from None
     if not isinstance(prov["settings"], dict):
-        raise _bad("its disclosure settings are missing")
+        raise _bad(_("its disclosure settings are missing"))
     programmes = prov["programmes"]
     if (
         not isinstance(programmes, list)
         or not programmes
         or any(not isinstance(p, dict) or set(p) != set(PROGRAMME_KEYS) for p in programmes)
     ):
-        raise _bad("its list of programmes is damaged")
+        raise _bad(_("its list of programmes is damaged"))
     for p in programmes:
         for k in PROGRAMME_KEYS:
-            _text(p, k, "a programme")
+            _text(p, k, _("a programme"))
     periods = prov["periods"]
     if (
         not isinstance(periods, list)
         or not periods
         or any(not isinstance(p, dict) or set(p) != set(PERIOD_KEYS) for p in periods)
     ):
-        raise _bad("its list of periods is damaged")
+        raise _bad(_("its list of periods is damaged"))
     try:
         for p in periods:
             Period(dt.date.fromisoformat(p["start"]), dt.date.fromisoformat(p["end"]), p["kind"])
     except (TypeError, ValueError, PeriodError):
-        raise _bad("one of its periods is not a period") from None
+        raise _bad(_("one of its periods is not a period")) from None
     checked = tuple(_check_row(r, n) for n, r in enumerate(rows))
     ids = {str(p["programme_id"]) for p in programmes}
     spans = {(p["start"], p["end"]) for p in periods}
     for n, r in enumerate(checked):
         if r["programme_id"] not in ids or (r["period_start"], r["period_end"]) not in spans:
-            raise _bad(f"row {n + 1} is about a programme or period the return does not name")
+            raise _bad(
+                _(
+                    "row {n} is about a programme or period the return does not name",
+                    n=n + 1,
+                )
+            )
     if list(checked) != sorted(checked, key=row_order):
-        raise _bad("its rows are not in order")
+        raise _bad(_("its rows are not in order"))
     return ReturnContent(provenance=prov, rows=checked)
 
 

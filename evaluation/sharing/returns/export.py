@@ -17,6 +17,7 @@ import duckdb
 
 from evaluation.measures.engine.request import IndicatorRequest
 from evaluation.periods import Period
+from evaluation.periods import label as period_label
 from evaluation.sharing.releases.ledger import STORED_CELL_COLUMNS, get_release
 from evaluation.sharing.releases.model import NotReleased
 from evaluation.sharing.releases.read import coverage, release_settings, released
@@ -26,6 +27,8 @@ from evaluation.sharing.returns.keys import signing_key
 from evaluation.sharing.returns.model import ReturnError
 from evaluation.sharing.returns.sign import SignedReturn, sign
 from evaluation.store.database import Store, cursor_of
+from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.numbers import count
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,30 @@ class ExportResult:
     signed: SignedReturn
 
     def sentence(self) -> str:
+        """What was written, in the language of the moment."""
         c = self.signed.content
         hidden = sum(1 for r in c.rows if r["suppressed"])
-        return (
-            f"Wrote {self.path.name}: {c.label}, {len(c.programmes)} programme"
-            f"{'s' if len(c.programmes) != 1 else ''}, {len(c.periods)} period"
-            f"{'s' if len(c.periods) != 1 else ''}, {len(c.rows)} figures ({hidden} hidden), "
-            f"signed with key {self.signed.signature.fingerprint}."
+        lang = current()
+        return _(
+            "Wrote {name}: {release}, {programmes}, {periods}, {figures}, signed with key "
+            "{fingerprint}.",
+            name=self.path.name,
+            release=c.label,
+            programmes=n_(
+                "{n} programme",
+                "{n} programmes",
+                len(c.programmes),
+                n=count(len(c.programmes), lang),
+            ),
+            periods=n_("{n} period", "{n} periods", len(c.periods), n=count(len(c.periods), lang)),
+            figures=n_(
+                "{n} figure ({hidden} hidden)",
+                "{n} figures ({hidden} hidden)",
+                len(c.rows),
+                n=count(len(c.rows), lang),
+                hidden=count(hidden, lang),
+            ),
+            fingerprint=self.signed.signature.fingerprint,
         )
 
 
@@ -70,8 +90,10 @@ def _one_release(
         # the shared read path words the refusal (what is missing, who can approve it)
         released(cur, IndicatorRequest(periods=tuple(periods), programmes=tuple(programmes)))
         raise NotReleased(
-            "No approved release covers these programmes and periods yet; a CSO manager or "
-            "admin of the organisation can approve them on the Approvals page."
+            _(
+                "No approved release covers these programmes and periods yet; a CSO manager or "
+                "admin of the organisation can approve them on the Approvals page."
+            )
         )
     numbers = sorted({int(n) for n in cover["release"]})
     if len(numbers) > 1:
@@ -81,17 +103,27 @@ def _one_release(
             by_spans: dict[tuple[str, ...], list[str]] = {}
             for pid, rows in mine.groupby("programme_id"):
                 spans = set(zip(rows["period_start"], rows["period_end"], strict=True))
-                labels = tuple(p.label for p in periods if (p.start, p.end) in spans)
+                labels = tuple(
+                    period_label(p, current()) for p in periods if (p.start, p.end) in spans
+                )
                 by_spans.setdefault(labels, []).append(str(pid))
-            held = " and ".join(
-                f"{', '.join(sorted(pids))} for {', '.join(labels)}"
+            held = _(" and ").join(
+                _(
+                    "{programmes} for {periods}",
+                    programmes=", ".join(sorted(pids)),
+                    periods=", ".join(labels),
+                )
                 for labels, pids in by_spans.items()
             )
-            parts.append(f"release {n} holds {held}")
+            parts.append(_("release {number} holds {held}", number=n, held=held))
         raise ReturnError(
-            "A return carries one release, but the newest figures asked for come from "
-            f"{len(numbers)}: {'; '.join(parts)}. Export a return for each release, or approve "
-            "these programmes and periods together; nothing was written.",
+            _(
+                "A return carries one release, but the newest figures asked for come from "
+                "{n}: {parts}. Export a return for each release, or approve these programmes "
+                "and periods together; nothing was written.",
+                n=count(len(numbers), current()),
+                parts="; ".join(parts),
+            ),
             "not released",
         )
     return numbers[0]
@@ -111,7 +143,7 @@ def build_return(
     programmes = list(dict.fromkeys(p.strip() for p in programmes if p.strip()))
     periods = list(dict.fromkeys(periods))
     if not programmes or not periods:
-        raise ReturnError("Name at least one programme and one period; nothing was written.")
+        raise ReturnError(_("Name at least one programme and one period; nothing was written."))
     known = {
         r[0]
         for r in cur.execute(
@@ -122,7 +154,12 @@ def build_return(
     unknown = [p for p in programmes if p not in known]
     if unknown:
         raise ReturnError(
-            f"There is no programme {', '.join(unknown)} in this store; nothing was written.",
+            n_(
+                "There is no programme {ids} in this store; nothing was written.",
+                "There are no programmes {ids} in this store; nothing was written.",
+                len(unknown),
+                ids=", ".join(unknown),
+            ),
             "not released",
         )
     number = _one_release(cur, programmes, periods)

@@ -14,6 +14,7 @@ from pathlib import Path
 from evaluation.sharing.returns.content import ReturnContent, canonical_text, from_object
 from evaluation.sharing.returns.model import ReturnError
 from evaluation.sharing.returns.sign import Signature, SignedReturn, signed_object, unsigned
+from evaluation.vocabulary.language import _
 
 SUFFIXES = (".xlsx", ".json", ".xml")
 MAX_FILE = 256 * 1024 * 1024
@@ -40,16 +41,21 @@ def write_return(signed: SignedReturn, path: Path) -> None:
             from evaluation.sharing.returns.adx import write_adx
         except ImportError:
             raise ReturnError(
-                "This version of the platform cannot write ADX XML yet; write an .xlsx or "
-                ".json return instead. Nothing was written.",
+                _(
+                    "This version of the platform cannot write ADX XML yet; write an .xlsx or "
+                    ".json return instead. Nothing was written."
+                ),
                 "malformed",
             ) from None
         path.parent.mkdir(parents=True, exist_ok=True)
         write_adx(signed.content, path)
     else:
         raise ReturnError(
-            "A return is written as .xlsx, .json or .xml (ADX), not "
-            f"{suffix or 'a file without a suffix'}; nothing was written.",
+            _(
+                "A return is written as .xlsx, .json or .xml (ADX), not {suffix}; nothing was "
+                "written.",
+                suffix=suffix or _("a file without a suffix"),
+            ),
             "malformed",
         )
 
@@ -60,25 +66,38 @@ def _json_parts(path: Path, raw: bytes) -> tuple[bytes, Signature]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ReturnError(
-            f"{name} is neither a return workbook nor JSON text; nothing was imported.", "malformed"
+            _(
+                "{name} is neither a return workbook nor JSON text; nothing was imported.",
+                name=name,
+            ),
+            "malformed",
         ) from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError:
         if text.lstrip().startswith("{") and not text.rstrip().endswith("}"):
             raise ReturnError(
-                f"{name} ends in the middle of the return (it was cut off while it was sent). "
-                "Ask for the file again; nothing was imported.",
+                _(
+                    "{name} ends in the middle of the return (it was cut off while it was "
+                    "sent). Ask for the file again; nothing was imported.",
+                    name=name,
+                ),
                 "truncated",
             ) from None
         raise ReturnError(
-            f"{name} is not valid JSON, so it is not a return this platform wrote; nothing was "
-            "imported.",
+            _(
+                "{name} is not valid JSON, so it is not a return this platform wrote; nothing "
+                "was imported.",
+                name=name,
+            ),
             "malformed",
         ) from None
     if not isinstance(obj, dict) or "content" not in obj:
         raise ReturnError(
-            f"{name} is JSON but not a return (it holds no content); nothing was imported.",
+            _(
+                "{name} is JSON but not a return (it holds no content); nothing was imported.",
+                name=name,
+            ),
             "malformed",
         )
     if "signature" not in obj:
@@ -86,12 +105,15 @@ def _json_parts(path: Path, raw: bytes) -> tuple[bytes, Signature]:
     signature = Signature.from_object(obj["signature"])
     content = obj["content"]
     if not isinstance(content, dict):
-        raise ReturnError(f"{name} holds no return content; nothing was imported.", "malformed")
+        raise ReturnError(
+            _("{name} holds no return content; nothing was imported.", name=name), "malformed"
+        )
     try:
         data = canonical_text(content).encode("ascii")
     except ValueError:
         raise ReturnError(
-            f"{name} holds numbers that are not figures; nothing was imported.", "malformed"
+            _("{name} holds numbers that are not figures; nothing was imported.", name=name),
+            "malformed",
         ) from None
     return data, signature
 
@@ -103,21 +125,27 @@ def read_return(path: Path) -> tuple[bytes, Signature, list[list[object]] | None
         size = path.stat().st_size
         if size > MAX_FILE:
             raise ReturnError(
-                f"{path.name} is far larger than a return can be; nothing was imported.",
+                _(
+                    "{name} is far larger than a return can be; nothing was imported.",
+                    name=path.name,
+                ),
                 "malformed",
             )
         raw = path.read_bytes()
     except OSError:
         raise ReturnError(
-            f"The file {path} cannot be read; nothing was imported.", "unreadable"
+            _("The file {path} cannot be read; nothing was imported.", path=path), "unreadable"
         ) from None
     if not raw.strip():
-        raise ReturnError(f"{path.name} is empty; nothing was imported.", "truncated")
+        raise ReturnError(_("{name} is empty; nothing was imported.", name=path.name), "truncated")
     if raw.startswith(ZIP_MAGIC) or path.suffix.lower() == ".xlsx":
         if not raw.startswith(ZIP_MAGIC):
             raise ReturnError(
-                f"{path.name} is not a workbook (an .xlsx file), so it is not a return; nothing "
-                "was imported.",
+                _(
+                    "{name} is not a workbook (an .xlsx file), so it is not a return; nothing "
+                    "was imported.",
+                    name=path.name,
+                ),
                 "malformed",
             )
         from evaluation.sharing.returns.workbook import read_xlsx
@@ -125,8 +153,11 @@ def read_return(path: Path) -> tuple[bytes, Signature, list[list[object]] | None
         return read_xlsx(path)
     if raw.lstrip()[:1] == b"<":
         raise ReturnError(
-            f"{path.name} looks like XML. ADX files carry no signature, so the platform imports "
-            "only the .xlsx or .json form of a return; nothing was imported.",
+            _(
+                "{name} looks like XML. ADX files carry no signature, so the platform imports "
+                "only the .xlsx or .json form of a return; nothing was imported.",
+                name=path.name,
+            ),
             "unsigned",
         )
     data, signature = _json_parts(path, raw)
@@ -139,6 +170,6 @@ def parse_signed(data: bytes) -> ReturnContent:
         obj = json.loads(data.decode("ascii"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ReturnError(
-            "The return's signed content is not readable; nothing was imported.", "malformed"
+            _("The return's signed content is not readable; nothing was imported."), "malformed"
         ) from None
     return from_object(obj)

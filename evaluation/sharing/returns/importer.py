@@ -31,6 +31,7 @@ from evaluation.sharing.returns.keys import trusted_keys
 from evaluation.sharing.returns.model import ImportResult, ReturnError
 from evaluation.sharing.returns.sign import verify
 from evaluation.store.database import Store
+from evaluation.vocabulary.language import _
 
 RETURN = "return"
 """``releases.source`` of a release imported from a return."""
@@ -70,8 +71,11 @@ def _refuse_foreign(cur: duckdb.DuckDBPyConnection, content: ReturnContent) -> N
     ).fetchall()
     if own:
         raise ReturnError(
-            f"This store holds the data of {', '.join(r[0] for r in own)} itself; returns are "
-            "imported into a funder's store, which holds no case data. Nothing was imported.",
+            _(
+                "This store holds the data of {ids} itself; returns are imported into a "
+                "funder's store, which holds no case data. Nothing was imported.",
+                ids=", ".join(r[0] for r in own),
+            ),
             "conflict",
         )
     other = cur.execute(
@@ -81,11 +85,17 @@ def _refuse_foreign(cur: duckdb.DuckDBPyConnection, content: ReturnContent) -> N
         [ids, content.organisation],
     ).fetchall()
     if other:
-        listing = "; ".join(f"{p} of {o}" for p, o in other)
+        listing = "; ".join(
+            _("{programme} of {organisation}", programme=p, organisation=o) for p, o in other
+        )
         raise ReturnError(
-            f"This store already holds returns about programme {listing}, and a programme "
-            f"belongs to one organisation, not also to {content.organisation}. Ask the "
-            "organisations which programme ids are theirs; nothing was imported.",
+            _(
+                "This store already holds returns about programme {listing}, and a programme "
+                "belongs to one organisation, not also to {organisation}. Ask the "
+                "organisations which programme ids are theirs; nothing was imported.",
+                listing=listing,
+                organisation=content.organisation,
+            ),
             "conflict",
         )
 
@@ -203,14 +213,22 @@ def verified(store: Store, path: Path) -> tuple[ReturnContent, str]:
     content = parse_signed(data)
     if canonical_bytes(content) != data:
         raise ReturnError(
-            f"The content of {path.name} is signed but not in the form this platform writes; "
-            "nothing was imported.",
+            _(
+                "The content of {name} is signed but not in the form this platform writes; "
+                "nothing was imported.",
+                name=path.name,
+            ),
             "malformed",
         )
     if content.organisation != key.organisation:
         raise ReturnError(
-            f"{path.name} says it comes from {content.organisation} but is signed with the key "
-            f"of {key.organisation}; nothing was imported.",
+            _(
+                "{name} says it comes from {organisation} but is signed with the key of "
+                "{signer}; nothing was imported.",
+                name=path.name,
+                organisation=content.organisation,
+                signer=key.organisation,
+            ),
             "unknown key",
         )
     if figures is not None:
@@ -220,11 +238,15 @@ def verified(store: Store, path: Path) -> tuple[ReturnContent, str]:
     here = catalogue_version()
     if content.catalogue_version != here:
         raise ReturnError(
-            f"The return of {content.organisation} was made under catalogue version "
-            f"{content.catalogue_version[:SHORT]}, but this store uses {here[:SHORT]}: the same "
-            "indicator could mean something else. Ask the organisation to approve and send the "
-            "figures again under the catalogue in force, or update this platform to theirs; "
-            "nothing was imported.",
+            _(
+                "The return of {organisation} was made under catalogue version {theirs}, but "
+                "this store uses {ours}: the same indicator could mean something else. Ask the "
+                "organisation to approve and send the figures again under the catalogue in "
+                "force, or update this platform to theirs; nothing was imported.",
+                organisation=content.organisation,
+                theirs=content.catalogue_version[:SHORT],
+                ours=here[:SHORT],
+            ),
             "wrong catalogue",
         )
     return content, key.fingerprint

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from evaluation.sharing.returns.model import ReturnError, TrustResult
 from evaluation.store.database import Store, cursor_of
+from evaluation.vocabulary.language import _
 
 KEY_FORMAT = "exit-evaluation public key"
 KEY_VERSION = 1
@@ -130,13 +131,18 @@ def _load_private(path: Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError):
         raise ReturnError(
-            f"The signing key {path} is damaged or cannot be read. Restore it from your backup "
-            "(a new key would need every funder to trust it again); nothing was changed.",
+            _(
+                "The signing key {path} is damaged or cannot be read. Restore it from your "
+                "backup (a new key would need every funder to trust it again); nothing was "
+                "changed.",
+                path=path,
+            ),
             "key",
         ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ReturnError(
-            f"The signing key {path} is not an Ed25519 key; nothing was changed.", "key"
+            _("The signing key {path} is not an Ed25519 key; nothing was changed.", path=path),
+            "key",
         )
     return key
 
@@ -148,17 +154,24 @@ def signing_key(store: Store, organisation: str, *, create: bool = True) -> Ed25
     make a second key), or a missing key when not ``create``."""
     known = organisations(store)
     if organisation not in known:
-        listing = ", ".join(known) if known else "none yet"
+        listing = ", ".join(known) if known else _("none yet")
         raise ReturnError(
-            f"This store holds no organisation called {organisation!r} (it holds: {listing}); "
-            "give the name exactly as in the package's about.organisation. Nothing was changed.",
+            _(
+                "This store holds no organisation called {name} (it holds: {listing}); give the "
+                "name exactly as in the package's about.organisation. Nothing was changed.",
+                name=repr(organisation),
+                listing=listing,
+            ),
             "key",
         )
     path = key_path(store.path, organisation)
     if path.exists():
         return _load_private(path)
     if not create:
-        raise ReturnError(f"{organisation} has no signing key in this store yet.", "key")
+        raise ReturnError(
+            _("{organisation} has no signing key in this store yet.", organisation=organisation),
+            "key",
+        )
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -206,7 +219,11 @@ def export_public_key(store: Store, organisation: str, out: Path) -> PublicKey:
 
 def _bad_key_file(path: Path, what: str) -> ReturnError:
     return ReturnError(
-        f"{path.name} is not a public key file of this platform ({what}); nothing was changed.",
+        _(
+            "{name} is not a public key file of this platform ({what}); nothing was changed.",
+            name=path.name,
+            what=what,
+        ),
         "malformed",
     )
 
@@ -216,30 +233,37 @@ def read_public_key(path: Path) -> PublicKey:
     whose stated fingerprint does not match its key (damaged or edited)."""
     try:
         if path.stat().st_size > MAX_KEY_FILE:
-            raise _bad_key_file(path, "it is far too large")
+            raise _bad_key_file(path, _("it is far too large"))
         obj = json.loads(path.read_text(encoding="utf-8"))
     except OSError:
         raise ReturnError(
-            f"The key file {path} cannot be read; nothing was changed.", "unreadable"
+            _("The key file {path} cannot be read; nothing was changed.", path=path), "unreadable"
         ) from None
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _bad_key_file(path, "it is not JSON text") from None
+        raise _bad_key_file(path, _("it is not JSON text")) from None
     if not isinstance(obj, dict) or obj.get("format") != KEY_FORMAT:
-        raise _bad_key_file(path, "it does not say it is one")
+        raise _bad_key_file(path, _("it does not say it is one"))
     if obj.get("version") != KEY_VERSION or obj.get("algorithm") != ALGORITHM:
-        raise _bad_key_file(path, f"it is not a version {KEY_VERSION} {ALGORITHM} key")
+        raise _bad_key_file(
+            path,
+            _(
+                "it is not a version {version} {algorithm} key",
+                version=KEY_VERSION,
+                algorithm=ALGORITHM,
+            ),
+        )
     organisation = obj.get("organisation")
     if not isinstance(organisation, str) or not organisation.strip():
-        raise _bad_key_file(path, "it names no organisation")
+        raise _bad_key_file(path, _("it names no organisation"))
     try:
         raw = base64.b64decode(str(obj.get("public_key", "")), validate=True)
     except (binascii.Error, ValueError):
-        raise _bad_key_file(path, "its key is not base64") from None
+        raise _bad_key_file(path, _("its key is not base64")) from None
     if len(raw) != 32:
-        raise _bad_key_file(path, "its key is not 32 bytes")
+        raise _bad_key_file(path, _("its key is not 32 bytes"))
     key = PublicKey(organisation, raw)
     if obj.get("fingerprint") != key.fingerprint:
-        raise _bad_key_file(path, "its fingerprint does not match its key")
+        raise _bad_key_file(path, _("its fingerprint does not match its key"))
     return key
 
 
@@ -276,8 +300,12 @@ def trust(store: Store, path: Path, *, actor: str) -> TrustResult:
     if same:
         if same[0].organisation != key.organisation:
             raise ReturnError(
-                f"This key is already trusted for {same[0].organisation}, not "
-                f"{key.organisation}; one key signs for one organisation. Nothing was changed.",
+                _(
+                    "This key is already trusted for {organisation}, not {other}; one key "
+                    "signs for one organisation. Nothing was changed.",
+                    organisation=same[0].organisation,
+                    other=key.organisation,
+                ),
                 "conflict",
             )
         return TrustResult(key.organisation, key.fingerprint, "already trusted")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evaluation.errors import EvaluationError
+from evaluation.vocabulary.language import _, n_
 
 Reason = Literal[
     "unreadable",
@@ -55,17 +56,27 @@ class ImportResult:
     superseded: tuple[int, ...] = ()
 
     def sentence(self) -> str:
-        what = f"the return of {self.organisation} (their release {self.origin_number})"
+        """What was imported, in the language of the moment."""
+        what = _(
+            "the return of {organisation} (their release {number})",
+            organisation=self.organisation,
+            number=self.origin_number,
+        )
         if self.status == "already imported":
-            return (
-                f"This store already holds {what} as release {self.release}; nothing was changed."
+            return _(
+                "This store already holds {what} as release {number}; nothing was changed.",
+                what=what,
+                number=self.release,
             )
-        text = f"Imported {what} as release {self.release}."
+        text = _("Imported {what} as release {number}.", what=what, number=self.release)
         if self.superseded:
-            older = ", ".join(str(n) for n in self.superseded)
-            text += (
-                f" It replaces release {older} for the same programmes and periods; the older "
-                "one stays on record."
+            text += " " + n_(
+                "It replaces release {older} for the same programmes and periods; the older "
+                "one stays on record.",
+                "It replaces releases {older} for the same programmes and periods; the older "
+                "ones stay on record.",
+                len(self.superseded),
+                older=", ".join(str(n) for n in self.superseded),
             )
         return text
 
@@ -81,19 +92,33 @@ class TrustResult:
     """Fingerprints of keys of the same organisation trusted before (``added beside``)."""
 
     def sentence(self) -> str:
+        """What was trusted, in the language of the moment."""
         if self.status == "already trusted":
-            return (
-                f"The key of {self.organisation} ({self.fingerprint}) is already trusted; "
-                "nothing was changed."
+            return _(
+                "The key of {organisation} ({fingerprint}) is already trusted; nothing was "
+                "changed.",
+                organisation=self.organisation,
+                fingerprint=self.fingerprint,
             )
-        text = f"Trusted the key of {self.organisation}, fingerprint {self.fingerprint}."
+        text = _(
+            "Trusted the key of {organisation}, fingerprint {fingerprint}.",
+            organisation=self.organisation,
+            fingerprint=self.fingerprint,
+        )
         if self.others:
-            text += (
-                f" {self.organisation} already had {len(self.others)} trusted key"
-                f"{'s' if len(self.others) > 1 else ''} ({'; '.join(self.others)}); returns "
-                "signed with any of them are accepted. Compare the fingerprint with the "
-                "organisation by phone."
+            text += " " + n_(
+                "{organisation} already had {n} trusted key ({fingerprints}); returns signed "
+                "with any of them are accepted. Compare the fingerprint with the organisation "
+                "by phone.",
+                "{organisation} already had {n} trusted keys ({fingerprints}); returns signed "
+                "with any of them are accepted. Compare the fingerprint with the organisation "
+                "by phone.",
+                len(self.others),
+                organisation=self.organisation,
+                fingerprints="; ".join(self.others),
             )
         else:
-            text += " Compare it with the organisation by phone before importing its returns."
+            text += " " + _(
+                "Compare it with the organisation by phone before importing its returns."
+            )
         return text

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from evaluation.sharing.returns.content import ReturnContent, canonical_bytes
 from evaluation.sharing.returns.keys import ALGORITHM, TrustedKey, fingerprint
 from evaluation.sharing.returns.model import ReturnError
+from evaluation.vocabulary.language import _
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,11 @@ class SignedReturn:
 
 def unsigned() -> ReturnError:
     return ReturnError(
-        "The return carries no valid signature, so nobody can tell who made it or whether it "
-        "was changed. Ask the organisation for the file exactly as the platform wrote it; "
-        "nothing was imported.",
+        _(
+            "The return carries no valid signature, so nobody can tell who made it or whether "
+            "it was changed. Ask the organisation for the file exactly as the platform wrote "
+            "it; nothing was imported."
+        ),
         "unsigned",
     )
 
@@ -79,17 +82,23 @@ def verify(data: bytes, signature: Signature, trusted: Sequence[TrustedKey]) -> 
     key = next((k for k in trusted if k.fingerprint == signature.fingerprint), None)
     if key is None:
         raise ReturnError(
-            f"The return is signed with a key this store does not trust (fingerprint "
-            f"{signature.fingerprint[:44] or 'none'}). Ask the organisation for its public key "
-            "file, compare the fingerprint by phone, register it with `python -m evaluation "
-            "keys trust FILE`, then import again; nothing was imported.",
+            _(
+                "The return is signed with a key this store does not trust (fingerprint "
+                "{fingerprint}). Ask the organisation for its public key file, compare the "
+                "fingerprint by phone, register it with `python -m evaluation keys trust "
+                "FILE`, then import again; nothing was imported.",
+                fingerprint=signature.fingerprint[:44] or _("none"),
+            ),
             "unknown key",
         )
     if not key.public_key.verify(signature.value, data):
         raise ReturnError(
-            f"The return's signature does not match its content: the file was changed after "
-            f"{key.organisation} signed it, or damaged. Ask {key.organisation} to send it again; "
-            "nothing was imported.",
+            _(
+                "The return's signature does not match its content: the file was changed "
+                "after {organisation} signed it, or damaged. Ask {organisation} to send it "
+                "again; nothing was imported.",
+                organisation=key.organisation,
+            ),
             "tampered",
         )
     return key

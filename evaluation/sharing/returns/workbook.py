@@ -26,6 +26,7 @@ from evaluation.sharing.returns.content import ReturnContent, canonical_bytes, c
 from evaluation.sharing.returns.model import ReturnError
 from evaluation.sharing.returns.sign import Signature, SignedReturn, unsigned
 from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.language import _
 from evaluation.vocabulary.splits import split_name
 
 FIGURES = "Figures"
@@ -255,15 +256,19 @@ def _write_provenance(ws: Any, signed: SignedReturn) -> None:
 
 def _truncated(name: str) -> ReturnError:
     return ReturnError(
-        f"{name} is an incomplete or damaged workbook (perhaps cut off while it was sent). Ask "
-        "for the file again; nothing was imported.",
+        _(
+            "{name} is an incomplete or damaged workbook (perhaps cut off while it was sent). "
+            "Ask for the file again; nothing was imported.",
+            name=name,
+        ),
         "truncated",
     )
 
 
 def _malformed(name: str, what: str) -> ReturnError:
     return ReturnError(
-        f"{name} is not a return workbook: {what}; nothing was imported.", "malformed"
+        _("{name} is not a return workbook: {what}; nothing was imported.", name=name, what=what),
+        "malformed",
     )
 
 
@@ -276,7 +281,7 @@ def read_xlsx(path: Path) -> tuple[bytes, Signature, list[list[Any]]]:
     try:
         with zipfile.ZipFile(path) as zf:
             if sum(i.file_size for i in zf.infolist()) > MAX_UNPACKED:
-                raise _malformed(name, "it unpacks to far more than a return can hold")
+                raise _malformed(name, _("it unpacks to far more than a return can hold"))
             if zf.testzip() is not None:
                 raise _truncated(name)
     except (zipfile.BadZipFile, EOFError):
@@ -284,12 +289,16 @@ def read_xlsx(path: Path) -> tuple[bytes, Signature, list[list[Any]]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds for a zip that is not a workbook
-        raise _malformed(name, "it cannot be opened as a workbook") from None
+        raise _malformed(name, _("it cannot be opened as a workbook")) from None
     try:
         missing = [s for s in (FIGURES, SIGNED) if s not in wb.sheetnames]
         if missing:
             raise _malformed(
-                name, "it has no sheet " + " and no sheet ".join(f'"{m}"' for m in missing)
+                name,
+                _(
+                    "it has no sheet {sheets}",
+                    sheets=_(" and no sheet ").join(f'"{m}"' for m in missing),
+                ),
             )
         signed = {}
         for row in wb[SIGNED].iter_rows(values_only=True):
@@ -300,7 +309,9 @@ def read_xlsx(path: Path) -> tuple[bytes, Signature, list[list[Any]]]:
     finally:
         wb.close()
     if tuple(header[: len(FIGURE_HEADER)]) != FIGURE_HEADER:
-        raise _malformed(name, 'its sheet "Figures" does not have the columns of a return')
+        raise _malformed(
+            name, _('its sheet "{sheet}" does not have the columns of a return', sheet=FIGURES)
+        )
     if not signed.get("Signature"):
         raise unsigned()
     signature = Signature.from_object(
@@ -312,7 +323,7 @@ def read_xlsx(path: Path) -> tuple[bytes, Signature, list[list[Any]]]:
     )
     count = signed.get("Content parts")
     if not isinstance(count, int) or count < 1:
-        raise _malformed(name, "its signed content is damaged")
+        raise _malformed(name, _("its signed content is damaged"))
     parts = [signed.get(f"Content part {n}") for n in range(1, count + 1)]
     if any(not isinstance(p, str) for p in parts):
         raise _truncated(name)
@@ -320,7 +331,7 @@ def read_xlsx(path: Path) -> tuple[bytes, Signature, list[list[Any]]]:
     try:
         data = text.encode("ascii")
     except UnicodeEncodeError:
-        raise _malformed(name, "its signed content was changed") from None
+        raise _malformed(name, _("its signed content was changed")) from None
     return data, signature, figures
 
 
@@ -350,8 +361,12 @@ def check_figures(content: ReturnContent, figures: list[list[Any]], name: str) -
     )
     if not same:
         raise ReturnError(
-            f'The sheet "Figures" of {name} no longer shows what was signed: a figure, a '
-            "programme or a period was changed after the return was made. Ask the organisation "
-            "to send it again; nothing was imported.",
+            _(
+                'The sheet "{sheet}" of {name} no longer shows what was signed: a figure, a '
+                "programme or a period was changed after the return was made. Ask the "
+                "organisation to send it again; nothing was imported.",
+                sheet=FIGURES,
+                name=name,
+            ),
             "tampered",
         )
