@@ -413,7 +413,7 @@ def _missing_sentence(
         _(
             "No approved release covers {what} yet, so these figures cannot be shared. A CSO "
             "manager or admin of {organisations} can approve them on the Approvals page (or "
-            "with `python -m evaluation approve`).",
+            "with “python -m evaluation approve”).",
             what="; ".join(parts),
             organisations=_listing(owners, ORGANISATIONS, joiner=_(" or ")),
         )
@@ -421,7 +421,7 @@ def _missing_sentence(
         else _(
             "No approved release covers {what} yet, so these figures cannot be shared. A CSO "
             "manager of the organisation or an admin can approve them on the Approvals page (or "
-            "with `python -m evaluation approve`).",
+            "with “python -m evaluation approve”).",
             what="; ".join(parts),
         )
     )
