@@ -28,6 +28,7 @@ from evaluation.store.database import Store, default_db_path
 from evaluation.store.lease import open_waiting
 from evaluation.store.schema import REQUIRED_TABLES, TABLES
 from evaluation.vocabulary import language, numbers
+from evaluation.vocabulary.kinds import direction_name, kind_name
 from evaluation.vocabulary.language import LANGUAGES, N_, _, n_
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -894,28 +895,11 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-KIND_WORDS = {
-    "count": N_("count"),
-    "total": N_("total"),
-    "proportion": N_("proportion"),
-    "share": N_("share"),
-    "ratio": N_("ratio"),
-    "median": N_("median"),
-    "months": N_("months"),
-}
-"""An indicator's kind in words (``catalogue``)."""
-BETTER = {"higher": N_("higher is better"), "lower": N_("lower is better")}
-
-
-def _kind(kind: str) -> str:
-    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
-
-
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = _catalogue(args.catalogue)
     if not args.indicator:
         for ind in catalogue.latest():
-            print(f"{ind.id}@{ind.version}  {_(ind.name)} ({_kind(ind.kind)}, {_(ind.unit)})")
+            print(f"{ind.id}@{ind.version}  {_(ind.name)} ({kind_name(ind.kind)}, {_(ind.unit)})")
         return EXIT_OK
     try:
         ind = catalogue.get(args.indicator)
@@ -923,9 +907,9 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
         print(_("There is no indicator {id}.", id=args.indicator), file=sys.stderr)
         return EXIT_REFUSED
     print(f"{ind.id}@{ind.version} — {_(ind.name)}\n")
-    described = _("kind: {kind}; unit: {unit}", kind=_kind(ind.kind), unit=_(ind.unit))
-    if ind.direction in BETTER:
-        described += "; " + _(BETTER[ind.direction])
+    described = _("kind: {kind}; unit: {unit}", kind=kind_name(ind.kind), unit=_(ind.unit))
+    if direction_name(ind.direction):
+        described += "; " + direction_name(ind.direction)
     print(described)
     print(_("sources: {tables}", tables=", ".join(ind.sources)) + f"\n\n{_(ind.definition)}")
     for c in ind.caveats:
