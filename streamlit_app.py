@@ -104,7 +104,7 @@ def run() -> None:
         if user is not None and user.role == "admin":  # where the file is: administrators only
             st.caption(_("Store: {path}", path=render.md(str(state.store_path()))))
         if viewer is not None:
-            st.caption(render.md(_("Viewing: {who}", who=session.viewer_label(viewer))))
+            st.caption(render.md(_("Viewing: {who}", who=viewer.label)))
         if user is not None and not demo:
             st.button(
                 _("Sign out"),

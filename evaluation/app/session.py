@@ -35,7 +35,7 @@ from evaluation.sharing import audit
 from evaluation.store import users
 from evaluation.store.access import Viewer
 from evaluation.vocabulary import language
-from evaluation.vocabulary.language import _, n_
+from evaluation.vocabulary.language import _
 from evaluation.vocabulary.roles import ROLES, Role
 
 P = ParamSpec("P")
@@ -62,36 +62,6 @@ class NotSignedIn(EvaluationError, PermissionError):
 def viewer_of(user: users.User) -> Viewer:
     """The viewer ``user`` is: their name, role and the scope ``users.scope_for`` gives them."""
     return Viewer(user.name, user.role, users.scope_for(user, state.store()))
-
-
-def _listing(items: list[str], singular: str, plural: str) -> str:
-    return ", ".join(items) if len(items) <= 2 else n_(singular, plural, len(items))
-
-
-def viewer_label(viewer: Viewer) -> str:
-    """``ana — CSO manager, Verein A (internal view)``: who looks at what, for the sidebar, in
-    the reader's language."""
-    scope = viewer.scope
-    view = _("internal view") if scope.internal else _("shared view: small numbers hidden")
-    if scope.organisations is None and scope.programmes is None:
-        what = _("every organisation")
-    elif not scope.organisations:
-        what = _("nothing yet (an empty scope)")
-    else:
-        what = _listing(sorted(scope.organisations), "{n} organisation", "{n} organisations")
-        if scope.programmes is not None:
-            what = _(
-                "{programmes} of {organisations}",
-                programmes=_listing(sorted(scope.programmes), "{n} programme", "{n} programmes"),
-                organisations=what,
-            )
-    return _(
-        "{name} — {role}, {what} ({view})",
-        name=viewer.name,
-        role=_(ROLES[viewer.role].title),
-        what=what,
-        view=view,
-    )
 
 
 # -- the language a person reads -----------------------------------------------------------------

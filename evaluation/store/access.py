@@ -139,7 +139,13 @@ class Viewer:
                     ),
                     organisations=what,
                 )
-        return f"{self.name} — {_(role_title(self.role))}, {what} ({view})"
+        return _(
+            "{name} — {role}, {what} ({view})",
+            name=self.name,
+            role=role_title(self.role),
+            what=what,
+            view=view,
+        )
 
 
 def _listing(items: list[str], counted: str) -> str:

@@ -229,12 +229,15 @@ def _render(catalogue: Catalog) -> bytes:
     return out.getvalue()
 
 
-def update(area: Area, lang: str) -> tuple[Catalog, bytes, bytes | None]:
+def update(
+    area: Area, lang: str, known: dict[tuple[str | None, object], object] | None = None
+) -> tuple[Catalog, bytes, bytes | None]:
     """``area``'s catalogue in ``lang`` in step with the sources: (the catalogue, its new
-    text, its text on disk or None)."""
+    text, its text on disk or None). ``known``: the language's translations, read before any
+    file of the run is rewritten (a text moving between areas keeps its translation)."""
     path = LOCALE_DIR / lang / f"{area.name}.po"
     fresh = template(area, lang)
-    known = _known(lang)
+    known = _known(lang) if known is None else known
     for message in fresh:
         if message.id:
             string = known.get((message.context, message.id))
@@ -276,8 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     bad = False
     for lang in langs:
         (LOCALE_DIR / lang).mkdir(parents=True, exist_ok=True)
+        known = _known(lang)
         for area in areas:
-            catalogue, new, old = update(area, lang)
+            catalogue, new, old = update(area, lang, known)
             path = LOCALE_DIR / lang / f"{area.name}.po"
             name = path.relative_to(ROOT)
             if _body(new) != _body(old):
