@@ -80,7 +80,8 @@ def pdf_text(reader: PdfReader) -> str:
 
 
 def table_texts(table) -> list[list[str]]:
-    return [[c.text for c in row.cells] for row in table.rows]
+    """The cells as a reader sees them: a soft hyphen is where a line may break, not a letter."""
+    return [[c.text.replace("\u00ad", "") for c in row.cells] for row in table.rows]
 
 
 def report_texts(table) -> list[list[str]]:
