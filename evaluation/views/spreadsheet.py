@@ -31,7 +31,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
-            out[col] = out[col].map(safe_cell).astype(object)
+            # not ``map``: it infers a dtype, so a whole number beside a missing one became
+            # ``1.0`` and the missing one ``nan`` in a CSV
+            out[col] = pd.Series([safe_cell(v) for v in out[col]], index=out.index, dtype=object)
     out.columns = [str(safe_cell(str(c))) for c in out.columns]
     return out
 

@@ -26,7 +26,7 @@ from evaluation.sharing.returns.content import ReturnContent, canonical_bytes, c
 from evaluation.sharing.returns.model import ReturnError
 from evaluation.sharing.returns.sign import Signature, SignedReturn, unsigned
 from evaluation.vocabulary.kinds import PERCENT_KINDS
-from evaluation.vocabulary.language import _
+from evaluation.vocabulary.language import DEFAULT, _, using
 from evaluation.vocabulary.splits import split_name
 
 FIGURES = "Figures"
@@ -68,8 +68,14 @@ SPAN_COLUMNS = (6, 7)
 
 
 def figure_rows(content: ReturnContent, catalogue: Catalogue | None = None) -> list[list[Any]]:
-    """One labelled row per figure of ``content`` (``FIGURE_HEADER``), in the content's order."""
-    catalogue = catalogue or load_catalogue()
+    """One labelled row per figure of ``content`` (``FIGURE_HEADER``), in the content's order,
+    in English whatever the language of the moment (like the sheet's headers): the same file
+    whoever exports it, and a sheet other tools read by its words."""
+    with using(DEFAULT):
+        return _figure_rows(content, catalogue or load_catalogue())
+
+
+def _figure_rows(content: ReturnContent, catalogue: Catalogue) -> list[list[Any]]:
     names = content.names
     periods = {(p.start.isoformat(), p.end.isoformat()): p for p in content.periods}
     out: list[list[Any]] = []
