@@ -129,6 +129,17 @@ def run() -> None:
 
     with render.sentences():
         page.run()
+    if any(p.file == "upload.py" for p in allowed):
+        warm_validation()
+
+
+def warm_validation() -> None:
+    """Start importing Great Expectations and building the package suite in the background,
+    once per process, after the first page of someone who may upload is drawn: it takes
+    seconds, and the first upload should not pay them (``expectations.prewarm``)."""
+    from evaluation.intake.expectations import prewarm
+
+    prewarm()
 
 
 def main() -> None:

@@ -4,7 +4,8 @@
   through our full path — open, stage, validate (GX + SQL + gate), load into a database file —
   against DuckDB's bare ``read_csv`` into a table of a database file.
 * XLSX: a workbook package of about 100 000 contact rows through our full path, against
-  python-calamine's bare read of the same contacts sheet.
+  python-calamine's bare read of the same contacts sheet, and fastexcel's (the reader our path
+  uses, with python-calamine for the sheets fastexcel cannot read exactly).
 
 Each measurement runs in its own process so peak memory (max RSS) is its own. Run from the
 repository root::
@@ -73,6 +74,15 @@ def _merged_package(max_contacts: int | None, name: str):
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process. ``ru_maxrss`` would do, but Linux carries it over
+    from the parent that started the process (the one that wrote the packages, 1.6 GB);
+    ``VmHWM`` is the process's own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -106,7 +116,7 @@ def _bare_duckdb(csv: str, db: str, queue: mp.Queue) -> None:
     start = time.perf_counter()
     con = duckdb.connect(db)
     con.execute(f"CREATE TABLE contacts AS SELECT * FROM read_csv('{csv}')")
-    rows = con.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
     con.close()
     queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": rows})
 
@@ -119,6 +129,18 @@ def _bare_calamine(xlsx: str, queue: mp.Queue) -> None:
     rows = wb.get_sheet_by_name("contacts").to_python()
     queue.put(
         {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": len(rows) - 1}
+    )
+
+
+def _bare_fastexcel(xlsx: str, queue: mp.Queue) -> None:
+    """fastexcel's bare read of the contacts sheet into Arrow columns: the reader our path
+    uses for workbooks (``staging._read_sheet_arrow``), without anything of ours."""
+    import fastexcel
+
+    start = time.perf_counter()
+    batch = fastexcel.read_excel(xlsx).load_sheet("contacts").to_arrow()
+    queue.put(
+        {"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": batch.num_rows}
     )
 
 
@@ -172,11 +194,12 @@ def main() -> None:
         "xlsx_ours": ("XLSX, our full path, cold (CLI)", _ours, str(xlsx), "ours-xlsx", False),
         "xlsx_ours_warm": ("XLSX, our full path, warm", _ours, str(xlsx), "ours-xlsx-w", True),
         "xlsx_bare": ("XLSX, bare calamine read", _bare_calamine, str(xlsx)),
+        "xlsx_bare_fastexcel": ("XLSX, bare fastexcel read", _bare_fastexcel, str(xlsx)),
     }
     for key, (label, target, source, *rest) in steps.items():
         print(f"{label}…", flush=True)
-        args = (source, str(OUT / f"{rest[0]}.duckdb"), *rest[1:]) if rest else (source,)
-        results[key] = _measure(target, *args)
+        call = (source, str(OUT / f"{rest[0]}.duckdb"), *rest[1:]) if rest else (source,)
+        results[key] = _measure(target, *call)
         results[key]["label"] = label
         save()
     for r in results.values():
@@ -185,6 +208,9 @@ def main() -> None:
         bare = results[f"{k}_bare"]["seconds"]
         results[f"{k}_ratio_cold"] = results[f"{k}_ours"]["seconds"] / bare
         results[f"{k}_ratio_warm"] = results[f"{k}_ours_warm"]["seconds"] / bare
+    fastexcel = results["xlsx_bare_fastexcel"]["seconds"]
+    results["xlsx_ratio_cold_fastexcel"] = results["xlsx_ours"]["seconds"] / fastexcel
+    results["xlsx_ratio_warm_fastexcel"] = results["xlsx_ours_warm"]["seconds"] / fastexcel
     save()
     print(f"\n{'path':<34}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
     for key in steps:
@@ -198,6 +224,10 @@ def main() -> None:
             f"ratio ours/bare {k.upper()}: cold {results[f'{k}_ratio_cold']:.2f}x, "
             f"warm {results[f'{k}_ratio_warm']:.2f}x"
         )
+    print(
+        f"ratio ours/bare fastexcel XLSX: cold {results['xlsx_ratio_cold_fastexcel']:.2f}x, "
+        f"warm {results['xlsx_ratio_warm_fastexcel']:.2f}x"
+    )
     for tmp in OUT.glob("*.duckdb.tmp"):
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,17 +1,29 @@
-"""Report benchmark: one programme's full pack (XLSX, DOCX, HTML, PDF) and the XLSX batch for
-every programme of a store, against the bare libraries doing comparable work, in one run.
+"""Report benchmark: one programme's full pack (XLSX, DOCX, HTML, PDF), the ministry's annual
+PDF from the command line, switching the template on the Reports page and the XLSX batch for
+every programme of a store, each against the bare libraries doing comparable work, in one run.
 
     python -m evaluation demo --db benchmarks/out/demo.duckdb                  # ~1 minute
     python -m evaluation demo --scale large --db benchmarks/out/large.duckdb   # once, ~15 min
     python benchmarks/reports_bench.py --pack-db benchmarks/out/demo.duckdb \\
         --batch-db benchmarks/out/large.duckdb
+    python benchmarks/reports_bench.py --break-even     # when drawing charts in workers pays
 
-*Pack*: ``ministry-annual`` (27 indicators, 27 charts, two splits) for the first programme, for
-the latest financial year from April that is over; each step timed in a warm process (imports
-done). *Bare*: the engine's unprotected ``compute`` of the same indicators and periods plus an
-openpyxl workbook of the tidy rows; it shows what the report adds (protection of everything
-published together, narrative, charts, layout). *Batch*: ``report --all`` as the CLI runs it
-(a fresh process, XLSX only), against the same bare work for all programmes in one process.
+*Pack*: ``ministry-annual`` (27 indicators, a chart each that has something to show, two
+splits) for the first programme, for the latest financial year from April that is over; each
+step timed in a warm process (imports done), then the same pack again from a new computation
+(as a second download or a template switched back does: the chart images are kept by their
+content). *Bare*: the engine's unprotected ``compute`` of the same indicators and periods plus
+an openpyxl workbook of the tidy rows; it shows what the report adds (protection of everything
+published together, narrative, charts, layout). *CLI*: ``report --formats pdf`` for that
+programme in a fresh process, against a fresh process importing the same libraries
+(DuckDB, pandas, fpdf2) and writing the bare compute's rows as a PDF table. *Page*: the Reports
+page in Streamlit's AppTest, switching to each template once (after the dashboard's background
+import of Great Expectations), against ``build_report`` of that template alone. *Batch*:
+``report --all`` as the CLI runs it (a fresh process, XLSX only),
+against the same bare work for all programmes in one process.
+
+``--code DIR`` runs the same measurements against another checkout (e.g. the code before a
+change, ``git archive HEAD | tar -x -C DIR``), so before and after come from one run.
 """
 
 from __future__ import annotations
@@ -19,18 +31,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evaluation.periods import Period
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+CODE = ROOT
 TEMPLATE = "ministry-annual"
 
 
-def _period(store) -> object:
+def _use_code(code: Path) -> None:
+    global CODE
+    CODE = code.resolve()
+    sys.path.insert(0, str(CODE))
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(CODE)}
+
+
+def _period(store) -> Period:
     from evaluation.periods import period_of
 
     as_of = store.cursor().execute("SELECT max(data_as_of) FROM submissions").fetchall()[0][0]
@@ -38,9 +65,12 @@ def _period(store) -> object:
     return fy if fy.end <= as_of else fy.previous()
 
 
-def _bare(store, template, period, programmes: list[str] | None, out: Path) -> float:
-    from openpyxl import Workbook
+def _first_programme(store) -> str:
+    cur = store.cursor()
+    return cur.execute("SELECT min(programme_id) FROM current_programmes").fetchall()[0][0]
 
+
+def _bare_frame(store, template, period, programmes: list[str] | None):
     from evaluation.measures.catalogue import load_catalogue
     from evaluation.measures.engine import IndicatorRequest, compute
     from evaluation.reports.model import trend_periods
@@ -50,13 +80,19 @@ def _bare(store, template, period, programmes: list[str] | None, out: Path) -> f
     inds = {i.key for i in headline_indicators(template, catalogue)}
     inds |= {i.key for s in template.sections for i in section_indicators(s, catalogue)}
     periods = tuple(dict.fromkeys([period, period.previous(), *trend_periods(template, period)]))
-    start = time.perf_counter()
-    frame = compute(
+    return compute(
         store,
         IndicatorRequest(
             periods=periods, indicators=tuple(sorted(inds)), programmes=tuple(programmes or ())
         ),
     )
+
+
+def _bare(store, template, period, programmes: list[str] | None, out: Path) -> float:
+    from openpyxl import Workbook
+
+    start = time.perf_counter()
+    frame = _bare_frame(store, template, period, programmes)
     for pid, rows in frame.groupby("programme_id"):
         wb = Workbook()
         ws = wb.active
@@ -74,14 +110,13 @@ def pack(db: Path) -> dict:
     from evaluation.store.database import Store
 
     template = load_templates().get(TEMPLATE)
+    formats = ("xlsx", "docx", "html", "pdf")
     with Store.open(db, read_only=True) as store, tempfile.TemporaryDirectory() as tmp:
         period = _period(store)
-        pid = (
-            store.cursor()
-            .execute("SELECT min(programme_id) FROM current_programmes")
-            .fetchall()[0][0]
-        )
-        build_report(store, template, pid, period)  # warm: imports, catalogue
+        pid = _first_programme(store)
+        warm = build_report(store, template, pid, period)  # imports, catalogue, writers
+        write_report(warm, Path(tmp) / "warm", list(formats))
+        _clear_images()
         steps: dict[str, float] = {}
         start = time.perf_counter()
         report = build_report(store, template, pid, period)
@@ -91,12 +126,16 @@ def pack(db: Path) -> dict:
         draw_charts(report, workers)  # as `report` does; then each one is cached
         for chart in report.charts:
             report.chart_png(chart)
-        steps[f"chart images (matplotlib, {workers} processes)"] = time.perf_counter() - t
-        for fmt in ("xlsx", "docx", "html", "pdf"):
+        steps[f"chart images ({len(report.charts)}, matplotlib)"] = time.perf_counter() - t
+        for fmt in formats:
             t = time.perf_counter()
             write_report(report, Path(tmp), [fmt])
             steps[fmt] = time.perf_counter() - t
         total = time.perf_counter() - start
+        t = time.perf_counter()
+        again = build_report(store, template, pid, period)
+        write_report(again, Path(tmp) / "again", list(formats), chart_workers=workers)
+        second = time.perf_counter() - t
         bare = _bare(store, template, period, [pid], Path(tmp))
     return {
         "programme": pid,
@@ -104,8 +143,174 @@ def pack(db: Path) -> dict:
         "charts": len(report.charts),
         "steps": steps,
         "total": total,
+        "again": second,
         "bare": bare,
     }
+
+
+def _clear_images() -> None:
+    """Forget the chart images kept in this process (code that keeps none has nothing to clear)."""
+    from evaluation.reports import charts
+
+    clear = getattr(charts, "clear_pngs", None)
+    if clear is not None:
+        clear()
+
+
+BARE_PDF = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+start = time.perf_counter()
+import duckdb, pandas  # noqa: F401 - the libraries the report uses
+from fpdf import FPDF
+import matplotlib
+from reports_bench import _bare_frame, _period, TEMPLATE
+from evaluation.reports.spec import load_templates
+from evaluation.store.database import Store
+with Store.open({db!r}, read_only=True) as store:
+    frame = _bare_frame(store, load_templates().get(TEMPLATE), _period(store), [{pid!r}])
+pdf = FPDF()
+fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+pdf.set_font("DejaVu", "", 7)
+pdf.add_page()
+for row in frame.itertuples(index=False):
+    pdf.cell(0, 3.5, " | ".join(map(str, row[:8]))[:150], new_x="LMARGIN", new_y="NEXT")
+pdf.output({out!r})
+print(len(frame), pdf.pages_count)
+"""
+
+
+def cli(db: Path) -> dict:
+    """``report --formats pdf`` for one programme in a fresh process, and its bare twin."""
+    from pypdf import PdfReader
+
+    from evaluation.store.database import Store
+
+    with Store.open(db, read_only=True) as store:
+        period, pid = _period(store), _first_programme(store)
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "evaluation", "report", "--db", str(db)]
+        cmd += ["--programme", pid, "--template", TEMPLATE, "--period", period.spec]
+        cmd += ["--formats", "pdf", "--out", str(Path(tmp) / "ours")]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, cwd=CODE, env=_env(), capture_output=True)
+        ours = time.perf_counter() - start
+        pages = sum(len(PdfReader(str(p)).pages) for p in (Path(tmp) / "ours").glob("*.pdf"))
+        script = BARE_PDF.format(
+            bench=str(ROOT / "benchmarks"), db=str(db), pid=pid, out=str(Path(tmp) / "bare.pdf")
+        )
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", script], check=True, cwd=CODE, env=_env(), capture_output=True
+        )
+        bare = time.perf_counter() - start
+    return {"programme": pid, "pages": pages, "ours": ours, "bare": bare}
+
+
+PAGE = """
+import json, os, sys, time
+sys.path.insert(0, {code!r})
+os.environ["EVALUATION_DB"] = {db!r}
+os.environ["EVALUATION_DEMO"] = "1"
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({app!r}, default_timeout=900)
+at.run()
+start = time.perf_counter()
+at.switch_page("evaluation/app/pages/reports.py").run()
+out = {{"open": time.perf_counter() - start, "switch": {{}}}}
+assert not at.exception, at.exception
+# the dashboard imports Great Expectations in a background thread after the first page (for
+# the first upload); it holds the GIL for seconds: switch templates once it is done
+from evaluation.intake import expectations
+warming = getattr(expectations, "_PREWARM", None)
+if warming is not None:
+    warming.join()
+box = at.selectbox(key="reports_template")
+first = box.value
+ids = [t for t in {templates!r} if t != first]
+for tid in ids + [first]:
+    start = time.perf_counter()
+    at.selectbox(key="reports_template").select(tid).run()
+    assert not at.exception, at.exception
+    out["switch"][tid] = time.perf_counter() - start
+print(json.dumps(out))
+"""
+
+
+def page(db: Path) -> dict:
+    """The Reports page: switching to each template once (AppTest, a fresh process, a copy of
+    the store), against ``build_report`` of that template alone in a warm process."""
+    from evaluation.reports.model import build_report
+    from evaluation.reports.spec import load_templates, period_choices
+    from evaluation.store.access import Scope
+    from evaluation.store.database import Store
+    from evaluation.views.programmes import programmes_in_scope
+
+    templates = [t.id for t in load_templates()]
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "store.duckdb"
+        shutil.copy(db, copy)
+        if Path(f"{db}.secret").exists():
+            shutil.copy(f"{db}.secret", f"{copy}.secret")
+        script = PAGE.format(
+            code=str(CODE), db=str(copy), app=str(CODE / "streamlit_app.py"), templates=templates
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            check=True,
+            cwd=CODE,
+            env=_env(),
+            capture_output=True,
+            text=True,
+        )
+        out = json.loads(done.stdout.strip().splitlines()[-1])
+    bare: dict[str, float] = {}
+    with Store.open(db, read_only=True) as store:
+        info = programmes_in_scope(store.cursor(), Scope.everything()).iloc[0]
+        for template in load_templates():
+            period = period_choices(template, info["data_as_of"], info["first_date"])[0]
+            start = time.perf_counter()
+            build_report(store, template, info["programme_id"], period)
+            bare[template.id] = time.perf_counter() - start
+    out["bare"] = bare
+    return out
+
+
+def break_even(db: Path, counts: tuple[int, ...] = (8, 16, 32, 64, 96)) -> list[dict]:
+    """Charts drawn in this process against a pool of 2 workers started for them (as
+    ``draw_charts`` would), for ``counts`` distinct charts (the report's, retitled)."""
+    import dataclasses
+
+    from evaluation.reports.charts import to_png
+    from evaluation.reports.model import build_report
+    from evaluation.reports.pack import draw_charts
+    from evaluation.reports.spec import load_templates
+    from evaluation.store.database import Store
+
+    template = load_templates().get(TEMPLATE)
+    with Store.open(db, read_only=True) as store:
+        report = build_report(store, template, _first_programme(store), _period(store))
+    base = [c for c in report.charts if c.empty_sentence is None]
+    to_png(base[0])
+    rows = []
+    for n in counts:
+        for how, workers, least in (("here", 1, None), ("pool", 2, 1)):
+            _clear_images()
+            charts = [
+                dataclasses.replace(base[k % len(base)], title=f"{base[k % len(base)].title} {k}")
+                for k in range(n)
+            ]
+            report.sections[0].charts[:] = charts
+            for s in report.sections[1:]:
+                s.charts[:] = []
+            report.chart_images.clear()
+            start = time.perf_counter()
+            draw_charts(report, workers, min_parallel=least)
+            rows.append({"charts": n, "how": how, "seconds": time.perf_counter() - start})
+            print(f"  {n:4d} charts, {how}: {rows[-1]['seconds']:6.2f} s", flush=True)
+    return rows
 
 
 def batch(db: Path, workers: int | None) -> dict:
@@ -136,7 +341,7 @@ def batch(db: Path, workers: int | None) -> dict:
         if workers:
             cmd += ["--workers", str(workers)]
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, check=True, cwd=CODE, env=_env(), stdout=subprocess.DEVNULL)
         ours = time.perf_counter() - start
         files = len(list((Path(tmp) / "ours").glob("*.xlsx")))
         template = load_templates().get(TEMPLATE)
@@ -154,7 +359,17 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--skip-batch", action="store_true")
+    parser.add_argument("--skip-cli", action="store_true")
+    parser.add_argument("--skip-page", action="store_true")
+    parser.add_argument("--break-even", action="store_true", help="only the chart break-even")
+    parser.add_argument("--code", type=Path, default=ROOT, help="the checkout to measure")
     args = parser.parse_args()
+    _use_code(args.code)
+    print(f"Code: {CODE}")
+    if args.break_even:
+        print("Chart images: in this process against a pool of 2 workers started for them")
+        break_even(args.pack_db)
+        return
     out = {"pack": pack(args.pack_db)}
     p = out["pack"]
     print(f"Pack: {TEMPLATE}, {p['programme']}, {p['period']}, {p['charts']} charts")
@@ -164,6 +379,18 @@ def main() -> None:
         f"  {'all four formats':<40} {p['total']:6.2f} s   (bare compute + workbook: "
         f"{p['bare']:.2f} s)"
     )
+    print(f"  {'again (new computation, images kept)':<40} {p['again']:6.2f} s")
+    if not args.skip_cli:
+        out["cli"] = c = cli(args.pack_db)
+        print(
+            f"CLI: report --formats pdf, {c['programme']}, {c['pages']} pages, fresh process: "
+            f"{c['ours']:.2f} s (bare: same libraries, rows as a PDF table: {c['bare']:.2f} s)"
+        )
+    if not args.skip_page:
+        out["page"] = g = page(args.pack_db)
+        print(f"Reports page (AppTest): open {g['open']:.2f} s; switching the template to")
+        for tid, seconds in g["switch"].items():
+            print(f"  {tid:<40} {seconds:6.2f} s   (build_report alone: {g['bare'][tid]:.2f} s)")
     if not args.skip_batch:
         out["batch"] = b = batch(args.batch_db, args.workers)
         print(
@@ -171,7 +398,8 @@ def main() -> None:
             f"{b['period']}: {b['ours']:.1f} s (bare compute + workbooks: {b['bare']:.1f} s)"
         )
     (ROOT / "benchmarks" / "out").mkdir(parents=True, exist_ok=True)
-    (ROOT / "benchmarks" / "out" / "reports.json").write_text(json.dumps(out, indent=2))
+    name = "reports.json" if CODE == ROOT else "reports-other-code.json"
+    (ROOT / "benchmarks" / "out" / name).write_text(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -695,15 +695,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         with _open(db) as store:
             empty = not store.submissions()
             if empty:
-                from evaluation.demo.load import load_demo
+                from evaluation.demo.load import packages_note, start_demo
 
                 progress = ConsoleProgress()
                 print(
                     _("Loading the demo data into the store (first start only)…"),
                     file=sys.stderr,
                 )
-                load_demo(store, db.parent / "demo", seed=7, scale="demo", progress=progress)
+                start_demo(store, db.parent / "demo", progress=progress)
                 progress.done()
+                print(packages_note(db.parent / "demo"), file=sys.stderr)
     else:
         env.pop("EVALUATION_DEMO", None)  # real mode: sign-in, whatever the shell says
         from evaluation.store.users import list_users

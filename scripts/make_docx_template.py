@@ -24,6 +24,10 @@ The context names the template can use (``evaluation.reports.docx.docx_context``
 * ``narrative_heading``, ``narrative`` (list of paragraphs), ``draft_notice``;
 * ``sections``: list of ``heading``, ``intro``, ``narrative`` (list of paragraphs), ``tables``
   (list of tables as above), ``charts`` (list of images, 150 mm wide), ``chart_titles``;
+* ``words``: the layout's own fixed words in the report's language (``project``,
+  ``beneficiary``, ``reporting_period``, ``data_as_of``, ``generated``, ``previous_period``,
+  ``audience``, ``results``, ``annex``, ``page``, ``draft``:
+  ``evaluation.reports.docx.LAYOUT_WORDS``), so the layout holds no English of its own;
 * ``annexes``: the annexes the template lists (``definitions``, ``data_quality``, ``method``,
   ``provenance``, ``data``), with ``definitions_heading``/``definitions`` (a table),
   ``data_quality_heading``/``data_quality`` (list of tables)/``data_quality_notes`` (list of
@@ -114,10 +118,10 @@ def build(path: Path = OUT) -> Path:
 
     # header and footer (docxtpl renders them too)
     head = sec.header.paragraphs[0]
-    head.add_run("{{ funder_short }} — Interim technical report").font.size = Pt(8)
+    head.add_run("{{ funder_short }} — {{ title }}").font.size = Pt(8)
     foot = sec.footer.paragraphs[0]
     foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    foot.add_run("{{ programme_id }} – {{ period }} – page ").font.size = Pt(8)
+    foot.add_run("{{ programme_id }} – {{ period }} – {{ words.page }} ").font.size = Pt(8)
     add_page_number(foot.add_run())
 
     # cover
@@ -126,7 +130,7 @@ def build(path: Path = OUT) -> Path:
     r = p.add_run("{{ funder }}")
     r.font.size = Pt(13)
     r.font.color.rgb = RGBColor(*BLUE)
-    doc.add_heading("Interim technical report", level=0)
+    doc.add_heading("{{ title }}", level=0)
     p = doc.add_paragraph()
     r = p.add_run("{{ programme }}")
     r.bold = True
@@ -136,13 +140,13 @@ def build(path: Path = OUT) -> Path:
     for row, (label, tag) in zip(
         cover.rows,
         [
-            ("Project", "{{ programme }} ({{ programme_id }})"),
-            ("Beneficiary organisation", "{{ organisation }}"),
-            ("Reporting period", "{{ period_text }}"),
-            ("Data as of", "{{ data_as_of }}"),
-            ("Report generated", "{{ generated_at }}"),
-            ("Previous period", "{{ previous_period }}"),
-            ("Audience", "{{ audience_line }}"),
+            ("{{ words.project }}", "{{ programme }} ({{ programme_id }})"),
+            ("{{ words.beneficiary }}", "{{ organisation }}"),
+            ("{{ words.reporting_period }}", "{{ period_text }}"),
+            ("{{ words.data_as_of }}", "{{ data_as_of }}"),
+            ("{{ words.generated }}", "{{ generated_at }}"),
+            ("{{ words.previous_period }}", "{{ previous_period }}"),
+            ("{{ words.audience }}", "{{ audience_line }}"),
         ],
         strict=True,
     ):
@@ -163,7 +167,7 @@ def build(path: Path = OUT) -> Path:
     doc.add_heading("2. {{ narrative_heading }}", level=1)
     p = doc.add_paragraph()
     shade(p._p.get_or_add_pPr(), DRAFT_FILL)
-    r = p.add_run("DRAFT — {{ draft_notice }}")
+    r = p.add_run("{{ words.draft }} — {{ draft_notice }}")
     r.italic = True
     r.bold = True
     _tag(doc, "{%p for t in narrative %}")
@@ -171,7 +175,7 @@ def build(path: Path = OUT) -> Path:
     _tag(doc, "{%p endfor %}")
 
     # 3. results, one heading each
-    doc.add_heading("3. Results", level=1)
+    doc.add_heading("3. {{ words.results }}", level=1)
     _tag(doc, "{%p for s in sections %}")
     doc.add_heading("{{ s.heading }}", level=2)
     p = doc.add_paragraph()
@@ -189,11 +193,11 @@ def build(path: Path = OUT) -> Path:
 
     # annexes, as the report template lists them
     _tag(doc, "{%p if 'definitions' in annexes %}")
-    doc.add_heading("Annex 1. {{ definitions_heading }}", level=1)
+    doc.add_heading("{{ words.annex }} 1. {{ definitions_heading }}", level=1)
     _table(doc, "definitions")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if 'data_quality' in annexes %}")
-    doc.add_heading("Annex 2. {{ data_quality_heading }}", level=1)
+    doc.add_heading("{{ words.annex }} 2. {{ data_quality_heading }}", level=1)
     _tag(doc, "{%p for tb in data_quality %}")
     _titled_table(doc, "tb")
     _tag(doc, "{%p endfor %}")
@@ -202,13 +206,13 @@ def build(path: Path = OUT) -> Path:
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if 'method' in annexes %}")
-    doc.add_heading("Annex 3. {{ method_heading }}", level=1)
+    doc.add_heading("{{ words.annex }} 3. {{ method_heading }}", level=1)
     _tag(doc, "{%p for t in method %}")
     _tag(doc, "{{ t }}")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if 'provenance' in annexes %}")
-    doc.add_heading("Annex 4. {{ provenance_heading }}", level=1)
+    doc.add_heading("{{ words.annex }} 4. {{ provenance_heading }}", level=1)
     _tag(doc, "{%p for item in provenance %}")
     p = doc.add_paragraph()
     p.add_run("{{ item.key }}: ").bold = True
@@ -216,7 +220,7 @@ def build(path: Path = OUT) -> Path:
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if 'data' in annexes %}")
-    doc.add_heading("Annex 5. {{ data_heading }}", level=1)
+    doc.add_heading("{{ words.annex }} 5. {{ data_heading }}", level=1)
     _tag(doc, "{{ data_sentence }}")
     _tag(doc, "{%p endif %}")
 

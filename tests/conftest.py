@@ -167,6 +167,29 @@ def assert_page_ok(at: Any, where: str = "") -> None:
     assert not found, (f"{where}: " if where else "") + "\n".join(found)
 
 
+def page_in_language(page: Path, user: str, lang: str, timeout: float = 300) -> Any:
+    """Streamlit's AppTest of the dashboard page ``page`` (a file of ``evaluation/app/pages``),
+    run as ``user`` with ``lang`` the language of the run: set in the script's own thread, as
+    the dashboard sets it per run. AppTest formats the options of a picker in the test's
+    thread: read them within ``using(lang)`` too. Fails when the page raised or showed an
+    error (``assert_page_ok``)."""
+    from streamlit.testing.v1 import AppTest
+
+    from evaluation.app import session
+
+    script = (
+        "import runpy\n"
+        "from evaluation.vocabulary.language import set_language\n"
+        f"set_language({lang!r})\n"
+        f"runpy.run_path({str(page)!r}, run_name='__main__')\n"
+    )
+    at = AppTest.from_string(script, default_timeout=timeout)
+    at.session_state[session.USER_KEY] = user
+    at.run()
+    assert_page_ok(at, f"{page.stem} as {user} in {lang}")
+    return at
+
+
 def store_at_schema(path: Path, version: int) -> None:
     """Create the store file ``path`` as a platform that knew schema ``version`` left it: the
     real migrations up to that version, none after (to test what opening an old store does)."""

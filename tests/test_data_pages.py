@@ -28,14 +28,14 @@ import pytest
 from conftest import assert_page_ok
 from streamlit.testing.v1 import AppTest
 
-from evaluation.app import session
 from evaluation.intake.ingest import ingest
 from evaluation.periods import parse_periods
 from evaluation.sharing.returns import export_public_key, export_return, trust
 from evaluation.store import users
 from evaluation.store.database import Store
+from evaluation.views import programme as programme_view
 from evaluation.vocabulary.language import _, using
-from tests.conftest import MINIMAL, ORACLE, approve_releases
+from tests.conftest import MINIMAL, ORACLE, approve_releases, page_in_language
 from tests.raw_codes import raw_codes
 
 pytestmark = pytest.mark.slow  # each page is a Streamlit run (seconds)
@@ -110,20 +110,8 @@ def db(exchange: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 def _run(name: str, user: str, lang: str) -> AppTest:
-    """Run the page ``name`` as ``user`` with ``lang`` the language of the run (set in the
-    script's own thread, as the dashboard sets it per run). AppTest formats the options of a
-    picker in the test's thread: call it within ``using(lang)`` too."""
-    script = (
-        "import runpy\n"
-        "from evaluation.vocabulary.language import set_language\n"
-        f"set_language({lang!r})\n"
-        f"runpy.run_path({str(PAGES / f'{name}.py')!r}, run_name='__main__')\n"
-    )
-    at = AppTest.from_string(script, default_timeout=TIMEOUT)
-    at.session_state[session.USER_KEY] = user
-    at.run()
-    assert_page_ok(at, f"{name} in {lang}")
-    return at
+    """The page ``name`` as ``user`` in ``lang`` (``conftest.page_in_language``)."""
+    return page_in_language(PAGES / f"{name}.py", user, lang, TIMEOUT)
 
 
 def _columns(frame: object) -> dict[str, dict[str, object]]:
@@ -277,3 +265,20 @@ def test_the_preview_marks_hidden_figures_apart_from_missing_ones(db: Path) -> N
     legend = " ".join(str(c.value) for c in at.caption)
     assert hidden in legend and no_data in legend
     assert "Was ein Zuwendungsgeber erhält" in [s.value for s in at.subheader]
+
+
+def test_the_programme_page_says_what_each_field_means_in_the_readers_language(
+    db: Path,
+) -> None:
+    """The completeness table's meanings are the reader's words (``FIELD_MEANINGS``), not the
+    data format's English notes, and its columns up to the meaning fit a 1280-pixel screen."""
+    at = _run("programme", MANAGER, "de")
+    (frame,) = [f for f in at.dataframe if "meaning" in f.value.columns]
+    with using("de"):
+        german = {_(m) for m in programme_view.FIELD_MEANINGS.values()}
+    meanings = set(frame.value["meaning"])
+    assert meanings and meanings <= german, meanings - german
+    config = _columns(frame)
+    order = list(frame.proto.column_order)
+    widths = [config[c]["width"] for c in order[: order.index("meaning") + 1]]
+    assert all(isinstance(w, int) for w in widths) and sum(widths) <= SCREEN, widths

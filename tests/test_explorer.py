@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import charts, explore
 from evaluation.views.programmes import PROGRAMME_COLUMNS, programme_label, programmes_in_scope
-from evaluation.vocabulary import marks
+from evaluation.vocabulary import kinds, marks
 from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.groups import GROUPS, GROUPS_BY_CODE
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS as HEADLINE
@@ -43,6 +44,8 @@ PACKAGES = [p for p in (FIXTURES / "minimal", FIXTURES / "oracle") if p.is_dir()
 EXPLORER = "evaluation/app/pages/explorer.py"
 CATALOGUE = "evaluation/app/pages/catalogue.py"
 TIMEOUT = 120
+SCREEN = 1280 - 336 - 2 * 48
+"""The table width a 1280-pixel screen leaves: minus the sidebar and the main area's padding."""
 EIGHT = tuple(parse_periods("2023-Q3,2023-Q4,2024-Q1,2024-Q2,2024-Q3,2024-Q4,2025-Q1,2025-Q2"))
 INTERNAL = Scope.everything()
 SHARED = Scope.everything("shared")
@@ -383,7 +386,9 @@ def test_the_table_a_person_reads(cursor) -> None:
     names = explore.programme_names(programmes_in_scope(cursor, SHARED))
     (view,) = result.indicators
     table = explore.table(view, result.splits, names, result.period_labels)
-    assert list(table.columns)[:5] == ["Programme", "Period", "Age band", "Value", "95 % interval"]
+    assert list(table.columns)[:4] == ["Programme", "Period", "Age band", "Value"]
+    assert list(table.columns)[4] in ("95 % interval", "Counted")  # an empty one left out
+    assert all(table[c].astype(bool).any() for c in table.columns)
     assert set(table["Programme"]) <= set(names.values())
     assert set(table["Period"]) == {"2025 Q2"}
     for pid, rows in view.frame.groupby("programme_id"):  # age bands by age, not alphabet
@@ -627,8 +632,16 @@ def test_explorer_page_draws_charts_tables_and_downloads(page_env: None) -> None
     keys = {b.key for b in at.get("download_button")}
     assert {"download_csv", "download_parquet"} <= keys
     text = " ".join(m.value for m in at.markdown)
-    assert text.count("**Version 1**") == len(HEADLINE)  # beside every chart
+    assert text.count("**Version 1**") == len(HEADLINE)  # above every chart
     assert render.md(load_catalogue().get("C06").definition) in text  # C06's definition
+    assert render.md(kinds.kind_phrase("proportion")) in text  # the kind in vocabulary's words
+    for frame in at.dataframe:  # the value and what it counted are on a 1280-pixel screen
+        config = json.loads(frame.proto.columns or "{}")
+        columns = list(frame.value.columns)
+        up_to = columns[: columns.index("Value") + 2]
+        widths = [config[c]["width"] for c in up_to]
+        assert all(isinstance(w, int) for w in widths) and sum(widths) <= SCREEN, widths
+        assert all(frame.value[c].astype(bool).any() for c in columns), columns  # none empty
 
 
 @pytest.mark.slow
@@ -743,9 +756,34 @@ def test_catalogue_page_lists_and_searches(page_env: None, catalogue: Catalogue)
     assert 0 < len(found) < len(catalogue.latest())
     assert any("O06" in label for label in found)
     at.text_input(key="catalogue_search").set_value("C06").run()
+    c06 = catalogue.get("C06")
+    facts = " ".join(m.value for m in at.markdown)
+    assert f"**Kind:** {kinds.kind_name(c06.kind)}" in facts  # vocabulary.kinds' words
+    assert kinds.direction_sentence(c06.direction) in facts
     assert len(at.expander) == 1 and "C06" in at.expander[0].label
     at.text_input(key="catalogue_search").set_value("no such words anywhere").run()
     assert not at.expander and at.info
+
+
+def test_kind_words_have_one_home() -> None:
+    """An indicator's kind and direction read in ``vocabulary.kinds``' words on every page: the
+    explorer's sentence form ("a number of months") and the catalogue's name ("months") come
+    from there, and no page or view keeps a list of its own."""
+    for kind in kinds.KINDS:
+        assert explore.kind_text(kind) == kinds.kind_phrase(kind)
+        assert kinds.kind_name(kind) and kinds.kind_phrase(kind) != kinds.kind_name(kind)
+    assert explore.kind_text("months") == "a number of months"
+    assert kinds.kind_name("months") == "months"
+    assert explore.direction_text("higher") == kinds.direction_name("higher") == "higher is better"
+    assert explore.direction_text("neutral") == "neither higher nor lower is better"
+    assert kinds.direction_name("neutral") == ""  # (a command line's list says nothing)
+    with using("de"):
+        assert (explore.kind_text("count"), kinds.kind_name("count")) == ("eine Anzahl", "Anzahl")
+        assert explore.direction_text("neutral") == "weder höher noch niedriger ist besser"
+    for path in (EXPLORER, CATALOGUE, "evaluation/views/explore.py"):
+        source = (ROOT / path).read_text(encoding="utf-8")
+        for words in ('"a count"', '"a number of months"', '"higher is better"', '"higher"'):
+            assert words not in source, (path, words)
 
 
 def test_catalogue_groups_search_id_name_and_definition(catalogue: Catalogue) -> None:

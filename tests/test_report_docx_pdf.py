@@ -290,6 +290,116 @@ def test_a_report_without_cases_writes(oracle_store: Store, report_templates, ou
     assert sum(len(p.images) for p in reader.pages) == len(report.charts)
 
 
+# -- the cover, in every language --------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_pdf_cover_labels_never_run_into_their_values(
+    oracle_store: Store, report_templates, out: Path, lang: str
+) -> None:
+    """The cover's label column fits its longest label in the report's language: the German
+    "Zuwendungsgeber:" and "Empfängerkreis:" once ran into their values."""
+    from fpdf import FPDF
+
+    from evaluation.reports.docx import cover_fields
+    from evaluation.reports.pdf import FONT, font_files
+    from evaluation.vocabulary.language import using
+
+    report = build_report(
+        oracle_store,
+        report_templates.get("ministry-annual"),
+        "P-A",
+        parse_periods("FY2024-04")[0],
+        lang=lang,
+    )
+    reader = PdfReader(str(write_pdf(report, out / f"cover-{lang}.pdf")))
+    runs: list[tuple[float, float, str]] = []
+
+    def visit(text, _cm, tm, _font, _size) -> None:
+        if text.strip():
+            runs.append((float(tm[4]), float(tm[5]), text.strip()))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    measure = FPDF(unit="pt")
+    measure.add_font(FONT, "B", str(font_files()["B"]))
+    measure.set_font(FONT, "B", 10)
+    with using(lang):
+        labels = [f"{label}:" for label, _text in cover_fields(report)]
+    assert lang == "en" or "Zuwendungsgeber:" in labels  # the longest, in German
+    for label in labels:
+        x, y, _text = next(r for r in runs if r[2] == label)
+        values = [vx for vx, vy, _t in runs if abs(vy - y) < 0.5 and vx > x]
+        assert values, label
+        assert min(values) - x >= measure.get_string_width(label) + 1, (label, min(values) - x)
+
+
+def test_pdf_cover_label_column_is_measured_not_fixed() -> None:
+    from fpdf import FPDF
+
+    from evaluation.reports.pdf import FONT, cover_label_width, font_files
+
+    pdf = FPDF(unit="mm")
+    pdf.add_font(FONT, "B", str(font_files()["B"]))
+    short = cover_label_width(pdf, ["Funder", "Period"])
+    long = cover_label_width(pdf, ["Zuwendungsgeber", "Empfängerkreis"])
+    pdf.set_font(FONT, "B", 10)
+    assert long > pdf.get_string_width("Zuwendungsgeber:") > short
+    assert cover_label_width(pdf, ["x" * 200]) <= pdf.epw / 3
+
+
+def test_pdf_tables_break_words_at_syllables_never_within_one(
+    oracle_store: Store, report_templates, out: Path
+) -> None:
+    """A German definitions table (seven columns of compounds): every line of every cell is a
+    whole word or a piece ending at a hyphenation point, and no header word is broken."""
+    from evaluation.reports import pdf as pdf_module
+    from evaluation.reports.docx import hyphenator
+
+    report = build_report(
+        oracle_store,
+        report_templates.get("ministry-annual"),
+        "P-A",
+        parse_periods("FY2024-04")[0],
+        lang="de",
+    )
+    lines: list[tuple[str, list[str]]] = []
+    wrap = pdf_module._Writer.wrap
+
+    def spy(self, cell, width, **kwargs):
+        got = wrap(self, cell, width, **kwargs)
+        lines.append((cell.text, got))
+        return got
+
+    pdf_module._Writer.wrap = spy  # type: ignore[method-assign]
+    try:
+        write_pdf(report, out / "syllables.pdf")
+    finally:
+        pdf_module._Writer.wrap = wrap  # type: ignore[method-assign]
+    dictionary = hyphenator("de")
+    headers = {h for t in [report.summary, report.definitions] for h in t.header}
+    assert lines
+    broken = 0
+    for text, got in lines:
+        tokens = [
+            (tok, k == len(line.split()) - 1) for line in got for k, tok in enumerate(line.split())
+        ]
+        at = 0
+        for word in text.split():
+            done = 0  # how much of the word the lines have given
+            while True:
+                tok, line_end = tokens[at]
+                at += 1
+                if tok == word[done:]:
+                    break
+                # a break within a word: at the line's end, with a hyphen, at a syllable
+                assert text not in headers, (text, got)  # a header is never broken
+                assert line_end and tok.endswith("-"), (word, tok, got)
+                assert word[done:].startswith(tok[:-1]), (word, tok, got)
+                done += len(tok) - 1
+                assert done in dictionary.positions(word), (word, tok, got)
+                broken += 1
+        assert at == len(tokens), (text, got)
+    assert broken  # the German compounds of the definitions do need it
+
+
 # -- a funder's Word template (docxtpl) -------------------------------------------------------
 @pytest.fixture(scope="module")
 def eu_docx(eu: Report, out: Path):
@@ -321,6 +431,33 @@ def test_docx_template_is_filled_without_leftover_tags(eu: Report, eu_docx) -> N
     assert report_texts(eu.definitions) in written
     for k, v in eu.provenance:
         assert f"{k}: {v}" in text
+
+
+@pytest.mark.slow
+def test_docx_template_in_german_is_german_throughout(
+    oracle_store: Store, report_templates, out: Path
+) -> None:
+    """The funder's own layout has words of its own (cover labels, "Results", "Annex", the
+    footer's "page"): a German report says them in German, through the reports catalogue."""
+    from evaluation.reports.docx import LAYOUT_WORDS
+    from evaluation.vocabulary.language import _, using
+
+    report = build_report(
+        oracle_store,
+        report_templates.get("eu-interim"),
+        "P-A",
+        parse_periods("2025-H1")[0],
+        lang="de",
+    )
+    doc = Document(str(write_docx(report, out / "eu-de.docx")))
+    text = docx_text(doc).replace("\u00ad", "")
+    for word in [*LAYOUT_WORDS.values(), "Interim technical report", "DRAFT"]:
+        assert not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text), word
+    with using("de"):
+        for word in LAYOUT_WORDS.values():
+            assert _(word) != word and _(word) in text, word
+    assert report.title in text and report.title != "Interim technical report"
+    assert doc.core_properties.title.startswith(report.title)
 
 
 @pytest.mark.slow

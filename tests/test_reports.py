@@ -8,6 +8,7 @@ checked in ``test_report_docx_pdf.py``.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
@@ -696,15 +697,49 @@ def test_golden_report(oracle_store: Store, report_templates, template_id: str) 
 def test_chart_images_drawn_in_worker_processes_are_the_charts(
     ministry: Report, tmp_path: Path
 ) -> None:
-    from evaluation.reports.charts import to_png
+    from evaluation.reports.charts import _png, clear_pngs, to_figure
     from evaluation.reports.pack import draw_charts
 
     ministry.chart_images.clear()
-    draw_charts(ministry, 2)
+    clear_pngs()  # none kept from earlier tests: the workers draw them all
+    draw_charts(ministry, 2, min_parallel=1)
     assert len(ministry.chart_images) == len(ministry.charts) == 11
     first = ministry.charts[0]
     assert ministry.chart_png(first)[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(ministry.chart_png(first)) == len(to_png(first))
+    assert len(ministry.chart_png(first)) == len(_png(to_figure(first)))
+
+
+def test_chart_images_are_drawn_once_per_content_and_language(
+    oracle_store: Store, report_templates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report's charts are drawn in this process (a pool costs more than a report's charts),
+    once: the same report computed again (a second pack, a template switched back) finds every
+    image kept by its content; another language is another image."""
+    from evaluation.reports import charts
+    from evaluation.reports.pack import MIN_PARALLEL_CHARTS, draw_charts
+
+    def build() -> Report:
+        template = report_templates.get("ministry-annual")
+        return build_report(oracle_store, template, "P-A", parse_periods("FY2024-04")[0], now=NOW)
+
+    charts.clear_pngs()
+    first = build()
+    assert len(first.charts) < MIN_PARALLEL_CHARTS
+    draw_charts(first, 2)
+    assert len(first.chart_images) == len(first.charts)
+
+    def no_drawing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a chart was drawn again")
+
+    again = build()
+    monkeypatch.setattr(charts, "to_figure", no_drawing)
+    draw_charts(again, 2)
+    assert [again.chart_images[id(c)] for c in again.charts] == [
+        first.chart_images[id(c)] for c in first.charts
+    ]
+    chart = first.charts[0]
+    assert charts.png_key(chart, lang="de") != charts.png_key(chart, lang="en")
+    assert charts.png_key(chart) != charts.png_key(chart, width=3.0)
 
 
 @pytest.mark.slow
@@ -829,7 +864,8 @@ def _docx_texts(path: Path) -> list[str]:
     texts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
     for sec in doc.sections:
         texts += [p.text for p in sec.footer.paragraphs]
-    return texts
+        texts += [p.text for p in sec.header.paragraphs]
+    return [t.replace("\u00ad", "") for t in texts]  # a soft hyphen: where a line may break
 
 
 def _pdf_texts(path: Path) -> list[str]:
@@ -944,6 +980,86 @@ def test_a_pack_in_german_reads_german(pack: tuple) -> None:
         assert not [f for f in figures if re.search(r"\d\.\d|\d,\d{3}\b", f)], figures
 
 
+def _english_phrases() -> set[str]:
+    """What the German catalogues translate, in English: every piece of three words or more
+    between a message's places (shorter ones can be German too: "Name", "Status")."""
+    from babel.messages.pofile import read_po
+
+    from evaluation.vocabulary.language import LOCALE_DIR
+
+    found: set[str] = set()
+    for po in sorted((LOCALE_DIR / "de").glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle):
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                for ident in ids:
+                    if not ident or ident in strings:
+                        continue
+                    for piece in re.split(r"\{[^}]*\}", ident):
+                        piece = _norm(piece.strip(" .,:;()–—-"))
+                        if len(piece.split()) >= 3:
+                            found.add(piece)
+    return found
+
+
+def test_a_german_pack_has_no_english_sentence(pack: tuple) -> None:
+    """Not one sentence of the English catalogue in any format of a German pack: the funder's
+    own Word layout (its header and footer too), the charts of the HTML, the Excel sheets."""
+    from evaluation.reports.docx import LAYOUT_WORDS
+
+    report, paths = pack
+    if report.lang != "de":
+        pytest.skip("a German pack")
+    phrases = _english_phrases()
+    assert len(phrases) > 200
+    words = [*LAYOUT_WORDS.values(), "Indicator", "hidden", "no data", "page"]
+    texts = _format_texts(report, paths)
+    for suffix, text in texts.items():
+        found = sorted(p for p in phrases if p in text)
+        assert not found, (suffix, found[:5])
+    # the page's own words (its charts' texts hold plotly's names: "bar", a trace's role)
+    html = re.sub(r"(?s)<script.*?</script>|<style.*?</style>", " ", paths[".html"].read_text())
+    texts[".html"] = _norm(re.sub(r"<[^>]+>", " ", html))
+    for suffix, text in texts.items():
+        for word in words:
+            assert not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text), (suffix, word)
+
+
+def test_a_pack_names_every_split_value(pack: tuple) -> None:
+    """A split's values by their names in the report's language (``Female``, ``Weiblich``),
+    never the code (``female``, ``diverse``), in the tables and in the tidy data."""
+    from evaluation.reports.model import YES_NO, readable_data
+    from evaluation.vocabulary.codes import code_label, code_order
+    from evaluation.vocabulary.language import _, using
+
+    report, paths = pack
+    tables = [t for s in report.sections for t in s.tables if t.key.startswith("by-")]
+    if not tables:
+        pytest.skip("the template splits no table")
+    with using(report.lang):
+        for table in tables:
+            split = table.key.removeprefix("by-")
+            names = {code_label(split, c) for c in code_order(split)} | {code_label(split, None)}
+            names |= {_(word) for word in YES_NO.values()}  # returnee: Yes, No
+            codes = set(code_order(split)) | set(YES_NO) | {"True", "False"}
+            for row in table.rows:
+                if not code_order(split) and row[1].text.lower() not in YES_NO:
+                    continue  # a column of free values (a region's NUTS code): as given
+                assert row[1].text in names and row[1].text not in codes - names, (
+                    table.title,
+                    row[1].text,
+                )
+        data = readable_data(report)
+    shown = {str(v) for v in data.iloc[:, list(report.data.columns).index("split_value")]}
+    raw = {c for t in tables for c in code_order(t.key.removeprefix("by-"))} | set(YES_NO)
+    assert not shown & raw, sorted(shown & raw)
+    written = " ".join(_xlsx_texts(paths[".xlsx"]))
+    for table in tables:
+        for row in table.rows:
+            assert row[1].text in written
+
+
 def test_a_pack_draws_no_empty_chart(pack: tuple) -> None:
     import docx
     import pypdf
@@ -1025,10 +1141,8 @@ def test_a_pack_word_tables_never_break_a_word(pack: tuple) -> None:
     import docx
     from docx.oxml.ns import qn
 
-    report, paths = pack
-    if report.template.docx_template:
-        pytest.skip("the funder's own Word layout sets its own tables")
-    doc = docx.Document(str(paths[".docx"]))
+    _report, paths = pack
+    doc = docx.Document(str(paths[".docx"]))  # the funder's own layout's tables too
     assert doc.tables
     for table in doc.tables:
         layout = table._tbl.tblPr.find(qn("w:tblLayout"))
@@ -1149,3 +1263,32 @@ def test_the_batch_hands_its_language_to_every_worker(
     for path in paths:
         text = " ".join(p.text for p in docx.Document(str(path)).paragraphs)
         assert "Zuwendungsgeber" in text and "Funder:" not in text, path.name
+
+
+def test_the_reports_page_writes_the_pack_on_a_click(
+    oracle_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Choosing a template costs the report, not its files: the page hands the download button
+    a function that writes the zip when clicked (and keeps it for the next click), in the
+    report's language whichever thread calls it."""
+    from evaluation.app import state
+    from evaluation.reports.spec import period_choices
+
+    db = tmp_path / "store.duckdb"
+    for file in oracle_db.parent.glob(f"{oracle_db.name}*"):
+        shutil.copy(file, tmp_path / file.name.replace(oracle_db.name, db.name))
+    monkeypatch.setenv("EVALUATION_DB", str(db))
+    state.clear_caches()
+    scope = Scope.everything()
+    template = state.report_templates().get("standard")
+    programmes = state.programmes_in_scope(scope)
+    info = programmes[programmes["programme_id"] == "P-A"].iloc[0]
+    period = period_choices(template, info["data_as_of"], info["first_date"])[0]
+    version = state.data_version()
+    later = state.report_pack_later(scope, "standard", "P-A", period, version, ("html", "pdf"))
+    assert callable(later)
+    data = later()
+    assert later() is data  # kept for the next click
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert sorted(n.rsplit(".", 1)[1] for n in zf.namelist()) == ["csv", "html", "pdf"]
+    state.clear_caches()

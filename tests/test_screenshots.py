@@ -282,17 +282,15 @@ def test_report_pages_in_both_languages(report_files: dict, tmp_path: Path) -> N
         folder = IMAGES / lang / "reports"
         written += _pdf_pages(files["pdf"], folder / "pdf")
         if soffice:  # Word and Excel as LibreOffice prints them
-            printed = tmp_path / lang
-            office = [files["docx"], files["xlsx"]]
-            subprocess.run(
-                [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(printed)]
-                + [str(f) for f in office],
-                check=True,
-                capture_output=True,
-                timeout=240,
-            )
-            for file in office:
+            for file in (files["docx"], files["xlsx"]):
                 fmt = file.suffix.lstrip(".")
+                printed = tmp_path / lang / fmt  # one folder each: both print as <stem>.pdf
+                subprocess.run(
+                    [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(printed), file],
+                    check=True,
+                    capture_output=True,
+                    timeout=240,
+                )
                 written += _pdf_pages(printed / f"{file.stem}.pdf", folder / fmt)
         written.append(_html_page(files["html"], folder / "html.png"))
     assert written and all(p.stat().st_size > 1000 for p in written)

@@ -15,6 +15,7 @@ another role), the command line run as a separate process.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import subprocess
@@ -41,7 +42,7 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import comparison, overview
 from evaluation.vocabulary.language import _, using
-from tests.conftest import ORACLE, approve_releases
+from tests.conftest import ORACLE, approve_releases, page_in_language
 from tests.raw_codes import raw_codes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +58,8 @@ ROLES = {  # role → the account of it (the funder's is FUNDER)
     "evaluator": "evaluator.shared",
 }
 FIGURE_PAGES = ("overview", "explorer", "comparison", "reports")
+SCREEN = 1280 - 336 - 2 * 48
+"""The table width a 1280-pixel screen leaves: minus the sidebar and the main area's padding."""
 APPROVED = "2024-Q3,2024-Q4,2025-Q1,2025-Q2"
 SHARED = Scope.everything("shared")
 
@@ -90,19 +93,8 @@ def _page(name: str) -> AppTest:
 
 
 def _page_in(name: str, user: str, lang: str) -> AppTest:
-    """Run the page ``name`` as ``user`` with ``lang`` the language of the run (set in the
-    script's own thread, as the dashboard sets it per run)."""
-    script = (
-        "import runpy\n"
-        "from evaluation.vocabulary.language import set_language\n"
-        f"set_language({lang!r})\n"
-        f"runpy.run_path({str(PAGES / f'{name}.py')!r}, run_name='__main__')\n"
-    )
-    at = AppTest.from_string(script, default_timeout=TIMEOUT)
-    at.session_state[session.USER_KEY] = user
-    at.run()
-    assert_page_ok(at, f"{name} as {user} in {lang}")
-    return at
+    """The page ``name`` as ``user`` in ``lang`` (``conftest.page_in_language``)."""
+    return page_in_language(PAGES / f"{name}.py", user, lang, TIMEOUT)
 
 
 def _figure_texts(spec: str) -> list[str]:
@@ -212,7 +204,15 @@ def test_the_funders_overview_names_its_release_and_records_the_read_once(
     assert "Figures from Release 1, approved " in info
     table = at.dataframe[0].value
     assert set(table["Release"]) == {1}
-    assert set(table["Periods released"]) == {"2024 Q3, 2024 Q4, 2025 Q1, 2025 Q2"}
+    assert set(table["Periods released"]) == {"4 periods, Jul 2024 – Jun 2025"}  # in few words
+    (listed,) = [e for e in at.expander if e.label == "Periods of each release"]
+    assert "**Release 1:** 2024 Q3, 2024 Q4, 2025 Q1, 2025 Q2" in _text(listed.markdown)
+    config = json.loads(at.dataframe[0].proto.columns or "{}")
+    order = list(table.columns)
+    up_to = order[: order.index("Data as of") + 1]  # programme, release, periods, data as of
+    assert "Programme" in up_to and "Periods released" in up_to
+    widths = [config[c]["width"] for c in up_to]
+    assert all(isinstance(w, int) for w in widths) and sum(widths) <= SCREEN, widths
     assert "programme_id" not in table.columns  # programmes by name, not by code
     assert not {"Cases", "Open", "Contacts"} & set(table.columns)
     assert {m.label: m.value for m in at.metric}["Releases"] == "1"
@@ -228,6 +228,7 @@ def test_the_released_overview_lists_programmes_without_a_release_too(tmp_path: 
         approve(store, ["P-A", "P-B"], parse_periods("2025-Q2"), actor=users.OPERATOR)
         after = overview.released_overview(store.cursor(), SHARED).set_index("programme_id")
     assert after.loc["P-A", "release"] == 1 and after.loc["P-A", "periods"] == "2025 Q2"
+    assert after.loc["P-A", "period_span"] == "2025 Q2"  # one period: its own label
     assert str(after.loc["P-A", "data_as_of"]) == "2025-06-30"
     assert pd.isna(after.loc["P-C", "release"])
     assert sorted(overview.RELEASED_ORDER) == sorted(overview.RELEASED_COLUMNS)
@@ -486,3 +487,64 @@ def test_a_comparison_with_nothing_to_draw_is_one_sentence(page_env: Path) -> No
     if sentence is not None:  # one programme, or a flat funnel: no chart of it
         assert sentence.replace("\\", "") in _text(at.info)
         assert not any("Pooled rate" in str(t.get("name")) for c in charts for t in c["data"])
+
+
+# -- every page -------------------------------------------------------------------------------
+
+
+def _bodies(node: ast.AST) -> Iterator[tuple[ast.AST, list[ast.stmt]]]:
+    """The statement lists Streamlit's "magic" reads: a module's, a function's, and those of
+    ``with``, ``if``, ``for``, ``while`` and ``try`` blocks (not a class body's)."""
+    for name in ("body", "orelse", "finalbody"):
+        body = getattr(node, name, None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            yield node, body
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.ClassDef):
+            yield from _bodies(child)
+
+
+def test_no_page_draws_a_stray_string() -> None:
+    """Streamlit draws a page's bare expressions ("magic"): a string standing alone (the note
+    of a constant, written as a docstring after it) appears on the page, in English, above its
+    title. Only a module's or a function's first statement (its docstring) is left alone."""
+    found = []
+    for path in sorted(PAGES.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for owner, body in _bodies(tree):
+            for n, stmt in enumerate(body):
+                docstring = n == 0 and isinstance(owner, ast.Module | ast.FunctionDef)
+                if (
+                    isinstance(stmt, ast.Expr)
+                    and isinstance(stmt.value, ast.Constant)
+                    and isinstance(stmt.value.value, str)
+                    and not docstring
+                ):
+                    found.append(f"{path.name}:{stmt.lineno}: {stmt.value.value[:60]!r}")
+    assert not found, "\n".join(found)
+
+
+def test_widgets_speak_the_language_of_the_run() -> None:
+    """A widget drawn with ``render``'s helpers needs nothing more to speak the reader's
+    language: its ``format_func`` speaks the run's (whoever calls it), and its callback the
+    language of the session's latest run (Streamlit runs callbacks before the page sets one)."""
+    script = """
+import streamlit as st
+from evaluation.app import render, session
+from evaluation.vocabulary import language
+from evaluation.vocabulary.language import _
+
+session.speak("de")
+
+def heard() -> None:
+    st.session_state["heard"] = _("Programme")
+
+render.selectbox("Pick", ["x"], key="pick", format_func=lambda v: _("Programme"))
+render.button("Go", key="go", on_click=heard)
+"""
+    at = AppTest.from_string(script, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="pick").options == ["Programm"]  # formatted in the test's thread
+    at.button(key="go").click().run()
+    assert at.session_state["heard"] == "Programm"

@@ -7,6 +7,7 @@ escapes everything except the package's own ``code`` spans, which stay code.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +54,71 @@ def in_this_language(function: Callable[[Any], str]) -> Callable[[Any], str]:
             return function(value)
 
     return labelled
+
+
+def in_run_language(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback`` (a widget's ``on_click``/``on_change``) speaking the reader's language:
+    Streamlit runs callbacks before the page has set the language of the run
+    (``session.in_language``: the language of the session's latest run)."""
+
+    @functools.wraps(callback)
+    def spoken(*args: Any, **kwargs: Any) -> Any:
+        from evaluation.app.session import in_language  # (session imports this module)
+
+        return in_language(callback)(*args, **kwargs)
+
+    return spoken
+
+
+def _spoken(options: dict[str, Any]) -> dict[str, Any]:
+    """A widget's keyword arguments with its ``format_func`` and callbacks in the reader's
+    language (a callback that is not a function, such as ``on_click="ignore"``, as it is)."""
+    out = dict(options)
+    if out.get("format_func") is not None:
+        out["format_func"] = in_this_language(out["format_func"])
+    for name in ("on_click", "on_change"):
+        if callable(out.get(name)):
+            out[name] = in_run_language(out[name])
+    return out
+
+
+def _where(where: Any) -> Any:
+    return st if where is None else where
+
+
+# The dashboard's widgets: Streamlit's, drawn ``where`` (a column, a container, a form; the
+# page's main area by default), with what they may call later (``format_func``, ``on_click``,
+# ``on_change``) in the reader's language, so a page needs no special case for it.
+
+
+def selectbox(label: str, options: Any, *, where: Any = None, **kwargs: Any) -> Any:
+    """``st.selectbox`` in the reader's language."""
+    return _where(where).selectbox(label, options, **_spoken(kwargs))
+
+
+def multiselect(label: str, options: Any, *, where: Any = None, **kwargs: Any) -> Any:
+    """``st.multiselect`` in the reader's language."""
+    return _where(where).multiselect(label, options, **_spoken(kwargs))
+
+
+def radio(label: str, options: Any, *, where: Any = None, **kwargs: Any) -> Any:
+    """``st.radio`` in the reader's language."""
+    return _where(where).radio(label, options, **_spoken(kwargs))
+
+
+def button(label: str, *, where: Any = None, **kwargs: Any) -> bool:
+    """``st.button`` in the reader's language."""
+    return bool(_where(where).button(label, **_spoken(kwargs)))
+
+
+def form_submit_button(label: str, *, where: Any = None, **kwargs: Any) -> bool:
+    """``st.form_submit_button`` in the reader's language."""
+    return bool(_where(where).form_submit_button(label, **_spoken(kwargs)))
+
+
+def download_button(label: str, data: Any, *, where: Any = None, **kwargs: Any) -> bool:
+    """``st.download_button`` in the reader's language."""
+    return bool(_where(where).download_button(label, data, **_spoken(kwargs)))
 
 
 DATE_FORMATS = {"de": ("DD.MM.YYYY", "%d.%m.%Y")}

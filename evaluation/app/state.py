@@ -17,6 +17,7 @@ reading the cached numbers (~0.1 s a chart). They are never changed after they a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -243,16 +244,26 @@ def explorer_result(
 
 
 def explorer_figure(
-    scope: Scope, result: explore.ExplorerResult, version: str, view: explore.IndicatorResult
+    scope: Scope,
+    result: explore.ExplorerResult,
+    version: str,
+    view: explore.IndicatorResult,
+    names: dict[str, str] | None = None,
 ) -> go.Figure:
-    """The chart of one indicator of ``explorer_result()``'s ``result``."""
+    """The chart of one indicator of ``explorer_result()``'s ``result``, programmes named by
+    ``names`` (``explore.programme_names``)."""
 
     def make() -> go.Figure:
         return charts.indicator_figure(
-            view.frame, view, split=result.split, period_labels=result.period_labels
+            view.frame,
+            view,
+            split=result.split,
+            period_labels=result.period_labels,
+            programme_names=names,
         )
 
-    key = f"{explore.request_key(result.request)}|{version}|{view.key}"
+    named = "|".join(f"{k}={v}" for k, v in sorted((names or {}).items()))
+    key = f"{explore.request_key(result.request)}|{version}|{view.key}|{named}"
     return _figure("explorer", _db_key(), scope.key, key, make)
 
 
@@ -337,6 +348,43 @@ def report_pack(
     )
 
 
+def report_pack_later(
+    scope: Scope,
+    template_id: str,
+    programme_id: str,
+    period: Period,
+    version: str,
+    formats: tuple[str, ...],
+) -> Callable[[], bytes]:
+    """``report_pack`` when the reader asks for it: the download button calls it on a click
+    (Streamlit's deferred download), so choosing a template, a programme or a period costs the
+    report's figures and its preview, never the writing of files nobody has asked for yet. The
+    zip is kept (``PACKS_KEPT``) for the next click; it needs no store (only the report)."""
+    made = report(scope, template_id, programme_id, period, version)
+    key = "|".join(
+        (_db_key(), version, scope.key, template_id, programme_id, _period_key(period), *formats)
+    )
+
+    def write() -> bytes:
+        with _PACKS_LOCK:
+            kept = _PACKS.get(key)
+        if kept is None:
+            kept = pack_bytes(made, formats)
+            with _PACKS_LOCK:
+                _PACKS[key] = kept
+                while len(_PACKS) > PACKS_KEPT:
+                    _PACKS.pop(next(iter(_PACKS)))
+        return kept
+
+    return write
+
+
+PACKS_KEPT = 8
+"""The most report zips ``report_pack_later`` keeps (a few MB each), the oldest out first."""
+_PACKS: dict[str, bytes] = {}
+_PACKS_LOCK = threading.Lock()
+
+
 def clear_caches() -> None:
     """Forget every cached result drawn from the store (call after an ingest): every cache of
     the dashboard is here, the reports and their packs, the templates and the blank intake
@@ -357,3 +405,5 @@ def clear_caches() -> None:
         files.cached_template_bytes,
     ):
         cached.clear()
+    with _PACKS_LOCK:
+        _PACKS.clear()

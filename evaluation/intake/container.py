@@ -11,17 +11,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import posixpath
 import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+import numpy as np
 from babel.numbers import format_decimal
 
 from evaluation.errors import PackageRefused, UnsafeFile
@@ -38,6 +40,10 @@ JUNK_FILES = {".ds_store", "thumbs.db", "desktop.ini"}
 # Only cells have an ` r="` attribute starting with letters (rows have numbers only).
 _CELL_COL = re.compile(rb" r=\"([A-Z]{1,4})\d")
 _CELL_ROW = re.compile(rb" r=\"[A-Z]{1,4}(\d{7,})\"")  # rows of 7+ digits can exceed Excel's
+# The cell references either of them can act on, found in one pass: two or more letters (a
+# column beyond Z), or a row of 7+ digits. A sheet within Z and row 999 999 has none.
+_CELL_WIDE = re.compile(rb" r=\"([A-Z]{2,4}\d+\"?|[A-Z]\d{7,}\")")
+_LETTERS = re.compile(rb"[A-Z]+")
 _DTD = re.compile(rb"<!(?i:doctype|entity)")
 
 
@@ -53,6 +59,8 @@ class SourceTable:
     path: Path
     """The CSV file, or the workbook the sheet lives in."""
     sheet: str | None = None
+    scanned: bool = True
+    """False for a sheet whose part was not scanned for bombs (``_open_xlsx``): never read it."""
 
 
 @dataclass
@@ -98,7 +106,8 @@ class TextHash:
             self.cr = False
         if chunk.endswith(b"\r"):
             chunk, self.cr = chunk[:-1], True
-        self.h.update(chunk.replace(b"\r\n", b"\n"))
+        # a search for CR runs at memory speed; the copy of a replace is saved where none is
+        self.h.update(chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk)
 
     def finish(self) -> None:
         if self.cr:
@@ -203,9 +212,15 @@ def _open_zip(path: Path, label: str) -> zipfile.ZipFile:
 
 @contextmanager
 def open_package(
-    path: Path, limits: Limits | None = None, source_name: str | None = None
+    path: Path,
+    limits: Limits | None = None,
+    source_name: str | None = None,
+    reads: Callable[[str], bool] | None = None,
 ) -> Iterator[OpenedPackage]:
     """Open a package and yield its tables; temporary files are removed afterwards.
+
+    ``reads`` tells, by sheet name, which sheets of a workbook will be read (those of the
+    format's tables): the others are not scanned for bombs, and are marked so.
 
     Raises ``UnsafeFile`` or ``PackageRefused`` with a sentence for the user when the file
     cannot be a package. Structural problems of a readable package (unknown sheets, missing
@@ -273,7 +288,7 @@ def open_package(
             )
         )
     if suffix == ".xlsx":
-        yield _open_xlsx(path, label, limits, size)
+        yield _open_xlsx(path, label, limits, size, reads)
         return
     with tempfile.TemporaryDirectory(prefix="evaluation-zip-") as tmp:
         yield _open_zip_csvs(path, label, limits, Path(tmp), size)
@@ -418,11 +433,18 @@ class _SheetScan:
 
     A sheet with one cell in A1 and one in XFD1048576 would make a dense reader allocate
     billions of cells; the limits are checked on this stream before any reader sees the sheet.
+
+    Tags are counted with numpy (a byte comparison over the chunk, then a look at the bytes
+    after each ``<``: five times faster than ``bytes.count``). Not ``exact``, only references
+    beyond column Z or of a 7-digit row are matched, found the same way (the bytes after each
+    ``r="``): a sheet of columns A to Z is within any column limit of 26 or more, so
+    ``max_col`` is then exact only above 26; a refusal that names it counts again, exactly.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = True) -> None:
         self.max_col = self.max_row = self.rows = self.cells = 0
         self.tail = b""
+        self.exact = exact
 
     def feed(self, chunk: bytes) -> None:
         buf = self.tail + chunk
@@ -431,20 +453,56 @@ class _SheetScan:
         self._count(body)
 
     def _count(self, body: bytes) -> None:
-        self.rows += body.count(b"<row ") + body.count(b"<row>")
-        self.cells += body.count(b"<c ") + body.count(b"<c>")
-        for col in set(_CELL_COL.findall(body)):
-            self.max_col = max(self.max_col, _col_index(col))
-        rows = _CELL_ROW.findall(body)
-        if rows:
-            self.max_row = max(self.max_row, max(map(int, rows)))
+        n = len(body)
+        a = np.frombuffer(body + bytes(16), np.uint8)  # room to look past the end
+        lt = np.flatnonzero(a[:n] == ord("<"))
+        after, then = a[lt + 1], a[lt + 2]
+        closed = (then == ord(" ")) | (then == ord(">"))
+        self.cells += int(np.count_nonzero((after == ord("c")) & closed))  # "<c " and "<c>"
+        r = lt[after == ord("r")]
+        end = a[r + 4]
+        self.rows += int(
+            np.count_nonzero(
+                (a[r + 2] == ord("o"))
+                & (a[r + 3] == ord("w"))
+                & ((end == ord(" ")) | (end == ord(">")))
+            )
+        )
+        if self.exact:
+            for col in set(_CELL_COL.findall(body)):
+                self.max_col = max(self.max_col, _col_index(col))
+            rows = _CELL_ROW.findall(body)
+            if rows:
+                self.max_row = max(self.max_row, max(map(int, rows)))
+            return
+        q = np.flatnonzero(a[:n] == ord('"'))
+        q = q[q >= 3]
+        q = q[(a[q - 1] == ord("=")) & (a[q - 2] == ord("r")) & (a[q - 3] == ord(" "))]
+        second, seventh = a[q + 2], a[q + 8]  # after the quote: 2nd letter, 7th row digit
+        wide = (second >= ord("A")) & (second <= ord("Z"))
+        tall = (seventh >= ord("0")) & (seventh <= ord("9"))
+        for quote in q[wide | tall].tolist():
+            close = body.find(b'"', quote + 1)
+            for ref in _CELL_WIDE.findall(body[quote - 3 : close + 1 if close >= 0 else n]):
+                letters = _LETTERS.match(ref)
+                if letters and len(letters.group()) > 1:
+                    self.max_col = max(self.max_col, _col_index(letters.group()))
+                rows = _CELL_ROW.findall(b' r="' + ref)
+                if rows:
+                    self.max_row = max(self.max_row, int(rows[0]))
 
-    def finish(self, label: str, limits: Limits) -> None:
+    def finish(
+        self, label: str, limits: Limits, exact: Callable[[], _SheetScan] | None = None
+    ) -> None:
+        """Refuse the sheet if it breaks a limit; ``exact`` scans it again exactly (for the
+        number of columns a refusal names, when this scan was not exact)."""
         self._count(self.tail)
         if (
             self.max_col > limits.max_xlsx_columns
             or self.cells > max(self.rows, 1) * limits.max_xlsx_columns
         ):
+            if not self.exact and self.max_col <= 26 and exact is not None:
+                self.max_col = exact().max_col
             raise UnsafeFile(
                 _(
                     "{label} has a sheet with {n} columns, far more than any table has. Delete "
@@ -462,14 +520,19 @@ class _SheetScan:
             )
 
 
-def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPackage:
+def _open_xlsx(
+    path: Path, label: str, limits: Limits, size: int, reads: Callable[[str], bool] | None
+) -> OpenedPackage:
     """Check a workbook's parts in one streaming pass, then list its sheets.
 
     Each part is read once: XML parts must not declare entities, worksheets are scanned for
     sparse-cell bombs, and the content hash covers the data parts only, not ``docProps/``
     (author and save time), so the same data saved twice is recognised as already loaded.
+    A worksheet no reader will read (a sheet for which ``reads`` is false: the template's
+    helper sheets, a sheet that is not a table) is not scanned; its ``SourceTable`` says so.
     """
     h = hashlib.sha256()
+    unread: set[str] = set()
     with _open_zip(path, label) as zf:
         _check_zip_members(zf, label, limits)
         names = {i.filename for i in zf.infolist()}
@@ -481,9 +544,13 @@ def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPacka
                 )
             )
         try:
+            parts = _sheet_parts(zf)
+            if parts is not None:
+                read = {part for sheet, part in parts if _is_read(sheet, reads)}
+                unread = {part for _sheet, part in parts} - read
             for info in sorted(zf.infolist(), key=lambda i: i.filename):
                 if not info.is_dir():
-                    _check_part(zf, info, label, limits, h)
+                    _check_part(zf, info, label, limits, h, info.filename not in unread)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
             if isinstance(exc, UnsafeFile):
                 raise
@@ -496,20 +563,84 @@ def _open_xlsx(path: Path, label: str, limits: Limits, size: int) -> OpenedPacka
             ) from None
     sheet_names = _sheet_names(path, label)
     tables = [
-        SourceTable(name.strip(), _('sheet "{name}"', name=name.strip()), "sheet", path, sheet=name)
+        SourceTable(
+            name.strip(),
+            _('sheet "{name}"', name=name.strip()),
+            "sheet",
+            path,
+            sheet=name,
+            scanned=not unread or _is_read(name, reads),
+        )
         for name in sheet_names
         if name.strip().lower() not in TEMPLATE_HELPER_SHEETS
     ]
     return OpenedPackage(label, "xlsx", h.hexdigest(), tables, size)
 
 
+def _is_read(sheet: str, reads: Callable[[str], bool] | None) -> bool:
+    """Whether a sheet of this name is read: every sheet but the template's helper sheets,
+    unless ``reads`` says which."""
+    if sheet.strip().lower() in TEMPLATE_HELPER_SHEETS:
+        return False
+    return reads is None or reads(sheet.strip())
+
+
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]] | None:
+    """(sheet name, worksheet part) of every sheet, as a reader finds them (``xl/workbook.xml``
+    and its relationships), or ``None`` when they cannot be told for sure (then every
+    worksheet is scanned)."""
+    from defusedxml import ElementTree
+
+    try:
+        texts = []
+        for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            info = zf.getinfo(name)
+            if info.file_size > 8 * 1024 * 1024:
+                return None
+            texts.append(zf.read(info))
+        if any(_DTD.search(t) for t in texts):
+            return None  # refused by the pass over every part
+        book, rels = (ElementTree.fromstring(t) for t in texts)
+        targets = {
+            r.get("Id"): r.get("Target", "") for r in rels if r.tag.endswith("}Relationship")
+        }
+        members = {i.filename for i in zf.infolist()}
+        parts = []
+        for el in book.iter():
+            if el.tag.endswith("}sheet"):
+                target = targets.get(el.get(_REL))
+                if not target or el.get("name") is None:
+                    return None
+                target = target.replace("\\", "/")
+                path = posixpath.normpath(target[1:] if target[0] == "/" else "xl/" + target)
+                if path not in members:  # a reader may find it another way: scan everything
+                    return None
+                parts.append((str(el.get("name")), path))
+        if len({p.lower() for _s, p in parts}) < len({p for _s, p in parts}):
+            return None  # parts that differ only in case: which is read is not sure
+        return parts
+    except Exception:  # a damaged workbook: the pass over every part says so
+        return None
+
+
 def _check_part(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, limits: Limits, h: hashlib._Hash
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    label: str,
+    limits: Limits,
+    h: hashlib._Hash,
+    scanned: bool = True,
 ) -> None:
+    """Check one part of a workbook (and add it to the content hash ``h``); a worksheet that
+    is read (``scanned``) is scanned for sparse-cell bombs."""
     name = info.filename
     is_xml = name.endswith((".xml", ".rels", ".vml"))
     hashed = not name.startswith("docProps/")
-    scan = _SheetScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
+    sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    scan = _SheetScan(limits.max_xlsx_columns < 26) if sheet and scanned else None
     if hashed:
         h.update(name.encode() + b"\0")
     tail = b""
@@ -530,7 +661,17 @@ def _check_part(
             if scan is not None:
                 scan.feed(chunk)
     if scan is not None:
-        scan.finish(label, limits)
+        scan.finish(label, limits, lambda: _exact_scan(zf, info))
+
+
+def _exact_scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _SheetScan:
+    """A worksheet scanned again, matching every cell reference (for a refusal's numbers)."""
+    scan = _SheetScan(exact=True)
+    with zf.open(info) as fh:
+        while chunk := fh.read(4 * 1024 * 1024):
+            scan.feed(chunk)
+    scan._count(scan.tail)
+    return scan
 
 
 def _sheet_names(path: Path, label: str) -> list[str]:

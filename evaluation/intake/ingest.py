@@ -23,7 +23,13 @@ from evaluation.intake.expectations import prewarm
 from evaluation.intake.limits import Limits
 from evaluation.intake.problems import Problem, ValidationReport, count, day
 from evaluation.intake.profiles import NO_PROFILE, Profile, load_profile
-from evaluation.intake.staging import Staged, drop_staging, quote_name, stage_package
+from evaluation.intake.staging import (
+    Staged,
+    drop_staging,
+    quote_name,
+    sheets_read,
+    stage_package,
+)
 from evaluation.intake.validation import validate
 from evaluation.progress import Progress, no_progress, scaled
 from evaluation.sharing import audit
@@ -135,7 +141,7 @@ def check_package(
     conn = duckdb.connect()
     _configure(conn, limits)
     try:
-        with open_package(Path(path), limits, source_name) as package:
+        with open_package(Path(path), limits, source_name, sheets_read(prof)) as package:
             staged = stage_package(conn, package, prof, scaled(say, 0.0, 0.5))
             report = validate(conn, staged, package.source_name, limits, scaled(say, 0.5, 1.0))
             key = _submission_key(package.content_hash, prof)
@@ -351,7 +357,7 @@ def ingest(
     _configure(cur, limits)
     report: ValidationReport | None = None
     try:
-        with open_package(Path(path), limits, source_name) as package:
+        with open_package(Path(path), limits, source_name, sheets_read(prof)) as package:
             say(_("Opened {source}", source=package.source_name), 0.02)
             staged = stage_package(cur, package, prof, scaled(say, 0.02, 0.45))
             try:

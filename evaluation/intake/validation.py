@@ -1,11 +1,11 @@
 """Validation of a staged package: every rule of the format, all problems in one pass.
 
-Per-column rules run as Great Expectations suites built from the registry
-(``evaluation.intake.expectations``); rules across columns and tables — row rules such as
-``closed_on ≥ opened_on``, foreign keys, uniqueness of pairs, nothing after ``data_as_of`` —
-run as plain SQL where the rows already are. The anonymisation gate's cell patterns run on the
-distinct values of the free-text columns. Every problem names table, column and rows and says
-how to fix it; no message carries a cell value.
+Per-column rules run as one Great Expectations suite built from the registry once per process,
+in one validator run on the distinct values (``evaluation.intake.expectations``); rules across
+columns and tables — row rules such as ``closed_on ≥ opened_on``, foreign keys, uniqueness of
+pairs, nothing after ``data_as_of`` — run as plain SQL where the rows already are. The
+anonymisation gate's cell patterns run on the distinct values of the free-text columns. Every
+problem names table, column and rows and says how to fix it; no message carries a cell value.
 """
 
 from __future__ import annotations

@@ -18,9 +18,12 @@ the language of the moment.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import math
 import textwrap
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -244,6 +247,10 @@ def plotly_dict(spec: ChartSpec) -> dict:
                     "name": s.name,
                     "offsetgroup": s.name,
                     "marker": {"color": colour},
+                    # a bar of nothing: said, so the chart is not read as empty
+                    "text": ["0" if y == 0 else "" for y in ys],
+                    "textposition": "outside",
+                    "cliponaxis": False,
                     "meta": {"role": "value"},
                 }
             )
@@ -304,24 +311,35 @@ def plotly_dict(spec: ChartSpec) -> dict:
                 "meta": {"role": "target"},
             }
         )
-    yaxis: dict = {"title": {"text": spec.y_title}, "rangemode": "tozero", "automargin": True}
+    y_title = "<br>".join(textwrap.wrap(spec.y_title, Y_TITLE_CHARS, break_long_words=False))
+    yaxis: dict = {"title": {"text": y_title}, "rangemode": "tozero", "automargin": True}
     if spec.value_format == "percent":
         yaxis.update(ticksuffix=" %", range=[0, 100])
     elif spec.whole:
         yaxis.update(tickmode="linear", tick0=0, dtick=count_step(top), tickformat=",d")
-    legend_rows = 1 + (len(data) > 3)
+    show_legend = nseries > 1 or spec.has_band or bool(seen) or bool(spec.target)
+    # the period labels across, wrapped to their slot (never turned and cut: "Q2 202…")
+    slot = max(4, PLOT_CHARS // max(len(xs), 1))
+    ticks = [tick_text(c, slot) for c in spec.categories]
+    tick_lines = max((t.count("<br>") + 1 for t in ticks), default=1)
+    entries = [str(d["name"]) for d in data if d.get("showlegend", True) and d.get("name")]
+    legend_rows = plotly_legend_rows(list(dict.fromkeys(entries))) if show_legend else 0
+    bottom = 12 + 15 * tick_lines + 21 * legend_rows  # ticks, then the legend below them
     layout: dict = {
         **base,
-        "height": 320 + 20 * (legend_rows - 1),
-        "margin": {"l": 50, "r": 20, "t": 50, "b": 30},
-        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
-        "showlegend": nseries > 1 or spec.has_band or bool(seen) or bool(spec.target),
+        "height": 270 + bottom,
+        "margin": {"l": 50, "r": 20, "t": 50, "b": bottom},
+        # from the figure's foot up, so the legend never lies on the labels above it
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+        "showlegend": show_legend,
         "barmode": "group",
         "yaxis": yaxis,
         "xaxis": {
             "tickmode": "array",
             "tickvals": xs,
-            "ticktext": [tick_text(c) for c in spec.categories],
+            "ticktext": ticks,
+            "tickangle": 0,
+            "zeroline": False,  # the periods are 0, 1, 2 …: no line through the first
             "range": [-0.5, len(xs) - 0.5],
             "automargin": True,
         },
@@ -330,6 +348,26 @@ def plotly_dict(spec: ChartSpec) -> dict:
         layout["annotations"] = [_annotation(spec.note, 0, 1.0, "left", 11, yanchor="bottom")]
         layout["margin"]["t"] = 70
     return {"data": data, "layout": layout}
+
+
+PLOT_CHARS = 48
+"""Characters of a tick label (12 px) across the plot of a chart in the HTML report's grid."""
+LEGEND_CHARS = 70
+"""Characters of legend text (12 px) on one line of a chart's legend."""
+Y_TITLE_CHARS = 30
+"""Characters of the vertical axis title on one line, along the plot's height."""
+
+
+def plotly_legend_rows(names: list[str]) -> int:
+    """How many lines plotly's horizontal legend takes for ``names`` (each entry a marker, a
+    gap and its text; entries wrap onto the next line as a whole)."""
+    rows, used = 1, 0
+    for name in names:
+        need = len(name) + 6
+        if used and used + need > LEGEND_CHARS:
+            rows, used = rows + 1, 0
+        used += need
+    return rows
 
 
 def _annotation(
@@ -415,8 +453,79 @@ def tick_labels(categories: tuple[str, ...], axes_width_in: float) -> tuple[list
 def to_png(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int = 110) -> bytes:
     """The chart as a PNG, drawn by matplotlib's Agg backend (no display, no browser), in the
     language of the moment. A chart with nothing to show is its ``empty_sentence`` (the
-    writers put the sentence in its place instead; this is the fallback)."""
-    return _png(to_figure(spec, width=width, height=height, dpi=dpi))
+    writers put the sentence in its place instead; this is the fallback).
+
+    Drawn once per content: the image is kept by what the chart says, in which language and
+    at which size (``png_key``), so Word and PDF, a second pack of the same report and another
+    template showing the same chart reuse it (``PNG_CACHE_BYTES`` at most, least recently
+    used first out)."""
+    key = png_key(spec, width=width, height=height, dpi=dpi)
+    png = cached_png(key)
+    if png is None:
+        png = _png(to_figure(spec, width=width, height=height, dpi=dpi))
+        keep_png(key, png)
+    return png
+
+
+def png_in(lang: str, spec: ChartSpec) -> tuple[bytes, bytes]:
+    """``spec`` drawn in ``lang`` with its ``png_key``: the work of a worker process (which
+    starts in English), in this light module so a worker imports little more than matplotlib."""
+    from evaluation.vocabulary.language import using
+
+    with using(lang):
+        return png_key(spec), to_png(spec)
+
+
+PNG_CACHE_BYTES = 64 * 2**20
+"""The most the chart images kept by ``to_png`` hold (~2 000 charts of ~30 KB)."""
+_PNGS: OrderedDict[bytes, bytes] = OrderedDict()
+_PNG_LOCK = threading.Lock()
+_png_bytes = 0
+
+
+def png_key(
+    spec: ChartSpec,
+    *,
+    width: float = 6.4,
+    height: float = 2.9,
+    dpi: int = 110,
+    lang: str | None = None,
+) -> bytes:
+    """What a chart's image depends on, as a digest: everything the chart says (its ``repr``
+    holds every title, label, value, gap and note exactly), the language its numbers, legend
+    and axis words are drawn in (default: the language of the moment) and its size."""
+    text = repr((spec, lang or current(), float(width), float(height), int(dpi)))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
+
+
+def cached_png(key: bytes) -> bytes | None:
+    """The image drawn before under ``key`` (``png_key``), or None."""
+    with _PNG_LOCK:
+        png = _PNGS.get(key)
+        if png is not None:
+            _PNGS.move_to_end(key)
+        return png
+
+
+def keep_png(key: bytes, png: bytes) -> None:
+    """Keep ``png`` under ``key``, dropping the least recently used images beyond
+    ``PNG_CACHE_BYTES``."""
+    global _png_bytes
+    with _PNG_LOCK:
+        old = _PNGS.pop(key, None)
+        _png_bytes += len(png) - (len(old) if old is not None else 0)
+        _PNGS[key] = png
+        while _png_bytes > PNG_CACHE_BYTES and len(_PNGS) > 1:
+            _key, dropped = _PNGS.popitem(last=False)
+            _png_bytes -= len(dropped)
+
+
+def clear_pngs() -> None:
+    """Forget every kept chart image."""
+    global _png_bytes
+    with _PNG_LOCK:
+        _PNGS.clear()
+        _png_bytes = 0
 
 
 def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: int = 110) -> Any:
@@ -455,6 +564,9 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
             offs = [x - 0.4 + w * (n + 0.5) for x in xs]
             handles.append(ax.bar(offs, [0 if y is None else y for y in ys], width=w, color=colour))
             handles[-1].set_label(s.name)
+            for x, y in zip(offs, ys, strict=True):
+                if y == 0:  # a bar of nothing: said, so the chart is not read as empty
+                    ax.text(x, 0, "0", ha="center", va="bottom", fontsize=7, color="#333333")
             for i, x in enumerate(offs):
                 kind = s.gap(i)
                 if kind:
@@ -532,7 +644,6 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
             ax.yaxis.set_major_formatter(lambda v, _pos: numbers.count(v, lang))
         else:
             ax.yaxis.set_major_formatter(lambda v, _pos: numbers.number(v, lang))
-    ax.set_ylabel(spec.y_title, fontsize=TICK_FONT)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
@@ -545,12 +656,23 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
         ticks_in = 0.1 + longest * math.sin(math.radians(angle)) + font_in
     else:
         ticks_in = 0.1 + max((t.count("\n") + 1 for t in labels), default=1) * font_in * 1.25
-    rows = math.ceil(len(handles) / LEGEND_COLUMNS) if show_legend else 0
+    columns, lines = legend_layout([str(h.get_label()) for h in handles], width)
+    for handle, text in zip(handles, lines, strict=True):
+        handle.set_label(text)
+    rows = 0
+    if show_legend:
+        for k in range(0, len(lines), columns):
+            rows += max(t.count("\n") + 1 for t in lines[k : k + columns])
     legend_in = (rows * 12 + 6) / 72 if show_legend else 0
     note_in = 0.2 if spec.note else 0
     below = 0.08 + note_in + legend_in + ticks_in
     height_in = height + max(0.0, below - 0.12 * height)
     fig.set_size_inches(width, height_in)
+    axes_in = height_in - 0.35 - below  # the axis title wraps to the axes' height, never cut
+    fits = max(12, int(axes_in * 72 / (TICK_FONT * CHAR_WIDTH)))
+    y_title = "\n".join(textwrap.wrap(spec.y_title, fits, break_long_words=False))
+    ax.set_ylabel(y_title, fontsize=TICK_FONT)
+    left += 1.25 * TICK_FONT / 72 * y_title.count("\n") / width
     if spec.note:
         fig.text(0.01, 0.06 / height_in, spec.note, fontsize=7, color="#555555", va="bottom")
     if show_legend:
@@ -560,11 +682,34 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
             frameon=False,
             loc="lower left",
             bbox_to_anchor=(0.0, (0.04 + note_in) / height_in),
-            ncols=LEGEND_COLUMNS,
+            ncols=columns,
         )
     # fixed margins instead of tight_layout, which draws the figure a second time
     fig.subplots_adjust(left=left, right=right, top=1 - 0.35 / height_in, bottom=below / height_in)
     return fig
+
+
+LEGEND_FONT = 7
+LEGEND_HANDLE_EM = 4.0
+"""A legend entry's handle, the gap after it and the space to the next column, in ems."""
+
+
+def legend_layout(labels: list[str], width_in: float) -> tuple[int, list[str]]:
+    """How a chart ``width_in`` inches wide sets its legend below the axes, never cut at the
+    figure's edge: ``LEGEND_COLUMNS`` columns when the widest entries fit side by side, else one
+    entry a line, an entry too long for the line wrapped between words. Returns the columns
+    and the labels (with their line breaks)."""
+    em = LEGEND_FONT / 72
+    room = width_in * 0.97
+
+    def entry_in(text: str) -> float:
+        return (len(text) * CHAR_WIDTH + LEGEND_HANDLE_EM) * em
+
+    widest = max((entry_in(t) for t in labels), default=0.0)
+    if LEGEND_COLUMNS * widest <= room:
+        return LEGEND_COLUMNS, list(labels)
+    fits = max(10, int(room / em / CHAR_WIDTH - LEGEND_HANDLE_EM / CHAR_WIDTH))
+    return 1, ["\n".join(textwrap.wrap(t, fits, break_long_words=False)) or t for t in labels]
 
 
 def _png_gap(ax: Any, x: float, w: float, top: float, kind: str) -> None:

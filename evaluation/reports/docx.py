@@ -31,7 +31,9 @@ from typing import Any
 
 from evaluation.reports.model import Cell, Report, ReportError, Table
 from evaluation.reports.narrative import day_text, period_label
+from evaluation.vocabulary import marks
 from evaluation.vocabulary.language import N_, _, current, using
+from evaluation.vocabulary.numbers import MISSING
 
 GREY = (0x77, 0x77, 0x77)
 HEADER_FILL = "D9E2F3"
@@ -65,7 +67,14 @@ def _font(bold: bool) -> Any:
 def text_width_mm(text: str, *, bold: bool = False, size: float = TABLE_PT) -> float:
     """How wide ``text`` is set in DejaVu Sans at ``size`` points, in mm: wider than Calibri
     (Word's default), so a column this wide holds the text in Word too."""
-    return _font(bold).getlength(text) / 100 * size * 25.4 / 72
+    return _length(text, bold) / 100 * size * 25.4 / 72
+
+
+@functools.lru_cache(maxsize=2**16)
+def _length(text: str, bold: bool) -> float:
+    """``text``'s length at 100 points, measured once: a table measures each cell, its words
+    and its longest words again when it hyphenates them (~50 µs a measurement)."""
+    return float(_font(bold).getlength(text))
 
 
 def pieces(text: str) -> list[str]:
@@ -78,11 +87,12 @@ def column_widths(table: Table, total: float = TEXT_WIDTH_MM) -> list[float]:
     """The widths (mm) of ``table``'s columns, summing to ``total``: each at least the longest
     word of its header (in bold) and, when they all fit, of its cells; the rest shared like the
     PDF's columns (by the amount of text each holds)."""
-    from evaluation.reports.pdf import fit_columns
+    from evaluation.reports.pdf import cap_words, fit_columns
 
     n = len(table.header)
     head = [max(text_width_mm(w, bold=True) for w in pieces(h)) for h in table.header]
     head = [w + CELL_PAD_MM for w in head]
+    figures = [numeric_column(table, k) for k in range(n)]
     body, desired, amount = list(head), [0.0] * n, [0.0] * n
     rows = [[(h, True) for h in table.header]]
     rows += [[(c.text, False) for c in row] for row in table.rows]
@@ -91,22 +101,33 @@ def column_widths(table: Table, total: float = TEXT_WIDTH_MM) -> list[float]:
             words = [w for w in pieces(text) if "_" not in w] or [""]  # a code may break
             longest = max(text_width_mm(w, bold=bold) for w in words) + CELL_PAD_MM
             width = text_width_mm(text, bold=bold) + CELL_PAD_MM
+            if figures[k] and not bold:  # a figure is one piece ("61.656 EUR"), never broken
+                longest = width
             body[k] = max(body[k], longest)
+            if figures[k]:
+                head[k] = max(head[k], longest)
+            elif longest > head[k]:  # a word is hyphenated, never cut within a syllable
+                parts = [p for w in words for p in syllables(w, current())]
+                least = max(text_width_mm(p, bold=bold) for p in parts) + CELL_PAD_MM
+                head[k] = max(head[k], least)
             desired[k] = max(desired[k], min(width, MAX_COLUMN_MM))
             amount[k] += width
-    if sum(body) > total:  # the longest words are cut, never a header's, never a short one
-        low, high = 0.0, max(body)
-        for _step in range(40):
-            cap = (low + high) / 2
-            if sum(max(h, min(b, cap)) for h, b in zip(head, body, strict=True)) > total:
-                high = cap
-            else:
-                low = cap
-        body = [max(h, min(b, low)) for h, b in zip(head, body, strict=True)]
+    body = cap_words(head, body, total, amount)  # the longest are hyphenated, never a header's
     return fit_columns(body, desired, amount, total)
 
 
 SOFT_HYPHEN = "\u00ad"
+
+
+@functools.cache
+def syllables(word: str, lang: str) -> tuple[str, ...]:
+    """The parts a line may end after in ``word``, at ``lang``'s hyphenation points, each but
+    the last with the hyphen then set (``Ausstiegs-``, ``fäl-``, ``len``)."""
+    dictionary = hyphenator(lang)
+    if dictionary is None or "_" in word:
+        return (word,)
+    parts = dictionary.inserted(word, hyphen=SOFT_HYPHEN).split(SOFT_HYPHEN)
+    return (*(f"{p}-" for p in parts[:-1]), parts[-1])
 
 
 def hyphenated(text: str, width_mm: float, *, bold: bool = False) -> str:
@@ -118,7 +139,7 @@ def hyphenated(text: str, width_mm: float, *, bold: bool = False) -> str:
     words = text.split(" ")
     if all(text_width_mm(w, bold=bold) <= room for w in words):
         return text
-    dictionary = _hyphenator(current())
+    dictionary = hyphenator(current())
     if dictionary is None:
         return text
     return " ".join(
@@ -130,7 +151,8 @@ def hyphenated(text: str, width_mm: float, *, bold: bool = False) -> str:
 
 
 @functools.cache
-def _hyphenator(lang: str) -> Any:
+def hyphenator(lang: str) -> Any:
+    """Pyphen's hyphenation dictionary of ``lang`` (None for a language it lacks)."""
     import pyphen
 
     code = {"en": "en_GB", "de": "de_DE"}.get(lang, lang)
@@ -399,6 +421,34 @@ def _table(doc: Any, table: Table, *, title: bool) -> None:
         doc.add_paragraph()
 
 
+def fit_table(grid: Any, total: float) -> None:
+    """Fit a filled Word table (a funder's layout, whose columns docxtpl repeated) to its
+    texts like the platform's own tables: widths measured (``column_widths``), its first row
+    taken as the header, long words hyphenated, so Word never breaks "Ausstiegsf/älle"."""
+    texts = [[cell.text for cell in row.cells] for row in grid.rows]
+    if not texts or not texts[0] or any(len(row) != len(texts[0]) for row in texts):
+        return  # merged cells: left as the layout has them
+    body = tuple(tuple(Cell(t, "number" if figure_like(t) else "text") for t in r) for r in texts)
+    model = Table("", tuple(texts[0]), body[1:])
+    widths = column_widths(model, total)
+    set_widths(grid, widths)
+    for row in grid.rows[1:]:
+        for cell, width in zip(row.cells, widths, strict=True):
+            for para in cell.paragraphs:
+                for run in para.runs:
+                    run.text = hyphenated(run.text, width, bold=bool(run.bold))
+
+
+FIGURE = re.compile(r"[-+]?\d[\d.,\s]*(?:–\d[\d.,]*)?(?:\s?%|\s?[A-Za-z]{1,3}\.?)?")
+"""A figure as a cell writes it: ``1.234``, ``-2,6``, ``48–83 %``, ``+5 pp``, ``12 EUR``."""
+
+
+def figure_like(text: str) -> bool:
+    """Whether a filled cell's text is a figure or stands for one (hidden, no data, –)."""
+    text = text.strip()
+    return text in (marks.hidden(), marks.no_data(), MISSING) or bool(FIGURE.fullmatch(text))
+
+
 def set_widths(grid: Any, widths: list[float]) -> None:
     """Fix the columns of a Word table at ``widths`` (mm): the grid, every cell (Word reads
     the cells, LibreOffice the grid) and a fixed layout, so Word does not re-fit them."""
@@ -408,10 +458,17 @@ def set_widths(grid: Any, widths: list[float]) -> None:
 
     grid.autofit = False
     props = grid._tbl.tblPr
+    for old in props.findall(qn("w:tblLayout")):
+        props.remove(old)
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     props.append(layout)
-    for col, width in zip(grid._tbl.tblGrid.gridCol_lst, widths, strict=True):
+    cols = grid._tbl.tblGrid
+    while len(cols.gridCol_lst) < len(widths):  # docxtpl repeats cells, not grid columns
+        cols.add_gridCol()
+    for extra in cols.gridCol_lst[len(widths) :]:
+        cols.remove(extra)
+    for col, width in zip(cols.gridCol_lst, widths, strict=True):
         col.w = Mm(width)
     for row in grid.rows:
         for cell, width in zip(row.cells, widths, strict=True):
@@ -445,6 +502,23 @@ def _table_context(table: Table) -> dict[str, Any]:
         "rows": [[c.text for c in row] for row in table.rows],
         "note": table.note,
     }
+
+
+LAYOUT_WORDS: dict[str, str] = {
+    "project": N_("Project"),
+    "beneficiary": N_("Beneficiary organisation"),
+    "reporting_period": N_("Reporting period"),
+    "data_as_of": N_("Data as of"),
+    "generated": N_("Report generated"),
+    "previous_period": N_("Previous period"),
+    "audience": N_("Audience"),
+    "results": N_("Results"),
+    "annex": N_("Annex"),
+    "page": N_("page"),
+    "draft": N_("DRAFT"),
+}
+"""The fixed words of a funder's Word layout (its labels and headings), by name: a layout
+writes ``{{ words.project }}``, never the English word, so it reads in the report's language."""
 
 
 def docx_context(report: Report, doc: Any) -> dict[str, Any]:
@@ -505,6 +579,7 @@ def docx_context(report: Report, doc: Any) -> dict[str, Any]:
         "provenance": [{"key": k, "value": v} for k, v in report.provenance],
         "data_heading": _(w.data_heading),
         "data_sentence": _(DATA_SENTENCE),
+        "words": {name: _(text) for name, text in LAYOUT_WORDS.items()},
     }
 
 
@@ -522,6 +597,16 @@ def _fill_template(report: Report, path: Path) -> Path:
         )
     doc = DocxTemplate(str(source))
     doc.render(docx_context(report, doc), autoescape=True)
+    filled = doc.docx
+    section = filled.sections[0]
+    room = (section.page_width - section.left_margin - section.right_margin) / 36000  # mm
+    for grid in filled.tables:
+        fit_table(grid, room)
+    props = filled.core_properties
+    props.title = f"{report.title} – {report.programme} – {report.period_label}"
+    props.author = report.organisation
+    props.subject = report.funder
+    props.comments = _("Generated by exit-evaluation")
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path

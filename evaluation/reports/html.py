@@ -196,9 +196,11 @@ def _write_html(report: Report, path: Path) -> Path:
             for spec in section.charts:
                 chart_no += 1
                 div = f"chart-{chart_no}"
-                payload = json.dumps(plotly_dict(spec), allow_nan=False)
+                figure = plotly_dict(spec)
+                height = int(figure["layout"].get("height", 320))
+                payload = json.dumps(figure, allow_nan=False)
                 parts.append(
-                    f'<div class="chart"><div id="{div}" style="height:320px"></div>'
+                    f'<div class="chart"><div id="{div}" style="height:{height}px"></div>'
                     f'<script type="application/json" id="{div}-spec">'
                     f"{_json_in_html(payload)}</script></div>"
                 )

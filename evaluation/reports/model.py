@@ -319,8 +319,13 @@ def _change(ind: Indicator, now: Figure, before: Figure) -> Cell:
         or before.status == "no_data"
     ):
         return Cell(None)
-    fmt = "points" if ind.kind in PERCENT_KINDS else "change"
-    return Cell(now.value - before.value, fmt)
+    if ind.kind in PERCENT_KINDS:
+        return Cell(now.value - before.value, "points")
+    if is_money(ind.unit):  # whole euros, as the amounts beside it
+        return Cell(float(round(now.value - before.value)), "change")
+    # the difference of the two figures as shown (5.8 and 5.7: +0.1, never +0.16)
+    places = 1 if max(abs(now.value), abs(before.value)) >= 1 else 2
+    return Cell(round(round(now.value, places) - round(before.value, places), places), "change")
 
 
 def _indicator_rows(
@@ -490,6 +495,10 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+YES_NO = {"true": N_("Yes"), "false": N_("No")}
+"""The values of a yes-or-no split column (``returnee``), by what the engine gives."""
+
+
 def split_label(value: object, column: str = "") -> str:
     """A split value as a reader sees it, in the language of the moment: its display name
     (``code_label``); a value no vocabulary names reads with dashes between digits and spaces
@@ -498,8 +507,10 @@ def split_label(value: object, column: str = "") -> str:
         return code_label(column, None)
     text = str(value)
     named = code_label(column, text)
-    if column and named != text.replace("_", " ").capitalize():
-        return named
+    if column and (text in code_order(column) or named != text.replace("_", " ").capitalize()):
+        return named  # a named code, even one whose name is the code capitalised (Female)
+    if text.lower() in YES_NO:  # a yes-or-no column (returnee): "Returnee: Yes"
+        return _(YES_NO[text.lower()])
     text = re.sub(r"(?<=\d)_(?=\d)", "–", text)
     return text.replace("_", " ")
 
@@ -915,9 +926,16 @@ def _assemble(
             if s.chart == "trend"
             else []
         )
-        charts = [c for c in drawn if c.empty_sentence is None]
+        charts = [c for c in drawn if c.empty_sentence is None and c.points() >= TREND_POINTS]
         empty = [(i, c) for i, c in zip(inds, drawn, strict=False) if c.empty_sentence is not None]
-        notes = [empty_charts_sentence(empty, trend)] if empty else []
+        lone = [
+            i
+            for i, c in zip(inds, drawn, strict=False)
+            if c.empty_sentence is None and c.points() < TREND_POINTS
+        ]
+        said = [empty_charts_sentence(empty, trend)] if empty else []
+        said += [lone_charts_sentence(lone, trend)] if lone else []
+        notes = [" ".join(said)] if said else []  # one paragraph for the charts left out
         narrative = draft(inds, say, hidden, period, skip=heads) if s.narrative else []
         built.append(
             Section(heading, _(s.intro) if s.intro else "", narrative, tables, charts, notes)
@@ -1019,7 +1037,14 @@ def _assemble(
     if lang != "en":
         reproduce += f" --lang {lang}"
     prov = [
-        (_("Generated at"), generated.isoformat().replace("+00:00", " UTC")),
+        (
+            _("Generated at"),
+            _(
+                "{date}, {time} UTC",
+                date=day_text(generated.date()),
+                time=generated.strftime("%H:%M:%S"),
+            ),
+        ),
         (_("Software"), f"exit-evaluation {__version__}"),
         (_("Template"), _("{template} (digest {digest})", template=template.id, digest=tpl_digest)),
         (
@@ -1041,8 +1066,8 @@ def _assemble(
             _(
                 "{period} ({start} to {end})",
                 period=period_label(period),
-                start=period.start.isoformat(),
-                end=period.end.isoformat(),
+                start=day_text(period.start),
+                end=day_text(period.end),
             ),
         ),
         *([(_("Release"), release)] if release else []),
@@ -1085,6 +1110,25 @@ def _assemble(
         release=release,
         lang=lang,
         value_formats={i.id: value_format(i) for i in used},
+    )
+
+
+TREND_POINTS = 2
+"""A trend chart is drawn with at least this many figures shown: one dot among hidden periods
+says nothing a table does not (pages of them say less)."""
+
+
+def lone_charts_sentence(inds: Sequence[Indicator], trend: Sequence[Period]) -> str:
+    """The sentence standing for a section's trend charts with one figure to show."""
+    return n_(
+        "No chart of {names}: from {first} to {last} only one period has a figure that may "
+        "be shown, too few for a trend.",
+        "No charts of {names}: from {first} to {last} each has only one period with a figure "
+        "that may be shown, too few for a trend.",
+        len(inds),
+        names=and_list([indicator_name(i) for i in inds]),
+        first=period_label(trend[0]),
+        last=period_label(trend[-1]),
     )
 
 

@@ -26,13 +26,11 @@ import duckdb
 
 from evaluation.measures.catalogue import Catalogue
 from evaluation.periods import Period
-from evaluation.reports.charts import ChartSpec
 from evaluation.reports.model import Report, ReportError, build_reports
 from evaluation.reports.spec import FORMATS, ReportTemplate
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.vocabulary.language import DEFAULT, LANGUAGES, _, current, normalise, using
-from evaluation.workers import worker_pool
 
 Progress = Callable[[str, float], None]
 
@@ -70,33 +68,49 @@ def check_language(lang: str | None) -> str:
     return normalise(lang)
 
 
-def draw_charts(report: Report, workers: int) -> None:
-    """Draw the report's chart images (for Word and PDF) in ``workers`` processes at once.
+def draw_charts(report: Report, workers: int, *, min_parallel: int | None = None) -> None:
+    """Draw the report's chart images (for Word and PDF) once, before the writers ask.
 
-    matplotlib takes ~0.15 s a chart and holds the interpreter, so a report of 27 charts
-    spends 4 s drawing them in one process; the images are cached on the report, where the
-    Word and PDF writers find them.
+    An image drawn before with the same content, language and size is reused (``to_png``
+    keeps them). The rest are drawn here, ~60 ms each; in ``workers`` processes only when
+    there are at least ``min_parallel`` (``MIN_PARALLEL_CHARTS``) of them: starting a worker
+    and its imports costs more than a report's charts take to draw (``reports_bench.py
+    --break-even``). A batch of reports runs in parallel over the reports instead
+    (``write_packs``). The images are cached on the report, where the writers find them.
     """
-    charts = [c for c in report.charts if id(c) not in report.chart_images]
-    if workers <= 1 or len(charts) < MIN_PARALLEL_CHARTS:
-        return
-    draw = functools.partial(chart_png, report.lang)
-    with worker_pool(workers) as pool:
-        chunk = math.ceil(len(charts) / workers)
-        for chart, png in zip(charts, pool.map(draw, charts, chunksize=chunk), strict=True):
+    from evaluation.reports.charts import cached_png, keep_png, png_in, png_key, to_png
+
+    threshold = MIN_PARALLEL_CHARTS if min_parallel is None else min_parallel
+    with using(report.lang):
+        missing = []
+        for chart in report.charts:
+            if id(chart) in report.chart_images:
+                continue
+            png = cached_png(png_key(chart))
+            if png is None:
+                missing.append(chart)
+            else:
+                report.chart_images[id(chart)] = png
+        if workers <= 1 or len(missing) < max(threshold, 2):
+            for chart in missing:
+                report.chart_images[id(chart)] = to_png(chart)
+            return
+    from evaluation.workers import worker_pool
+
+    draw = functools.partial(png_in, report.lang)
+    with worker_pool(min(workers, len(missing))) as pool:
+        chunk = math.ceil(len(missing) / workers)
+        for chart, (key, png) in zip(
+            missing, pool.map(draw, missing, chunksize=chunk), strict=True
+        ):
+            keep_png(key, png)
             report.chart_images[id(chart)] = png
 
 
-def chart_png(lang: str, chart: ChartSpec) -> bytes:
-    """``chart`` drawn in ``lang`` (in a worker process, which starts in English)."""
-    from evaluation.reports.charts import to_png
-
-    with using(lang):
-        return to_png(chart)
-
-
-MIN_PARALLEL_CHARTS = 8
-"""Fewer charts are drawn in this process: starting workers would cost more than it saves."""
+MIN_PARALLEL_CHARTS = 100
+"""Fewer charts are drawn in this process. On 2 quiet cores a pool pays from about this many:
+its start and its workers' imports cost ~3 s against ~63 ms a chart, which two workers halve
+(2 × 3 s / 0.063 s ≈ 100); on a busy machine never (``reports_bench.py --break-even``)."""
 
 
 def write_report(
@@ -104,7 +118,8 @@ def write_report(
 ) -> list[Path]:
     """Write ``report`` in ``formats`` into ``out_dir``; returns the files written.
 
-    ``chart_workers`` > 1 draws the chart images for Word and PDF in that many processes.
+    ``chart_workers`` > 1 may draw the chart images for Word and PDF in that many processes
+    (``draw_charts``: only for many charts).
     """
     if {"docx", "pdf"} & set(formats):
         draw_charts(report, chart_workers)
@@ -141,10 +156,11 @@ def write_report(
 
 
 def pack_bytes(report: Report, formats: Sequence[str]) -> bytes:
-    """``report`` in ``formats`` as one zip, for a download (written in a temporary folder)."""
+    """``report`` in ``formats`` as one zip, for a download (written in a temporary folder),
+    in the report's language whichever thread asks (a deferred download runs outside the page)."""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, using(report.lang):
         return zip_files(write_report(report, Path(tmp), formats))
 
 
@@ -184,6 +200,7 @@ def write_packs(
     from evaluation.measures.catalogue import load_catalogue
     from evaluation.reports.model import check_period, choose_programmes
     from evaluation.store.database import cursor_of
+    from evaluation.workers import worker_pool
 
     progress = progress or (lambda _m, _f: None)
     lang = check_language(lang)

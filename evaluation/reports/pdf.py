@@ -25,8 +25,10 @@ from evaluation.reports.docx import (
     GREY,
     annex_heading,
     cover_fields,
+    hyphenator,
     is_numeric,
     numeric_column,
+    syllables,
 )
 from evaluation.reports.model import Report, Table
 from evaluation.vocabulary.language import _, using
@@ -171,9 +173,11 @@ class _Writer:
             align="L",
         )
         pdf.ln(8)
-        for label, text in cover_fields(report):
+        fields = cover_fields(report)
+        label_w = cover_label_width(pdf, [label for label, _text in fields])
+        for label, text in fields:
             pdf.set_font(FONT, "B", 10)
-            pdf.cell(32, 6, f"{label}:")
+            pdf.cell(label_w, 6, f"{label}:")
             pdf.set_font(FONT, "", 10)
             pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT", align="L")
             pdf.ln(1)
@@ -191,9 +195,14 @@ class _Writer:
         pdf.ln(1)
 
     def paragraph(self, text: str, *, style: str = "", size: float = 10) -> None:
-        self.pdf.set_font(FONT, style, size)
-        self.pdf.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT", align="L")
-        self.pdf.ln(2)
+        """Wrapped here, words measured once (fpdf2's ``multi_cell`` measures each line again
+        for every character it adds: most of the time a report's PDF took)."""
+        pdf = self.pdf
+        pdf.set_font(FONT, style, size)
+        width = pdf.w - pdf.r_margin - pdf.l_margin - 2 * pdf.c_margin
+        for line in self.wrap(_Cell(text, style, False, False), width, size=size):
+            pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(2)
 
     def draft_notice(self, notice: str) -> None:
         pdf = self.pdf
@@ -237,7 +246,7 @@ class _Writer:
             ]
             for row in table.rows
         ]
-        self.grid(self.widths([header, *rows]), header, rows)
+        self.grid(self.widths([header, *rows], head=1), header, rows)
         if table.note:
             pdf.ln(1)
             self.paragraph(table.note, style="I", size=8)
@@ -249,19 +258,33 @@ class _Writer:
         self.grid(self.widths(rows), None, rows)
         self.pdf.ln(3)
 
-    def widths(self, rows: list[list[_Cell]]) -> list[float]:
+    def widths(self, rows: list[list[_Cell]], head: int = 0) -> list[float]:
+        """Each column at least its longest word: always those of the first ``head`` rows
+        (a header is never broken: no "Indikat/or"), the body's when they all fit, else the
+        longest body words are capped (and hyphenated by ``wrap``), never a short one."""
         pad = 2 * PAD_X + 0.4
+        heads = [0.0] * len(rows[0])
         minimum = [0.0] * len(rows[0])
         desired = [0.0] * len(rows[0])
         amount = [0.0] * len(rows[0])
-        for row in rows:
+        for k, row in enumerate(rows):
             for n, cell in enumerate(row):
                 measure = self._measure(cell.style)
                 words = cell.text.split() or [""]
-                minimum[n] = max(minimum[n], max(measure(w) for w in words) + pad)
+                longest = max(measure(w) for w in words) + pad
+                if cell.right and k >= head:  # a figure is one piece: "61.656 EUR"
+                    longest = measure(cell.text) + pad
+                minimum[n] = max(minimum[n], longest)
+                if k < head or cell.right:  # a header, a figure: never hyphenated
+                    heads[n] = max(heads[n], longest)
+                elif longest > heads[n]:  # a word is hyphenated, never cut within a syllable
+                    lang = self.report.lang
+                    parts = [p for w in words for p in syllables(w, lang)]
+                    heads[n] = max(heads[n], max(measure(p) for p in parts) + pad)
                 width = measure(cell.text) + pad
                 desired[n] = max(desired[n], min(width, MAX_COLUMN))
                 amount[n] += width
+        minimum = cap_words(heads, minimum, self.width, amount)
         return fit_columns(minimum, desired, amount, self.width)
 
     def grid(
@@ -314,15 +337,24 @@ class _Writer:
             else:
                 pdf.set_text_color(0, 0, 0)
             pdf.set_font(FONT, cell.style, TABLE_SIZE)
+            measure = self._measure(cell.style)
+            # placed as ``cell`` places a line (its margin, its baseline), with the cheap
+            # ``text``: a cell per line cost a third of the PDF
+            rise = 0.5 * LINE_H + 0.3 * pdf.font_size
             for n, line in enumerate(text):
-                pdf.set_xy(x + PAD_X, y + PAD_Y + n * LINE_H)
-                pdf.cell(w - 2 * PAD_X, LINE_H, line, align="R" if cell.right else "L")
+                if not line:
+                    continue
+                left = x + PAD_X + pdf.c_margin
+                if cell.right:
+                    left = x + w - PAD_X - pdf.c_margin - measure(line)
+                pdf.text(left, y + PAD_Y + n * LINE_H + rise, line)
             x += w
         pdf.set_xy(pdf.l_margin, y + h)
 
-    def wrap(self, cell: _Cell, width: float) -> list[str]:
-        """Greedy word wrap; a word wider than the column is cut by characters."""
-        measure = self._measure(cell.style)
+    def wrap(self, cell: _Cell, width: float, size: float = TABLE_SIZE) -> list[str]:
+        """Greedy word wrap; a word wider than the column is hyphenated (the language's
+        hyphenation points), cut by characters only where no piece of it fits."""
+        measure = self._measure(cell.style, size)
         space = measure(" ")
         out: list[str] = []
         for para in cell.text.split("\n"):
@@ -334,6 +366,10 @@ class _Writer:
                     continue
                 if line:
                     out.append(line)
+                while ww > width and (part := self._hyphen(word, width, measure)):
+                    out.append(part[0])
+                    word = part[1]
+                    ww = measure(word)
                 while ww > width and len(word) > 1:
                     cut = len(word) - 1
                     while cut > 1 and measure(word[:cut]) > width:
@@ -345,20 +381,44 @@ class _Writer:
             out.append(line)
         return out or [""]
 
-    def _measure(self, style: str):  # -> Callable[[str], float]
-        if style not in self._widths:
+    def _hyphen(self, word: str, width: float, measure: Any) -> tuple[str, str] | None:
+        """``word`` broken at the language's last hyphenation point that fits ``width``
+        (the head with its hyphen, the rest), or None where there is none."""
+        dictionary = hyphenator(self.report.lang)
+        if dictionary is None:
+            return None
+        for head, tail in dictionary.iterate(word):
+            if measure(f"{head}-") <= width:
+                return f"{head}-", tail
+        return None
+
+    def _measure(self, style: str, size: float = TABLE_SIZE):  # -> Callable[[str], float]
+        key = f"{style}{size}"
+        if key not in self._widths:
             pdf = self.pdf
             cache: dict[str, float] = {}
 
             def measure(text: str) -> float:
                 w = cache.get(text)
                 if w is None:
-                    pdf.set_font(FONT, style, TABLE_SIZE)
+                    pdf.set_font(FONT, style, size)
                     w = cache[text] = pdf.get_string_width(text)
                 return w
 
-            self._widths[style] = measure
-        return self._widths[style]
+            self._widths[key] = measure
+        return self._widths[key]
+
+
+COVER_GAP = 4.0
+"""mm between the cover's longest label and the values."""
+
+
+def cover_label_width(pdf: Any, labels: list[str]) -> float:
+    """The cover's label column (mm): its longest label, bold, in the report's language, and a
+    gap; never more than a third of the page's text width."""
+    pdf.set_font(FONT, "B", 10)
+    longest = max((pdf.get_string_width(f"{label}:") for label in labels), default=0.0)
+    return min(longest + COVER_GAP, pdf.epw / 3)
 
 
 @dataclass(frozen=True)
@@ -371,6 +431,36 @@ class _Cell:
 
 def _height(lines: list[list[str]]) -> float:
     return max(len(t) for t in lines) * LINE_H + 2 * PAD_Y
+
+
+CAPPED_SHARE = 0.75
+"""When a table's longest words do not all fit side by side and a column holds paragraphs,
+the words are capped to leave this share of the width to them, the rest to the paragraphs."""
+PARAGRAPHS = 3.0
+"""A column holds paragraphs when its texts, set on one line, are this many widths long."""
+
+
+def cap_words(
+    heads: list[float], words: list[float], total: float, amount: list[float] | None = None
+) -> list[float]:
+    """Each column's least width: its longest word (``words``), unless the longest words do not
+    fit side by side in ``total``; then the longest are capped (to be hyphenated) until they
+    fit, or, when a column holds paragraphs (``amount``: its texts' length), until they take
+    ``CAPPED_SHARE`` of it, leaving room for the paragraphs (a definition squeezed to the width
+    of a unit reads one word a line). Never below ``heads``: a header's longest word and a
+    figure, which are never broken."""
+    if sum(words) <= total:
+        return list(words)
+    prose = amount is not None and max(amount, default=0.0) > PARAGRAPHS * total
+    goal = max(total * (CAPPED_SHARE if prose else 1.0), sum(heads))
+    low, high = 0.0, max(words)
+    for _step in range(40):
+        cap = (low + high) / 2
+        if sum(max(h, min(w, cap)) for h, w in zip(heads, words, strict=True)) > goal:
+            high = cap
+        else:
+            low = cap
+    return [max(h, min(w, low)) for h, w in zip(heads, words, strict=True)]
 
 
 def fit_columns(

@@ -18,13 +18,16 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import textwrap
 from pathlib import Path
 
 from evaluation.reports.charts import ChartSpec
+from evaluation.reports.docx import numeric_column
 from evaluation.reports.model import Cell, Report, Table, readable_data
 from evaluation.views.spreadsheet import safe_cell
 from evaluation.vocabulary import marks
 from evaluation.vocabulary.language import N_, _, using
+from evaluation.vocabulary.numbers import MISSING
 
 NUMBER_FORMATS = {
     "percent": "0 %",
@@ -56,6 +59,38 @@ HEAD_FILL = "1F4E79"
 BAND_FILL = "EEF3F8"
 GREY = "7F7F7F"
 MAX_SHEET_TITLE = 31
+
+
+LINE_PT = 15.0
+"""The height of one line of text in a row (Calibri 11)."""
+TEXT_CHARS = 1.15
+"""Characters of text a column holds per unit of its width (the width of a digit)."""
+
+
+def _width(ws, col: int) -> float:
+    """A column's width in characters (Excel's default where none is set)."""
+    from openpyxl.utils import get_column_letter
+
+    letter = get_column_letter(col)
+    if letter in ws.column_dimensions and ws.column_dimensions[letter].width:
+        return float(ws.column_dimensions[letter].width)
+    return 8.43
+
+
+def lines(text: str, chars: float) -> int:
+    """How many lines ``text`` wraps to in a cell ``chars`` characters wide."""
+    room = max(1, int(chars))
+    return sum(
+        len(textwrap.wrap(p, room, break_long_words=False)) or 1 for p in str(text).split("\n")
+    )
+
+
+def _fit_row(ws, row: int, count: int) -> None:
+    """Make ``row`` tall enough for ``count`` lines (Excel and LibreOffice do not grow a row
+    for wrapped text that a program wrote: the text would run over the next row)."""
+    if count > 1:
+        height = LINE_PT * count
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, height)
 
 
 def _styles():
@@ -116,13 +151,18 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
     names: list[str] = []
     for name, interval in zip(table.header, intervals, strict=True):
         names += [_(LOW, header=name), _(HIGH, header=name)] if interval else [name]
+    tall = 1
     for c, name in enumerate(names, start=1):
         cell = ws.cell(row=row, column=c, value=safe_cell(name))
         cell.font, cell.fill = st["head_font"], st["head_fill"]
         cell.alignment = st["wrap"]
+        tall = max(tall, lines(name, _width(ws, c) * 0.95))  # bold
+    _fit_row(ws, row, tall)
+    figures = [numeric_column(table, n) for n, iv in enumerate(intervals) for _k in range(1 + iv)]
     for r, cells in enumerate(table.rows):
         row += 1
         written = [x for cell, iv in zip(cells, intervals, strict=True) for x in _cells(cell, iv)]
+        tall = 1
         for c, (value, fmt, grey) in enumerate(written, start=1):
             out = ws.cell(row=row, column=c, value=value)
             if grey:
@@ -130,14 +170,34 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
                 out.alignment = st["right"]
             elif fmt is not None:
                 out.number_format = fmt
+                out.alignment = st["right"]
+            elif figures[c - 1]:  # "–", "no data" where a figure stands: right, as figures
+                out.alignment = st["right"]
+                if value != MISSING:
+                    out.font = st["hidden"]
             else:
                 out.alignment = st["wrap"]
+                tall = max(tall, lines(str(value), _width(ws, c) * TEXT_CHARS))
             if r % 2:
                 out.fill = st["band"]
+        _fit_row(ws, row, tall)
     if table.note:
         row += 1
-        ws.cell(row=row, column=1, value=safe_cell(table.note)).font = st["note"]
+        _note(ws, row, table.note, st, len(names))
     return row + 2
+
+
+def _note(ws, row: int, text: str, st: dict, columns: int) -> None:
+    """A table's note under it, wrapped over the table's width (one long line would make the
+    printed page as wide as the note, and every figure on it tiny)."""
+    cell = ws.cell(row=row, column=1, value=safe_cell(text))
+    cell.font = st["note"]
+    cell.alignment = st["wrap"]
+    columns = max(columns, 2)
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
+    chars = sum(_width(ws, c) for c in range(1, columns + 1)) * 1.15  # 9 pt
+    count = lines(text, chars)
+    ws.row_dimensions[row].height = 12 * count + 2
 
 
 def _paragraphs(ws, row: int, texts: list[str], st: dict, *, columns: int, line: int) -> int:
@@ -148,7 +208,7 @@ def _paragraphs(ws, row: int, texts: list[str], st: dict, *, columns: int, line:
         cell = ws.cell(row=row, column=1, value=safe_cell(text))
         cell.alignment = st["wrap"]
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=columns)
-        ws.row_dimensions[row].height = 15 * max(1, math.ceil(len(text) / line))
+        ws.row_dimensions[row].height = LINE_PT * lines(text, line)
     return row
 
 
@@ -200,6 +260,8 @@ def _chart_block(ws, spec: ChartSpec, row: int, col: int) -> tuple[int, int]:
         columns.append(spec.target)
     for c, h in enumerate(headers):
         ws.cell(row=row + 1, column=col + c, value=safe_cell(h))
+        if c:  # on one line (a taller row would open gaps in the tables beside it)
+            _widths(ws, {col + c: max(_width(ws, col + c), min(40, len(h) + 2))})
     for r, cat in enumerate(spec.categories):
         ws.cell(row=row + 2 + r, column=col, value=safe_cell(cat))
         for c, values in enumerate(columns, start=1):
@@ -219,6 +281,9 @@ def _native_chart(ws, spec: ChartSpec, row: int, col: int):
     chart.height, chart.width = 7.0, 16.0
     chart.y_axis.title = spec.y_title[:80]
     chart.y_axis.numFmt = NUMBER_FORMATS.get(spec.value_format, "General")
+    shown = [float(v) for s in spec.series for v in s.values if v is not None and not math.isnan(v)]
+    if not spec.whole and spec.value_format != "percent" and max(shown, default=0) < 10:
+        chart.y_axis.numFmt = "#,##0.0#"  # a small axis (0.13 leavers a head): never 0, 0, 0
     chart.y_axis.scaling.min = 0
     if spec.value_format == "percent":
         chart.y_axis.scaling.max = 1
@@ -269,31 +334,31 @@ def _write_xlsx(report: Report, path: Path) -> Path:
     cover.title = _sheet_title(_("Cover"), taken)
     _cover(cover, report, st)
     ws = wb.create_sheet(_sheet_title(_("Summary"), taken))
+    _widths(ws, {1: 44, 2: 26, **{c: 14 for c in range(3, 11)}})
     _write_table(ws, report.summary, 1, st)
     ws.freeze_panes = "B3"
-    _widths(ws, {1: 44, 2: 26, **{c: 14 for c in range(3, 10)}})
     _print_setup(ws, "2:2")
     for section in report.sections:
         ws = wb.create_sheet(_sheet_title(section.heading, taken))
         _section(ws, section, st, report)
     if "definitions" in report.template.annexes:
         ws = wb.create_sheet(_sheet_title(_(report.template.wording.definitions_heading), taken))
+        _widths(ws, {1: 10, 2: 8, 3: 34, 4: 24, 5: 80, 6: 50, 7: 24})
         _write_table(ws, report.definitions, 1, st)
         ws.freeze_panes = "A3"
-        _widths(ws, {1: 10, 2: 8, 3: 34, 4: 24, 5: 80, 6: 50, 7: 24})
         _print_setup(ws, "2:2")
     if "data_quality" in report.template.annexes:
         ws = wb.create_sheet(_sheet_title(_(report.template.wording.data_quality_heading), taken))
+        _widths(ws, {1: 30, 2: 50, 3: 16, 4: 24})
         row = 1
         for note in report.data_quality_notes:
             ws.cell(row=row, column=1, value=safe_cell(note)).alignment = st["wrap"]
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-            ws.row_dimensions[row].height = 30
+            ws.row_dimensions[row].height = LINE_PT * max(2, lines(note, 120))
             row += 1
         row += 1
         for table in report.data_quality:
             row = _write_table(ws, table, row, st)
-        _widths(ws, {1: 30, 2: 50, 3: 16, 4: 24})
         _print_setup(ws)
     if {"method", "provenance"} & set(report.template.annexes):
         ws = wb.create_sheet(_sheet_title(_(report.template.wording.method_heading), taken))
@@ -318,9 +383,14 @@ def _cover(ws, report: Report, st: dict) -> None:
     from evaluation.reports.docx import cover_fields
 
     rows = cover_fields(report)
+    label = max(18, *(len(k) * 1.3 + 2 for k, _v in rows))  # 12 pt bold, in the language
+    _widths(ws, {1: label, 2: 100})
     for r, (k, v) in enumerate(rows, start=3):
-        ws.cell(row=r, column=1, value=k).font = st["h2"]
-        ws.cell(row=r, column=2, value=safe_cell(v))
+        key = ws.cell(row=r, column=1, value=k)
+        key.font, key.alignment = st["h2"], st["wrap"]
+        cell = ws.cell(row=r, column=2, value=safe_cell(v))
+        cell.alignment = st["wrap"]
+        _fit_row(ws, r, lines(v, 100 * TEXT_CHARS))
     r = len(rows) + 4
     if report.narrative:
         ws.cell(
@@ -334,11 +404,19 @@ def _cover(ws, report: Report, st: dict) -> None:
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
         ws.row_dimensions[r].height = 32
         _paragraphs(ws, r, report.narrative, st, columns=2, line=110)
-    _widths(ws, {1: 18, 2: 100})
     _print_setup(ws)
 
 
+CHARTS_A_PAGE = 4
+"""Charts on a printed page of a section's sheet (two rows of two, 15 rows each)."""
+
+
 def _section(ws, section, st: dict, report: Report) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.pagebreak import Break
+
+    data_col = 12
+    _widths(ws, {1: 44, 2: 26, **{c: 13 for c in range(3, 10)}, data_col: 14})
     ws.cell(row=1, column=1, value=safe_cell(section.heading)).font = st["title"]
     row = 2
     if section.intro:
@@ -355,23 +433,28 @@ def _section(ws, section, st: dict, report: Report) -> None:
     if section.chart_notes:
         row = _paragraphs(ws, row - 1, section.chart_notes, st, columns=8, line=150) + 2
     # charts two per row, their data in a block to the right of the tables
-    data_col = 12
-    data_row = 1
+    data_row = 2
     for k, chart in enumerate(section.charts):
         spec = chart.drawn()  # from the first period with a figure, as Word and PDF draw it
         nrows, _cols = _chart_block(ws, spec, data_row, data_col)
         chart = _native_chart(ws, spec, data_row, data_col)
         anchor_row = row + (k // 2) * 15
         anchor_col = "A" if k % 2 == 0 else "E"
+        if k % CHARTS_A_PAGE == 0:  # printed, a chart never runs over a page's end
+            ws.row_breaks.append(Break(id=anchor_row - 1))
         ws.add_chart(chart, f"{anchor_col}{anchor_row}")
         data_row += nrows + 1
     if section.charts:
-        ws.cell(row=1, column=data_col - 1, value=_("Chart data →")).font = st["note"]
-    _widths(ws, {1: 44, 2: 26, **{c: 13 for c in range(3, 10)}, data_col: 14})
+        ws.cell(row=1, column=data_col, value=_("Chart data")).font = st["h2"]
+        # printed: the tables and charts, not the charts' numbers beside them
+        last = row + 15 * math.ceil(len(section.charts) / 2)
+        ws.print_area = f"A1:{get_column_letter(data_col - 1)}{last}"
     _print_setup(ws)
 
 
 def _method(ws, report: Report, st: dict) -> None:
+    label = max(18, *(len(k) * 1.3 + 2 for k, _v in report.provenance))  # 12 pt bold
+    _widths(ws, {1: label, 2: 120})
     row = 1
     if "method" in report.template.annexes:
         ws.cell(
@@ -384,10 +467,11 @@ def _method(ws, report: Report, st: dict) -> None:
         ).font = st["title"]
         for k, v in report.provenance:
             row += 1
-            ws.cell(row=row, column=1, value=safe_cell(k)).font = st["h2"]
+            key = ws.cell(row=row, column=1, value=safe_cell(k))
+            key.font, key.alignment = st["h2"], st["wrap"]
             cell = ws.cell(row=row, column=2, value=safe_cell(v))
             cell.alignment = st["wrap"]
-    _widths(ws, {1: 18, 2: 120})
+            _fit_row(ws, row, lines(v, 120 * TEXT_CHARS))
     _print_setup(ws)
 
 

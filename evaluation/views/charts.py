@@ -60,6 +60,10 @@ MAX_BARS = 40
 """Most programmes side by side in a chart of one period."""
 WIDE_PERIODS = 4
 """Small charts with more periods than this (or grouped bars) go two, not three, abreast."""
+MAX_NAMED_BARS = 10
+"""Most programmes of a one-period chart whose names stand level, wrapped onto lines
+(``NAME_WIDTH`` characters); more are tilted."""
+NAME_WIDTH = 13
 BAND_HALF_WIDTH = 0.15
 TICK_WIDTH = 12
 """Period tick labels longer than this many characters are wrapped onto two lines (never cut)."""
@@ -232,6 +236,25 @@ def tick_text(text: str, width: int = TICK_WIDTH) -> str:
         head, tail = text.split(" – ", 1)
         return f"{head} –<br>{tail}"
     return "<br>".join(textwrap.wrap(text, width, break_long_words=False)) or text
+
+
+def name_text(text: str, width: int = TICK_WIDTH) -> str:
+    """A programme's name as a tick label under its bar: wrapped onto lines of at most
+    ``width`` characters between words, a word longer than a line broken with a hyphen
+    (``Angehörigen-<br>beratung``), so neighbouring names never run into each other."""
+    words: list[str] = []
+    for word in text.split():
+        while len(word) > width:
+            words.append(word[: width - 1] + "-")
+            word = word[width - 1 :]
+        words.append(word)
+    lines: list[str] = []
+    for word in words:
+        if lines and not lines[-1].endswith("-") and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines) or text
 
 
 def count_step(top: float, ticks: int = 6) -> int:
@@ -923,6 +946,12 @@ def indicator_figure(
         automargin=True,
         zeroline=False,
     )
+    tick_lines = 1
+    if single_period and len(x_text) <= MAX_NAMED_BARS:
+        # programmes by name side by side: each name on lines of its own, level, never cut
+        names_text = [name_text(t, NAME_WIDTH) for t in x_text]
+        tick_lines = max(t.count("<br>") + 1 for t in names_text)
+        fig.update_xaxes(ticktext=names_text, tickangle=0, tickfont={"size": 12})
     if kind in PERCENT_KINDS:
         fig.update_yaxes(
             range=[0, 1.04], tickformat=numbers.D3_PERCENT_AXIS, tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1]
@@ -952,14 +981,21 @@ def indicator_figure(
         font=FONT,
         barmode="group",
         bargap=0.25,
-        height=(440 if not small_multiples else 150 + 260 * rows_n) + 18 * (len(sub_lines) - 1),
+        height=(440 if not small_multiples else 150 + 260 * rows_n)
+        + 18 * (len(sub_lines) - 1)
+        + 16 * (tick_lines - 1),
         margin={
             "t": (90 if not small_multiples else 110) + 18 * (len(sub_lines) - 1),
             "b": 40,
             "l": 60,
             "r": 20,
         },
-        legend={"orientation": "h", "y": -0.12, "x": 0, "yanchor": "top"},
+        legend={  # below the tick labels, however many lines they take
+            "orientation": "h",
+            "y": -0.12 - 0.05 * (tick_lines - 1),
+            "x": 0,
+            "yanchor": "top",
+        },
         hoverlabel={"font": FONT},
         showlegend=len(seen) > 0,
         separators=separators(),

@@ -46,6 +46,7 @@ every pooled rate the published figures allow.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -55,7 +56,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy.stats import binom
 
 from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
@@ -201,6 +201,8 @@ def control_limits(
     sizes = np.atleast_1d(np.asarray(n, dtype=float))
     if np.any(sizes <= 0) or np.any(sizes != np.round(sizes)):
         raise ComparisonError("Denominators of control limits are whole numbers above 0.")
+    from scipy.stats import binom  # ~0.7 s to import: only where limits are drawn
+
     tail = (1 - level) / 2
     out = []
     for q in (tail, 1 - tail):
@@ -656,6 +658,15 @@ DISPLAY_COLUMNS: dict[str, str] = {
     "note": N_("Note"),
 }
 """The Comparison page's table of compared programmes (``display_table``), in its order."""
+DISPLAY_WIDTHS: dict[str, int] = {
+    "programme": 250,
+    "rate": 70,
+    "interval": 220,
+    "counted": 80,
+    "limits": 220,
+    "completeness": 100,
+    "note": 300,
+}
 
 
 def _present(value: object) -> float | None:
@@ -667,7 +678,8 @@ def display_table(f: Funnel) -> pd.DataFrame:
     """``programme_table`` as the page shows it, every cell a text in the language of the
     moment under translated headers: the rate and its interval right after the name, a hidden
     rate marked (``marks.hidden()``) with what its release allows in the interval column.
-    Ordered by name, never by rate."""
+    Ordered by name, never by rate. A column with nothing in it (completeness, a note) is left
+    out."""
     lang = current()
     rows = []
     for row in f.programmes.to_dict("records"):
@@ -700,9 +712,17 @@ def display_table(f: Funnel) -> pd.DataFrame:
             }
         )
     out = pd.DataFrame(rows, columns=list(DISPLAY_COLUMNS))
-    if not out["note"].astype(bool).any():
-        out = out.drop(columns=["note"])
+    for empty in ("completeness", "note"):  # a column with nothing in it
+        if not out[empty].astype(bool).any():
+            out = out.drop(columns=[empty])
     return out.rename(columns={c: _(DISPLAY_COLUMNS[c]) for c in out.columns})
+
+
+def display_widths() -> dict[str, int]:
+    """Header (in the language of the moment) → width in pixels, for ``display_table``'s
+    columns: the programme, its rate, interval, count and place against the limits fit the
+    848 pixels a 1280-pixel screen leaves beside the sidebar."""
+    return {_(DISPLAY_COLUMNS[c]): w for c, w in DISPLAY_WIDTHS.items()}
 
 
 def excluded_table(f: Funnel) -> pd.DataFrame:
@@ -1033,6 +1053,10 @@ def _percent_axis(fig: go.Figure, **kwargs: object) -> None:
 # that would cover another label or a point is moved round its point, or left to the hover.
 _PLOT_W, _PLOT_H = 640.0, 380.0
 _CHAR_W, _LINE_H, _GAP = 6.6, 14.0, 7.0
+NOTE_WIDTH = 110
+"""Characters of a line of the trend chart's title (Plotly does not wrap it)."""
+PANEL_TITLE_WIDTH = 32
+"""Characters of a line of a trend panel's title (three panels abreast at 1280 pixels)."""
 _LABEL_CHARS = 26
 _SPOTS = ("top center", "bottom center", "middle right", "middle left", "top right", "top left")
 
@@ -1313,21 +1337,26 @@ def small_multiples_figure(
         )
         ids = [i for i in ids if i in largest]
         t = t[t["programme_id"].isin(ids)]
-    cut = "<br>".join(notes)
+    lines = [line for note in notes for line in textwrap.wrap(note, NOTE_WIDTH)]
+    cut = "<br>".join(lines)
     named = dict(zip(t["programme_id"], t["programme"], strict=True)) if len(t) else {}
     alike = {n for n in named.values() if list(named.values()).count(n) > 1}
     names = [f"{named[i]} ({i})" if named[i] in alike else str(named[i]) for i in ids]
     cols = max(1, min(columns, len(names)))
     rows = max(1, math.ceil(len(names) / cols))
+    # a panel's title on lines of its own, never cut at the panel's edge
+    titles = ["<br>".join(textwrap.wrap(n, PANEL_TITLE_WIDTH)) or n for n in names]
+    title_lines = max((n.count("<br>") + 1 for n in titles), default=1)
     fig = make_subplots(
         rows=rows,
         cols=cols,
         shared_xaxes=True,
         shared_yaxes=True,
-        subplot_titles=names or None,
-        vertical_spacing=0.12 if rows > 1 else 0.1,
+        subplot_titles=titles or None,
+        vertical_spacing=(0.12 if rows > 1 else 0.1) + 0.03 * (title_lines - 1),
         horizontal_spacing=0.04,
     )
+    fig.update_annotations(font={"size": 13})
     periods = t.drop_duplicates("period").sort_values("period_start") if len(t) else t
     order = list(periods["period"]) if len(t) else []
     pooled_name = _("Pooled rate")
@@ -1375,12 +1404,21 @@ def small_multiples_figure(
         )
     _percent_axis(fig)
     fig.update_xaxes(type="category", tickangle=-45, automargin=True)
-    fig.update_layout(
-        height=max(260, 230 * rows),
-        margin={"t": 30 + 30 * len(notes), "b": 10},
-        legend={"orientation": "h", "y": -0.12},
+    fig.update_layout(  # no legend: the page says what the dashed line is, and so does hover
+        height=max(260, 230 * rows) + 16 * (title_lines - 1) + 18 * len(lines),
+        margin={"t": 24 + 18 * len(lines) + 18 * title_lines, "b": 10},
+        showlegend=False,
         separators=_separators(),
     )
     if cut:
-        fig.update_layout(title={"text": cut, "font": {"size": 13}})
+        fig.update_layout(  # at the very top, above the panels' titles
+            title={
+                "text": cut,
+                "font": {"size": 13},
+                "y": 1,
+                "yref": "container",
+                "yanchor": "top",
+                "pad": {"t": 8},
+            }
+        )
     return fig

@@ -45,7 +45,7 @@ from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.groups import GROUPS, group_of_id
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
-from evaluation.vocabulary.kinds import PERCENT_KINDS
+from evaluation.vocabulary.kinds import PERCENT_KINDS, direction_sentence, kind_phrase
 from evaluation.vocabulary.language import N_, _, current
 from evaluation.vocabulary.splits import CASE_SPLITS, NO_SPLIT, SPLITS, TOTAL, split_name
 
@@ -316,31 +316,17 @@ def run(
 
 # -- what a person reads, and the files ------------------------------------------------------
 
-KIND_NAMES: dict[str, str] = {
-    "count": N_("a count"),
-    "total": N_("a total"),
-    "proportion": N_("a proportion"),
-    "share": N_("a share"),
-    "ratio": N_("a ratio"),
-    "median": N_("a median"),
-    "months": N_("a number of months"),
-}
-"""What kind of value an indicator is, as a reader's words (``vocabulary.kinds``)."""
-DIRECTIONS: dict[str, str] = {
-    "higher": N_("higher is better"),
-    "lower": N_("lower is better"),
-}
-NEITHER_WAY = N_("neither higher nor lower is better")
-
 
 def kind_text(kind: str) -> str:
-    """``a proportion``: an indicator's kind in the language of the moment."""
-    return _(KIND_NAMES[kind]) if kind in KIND_NAMES else code_label("kind", kind)
+    """``a proportion``: an indicator's kind as it reads in a sentence, in the language of the
+    moment (``vocabulary.kinds.kind_phrase``)."""
+    return kind_phrase(kind)
 
 
 def direction_text(direction: str) -> str:
-    """``higher is better``: which way an indicator is better, in the language of the moment."""
-    return _(DIRECTIONS.get(direction, NEITHER_WAY))
+    """``higher is better``: which way an indicator is better, in the language of the moment
+    (``vocabulary.kinds.direction_sentence``)."""
+    return direction_sentence(direction)
 
 
 COLUMN_NAMES: dict[str, str] = {
@@ -354,6 +340,27 @@ COLUMN_NAMES: dict[str, str] = {
     "note": N_("Note"),
 }
 """The explorer table's columns (``table``) and their headers, in the order they are shown."""
+COLUMN_WIDTHS: dict[str, int] = {
+    "programme": 250,
+    "period": 110,
+    "value": 100,
+    "interval": 110,
+    "counted": 100,
+    "target": 90,
+    "completeness": 100,
+    "note": 320,
+}
+SPLIT_WIDTH = 150
+"""Pixels of each column of ``table`` (a split column: ``SPLIT_WIDTH``): programme, period,
+split, value, interval and what was counted fit the 848 pixels a 1280-pixel screen leaves
+beside the sidebar, so the value is never off-screen."""
+
+
+def table_widths(splits: Sequence[str] = ()) -> dict[str, int]:
+    """Header (in the language of the moment) → width in pixels, for the columns of
+    ``table(view, splits)``."""
+    widths = {_(COLUMN_NAMES[c]): w for c, w in COLUMN_WIDTHS.items()}
+    return widths | {split_name(s): SPLIT_WIDTH for s in splits}
 
 
 def date_text(day: date | None) -> str:
@@ -423,7 +430,7 @@ def table(
     A hidden figure reads ``marks.hidden()`` and a figure there is no data for
     ``marks.no_data()``: the two always differ (``marks.legend()`` says what each means).
     Rows are ordered by programme name, period, and split value in its own order (age bands by
-    age)."""
+    age). A column with nothing in it (no interval, target, completeness or note) is left out."""
     names = names or {}
     labels = period_labels or {}
     lang = current()
@@ -486,7 +493,7 @@ def table(
     out = out[columns].reset_index(drop=True)
     if not percent:
         out = out.drop(columns=["counted"])
-    for empty in ("target", "note"):
+    for empty in ("interval", "target", "completeness", "note"):  # a column with nothing in it
         if not out[empty].astype(bool).any():
             out = out.drop(columns=[empty])
     return out.rename(

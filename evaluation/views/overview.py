@@ -19,10 +19,11 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from evaluation.periods import Period, label, period_of
+from evaluation.periods import Period, period_of
 from evaluation.store.access import Scope
 from evaluation.store.database import Submission
 from evaluation.views.programmes import returned_programmes
+from evaluation.views.releases import period_list, period_span
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import N_, _, current
 
@@ -57,24 +58,28 @@ RELEASED_COLUMNS = [
     *[c for c in SHARED_PROGRAMME_COLUMNS if c != "data_as_of"],
     "release",
     "approved_at",
+    "period_span",
     "periods",
     "data_as_of",
 ]
 """``released_overview``: a programme's row once per release that serves it; ``data_as_of`` is
-the date of the export that release was made from."""
+the date of the export that release was made from; ``periods`` lists the periods it serves
+them for, ``period_span`` says them in a few words (``releases.period_span``)."""
 RELEASED_ORDER = [
     "programme_id",
     "programme",
-    "organisation",
     "release",
     "approved_at",
-    "periods",
+    "period_span",
     "data_as_of",
+    "organisation",
+    "periods",
     "country",
     "intervention_type",
     "setting",
 ]
-"""The order a person reads ``released_overview`` in: which release, then the rest."""
+"""The order a person reads ``released_overview`` in: the programme, which release serves it,
+for which periods and how current its data is (these fit a 1280-pixel screen), then the rest."""
 NOT_RELEASED = N_("none approved yet")
 SUBMISSION_COLUMNS = [
     "submission",
@@ -134,7 +139,8 @@ def released_overview(
     """The programmes with current data in ``scope`` and the active releases serving them
     (``RELEASED_COLUMNS``): one row per programme and release that is the newest active one
     for at least one period (a shared read is served from exactly that release), with those
-    ``periods`` (labels in the language of the moment, oldest first), the release's
+    ``periods`` (labels in the language of the moment, oldest first; ``period_span`` says
+    them in a few words), the release's
     ``approved_at`` (UTC) and the ``data_as_of`` of the submission it was made from. A programme
     no active release holds has one row without a release and ``periods`` saying none is
     approved yet (``NOT_RELEASED``, translated). Reads no case row.
@@ -187,14 +193,22 @@ def released_overview(
                 "data_as_of": as_of,
             },
         )
-        row["periods"].append(label(Period(start, end, kind), current()))  # type: ignore[attr-defined]
+        row["periods"].append(Period(start, end, kind))  # type: ignore[attr-defined]
     releases = pd.DataFrame(
-        [{**r, "periods": ", ".join(r["periods"])} for r in rows.values()],  # type: ignore[arg-type]
-        columns=["programme_id", "release", "approved_at", "periods", "data_as_of"],
+        [
+            {
+                **r,
+                "period_span": period_span(r["periods"]),  # type: ignore[arg-type]
+                "periods": period_list(r["periods"]),  # type: ignore[arg-type]
+            }
+            for r in rows.values()
+        ],
+        columns=["programme_id", "release", "approved_at", "period_span", "periods", "data_as_of"],
     )
     out = programmes.merge(releases, on="programme_id", how="left")
     out["release"] = out["release"].astype("Int64")
     out["periods"] = out["periods"].fillna(_(NOT_RELEASED))
+    out["period_span"] = out["period_span"].fillna(_(NOT_RELEASED))
     out["data_as_of"] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in out["data_as_of"]]
     return out[RELEASED_COLUMNS].reset_index(drop=True)
 

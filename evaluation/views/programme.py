@@ -39,7 +39,7 @@ from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
 from evaluation.vocabulary.kinds import PERCENT_KINDS
-from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.language import N_, _, current, n_
 from evaluation.vocabulary.units import denominator_noun
 
 __all__ = [
@@ -312,7 +312,22 @@ def field_label(name: str) -> str:
     )
 
 
+FIELD_MEANINGS: dict[str, str] = {
+    "cases.first_request_on": N_("the day the first request for help or referral came in"),
+    "cases.plan_agreed_on": N_("the day the intervention plan was agreed"),
+    "cases.closure_reason": N_("why a case ended: needed for every closed case"),
+    "cases.returnee": N_("whether the person is a returning foreign fighter"),
+    "cases.region": N_("the region, as a NUTS code such as DE30"),
+    "staffing.former_extremists": N_("staff members who are former extremists themselves"),
+}
+"""What each field the completeness check watches (``measures.completeness.WATCHED``) means,
+in English, marked for translation: a page shows ``_(meaning)``. Another field's meaning is
+the data format's own (``store.schema``), in English."""
+
+
 def _field_doc(name: str) -> str:
+    if name in FIELD_MEANINGS:
+        return FIELD_MEANINGS[name]
     table, _dot, column = name.partition(".")
     try:
         return TABLES_BY_NAME[table].column(column).doc

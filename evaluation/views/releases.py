@@ -6,12 +6,12 @@ Pure functions of ``evaluation.sharing.releases`` values, so the page only draws
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from evaluation.periods import from_days, label
+from evaluation.periods import Period, from_days, label
 from evaluation.sharing.releases import Draft, Release
 from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.language import _, current, n_
@@ -21,11 +21,57 @@ from evaluation.vocabulary.splits import split_name
 if TYPE_CHECKING:
     from evaluation.sharing.returns import TrustedKey
 
-__all__ = ["draft_summary", "draft_table", "release_table", "trusted_key_table"]
+__all__ = [
+    "draft_summary",
+    "draft_table",
+    "period_list",
+    "period_span",
+    "release_table",
+    "trusted_key_table",
+]
 
 
 def _stamp(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M}"
+    """A moment (UTC) as the language of the moment writes it: ``4 Dec 2026 14:38``,
+    ``04.12.2026 14:38``."""
+    from babel.dates import format_date
+
+    lang = current()
+    day = format_date(at.date(), format="medium", locale="en_GB" if lang == "en" else lang)
+    return f"{day} {at:%H:%M}"
+
+
+def _month(day: date) -> str:
+    from babel.dates import format_skeleton
+
+    lang = current()
+    return str(format_skeleton("yMMM", day, locale="en_GB" if lang == "en" else lang))
+
+
+def period_span(periods: Sequence[Period]) -> str:
+    """The periods of a release in a few words, for a table cell that must not run off the
+    screen: one period by its label (``2025 Q2``), several by how many and the months they
+    span (``4 periods, Jul 2024 – Jun 2025``), in the language of the moment. The whole list
+    is ``period_list``."""
+    if not periods:
+        return ""
+    if len(periods) == 1:
+        return label(periods[0], current())
+    first = min(p.start for p in periods)
+    last = max(p.end for p in periods)
+    return n_(
+        "{n} period, {start} – {end}",
+        "{n} periods, {start} – {end}",
+        len(periods),
+        start=_month(first),
+        end=_month(last),
+    )
+
+
+def period_list(periods: Sequence[Period]) -> str:
+    """Every period of a release by its label, in their order, in the language of the moment."""
+    lang = current()
+    return ", ".join(label(p, lang) for p in periods)
 
 
 def release_table(
@@ -35,7 +81,6 @@ def release_table(
     when (UTC) and the note; withdrawn ones say by whom and when. Texts in the language of the
     moment."""
     names = names or {}
-    lang = current()
     rows = [
         {
             "release": r.number,
@@ -46,7 +91,7 @@ def release_table(
             else _("withdrawn"),
             "organisation": r.organisation,
             "programmes": ", ".join(names.get(p, p) for p in r.programmes),
-            "periods": ", ".join(label(p, lang) for p in r.periods),
+            "periods": period_span(r.periods),
             "approved_by": r.approved_by,
             "approved_at": r.approved_at.replace(tzinfo=None),
             "catalogue": r.catalogue_version,

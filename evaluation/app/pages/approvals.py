@@ -24,7 +24,7 @@ from evaluation.sharing import releases
 from evaluation.sharing.releases import Draft
 from evaluation.store.access import Viewer
 from evaluation.views import explore
-from evaluation.views.releases import draft_summary, draft_table, release_table
+from evaluation.views.releases import draft_summary, draft_table, period_list, release_table
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.kinds import PERCENT_KINDS
 from evaluation.vocabulary.language import _, current
@@ -32,8 +32,9 @@ from evaluation.vocabulary.splits import CASE_SPLITS, split_name
 
 PREVIEW = "approvals_preview_result"
 WITHDRAWN = "approvals_withdrawn_message"
+# The preview's columns as shown (``split`` only when the figures are split). (No bare
+# strings at a page's top level: Streamlit's "magic" would draw them on the page.)
 PREVIEW_ORDER = ("indicator", "programme", "period", "split", "value", "counted")
-"""The preview's columns as shown (``split`` only when the figures are split)."""
 
 
 def release_label(number: int, approved_at: dt.datetime) -> str:
@@ -94,7 +95,7 @@ def preview_table(draft: Draft, split: str, names: Mapping[str, str]) -> pd.Data
 def _preview(draft: Draft, names: Mapping[str, str]) -> None:
     st.subheader(_("What a funder will receive"))
     st.markdown(render.md(draft_summary(draft)))
-    split = st.selectbox(
+    split = render.selectbox(
         _("Figures"),
         ["", *CASE_SPLITS],
         format_func=lambda c: _("Not split") if c == "" else _(split_name(c)),
@@ -146,7 +147,7 @@ def _page() -> None:
     orgs = sorted(set(programmes["organisation"]), key=str.lower)
     org = st.selectbox(_("Organisation"), orgs, key="approvals_organisation")
     mine = programmes[programmes["organisation"] == org]
-    chosen = st.multiselect(
+    chosen = render.multiselect(
         _("Programmes"),
         list(mine["programme_id"]),
         default=list(mine["programme_id"]),
@@ -243,10 +244,14 @@ def _releases(viewer: Viewer, names: dict[str, str]) -> None:
         ),
         column_config={
             "release": st.column_config.NumberColumn(_("Release"), format="%d", width=70),
-            "status": st.column_config.TextColumn(_("Status"), width=150),
+            "status": st.column_config.TextColumn(_("Status"), width=120),
             "organisation": _("Organisation"),
             "programmes": st.column_config.TextColumn(_("Programmes"), width=200),
-            "periods": st.column_config.TextColumn(_("Periods"), width=180),
+            "periods": st.column_config.TextColumn(
+                _("Periods"),
+                width=240,
+                help=_("Every period of each release is listed below the table."),
+            ),
             "approved_by": _("Approved by"),
             "approved_at": st.column_config.DatetimeColumn(
                 _("Approved (UTC)"), format=f"{date_format} HH:mm", width=140
@@ -255,11 +260,23 @@ def _releases(viewer: Viewer, names: dict[str, str]) -> None:
             "note": _("Note"),
         },
     )
+    with st.expander(_("Periods of each release"), icon=":material/date_range:"):
+        st.markdown(
+            "\n".join(
+                "- "
+                + _(
+                    "**Release {n}:** {periods}",
+                    n=r.number,
+                    periods=render.md(period_list(r.periods)),
+                )
+                for r in sorted(listed, key=lambda r: r.number, reverse=True)
+            )
+        )
     active = [r for r in listed if r.active]
     if not active:
         return
     by_number = {r.number: r for r in active}
-    number = st.selectbox(
+    number = render.selectbox(
         _("Withdraw a release"),
         list(by_number),
         format_func=lambda n: release_label(n, by_number[n].approved_at),

@@ -64,12 +64,13 @@ def _page() -> None:
         key="audit_since",
         format=render.date_input_format(),
     )
-    actions = middle.multiselect(
+    actions = render.multiselect(
         _("What"),
         list(ACTIONS),
-        format_func=render.in_this_language(lambda a: _(ACTIONS[a].title)),
+        format_func=lambda a: _(ACTIONS[a].title),
         key="audit_actions",
         placeholder=_("Everything"),
+        where=middle,
     )
     actor = right.text_input(_("Who"), key="audit_actor", placeholder=_("Any user name"))
     with state.cursor() as cur:

@@ -9,22 +9,9 @@ import streamlit as st
 from evaluation.app import render
 from evaluation.measures.catalogue import Indicator
 from evaluation.views import explore
+from evaluation.vocabulary.kinds import direction_sentence, kind_name
 from evaluation.vocabulary.language import N_, _, n_
 
-KINDS = {
-    "count": N_("a count"),
-    "total": N_("a total"),
-    "proportion": N_("a proportion"),
-    "share": N_("a share"),
-    "ratio": N_("a ratio"),
-    "median": N_("a median"),
-    "months": N_("months"),
-}
-DIRECTIONS = {
-    "higher": N_("higher"),
-    "lower": N_("lower"),
-    "neutral": N_("neither: read it in context"),
-}
 TABLES = {  # the package's tables, as the catalogue names its sources
     "cases": N_("cases"),
     "contacts": N_("contacts"),
@@ -60,12 +47,9 @@ def _facts(ind: Indicator) -> None:
     st.markdown(
         " · ".join(
             [
-                _("**Kind:** {kind}", kind=render.md(_named(KINDS, ind.kind))),
+                _("**Kind:** {kind}", kind=render.md(kind_name(ind.kind))),
                 _("**Unit:** {unit}", unit=render.md(_(ind.unit))),
-                _(
-                    "**Better when:** {direction}",
-                    direction=render.md(_named(DIRECTIONS, ind.direction)),
-                ),
+                render.md(direction_sentence(ind.direction)),
                 _("**Split:** {split}", split=_("by any case column"))
                 if ind.splits == "case"
                 else _("**Split:** {split}", split=_("by programme only")),

@@ -54,12 +54,13 @@ def _page() -> None:
     firsts = [d for d in programmes["first_date"] if d is not None]
     periods = recent_periods(as_of, min(firsts) if firsts else None)
     left, right = st.columns(2)
-    chosen = left.selectbox(
+    chosen = render.selectbox(
         _("Indicator"),
         ids,
         index=ids.index(default.id),
         format_func=lambda i: f"{i} {_(by_id[i].name)}",
         key="comparison_indicator",
+        where=left,
     )
     period = pick_period(
         PeriodChoices.of(periods),
@@ -130,7 +131,18 @@ def _page() -> None:
     if f.programmes.empty:
         st.caption(_("No programme could be compared: see below why not."))
     else:
-        st.dataframe(comparison.display_table(f), hide_index=True, width="stretch")
+        table = comparison.display_table(f)
+        widths = comparison.display_widths()
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: st.column_config.TextColumn(width=widths[c])
+                for c in table.columns
+                if c in widths
+            },
+        )
         if f.hidden:
             st.caption(marks.legend())
 
@@ -138,7 +150,13 @@ def _page() -> None:
     if f.excluded.empty:
         st.caption(_("Every programme could be compared."))
     else:
-        st.dataframe(comparison.excluded_table(f), hide_index=True, width="stretch")
+        excluded = comparison.excluded_table(f)
+        st.dataframe(
+            excluded,
+            hide_index=True,
+            width="stretch",
+            column_config={excluded.columns[0]: st.column_config.TextColumn(width=250)},
+        )
 
     with st.expander(_("How programmes are compared")):
         st.markdown(render.md(_(comparison.METHOD)))

@@ -44,7 +44,15 @@ def _table(
     names: dict[str, str],
 ) -> None:
     shown = explore.table(view, result.splits, names, result.period_labels)
-    st.dataframe(shown, hide_index=True, width="stretch")
+    widths = explore.table_widths(result.splits)
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.TextColumn(width=widths[c]) for c in shown.columns if c in widths
+        },
+    )
     if explore.has_gaps(view.frame):
         st.caption(marks.legend())
 
@@ -98,13 +106,10 @@ def _show(
     figure: Callable[[explore.IndicatorResult], Figure],
 ) -> None:
     _downloads(result, names)
-    for view in result.indicators:
+    for view in result.indicators:  # the chart as wide as the page: programmes by name
         st.subheader(render.md(view.title))
-        chart, side = st.columns([3, 2])
-        with chart:
-            st.plotly_chart(figure(view), key=f"explorer_chart_{view.key}")
-        with side:
-            _about(view)
+        _about(view)
+        st.plotly_chart(figure(view), key=f"explorer_chart_{view.key}")
         _table(view, result, names)
         with st.expander(_("SQL behind these numbers"), icon=":material/code:"):
             st.code(view.sql, language="sql")
@@ -127,28 +132,34 @@ with render.sentences():
     splits = explore.split_choices(shared=not scope.internal)
 
     top = st.columns([3, 2])
-    indicators = top[0].multiselect(
+    indicators = render.multiselect(
         _("Indicators"),
         list(labels),
         default=explore.default_indicators(),
         format_func=labels.__getitem__,
         key="explorer_indicators",
         help=_("Definitions of every indicator are on the Indicator catalogue page."),
+        where=top[0],
     )
     periods = pick_periods(choices, key="explorer_periods", label=_("Periods"), where=top[1])
 
     bottom = st.columns([2, 3])
-    split = bottom[0].selectbox(
-        _("Split by"), list(splits), format_func=splits.__getitem__, key="explorer_split"
+    split = render.selectbox(
+        _("Split by"),
+        list(splits),
+        format_func=splits.__getitem__,
+        key="explorer_split",
+        where=bottom[0],
     )
     picks = {str(r["programme_id"]): programme_label(r) for r in programmes.to_dict("records")}
     names = explore.programme_names(programmes)
-    chosen = bottom[1].multiselect(
+    chosen = render.multiselect(
         _("Programmes"),
         list(picks),
         format_func=picks.__getitem__,
         key="explorer_programmes",
         placeholder=_("All programmes you may see"),
+        where=bottom[1],
     )
 
     if choices.data_as_of is None:
@@ -181,4 +192,6 @@ with render.sentences():
                 ),
                 icon=":material/shield_person:",
             )
-        _show(result, names, lambda view: state.explorer_figure(scope, result, version, view))
+        _show(
+            result, names, lambda view: state.explorer_figure(scope, result, version, view, names)
+        )

@@ -68,15 +68,15 @@ if programmes.empty:
         icon=":material/info:",
     )
 else:
+    # Widths in pixels: the columns up to "Data as of" fit the 848 pixels a 1280-pixel screen
+    # leaves beside the sidebar; the programme's attributes follow.
     columns: dict[str, Any] = {
-        "programme": _("Programme"),
-        "organisation": _("Organisation"),
-        "country": st.column_config.TextColumn(_("Country"), width="small"),
-        "intervention_type": _("Intervention type"),
-        "setting": _("Setting"),
-        "data_as_of": st.column_config.DateColumn(
-            _("Data as of"), format=date_format, width="small"
-        ),
+        "programme": st.column_config.TextColumn(_("Programme"), width=270),
+        "organisation": st.column_config.TextColumn(_("Organisation"), width=190),
+        "country": st.column_config.TextColumn(_("Country"), width=110),
+        "intervention_type": st.column_config.TextColumn(_("Intervention type"), width=170),
+        "setting": st.column_config.TextColumn(_("Setting"), width=170),
+        "data_as_of": st.column_config.DateColumn(_("Data as of"), format=date_format, width=100),
     }
     cols = st.columns(5)
     cols[0].metric(_("Programmes"), numbers.count(programmes["programme_id"].nunique(), lang))
@@ -88,24 +88,30 @@ else:
         columns |= {
             "cases": st.column_config.NumberColumn(
                 _("Cases"),
-                width="small",
+                format="localized",
+                width=70,
                 help=_("Every case record: exit participants and concerned persons."),
             ),
-            "open_cases": st.column_config.NumberColumn(_("Open"), width="small"),
-            "contacts": st.column_config.NumberColumn(_("Contacts"), width="small"),
+            "open_cases": st.column_config.NumberColumn(_("Open"), format="localized", width=70),
+            "contacts": st.column_config.NumberColumn(_("Contacts"), format="localized", width=80),
         }
         order = ["programme", "organisation", "cases", "open_cases", "contacts", "data_as_of"]
         order += ["country", "intervention_type", "setting"]
     else:
         cols[2].metric(_("Releases"), numbers.count(programmes["release"].nunique(), lang))
         columns |= {
-            "release": st.column_config.NumberColumn(_("Release"), format="%d", width="small"),
+            "release": st.column_config.NumberColumn(_("Release"), format="%d", width=70),
             "approved_at": st.column_config.DatetimeColumn(
-                _("Approved (UTC)"), format=date_format, width="small"
+                _("Approved (UTC)"), format=date_format, width=120
             ),
-            "periods": _("Periods released"),
+            "period_span": st.column_config.TextColumn(
+                _("Periods released"),
+                width=240,
+                help=_("Every period of each release is listed below the table."),
+            ),
         }
-        order = [c for c in overview.RELEASED_ORDER if c != "programme_id"]
+        columns["programme"] = st.column_config.TextColumn(_("Programme"), width=260)
+        order = [c for c in overview.RELEASED_ORDER if c not in ("programme_id", "periods")]
         with state.cursor() as cur:
             note = release_note(programmes, cur)
         reads.record_read(viewer, programmes["release"], "page:overview")
@@ -134,6 +140,20 @@ else:
         width="stretch",
         column_config={headers[c]: v for c, v in columns.items() if not isinstance(v, str)},
     )
+    if not scope.internal and programmes["release"].notna().any():
+        released = programmes.dropna(subset=["release"]).drop_duplicates("release")
+        with st.expander(_("Periods of each release"), icon=":material/date_range:"):
+            st.markdown(
+                "\n".join(
+                    "- "
+                    + _(
+                        "**Release {n}:** {periods}",
+                        n=int(row["release"]),
+                        periods=render.md(str(row["periods"])),
+                    )
+                    for row in released.sort_values("release").to_dict("records")
+                )
+            )
 
 if scope.internal and not programmes.empty:
     name = _new_exit_cases_name()

@@ -68,9 +68,10 @@ def _column_names() -> frozenset[str]:
 
 
 def _in_words(doc: str) -> str:
-    """A field's meaning from the data format's registry with its quoted names in words: a
-    column by its label (``closed_on`` → “Closed on”), anything else (an example value) as it
-    is, without backticks."""
+    """A field's meaning (``programme.FIELD_MEANINGS``, else the data format's registry) in
+    the reader's language, with its quoted names in words: a column by its label
+    (``closed_on`` → “Closed on”), anything else (an example value) as it is, without
+    backticks."""
 
     def word(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -78,7 +79,7 @@ def _in_words(doc: str) -> str:
             return _("“{name}”", name=code_label("column", name))
         return name
 
-    return _QUOTED.sub(word, doc).replace("`", "")
+    return _QUOTED.sub(word, _(doc) if doc else "").replace("`", "")
 
 
 def _indicator_names(ids: str) -> str:
@@ -133,16 +134,18 @@ def _completeness(h: programme.Headlines) -> None:
             separators=",." if lang == "de" else ".,",
         )
         st.plotly_chart(fig, key="programme_completeness_chart")
-    config: dict[str, Any] = {
+    config: dict[str, Any] = {  # up to the meaning, within the 848 pixels beside the sidebar
         "label": st.column_config.TextColumn(_("Field"), width=220),
-        "share": st.column_config.NumberColumn(_("Share filled"), format="percent", width=90),
+        "share": st.column_config.NumberColumn(  # whole percents, as the chart and tiles
+            _("Share filled"), format="%.0f %%", width=120
+        ),
+        "meaning": st.column_config.TextColumn(_("Meaning"), width=340),
+        "used_by": st.column_config.TextColumn(_("Used by indicators"), width=200),
         "filled": st.column_config.NumberColumn(_("Filled in"), format="localized", width=80),
-        "rows": st.column_config.NumberColumn(_("Rows checked"), format="localized", width=90),
-        "used_by": _("Used by indicators"),
-        "meaning": _("Meaning"),
+        "rows": st.column_config.NumberColumn(_("Rows checked"), format="localized", width=100),
     }
     st.dataframe(
-        data,
+        data.assign(share=data["share"] * 100),
         hide_index=True,
         width="stretch",
         column_order=[c for c in config if c in data.columns],
@@ -199,11 +202,12 @@ def _page() -> None:
         return
     names = explore.programme_names(programmes)
     left, right = st.columns(2)
-    pid = left.selectbox(
+    pid = render.selectbox(
         _("Programme"),
         list(names),
         key="programme_programme",
         format_func=lambda p: names[p],
+        where=left,
     )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
     period = pick_period(

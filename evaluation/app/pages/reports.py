@@ -12,6 +12,8 @@ shared, suppressed one) and the files (``pack``), through the caches of ``state`
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -41,6 +43,7 @@ ANNEX_NAMES = {
     "data": N_("Data"),
 }
 PREVIEW_CHARTS = 4
+INDICATOR_WIDTH, UNIT_WIDTH, FIGURE_WIDTH = 250, 120, 70
 
 
 def file_name(report: Report) -> str:
@@ -52,6 +55,18 @@ def file_name(report: Report) -> str:
 def _table(table: Table) -> pd.DataFrame:
     """A report table as the preview shows it: the cells' text under the header."""
     return pd.DataFrame([[c.text for c in row] for row in table.rows], columns=table.header)
+
+
+def _widths(table: pd.DataFrame) -> dict[str, Any]:
+    """Column widths (pixels) of a report table: the indicator, its unit and every figure of
+    the summary (up to its target) fit the 848 pixels a 1280-pixel screen leaves beside the
+    sidebar."""
+    widths = [INDICATOR_WIDTH, UNIT_WIDTH]
+    widths += [FIGURE_WIDTH] * (len(table.columns) - len(widths))
+    return {
+        str(c): st.column_config.TextColumn(width=w)
+        for c, w in zip(table.columns, widths, strict=False)
+    }
 
 
 def _page() -> None:
@@ -78,19 +93,21 @@ def _page() -> None:
         return
     by_id = {t.id: t for t in templates}
     left, middle, right = st.columns([2, 2, 1])
-    tid = left.selectbox(
+    tid = render.selectbox(
         _("Template"),
         list(by_id),
         key="reports_template",
         format_func=lambda t: f"{_(by_id[t].title)} — {by_id[t].funder.name}",
+        where=left,
     )
     template = by_id[tid]
     names = dict(zip(programmes["programme_id"], programmes["programme"], strict=True))
-    pid = middle.selectbox(
+    pid = render.selectbox(
         _("Programme"),
         list(names),
         key="reports_programme",
         format_func=lambda p: f"{names[p]} ({p})",
+        where=middle,
     )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
     periods = spec.period_choices(template, info["data_as_of"], info["first_date"])
@@ -114,7 +131,7 @@ def _page() -> None:
         ),
         where=right,
     )
-    formats = st.multiselect(
+    formats = render.multiselect(
         _("Formats"),
         list(FORMAT_NAMES),
         default=list(template.formats),
@@ -155,7 +172,7 @@ def _page() -> None:
     )
     if formats:
         with st.spinner(_("Writing the files…")):
-            data = state.report_pack(scope, tid, pid, period, version, tuple(formats))
+            data = state.report_pack_later(scope, tid, pid, period, version, tuple(formats))
         kinds = ", ".join(f.upper() for f in formats)
         button, beside = st.columns([2, 3])
         button.download_button(
@@ -187,7 +204,8 @@ def _page() -> None:
     else:
         st.info(_("Choose at least one format to download."), icon=":material/info:")
     st.subheader(_(template.wording.summary_heading))
-    st.dataframe(_table(report.summary), hide_index=True, width="stretch")
+    summary = _table(report.summary)
+    st.dataframe(summary, hide_index=True, width="stretch", column_config=_widths(summary))
     st.caption(render.md(report.summary.note))
     if report.narrative:
         st.subheader(_(template.wording.narrative_heading))

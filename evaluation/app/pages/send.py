@@ -42,12 +42,12 @@ FORMATS: dict[str, str] = {
         "ADX XML (.xml): for DHIS2 and statistics offices, not signed, hidden figures left out"
     ),
 }
+# The download button of each form: what it downloads, short enough never to be cut.
 DOWNLOAD: dict[str, str] = {
     ".xlsx": N_("Download the return (.xlsx)"),
     ".json": N_("Download the return (.json)"),
     ".xml": N_("Download the return (.xml)"),
 }
-"""The download button of each form: what it downloads, short enough never to be cut."""
 MIME = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".json": "application/json",
@@ -220,7 +220,7 @@ def _holds(content: ReturnContent) -> None:
 
 
 def _download(viewer: Viewer, content: ReturnContent) -> None:
-    suffix = st.radio(
+    suffix = render.radio(
         _("File form"),
         list(FORMATS),
         format_func=lambda s: _(FORMATS[s]),
@@ -362,7 +362,7 @@ def _page() -> None:
     active = active_of[org]
     programmes = sorted({p for r in active for p in r.programmes if viewer.scope.allows(org, [p])})
     names = explore.programme_names(state.programmes_in_scope(viewer.scope))
-    chosen = st.multiselect(
+    chosen = render.multiselect(
         _("Programmes"),
         programmes,
         default=programmes,

@@ -22,6 +22,7 @@ from evaluation.vocabulary import numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import _, current
 
+# The table's columns as shown: the status second, so it is never off-screen.
 COLUMN_ORDER = (
     "source_file",
     "current_for",
@@ -33,7 +34,6 @@ COLUMN_ORDER = (
     "organisation",
     "submission",
 )
-"""The table's columns as shown: the status second, so it is never off-screen."""
 
 
 def _names(names: Mapping[str, str], ids: object) -> str:
@@ -66,7 +66,7 @@ def column_config() -> dict[str, Any]:
     """Headers in the reader's language and widths that keep the status in view."""
     date_format = explore.moment_date_format()
     return {
-        "source_file": st.column_config.TextColumn(_("Source file"), width=180),
+        "source_file": st.column_config.TextColumn(_("Source file"), width=160),
         "current_for": st.column_config.TextColumn(
             _("Status"),
             width=160,
@@ -76,10 +76,10 @@ def column_config() -> dict[str, Any]:
             ),
         ),
         "data_as_of": st.column_config.DateColumn(_("Data as of"), format=date_format, width=100),
-        "programmes": st.column_config.TextColumn(_("Programmes"), width=220),
+        "programmes": st.column_config.TextColumn(_("Programmes"), width=190),
         "rows": st.column_config.NumberColumn(_("Rows"), format="localized", width=70),
         "loaded_at": st.column_config.DatetimeColumn(
-            _("Loaded (UTC)"), format=f"{date_format} HH:mm", width=150
+            _("Loaded (UTC)"), format=f"{date_format} HH:mm", width=140
         ),
         "loaded_by": st.column_config.TextColumn(_("Loaded by"), width=110),
         "organisation": st.column_config.TextColumn(_("Organisation"), width=180),
@@ -114,7 +114,7 @@ def _page() -> None:
         column_config=column_config(),
     )
     by_id = {s.submission_id: s for s in subs}
-    chosen = st.selectbox(
+    chosen = render.selectbox(
         _("Rows per table of the package"),
         list(by_id),
         key="submission_select",
@@ -136,9 +136,14 @@ def _page() -> None:
         labels={"table": _("Table"), "rows": _("Rows")},
     )
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
-    fig.update_traces(hovertemplate="%{x}: %{text}<extra></extra>")
+    fig.update_traces(  # every count above its bar, level, however small the bar
+        hovertemplate="%{x}: %{text}<extra></extra>", textposition="outside", cliponaxis=False
+    )
     fig.update_layout(
-        margin={"t": 10, "b": 10}, height=360, separators=",." if lang == "de" else ".,"
+        margin={"t": 30, "b": 10},
+        height=360,
+        separators=",." if lang == "de" else ".,",
+        uniformtext={"minsize": 11, "mode": "show"},
     )
     st.plotly_chart(fig, key="submission_rows_chart")
 

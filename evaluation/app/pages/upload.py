@@ -26,7 +26,7 @@ st.markdown(
 )
 
 with st.container(horizontal=True, vertical_alignment="bottom"):
-    profile_choice = st.selectbox(
+    profile_choice = render.selectbox(
         _("Mapping profile"),
         [NO_PROFILE, *available_profiles()],
         key="upload_profile",

@@ -36,7 +36,6 @@ if viewer.role != "admin":  # navigation offers it to administrators; the packag
 options = {o.id: o.label for o in users.scope_options(store)}
 
 
-@session.in_language
 def pick() -> None:
     """Fill the form with the chosen user, or empty it for a new one."""
     chosen = users.get_user(store, st.session_state["user_pick"] or "")
@@ -51,7 +50,6 @@ def _outcome(kind: str, text: str) -> None:
     st.session_state[OUTCOME] = (kind, text)
 
 
-@session.in_language
 def save() -> None:
     """Runs before the page is drawn, so the lists below already show the change."""
     ss = st.session_state
@@ -82,7 +80,6 @@ def save() -> None:
     _outcome("warning" if look_alikes else "success", " ".join([text, *look_alikes]))
 
 
-@session.in_language
 def remove() -> None:
     name = st.session_state["remove_name"]
     try:
@@ -123,19 +120,19 @@ else:
             "status": _("Status"),
             "language": _("Language"),
             "created_at": st.column_config.DatetimeColumn(
-                _("Created (UTC)"), format="YYYY-MM-DD HH:mm"
+                _("Created (UTC)"), format=render.datetime_column_format()
             ),
         },
     )
 names = [u.name for u in accounts]
 
 st.subheader(_("Add or change a user"))
-st.selectbox(
+render.selectbox(
     _("User"),
     [NEW, *names],
     key="user_pick",
     on_change=pick,
-    format_func=render.in_this_language(lambda n: n or _("(a new user)")),
+    format_func=lambda n: n or _("(a new user)"),
 )
 st.session_state.setdefault("user_role", "cso_manager")
 st.session_state.setdefault("user_language", BROWSER)
@@ -151,13 +148,13 @@ with st.form("user_form"):
             "provider: the person's e-mail address."
         ),
     )
-    st.selectbox(
+    render.selectbox(
         _("Role"),
         list(users.ROLES),
         key="user_role",
-        format_func=render.in_this_language(lambda r: _(users.ROLES[r].title)),
+        format_func=lambda r: _(users.ROLES[r].title),
     )
-    st.multiselect(
+    render.multiselect(
         _("Scope"),
         list(options),
         key="user_scope",
@@ -169,13 +166,11 @@ with st.form("user_form"):
             "Administrators see everything whatever their scope."
         ),
     )
-    st.selectbox(
+    render.selectbox(
         _("Language"),
         [BROWSER, *language.LANGUAGES],
         key="user_language",
-        format_func=render.in_this_language(
-            lambda lang: language.language_name(lang) if lang else _(users.NOT_CHOSEN)
-        ),
+        format_func=lambda lang: language.language_name(lang) if lang else _(users.NOT_CHOSEN),
         help=_(
             "The language the user reads the dashboard in; each user can change their own in "
             "the sidebar. Not chosen: their browser's language."
@@ -204,7 +199,7 @@ with st.form("user_form"):
         key="user_disabled",
         help=_("A disabled user cannot sign in; their account stays."),
     )
-    st.form_submit_button(
+    render.form_submit_button(
         _("Save user"), key="user_save", type="primary", icon=":material/save:", on_click=save
     )
 
@@ -217,7 +212,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         index=None,
         placeholder=_("Choose a user"),
     )
-    st.button(
+    render.button(
         _("Remove user"),
         key="remove_button",
         icon=":material/person_remove:",

@@ -53,12 +53,13 @@ rule 4), ``attacker`` and ``solver`` (the linear programs that judge it), ``supp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from evaluation.measures.result import DESCRIPTIVE_COLUMNS as NON_SPLIT_COLUMNS
 from evaluation.measures.result import KEY_COLUMNS as BASE_COLUMNS
 from evaluation.measures.result import NUMBER_COLUMNS
 from evaluation.sharing.disclosure.errors import DisclosureError, ProtectionUnmet
 from evaluation.sharing.disclosure.settings import DisclosureSettings, method_note
-from evaluation.sharing.disclosure.suppression import attack, suppress, suppress_with_ranges
 from evaluation.sharing.disclosure.table import (
     ADDITIVE_KINDS,
     Cell,
@@ -68,6 +69,22 @@ from evaluation.sharing.disclosure.table import (
 )
 from evaluation.vocabulary.kinds import KINDS
 from evaluation.vocabulary.splits import TOTAL
+
+if TYPE_CHECKING:
+    from evaluation.sharing.disclosure.suppression import attack, suppress, suppress_with_ranges
+
+LAZY = ("attack", "suppress", "suppress_with_ranges")
+"""Imported on first use: the linear programs behind them import scipy (~0.8 s), which a page
+or report that only reads released figures never needs."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        from evaluation.sharing.disclosure import suppression
+
+        return getattr(suppression, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ADDITIVE_KINDS",

@@ -36,7 +36,6 @@ from evaluation.sharing.disclosure import (
     IndicatorInfo,
     ProtectionUnmet,
     row_keys,
-    suppress_with_ranges,
 )
 from evaluation.sharing.releases.model import UNSPLIT, ReleaseError
 from evaluation.vocabulary.language import _
@@ -136,6 +135,8 @@ def protect_programme(
     table = wide_table(union, columns)
     # one programme, one data version: the programme id is the same in every row
     table["programme_id"] = str(new["programme_id"].iloc[0])
+    from evaluation.sharing.disclosure import suppress_with_ranges  # scipy: on first use
+
     done, ranges = suppress_with_ranges(
         table,
         dict(infos),

@@ -1,0 +1,133 @@
+"""Great Expectations' fixed cost is paid once per process (issue 15): the import, the context
+and the suite are built once, a warm validation builds nothing again, and the suite still
+checks every per-column rule of the registry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL, assert_page_ok
+from streamlit.testing.v1 import AppTest
+
+from evaluation.intake import expectations
+from evaluation.intake.ingest import check_package, ingest
+from evaluation.store.database import Store
+from evaluation.store.schema import TABLES
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def test_every_rule_of_the_registry_is_in_exactly_one_expectation() -> None:
+    planned = [
+        (t.name, c.name, rule)
+        for t in TABLES
+        for c in t.columns
+        for rule in dict.fromkeys(r for r, *_x in expectations._checks(c))
+    ]
+    grouped = [(t, c, g.rule) for g in expectations.groups() for t, c in g.columns]
+    # a rule of two expectations (date: ISO pattern and a real day) is in two groups
+    assert sorted(set(grouped)) == sorted(planned)
+    assert len(expectations.groups()) < 20  # not one expectation per column (there are ~200)
+
+
+def _broken(package_factory) -> Path:
+    pkg = package_factory()
+    pkg.tables["cases"][0]["opened_on"] = "2024-13-45"
+    pkg.tables["cases"][1]["gender"] = "martian"
+    pkg.tables["cases"][2]["case_ref"] = pkg.tables["cases"][3]["case_ref"]
+    return pkg.write("folder", "broken")
+
+
+def test_a_warm_validation_imports_and_builds_nothing_again(package_factory, minimal_dir) -> None:
+    import great_expectations as gx
+
+    expectations.warm()
+    built = expectations.built()
+    assert built["contexts"] == 1
+    assert built["suites"] == 1
+    assert built["gx_imports"] <= 1  # 0 when another module of the process imported GX first
+    broken = _broken(package_factory)
+    check_package(minimal_dir)  # GX's first validation in this process, if any
+
+    modules = set(sys.modules)
+    suites = []
+    original = gx.ExpectationSuite.__init__
+
+    def counted(self, *args, **kwargs):
+        if str(kwargs.get("name")).startswith("package"):  # GX's validator makes its own
+            suites.append(kwargs["name"])
+        original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(gx.ExpectationSuite, "__init__", counted)
+        assert check_package(minimal_dir).ok
+        assert suites == []  # the suite of the registry is reused
+        report = check_package(broken)
+        assert suites == ["package.failed"]  # only the expectations that failed run again
+    assert {(p.table, p.column, p.rule) for p in report.errors} >= {
+        ("cases", "opened_on", "date"),
+        ("cases", "gender", "vocab"),
+        ("cases", "case_ref", "unique"),
+    }
+    assert expectations.built() == built
+    assert not {m for m in set(sys.modules) - modules if m.startswith("great_expectations")}
+
+
+def test_prewarm_starts_one_thread_and_returns_at_once() -> None:
+    expectations.prewarm()
+    expectations.prewarm()
+    thread = expectations._PREWARM
+    if thread is not None:  # None when this process was warm before
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+    expectations.warm()
+    expectations.prewarm()
+    assert expectations._PREWARM is thread
+    assert expectations.built()["suites"] == 1
+
+
+def test_modules_gx_never_uses_here_are_not_imported_with_it() -> None:
+    """scipy.stats and altair (more than a second of GX's import) are loaded only when used,
+    and whoever imports them afterwards gets the real modules."""
+    code = (
+        "import sys\n"
+        "from evaluation.intake import expectations as e\n"
+        "e.warm()\n"
+        "print('scipy.stats' in sys.modules, 'altair' in sys.modules)\n"
+        "from scipy.stats import binom\n"
+        "import altair\n"
+        "print(type(sys.modules['scipy.stats']).__name__, type(altair).__name__, "
+        "round(binom.pmf(1, 2, 0.5), 2))\n"
+        "import importlib\n"
+        "kl = importlib.import_module('great_expectations.expectations.core.'\n"
+        "    'expect_column_kl_divergence_to_be_less_than')\n"
+        "print(kl.stats.entropy([0.5, 0.5], [0.5, 0.5]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout.split("\n")
+    assert out[0] == "False False"
+    assert out[1] == "module module 0.5"
+    assert out[2] == "0.0"
+
+
+def test_the_dashboard_warms_validation_after_the_page_of_someone_who_uploads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "store.duckdb"
+    with Store.open(db) as store:
+        ingest(MINIMAL, store)
+    calls: list[str] = []
+    monkeypatch.setattr(expectations, "prewarm", lambda: calls.append("prewarm"))
+    monkeypatch.setenv("EVALUATION_DB", str(db))
+    monkeypatch.setenv("EVALUATION_DEMO", "1")
+    at = AppTest.from_file(APP, default_timeout=180).run()  # the CSO manager, on Upload
+    assert_page_ok(at)
+    assert calls == ["prewarm"]
+    calls.clear()
+    at.sidebar.radio(key="demo_role").set_value("funder").run()  # no page of theirs validates
+    assert_page_ok(at)
+    assert calls == []
