@@ -541,25 +541,14 @@ def report(res: dict[str, Any]) -> None:
         ),
         "CLI, cold: a fresh process (wall), twin: a fresh python reading every sheet",
         ("python -c pass", res["python"], ()),
-        (
-            "check, small package",
-            res["cli_check_small"],
-            (("calamine", cal_cold), ("openpyxl", xl_cold)),
-        ),
-        (
-            "ingest, small package",
-            res["cli_ingest_small"],
-            (("calamine", cal_cold), ("openpyxl", xl_cold)),
-        ),
-        (
-            "check, broken package",
-            res["cli_check_broken"],
-            (("calamine", cal_cold), ("openpyxl", xl_cold)),
-        ),
-        (
-            "ingest, broken package (refused)",
-            res["cli_ingest_broken"],
-            (("calamine", cal_cold), ("openpyxl", xl_cold)),
+        *(
+            (label, res[key], (("calamine", cal_cold), ("openpyxl", xl_cold)))
+            for label, key in (
+                ("check, small package", "cli_check_small"),
+                ("ingest, small package", "cli_ingest_small"),
+                ("check, broken package", "cli_check_broken"),
+                ("ingest, broken package (refused)", "cli_ingest_broken"),
+            )
         ),
         (
             "check, GX's import overlapping the read",

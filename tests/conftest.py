@@ -275,3 +275,20 @@ def approve_releases(store: Store, periods: str | None = None) -> list[Any]:
         .fetchall()
     ]
     return approve_each(store, programmes, parse_periods(periods), actor=OPERATOR)
+
+
+def first_report_choice(programme: str, template_id: str = "standard") -> tuple[Any, Any, Any, str]:
+    """What the Reports page offers first for ``programme`` of the store in ``EVALUATION_DB``,
+    seen by everyone's scope, with the dashboard's caches emptied first: (scope, template,
+    period, data version), the arguments of ``state.report`` and ``state.report_pack_later``."""
+    from evaluation.app import state
+    from evaluation.reports.spec import period_choices
+    from evaluation.store.access import Scope
+
+    state.clear_caches()
+    scope = Scope.everything()
+    template = state.report_templates().get(template_id)
+    programmes = state.programmes_in_scope(scope)
+    info = programmes[programmes["programme_id"] == programme].iloc[0]
+    period = period_choices(template, info["data_as_of"], info["first_date"])[0]
+    return scope, template, period, state.data_version()

@@ -29,7 +29,7 @@ from evaluation.store.access import AccessDenied, Scope, Viewer
 from evaluation.store.database import Store, Submission
 from evaluation.views import overview
 from evaluation.vocabulary.roles import ROLES
-from tests.conftest import ORACLE_RELEASED, approve_releases
+from tests.conftest import ORACLE_RELEASED, approve_releases, first_report_choice
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
@@ -338,21 +338,14 @@ def test_clear_caches_empties_the_reports_caches(
     and once the caches are cleared both the report and the pack are made again from the data as
     it is now (so no one downloads a pack of data an ingest has replaced)."""
     from evaluation.app import state
-    from evaluation.reports import spec
 
     db = tmp_path / "evaluation.duckdb"  # a copy of its own, since its data is changed below
     shutil.copy(loaded_db, db)
     monkeypatch.setenv("EVALUATION_DB", str(db))
-    state.clear_caches()
-    scope = Scope.everything()
-    template = state.report_templates().get("standard")
-    programmes = state.programmes_in_scope(scope)
-    info = programmes[programmes["programme_id"] == "P-CJS"].iloc[0]
-    period = spec.period_choices(template, info["data_as_of"], info["first_date"])[0]
-    version = state.data_version()
+    scope, template, period, version = first_report_choice("P-CJS")
 
     def pack() -> bytes:
-        return state.report_pack(scope, template.id, "P-CJS", period, version, ("html",))
+        return state.report_pack_later(scope, template.id, "P-CJS", period, version, ("html",))()
 
     before = state.report(scope, template.id, "P-CJS", period, version)
     first_pack = pack()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,19 +26,39 @@ from evaluation.reports.model import Report, build_report
 from evaluation.reports.pdf import write_pdf
 from evaluation.store.database import Store
 
-
-@pytest.fixture(scope="module")
-def annual(oracle_store: Store, report_templates) -> Report:
-    return build_report(
-        oracle_store, report_templates.get("ministry-annual"), "P-A", parse_periods("FY2024-04")[0]
-    )
+ANNUAL = ("ministry-annual", "P-A", "FY2024-04")
+EU = ("eu-interim", "P-A", "2025-H1")
 
 
 @pytest.fixture(scope="module")
-def eu(oracle_store: Store, report_templates) -> Report:
-    return build_report(
-        oracle_store, report_templates.get("eu-interim"), "P-A", parse_periods("2025-H1")[0]
-    )
+def reports(oracle_store: Store, report_templates) -> Callable[..., Report]:
+    """The report of a (template, programme, period) in a language (``None``: the language of
+    the moment), built once per module and shared by the tests that read it."""
+    made: dict[tuple[tuple[str, str, str], str | None], Report] = {}
+
+    def get(what: tuple[str, str, str], lang: str | None = None) -> Report:
+        if (what, lang) not in made:
+            template, programme, period = what
+            made[what, lang] = build_report(
+                oracle_store,
+                report_templates.get(template),
+                programme,
+                parse_periods(period)[0],
+                lang=lang,
+            )
+        return made[what, lang]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def annual(reports: Callable[..., Report]) -> Report:
+    return reports(ANNUAL)
+
+
+@pytest.fixture(scope="module")
+def eu(reports: Callable[..., Report]) -> Report:
+    return reports(EU)
 
 
 @pytest.fixture(scope="module")
@@ -293,7 +314,7 @@ def test_a_report_without_cases_writes(oracle_store: Store, report_templates, ou
 # -- the cover, in every language --------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_pdf_cover_labels_never_run_into_their_values(
-    oracle_store: Store, report_templates, out: Path, lang: str
+    reports: Callable[..., Report], out: Path, lang: str
 ) -> None:
     """The cover's label column fits its longest label in the report's language: the German
     "Zuwendungsgeber:" and "Empfängerkreis:" once ran into their values."""
@@ -303,13 +324,7 @@ def test_pdf_cover_labels_never_run_into_their_values(
     from evaluation.reports.pdf import FONT, font_files
     from evaluation.vocabulary.language import using
 
-    report = build_report(
-        oracle_store,
-        report_templates.get("ministry-annual"),
-        "P-A",
-        parse_periods("FY2024-04")[0],
-        lang=lang,
-    )
+    report = reports(ANNUAL, lang)
     reader = PdfReader(str(write_pdf(report, out / f"cover-{lang}.pdf")))
     runs: list[tuple[float, float, str]] = []
 
@@ -346,20 +361,14 @@ def test_pdf_cover_label_column_is_measured_not_fixed() -> None:
 
 
 def test_pdf_tables_break_words_at_syllables_never_within_one(
-    oracle_store: Store, report_templates, out: Path
+    reports: Callable[..., Report], out: Path
 ) -> None:
     """A German definitions table (seven columns of compounds): every line of every cell is a
     whole word or a piece ending at a hyphenation point, and no header word is broken."""
     from evaluation.reports import pdf as pdf_module
     from evaluation.reports.docx import hyphenator
 
-    report = build_report(
-        oracle_store,
-        report_templates.get("ministry-annual"),
-        "P-A",
-        parse_periods("FY2024-04")[0],
-        lang="de",
-    )
+    report = reports(ANNUAL, "de")
     lines: list[tuple[str, list[str]]] = []
     wrap = pdf_module._Writer.wrap
 
@@ -435,20 +444,14 @@ def test_docx_template_is_filled_without_leftover_tags(eu: Report, eu_docx) -> N
 
 @pytest.mark.slow
 def test_docx_template_in_german_is_german_throughout(
-    oracle_store: Store, report_templates, out: Path
+    reports: Callable[..., Report], out: Path
 ) -> None:
     """The funder's own layout has words of its own (cover labels, "Results", "Annex", the
     footer's "page"): a German report says them in German, through the reports catalogue."""
     from evaluation.reports.docx import LAYOUT_WORDS
     from evaluation.vocabulary.language import _, using
 
-    report = build_report(
-        oracle_store,
-        report_templates.get("eu-interim"),
-        "P-A",
-        parse_periods("2025-H1")[0],
-        lang="de",
-    )
+    report = reports(EU, "de")
     doc = Document(str(write_docx(report, out / "eu-de.docx")))
     text = docx_text(doc).replace("\u00ad", "")
     for word in [*LAYOUT_WORDS.values(), "Interim technical report", "DRAFT"]:

@@ -36,7 +36,7 @@ from evaluation.reports.spec import (
 from evaluation.sharing.disclosure import attack
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
-from tests.conftest import ORACLE_RELEASED, approve_releases
+from tests.conftest import ORACLE_RELEASED, approve_releases, first_report_choice
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE = ROOT / "tests" / "fixtures" / "oracle"
@@ -1272,20 +1272,13 @@ def test_the_reports_page_writes_the_pack_on_a_click(
     a function that writes the zip when clicked (and keeps it for the next click), in the
     report's language whichever thread calls it."""
     from evaluation.app import state
-    from evaluation.reports.spec import period_choices
 
     db = tmp_path / "store.duckdb"
     for file in oracle_db.parent.glob(f"{oracle_db.name}*"):
         shutil.copy(file, tmp_path / file.name.replace(oracle_db.name, db.name))
     monkeypatch.setenv("EVALUATION_DB", str(db))
-    state.clear_caches()
-    scope = Scope.everything()
-    template = state.report_templates().get("standard")
-    programmes = state.programmes_in_scope(scope)
-    info = programmes[programmes["programme_id"] == "P-A"].iloc[0]
-    period = period_choices(template, info["data_as_of"], info["first_date"])[0]
-    version = state.data_version()
-    later = state.report_pack_later(scope, "standard", "P-A", period, version, ("html", "pdf"))
+    scope, template, period, version = first_report_choice("P-A")
+    later = state.report_pack_later(scope, template.id, "P-A", period, version, ("html", "pdf"))
     assert callable(later)
     data = later()
     assert later() is data  # kept for the next click

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,18 @@ def md(text: str) -> str:
     if len(parts) % 2 == 0:  # an unmatched backtick: show every character as it is
         return _escape(text)
     return "".join(f"`{part}`" if i % 2 else _escape(part) for i, part in enumerate(parts))
+
+
+def release_periods(releases: Iterable[tuple[int, str]]) -> None:
+    """An expander listing the periods of each release (number, the periods in words), in the
+    order given: the tables show a short summary of a release's periods, this the whole list."""
+    with st.expander(_("Periods of each release"), icon=":material/date_range:"):
+        st.markdown(
+            "\n".join(
+                "- " + _("**Release {n}:** {periods}", n=number, periods=md(periods))
+                for number, periods in releases
+            )
+        )
 
 
 def in_this_language(function: Callable[[Any], str]) -> Callable[[Any], str]:

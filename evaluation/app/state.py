@@ -288,20 +288,6 @@ def _report(
         return build_report(cur, template, programme_id, _period, scope=_scope, lang=current())
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _report_pack(
-    db: str,
-    version: str,
-    scope_key: str,
-    template_id: str,
-    programme_id: str,
-    period_key: str,
-    formats: tuple[str, ...],
-    _report: Report,
-) -> bytes:
-    return pack_bytes(_report, formats)
-
-
 def report_templates() -> spec.Templates:
     """The report templates shipped with the package, read once (and again after
     ``clear_caches()``)."""
@@ -326,28 +312,6 @@ def report(
     )
 
 
-def report_pack(
-    scope: Scope,
-    template_id: str,
-    programme_id: str,
-    period: Period,
-    version: str,
-    formats: tuple[str, ...],
-) -> bytes:
-    """``report()``'s report written in ``formats`` and zipped, for the download button."""
-    made = report(scope, template_id, programme_id, period, version)
-    return _report_pack(
-        _db_key(),
-        version,
-        scope.key,
-        template_id,
-        programme_id,
-        _period_key(period),
-        formats,
-        made,
-    )
-
-
 def report_pack_later(
     scope: Scope,
     template_id: str,
@@ -356,10 +320,11 @@ def report_pack_later(
     version: str,
     formats: tuple[str, ...],
 ) -> Callable[[], bytes]:
-    """``report_pack`` when the reader asks for it: the download button calls it on a click
-    (Streamlit's deferred download), so choosing a template, a programme or a period costs the
-    report's figures and its preview, never the writing of files nobody has asked for yet. The
-    zip is kept (``PACKS_KEPT``) for the next click; it needs no store (only the report)."""
+    """``report()``'s report written in ``formats`` and zipped, when the reader asks for it:
+    the download button calls it on a click (Streamlit's deferred download), so choosing a
+    template, a programme or a period costs the report's figures and its preview, never the
+    writing of files nobody has asked for yet. The zip is kept (``PACKS_KEPT``) for the next
+    click; it needs no store (only the report)."""
     made = report(scope, template_id, programme_id, period, version)
     key = "|".join(
         (_db_key(), version, scope.key, template_id, programme_id, _period_key(period), *formats)
@@ -401,7 +366,6 @@ def clear_caches() -> None:
         _figure,
         _report_templates,
         _report,
-        _report_pack,
         files.cached_template_bytes,
     ):
         cached.clear()

@@ -260,18 +260,10 @@ def _releases(viewer: Viewer, names: dict[str, str]) -> None:
             "note": _("Note"),
         },
     )
-    with st.expander(_("Periods of each release"), icon=":material/date_range:"):
-        st.markdown(
-            "\n".join(
-                "- "
-                + _(
-                    "**Release {n}:** {periods}",
-                    n=r.number,
-                    periods=render.md(period_list(r.periods)),
-                )
-                for r in sorted(listed, key=lambda r: r.number, reverse=True)
-            )
-        )
+    render.release_periods(
+        (r.number, period_list(r.periods))
+        for r in sorted(listed, key=lambda r: r.number, reverse=True)
+    )
     active = [r for r in listed if r.active]
     if not active:
         return

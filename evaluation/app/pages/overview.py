@@ -142,18 +142,10 @@ else:
     )
     if not scope.internal and programmes["release"].notna().any():
         released = programmes.dropna(subset=["release"]).drop_duplicates("release")
-        with st.expander(_("Periods of each release"), icon=":material/date_range:"):
-            st.markdown(
-                "\n".join(
-                    "- "
-                    + _(
-                        "**Release {n}:** {periods}",
-                        n=int(row["release"]),
-                        periods=render.md(str(row["periods"])),
-                    )
-                    for row in released.sort_values("release").to_dict("records")
-                )
-            )
+        render.release_periods(
+            (int(row["release"]), str(row["periods"]))
+            for row in released.sort_values("release").to_dict("records")
+        )
 
 if scope.internal and not programmes.empty:
     name = _new_exit_cases_name()

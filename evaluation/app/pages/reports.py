@@ -171,8 +171,8 @@ def _page() -> None:
         )
     )
     if formats:
-        with st.spinner(_("Writing the files…")):
-            data = state.report_pack_later(scope, tid, pid, period, version, tuple(formats))
+        # the files are written when the button is clicked (a deferred download)
+        data = state.report_pack_later(scope, tid, pid, period, version, tuple(formats))
         kinds = ", ".join(f.upper() for f in formats)
         button, beside = st.columns([2, 3])
         button.download_button(
