@@ -464,7 +464,7 @@ def test_a_report_names_its_period_for_people_and_reproduces_it_by_spec(
     fy = financial_year(2024, 4)
     report = build_report(oracle_store, report_templates.get("ministry-annual"), "P-A", fy)
     provenance = dict(report.provenance)
-    assert provenance["Period"] == "FY 2024/25 (2024-04-01 to 2025-03-31)"
+    assert provenance["Period"] == "FY 2024/25 (1 April 2024 to 31 March 2025)"
     assert provenance["Reproduce"].endswith("--period FY2024-04 --template ministry-annual")
     assert report.file_stem == "ministry-annual_P-A_FY2024-04"
     assert "FY 2024/25" in set(report.data["period"])
