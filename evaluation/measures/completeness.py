@@ -41,7 +41,9 @@ def completeness(
     values = ", ".join(
         f"(DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}')" for p in periods
     )
-    selects = []
+    # the case fields in one pass over the cases open in each period, a column per field,
+    # unpivoted to a row per field
+    counted = []
     for col in WATCHED["cases"]:
         assert col in TABLES_BY_NAME["cases"].column_names
         filled = (
@@ -49,14 +51,17 @@ def completeness(
             if col == "closure_reason"
             else f"c.{col} IS NOT NULL"
         )
-        selects.append(
-            f"SELECT g.programme_id, p.p_start, p.p_end, 'cases.{col}' AS field, "
-            f"count(c.case_id) AS rows, count(c.case_id) FILTER (WHERE {filled}) AS filled "
-            f"FROM progs g CROSS JOIN periods p LEFT JOIN current_cases c "
-            f"ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id "
-            f"AND c.opened_on <= p.p_end AND (c.closed_on IS NULL OR c.closed_on >= p.p_start) "
-            f"GROUP BY ALL"
-        )
+        counted.append(f'count(c.case_id) FILTER (WHERE {filled}) AS "cases.{col}"')
+    fields = ", ".join(f'"cases.{col}"' for col in WATCHED["cases"])
+    selects = [
+        "SELECT programme_id, p_start, p_end, field, rows, filled FROM ("
+        "SELECT g.programme_id, p.p_start, p.p_end, count(c.case_id) AS rows, "
+        + ", ".join(counted)
+        + " FROM progs g CROSS JOIN periods p LEFT JOIN current_cases c "
+        f"ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id "
+        f"AND c.opened_on <= p.p_end AND (c.closed_on IS NULL OR c.closed_on >= p.p_start) "
+        f"GROUP BY ALL) UNPIVOT (filled FOR field IN ({fields}))"
+    ]
     for col in WATCHED["staffing"]:
         selects.append(
             f"SELECT g.programme_id, p.p_start, p.p_end, 'staffing.{col}' AS field, "

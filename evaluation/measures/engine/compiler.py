@@ -61,7 +61,9 @@ class IndicatorCompiler:
         self.group_by_attr = group_by_attr
         self.scans = scans
         self.joins: list[exp.Join] = []
-        self._row_columns = set(TABLES_BY_NAME[self.population.table].column_names)
+        columns = TABLES_BY_NAME[self.population.table].columns
+        self._row_columns = {c.name for c in columns}
+        self._row_types = {c.name: c.type for c in columns}
 
     # -- names --------------------------------------------------------------------------------
     @property
@@ -126,6 +128,10 @@ class IndicatorCompiler:
             return exp.Join(this=periods, on=self.open_during())
         if anchor == WHOLE_PERIOD:
             return exp.Join(this=periods, kind="CROSS")
+        if self._row_types.get(anchor) == "date":
+            # the day of a period it falls on: an equi-join, not a range join (``plan``)
+            on_day = exp.EQ(this=self.col(anchor), expression=col("d", PERIOD))
+            return exp.Join(this=table("period_days", PERIOD), on=on_day)
         on = exp.Between(
             this=self.col(anchor), low=col("p_start", PERIOD), high=col("p_end", PERIOD)
         )

@@ -1,9 +1,10 @@
 """The engine's three calls: ``compute``, ``compute_together`` and ``explain``.
 
-A request is planned against the catalogue (``plan``), run as one statement, laid over the rows
-every programme must have (``frame``), turned into figures (``figures``), given its targets and
-completeness. The shared audience is never computed for: its figures are read from the
-releases a CSO approved (``evaluation.sharing.releases.read``), protected once as one set.
+A request is planned against the catalogue (``plan``), run as one statement that lays the
+computed rows over the rows every programme must have (``frame``), turned into figures
+(``figures``), given its targets and completeness. The shared audience is never computed for:
+its figures are read from the releases a CSO approved (``evaluation.sharing.releases.read``),
+protected once as one set.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import pandas as pd
 from evaluation.measures.catalogue import Catalogue, load_catalogue
 from evaluation.measures.completeness import CompletenessCache, with_completeness
 from evaluation.measures.engine.figures import figures
-from evaluation.measures.engine.frame import frame
-from evaluation.measures.engine.plan import Plan, key_columns, plan
+from evaluation.measures.engine.plan import Plan, plan
 from evaluation.measures.engine.request import IndicatorRequest, RequestError
 from evaluation.measures.engine.targets import with_targets
 from evaluation.store.database import cursor_of
@@ -100,11 +100,7 @@ def _figures(
 ) -> pd.DataFrame:
     """The result with every figure, for the internal audience (``compute`` and
     ``compute_together``); the shared audience reads releases instead."""
-    keys = key_columns(len(planned.split_cols))
-    computed = cur.execute(planned.sql, list(planned.params)).df()
-    computed.columns = ["ind", "pidx", *keys, "num", "den", "val"]
-    out = frame(cur, planned).merge(computed, on=["ind", "pidx", *keys], how="left")
-    out = figures(out, planned)
+    out = figures(cur.execute(planned.sql, list(planned.params)).df(), planned)
     out = with_targets(cur, out)
     wanted = any(i.optional_fields for i in planned.indicators) and not planned.group_by_attr
     rows = cache(planned.periods, request.scope, tuple(request.programmes)) if wanted else None

@@ -52,30 +52,23 @@ def wilson_arrays(
 
 
 def figures(out: pd.DataFrame, plan: Plan) -> pd.DataFrame:
-    """The result rows from ``out`` (the frame merged with the query's ``num, den, val``), in
-    the spec's layout with ``period`` (the period's label) after ``period_end``; sorted by
-    catalogue order, programme, period and split values."""
-    info = pd.DataFrame(
-        [
-            {
-                "ind": i.key,
-                "indicator_id": i.id,
-                "indicator_version": i.version,
-                "kind": i.kind,
-                "shape": measure_type(i.computation.measure.type).shape,
-                "order": n,
-            }
-            for n, i in enumerate(plan.indicators)
-        ]
-    )
-    out = out.merge(info, on="ind", how="left")
+    """The result rows from ``out`` (the statement's rows: ``ord, pidx, k0…kn, num, den, val,
+    as_of, has_<table>``, already in the result's order: catalogue order, programme, period
+    and split values), in the spec's layout with ``period`` (the period's label) after
+    ``period_end``.
+
+    Column-wise throughout: what depends on the indicator or the period is looked up by the
+    row's ``ord`` or ``pidx`` in arrays of one entry per indicator or period.
+    """
+    inds, periods = plan.indicators, plan.periods
+    o = out["ord"].to_numpy(dtype=np.intp)
+    pidx = out["pidx"].to_numpy(dtype=np.intp)
+    shape = np.array([measure_type(i.computation.measure.type).shape for i in inds])[o]
     num, den, val = (
         pd.to_numeric(out[c], errors="coerce").astype(float).to_numpy()
         for c in ("num", "den", "val")
     )
-    amount = (out["shape"] == "amount").to_numpy()
-    rate = (out["shape"] == "rate").to_numpy()
-    median = (out["shape"] == "median").to_numpy()
+    amount, rate, median = (shape == s for s in ("amount", "rate", "median"))
     val = np.where(amount, np.nan_to_num(val, nan=0.0), val)
     num = np.where(amount | median, np.nan, np.where(rate, np.nan_to_num(num, nan=0.0), num))
     den = np.where(amount, np.nan, np.where(rate | median, np.nan_to_num(den, nan=0.0), den))
@@ -84,43 +77,49 @@ def figures(out: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         val = np.where(rate & ~empty, num / den, val)
     val = np.where(empty, np.nan, val)
     missing = np.zeros(len(out), dtype=bool)
-    for ind in plan.indicators:
-        rows = (out["ind"] == ind.key).to_numpy()
-        for t in ind.sources:
-            if t in plan.presence:
-                has = out[f"has_{t}"].astype("boolean").fillna(True).to_numpy(dtype=bool)
-                missing |= rows & ~has
+    for t in plan.presence:
+        reads = np.array([t in i.sources for i in inds], dtype=bool)[o]
+        has = out[f"has_{t}"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+        missing |= reads & ~has
     num, den, val = (np.where(missing, np.nan, a) for a in (num, den, val))
-    proportion = (out["kind"] == "proportion").to_numpy() & ~missing & ~empty
+    proportion = np.array([i.kind == "proportion" for i in inds], dtype=bool)[o]
+    proportion &= ~missing & ~empty
     low, high = wilson_arrays(num, den)
     ci_low = np.where(proportion, low, np.nan)
     ci_high = np.where(proportion, high, np.nan)
-    periods = [plan.periods[int(p)] for p in out["pidx"]]
-    ends = [p.end for p in periods]
-    as_of = pd.to_datetime(out["as_of"]).dt.date.tolist()
-    partial = np.array(
-        [not pd.isna(a) and e > a for e, a in zip(ends, as_of, strict=True)], dtype=bool
-    )
-    status = np.where(missing | empty, NO_DATA, np.where(partial, PARTIAL_PERIOD, OK))
-    result = pd.DataFrame(
+    ends = np.array([p.end for p in periods], dtype="datetime64[D]")[pidx]
+    as_of = pd.to_datetime(out["as_of"]).to_numpy().astype("datetime64[D]")
+    partial = ~np.isnat(as_of) & (ends > as_of)
+    statuses = [OK, NO_DATA, PARTIAL_PERIOD]
+    status = np.where(missing | empty, 1, np.where(partial, 2, 0))  # places in ``statuses``
+
+    def dates(values: list[object]) -> np.ndarray:
+        """``values[pidx]``, kept as ``datetime.date`` objects."""
+        days = np.empty(len(values), dtype=object)
+        days[:] = values
+        return days[pidx]
+
+    return pd.DataFrame(
         {
-            "indicator_id": out["indicator_id"],
-            "indicator_version": out["indicator_version"],
+            "indicator_id": _texts([i.id for i in inds], o),
+            "indicator_version": np.array([i.version for i in inds], dtype=np.int64)[o],
             "programme_id": out["k0"],
-            "period_start": [p.start for p in periods],
-            "period_end": ends,
-            PERIOD_LABEL: [p.label for p in periods],
+            "period_start": dates([p.start for p in periods]),
+            "period_end": dates([p.end for p in periods]),
+            PERIOD_LABEL: _texts([p.label for p in periods], pidx),
             **{k: out[f"k{n + 1}"] for n, k in enumerate(plan.split_cols)},
             "numerator": num,
             "denominator": den,
             "value": val,
             "ci_low": ci_low,
             "ci_high": ci_high,
-            "status": status,
+            "status": _texts(statuses, status),
             "suppressed": False,
-            "_o": out["order"],
         }
     )
-    return result.sort_values(
-        ["_o", "programme_id", "period_start", *plan.split_cols], kind="stable"
-    ).drop(columns="_o")
+
+
+def _texts(values: list[str], at: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[at]`` as a text column, taken from the few distinct values (building it from
+    one Python string per row would cost more than all the arithmetic)."""
+    return pd.array(values, dtype="str").take(at)

@@ -11,6 +11,10 @@ of ``FILTER``ed aggregates of one scan of that table joined to the members it ha
   table ``period_days`` (an equi-join on the day, much cheaper than a range join of millions of
   rows against the periods); one row per case and period.
 
+A table with windows of both the first and the last kind (contacts: C06, C07 and C10, C11) is
+read once for both (``scan_<table>``, grouped by case and period), the two scans being views of
+it: each pass over ten million contacts costs about as much as the aggregation itself.
+
 ``<scan>.w<n>_n``, ``w<n>_first`` and ``w<n>_total`` are the rows, the earliest date and the sum
 inside window ``n``.
 """
@@ -109,25 +113,96 @@ class RelatedScans:
 
     def ctes(self, row_alias: str) -> list[exp.CTE]:
         """One materialised CTE per scan (``row_alias``: the alias of a case population's
-        rows, as the windows name them)."""
-        return [self._cte(scan, row_alias) for scan in self._scans.values()]
+        rows, as the windows name them); a table scanned both for windows on the case's dates
+        and for windows equal to the period is read in one pass (``_one_pass``)."""
+        out: list[exp.CTE] = []
+        for scan in self._scans.values():
+            if scan.population == "cases" and ("period", scan.table, ()) in self._scans:
+                continue  # read with the period's windows
+            if scan.population == "period" and ("cases", scan.table, ()) in self._scans:
+                out += self._one_pass(self._scans[("cases", scan.table, ())], scan)
+            else:
+                out.append(self._cte(scan, row_alias))
+        return out
+
+    def _one_pass(self, cases: _Scan, period: _Scan) -> list[exp.CTE]:
+        """Both scans of a table from one pass over its rows joined to the cases and, left, to
+        the days of the periods: grouped by case and period (no period: rows outside every
+        period), the period's windows where there is one, the case's windows summed up per case
+        over the periods. A day in several periods (a quarter and its year) joins once per
+        period; the case's windows count it at its first period only (``period_days.once``)."""
+        x = RELATED
+        dates = {w.date for w in period.windows}
+        if len(dates) != 1:
+            raise RequestError("period windows on one table must use one date column")
+        in_period = exp.Not(this=exp.Is(this=col("pidx", "pd"), expression=exp.Null()))
+        once = exp.Coalesce(this=col("once", "pd"), expressions=[exp.true()])
+        per_period = _aggregates(period.windows, "p")  # rows outside every period: pidx NULL
+        per_case = _aggregates(cases.windows, "c", once)
+        on_case = all_of(exp.EQ(this=col(k, x), expression=col(k, "c")) for k in CASE_KEYS)
+        wanted = exp.or_(
+            exp.paren(exp.and_(in_period.copy(), _any_window(period))),
+            _any_window(cases),
+            copy=False,
+        )
+        both = f"scan_{period.table}"
+        query = (
+            sqlglot.select(
+                *(col(k, "c") for k in CASE_KEYS),
+                col("pidx", "pd"),
+                *per_period,
+                *per_case,
+                copy=False,
+            )
+            .from_(table("cases", "c"), copy=False)
+            .join(table(period.table, x), on=on_case, copy=False)
+            .join(
+                table("period_days", "pd"),
+                on=exp.EQ(this=col(dates.pop(), x), expression=col("d", "pd")),
+                join_type="LEFT",
+                copy=False,
+            )
+            .where(wanted, copy=False)
+            .group_by(group_by_all(), copy=False)
+        )
+        keys = [col(k) for k in CASE_KEYS]
+        period_rows = (
+            sqlglot.select(
+                *keys,
+                col("pidx"),
+                *(
+                    named(col(f"p{n}_{a}"), f"w{n}_{a}")
+                    for n in range(len(period.windows))
+                    for a in _WHAT
+                ),
+                copy=False,
+            )
+            .from_(table(both), copy=False)
+            .where(exp.Not(this=exp.Is(this=col("pidx"), expression=exp.Null())), copy=False)
+        )
+        summed = {"n": exp.Sum, "first": exp.Min, "total": exp.Sum}
+        case_rows = (
+            sqlglot.select(
+                *(k.copy() for k in keys),
+                *(
+                    named(summed[a](this=col(f"c{n}_{a}")), f"w{n}_{a}")
+                    for n in range(len(cases.windows))
+                    for a in _WHAT
+                ),
+                copy=False,
+            )
+            .from_(table(both), copy=False)
+            .group_by(group_by_all(), copy=False)
+        )
+        return [
+            cte(both, query, materialized=True),
+            cte(period.alias, period_rows),
+            cte(cases.alias, case_rows, materialized=True),
+        ]
 
     def _cte(self, scan: _Scan, row_alias: str) -> exp.CTE:
         x = RELATED
-        aggregates: list[exp.Expr] = []
-        for n, w in enumerate(scan.windows):
-            aggregates += [
-                named(counted_where(count_rows(), w.condition.copy()), f"w{n}_n"),
-                named(
-                    counted_where(exp.Min(this=col(w.date, x)), w.condition.copy()), f"w{n}_first"
-                ),
-                named(
-                    counted_where(exp.Sum(this=col(w.total, x)), w.condition.copy())
-                    if w.total
-                    else null(),
-                    f"w{n}_total",
-                ),
-            ]
+        aggregates = _aggregates(scan.windows, "w")
         on_case = all_of(exp.EQ(this=col(k, x), expression=col(k, "c")) for k in CASE_KEYS)
         if scan.population == "period":
             dates = {w.date for w in scan.windows}
@@ -175,6 +250,35 @@ class RelatedScans:
                 .join(table("cases", "c"), on=all_of(on_row), copy=False)
                 .join(table(scan.table, x), on=on_case, copy=False)
             )
-        query = query.where(any_of(w.condition.copy() for w in scan.windows), copy=False)
+        query = query.where(_any_window(scan), copy=False)
         query = query.group_by(group_by_all(), copy=False)
         return cte(scan.alias, query, materialized=True)
+
+
+_WHAT = ("n", "first", "total")
+"""The aggregates of a window: rows, earliest date, sum."""
+
+
+def _aggregates(
+    windows: list[_Window], prefix: str, counted: exp.Expr | None = None
+) -> list[exp.Expr]:
+    """``<prefix><n>_n``, ``_first`` and ``_total`` of each window, of the rows that also meet
+    ``counted``."""
+    x = RELATED
+    out: list[exp.Expr] = []
+    for n, w in enumerate(windows):
+        where = all_of([counted.copy(), w.condition.copy()]) if counted else w.condition
+        out += [
+            named(counted_where(count_rows(), where.copy()), f"{prefix}{n}_n"),
+            named(counted_where(exp.Min(this=col(w.date, x)), where.copy()), f"{prefix}{n}_first"),
+            named(
+                counted_where(exp.Sum(this=col(w.total, x)), where.copy()) if w.total else null(),
+                f"{prefix}{n}_total",
+            ),
+        ]
+    return out
+
+
+def _any_window(scan: _Scan) -> exp.Expr:
+    """A row falls in at least one window of ``scan``."""
+    return any_of(w.condition.copy() for w in scan.windows)

@@ -28,50 +28,99 @@ WITH periods(pidx, p_start, p_end) AS (
   FROM current_cases AS c
   JOIN progs AS g
     ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id
-), period_days(d, pidx) AS (
+), period_days AS MATERIALIZED (
   SELECT
-    CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE),
-    pidx
-  FROM periods
-)
-SELECT
-  'F02@1',
-  o.pidx,
-  o.k0,
-  COALESCE(f.amount, 0),
-  o.n,
-  NULL
-FROM (
+    d,
+    pidx,
+    p_start,
+    p_end,
+    ROW_NUMBER() OVER (PARTITION BY d ORDER BY pidx) = 1 AS once
+  FROM (
+    SELECT
+      CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d,
+      pidx,
+      p_start,
+      p_end
+    FROM periods
+  )
+), computed(ind, pidx, k0, num, den, val) AS (
   SELECT
-    p.pidx,
-    c.programme_id AS k0,
-    COUNT(*) AS n
-  FROM cases AS c
-  JOIN periods AS p
-    ON c.opened_on <= p.p_end AND (
-      c.closed_on IS NULL OR c.closed_on >= p.p_start
-    )
+    'F02@1',
+    o.pidx,
+    o.k0,
+    COALESCE(f.amount, 0),
+    o.n,
+    NULL
+  FROM (
+    SELECT
+      p.pidx,
+      c.programme_id AS k0,
+      COUNT(*) AS n
+    FROM cases AS c
+    JOIN periods AS p
+      ON c.opened_on <= p.p_end AND (
+        c.closed_on IS NULL OR c.closed_on >= p.p_start
+      )
+    GROUP BY
+      ALL
+  ) AS o
+  LEFT JOIN (
+    SELECT
+      p.pidx,
+      g.programme_id AS k0,
+      SUM(
+        r.amount_eur * GREATEST(
+          0,
+          DATE_DIFF('day', GREATEST(r.period_start, p.p_start), LEAST(r.period_end, p.p_end)) + 1
+        ) / (
+          DATE_DIFF('day', r.period_start, r.period_end) + 1
+        )
+      ) AS amount
+    FROM funding AS r
+    JOIN progs AS g
+      ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id
+    CROSS JOIN periods AS p
+    GROUP BY
+      p.pidx,
+      g.programme_id
+  ) AS f
+    ON f.pidx = o.pidx AND f.k0 = o.k0
+), request_indicators(ind, ord, by_case) AS (
+  VALUES
+    ('F02@1', 0, FALSE)
+), frame_keys AS (
+  SELECT DISTINCT
+    FALSE AS by_case,
+    g.programme_id AS k0
+  FROM progs AS g
+), frame_groups AS (
+  SELECT
+    g.programme_id AS k0,
+    MIN(g.as_of) AS as_of,
+    BOOL_AND(g.has_funding) AS has_funding
+  FROM progs AS g
   GROUP BY
     ALL
-) AS o
-LEFT JOIN (
-  SELECT
-    p.pidx,
-    g.programme_id AS k0,
-    SUM(
-      r.amount_eur * GREATEST(
-        0,
-        DATE_DIFF('day', GREATEST(r.period_start, p.p_start), LEAST(r.period_end, p.p_end)) + 1
-      ) / (
-        DATE_DIFF('day', r.period_start, r.period_end) + 1
-      )
-    ) AS amount
-  FROM funding AS r
-  JOIN progs AS g
-    ON r.programme_id = g.programme_id AND r.submission_id = g.submission_id
-  CROSS JOIN periods AS p
-  GROUP BY
-    p.pidx,
-    g.programme_id
-) AS f
-  ON f.pidx = o.pidx AND f.k0 = o.k0
+)
+SELECT
+  i.ord,
+  p.pidx,
+  f.k0,
+  r.num,
+  r.den,
+  r.val,
+  o.as_of,
+  o.has_funding
+FROM request_indicators AS i
+JOIN frame_keys AS f
+  ON f.by_case = i.by_case
+CROSS JOIN periods AS p
+LEFT JOIN computed AS r
+  ON r.ind = i.ind AND r.pidx = p.pidx AND r.k0 IS NOT DISTINCT FROM f.k0
+LEFT JOIN frame_groups AS o
+  ON o.k0 IS NOT DISTINCT FROM f.k0
+ORDER BY
+  i.ord,
+  f.k0,
+  p.p_start,
+  p.pidx

@@ -29,11 +29,21 @@ WITH periods(pidx, p_start, p_end) AS (
   FROM current_cases AS c
   JOIN progs AS g
     ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id
-), period_days(d, pidx) AS (
+), period_days AS MATERIALIZED (
   SELECT
-    CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE),
-    pidx
-  FROM periods
+    d,
+    pidx,
+    p_start,
+    p_end,
+    ROW_NUMBER() OVER (PARTITION BY d ORDER BY pidx) = 1 AS once
+  FROM (
+    SELECT
+      CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d,
+      pidx,
+      p_start,
+      p_end
+    FROM periods
+  )
 ), scan_releases_event_on_contacts AS MATERIALIZED (
   SELECT
     c.submission_id,
@@ -63,36 +73,77 @@ WITH periods(pidx, p_start, p_end) AS (
     )
   GROUP BY
     ALL
+), computed(ind, pidx, k0, num, den, val) AS (
+  SELECT
+    'O06@1' AS ind,
+    p.pidx,
+    c.programme_id AS k0,
+    COUNT(*) FILTER(WHERE
+      COALESCE(scan_releases_event_on_contacts.w0_n, 0) >= 1),
+    COUNT(*),
+    NULL
+  FROM custody_events AS r
+  JOIN cases AS c
+    ON r.submission_id = c.submission_id AND r.case_id = c.case_id
+  JOIN period_days AS p
+    ON r.event_on = p.d
+  LEFT JOIN scan_releases_event_on_contacts
+    ON scan_releases_event_on_contacts.submission_id = c.submission_id
+    AND scan_releases_event_on_contacts.case_id = c.case_id
+    AND scan_releases_event_on_contacts.event_on = r.event_on
+  WHERE
+    c.client_type = 'exit_participant'
+    AND r.event = 'released'
+    AND (
+      c.opened_on <= r.event_on
+      AND (
+        c.closed_on IS NULL OR c.closed_on >= r.event_on
+      )
+    )
+    AND (
+      r.event_on + 3
+    ) <= c.as_of
+  GROUP BY
+    p.pidx,
+    c.programme_id
+), request_indicators(ind, ord, by_case) AS (
+  VALUES
+    ('O06@1', 0, FALSE)
+), frame_keys AS (
+  SELECT DISTINCT
+    FALSE AS by_case,
+    g.programme_id AS k0
+  FROM progs AS g
+), frame_groups AS (
+  SELECT
+    g.programme_id AS k0,
+    MIN(g.as_of) AS as_of,
+    BOOL_AND(g.has_contacts) AS has_contacts,
+    BOOL_AND(g.has_custody_events) AS has_custody_events
+  FROM progs AS g
+  GROUP BY
+    ALL
 )
 SELECT
-  'O06@1' AS ind,
+  i.ord,
   p.pidx,
-  c.programme_id AS k0,
-  COUNT(*) FILTER(WHERE
-    COALESCE(scan_releases_event_on_contacts.w0_n, 0) >= 1),
-  COUNT(*),
-  NULL
-FROM custody_events AS r
-JOIN cases AS c
-  ON r.submission_id = c.submission_id AND r.case_id = c.case_id
-JOIN periods AS p
-  ON r.event_on BETWEEN p.p_start AND p.p_end
-LEFT JOIN scan_releases_event_on_contacts
-  ON scan_releases_event_on_contacts.submission_id = c.submission_id
-  AND scan_releases_event_on_contacts.case_id = c.case_id
-  AND scan_releases_event_on_contacts.event_on = r.event_on
-WHERE
-  c.client_type = 'exit_participant'
-  AND r.event = 'released'
-  AND (
-    c.opened_on <= r.event_on
-    AND (
-      c.closed_on IS NULL OR c.closed_on >= r.event_on
-    )
-  )
-  AND (
-    r.event_on + 3
-  ) <= c.as_of
-GROUP BY
-  p.pidx,
-  c.programme_id
+  f.k0,
+  r.num,
+  r.den,
+  r.val,
+  o.as_of,
+  o.has_contacts,
+  o.has_custody_events
+FROM request_indicators AS i
+JOIN frame_keys AS f
+  ON f.by_case = i.by_case
+CROSS JOIN periods AS p
+LEFT JOIN computed AS r
+  ON r.ind = i.ind AND r.pidx = p.pidx AND r.k0 IS NOT DISTINCT FROM f.k0
+LEFT JOIN frame_groups AS o
+  ON o.k0 IS NOT DISTINCT FROM f.k0
+ORDER BY
+  i.ord,
+  f.k0,
+  p.p_start,
+  p.pidx

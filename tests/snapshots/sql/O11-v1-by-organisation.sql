@@ -28,11 +28,21 @@ WITH periods(pidx, p_start, p_end) AS (
   FROM current_cases AS c
   JOIN progs AS g
     ON c.programme_id = g.programme_id AND c.submission_id = g.submission_id
-), period_days(d, pidx) AS (
+), period_days AS MATERIALIZED (
   SELECT
-    CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE),
-    pidx
-  FROM periods
+    d,
+    pidx,
+    p_start,
+    p_end,
+    ROW_NUMBER() OVER (PARTITION BY d ORDER BY pidx) = 1 AS once
+  FROM (
+    SELECT
+      CAST(UNNEST(GENERATE_SERIES(p_start, p_end, INTERVAL 1 DAY)) AS DATE) AS d,
+      pidx,
+      p_start,
+      p_end
+    FROM periods
+  )
 ), scan_cases_outcomes AS MATERIALIZED (
   SELECT
     c.submission_id,
@@ -60,26 +70,72 @@ WITH periods(pidx, p_start, p_end) AS (
     )
   GROUP BY
     ALL
+), computed(ind, pidx, k0, k1, num, den, val) AS (
+  SELECT
+    'O11@1' AS ind,
+    p.pidx,
+    '*' AS k0,
+    CAST(c.organisation AS TEXT) AS k1,
+    COUNT(*) FILTER(WHERE
+      COALESCE(scan_cases_outcomes.w0_n, 0) >= 1),
+    COUNT(*),
+    NULL
+  FROM cases AS c
+  JOIN period_days AS p
+    ON c.closed_on = p.d
+  LEFT JOIN scan_cases_outcomes
+    ON scan_cases_outcomes.submission_id = c.submission_id
+    AND scan_cases_outcomes.case_id = c.case_id
+  WHERE
+    c.client_type = 'exit_participant'
+    AND COALESCE(NOT c.closure_reason IN ('died', 'moved_away'), FALSE)
+  GROUP BY
+    p.pidx,
+    '*',
+    CAST(c.organisation AS TEXT)
+), request_indicators(ind, ord, by_case) AS (
+  VALUES
+    ('O11@1', 0, FALSE)
+), frame_keys AS (
+  SELECT DISTINCT
+    FALSE AS by_case,
+    '*' AS k0,
+    CAST(g.organisation AS TEXT) AS k1
+  FROM progs AS g
+), frame_groups AS (
+  SELECT
+    '*' AS k0,
+    CAST(g.organisation AS TEXT) AS k1,
+    MIN(g.as_of) AS as_of,
+    BOOL_AND(g.has_outcomes) AS has_outcomes
+  FROM progs AS g
+  GROUP BY
+    ALL
 )
 SELECT
-  'O11@1' AS ind,
+  i.ord,
   p.pidx,
-  '*' AS k0,
-  CAST(c.organisation AS TEXT) AS k1,
-  COUNT(*) FILTER(WHERE
-    COALESCE(scan_cases_outcomes.w0_n, 0) >= 1),
-  COUNT(*),
-  NULL
-FROM cases AS c
-JOIN periods AS p
-  ON c.closed_on BETWEEN p.p_start AND p.p_end
-LEFT JOIN scan_cases_outcomes
-  ON scan_cases_outcomes.submission_id = c.submission_id
-  AND scan_cases_outcomes.case_id = c.case_id
-WHERE
-  c.client_type = 'exit_participant'
-  AND COALESCE(NOT c.closure_reason IN ('died', 'moved_away'), FALSE)
-GROUP BY
-  p.pidx,
-  '*',
-  CAST(c.organisation AS TEXT)
+  f.k0,
+  f.k1,
+  r.num,
+  r.den,
+  r.val,
+  o.as_of,
+  o.has_outcomes
+FROM request_indicators AS i
+JOIN frame_keys AS f
+  ON f.by_case = i.by_case
+CROSS JOIN periods AS p
+LEFT JOIN computed AS r
+  ON r.ind = i.ind
+  AND r.pidx = p.pidx
+  AND r.k0 IS NOT DISTINCT FROM f.k0
+  AND r.k1 IS NOT DISTINCT FROM f.k1
+LEFT JOIN frame_groups AS o
+  ON o.k0 IS NOT DISTINCT FROM f.k0 AND o.k1 IS NOT DISTINCT FROM f.k1
+ORDER BY
+  i.ord,
+  f.k0,
+  p.p_start,
+  f.k1,
+  p.pidx
