@@ -19,9 +19,13 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from evaluation.app import render, session, state
-from evaluation.errors import EvaluationError
-from evaluation.vocabulary.language import N_, _
+from evaluation.app import server
+
+server.wait_until_warm()  # `serve` imports what follows as the server starts: wait, not race
+
+from evaluation.app import render, session, state  # noqa: E402
+from evaluation.errors import EvaluationError  # noqa: E402
+from evaluation.vocabulary.language import N_, _  # noqa: E402
 
 PAGE_DIR = Path(__file__).parent / "evaluation" / "app" / "pages"
 

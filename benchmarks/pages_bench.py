@@ -56,7 +56,13 @@ NEUTRAL = "Indicator catalogue"  # every role may open it: roles are switched on
 
 
 def run(
-    db: Path, label: str, rounds: int, shots: Path, log: Path, skip: frozenset[str] = frozenset()
+    db: Path,
+    label: str,
+    rounds: int,
+    shots: Path,
+    log: Path,
+    skip: frozenset[str] = frozenset(),
+    settle: float = 0.0,
 ) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
@@ -66,6 +72,7 @@ def run(
     with serve(db, log, demo=True) as url, sync_playwright() as pw:
         browser = launch(pw)
         context = browser.new_context(viewport=VIEWPORT)
+        time.sleep(settle)  # a person opening the address the server printed
         driver = Driver.open(context, url)
         role_now = "cso_manager"
         first["cso_manager/Upload"] = driver.first_page("Upload")
@@ -106,6 +113,7 @@ def run(
         "label": label,
         "db": str(db),
         "rounds": rounds,
+        "settle_seconds": settle,
         "first_ms": first,
         "later_ms": later,
         "browser_errors": errors,
@@ -157,6 +165,13 @@ def main() -> None:
         help="time only this role's pages (repeatable), e.g. 'funder': the pages that read "
         "releases",
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds between the server answering and the first visit (a person opening the "
+        "address; `serve` imports the app's modules meanwhile); default 0: at once",
+    )
     args = parser.parse_args()
     if args.role:
         args.skip += [f"{r}/{t}" for r, _, titles in ROLES if r not in args.role for t in titles]
@@ -168,6 +183,7 @@ def main() -> None:
         args.shots,
         args.shots / f"{args.label}-server.log",
         frozenset(args.skip),
+        args.settle,
     )
     print()
     print(table(result, args.aim * 1000))

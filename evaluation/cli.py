@@ -721,8 +721,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     cmd = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
+        "evaluation.app.server",  # `streamlit run`, the app's imports warmed as it starts
         str(REPO_ROOT / "streamlit_app.py"),
         "--server.port",
         str(args.port),
