@@ -66,6 +66,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def server_flags(port: int) -> list[str]:
+    """``streamlit run`` flags of a test server: headless on ``127.0.0.1:port``, no usage
+    statistics, and no file watcher (others may edit the package while the tests run: no
+    "source changed" reruns)."""
+    return [
+        *("--server.headless", "true", "--server.port", str(port)),
+        *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
+        *("--server.fileWatcherType", "none"),
+    ]
+
+
 def healthy(url: str) -> bool:
     """Whether a Streamlit server at ``url`` answers its health check."""
     try:

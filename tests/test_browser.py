@@ -41,6 +41,7 @@ from scripts.appdriver import (  # noqa: E402
     Driver,
     free_port,
     healthy,
+    server_flags,
     stop,
 )
 from tests.conftest import approve_releases  # noqa: E402
@@ -111,17 +112,7 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             "streamlit",
             "run",
             "streamlit_app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            # others may edit the package while the tests run: no "source changed" reruns
-            "--server.fileWatcherType",
-            "none",
+            *server_flags(port),
         ],
         cwd=ROOT,
         env=env,

@@ -48,7 +48,14 @@ sys.path.insert(0, str(ROOT))  # scripts/appdriver.py
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 from playwright.sync_api import expect as playwright_expect  # noqa: E402
 
-from scripts.appdriver import CHROMIUM_ARGS, VIEWPORT, free_port, healthy, stop  # noqa: E402
+from scripts.appdriver import (  # noqa: E402
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    free_port,
+    healthy,
+    server_flags,
+    stop,
+)
 from tests.conftest import MINIMAL, approve_releases  # noqa: E402
 
 START_TIMEOUT = 60  # seconds until a server answers
@@ -171,16 +178,7 @@ def dashboard(provider: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "streamlit",
         "run",
         str(ROOT / "streamlit_app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
+        *server_flags(port),
     ]
     log_path = tmp / "streamlit.log"
     with log_path.open("wb") as log:

@@ -10,12 +10,14 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from evaluation.app import server
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # scripts/appdriver.py
+from scripts.appdriver import free_port, healthy, server_flags, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,14 +41,6 @@ def test_without_the_launcher_nothing_waits() -> None:
     assert time.monotonic() - started < 0.1
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_the_launched_server_has_imported_the_app_before_anyone_visits(tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
@@ -56,27 +50,14 @@ def test_the_launched_server_has_imported_the_app_before_anyone_visits(tmp_path:
         cwd=ROOT,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "server.log").open("wb")
     env = {**os.environ, "EVALUATION_DB": str(db), "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "evaluation.app.server",
-            str(ROOT / "streamlit_app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-            "--logger.level",
-            "debug",
+            *(sys.executable, "-m", "evaluation.app.server", str(ROOT / "streamlit_app.py")),
+            *server_flags(port),
+            *("--logger.level", "debug"),
         ],
         cwd=ROOT,
         env=env,
@@ -86,14 +67,11 @@ def test_the_launched_server_has_imported_the_app_before_anyone_visits(tmp_path:
     )
     try:
         deadline = time.monotonic() + 60
-        answered = False
-        while time.monotonic() < deadline and not answered:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
-                    answered = r.status == 200
-            except OSError:
-                time.sleep(0.2)
-        assert answered, (tmp_path / "server.log").read_text(errors="replace")[-2000:]
+        while not healthy(f"http://127.0.0.1:{port}"):
+            assert time.monotonic() < deadline and proc.poll() is None, (
+                tmp_path / "server.log"
+            ).read_text(errors="replace")[-2000:]
+            time.sleep(0.2)
         while time.monotonic() < deadline:
             text = (tmp_path / "server.log").read_text(errors="replace")
             if "warm: the app's modules imported" in text:
@@ -103,6 +81,5 @@ def test_the_launched_server_has_imported_the_app_before_anyone_visits(tmp_path:
         assert "warm: the app's modules imported" in text, text[-2000:]
         assert "Traceback" not in text
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        stop(proc)
         log.close()
