@@ -90,10 +90,10 @@ def _ours(package: str, db: str, warm: bool, queue: mp.Queue) -> None:
     """Our full path in a fresh process: cold (as the CLI runs it, GX imported on the way)
     or warm (as the running dashboard does, GX already imported)."""
     start = time.perf_counter()
-    if warm:
-        from evaluation.intake.expectations import gx_context
+    if warm:  # as the dashboard has it by the first upload: GX imported, suite built and run once
+        from evaluation.intake.expectations import warm as warm_gx
 
-        gx_context()
+        warm_gx()
         start = time.perf_counter()
     from evaluation.intake.ingest import ingest
     from evaluation.store.database import Store
