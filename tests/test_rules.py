@@ -893,3 +893,30 @@ def test_a_refusal_and_a_load_speak_the_readers_language(tmp_path: Path, store) 
     assert not any("rows" in m or "Loading" in m for m in said), said
     assert sentence.startswith("package.zip als Lieferung ") and "Zeilen vom " in sentence
     assert result.sentence().startswith("Loaded package.zip as submission ")
+
+
+@pytest.mark.slow
+def test_row_numbers_of_a_large_file_count_blank_lines_too(tmp_path: Path) -> None:
+    """A large CSV file (``NUMBER_LATER_BYTES`` or more) is numbered only when a problem needs
+    its row numbers; the numbers are the same a person sees: blank lines count, header = row 1.
+    """
+    from evaluation.intake.staging import NUMBER_LATER_BYTES
+
+    pkg = builder_from_minimal(tmp_path)
+    lines = csv_text(pkg.tables.pop("contacts")).splitlines()
+    header, body = lines[0], lines[1:]
+    copies = NUMBER_LATER_BYTES // len("\n".join(body)) + 1
+    rows = body * copies
+    # a blank line after row 10 (so the file's row 12 is rows[10]), and another further down
+    bad_at = 50_000
+    rows[bad_at] = rows[bad_at].replace(",60,", ",-5,", 1)
+    assert ",-5," in rows[bad_at]
+    text = [header, *rows[:10], "", *rows[10:bad_at], "", *rows[bad_at:]]
+    pkg.raw["contacts"] = "\n".join(text) + "\n"
+    folder = pkg.write("folder")
+    assert (folder / "contacts.csv").stat().st_size >= NUMBER_LATER_BYTES
+    report = check_package(folder)
+    # header (1) + 10 rows + blank + rows 10..bad_at-1 + blank: the bad row's line number
+    expected = 1 + 10 + 1 + (bad_at - 10) + 1 + 1
+    found = [(p.column, p.rule, p.rows) for p in report.errors if p.table == "contacts"]
+    assert found and found[0][0] == "minutes" and found[0][2][0] == expected, found

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,9 @@ class StagedTable:
     columns: list[str]
     """Format columns present in the source, in format order."""
     rows: int = 0
+    number_rows: Callable[[], None] | None = None
+    """For a large CSV file, what gives its rows their spreadsheet numbers when a problem needs
+    them (``number_rows``); ``None`` once they have them."""
 
 
 @dataclass
@@ -323,8 +326,11 @@ def _create_norm(
     profile: Profile,
     row_expr: str | None,
     row_numbers: Future[pa.Array | None] | None = None,
-) -> None:
+) -> Callable[[pa.Array | None], None]:
     """Stage one table: raw text, its distinct values, and the normalised ``rows_`` view.
+
+    Returns what defines the view again with other row numbers (``_stage_csv`` numbers the
+    rows of a large file only when a problem needs them).
 
     Normalising every cell of 10 million rows (trim, lower-case, value maps) costs more than
     reading them, and almost every value of a clean export is already normal. So the raw text
@@ -374,31 +380,38 @@ def _create_norm(
             view_cols.append(f"{_value_expr(table.column(c), q, profile, name)} AS {q}")
         else:
             view_cols.append(q)
-    source = f"raw_{name}"
-    rowcol = "_row" if row_expr else "rowid + 2 AS _row"
-    numbers = row_numbers.result() if row_numbers is not None else None
-    if (
-        numbers is not None
-        and len(numbers) == conn.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]
-    ):
-        conn.register("_row_numbers", pa.table({"_row": numbers}))
-        conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE rownum_{name} AS SELECT "
-            f"row_number() OVER () - 1 AS idx, _row FROM _row_numbers"
-        )
-        conn.unregister("_row_numbers")
-        source = f"(SELECT m._row, r.* FROM raw_{name} r JOIN rownum_{name} m ON r.rowid = m.idx)"
-        rowcol = "_row"
     where = "" if present == "TRUE" else f" WHERE {present}"
-    conn.execute(
-        f"CREATE OR REPLACE TEMP VIEW rows_{name} AS SELECT {rowcol}, "
-        f"{', '.join(view_cols) or 'NULL AS _empty'} FROM {source}{where}"
-    )
+    selected = ", ".join(view_cols) or "NULL AS _empty"
+
+    def view(numbers: pa.Array | None) -> None:
+        source = f"raw_{name}"
+        rowcol = "_row" if row_expr else "rowid + 2 AS _row"
+        if (
+            numbers is not None
+            and len(numbers) == conn.execute(f"SELECT count(*) FROM raw_{name}").fetchall()[0][0]
+        ):
+            conn.register("_row_numbers", pa.table({"_row": numbers}))
+            conn.execute(
+                f"CREATE OR REPLACE TEMP TABLE rownum_{name} AS SELECT "
+                f"row_number() OVER () - 1 AS idx, _row FROM _row_numbers"
+            )
+            conn.unregister("_row_numbers")
+            source = (
+                f"(SELECT m._row, r.* FROM raw_{name} r JOIN rownum_{name} m ON r.rowid = m.idx)"
+            )
+            rowcol = "_row"
+        conn.execute(
+            f"CREATE OR REPLACE TEMP VIEW rows_{name} AS SELECT {rowcol}, {selected} "
+            f"FROM {source}{where}"
+        )
+
+    view(row_numbers.result() if row_numbers is not None else None)
     if exprs.get("value", "") is None:
         conn.execute(
             f"INSERT INTO staged_values SELECT '{name}', 'value', value, count(*), "
             f"value FROM rows_{name} GROUP BY value"
         )
+    return view
 
 
 def _insert_distinct(
@@ -533,19 +546,44 @@ def _stage_csv(
     )
     refs = {c: f"c{pos}" for pos, c in mapped.items()}
     unnamed = [f"c{pos}" for pos, raw in enumerate(header) if not str(raw or "").strip()]
-    # The file is searched for blank lines (Python, holding the GIL) while DuckDB reads it
-    # (releasing the GIL): the search costs no time of its own.
-    numbers = _NUMBERING.submit(_row_numbers, src.path)
+    # A small file is searched for blank lines (Python, holding the GIL) while DuckDB reads it
+    # (releasing the GIL). A large one is searched only when a problem needs its row numbers:
+    # beside DuckDB's read of 10 million rows on two cores, the search (a second read of the
+    # file in Python) slowed the read by two seconds.
+    later = src.path.stat().st_size >= NUMBER_LATER_BYTES
+    numbers = None if later else _NUMBERING.submit(_row_numbers, src.path)
     try:
-        _create_norm(conn, table, cols, reader, refs, profile, None, numbers)
+        view = _create_norm(conn, table, cols, reader, refs, profile, None, numbers)
         if unnamed:
             _check_unnamed(conn, table, src, reader, unnamed, problems)
     except duckdb.Error as exc:
         raise _csv_error(src, exc) from None
     finally:
-        numbers.cancel()
+        if numbers is not None:
+            numbers.cancel()
     n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
-    return StagedTable(table, src, cols, n)
+    staged = StagedTable(table, src, cols, n)
+    if later:
+        staged.number_rows = lambda: view(_row_numbers(src.path))
+    return staged
+
+
+NUMBER_LATER_BYTES = 16 * 1024 * 1024
+"""A CSV file this large is searched for blank lines (``_row_numbers``) only when a problem
+needs its row numbers (``number_rows``)."""
+
+
+def number_rows(staged: Staged, tables: Iterable[str]) -> bool:
+    """Give the rows of ``tables`` their spreadsheet numbers where staging left that for later
+    (a large CSV file); whether any view of them was defined again."""
+    done = False
+    for name in tables:
+        st = staged.tables.get(name)
+        if st is not None and st.number_rows is not None:
+            number, st.number_rows = st.number_rows, None
+            number()
+            done = True
+    return done
 
 
 _NUMBERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-row-numbers")
@@ -896,6 +934,7 @@ __all__ = [
     "StagedTable",
     "drop_staging",
     "normalise_name",
+    "number_rows",
     "quote_name",
     "sheets_read",
     "stage_package",

@@ -11,6 +11,7 @@ problem names table, column and rows and says how to fix it; no message carries 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import duckdb
@@ -20,7 +21,7 @@ from babel.numbers import format_decimal
 from evaluation.intake.gate import KINDS, personal_kind
 from evaluation.intake.limits import Limits
 from evaluation.intake.problems import Problem, ValidationReport, and_list, count, day
-from evaluation.intake.staging import Staged, quote_name
+from evaluation.intake.staging import Staged, number_rows, quote_name
 from evaluation.store import names
 from evaluation.store.schema import (
     ABOUT_KEYS,
@@ -179,17 +180,25 @@ def row_rule_text(rule: RowRule) -> tuple[str, str]:
 class _Rows:
     """Row numbers and counts of the rows that break a rule, by SQL."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, limits: Limits) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection, limits: Limits, staged: Staged) -> None:
         self.conn = conn
         self.k = limits.max_problem_rows
+        self.staged = staged
 
     def where(self, source: str, condition: str) -> tuple[tuple[int, ...], int]:
-        rows = self.conn.execute(
+        sql = (
             f"SELECT _row, count(*) OVER () FROM {source} WHERE {condition} "
             f"ORDER BY _row LIMIT {self.k}"
-        ).fetchall()
+        )
+        rows = self.conn.execute(sql).fetchall()
         if not rows:
             return (), 0
+        # Rows found: a large CSV file's rows get their spreadsheet numbers now (staging left
+        # that for later, ``staging.number_rows``), and the rows are found again under them.
+        if number_rows(
+            self.staged, [n for n in self.staged.tables if re.search(rf"\brows_{n}\b", sql)]
+        ):
+            rows = self.conn.execute(sql).fetchall()
         return tuple(int(r[0]) for r in rows), int(rows[0][1])
 
     def with_values(
@@ -252,6 +261,7 @@ def _about(
     st = staged.tables.get("about")
     if st is None or not {"key", "value"} <= set(st.columns):
         return None
+    number_rows(staged, ["about"])
     pairs = conn.execute("SELECT _row, lower(key), value FROM rows_about ORDER BY _row").fetchall()
     seen: dict[str, int] = {}
     unknown: list[int] = []
@@ -635,7 +645,7 @@ def validate(
     from evaluation.intake.expectations import validate_columns
 
     limits = limits or Limits.from_env()
-    rows = _Rows(conn, limits)
+    rows = _Rows(conn, limits, staged)
     report = ValidationReport(source=source, problems=list(staged.problems))
     report.row_counts = {n: st.rows for n, st in staged.tables.items()}
     say = progress or (lambda _m, _f: None)
@@ -689,5 +699,6 @@ def _names(
         )
     if not queries:
         return ()
+    number_rows(staged, ["about", "programmes"])
     rows = conn.execute(" UNION ALL ".join(queries) + " ORDER BY 1, 3").fetchall()
     return tuple((str(t), str(c), int(r), str(v)) for t, c, r, v in rows)
