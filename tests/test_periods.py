@@ -648,3 +648,26 @@ def test_the_picker_takes_a_typed_spec_and_refuses_a_bad_one() -> None:
 
 def test_the_package_exports_what_it_declares() -> None:
     assert all(hasattr(periods, name) for name in periods.__all__)
+
+
+def test_a_sentence_says_in_a_period_with_the_words_its_language_takes() -> None:
+    from evaluation.periods import in_period
+
+    fy, y, h, q = financial_year(2025, 4), year(2026), half_year(2026, 1), quarter(2026, 1)
+    days = date_range(D(2026, 1, 1), D(2026, 3, 31))
+    assert [in_period(p, "en") for p in (fy, y, h, q, month(2026, 3))] == [
+        "in FY 2025/26",
+        "in 2026",
+        "in 2026 H1",
+        "in 2026 Q1",
+        "in March 2026",
+    ]
+    assert [in_period(p, "de") for p in (fy, y, h, q, month(2026, 3))] == [
+        "im GJ 2025/26",
+        "im Jahr 2026",
+        "im 1. Hj. 2026",
+        "im Q1 2026",
+        "im März 2026",
+    ]
+    assert in_period(days, "en") == "in the period 1 Jan – 31 Mar 2026"
+    assert in_period(days, "de") == "im Zeitraum 1. Jan. – 31. März 2026"

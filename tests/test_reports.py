@@ -333,7 +333,7 @@ def test_the_narrative_never_states_a_hidden_figure(ministry: Report) -> None:
 
 def test_the_narrative_states_figures_with_changes_and_never_judges(ministry: Report) -> None:
     first = ministry.narrative[0]
-    assert first.startswith("In FY 2024/25 the programme opened 21 new exit cases")
+    assert first.startswith("In FY 2024/25, the programme opened 21 new exit cases")
     assert "than in FY 2023/24 (19)" in first
     for text in ministry.narrative + [s for sec in ministry.sections for s in sec.narrative]:
         assert not re.search(r"\b(improv|success|fail|excellent|poor|because of)", text, re.I)
@@ -1174,6 +1174,20 @@ def test_a_pack_narrative_says_each_sentence_once(pack: tuple) -> None:
     text = _norm(" ".join(_docx_texts(paths[".docx"])))
     for sentence in sentences:
         assert text.count(_norm(sentence)) == 1, sentence
+
+
+def test_a_pack_narrative_says_in_a_period_as_its_language_does(pack: tuple) -> None:
+    """ "In FY 2024/25, the programme …" and "Im GJ 2024/25 betreute …": the period takes the
+    words its kind takes (never "im Zeitraum GJ 2024/25"), and an English sentence's opening
+    period is set off by a comma, so a figure never follows it ("In 2026 H1 0 …")."""
+    report, _paths = pack
+    sentences = [*report.narrative, *(s for sec in report.sections for s in sec.narrative)]
+    assert sentences
+    named = r"(GJ|FY|Q\d|\d\. Hj\.|\d{4}\b)"  # periods named by a word, not by their days
+    for sentence in sentences:
+        assert not re.search(rf"\b(im Zeitraum|in the period) {named}", sentence), sentence
+        if sentence.startswith("In "):
+            assert re.match(r"In [^,]+?(Q\d|H\d|/\d\d|\d{4}), ", sentence), sentence
 
 
 def test_a_pack_names_its_hidden_headline_indicators(pack: tuple) -> None:

@@ -33,7 +33,7 @@ from evaluation.periods.choices import (
     recent_periods,
     series_choices,
 )
-from evaluation.periods.labels import LANGUAGES, Language, label
+from evaluation.periods.labels import LANGUAGES, Language, in_period, label
 from evaluation.periods.parse import MAX_YEAR, MIN_YEAR, parse_periods
 from evaluation.periods.period import (
     KINDS,
@@ -68,6 +68,7 @@ __all__ = [
     "financial_year",
     "from_days",
     "half_year",
+    "in_period",
     "label",
     "latest_complete_quarter",
     "month",

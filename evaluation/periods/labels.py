@@ -37,7 +37,7 @@ from evaluation.periods.period import PeriodError
 if TYPE_CHECKING:
     from evaluation.periods.period import Period
 
-__all__ = ["LANGUAGES", "Language", "label"]
+__all__ = ["LANGUAGES", "Language", "in_period", "label"]
 
 Language = Literal["en", "de"]
 LANGUAGES: tuple[Language, ...] = ("en", "de")
@@ -65,6 +65,30 @@ def label(period: Period, lang: str | None = None) -> str:
         if lang not in LANGUAGES:
             lang = "en"
     return _label(period.kind, period.start, period.end, lang)
+
+
+def in_period(period: Period, lang: str | None = None) -> str:
+    """ "in" and the period's label, as a sentence says it: ``in FY 2025/26``, ``in March
+    2026``; German with the preposition and article the period's word takes: ``im GJ
+    2025/26``, ``im Jahr 2026``, ``im 1. Hj. 2026``, ``im Zeitraum 1. Jan. – 31. März 2026``.
+    Lower case: a sentence that starts with it capitalises it."""
+    text = label(period, lang)
+    if lang is None:
+        from evaluation.vocabulary.language import current
+
+        lang = current() if current() in LANGUAGES else "en"
+    named = period.kind in _NAMED_KINDS and not period.name  # else its label is its days
+    if lang != "de":
+        return f"in {text}" if named else f"in the period {text}"
+    if not named:
+        return f"im Zeitraum {text}"
+    if period.kind == "year":
+        return f"im Jahr {text}"
+    return f"im {text}"  # GJ, Hj., Q and a month's name all take "im"
+
+
+_NAMED_KINDS = frozenset({"year", "half_year", "quarter", "month", "financial_year"})
+"""The kinds a label names by their word (any other label is the period's days)."""
 
 
 @functools.lru_cache(maxsize=8192)

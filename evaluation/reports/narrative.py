@@ -32,7 +32,7 @@ from babel.lists import format_list
 
 from evaluation.measures.catalogue import Indicator
 from evaluation.periods import LANGUAGES as LABEL_LANGUAGES
-from evaluation.periods import Period, label
+from evaluation.periods import Period, in_period, label
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.kinds import PERCENT_KINDS
@@ -56,6 +56,13 @@ def period_label(period: Period) -> str:
     """The period's label in the language of the moment (English where labels lack it)."""
     lang = current()
     return label(period, lang if lang in LABEL_LANGUAGES else "en")
+
+
+def in_period_text(period: Period) -> str:
+    """ "in" and the period, as a sentence says it, in the language of the moment (``in FY
+    2025/26``, ``im GJ 2025/26``; English where labels lack the language)."""
+    lang = current()
+    return in_period(period, lang if lang in LABEL_LANGUAGES else "en")
 
 
 def day_text(day: date | None) -> str:
@@ -181,7 +188,8 @@ def _sentence(
     value = _shown(ind, now.value)
     if phrase:
         said = _(phrase).format(value=value)
-        text = _("In {period} {phrase}", period=when, phrase=said)
+        during = in_period_text(period)
+        text = _("{in_period}, {phrase}", in_period=during[:1].upper() + during[1:], phrase=said)
     else:
         text = _("{name} in {period}: {value}", name=_(ind.name), period=when, value=value)
     if ind.kind == "proportion" and now.numerator is not None and now.denominator is not None:
@@ -220,6 +228,7 @@ def _sentence(
 def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -> str:
     lang = current()
     then = period_label(previous)
+    during = in_period_text(previous)
     if before.suppressed:
         return _("; the figure for {period} is hidden to protect small numbers", period=then)
     if before.value is None or before.status == "no_data" or now.value is None:
@@ -228,7 +237,7 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
         points = round((now.value - before.value) * 100)
         was = numbers.percent(before.value, lang)
         if points == 0:
-            text = _(", the same as in {period} ({was})", period=then, was=was)
+            text = _(", the same as {in_period} ({was})", in_period=during, was=was)
         else:
             size = n_(
                 "{n} percentage point",
@@ -238,10 +247,15 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
             )
             if points > 0:
                 text = _(
-                    ", {size} higher than in {period} ({was})", size=size, period=then, was=was
+                    ", {size} higher than {in_period} ({was})",
+                    size=size,
+                    in_period=during,
+                    was=was,
                 )
             else:
-                text = _(", {size} lower than in {period} ({was})", size=size, period=then, was=was)
+                text = _(
+                    ", {size} lower than {in_period} ({was})", size=size, in_period=during, was=was
+                )
         overlap = (
             now.ci_low is not None
             and now.ci_high is not None
@@ -255,16 +269,16 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
         return text
     was = _shown(ind, before.value)
     if before.value == now.value:
-        return _(", the same as in {period}", period=then)
+        return _(", the same as {in_period}", in_period=during)
     if before.value == 0:
-        return _(", up from 0 in {period}", period=then)
+        return _(", up from 0 {in_period}", in_period=during)
     change = (now.value - before.value) / before.value
     share = numbers.percent(abs(change), lang)
     if change > 0:
-        return _(", {share} more than in {period} ({was})", share=share, period=then, was=was)
+        return _(", {share} more than {in_period} ({was})", share=share, in_period=during, was=was)
     if ind.kind == "count":
-        return _(", {share} fewer than in {period} ({was})", share=share, period=then, was=was)
-    return _(", {share} less than in {period} ({was})", share=share, period=then, was=was)
+        return _(", {share} fewer than {in_period} ({was})", share=share, in_period=during, was=was)
+    return _(", {share} less than {in_period} ({was})", share=share, in_period=during, was=was)
 
 
 def _against_target(ind: Indicator, value: float, target: float) -> str:
