@@ -936,7 +936,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     for t in templates:
         line = (
             f"{t.id:<24} {t.period.describe():<40} {','.join(t.formats):<20} {_(t.title)} "
-            f"({t.funder.name})"
+            f"({_(t.funder.name)})"
         )
         if newest is not None:
             line += "  " + _("newest period: {period}", period=newest.get(t.id) or "–")

@@ -445,3 +445,17 @@ def test_german_chart_texts_are_german() -> None:
     for english in ("Shaded", "Dashed", "Target", "hidden to protect", "interval"):
         assert english not in text, english
     assert "Ziel" in text and "95-%-Intervall" in text
+
+
+def test_a_long_name_breaks_where_its_language_hyphenates_it() -> None:
+    """A tick label's long word breaks at a syllable (``Angehörigen-<br>beratung``), never
+    inside one (``Angehörigenb-<br>eratung``)."""
+    from evaluation.views.charts import name_text
+    from evaluation.vocabulary.language import using
+
+    with using("de"):
+        assert name_text("Angehörigenberatung", 12) == "Angehörigen-<br>beratung"
+        assert name_text("Fallkonferenzen Nord", 12) == "Fallkonfe-<br>renzen Nord"
+    with using("en"):
+        assert name_text("Counselling programme", 12) == "Counselling<br>programme"
+        assert all(len(line) <= 12 for line in name_text("Deradicalisation", 12).split("<br>"))

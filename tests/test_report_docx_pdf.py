@@ -366,7 +366,7 @@ def test_pdf_tables_break_words_at_syllables_never_within_one(
     """A German definitions table (seven columns of compounds): every line of every cell is a
     whole word or a piece ending at a hyphenation point, and no header word is broken."""
     from evaluation.reports import pdf as pdf_module
-    from evaluation.reports.docx import hyphenator
+    from evaluation.vocabulary.hyphens import hyphenator
 
     report = reports(ANNUAL, "de")
     lines: list[tuple[str, list[str]]] = []

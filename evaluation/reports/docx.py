@@ -32,6 +32,7 @@ from typing import Any
 from evaluation.reports.model import Cell, Report, ReportError, Table
 from evaluation.reports.narrative import day_text, period_label
 from evaluation.vocabulary import marks
+from evaluation.vocabulary.hyphens import hyphenator
 from evaluation.vocabulary.language import N_, _, current, using
 from evaluation.vocabulary.numbers import MISSING
 
@@ -148,15 +149,6 @@ def hyphenated(text: str, width_mm: float, *, bold: bool = False) -> str:
         else w
         for w in words
     )
-
-
-@functools.cache
-def hyphenator(lang: str) -> Any:
-    """Pyphen's hyphenation dictionary of ``lang`` (None for a language it lacks)."""
-    import pyphen
-
-    code = {"en": "en_GB", "de": "de_DE"}.get(lang, lang)
-    return pyphen.Pyphen(lang=code) if code in pyphen.LANGUAGES else None
 
 
 def numeric_column(table: Table, n: int) -> bool:

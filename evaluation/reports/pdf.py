@@ -25,12 +25,12 @@ from evaluation.reports.docx import (
     GREY,
     annex_heading,
     cover_fields,
-    hyphenator,
     is_numeric,
     numeric_column,
     syllables,
 )
 from evaluation.reports.model import Report, Table
+from evaluation.vocabulary.hyphens import hyphenator
 from evaluation.vocabulary.language import _, using
 
 FONT = "DejaVu"

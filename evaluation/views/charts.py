@@ -41,6 +41,7 @@ from evaluation.measures.engine import as_number
 from evaluation.periods import PeriodError, from_days, label
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label, code_order
+from evaluation.vocabulary.hyphens import broken
 from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
 from evaluation.vocabulary.language import N_, _, current, n_
 
@@ -240,14 +241,11 @@ def tick_text(text: str, width: int = TICK_WIDTH) -> str:
 
 def name_text(text: str, width: int = TICK_WIDTH) -> str:
     """A programme's name as a tick label under its bar: wrapped onto lines of at most
-    ``width`` characters between words, a word longer than a line broken with a hyphen
-    (``Angehörigen-<br>beratung``), so neighbouring names never run into each other."""
-    words: list[str] = []
-    for word in text.split():
-        while len(word) > width:
-            words.append(word[: width - 1] + "-")
-            word = word[width - 1 :]
-        words.append(word)
+    ``width`` characters between words, a word longer than a line broken with a hyphen where
+    the language breaks it (``Angehörigen-<br>beratung``), so neighbouring names never run
+    into each other."""
+    lang = current()
+    words = [piece for word in text.split() for piece in broken(word, width, lang)]
     lines: list[str] = []
     for word in words:
         if lines and not lines[-1].endswith("-") and len(lines[-1]) + 1 + len(word) <= width:

@@ -97,7 +97,7 @@ def _page() -> None:
         _("Template"),
         list(by_id),
         key="reports_template",
-        format_func=lambda t: f"{_(by_id[t].title)} — {by_id[t].funder.name}",
+        format_func=lambda t: f"{_(by_id[t].title)} — {_(by_id[t].funder.name)}",
         where=left,
     )
     template = by_id[tid]
