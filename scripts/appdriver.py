@@ -1,5 +1,5 @@
 """Drive the real dashboard in headless Chromium: start a server, open pages, know when a page
-is done drawing. Used by ``scripts/screenshots.py``, ``tests/test_screenshots.py`` and
+is done drawing. Used by ``tests/test_screenshots.py``, ``tests/test_browser.py`` and
 ``benchmarks/pages_bench.py``.
 
 *Done* means all of these, checked together:
