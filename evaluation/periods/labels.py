@@ -58,13 +58,16 @@ def label(period: Period, lang: str | None = None) -> str:
     """
     if period.name:
         return period.name
-    if lang is None:
-        from evaluation.vocabulary.language import current
+    return _label(period.kind, period.start, period.end, _language(lang))
 
-        lang = current()
-        if lang not in LANGUAGES:
-            lang = "en"
-    return _label(period.kind, period.start, period.end, lang)
+
+def _language(lang: str | None) -> str:
+    """``lang``, or the language of the moment where labels speak it, else English."""
+    if lang is not None:
+        return lang
+    from evaluation.vocabulary.language import current
+
+    return current() if current() in LANGUAGES else "en"
 
 
 def in_period(period: Period, lang: str | None = None) -> str:
@@ -72,11 +75,8 @@ def in_period(period: Period, lang: str | None = None) -> str:
     2026``; German with the preposition and article the period's word takes: ``im GJ
     2025/26``, ``im Jahr 2026``, ``im 1. Hj. 2026``, ``im Zeitraum 1. Jan. – 31. März 2026``.
     Lower case: a sentence that starts with it capitalises it."""
+    lang = _language(lang)
     text = label(period, lang)
-    if lang is None:
-        from evaluation.vocabulary.language import current
-
-        lang = current() if current() in LANGUAGES else "en"
     named = period.kind in _NAMED_KINDS and not period.name  # else its label is its days
     if lang != "de":
         return f"in {text}" if named else f"in the period {text}"

@@ -31,7 +31,6 @@ from datetime import date
 from babel.lists import format_list
 
 from evaluation.measures.catalogue import Indicator
-from evaluation.periods import LANGUAGES as LABEL_LANGUAGES
 from evaluation.periods import Period, in_period, label
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.codes import code_label
@@ -54,15 +53,7 @@ class Figure:
 
 def period_label(period: Period) -> str:
     """The period's label in the language of the moment (English where labels lack it)."""
-    lang = current()
-    return label(period, lang if lang in LABEL_LANGUAGES else "en")
-
-
-def in_period_text(period: Period) -> str:
-    """ "in" and the period, as a sentence says it, in the language of the moment (``in FY
-    2025/26``, ``im GJ 2025/26``; English where labels lack the language)."""
-    lang = current()
-    return in_period(period, lang if lang in LABEL_LANGUAGES else "en")
+    return label(period)
 
 
 def day_text(day: date | None) -> str:
@@ -188,7 +179,7 @@ def _sentence(
     value = _shown(ind, now.value)
     if phrase:
         said = _(phrase).format(value=value)
-        during = in_period_text(period)
+        during = in_period(period)
         text = _("{in_period}, {phrase}", in_period=during[:1].upper() + during[1:], phrase=said)
     else:
         text = _("{name} in {period}: {value}", name=_(ind.name), period=when, value=value)
@@ -228,7 +219,7 @@ def _sentence(
 def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -> str:
     lang = current()
     then = period_label(previous)
-    during = in_period_text(previous)
+    during = in_period(previous)
     if before.suppressed:
         return _("; the figure for {period} is hidden to protect small numbers", period=then)
     if before.value is None or before.status == "no_data" or now.value is None:
