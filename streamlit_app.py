@@ -135,24 +135,43 @@ def run() -> None:
         page.run()
     if any(p.file == "upload.py" for p in allowed):
         warm_validation()
+    if any(p.file == "reports.py" for p in allowed):  # the report charts, once no page runs
+        state.when_idle(state.warm_charts, "charts-prewarm")
 
 
 def warm_validation() -> None:
     """Start importing Great Expectations and building the package suite in the background,
     once per process, after the first page of someone who may upload is drawn: it takes
-    seconds, and the first upload should not pay them (``expectations.prewarm``)."""
-    from evaluation.intake.expectations import prewarm
+    seconds, and the first upload should not pay them (``expectations.prewarm``). It starts
+    once no page has run for two seconds (``state.when_idle``), so that the page a person
+    opens right after the first one does not share the process with it; a check of a package
+    that comes first starts it itself."""
+    from evaluation.intake import expectations
 
-    prewarm()
+    state.when_idle(lambda: expectations.prewarm(), "gx-prewarm")  # looked up when it runs
+
+
+def skip_repl_check() -> None:
+    """Streamlit asks once per process, at the first element sent, whether it runs in a Python
+    REPL, by walking the whole call stack with ``inspect`` (which resolves the file of each of
+    the ~2 000 modules imported): 0.15-0.25 s of the app's first page. The app is only ever
+    served, never run in a REPL: mark the question answered (best effort: a Streamlit without
+    that flag just asks)."""
+    import streamlit.delta_generator as dg
+
+    if hasattr(dg, "_use_warning_has_been_displayed"):
+        dg._use_warning_has_been_displayed = True
 
 
 def main() -> None:
     """One run of the dashboard."""
+    skip_repl_check()
+    state.freeze_heap()  # the modules imported so far, out of the collection after each run
     # the session's or the browser's language until the signed-in person's is known (in run())
     session.speak(session.chosen_language(None))
     page_config()
     try:
-        with state.holding():
+        with state.page_running(), state.holding():
             run()
     except EvaluationError as exc:  # e.g. the store cannot be opened
         # nobody is signed in yet: the sentence without the store's path (administrators only)

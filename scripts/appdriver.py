@@ -312,9 +312,10 @@ class Driver:
         radio.click()
         return self.settle(PAGES[on], since, before)
 
-    def first_page(self, title: str) -> float:
-        """After ``page.goto``: the milliseconds until the default page ``title`` is done."""
-        return self.settle(PAGES[title], 0.0, 0)
+    def first_page(self, title: str | Spec) -> float:
+        """After ``page.goto``: the milliseconds until the default page ``title`` (a title of
+        ``PAGES``, or a ``Spec``) is done."""
+        return self.settle(PAGES[title] if isinstance(title, str) else title, 0.0, 0)
 
     def quiet(self, timeout: float = DONE_TIMEOUT) -> None:
         """Wait until the DOM has not changed for ``QUIET_MS`` (e.g. after a resize)."""

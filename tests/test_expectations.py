@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import MINIMAL, assert_page_ok
 from streamlit.testing.v1 import AppTest
 
+from evaluation.app import state
 from evaluation.intake import expectations
 from evaluation.intake.ingest import check_package, ingest
 from evaluation.store.database import Store
@@ -122,12 +124,17 @@ def test_the_dashboard_warms_validation_after_the_page_of_someone_who_uploads(
         ingest(MINIMAL, store)
     calls: list[str] = []
     monkeypatch.setattr(expectations, "prewarm", lambda: calls.append("prewarm"))
+    monkeypatch.setattr(state, "IDLE_BEFORE", 0.0)  # started once no page runs (state.when_idle)
     monkeypatch.setenv("EVALUATION_DB", str(db))
     monkeypatch.setenv("EVALUATION_DEMO", "1")
     at = AppTest.from_file(APP, default_timeout=180).run()  # the CSO manager, on Upload
     assert_page_ok(at)
+    deadline = time.monotonic() + 30
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert calls == ["prewarm"]
     calls.clear()
     at.sidebar.radio(key="demo_role").set_value("funder").run()  # no page of theirs validates
     assert_page_ok(at)
+    time.sleep(0.5)
     assert calls == []

@@ -17,7 +17,11 @@ reading the cached numbers (~0.1 s a chart). They are never changed after they a
 
 from __future__ import annotations
 
+import gc
+import logging
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -342,6 +346,119 @@ def report_pack_later(
         return kept
 
     return write
+
+
+def template_later() -> Callable[[], bytes]:
+    """The blank intake template (``files.template_bytes``) in the reader's language, written
+    when the download button is clicked (Streamlit's deferred download), not on the Upload
+    page's first run, where writing the workbook took 0.2 s of the app's first load."""
+    lang = current()
+
+    def write() -> bytes:
+        return files.cached_template_bytes(lang)
+
+    return write
+
+
+_FROZEN_MODULES = 0
+
+
+def freeze_heap() -> None:
+    """Move every object alive now out of the garbage collector's reach (``gc.freeze``) when
+    modules were imported since the last time (the app's imports at the first run, Great
+    Expectations' in the background later): Streamlit runs a full collection after every
+    script run (``runner.postScriptGC``), and walking the ~170 000 objects of the imported
+    libraries took 0.08-0.15 s of every page run, holding the GIL while the run's last message
+    waited to be sent. Frozen objects are still freed when nothing refers to them; only
+    reference cycles among them are no longer collected, so this is done only when the
+    modules grew, when what is alive is almost all modules."""
+    global _FROZEN_MODULES
+    if len(sys.modules) > _FROZEN_MODULES:
+        _FROZEN_MODULES = len(sys.modules)
+        gc.freeze()
+
+
+# -- background work done while no page runs ------------------------------------------------
+
+_RUNS = 0
+_RUNS_LOCK = threading.Lock()
+_IDLE = threading.Event()
+_IDLE.set()
+_last_end = time.monotonic()
+IDLE_BEFORE = 2.0
+"""Seconds without any page run (of any session) before background work starts."""
+_PENDING: set[str] = set()
+
+
+@contextmanager
+def page_running() -> Iterator[None]:
+    """Mark a page run (of any session) in progress, for ``when_idle``."""
+    global _RUNS, _last_end
+    with _RUNS_LOCK:
+        _RUNS += 1
+        _IDLE.clear()
+    try:
+        yield
+    finally:
+        with _RUNS_LOCK:
+            _RUNS -= 1
+            _last_end = time.monotonic()
+            if _RUNS == 0:
+                _IDLE.set()
+
+
+def when_idle(work: Callable[[], None], name: str) -> None:
+    """Run ``work`` in a daemon thread as soon as no page (of any session) has run for
+    ``IDLE_BEFORE`` seconds; once at a time per ``name`` (a call while one is waiting does
+    nothing), so ``work`` should do nothing when it was done before. For seconds of imports,
+    e.g. Great Expectations': a CPU-bound import beside a page run holds the GIL half the time,
+    and started at the end of the first page it slowed the page opened right after by most of
+    a second."""
+    with _RUNS_LOCK:
+        if name in _PENDING:
+            return
+        _PENDING.add(name)
+
+    def run() -> None:
+        try:
+            while True:
+                _IDLE.wait()
+                with _RUNS_LOCK:
+                    idle = IDLE_BEFORE
+                    rest = idle - (time.monotonic() - _last_end) if _RUNS == 0 else idle
+                if rest <= 0:
+                    break
+                time.sleep(rest)
+            work()
+        except Exception:  # the work's own caller meets the fault again, and says so
+            logging.getLogger(__name__).exception("%s failed in the background", name)
+        finally:
+            with _RUNS_LOCK:
+                _PENDING.discard(name)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+
+
+_CHARTS_WARM = threading.Event()
+
+
+def warm_charts() -> None:
+    """Import matplotlib and draw one tiny figure (its fonts, the Agg canvas), as the report
+    charts are drawn (``reports.charts.to_png``), once per process: the first preview on the
+    Reports page should not pay the 0.3-0.5 s."""
+    if _CHARTS_WARM.is_set():
+        return
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(1, 1), dpi=50)
+    figure.add_subplot().bar([0, 1], [1, 2])
+    figure.savefig(io.BytesIO(), format="png")
+    _CHARTS_WARM.set()
 
 
 PACKS_KEPT = 8

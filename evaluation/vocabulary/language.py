@@ -165,6 +165,8 @@ _NAMES = {"en": ("English", "Englisch"), "de": ("Deutsch", "Deutsch")}
 
 def language_name(lang: str) -> str:
     """How a language calls itself (``Deutsch``), as a language picker offers it."""
+    if lang in _NAMES:  # not `.get(lang, default)`: the default would load babel's data
+        return _NAMES[lang][0]
     from babel import Locale
 
-    return _NAMES.get(lang, (Locale.parse(lang).display_name or lang,))[0]
+    return Locale.parse(lang).display_name or lang

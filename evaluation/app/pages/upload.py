@@ -40,7 +40,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     )
     st.download_button(
         _("Blank template workbook"),
-        data=files.template_bytes(),
+        data=state.template_later(),  # written on a click, not on the first page
         file_name="exit-evaluation-template.xlsx",
         mime=files.XLSX_MIME,
         key="download_template",
