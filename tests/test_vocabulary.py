@@ -161,6 +161,30 @@ def test_codes_read_as_words_in_both_languages_and_sort_by_meaning() -> None:
         assert code_label("age_band", "45_plus") == "45 und älter"
 
 
+def test_regions_read_as_their_names_and_unknown_codes_as_given() -> None:
+    """A region split shows "Oberbayern", not the NUTS code ``DE21``, for every region the demo
+    draws from (the names Eurostat gives, in the country's language, in both our languages); a
+    code outside the classification is free text and shown as it was given."""
+    from raw_codes import raw_codes
+
+    from evaluation.demo.generate import _NUTS
+    from evaluation.vocabulary.codes import code_label
+    from evaluation.vocabulary.language import using
+
+    assert code_label("region", "DE21") == "Oberbayern"
+    assert code_label("region", " de60 ") == "Hamburg"
+    assert code_label("region", "NO0A") == "Vestlandet"  # an EFTA statistical region
+    assert code_label("region", "DE3") == "Berlin"  # NUTS 1
+    assert code_label("region", "Nordkyst") == "Nordkyst"
+    for lang in ("en", "de"):
+        with using(lang):
+            names = [code_label("region", c) for codes in _NUTS.values() for c in codes]
+        assert not [n for n in names if raw_codes(n)], names
+        assert len(set(names)) == len(names)  # no two regions read the same
+    assert raw_codes("Hamburg (DE60)") == ["DE60"]
+    assert raw_codes("the region, as a NUTS code such as DE30") == []
+
+
 def test_german_numbers_dates_and_words_follow_the_language_of_the_moment() -> None:
     from datetime import date, datetime
 

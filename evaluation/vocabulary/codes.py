@@ -14,6 +14,7 @@ import functools
 from babel import Locale
 
 from evaluation.vocabulary.language import N_, _, current
+from evaluation.vocabulary.regions import region_name
 
 NAMES: dict[str, dict[str, str]] = {
     "table": {
@@ -268,6 +269,8 @@ def code_label(column: str, value: object) -> str:
     text = str(value)
     if column == "country" and len(text) == 2:
         return _country(text.upper(), current())
+    if column == "region":  # a NUTS code: the region's name, or the code as given
+        return region_name(text) or text
     name = NAMES.get(column, {}).get(text)
     if name is not None:
         return _(name)
