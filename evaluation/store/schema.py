@@ -546,7 +546,12 @@ TABLES: tuple[Table, ...] = (
             Column("returnee", "bool", False, "returning foreign fighter", default=False),
             _vocab("risk_at_intake", "low medium high not_assessed"),
             Column(
-                "region", "text", False, "NUTS code, e.g. `DE30`", max_length=10, free_text=True
+                "region",
+                "text",
+                False,
+                "NUTS code, e.g. `DE30` (pages and reports show its name, Berlin)",
+                max_length=10,
+                free_text=True,
             ),
         ),
         required=True,
