@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from evaluation.store.access import Scope, Viewer
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.groups import GROUP_CODES, GROUPS, group_of_id
+from evaluation.vocabulary.language import using
 from evaluation.vocabulary.roles import ROLES
 from evaluation.vocabulary.splits import ALL_SPLITS, SPLITS, split_name
 from evaluation.vocabulary.units import denominator_noun
@@ -114,6 +116,26 @@ def test_no_number_is_formatted_by_hand_in_views_reports_or_pages() -> None:
         rel = path.relative_to(PACKAGE).as_posix()
         if rel.split("/")[0] in ("views", "reports", "app"):
             assert not by_hand.search(text), rel
+
+
+def test_days_and_months_have_one_home() -> None:
+    """A day or month is written by ``vocabulary.numbers`` (``day``, ``month``, ``moment``) and
+    nowhere else: two homes wrote September "Sep" in one table and "Sept" (CLDR's British
+    English) in the next."""
+    by_hand = re.compile(r"\bformat_(?:date|datetime|skeleton)\(")
+    homes = {"vocabulary/numbers.py", "periods/labels.py"}  # labels: a period's own forms
+    found = [
+        path.relative_to(PACKAGE).as_posix()
+        for path, text in _sources().items()
+        if by_hand.search(text) and path.relative_to(PACKAGE).as_posix() not in homes
+    ]
+    assert found == []
+    with using("en"):
+        assert numbers.day(date(2025, 9, 30)) == "30 Sep 2025"
+        assert numbers.month(date(2025, 9, 30)) == "Sep 2025"
+        assert numbers.moment(datetime(2026, 12, 4, 14, 38)) == "4 Dec 2026, 14:38"
+    with using("de"):
+        assert numbers.month(date(2025, 9, 30)) == "Sept. 2025"
 
 
 def _vocab_columns() -> list[tuple[str, str, tuple[str, ...]]]:

@@ -318,31 +318,63 @@ def _cover(doc: Any, report: Report) -> None:
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
 
+FOOTER_PT = 8
+"""The size of the footer's text, its page number included."""
+
+
 def _footer(doc: Any, text: str) -> None:
+    """The footer line ``Programme – period – page 3``, all of it at ``FOOTER_PT``: the Footer
+    style, the paragraph mark and every run of the page number field carry the size, so no
+    reader draws the number in the body's larger type."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    size = Pt(FOOTER_PT)
+    doc.styles["Footer"].font.size = size
     p = doc.sections[0].footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.add_run(_("{text} – page ", text=text)).font.size = Pt(8)
-    run = p.add_run()
-    run.font.size = Pt(8)
-    add_page_number(run)
+    _mark_size(p, size)
+    p.add_run(_("{text} – page ", text=text)).font.size = size
+    add_page_number(p, size)
 
 
-def add_page_number(run: Any) -> None:
-    """Word's PAGE field in ``run`` (the page number, kept current by Word)."""
+def _mark_size(paragraph: Any, size: Any) -> None:
+    """The size of ``paragraph``'s mark (the pilcrow), which Word uses for an empty line."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
-    for kind, instr in (("begin", None), (None, " PAGE "), ("end", None)):
+    ppr = paragraph._p.get_or_add_pPr()
+    rpr = ppr.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        ppr.append(rpr)
+    sz = OxmlElement("w:sz")
+    sz.set(qn("w:val"), str(int(size.pt * 2)))
+    rpr.append(sz)
+
+
+def add_page_number(paragraph: Any, size: Any) -> None:
+    """Word's PAGE field at the end of ``paragraph`` (the page number, kept current by Word),
+    as a whole field: begin, instruction, separator, a result (``1`` until Word updates it),
+    end, each its own run of ``size`` (a reader that shows the result in a run without a size
+    would show it in the paragraph style's size)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    parts = (("begin", None), (None, " PAGE "), ("separate", None), ("text", "1"), ("end", None))
+    for kind, text in parts:
+        run = paragraph.add_run()
+        run.font.size = size
+        if kind == "text":
+            run.text = text
+            continue
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
         else:
             el = OxmlElement("w:instrText")
             el.set(qn("xml:space"), "preserve")
-            el.text = instr
+            el.text = text
         run._r.append(el)
 
 

@@ -11,6 +11,11 @@ draft honest:
   the previous whole period or the target (it may still grow);
 * a change of a rate is given in percentage points, and when the two 95 % intervals overlap
   the sentence says the difference is within the uncertainty of the figures;
+* one precision a sentence: rates and shares are whole percents and counts whole numbers;
+  every other number of the sentence (the figure, the previous period's, the target) takes
+  the decimals the most precise of them needs (``numbers.decimals_for``: none for whole
+  numbers, one, up to two below 1), so ``0.44 leavers per head … (0.10 leavers per head)``,
+  never ``0.44 … (0.1 …)``; only an exact zero stays ``0``;
 * the indicator's caveats (O12: "known to the programme only") follow its sentence.
 
 The figures reach this module already protected: a hidden figure arrives as ``None``.
@@ -57,15 +62,12 @@ def period_label(period: Period) -> str:
 
 
 def day_text(day: date | None) -> str:
-    """A date in the language of the moment: ``30 June 2025``, ``30.06.2025``."""
+    """A date in a sentence, in the language of the moment, through ``numbers.day`` (one
+    English form everywhere): ``30 June 2025`` (English spells the month out), ``30.06.2025``."""
     if day is None:
         return _("not known")
-    from babel.dates import format_date
-
-    lang = current()
-    if lang == "en":
-        return format_date(day, format="d MMMM y", locale="en_GB")
-    return format_date(day, format="medium", locale=lang)
+    english = current().split("_")[0] == numbers.DEFAULT_LOCALE
+    return numbers.day(day, width="long" if english else "medium")
 
 
 def and_list(items: Sequence[str]) -> str:
@@ -81,9 +83,10 @@ def indicator_name(ind: Indicator) -> str:
     return f"{_(ind.name)} ({ind.id})"
 
 
-def _shown(ind: Indicator, x: float) -> str:
-    """The figure with its unit where a sentence needs one (``12.5 days``)."""
-    text = numbers.figure(x, ind.kind, ind.unit, lang=current())
+def _shown(ind: Indicator, x: float, places: int | None = None) -> str:
+    """The figure with its unit where a sentence needs one (``12.5 days``), a number with
+    ``places`` decimals when given (see ``_places``)."""
+    text = numbers.figure(x, ind.kind, ind.unit, lang=current(), places=places)
     if ind.kind in PERCENT_KINDS or ind.kind == "count" or is_money(ind.unit):
         return text
     return f"{text} {_(ind.unit)}"
@@ -176,7 +179,9 @@ def _sentence(
             why = _("there was nothing to compute it from")
         return _("{name}: no figure for {period}, because {why}.", name=name, period=when, why=why)
     lang = current()
-    value = _shown(ind, now.value)
+    partial = now.status == "partial_period"
+    places = _places(now, before, None if partial else target)
+    value = _shown(ind, now.value, places)
     if phrase:
         said = _(phrase).format(value=value)
         during = in_period(period)
@@ -197,7 +202,7 @@ def _sentence(
                 interval=numbers.interval(now.ci_low, now.ci_high, lang),
             )
         text += f" ({detail})"
-    if now.status == "partial_period":
+    if partial:
         if data_as_of:
             text += ". " + _(
                 "{period} is not over in the data (data as of {date}), so the figure may "
@@ -210,13 +215,23 @@ def _sentence(
                 "{period} is not over in the data, so the figure may still change", period=when
             )
     else:
-        text += _comparison(ind, now, before, previous)
+        text += _comparison(ind, now, before, previous, places)
         if target is not None:
-            text += _against_target(ind, now.value, target)
+            text += _against_target(ind, now.value, target, places)
     return text + "."
 
 
-def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -> str:
+def _places(now: Figure, before: Figure, target: float | None) -> int:
+    """The decimals every number of one sentence takes (``numbers.decimals_for``): the most
+    that the figure, the previous period's (unless hidden) and the target need, so that one
+    quantity never reads with two precisions (``0.44 … (0.10 …)``, never ``0.44 … (0.1 …)``)."""
+    was = None if before.suppressed or before.status == "no_data" else before.value
+    return numbers.decimals_for([now.value, was, target])
+
+
+def _comparison(
+    ind: Indicator, now: Figure, before: Figure, previous: Period, places: int | None = None
+) -> str:
     lang = current()
     then = period_label(previous)
     during = in_period(previous)
@@ -258,7 +273,7 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
         if points != 0 and overlap:
             text += _("; the difference is within the uncertainty of the figures")
         return text
-    was = _shown(ind, before.value)
+    was = _shown(ind, before.value, places)
     if before.value == now.value:
         return _(", the same as {in_period}", in_period=during)
     if before.value == 0:
@@ -272,8 +287,8 @@ def _comparison(ind: Indicator, now: Figure, before: Figure, previous: Period) -
     return _(", {share} less than {in_period} ({was})", share=share, in_period=during, was=was)
 
 
-def _against_target(ind: Indicator, value: float, target: float) -> str:
-    shown = _shown(ind, target)
+def _against_target(ind: Indicator, value: float, target: float, places: int | None = None) -> str:
+    shown = _shown(ind, target, places)
     if abs(value - target) < 1e-9:
         return _("; the target was {target} and was reached exactly", target=shown)
     if ind.direction == "neutral":

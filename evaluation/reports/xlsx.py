@@ -108,7 +108,6 @@ def _styles():
         "draft": Font(italic=True, color="9C5700"),
         "draft_fill": PatternFill("solid", fgColor="FFF2CC"),
         "wrap": Alignment(wrap_text=True, vertical="top"),
-        "right": Alignment(horizontal="right", vertical="top"),
         "border": Border(bottom=thin),
     }
 
@@ -151,14 +150,15 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
     names: list[str] = []
     for name, interval in zip(table.header, intervals, strict=True):
         names += [_(LOW, header=name), _(HIGH, header=name)] if interval else [name]
+    figures = [numeric_column(table, n) for n, iv in enumerate(intervals) for _k in range(1 + iv)]
+    aligned = _alignments(figures)
     tall = 1
     for c, name in enumerate(names, start=1):
         cell = ws.cell(row=row, column=c, value=safe_cell(name))
         cell.font, cell.fill = st["head_font"], st["head_fill"]
-        cell.alignment = st["wrap"]
+        cell.alignment = aligned[c - 1]["head"]
         tall = max(tall, lines(name, _width(ws, c) * 0.95))  # bold
     _fit_row(ws, row, tall)
-    figures = [numeric_column(table, n) for n, iv in enumerate(intervals) for _k in range(1 + iv)]
     for r, cells in enumerate(table.rows):
         row += 1
         written = [x for cell, iv in zip(cells, intervals, strict=True) for x in _cells(cell, iv)]
@@ -167,16 +167,16 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
             out = ws.cell(row=row, column=c, value=value)
             if grey:
                 out.font = st["hidden"]
-                out.alignment = st["right"]
+                out.alignment = aligned[c - 1]["figure"]
             elif fmt is not None:
                 out.number_format = fmt
-                out.alignment = st["right"]
+                out.alignment = aligned[c - 1]["figure"]
             elif figures[c - 1]:  # "–", "no data" where a figure stands: right, as figures
-                out.alignment = st["right"]
+                out.alignment = aligned[c - 1]["figure"]
                 if value != MISSING:
                     out.font = st["hidden"]
             else:
-                out.alignment = st["wrap"]
+                out.alignment = aligned[c - 1]["text"]
                 tall = max(tall, lines(str(value), _width(ws, c) * TEXT_CHARS))
             if r % 2:
                 out.fill = st["band"]
@@ -185,6 +185,25 @@ def _write_table(ws, table: Table, row: int, st: dict, *, title: bool = True) ->
         row += 1
         _note(ws, row, table.note, st, len(names))
     return row + 2
+
+
+def _alignments(figures: list[bool]) -> list[dict[str, object]]:
+    """How each written column of a table (``figures``: whether it holds figures) aligns its
+    header (``head``), its figures (``figure``) and its texts (``text``): a column of figures
+    is right-aligned, header and all, so the header stands over its numbers; any other column
+    is left-aligned and wraps. A text column right of a column of figures is indented by one
+    character, so a figure never touches the text beside it (a version ``1`` and the name
+    ``New exit cases`` never read ``1New exit cases``)."""
+    from openpyxl.styles import Alignment
+
+    head = Alignment(wrap_text=True, vertical="top", horizontal="right")
+    right = Alignment(vertical="top", horizontal="right")
+    out = []
+    for c, numeric in enumerate(figures):
+        indent = 1 if c > 0 and figures[c - 1] and not numeric else 0
+        text = Alignment(wrap_text=True, vertical="top", horizontal="left", indent=indent)
+        out.append({"head": head if numeric else text, "figure": right, "text": text})
+    return out
 
 
 def _note(ws, row: int, text: str, st: dict, columns: int) -> None:
@@ -246,6 +265,8 @@ def _sheet_title(text: str, taken: set[str]) -> str:
 def _chart_block(ws, spec: ChartSpec, row: int, col: int) -> tuple[int, int]:
     """The chart's numbers in a block at (row, col): categories down the first column, one
     column per series (and the interval's low and high for a rate); returns (rows, columns)."""
+    from openpyxl.styles import Alignment
+
     ws.cell(row=row, column=col, value=safe_cell(spec.title))
     headers = [_("Period")]
     columns: list[tuple[float | None, ...]] = []
@@ -259,9 +280,10 @@ def _chart_block(ws, spec: ChartSpec, row: int, col: int) -> tuple[int, int]:
         headers.append(_("Target"))
         columns.append(spec.target)
     for c, h in enumerate(headers):
-        ws.cell(row=row + 1, column=col + c, value=safe_cell(h))
+        head = ws.cell(row=row + 1, column=col + c, value=safe_cell(h))
         if c:  # on one line (a taller row would open gaps in the tables beside it)
             _widths(ws, {col + c: max(_width(ws, col + c), min(40, len(h) + 2))})
+            head.alignment = Alignment(horizontal="right")  # over its numbers
     for r, cat in enumerate(spec.categories):
         ws.cell(row=row + 2 + r, column=col, value=safe_cell(cat))
         for c, values in enumerate(columns, start=1):
@@ -504,10 +526,28 @@ def _data(ws, report: Report, st: dict) -> None:
                 cell.number_format = NUMBER_FORMATS["percent"]
             elif name in ("numerator", "denominator"):
                 cell.number_format = number_format("number", float(value))
+    _align_heads(ws, len(frame.columns))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     _widths(ws, {k + 1: max(10, min(40, len(str(c)) + 4)) for k, c in enumerate(frame.columns)})
     _print_setup(ws, "1:1")
+
+
+def _align_heads(ws, columns: int) -> None:
+    """Right-align the header (row 1) of each column whose values are all figures or dates,
+    which Excel shows right-aligned: a header stands over its column's values."""
+    from openpyxl.styles import Alignment
+
+    for k in range(1, columns + 1):
+        values = [c.value for (c,) in ws.iter_rows(min_row=2, min_col=k, max_col=k)]
+        shown = [v for v in values if v is not None]
+        if shown and all(_is_figure(v) for v in shown):
+            ws.cell(row=1, column=k).alignment = Alignment(horizontal="right", vertical="top")
+
+
+def _is_figure(value: object) -> bool:
+    """Whether Excel shows ``value`` right-aligned: a number or a date, not a text."""
+    return isinstance(value, int | float | dt.date) and not isinstance(value, bool)
 
 
 def _plain(v: object) -> object:

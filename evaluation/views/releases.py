@@ -13,6 +13,7 @@ import pandas as pd
 
 from evaluation.periods import Period, from_days, label
 from evaluation.sharing.releases import Draft, Release
+from evaluation.vocabulary import numbers
 from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.language import _, current, n_
 from evaluation.vocabulary.numbers import count
@@ -32,20 +33,13 @@ __all__ = [
 
 
 def _stamp(at: datetime) -> str:
-    """A moment (UTC) as the language of the moment writes it: ``4 Dec 2026 14:38``,
-    ``04.12.2026 14:38``."""
-    from babel.dates import format_date
-
-    lang = current()
-    day = format_date(at.date(), format="medium", locale="en_GB" if lang == "en" else lang)
-    return f"{day} {at:%H:%M}"
+    """A moment (UTC) as the language of the moment writes it: ``4 Dec 2026, 14:38``,
+    ``04.12.2026, 14:38``."""
+    return numbers.moment(at)
 
 
 def _month(day: date) -> str:
-    from babel.dates import format_skeleton
-
-    lang = current()
-    return str(format_skeleton("yMMM", day, locale="en_GB" if lang == "en" else lang))
+    return numbers.month(day)
 
 
 def period_span(periods: Sequence[Period]) -> str:

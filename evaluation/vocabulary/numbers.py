@@ -8,7 +8,9 @@ every locale:
 
 * a count is whole: ``1,234``;
 * another number is whole when it is whole, else has one decimal (up to two below 1):
-  ``12.5``, ``0.45``;
+  ``12.5``, ``0.45``; numbers read side by side (a figure, the one before it, its target)
+  share the decimals the most precise of them needs (:func:`decimals_for`): ``0.44`` and
+  ``0.10`` (nothing stays ``0``);
 * a rate (a fraction 0–1) is a whole percent with a space before the sign, as the texts write
   "95 % interval": ``48 %``; an interval ``48–83 %``;
 * a change is signed with an ASCII ``+`` or ``-`` (``st.metric`` reads the sign to draw its
@@ -26,6 +28,7 @@ the ``D3_*`` constants below, so they too are declared in one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Literal
 
@@ -67,11 +70,28 @@ def count(value: float, lang: str | None = None) -> str:
     return _decimal(value, "#,##0", lang)
 
 
-def number(value: float, lang: str | None = None) -> str:
-    """Any other number: whole when it is whole, else one decimal (up to two below 1)."""
+def number(value: float, lang: str | None = None, *, places: int | None = None) -> str:
+    """Any other number: whole when it is whole, else one decimal (up to two below 1); with
+    ``places``, exactly that many decimals (see :func:`decimals_for`): ``0.10`` beside
+    ``0.44``, but nothing is ``0`` (there is nothing to round)."""
+    if places is not None and value != 0:
+        return _decimal(value, "#,##0" + ("." + "0" * places if places > 0 else ""), lang)
     if float(value).is_integer():
         return count(value, lang)
     return _decimal(value, "#,##0.0#" if abs(value) < 1 else "#,##0.0", lang)
+
+
+def decimals_for(values: Iterable[float | None]) -> int:
+    """The decimals that numbers shown side by side share: the most that :func:`number`
+    gives any of ``values`` (none for a whole number, one, up to two below 1), so that
+    ``0.44`` and ``0.1`` read ``0.44`` and ``0.10``; ``None`` values are left out."""
+    most = 0
+    for value in values:
+        if value is None:
+            continue
+        text = number(value, DEFAULT_LOCALE)
+        most = max(most, len(text.rpartition(".")[2]) if "." in text else 0)
+    return most
 
 
 def percent(fraction: float, lang: str | None = None) -> str:
@@ -110,9 +130,17 @@ def points(change: float, lang: str | None = None, *, short: bool = True) -> str
     return n_("{change} percentage point", "{change} percentage points", abs(whole), change=text)
 
 
-def figure(value: float | None, kind: str, unit: str = "", lang: str | None = None) -> str:
+def figure(
+    value: float | None,
+    kind: str,
+    unit: str = "",
+    lang: str | None = None,
+    *,
+    places: int | None = None,
+) -> str:
     """An indicator's value as a person reads it, chosen by its kind (``vocabulary.kinds``) and
-    unit: rates in percent, amounts in euros, counts whole, others as numbers; ``–`` for none."""
+    unit: rates in percent, amounts in euros, counts whole, others as numbers (with ``places``
+    decimals when given, see :func:`decimals_for`); ``–`` for none."""
     if value is None:
         return MISSING
     if kind in PERCENT_KINDS:
@@ -121,7 +149,7 @@ def figure(value: float | None, kind: str, unit: str = "", lang: str | None = No
         return amount(value, lang=lang)
     if kind == "count":
         return count(value, lang)
-    return number(value, lang)
+    return number(value, lang, places=places)
 
 
 def figure_change(
@@ -139,10 +167,11 @@ def figure_change(
 DayWidth = Literal["short", "medium", "long"]
 
 
-def _date_locale(lang: str | None) -> str:
-    # English days read the British way (31 Dec 2025), never the American (Dec 31, 2025).
-    locale = _locale(lang)
-    return "en_GB" if locale in ("en", "en_US") else locale
+ENGLISH_DAYS: dict[DayWidth, str] = {"short": "dd/MM/y", "medium": "d MMM y", "long": "d MMMM y"}
+"""How English writes a day: the British order (``30 Sep 2025``, never the American ``Sep 30,
+2025``) with the month names of Babel's ``en``, the English locale everywhere (period labels,
+release days, lists): ``Sep``, as Excel's ``mmm`` writes it too, never CLDR's British
+``Sept``, so one day reads one way in every page and report format."""
 
 
 def day(value: date | None, lang: str | None = None, *, width: DayWidth = "medium") -> str:
@@ -153,7 +182,20 @@ def day(value: date | None, lang: str | None = None, *, width: DayWidth = "mediu
         return MISSING
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format=width, locale=_date_locale(lang))
+    locale = _locale(lang)
+    if locale.split("_")[0] == DEFAULT_LOCALE:
+        return format_date(value, format=ENGLISH_DAYS[width], locale=DEFAULT_LOCALE)
+    return format_date(value, format=width, locale=locale)
+
+
+def month(value: date, lang: str | None = None) -> str:
+    """A month as its language abbreviates it: ``Sep 2025`` / ``Sept. 2025``."""
+    from babel.dates import format_skeleton
+
+    locale = _locale(lang)
+    if locale.split("_")[0] == DEFAULT_LOCALE:
+        return str(format_skeleton("yMMM", value, locale=DEFAULT_LOCALE))
+    return str(format_skeleton("yMMM", value, locale=locale))
 
 
 def moment(value: datetime | None, lang: str | None = None) -> str:

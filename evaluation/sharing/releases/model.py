@@ -15,7 +15,7 @@ from typing import Literal
 from evaluation.errors import EvaluationError
 from evaluation.periods import Period
 from evaluation.store.access import AccessDenied
-from evaluation.vocabulary.language import _, current
+from evaluation.vocabulary.language import _
 
 Status = Literal["active", "withdrawn"]
 ACTIVE: Status = "active"
@@ -82,10 +82,6 @@ class Release:
 def approval_day(at: dt.date | dt.datetime) -> str:
     """The day of an approval as a person reads it in the language of the moment:
     ``4 Dec 2026``, ``04.12.2026``."""
-    from babel.dates import format_date
+    from evaluation.vocabulary import numbers
 
-    lang = current()
-    day = at.date() if isinstance(at, dt.datetime) else at
-    if lang == "en":  # as it always read: "4 Sep 2026" (CLDR's en_GB would say "Sept")
-        return format_date(day, format="d MMM y", locale="en")
-    return format_date(day, format="medium", locale=lang)
+    return numbers.day(at)
