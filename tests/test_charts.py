@@ -27,7 +27,7 @@ from evaluation.periods import label, parse_periods
 from evaluation.reports import charts as report_charts
 from evaluation.reports.charts import ChartSpec, Series, plotly_dict, to_figure, to_png
 from evaluation.views import charts
-from evaluation.vocabulary import marks
+from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.language import using
 from tests.raw_codes import raw_codes
 
@@ -126,7 +126,10 @@ def test_empty_sentence_reads_frames_figures_and_report_charts() -> None:
     assert charts.empty_sentence(plotly_dict(spec)) == HIDDEN_SENTENCE
     nothing = ChartSpec("t", "bar", ("a",), (Series("s", (float("nan"),)),))
     assert nothing.empty_sentence == NO_DATA_SENTENCE and nothing.points() == 0
-    assert ChartSpec("t", "bar", ("a",), (Series("s", (0.0,)),)).empty_sentence is None
+    assert ChartSpec("t", "bar", ("a", "b"), (Series("s", (0.0, 2.0)),)).empty_sentence is None
+    # a report chart of zeros alone says so in one sentence (tests/test_report_chart_finish.py)
+    zeros = ChartSpec("t", "bar", ("a",), (Series("s", (0.0,)),))
+    assert zeros.empty_sentence == "Every figure of this chart is 0."
     with using("de"):
         assert spec.empty_sentence == (
             "Jeder Wert dieses Diagramms ist zum Schutz kleiner Zahlen verborgen."
@@ -311,6 +314,25 @@ def test_german_numbers_in_plotly_and_matplotlib() -> None:
         fig = charts.indicator_figure(frame, ratio)
         hover = " ".join(t for tr in fig.data for t in (tr.hovertext or ()))
         assert "1.200" in hover and "1,200" not in hover
+
+
+def test_percent_axes_write_a_percent_as_the_tables_do() -> None:
+    """The tables write ``100 %`` (``numbers.percent``); d3's ``.0%`` wrote ``100%`` on the
+    axis beside them, in German too."""
+    rate = _ind("O06")
+    frame = _frame([0.25, 0.5, 1.0])
+    for lang in ("en", "de"):
+        with using(lang):
+            fig = charts.indicator_figure(frame, rate)
+            axis = fig.layout.yaxis
+            assert axis.tickmode == "array"
+            assert list(axis.tickvals) == pytest.approx([0, 0.2, 0.4, 0.6, 0.8, 1])
+            assert list(axis.ticktext) == [numbers.percent(v) for v in axis.tickvals]
+            assert fig.layout.separators == charts.separators(lang)
+    with using("de"):
+        axis = charts.indicator_figure(frame, rate).layout.yaxis
+        assert list(axis.ticktext) == ["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]
+        assert charts.percent_ticks((0.5,))["ticktext"] == ["50 %"]
 
 
 def test_period_ticks_come_from_the_label_function_in_the_language() -> None:

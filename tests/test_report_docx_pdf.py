@@ -113,7 +113,7 @@ def report_texts(table) -> list[list[str]]:
 def test_the_report_has_hidden_cells_charts_and_a_narrative(annual: Report) -> None:
     states = [c.state for row in annual.summary.rows for c in row]
     assert "hidden" in states and "ok" in states
-    assert len(annual.charts) == 11 and all(c.points() for c in annual.charts)
+    assert len(annual.charts) == 8 and all(c.points() for c in annual.charts)
     left_out = " ".join(n for s in annual.sections for n in s.chart_notes)
     assert left_out.count("(") >= 16 and "hidden to protect small numbers" in left_out
     assert annual.narrative and annual.draft_notice

@@ -1,14 +1,16 @@
 """A report's charts, described once and drawn for each format.
 
 ``ChartSpec`` holds what a chart says (periods on the x axis, one or more series with gaps
-where a figure is hidden or missing, a 95 % band for rates); ``to_plotly`` draws it for the
-dashboard and the HTML report, ``to_png`` draws the same chart with matplotlib (no browser) for
-Word and PDF, and the XLSX writer builds a native Excel chart from the same numbers.
+where a figure is hidden or missing, a 95 % band for rates); ``plotly_dict`` draws it for the
+HTML report, ``to_png`` draws the same chart with matplotlib (no browser) for Word and PDF and
+the Reports page's preview, and the XLSX writer builds a native Excel chart from the same
+numbers.
 
 Every writer asks ``spec.empty_sentence`` first: a chart with nothing to show (every figure
-hidden, or no data) is not drawn, that one sentence stands in its place. What is drawn is
-``spec.drawn()``: from the first period with a figure, a target only where there is a figure
-(never a line across hidden quarters). Drawn as the dashboard draws
+hidden, or no data, or every figure shown a 0) is not drawn, that one sentence stands in its
+place. What is drawn is ``spec.drawn()``: from the first period with a figure (``spec.start()``;
+the chart's note says so, ``start_note``, and counts only the gaps drawn), a target only where
+there is a figure (never a line across hidden quarters). Drawn as the dashboard draws
 (``evaluation.views.charts``): the same Okabe–Ito colours, a hidden figure and a missing one
 marked differently with a legend saying why, a band broken at every gap, whole-number ticks on
 a count axis, period labels wrapped rather than cut, and numbers, axis titles and legends in
@@ -25,13 +27,10 @@ import textwrap
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from evaluation.vocabulary import numbers
-from evaluation.vocabulary.language import N_, _, current
-
-if TYPE_CHECKING:
-    import plotly.graph_objects as go
+from evaluation.vocabulary.language import N_, _, current, n_
 
 PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#CC79A7", "#E69F00", "#009E73", "#F0E442")
 """Okabe–Ito, in the dashboard's order (``evaluation.views.charts.PALETTE``)."""
@@ -91,23 +90,44 @@ class ChartSpec:
         return sum(_ok(v) for s in self.series for v in s.values)
 
     @property
+    def only_zeros(self) -> bool:
+        """Whether every figure the chart shows is 0 (and it shows at least one)."""
+        shown = [v for s in self.series for v in s.values if _ok(v)]
+        return bool(shown) and all(float(v) == 0 for v in shown)  # type: ignore[arg-type]
+
+    @property
     def empty_sentence(self) -> str | None:
-        """The one sentence that stands in place of this chart when it has nothing to show
-        (every value hidden, or no data), translated; ``None`` when it has something to show.
-        Word, PDF, HTML and Excel draw the chart only when this is ``None``."""
+        """The one sentence that stands in place of this chart when it has nothing to show,
+        translated; ``None`` when it has something to show. Word, PDF, HTML and Excel draw the
+        chart only when this is ``None``.
+
+        Nothing to show is: every value hidden, or no data (the dashboard's rule,
+        ``views.charts.empty_sentence``), or **every figure shown is 0**, alone or among hidden
+        and missing periods. A 0 is information (no new cases is a finding), but a chart of
+        zeros is a flat line on an axis without a scale (0 to 1) and, among hidden columns,
+        reads as nothing at all; the sentence says the finding in words instead: "Every figure
+        of this chart that may be shown is 0; 2 hidden to protect small numbers (fewer than
+        5)." (``zero_sentence``). The report's tables keep every figure."""
         from evaluation.views.charts import empty_sentence
 
-        return empty_sentence(self)
+        said = empty_sentence(self)
+        if said is None and self.only_zeros:
+            return zero_sentence(self)
+        return said
 
     def shown_at(self, i: int) -> bool:
         return any(i < len(s.values) and _ok(s.values[i]) for s in self.series)
 
+    def start(self) -> int:
+        """The index of the first period drawn: the first with a figure (0 when none has)."""
+        return next((i for i in range(len(self.categories)) if self.shown_at(i)), 0)
+
     def drawn(self) -> ChartSpec:
         """The chart as it is drawn: from the first period with a figure (periods before it,
-        all hidden or without data, say nothing), a target only where a figure is shown (never
-        a line across hidden periods). Itself when there is nothing to change or to show."""
-        n = len(self.categories)
-        first = next((i for i in range(n) if self.shown_at(i)), 0)
+        all hidden or without data, are left out and the note says so: ``start_note``), a
+        target only where a figure is shown (never a line across hidden periods). Itself when
+        there is nothing to change or to show."""
+        first = self.start()
         target = tuple(
             t if self.shown_at(i) else None for i, t in enumerate(self.target[first:], start=first)
         )
@@ -143,6 +163,61 @@ class ChartSpec:
                 continue
             out["hidden" if "hidden" in kinds else "no_data"].append(i)
         return out
+
+
+def start_note(spec: ChartSpec) -> str:
+    """The sentence saying a chart begins after its first period (``ChartSpec.drawn`` leaves
+    out the periods before its first figure: every one hidden or without data), translated,
+    as the dashboard says it; ``""`` when it begins with its first period. A note counting
+    the chart's gaps counts only those from ``spec.start()`` on: those drawn."""
+    first = spec.start()
+    if first == 0:
+        return ""
+    return _(
+        "Starts at {period}: every figure before it is hidden or has no data.",
+        period=spec.categories[first],
+    )
+
+
+def zero_text(spec: ChartSpec) -> str:
+    """0 as the chart's axis writes it: ``0 %`` on a percent axis, else ``0``."""
+    return numbers.percent(0) if spec.value_format == "percent" else numbers.count(0)
+
+
+def zero_gaps(spec: ChartSpec) -> str:
+    """How many of the chart's periods are hidden (fewer than ``spec.min_count``) or without
+    data, as a phrase ("2 periods hidden to protect small numbers (fewer than 5)"); ``""``
+    when none is."""
+    gaps = spec.gaps()
+    hidden, missing = len(gaps["hidden"]), len(gaps["no_data"])
+    parts = []
+    if hidden:
+        parts.append(
+            n_(
+                "{n} period hidden to protect small numbers (fewer than {min})",
+                "{n} periods hidden to protect small numbers (fewer than {min})",
+                hidden,
+                min=spec.min_count,
+            )
+        )
+    if missing:
+        parts.append(n_("{n} without data", "{n} without data", missing))
+    if len(parts) == 2:
+        return _("{first} and {second}", first=parts[0], second=parts[1])
+    return parts[0] if parts else ""
+
+
+def zero_sentence(spec: ChartSpec) -> str:
+    """The sentence standing for a chart whose every figure shown is 0: that, and how many of
+    its periods are hidden or without data (``zero_gaps``)."""
+    gaps = zero_gaps(spec)
+    if not gaps:
+        return _("Every figure of this chart is {zero}.", zero=zero_text(spec))
+    return _(
+        "Every figure of this chart that may be shown is {zero}; {gaps}.",
+        zero=zero_text(spec),
+        gaps=gaps,
+    )
 
 
 def _ok(v: float | None) -> bool:
@@ -191,16 +266,9 @@ def _rgba(colour: str, alpha: float) -> str:
 # -- plotly: the dashboard and the HTML report ------------------------------------------------
 
 
-def to_plotly(spec: ChartSpec) -> go.Figure:
-    """The chart as a plotly figure (the dashboard's preview)."""
-    import plotly.graph_objects as go
-
-    return go.Figure(plotly_dict(spec))
-
-
 def plotly_dict(spec: ChartSpec) -> dict:
     """The chart as plotly's JSON structure (``data`` and ``layout``), built without plotly's
-    validation so a report with dozens of charts writes fast; ``to_plotly`` validates it.
+    validation so a report with dozens of charts writes fast (the HTML report draws it).
     A chart with nothing to show is its title and its ``empty_sentence``, nothing else."""
     from evaluation.views.charts import count_step, gap_name, separators, tick_text
 
@@ -344,12 +412,17 @@ def plotly_dict(spec: ChartSpec) -> dict:
             "automargin": True,
         },
     }
-    if spec.note:
-        layout["annotations"] = [_annotation(spec.note, 0, 1.0, "left", 11, yanchor="bottom")]
-        layout["margin"]["t"] = 70
+    if spec.note:  # wrapped: a note beginning "Starts at …" is longer than the plot is wide
+        lines = textwrap.wrap(spec.note, NOTE_CHARS, break_long_words=False) or [spec.note]
+        text = "<br>".join(lines)
+        layout["annotations"] = [_annotation(text, 0, 1.0, "left", 11, yanchor="bottom")]
+        layout["margin"]["t"] = 56 + 14 * len(lines)
+        layout["height"] += 14 * (len(lines) - 1)
     return {"data": data, "layout": layout}
 
 
+NOTE_CHARS = 80
+"""Characters of a line of a chart's note (11 px) in the HTML report's plots."""
 PLOT_CHARS = 48
 """Characters of a tick label (12 px) across the plot of a chart in the HTML report's grid."""
 LEGEND_CHARS = 70
@@ -424,6 +497,7 @@ _TEMPLATE = {
 # -- matplotlib: Word and PDF -----------------------------------------------------------------
 
 TICK_FONT = 8
+NOTE_FONT = 7
 LEGEND_COLUMNS = 2
 CHAR_WIDTH = 0.55
 """A character's width in a tick label, in units of the font size (DejaVu Sans, on average)."""
@@ -535,17 +609,28 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
+    from matplotlib.legend_handler import HandlerLine2D
     from matplotlib.ticker import MaxNLocator
 
     from evaluation.views.charts import gap_name
 
     lang = current()
     empty = spec.empty_sentence
-    if empty is not None:
-        fig = Figure(figsize=(width, 0.8), dpi=dpi)
-        fig.text(0.01, 0.7, spec.title, fontsize=10, va="center")
-        fig.text(0.01, 0.3, empty, fontsize=9, color="#555555", va="center", style="italic")
+    if empty is not None:  # the title and the sentence, wrapped to the figure's width
+        fits = max(20, int(width * 0.97 * 72 / (9 * CHAR_WIDTH)))
+        lines = textwrap.wrap(empty, fits, break_long_words=False) or [empty]
+        tall = 0.8 + (len(lines) - 1) * 9 * 1.25 / 72
+        fig = Figure(figsize=(width, tall), dpi=dpi)
+        fig.text(0.01, 1 - 0.25 / tall, spec.title, fontsize=10, va="center")
+        fig.text(
+            0.01,
+            0.15 / tall,
+            "\n".join(lines),
+            fontsize=9,
+            color="#555555",
+            va="bottom",
+            style="italic",
+        )
         return fig
     spec = spec.drawn()
     fig = Figure(figsize=(width, height), dpi=dpi)
@@ -604,17 +689,11 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
         )
         target.set_label(_(TARGET))
         handles.append(target)
+    marks_of: dict[Any, Any] = {}
     for kind in ("hidden", "no_data"):
         if kind in gap_kinds:
-            handles.append(
-                Patch(
-                    facecolor="none",
-                    edgecolor=GAP_COLOURS[kind],
-                    hatch=GAP_HATCHES[kind],
-                    linewidth=0,
-                    label=gap_name(kind, spec.min_count),
-                )
-            )
+            handles.append(_gap_handle(kind, gap_name(kind, spec.min_count)))
+            marks_of[handles[-1]] = HandlerLine2D(numpoints=GAP_MARKS[kind][3])
     right = 0.98
     labels, angle = tick_labels(spec.categories, width * (right - 0.1))
     left_in = 0.64
@@ -664,7 +743,9 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
         for k in range(0, len(lines), columns):
             rows += max(t.count("\n") + 1 for t in lines[k : k + columns])
     legend_in = (rows * 12 + 6) / 72 if show_legend else 0
-    note_in = 0.2 if spec.note else 0
+    note_fits = max(20, int(width * 0.97 * 72 / (NOTE_FONT * CHAR_WIDTH)))
+    note = "\n".join(textwrap.wrap(spec.note, note_fits, break_long_words=False))
+    note_in = 0.2 + note.count("\n") * NOTE_FONT * 1.25 / 72 if note else 0
     below = 0.08 + note_in + legend_in + ticks_in
     height_in = height + max(0.0, below - 0.12 * height)
     fig.set_size_inches(width, height_in)
@@ -673,8 +754,8 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
     y_title = "\n".join(textwrap.wrap(spec.y_title, fits, break_long_words=False))
     ax.set_ylabel(y_title, fontsize=TICK_FONT)
     left += 1.25 * TICK_FONT / 72 * y_title.count("\n") / width
-    if spec.note:
-        fig.text(0.01, 0.06 / height_in, spec.note, fontsize=7, color="#555555", va="bottom")
+    if note:
+        fig.text(0.01, 0.06 / height_in, note, fontsize=NOTE_FONT, color="#555555", va="bottom")
     if show_legend:
         fig.legend(
             handles=handles,
@@ -683,6 +764,7 @@ def to_figure(spec: ChartSpec, *, width: float = 6.4, height: float = 2.9, dpi: 
             loc="lower left",
             bbox_to_anchor=(0.0, (0.04 + note_in) / height_in),
             ncols=columns,
+            handler_map=marks_of,
         )
     # fixed margins instead of tight_layout, which draws the figure a second time
     fig.subplots_adjust(left=left, right=right, top=1 - 0.35 / height_in, bottom=below / height_in)
@@ -710,6 +792,29 @@ def legend_layout(labels: list[str], width_in: float) -> tuple[int, list[str]]:
         return LEGEND_COLUMNS, list(labels)
     fits = max(10, int(room / em / CHAR_WIDTH - LEGEND_HANDLE_EM / CHAR_WIDTH))
     return 1, ["\n".join(textwrap.wrap(t, fits, break_long_words=False)) or t for t in labels]
+
+
+GAP_MARKS = {"hidden": ("x", 5.0, 1.4, 2), "no_data": ("o", 2.2, 0.0, 3)}
+"""The legend's mark of a gap (matplotlib marker, size, edge width, how many): the crosses
+and dots of its hatched column, drawn as markers, whole at any size (a hatched swatch is cut
+to a stray stroke or two by its small box)."""
+
+
+def _gap_handle(kind: str, label: str) -> Any:
+    """The legend entry of a hidden or missing figure: a row of its column's marks."""
+    from matplotlib.lines import Line2D
+
+    marker, size, edge, _count = GAP_MARKS[kind]
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=marker,
+        markersize=size,
+        markeredgewidth=edge,
+        color=GAP_COLOURS[kind],
+        label=label,
+    )
 
 
 def _png_gap(ax: Any, x: float, w: float, top: float, kind: str) -> None:

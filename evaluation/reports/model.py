@@ -18,12 +18,15 @@ the language of the moment): its headings, table headers, notes and sentences ar
 its cells' texts and dates are read in it (``Cell.text`` follows the language of the moment, and
 every writer writes within ``language.using(report.lang)``), and no code reaches a reader: split
 values are named by ``code_label`` in their order (``code_order``), periods by their label. A
-chart with nothing to show (every figure hidden or missing) is not drawn: one sentence in the
-section says which charts are left out and why (``Section.chart_notes``).
+chart with nothing to show (every figure hidden or missing, or every figure shown a 0) is not
+drawn: one sentence in the section says which charts are left out and why
+(``Section.chart_notes``). A chart drawn from its first figure says so in its note, which counts
+only the gaps drawn (``ChartSpec.start``, ``charts.start_note``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -42,7 +45,14 @@ from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
 from evaluation.measures.completeness import completeness
 from evaluation.measures.engine import IndicatorRequest, as_number, compute_together, shown_number
 from evaluation.periods import Period, ending_with, from_days, period_of
-from evaluation.reports.charts import ChartSpec, Series, ValueFormat
+from evaluation.reports.charts import (
+    ChartSpec,
+    Series,
+    ValueFormat,
+    start_note,
+    zero_gaps,
+    zero_text,
+)
 from evaluation.reports.narrative import (
     Figure,
     and_list,
@@ -383,13 +393,35 @@ def _indicator_header(
 def _trend_chart(
     ind: Indicator, rows: _Rows, programme: str, trend: list[Period], min_count: int = 5
 ) -> ChartSpec:
+    """An indicator's chart over ``trend``. Its note counts the gaps the chart draws: from
+    its first period with a figure (``ChartSpec.start``), after the sentence saying the chart
+    starts there (``start_note``) when periods before it are left out."""
     figs = [_figure(rows.get(ind, programme, p)) for p in trend]
-    hidden = sum(f.suppressed for f in figs)
-    missing = sum(f.status == "no_data" and not f.suppressed for f in figs)
+    band = ind.kind == "proportion"
+    series = Series(
+        _(ind.name),
+        tuple(f.value for f in figs),
+        tuple(f.ci_low for f in figs) if band else (),
+        tuple(f.ci_high for f in figs) if band else (),
+        hidden=tuple(f.suppressed for f in figs),
+    )
+    targets = tuple(as_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
+    spec = ChartSpec(
+        title=f"{ind.id} {_(ind.name)}",
+        kind="bar" if ind.kind in AMOUNT_KINDS else "line",
+        categories=tuple(period_label(p) for p in trend),
+        series=(series,),
+        value_format=value_format(ind),
+        y_title=_(ind.unit),
+        target=targets if any(t is not None for t in targets) else (),
+        min_count=min_count,
+    )
+    first = spec.start()
+    drawn = list(zip(trend[first:], figs[first:], strict=True))
+    hidden = sum(f.suppressed for _p, f in drawn)
+    missing = sum(f.status == "no_data" and not f.suppressed for _p, f in drawn)
     partial = [
-        period_label(p)
-        for p, f in zip(trend, figs, strict=True)
-        if f.status == "partial_period" and not f.suppressed
+        period_label(p) for p, f in drawn if f.status == "partial_period" and not f.suppressed
     ]
     notes = []
     if hidden:
@@ -400,26 +432,9 @@ def _trend_chart(
         notes.append(n_("{n} without data", "{n} without data", missing))
     if partial:
         notes.append(_("{periods} not over yet", periods=and_list(partial)))
-    band = ind.kind == "proportion"
-    series = Series(
-        _(ind.name),
-        tuple(f.value for f in figs),
-        tuple(f.ci_low for f in figs) if band else (),
-        tuple(f.ci_high for f in figs) if band else (),
-        hidden=tuple(f.suppressed for f in figs),
-    )
-    targets = tuple(as_number((rows.get(ind, programme, p) or {}).get("target")) for p in trend)
-    return ChartSpec(
-        title=f"{ind.id} {_(ind.name)}",
-        kind="bar" if ind.kind in AMOUNT_KINDS else "line",
-        categories=tuple(period_label(p) for p in trend),
-        series=(series,),
-        value_format=value_format(ind),
-        y_title=_(ind.unit),
-        note=_("Gaps: {gaps}.", gaps="; ".join(notes)) if notes else "",
-        target=targets if any(t is not None for t in targets) else (),
-        min_count=min_count,
-    )
+    said = [start_note(spec)] if first else []
+    said += [_("Gaps: {gaps}.", gaps="; ".join(notes))] if notes else []
+    return dataclasses.replace(spec, note=" ".join(said))
 
 
 def _split_table(
@@ -927,13 +942,23 @@ def _assemble(
             else []
         )
         charts = [c for c in drawn if c.empty_sentence is None and c.points() >= TREND_POINTS]
-        empty = [(i, c) for i, c in zip(inds, drawn, strict=False) if c.empty_sentence is not None]
+        empty = [
+            (i, c)
+            for i, c in zip(inds, drawn, strict=False)
+            if c.empty_sentence is not None and not c.only_zeros
+        ]
+        zeros = [
+            (i, c)
+            for i, c in zip(inds, drawn, strict=False)
+            if c.empty_sentence is not None and c.only_zeros
+        ]
         lone = [
             i
             for i, c in zip(inds, drawn, strict=False)
             if c.empty_sentence is None and c.points() < TREND_POINTS
         ]
         said = [empty_charts_sentence(empty, trend)] if empty else []
+        said += [zero_charts_sentence(i, c, trend) for i, c in zeros]
         said += [lone_charts_sentence(lone, trend)] if lone else []
         notes = [" ".join(said)] if said else []  # one paragraph for the charts left out
         narrative = draft(inds, say, hidden, period, skip=heads) if s.narrative else []
@@ -1129,6 +1154,27 @@ def lone_charts_sentence(inds: Sequence[Indicator], trend: Sequence[Period]) -> 
         names=and_list([indicator_name(i) for i in inds]),
         first=period_label(trend[0]),
         last=period_label(trend[-1]),
+    )
+
+
+def zero_charts_sentence(ind: Indicator, chart: ChartSpec, trend: Sequence[Period]) -> str:
+    """The sentence standing for a trend chart whose every figure shown is 0
+    (``ChartSpec.only_zeros``): a chart of zeros among hidden periods shows nothing readable,
+    so the finding is said in words, with how many periods are hidden or have no data."""
+    places = {
+        "name": indicator_name(ind),
+        "first": period_label(trend[0]),
+        "last": period_label(trend[-1]),
+        "zero": zero_text(chart),
+    }
+    gaps = zero_gaps(chart)
+    if not gaps:
+        return _("No chart of {name}: every figure from {first} to {last} is {zero}.", **places)
+    return _(
+        "No chart of {name}: every figure from {first} to {last} that may be shown is {zero}; "
+        "{gaps}.",
+        gaps=gaps,
+        **places,
     )
 
 
