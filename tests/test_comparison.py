@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from conftest import assert_page_ok
 from streamlit.testing.v1 import AppTest
@@ -39,6 +40,7 @@ from evaluation.views import comparison as cmp
 from evaluation.views import programme as hl
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
+from evaluation.vocabulary.language import using
 from tests.conftest import approve_releases
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,6 +252,95 @@ def test_funnel_figure_has_limits_pooled_line_and_points() -> None:
     assert len(upper.x) > 20 and min(upper.x) <= 100 and max(upper.x) >= 520
 
 
+NOT_JUDGED = {
+    "en": "Not judged: no limits without a pooled rate",
+    "de": "Nicht beurteilt: ohne Gesamtquote keine Grenzen",
+}
+INSIDE = {"en": "Inside the limits", "de": "Innerhalb der Grenzen"}
+
+
+def test_a_programme_not_judged_is_never_drawn_as_inside_the_limits() -> None:
+    """Without a pooled rate there are no limits: the shown programmes have a legend entry of
+    their own, a neutral grey square, not the blue "Inside the limits"."""
+    frame = _frame(_row("P1", 40, 50), _row("P2", 30, 42), _row("P3", None, None, suppressed=True))
+    f = cmp.funnel(frame, Q2, indicator=O06, names=NAMES)
+    assert not f.pooled_shown
+    assert list(f.programmes["position"]) == [cmp.NOT_JUDGED, cmp.NOT_JUDGED, cmp.HIDDEN]
+    for lang in ("en", "de"):
+        with using(lang):
+            fig = cmp.funnel_figure(f, O06)
+        names = [t.name for t in fig.data]
+        assert INSIDE[lang] not in names
+        unjudged = next(t for t in fig.data if t.name == NOT_JUDGED[lang])
+        assert [row[0] for row in unjudged.customdata] == ["Alpha", "Bravo"]
+        assert unjudged.showlegend is not False
+        assert unjudged.marker.symbol == "square"
+        assert unjudged.marker.color not in {cmp._COLOURS[cmp.INSIDE], "#7f7f7f"}
+    # judged programmes have no such entry
+    judged = cmp.funnel_figure(cmp.funnel(_mixed(), Q2, indicator=O06, names=NAMES), O06)
+    assert NOT_JUDGED["en"] not in {t.name for t in judged.data}
+
+
+def _labels(fig: go.Figure) -> dict[tuple[float, float], str]:
+    """Each funnel point (x, y) → its label, beside it (the trace's text) or on a leader line
+    (an annotation pointing at it)."""
+    out: dict[tuple[float, float], str] = {}
+    for trace in fig.data:
+        if trace.mode == "markers+text":
+            for x, y, text in zip(trace.x, trace.y, trace.text, strict=True):
+                out[(round(float(x), 6), round(float(y), 6))] = text
+    for note in fig.layout.annotations:
+        point = (round(float(note.x), 6), round(float(note.y), 6))
+        assert out[point] == "", point  # never two labels for one point
+        out[point] = note.text
+    return out
+
+
+def test_every_funnel_point_has_a_label_even_side_by_side_at_100_percent() -> None:
+    """Two programmes at 100 % near the right edge: the second label found no free spot
+    beside its point and was dropped; now it goes out on a leader line."""
+    names = {
+        "P1": "Ausstiegsbegleitung Nord",
+        "P2": "Ausstieg Rechts Süd",
+        "P3": "Charlie",
+        "P4": "Delta",
+        "P5": "Beratung Angehörige West",
+        "P6": "Foxtrot",
+    }
+    frame = _frame(
+        _row("P1", 40, 42),
+        _row("P2", 44, 44),
+        _row("P3", 30, 35),
+        _row("P4", 25, 30),
+        _row("P5", 47, 47),
+        _row("P6", 20, 25),
+    )
+    f = cmp.funnel(frame, Q2, indicator=O06, names=names)
+    for lang in ("en", "de"):
+        with using(lang):
+            fig = cmp.funnel_figure(f, O06)
+        labels = _labels(fig)
+        assert len(labels) == 6
+        assert sorted(labels.values()) == sorted(names.values())
+        assert labels[(44.0, 1.0)] == "Ausstieg Rechts Süd"
+        assert labels[(47.0, 1.0)] == "Beratung Angehörige West"
+        for note in fig.layout.annotations:  # a leader line, its label inside the plot
+            assert note.showarrow and note.axref == note.ayref == "pixel"
+            assert abs(note.ax) + abs(note.ay) > 0
+
+
+def test_funnel_axis_writes_percent_as_the_tables_do() -> None:
+    f = cmp.funnel(_mixed(), Q2, indicator=O06, names=NAMES)
+    for lang, sep in (("en", ".,"), ("de", ",.")):
+        with using(lang):
+            fig = cmp.funnel_figure(f, O06)
+            assert list(fig.layout.yaxis.ticktext) == [
+                numbers.percent(v) for v in fig.layout.yaxis.tickvals
+            ]
+        assert fig.layout.separators == sep
+    assert fig.layout.yaxis.ticktext[-1] == "100 %"  # German: as the table writes it
+
+
 def test_programme_table_is_ordered_by_name_not_by_rate() -> None:
     table = cmp.programme_table(cmp.funnel(_mixed(), Q2, indicator=O06, names=NAMES))
     assert list(table["programme"]) == ["Alpha", "Bravo", "Charlie", "Delta"]
@@ -282,6 +373,27 @@ def test_trend_gives_a_rate_per_programme_and_period_and_the_pooled_rate() -> No
     bravo = fig.data[3]
     assert list(bravo.x) == ["2026 Q1", "2026 Q2"]
     assert bravo.y[0] == pytest.approx(0.2) and math.isnan(bravo.y[1])
+
+
+def test_the_trend_note_shows_in_full_above_the_panels() -> None:
+    """A note of two lines was cut at the figure's top edge: Plotly lifts a title of several
+    lines about 0.7 em above its anchor, so it is padded by that and the margin makes room."""
+    frame = _frame(
+        *(_row(f"P{n}", 10 + n, 30 + n, period=p) for n in range(1, 5) for p in (Q1, Q2)),
+        _row("P5", None, None, period=Q1, status="no_data"),
+    )
+    t = cmp.trend(frame, indicator=O06, names=NAMES)
+    for lang in ("en", "de"):
+        with using(lang):
+            fig = cmp.small_multiples_figure(t, O06, max_panels=2)
+        title = fig.layout.title
+        lines = title.text.count("<br>") + 1
+        assert lines >= 2 and "Echo" in title.text
+        assert (title.yref, title.y, title.yanchor) == ("container", 1, "top")
+        assert title.pad.t >= 8 + 0.7 * title.font.size
+        panel_titles = 1 + max(a.text.count("<br>") for a in fig.layout.annotations)
+        assert fig.layout.margin.t >= title.pad.t + 18 * lines + 18 * panel_titles
+        assert list(fig.layout.yaxis.ticktext) == [numbers.percent(v, lang) for v in (0, 0.5, 1)]
 
 
 def test_a_funnel_takes_one_indicator_and_a_proportion() -> None:

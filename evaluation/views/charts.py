@@ -219,6 +219,25 @@ def separators(lang: str | None = None) -> str:
     return f"{get_decimal_symbol(lang)}{get_group_symbol(lang)}"
 
 
+PERCENT_TICKS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+"""The ticks of a 0–100 % axis."""
+
+
+def percent_ticks(
+    values: Sequence[float] = PERCENT_TICKS, lang: str | None = None
+) -> dict[str, Any]:
+    """A 0–100 % axis's ticks as the language writes a percent, the way every table and text
+    of the platform writes it (``numbers.percent``: ``100 %``, ``0 %``), not d3's ``100%``:
+    ``fig.update_yaxes(**percent_ticks())``. (d3's ``%`` format cannot put a space before the
+    sign, so the tick texts are given.)"""
+    lang = lang or current()
+    return {
+        "tickmode": "array",
+        "tickvals": list(values),
+        "ticktext": [numbers.percent(v, lang) for v in values],
+    }
+
+
 def period_name(start: date, end: date, lang: str | None = None) -> str:
     """A period named by its first and last day, as ``periods.label`` names it in ``lang``."""
     period = from_days(start, end)
@@ -951,9 +970,7 @@ def indicator_figure(
         tick_lines = max(t.count("<br>") + 1 for t in names_text)
         fig.update_xaxes(ticktext=names_text, tickangle=0, tickfont={"size": 12})
     if kind in PERCENT_KINDS:
-        fig.update_yaxes(
-            range=[0, 1.04], tickformat=numbers.D3_PERCENT_AXIS, tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1]
-        )
+        fig.update_yaxes(range=[0, 1.04], tickformat=numbers.D3_PERCENT_AXIS, **percent_ticks())
     elif kind in AMOUNT_KINDS:
         # people and euros are whole: ticks 0, 1, 2 … or 0, 5, 10 …, never 2.5
         fig.update_yaxes(

@@ -49,7 +49,7 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
@@ -65,7 +65,7 @@ from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.read import coverage, release_note, release_settings
 from evaluation.store.access import Scope
 from evaluation.store.database import Store, cursor_of
-from evaluation.views.charts import MAX_PANELS
+from evaluation.views.charts import MAX_PANELS, percent_ticks, separators
 from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label
@@ -137,6 +137,9 @@ HIDDEN_TEXT = N_("hidden to protect small numbers")
 INSIDE = "inside"
 OUTSIDE_95 = "outside 95 %"
 OUTSIDE_998 = "outside 99.8 %"
+NOT_JUDGED = "not judged"
+"""A shown rate with no limits to judge it by: the pooled rate is not shown (hidden rates
+are not bounded closely enough by what is published)."""
 COMPARED_COLUMNS = [
     "programme_id",
     "programme",
@@ -177,7 +180,9 @@ TREND_COLUMNS = [
     "pooled_low",
     "pooled_high",
 ]
-_COLOURS = {INSIDE: "#4c78a8", OUTSIDE_95: "#f58518", OUTSIDE_998: "#b2182b"}
+_COLOURS = {INSIDE: "#4c78a8", OUTSIDE_95: "#f58518", OUTSIDE_998: "#b2182b", NOT_JUDGED: "#9a9a9a"}
+"""Blue inside, orange and red outside; a rate not judged is a neutral grey (and a square),
+so it never reads as inside the limits."""
 
 
 class ComparisonError(EvaluationError, ValueError):
@@ -578,7 +583,7 @@ def funnel(
             }
         )
     elif len(shown):
-        table.loc[shown.index, "position"] = "not judged"
+        table.loc[shown.index, "position"] = NOT_JUDGED
     table = table.sort_values(["programme", "programme_id"], kind="stable")
     releases = (
         tuple(sorted({int(r) for r in rows["release"].dropna()})) if "release" in rows else ()
@@ -618,7 +623,7 @@ def limits_text(position: str, side: str) -> str:
         return _("inside the limits")
     if position == HIDDEN:
         return marks.hidden()
-    if position == "not judged":
+    if position == NOT_JUDGED:
         return _("no limits (see the pooled rate)")
     if side == "above":
         return _("above the {level} limit", level=_level(position))
@@ -1045,13 +1050,20 @@ def with_ranges(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataF
 # Figures
 
 
-def _percent_axis(fig: go.Figure, **kwargs: object) -> None:
-    fig.update_yaxes(tickformat=D3_PERCENT_AXIS, range=[-0.03, 1.03], **kwargs)
+def _percent_axis(
+    fig: go.Figure, ticks: Sequence[float] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), **kwargs: object
+) -> None:
+    """A 0–100 % axis, its ticks written as the language writes a percent (``100 %``)."""
+    fig.update_yaxes(
+        tickformat=D3_PERCENT_AXIS, range=[-0.03, 1.03], **percent_ticks(ticks), **kwargs
+    )
 
 
-# The label placement of a funnel plot works in the plot's own pixels (about these): a label
-# that would cover another label or a point is moved round its point, or left to the hover.
-_PLOT_W, _PLOT_H = 640.0, 380.0
+# The label placement of a funnel plot works in the plot's own pixels (about these, a little
+# less than the plot area at 1280 pixels): a label that would cover another label or a point
+# is moved round its point, then out on a leader line; only where nothing is free (dozens of
+# programmes) is it left to the hover.
+_PLOT_W, _PLOT_H = 640.0, 340.0
 _CHAR_W, _LINE_H, _GAP = 6.6, 14.0, 7.0
 NOTE_WIDTH = 110
 """Characters of a line of the trend chart's title (Plotly does not wrap it)."""
@@ -1059,6 +1071,22 @@ PANEL_TITLE_WIDTH = 32
 """Characters of a line of a trend panel's title (three panels abreast at 1280 pixels)."""
 _LABEL_CHARS = 26
 _SPOTS = ("top center", "bottom center", "middle right", "middle left", "top right", "top left")
+_LEAD_STEPS = (14.0, 28.0, 44.0, 64.0, 88.0, 116.0)
+"""How far (pixels) a label on a leader line is tried from its point, nearest first."""
+_LEAD_WAYS = ((0, -1), (0, 1), (1, -1), (-1, -1), (1, 0), (-1, 0), (1, 1), (-1, 1))
+"""The directions it is tried in (right, up): below, above, then aslant and sideways."""
+NOTE_FONT = 13
+"""Font size of the trend chart's note."""
+
+
+class Label(NamedTuple):
+    """Where a funnel point's label goes: ``spot``, a Plotly ``textposition`` beside the point;
+    or ``offset``, the label's centre in pixels (right, up) from the point, drawn as an
+    annotation with a leader line; neither: no label (the hover names the point)."""
+
+    spot: str
+    text: str
+    offset: tuple[float, float] | None = None
 
 
 def _short(name: str) -> str:
@@ -1081,12 +1109,24 @@ def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _free(
+    box: tuple[float, float, float, float],
+    placed: Sequence[tuple[float, ...]],
+    points: Sequence[tuple[float, ...]],
+) -> bool:
+    """Whether a label's box stays in the plot and covers no placed label and no point."""
+    if box[0] < -20 or box[2] > _PLOT_W + 20 or box[1] < 0 or box[3] > _PLOT_H:
+        return False
+    return not any(_overlaps(box, b) for b in placed) and not any(_overlaps(box, p) for p in points)
+
+
 def label_spots(
     xs: Sequence[float], ys: Sequence[float], names: Sequence[str], x_max: float
-) -> list[tuple[str, str]]:
-    """Where each point's label goes and what it reads (``("", "")``: none, the hover names
-    it): the first spot round the point that covers no other label, no point and stays in the
-    plot, points placed from left to right. Long names are shortened."""
+) -> list[Label]:
+    """Where each point's label goes and what it reads: the first spot round the point that
+    covers no other label, no point and stays in the plot; else the nearest such place out on
+    a leader line (two programmes at 100 % side by side both get their name); else none, the
+    hover names it. Points are placed from left to right; long names are shortened."""
     span = x_max if x_max > 0 else 1.0
     pixels = [
         (float(x) / span * _PLOT_W, (float(y) + 0.03) / 1.06 * _PLOT_H)
@@ -1094,29 +1134,75 @@ def label_spots(
     ]
     points = [(px - 6, py - 6, px + 6, py + 6) for px, py in pixels]
     placed: list[tuple[float, float, float, float]] = []
-    out: list[tuple[str, str]] = [("", "")] * len(pixels)
+    out: list[Label] = [Label("", "")] * len(pixels)
     for i in sorted(range(len(pixels)), key=lambda k: pixels[k]):
         text = _short(str(names[i]))
         w = len(text) * _CHAR_W
         px, py = pixels[i]
+        others = [p for k, p in enumerate(points) if k != i]
         for spot in _SPOTS:
             box = _box(spot, px, py, w)
-            if box[0] < -20 or box[2] > _PLOT_W + 20 or box[1] < 0 or box[3] > _PLOT_H:
-                continue
-            if any(_overlaps(box, b) for b in placed) or any(
-                _overlaps(box, p) for k, p in enumerate(points) if k != i
-            ):
-                continue
-            placed.append(box)
-            out[i] = (spot, text)
-            break
+            if _free(box, placed, others):
+                placed.append(box)
+                out[i] = Label(spot, text)
+                break
+        else:
+            for step in _LEAD_STEPS:
+                for right, up in _LEAD_WAYS:
+                    dx = right * (w / 2 + step)
+                    dy = up * (_LINE_H / 2 + step)
+                    cx, cy = px + dx, py + dy
+                    box = (cx - w / 2, cy - _LINE_H / 2, cx + w / 2, cy + _LINE_H / 2)
+                    if _free(box, placed, points):
+                        placed.append(box)
+                        out[i] = Label("", text, (dx, dy))
+                        break
+                else:
+                    continue
+                break
     return out
+
+
+def _label_texts(labels: Sequence[Label]) -> tuple[list[str], list[str]]:
+    """A trace's ``text`` and ``textposition`` for its points' labels (a label on a leader
+    line is an annotation instead: no text beside its point)."""
+    return (
+        [lab.text if lab.spot else "" for lab in labels],
+        [lab.spot or "top center" for lab in labels],
+    )
+
+
+def _lead_labels(
+    fig: go.Figure, xs: Sequence[float], ys: Sequence[float], labels: Sequence[Label]
+) -> None:
+    """The labels on leader lines, as annotations pointing at their points."""
+    for x, y, lab in zip(xs, ys, labels, strict=True):
+        if lab.offset is None:
+            continue
+        fig.add_annotation(
+            x=float(x),
+            y=float(y),
+            text=lab.text,
+            showarrow=True,
+            arrowhead=0,
+            arrowwidth=1,
+            arrowcolor="#7f7f7f",
+            standoff=6,
+            ax=lab.offset[0],
+            ay=-lab.offset[1],  # Plotly's pixels run down
+            axref="pixel",
+            ayref="pixel",
+            font={"size": 12},
+            name="label",
+        )
 
 
 def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
     """The funnel plot: each compared programme's rate against its denominator, labelled with
-    its name where the label has room (``label_spots``; the hover always names it); the pooled
-    rate (a band when it is an interval); the 95 % and 99.8 % limits. A hidden programme is
+    its name beside it or on a leader line (``label_spots``; the hover always names it); the
+    pooled rate (a band when it is an interval); the 95 % and 99.8 % limits. Without limits
+    (no pooled rate shown) the rates are "not judged": a grey square with a legend entry of its
+    own, never the blue of "Inside the limits". A hidden programme is
     drawn as an open marker with the feasible intervals of its rate and denominator (to the
     plot's edge where a range is unbounded). Excluded programmes are not drawn. Texts in the
     language of the moment; ``funnel_sentence`` says when a sentence should stand instead."""
@@ -1193,13 +1279,15 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
     spot_of = dict(zip([*drawn.index, *(f"h{i}" for i in hidden.index)], spots, strict=True))
     if not hidden.empty:
         marks_ = [spot_of[f"h{i}"] for i in hidden.index]
+        texts, places = _label_texts(marks_)
+        _lead_labels(fig, list(x_mid), list(y_mid), marks_)
         fig.add_trace(
             go.Scatter(
                 x=x_mid,
                 y=y_mid,
                 mode="markers+text",
-                text=[t for _spot, t in marks_],
-                textposition=[spot or "top center" for spot, _t in marks_],
+                text=texts,
+                textposition=places,
                 name=_("Rate hidden (feasible interval)"),
                 marker={"size": 10, "symbol": "circle-open", "color": "#7f7f7f"},
                 error_y={
@@ -1229,26 +1317,26 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
         (INSIDE, N_("Inside the limits")),
         (OUTSIDE_95, N_("Outside 95 %")),
         (OUTSIDE_998, N_("Outside 99.8 %")),
+        (NOT_JUDGED, N_("Not judged: no limits without a pooled rate")),
     ):
-        part = (
-            progs[progs["position"] == position]
-            if position != INSIDE
-            else progs[progs["position"].isin([INSIDE, "not judged"])]
-        )
+        part = progs[progs["position"] == position]
         if part.empty:
             continue
         placed = [spot_of[i] for i in part.index]
+        texts, places = _label_texts(placed)
+        _lead_labels(fig, list(part["denominator"]), list(part["value"]), placed)
         fig.add_trace(
             go.Scatter(
                 x=part["denominator"],
                 y=part["value"],
                 mode="markers+text",
-                text=[t for _spot, t in placed],
+                text=texts,
                 name=_(name),
-                textposition=[spot or "top center" for spot, _t in placed],
+                textposition=places,
                 marker={
                     "size": 11,
                     "color": _COLOURS[position],
+                    "symbol": "square" if position == NOT_JUDGED else "circle",
                     "line": {"color": "white", "width": 1},
                 },
                 customdata=np.stack(
@@ -1267,14 +1355,9 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
         margin={"t": 10, "b": 10},
         height=480,
         legend={"orientation": "h", "y": -0.18},
-        separators=_separators(),
+        separators=separators(),
     )
     return fig
-
-
-def _separators() -> str:
-    """Plotly's decimal and thousands signs for the language of the moment (``,.`` German)."""
-    return ",." if current() == "de" else ".,"
 
 
 def small_multiples_figure(
@@ -1339,6 +1422,9 @@ def small_multiples_figure(
         t = t[t["programme_id"].isin(ids)]
     lines = [line for note in notes for line in textwrap.wrap(note, NOTE_WIDTH)]
     cut = "<br>".join(lines)
+    # Plotly lifts a title of several lines about 0.7 em above its anchor (measured in
+    # Chromium): its first line would be cut at the figure's top edge without this padding
+    note_pad = 8 + (math.ceil(0.7 * NOTE_FONT) if len(lines) > 1 else 0)
     named = dict(zip(t["programme_id"], t["programme"], strict=True)) if len(t) else {}
     alike = {n for n in named.values() if list(named.values()).count(n) > 1}
     names = [f"{named[i]} ({i})" if named[i] in alike else str(named[i]) for i in ids]
@@ -1402,23 +1488,23 @@ def small_multiples_figure(
             row=r,
             col=c,
         )
-    _percent_axis(fig)
+    _percent_axis(fig, (0.0, 0.5, 1.0))  # small panels: three ticks
     fig.update_xaxes(type="category", tickangle=-45, automargin=True)
     fig.update_layout(  # no legend: the page says what the dashed line is, and so does hover
-        height=max(260, 230 * rows) + 16 * (title_lines - 1) + 18 * len(lines),
-        margin={"t": 24 + 18 * len(lines) + 18 * title_lines, "b": 10},
+        height=max(260, 230 * rows) + 16 * (title_lines - 1) + 18 * len(lines) + note_pad - 8,
+        margin={"t": 24 + 18 * len(lines) + 18 * title_lines + note_pad - 8, "b": 10},
         showlegend=False,
-        separators=_separators(),
+        separators=separators(),
     )
     if cut:
         fig.update_layout(  # at the very top, above the panels' titles
             title={
                 "text": cut,
-                "font": {"size": 13},
+                "font": {"size": NOTE_FONT},
                 "y": 1,
                 "yref": "container",
                 "yanchor": "top",
-                "pad": {"t": 8},
+                "pad": {"t": note_pad},
             }
         )
     return fig
