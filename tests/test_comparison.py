@@ -8,6 +8,7 @@ on the generated tables.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -394,6 +395,38 @@ def test_the_trend_note_shows_in_full_above_the_panels() -> None:
         panel_titles = 1 + max(a.text.count("<br>") for a in fig.layout.annotations)
         assert fig.layout.margin.t >= title.pad.t + 18 * lines + 18 * panel_titles
         assert list(fig.layout.yaxis.ticktext) == [numbers.percent(v, lang) for v in (0, 0.5, 1)]
+
+
+def test_hover_texts_write_rates_and_counts_as_the_tables_do() -> None:
+    """Hovers were d3 formats: "46.0%" in English and "46,0%" in German beside tables that
+    write "46 %"; now every hover of the funnel and the trend is written by the vocabulary,
+    and a hidden rate reads "–", never "NaN"."""
+    frame = _frame(
+        _row("P1", 30, 1000, period=Q1),
+        _row("P2", 10, 50, period=Q1),
+        _row("P1", 400, 1000),
+        _row("P2", None, None, suppressed=True),
+    )
+    for lang in ("en", "de"):
+        with using(lang):
+            figs = [
+                cmp.funnel_figure(cmp.funnel(_mixed(), Q2, indicator=O06, names=NAMES), O06),
+                cmp.small_multiples_figure(cmp.trend(frame, indicator=O06, names=NAMES), O06),
+            ]
+        texts = []
+        for fig in figs:
+            for trace in fig.data:
+                template = trace.hovertemplate or ""
+                assert ":." not in template and ":," not in template, template  # no d3 format
+                texts += [str(t) for t in trace.hovertext or ()]
+        assert texts
+        joined = " ".join(texts)
+        assert "NaN" not in joined and "nan" not in joined
+        assert re.search(r"\d %", joined) and not re.search(r"\d%", joined)
+        if lang == "de":
+            assert "1.000" in joined  # German digits: n=1.000
+        else:
+            assert "1,000" in joined
 
 
 def test_a_funnel_takes_one_indicator_and_a_proportion() -> None:

@@ -45,6 +45,7 @@ every pooled rate the published figures allow.
 
 from __future__ import annotations
 
+import html
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -70,7 +71,7 @@ from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import N_, _, current, n_
-from evaluation.vocabulary.numbers import D3_COUNT, D3_PERCENT, D3_PERCENT_AXIS
+from evaluation.vocabulary.numbers import D3_PERCENT_AXIS
 from evaluation.vocabulary.units import denominator_noun
 
 __all__ = [
@@ -1050,6 +1051,30 @@ def with_ranges(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataF
 # Figures
 
 
+def _pct(value: object) -> str:
+    """A rate in a hover text as the tables write it (``46 %``; d3's ``%`` format cannot put
+    the space before the sign), ``–`` for none."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return numbers.MISSING
+    return numbers.percent(v) if math.isfinite(v) else numbers.MISSING
+
+
+def _n(value: object) -> str:
+    """A count in a hover text in the reader's digits, ``–`` for none."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return numbers.MISSING
+    return numbers.count(v) if math.isfinite(v) else numbers.MISSING
+
+
+def _html(text: str) -> str:
+    """A name inside a hover text (Plotly reads a subset of HTML there)."""
+    return html.escape(text, quote=False)
+
+
 def _percent_axis(
     fig: go.Figure, ticks: Sequence[float] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0), **kwargs: object
 ) -> None:
@@ -1232,8 +1257,11 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                         legendgroup=level,
                         showlegend=side == "upper",
                         line={"color": "#7f7f7f", "dash": dash, "width": width},
-                        hovertemplate=f"{where}%{{x:{D3_COUNT}}}: "
-                        f"%{{y:{D3_PERCENT}}}<extra></extra>",
+                        hovertext=[
+                            f"{where}{_n(n)}: {_pct(v)}"
+                            for n, v in zip(lim["denominator"], lim[f"{side}_{level}"], strict=True)
+                        ],
+                        hovertemplate="%{hovertext}<extra></extra>",
                     )
                 )
         x_ends = [lim["denominator"].min(), lim["denominator"].max()]
@@ -1247,7 +1275,11 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                 fillcolor="rgba(51,51,51,0.15)",
                 name=_("Pooled rate {rate}", rate=f.pooled_label()),
                 line={"color": "#333333", "width": 1.5},
-                hovertemplate=_("pooled rate") + f" %{{y:{D3_PERCENT}}}<extra></extra>",
+                hovertext=[
+                    _("pooled rate") + " " + _pct(v)
+                    for v in ([low, low, high, high] if high > low else [low, low])
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
             )
         )
     progs = f.programmes
@@ -1339,14 +1371,24 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
                     "symbol": "square" if position == NOT_JUDGED else "circle",
                     "line": {"color": "white", "width": 1},
                 },
-                customdata=np.stack(
+                customdata=np.stack(  # the programme first: what a point is
                     [part["programme"], part["numerator"], part["ci_low"], part["ci_high"]],
                     axis=-1,
                 ),
-                hovertemplate=f"<b>%{{customdata[0]}}</b><br>%{{y:{D3_PERCENT}}} "
-                f"(%{{customdata[1]:{D3_COUNT}}} {of} %{{x:{D3_COUNT}}})<br>{interval} "
-                f"%{{customdata[2]:{D3_PERCENT_AXIS}}} {to} %{{customdata[3]:{D3_PERCENT_AXIS}}}"
-                "<extra></extra>",
+                hovertext=[
+                    f"<b>{_html(str(name_))}</b><br>{_pct(v)} ({_n(k)} {of} {_n(n)})"
+                    f"<br>{interval} {_pct(lo)} {to} {_pct(hi)}"
+                    for name_, v, k, n, lo, hi in zip(
+                        part["programme"],
+                        part["value"],
+                        part["numerator"],
+                        part["denominator"],
+                        part["ci_low"],
+                        part["ci_high"],
+                        strict=True,
+                    )
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
             )
         )
     _percent_axis(fig, title=_("Rate"))
@@ -1459,7 +1501,8 @@ def small_multiples_figure(
                 legendgroup="pooled",
                 showlegend=n == 0,
                 line={"color": "#7f7f7f", "dash": "dash", "width": 1},
-                hovertemplate=f"{pooled_name} %{{y:{D3_PERCENT}}}<extra></extra>",
+                hovertext=[f"{pooled_name} {_pct(v)}" for v in periods["pooled"]],
+                hovertemplate="%{hovertext}<extra></extra>",
             ),
             row=r,
             col=c,
@@ -1481,9 +1524,11 @@ def small_multiples_figure(
                     "thickness": 1,
                     "width": 0,
                 },
-                customdata=part[["denominator"]].to_numpy(),
-                hovertemplate=f"{name}<br>%{{x}}: %{{y:{D3_PERCENT}}} "
-                f"(n=%{{customdata[0]:{D3_COUNT}}})<extra></extra>",
+                hovertext=[
+                    f"{name}<br>{x}: {_pct(v)} (n={_n(n)})"
+                    for x, v, n in zip(order, value, part["denominator"], strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
             ),
             row=r,
             col=c,

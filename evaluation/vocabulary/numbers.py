@@ -44,16 +44,12 @@ DEFAULT_LOCALE = "en"
 MISSING = "–"
 """What stands where there is no figure."""
 
-D3_PERCENT = ".1%"
-"""A rate in a Plotly hover text (d3 format)."""
 D3_PERCENT_AXIS = ".0%"
 """The ticks of a 0–100 % axis, and a rate as a bar's label."""
 D3_COUNT = ",.0f"
 """A count in a hover text."""
 D3_NUMBER = ",~r"
 """Ticks of a number axis: grouped, no trailing zeros."""
-D3_GROUPED = ","
-"""A number as it is, digits grouped, in a hover text."""
 
 
 def _locale(lang: str | None) -> str:
