@@ -74,8 +74,10 @@ APP_TITLE = N_("Exit work evaluation")
 
 
 def page_config() -> None:
-    """The browser tab's title (in the language of the run), icon and the wide layout."""
+    """The browser tab's title (in the language of the run), icon and the wide layout, and the
+    dashboard's few rules of layout for every page (``render.page_style``)."""
     st.set_page_config(page_title=_(APP_TITLE), page_icon=":material/insights:", layout="wide")
+    render.page_style()
 
 
 def run() -> None:

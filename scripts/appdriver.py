@@ -190,7 +190,7 @@ PAGES: dict[str, Spec] = {
         Spec("Programme", "Programme overview", ((TILE, 1), (TABLE, 1))),
         Spec("Indicator explorer", "Indicator explorer", ((PLOT, 1), (TABLE, 1), (DOWNLOAD, 2))),
         Spec("Comparison", "Compare programmes", ((TABLE, 1),)),
-        Spec("Reports", "Reports", ((TABLE, 1), (DOWNLOAD, 1))),
+        Spec("Reports", "Reports", (('[data-testid="stTable"]', 1), (DOWNLOAD, 1))),
         Spec("Indicator catalogue", "Indicator catalogue", (('[data-testid="stExpander"]', 10),)),
         Spec("Users", "Users", (('[data-testid="stForm"]', 1),)),
         Spec(

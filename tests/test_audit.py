@@ -23,6 +23,7 @@ from evaluation.store import users
 from evaluation.store.access import AccessDenied, Scope, Viewer
 from evaluation.store.database import Store
 from evaluation.vocabulary.actions import ACTIONS, LEGACY, action_title
+from evaluation.vocabulary.language import using
 
 ROOT = Path(__file__).resolve().parents[1]
 ORGANISATION = "Brückenbau Exit e.V. (fictional)"
@@ -91,7 +92,7 @@ def test_sign_ins_uploads_and_refusals_are_recorded_and_rows_only_grow(
     assert by_action.loc["sign_in", "organisations"] == ORGANISATION
     refused = by_action.loc["upload_refused"]
     assert ORGANISATION in refused["organisations"]  # the data's owner sees the attempt
-    assert "may not load" in json.loads(refused["detail"])["reason"]
+    assert "may not load" in json.loads(str(refused["detail"]))["reason"]
     assert PASSWORD not in trail.to_json() and "wrong password!" not in trail.to_json()
 
 
@@ -171,3 +172,23 @@ def test_the_audit_command_prints_and_exports(
     assert "no events since 2999-01-01" in capsys.readouterr().out
     assert main(["audit", "--db", str(db), "--out", str(tmp_path / "a.json")]) == 0
     assert json.loads((tmp_path / "a.json").read_text())[0]["action"] == "upload"
+
+
+def test_the_table_reads_in_words_in_either_language(store: Store, minimal_dir: Path) -> None:
+    """``audit_table`` on real rows: the command line's operator by name and where it acted,
+    every detail key by its display name, programmes by name, numbers in the language's style."""
+    ingest(minimal_dir, store, actor=users.OPERATOR.name)
+    approve(store, ["P-CJS"], parse_periods("2025-Q1"), actor=users.OPERATOR)
+    names = {"P-CJS": "Inside Out Continuum"}
+    english = audit.audit_table(audit.read_audit(store, reader=None), names)
+    with using("de"):
+        german = audit.audit_table(audit.read_audit(store, reader=None), names)
+        approval = action_title("approve")
+    assert set(english["Who"]) == {"Command line"} and set(german["Who"]) == {"Kommandozeile"}
+    assert set(english["Role"]) == {"on the server"} and set(german["Role"]) == {"am Server"}
+    approved = german.loc[german["What"] == approval, "Detail"].iloc[0]
+    assert approved.startswith("Kennzahlen: ") and "Zeiträume: Q1 2025" in approved
+    assert "Programme: Inside Out Continuum" in approved and "P-CJS" not in approved
+    assert not re.search(r"\b(cells|hidden|periods|programmes|source|submission id):", approved)
+    uploaded = english.loc[english["What"] == action_title("upload"), "Detail"].iloc[0]
+    assert "file: minimal" in uploaded and "submission: S" in uploaded

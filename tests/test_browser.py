@@ -54,6 +54,7 @@ UI_TIMEOUT = 20_000  # ms: a rerun, a page switch, a chart drawn
 FAKE_NAME = "Erika Mustermann"
 USER, PASSWORD = "manager.test", "correct horse battery"
 FUNDER, FUNDER_SCOPE = "funder.test", "P-CJS"
+ADMIN = "admin.test"
 OUTSIDE = ("P-OPEN", "Open Door Exit (fictional)")  # the minimal package's other programme
 # Columns of the cases and contacts tables that identify a case or date one.
 CASE_LEVEL = {
@@ -101,6 +102,7 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             store, USER, "cso_manager", DEMO_ORGANISATIONS[:1], PASSWORD, actor=Operator("test")
         )
         add_user(store, FUNDER, "funder", (FUNDER_SCOPE,), PASSWORD, actor=Operator("test"))
+        add_user(store, ADMIN, "admin", (), PASSWORD, actor=Operator("test"))  # sees it all
         approve_releases(store)  # the periods the pages show first, as the demo approves them
     env = {**os.environ, "EVALUATION_DB": str(tmp / "store.duckdb")}
     env.pop("EVALUATION_DEMO", None)
@@ -312,7 +314,9 @@ def test_cso_manager_loads_a_package_and_sees_it(driver: Driver, tmp_path: Path)
     # 1280 px, where the grid leaves cells out of the DOM)
     expect(table.get_by_text(workbook.name, exact=True)).to_have_count(1)
     chosen = page.get_by_role("combobox", name="Rows per table of the package")
-    expect(chosen).to_have_value(re.compile("^" + re.escape(f"{workbook.name}, data as of ")))
+    programmes = pkg.tables["programmes"]["programme_name"].to_pylist()  # by name, never an id
+    first = "|".join(re.escape(name) for name in programmes)
+    expect(chosen).to_have_value(re.compile(f"^({first}).*, data as of "))
     expect(page.get_by_test_id("stPlotlyChart").locator(".js-plotly-plot")).to_be_visible()
 
     # Data overview draws the new cases per quarter.
@@ -474,3 +478,152 @@ def _check_report_pack(path: Path) -> None:
             for ws in openpyxl.load_workbook(file, read_only=True).worksheets:
                 header = next(ws.iter_rows(values_only=True), ())
                 assert not CASE_LEVEL & {str(h) for h in header if h}, (name, ws.title)
+
+
+# -- nothing cut off -------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+TEXT_PAGES = {  # page: what it must show (so there is text to check)
+    "overview.py": '[data-testid="stDataFrame"]',
+    "programme.py": '[data-testid="stMetric"]',
+    "explorer.py": '[data-testid="stDownloadButton"]',
+    "reports.py": '[data-testid="stTable"]',
+}
+
+# Every element of the main area whose text is cut: clipped (an ellipsis, or hidden overflow)
+# and wider than its box; charts, grids (drawn on a canvas) and code left out. Then every
+# static table wider than its place, and every word of a heading that is split over two lines.
+CUT_TEXT = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const found = [];
+  const skip = '[data-testid="stPlotlyChart"], [data-testid="stDataFrame"], svg, pre, '
+    + '[data-testid="stCode"], [data-testid="stTable"]';
+  for (const el of main.querySelectorAll('*')) {
+    if (el.closest(skip)) continue;
+    const style = getComputedStyle(el);
+    const clips = style.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(style.overflowX);
+    const text = clips ? (el.innerText || '').trim() : '';
+    if (text && el.scrollWidth > el.clientWidth + 1)
+      found.push(`cut: ${text.slice(0, 80)} (${el.scrollWidth} > ${el.clientWidth} px)`);
+  }
+  for (const box of main.querySelectorAll('[data-testid="stTable"]')) {
+    const table = box.querySelector('table');
+    if (table && table.scrollWidth > box.clientWidth + 1)
+      found.push(`table wider than the page: ${table.scrollWidth} > ${box.clientWidth} px`);
+  }
+  return found;
+}"""
+SPLIT_WORDS = """() => {
+  const found = [];
+  for (const h of document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3)')) {
+    const walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/[^\\s-]+/g)) {  // a break after "-" is fine
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) found.push(`split: ${word[0]}`);
+      }
+    }
+  }
+  return found;
+}"""
+
+
+# How wide each text is written in a grid's header font (it draws on a canvas), padding included.
+HEADER_WIDTHS = """(texts) => {
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = '400 14px "Source Sans"';
+  return texts.map(t => Math.ceil(context.measureText(t).width) + 2 * 8);
+}"""
+
+
+def test_no_text_is_cut_off_in_german(chromium: Browser, app_url: str) -> None:
+    """The overview, programme, explorer and reports pages in German, as the administrator
+    sees them (the package's figures, none hidden): at 1280 × 800 no button label, tile title
+    or static table is cut off, nor would an explorer's header be (German words are long); at
+    a phone's width (390 px) no heading breaks a word in the middle."""
+    from evaluation.views import explore
+    from evaluation.vocabulary.language import _, using
+    from scripts.appdriver import ANY_PAGE
+    from streamlit_app import PAGES
+
+    context = chromium.new_context(viewport=DESKTOP, locale="de-DE")
+    context.set_default_timeout(UI_TIMEOUT)
+    try:
+        driver = Driver.open(context, app_url)
+        p = driver.page
+        with using("de"):  # the browser's language, as nobody chose one
+            sign_in, name, password = _("Sign in"), _("User name"), _("Password")
+        expect(p.get_by_role("heading", name=sign_in)).to_be_visible()
+        p.get_by_label(name).fill(ADMIN)
+        p.get_by_label(password, exact=True).fill(PASSWORD)
+        p.get_by_role("button", name=sign_in).click()
+        driver.settle(ANY_PAGE, 0.0, 0)
+        links = [page.file for page in PAGES if "admin" in page.roles]
+        problems: list[str] = []
+        for file, shows in TEXT_PAGES.items():
+            driver.open_link(links.index(file), ANY_PAGE)
+            expect(p.locator(shows).first).to_be_visible()
+            if file == "explorer.py":  # each header fits the least width the explorer gives it
+                for lang in ("en", "de"):
+                    with using(lang):
+                        least = explore.table_widths(["gender"])
+                    needs = p.evaluate(HEADER_WIDTHS, list(least))
+                    problems += [
+                        f"explorer's {h!r} needs {n} px, has {least[h]}"
+                        for h, n in zip(least, needs, strict=True)
+                        if n > least[h]
+                    ]
+            problems += [f"{file} at 1280 px: {t}" for t in p.evaluate(CUT_TEXT)]
+            p.set_viewport_size(PHONE)
+            driver.quiet()
+            problems += [f"{file} at 390 px: {t}" for t in p.evaluate(SPLIT_WORDS)]
+            p.set_viewport_size(DESKTOP)
+            driver.quiet()
+        assert not problems, "\n".join(problems)
+        assert not driver.errors, driver.errors
+    finally:
+        context.close()
+
+
+UPLOADER_WORDS = """el => {
+  const box = el.querySelector('[data-testid=stFileUploaderDropzone]');
+  const parts = [box.querySelector('button p'),
+                 box.querySelector('[data-testid=stFileUploaderDropzoneInstructions] span')];
+  return parts.map(p => ({
+    own: getComputedStyle(p).visibility,
+    shown: getComputedStyle(p, '::after').content,
+    seen: getComputedStyle(p, '::after').visibility,
+  }));
+}"""
+
+
+def test_the_upload_box_speaks_the_readers_language(chromium: Browser, app_url: str) -> None:
+    """Streamlit's upload box says "Upload" and "200MB per file • XLSX, ZIP" in English on
+    every page (its frontend has no words to set): in German the box reads "Datei auswählen"
+    and "bis 200 MB je Datei · XLSX, ZIP", Streamlit's English hidden, as a person sees it."""
+    from evaluation.vocabulary.language import _, using
+
+    context = chromium.new_context(viewport=DESKTOP, locale="de-DE")
+    context.set_default_timeout(UI_TIMEOUT)
+    try:
+        driver = Driver.open(context, app_url)
+        p = driver.page
+        with using("de"):
+            sign_in, name, password = _("Sign in"), _("User name"), _("Password")
+        p.get_by_label(name).fill(USER)
+        p.get_by_label(password, exact=True).fill(PASSWORD)
+        p.get_by_role("button", name=sign_in).click()
+        box = p.locator(".st-key-upload_file")  # the CSO manager's first page: Upload
+        expect(box.get_by_test_id("stFileUploaderDropzone")).to_be_visible()
+        button, limit = box.evaluate(UPLOADER_WORDS)
+        assert (button["own"], button["seen"]) == ("hidden", "visible")
+        assert button["shown"] == '"Datei auswählen"'
+        assert (limit["own"], limit["seen"]) == ("hidden", "visible")
+        assert limit["shown"] == '"bis 200 MB je Datei · XLSX, ZIP"'
+        assert not driver.errors, driver.errors
+    finally:
+        context.close()

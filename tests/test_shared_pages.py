@@ -132,7 +132,7 @@ def _shown(at: AppTest) -> list[str]:
         texts += [str(widget.label), *(str(o) for o in widget.options)]
     for b in at.get("download_button"):
         texts += [b.proto.label, b.proto.help]
-    for frame in at.dataframe:
+    for frame in (*at.dataframe, *at.table):  # interactive and static tables
         table = frame.value
         texts += [str(c) for c in table.columns]
         texts += [str(v) for v in table.to_numpy().ravel().tolist() if isinstance(v, str)]

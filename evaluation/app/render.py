@@ -133,6 +133,47 @@ def download_button(label: str, data: Any, *, where: Any = None, **kwargs: Any) 
     return bool(_where(where).download_button(label, data, **_spoken(kwargs)))
 
 
+def file_uploader(label: str, *, type: list[str], where: Any = None, **kwargs: Any) -> Any:
+    """``st.file_uploader`` in the reader's language: its own words ("Upload", "200MB per file
+    • XLSX, ZIP") are fixed English in Streamlit's frontend (streamlit/streamlit#13500), so
+    they are hidden by a style scoped to this widget's key and drawn again from the vocabulary
+    (``::after`` content, which screen readers read; the hidden English is out of the
+    accessibility tree). The size limit is the server's ``server.maxUploadSize``."""
+    key = kwargs.get("key")
+    if key:
+        limit = numbers.number(int(st.get_option("server.maxUploadSize")))
+        kinds = ", ".join(t.upper() for t in type)
+        words = {
+            "button": _("Choose a file"),
+            "limit": _("up to {size} MB per file · {kinds}", size=limit, kinds=kinds),
+        }
+        box = f".st-key-{_css_name(str(key))}"
+        st.html(
+            "<style>"
+            f"{box} [data-testid=stFileUploaderDropzone] button p,"
+            f"{box} [data-testid=stFileUploaderDropzoneInstructions] span"
+            "{visibility:hidden;font-size:0;}"
+            f"{box} [data-testid=stFileUploaderDropzone] button p::after"
+            f"{{visibility:visible;font-size:1rem;content:{_css_text(words['button'])};}}"
+            f"{box} [data-testid=stFileUploaderDropzoneInstructions] span::after"
+            f"{{visibility:visible;font-size:0.875rem;content:{_css_text(words['limit'])};}}"
+            "</style>"
+        )
+    return _where(where).file_uploader(label, type=type, **_spoken(kwargs))
+
+
+def _css_name(key: str) -> str:
+    """A widget key as Streamlit writes it into the class of its container (``st-key-…``)."""
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def _css_text(text: str) -> str:
+    """``text`` as a CSS string: quoted, every sign but letters, digits and plain punctuation
+    escaped (``\\22 `` for a quote), so a translation can never end the style."""
+    safe = " .,:;·•-–()"
+    return '"' + "".join(c if c.isalnum() or c in safe else f"\\{ord(c):x} " for c in text) + '"'
+
+
 DATE_FORMATS = {"de": ("DD.MM.YYYY", "%d.%m.%Y")}
 """How a language writes a day, for ``st.date_input`` and for Python; ISO otherwise."""
 
@@ -304,3 +345,33 @@ def trusted_keys(keys: Sequence[TrustedKey]) -> None:
             "trusted_by": _("Trusted by"),
         },
     )
+
+
+# What Streamlit cuts with an ellipsis, the dashboard lets wrap: a tile's title, a button's
+# label (German words are long); a word breaks only where it is wider than its place. On a
+# phone's width the headings are smaller, so a long word ("Programmübersicht") fits its line
+# instead of breaking in the middle. (No ``hyphens: auto``: the page's ``lang`` is Streamlit's
+# "en", whose rules would hyphenate German words wrongly.)
+PAGE_STYLE = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: break-word;
+}
+.stButton button p, .stDownloadButton button p, .stFormSubmitButton button p {
+  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: break-word;
+}
+.stButton button .stMarkdownEllipsis, .stDownloadButton button .stMarkdownEllipsis,
+.stFormSubmitButton button .stMarkdownEllipsis { overflow: visible; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { overflow-wrap: break-word; }
+@media (max-width: 640px) {
+  [data-testid="stMain"] h1 { font-size: 2rem; }
+  [data-testid="stMain"] h2 { font-size: 1.5rem; }
+  [data-testid="stMain"] h3 { font-size: 1.25rem; }
+}
+</style>"""
+
+
+def page_style() -> None:
+    """The dashboard's few rules of layout (``PAGE_STYLE``): texts wrap rather than being cut.
+    A ``<style>`` alone takes no room on the page."""
+    st.html(PAGE_STYLE)

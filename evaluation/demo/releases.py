@@ -5,6 +5,12 @@ Nothing is shared before a CSO approves it (``docs/spec/releases.md``), so a fre
 show a funder only refusals. Each demo organisation therefore approves, for its programmes, the
 periods the dashboard offers by default (``demo_periods``), as its CSO manager would on the
 Approvals page, recorded as the local operator with a note saying so.
+
+The note's language: a release note is a person's free text and is shown as it was written. The
+demo's note is no person's text but the platform's own sentence, and one demo store is read in
+every language the platform speaks, so it is stored as its English source (``NOTE``, like every
+text the store keeps) and shown in the reader's language (``note_text``); a prebuilt demo store
+needs no rebuilding for it.
 """
 
 from __future__ import annotations
@@ -21,8 +27,10 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.store.users import OPERATOR
 from evaluation.views.programmes import programmes_in_scope
+from evaluation.vocabulary.language import N_, _
 
-NOTE = "Approved by the demo for its fictional organisations: the periods shown first."
+NOTE = N_("Approved by the demo for its fictional organisations: the periods shown first.")
+"""The note of every demo release, stored as it is here and read through ``note_text``."""
 MONTHS = 3
 """Months approved: those of the latest quarter, for a funder who types one."""
 
@@ -56,6 +64,13 @@ def demo_periods(
     found += whole_periods_before("month", data_as_of, MONTHS)
     unique = {(p.start, p.end): p for p in found}
     return sorted(unique.values(), key=lambda p: (p.start, p.end))
+
+
+def note_text(note: object) -> str:
+    """A release's note as its reader reads it: the demo's own note (``NOTE``) in the language
+    of the moment; any other note, a person's words, as it was written."""
+    text = "" if note is None or (isinstance(note, float) and note != note) else str(note)
+    return _(NOTE) if text == NOTE else text
 
 
 def approve_demo(store: Store, *, progress: Progress | None = None) -> list[Release]:

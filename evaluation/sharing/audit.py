@@ -23,6 +23,9 @@ Contract:
   line's operator, ``demo`` for the demo loader), ``role`` (the actor's role code, NULL when
   none), ``action``, ``organisations``, ``release``, ``target`` (the page, file or package the
   event is about) and ``detail`` (JSON, never a password or a figure).
+* **Read in words** (``audit_table``): every detail key has a display name (``DETAIL_KEYS``,
+  one registry; a new key written anywhere is added there), its values in the reader's
+  language and number style; ``cli`` reads "Command line", and an empty role says why.
 """
 
 from __future__ import annotations
@@ -40,19 +43,27 @@ from evaluation.store.access import AccessDenied, Viewer
 from evaluation.store.database import Store, cursor_of
 from evaluation.views.spreadsheet import safe_frame, write_rows
 from evaluation.vocabulary.actions import ACTIONS, LEGACY, action_title
-from evaluation.vocabulary.language import _
+from evaluation.vocabulary.language import N_, _
 from evaluation.vocabulary.roles import role_title
 
 __all__ = [
+    "ACTORS",
     "AUDIT_COLUMNS",
+    "DETAIL_KEYS",
+    "DETAIL_VALUES",
     "EXPORT_SUFFIXES",
     "AuditError",
+    "actor_text",
     "audit_table",
+    "detail_key",
+    "detail_text",
     "export_audit",
     "may_read_audit",
     "read_audit",
     "record",
     "record_shared_read",
+    "role_text",
+    "target_text",
 ]
 
 AUDIT_COLUMNS = (
@@ -278,9 +289,126 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def detail_text(detail: object) -> str:
-    """A row's JSON detail as a person reads it: ``cells: 25,400 · periods: 2025 Q2, …``, with
-    period ids named by the label function."""
+DETAIL_KEYS: dict[str, str] = {
+    # every key a writer puts into a row's detail (grep ``detail=`` and ``record_read``)
+    "cells": N_("figures"),
+    "client": N_("computer"),
+    "command": N_("command"),
+    "content_hash": N_("checksum of the content"),
+    "disabled": N_("account disabled"),
+    "failures": N_("failed attempts"),
+    "fingerprint": N_("key fingerprint"),
+    "hidden": N_("hidden figures"),
+    "indicator": N_("indicator"),
+    "indicators": N_("indicators"),
+    "language": N_("language"),
+    "locked": N_("locked"),
+    "method": N_("sign-in method"),
+    "name": N_("account"),
+    "origin_release": N_("release it came from"),
+    "page": N_("page"),
+    "password_set": N_("new password"),
+    "period": N_("period"),
+    "periods": N_("periods"),
+    "programme": N_("programme"),
+    "programmes": N_("programmes"),
+    "reason": N_("reason"),
+    "replaced": N_("replaced"),
+    "role": N_("role"),
+    "scope": N_("scope"),
+    "source": N_("file"),
+    "split": N_("split by"),
+    "submission_id": N_("submission"),
+    "template": N_("report template"),
+    "until": N_("until"),
+}
+"""The name of each key the code writes into a row's ``detail``, translated where shown
+(``detail_text``). A key not listed here (a row written by an older version) is shown with its
+underscores as spaces."""
+DETAIL_VALUES: dict[str, str] = {
+    # the fixed words the writers put into ``reason``, ``method`` and ``locked``
+    "unknown user": N_("unknown user name"),
+    "wrong password": N_("wrong password"),
+    "disabled": N_("account disabled"),
+    "no account": N_("no account with this e-mail address"),
+    "address not verified": N_("e-mail address not verified"),
+    "password": N_("password"),
+    "identity provider": N_("identity provider"),
+    "account": N_("the account"),
+    "computer": N_("the computer"),
+}
+"""The fixed words of a detail's values, translated where shown; any other value (a refusal's
+message, a file name) is shown as written."""
+PAGES: dict[str, str] = {
+    # the pages a shared read or a download is recorded on (``page:…``, ``"page": …``)
+    "overview": N_("Data overview"),
+    "programme": N_("Programme"),
+    "explorer": N_("Indicator explorer"),
+    "comparison": N_("Comparison"),
+    "reports": N_("Reports"),
+    "send": N_("Send a return"),
+}
+ACTORS: dict[str, str] = {
+    # the names the platform itself acts under (``users.OPERATOR``, the demo loader, …)
+    "cli": N_("Command line"),
+    "demo": N_("Demo loader"),
+    "(unknown user name)": N_("(unknown user name)"),
+    "(no e-mail address)": N_("(no e-mail address)"),
+}
+"""The actors that are no person's account, as the trail names them."""
+
+
+def actor_text(actor: object) -> str:
+    """Who acted, as a person reads it: an account's name, or for the command line's operator
+    "Command line" (``cli``) in the language of the moment."""
+    text = _text(actor)
+    return _(ACTORS[text]) if text in ACTORS else text
+
+
+def role_text(role: object, actor: object = None) -> str:
+    """The actor's role in the language of the moment; for an actor without one, why: the
+    command line and the demo loader act on the server, an unknown user name is nobody's."""
+    text = _text(role)
+    if text:
+        try:
+            return role_title(text)
+        except KeyError:
+            return text.replace("_", " ")
+    who = _text(actor)
+    if who in ("cli", "demo"):
+        return _("on the server")
+    if who.startswith("("):  # "(unknown user name)", "(no e-mail address)"
+        return _("not signed in")
+    return _("no role")
+
+
+def target_text(target: object) -> str:
+    """The page, file or package an event is about: ``page:overview`` reads "Data overview
+    page", ``download:indicators.csv`` "file indicators.csv"."""
+    text = _text(target)
+    kind, sep, rest = text.partition(":")
+    if not sep or not rest:
+        return text
+    if kind == "page":
+        return _("page {page}", page=_(PAGES[rest]) if rest in PAGES else rest)
+    if kind in ("file", "download"):
+        return _("file {name}", name=rest)
+    if kind == "cli":
+        return _("command line: {command}", command=rest)
+    return text
+
+
+def detail_key(key: str) -> str:
+    """The name of a detail's key in the language of the moment (``DETAIL_KEYS``)."""
+    return _(DETAIL_KEYS[key]) if key in DETAIL_KEYS else key.replace("_", " ")
+
+
+def detail_text(detail: object, names: Mapping[str, str] | None = None) -> str:
+    """A row's JSON detail as a person reads it, in the language of the moment: ``figures:
+    25,400 · periods: 2025 Q2, …`` / ``Kennzahlen: 25.400 · Zeiträume: …``; keys from
+    ``DETAIL_KEYS``, numbers and times in the language's style, period ids named by the label
+    function, roles, languages, pages, indicators and templates by their display names, and
+    programmes by ``names`` (programme id → name; an id not in it is shown as recorded)."""
     text = _text(detail)
     if not text:
         return ""
@@ -290,12 +418,87 @@ def detail_text(detail: object) -> str:
         return text
     if not isinstance(data, dict):
         return text
-    parts = []
-    for key, value in data.items():
-        if key == "periods" and isinstance(value, list):
-            value = [_period_label(str(v)) for v in value]
-        parts.append(f"{str(key).replace('_', ' ')}: {_text(value)}")
+    parts = [
+        f"{detail_key(str(key))}: {_value_text(str(key), value, names or {})}"
+        for key, value in data.items()
+    ]
     return " · ".join(parts)
+
+
+def _value_text(key: str, value: object, names: Mapping[str, str]) -> str:
+    from evaluation.vocabulary import numbers
+
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int) and key in ("origin_release", "release"):
+        return str(value)
+    if isinstance(value, int | float):
+        return numbers.count(value) if float(value).is_integer() else numbers.number(value)
+    if key == "scope" and not value:  # an account of every organisation (an administrator)
+        return _("everything")
+    if isinstance(value, list | tuple):
+        if key in ("periods", "period"):
+            return ", ".join(_period_label(str(v)) for v in value) or "–"
+        return ", ".join(_value_text(key, v, names) for v in value) or "–"
+    if isinstance(value, dict):  # ``replaced``: programme → the submission it replaced
+        return ", ".join(names.get(str(k), str(k)) for k in value) or _("none")
+    text = _text(value)
+    if not text:
+        return "–"
+    if key in ("programme", "programmes"):
+        return names.get(text, text)
+    if key == "period":  # one period, or several by commas (the command line's ``--period``)
+        return ", ".join(_period_label(p.strip()) for p in text.split(",") if p.strip())
+    if key == "periods":
+        return _period_label(text)
+    if key in ("reason", "method", "locked") and text in DETAIL_VALUES:
+        return _(DETAIL_VALUES[text])
+    if key == "role" and text:
+        return role_text(text)
+    if key == "language":
+        from evaluation.vocabulary.language import language_name
+
+        return language_name(text) if text else _("the browser's language")
+    if key == "page" and text in PAGES:
+        return _(PAGES[text])
+    if key == "until" and text:
+        return _moment(text)
+    if key in ("indicator", "indicators") and text:
+        return ", ".join(_indicator_name(i.strip()) for i in text.split(",") if i.strip())
+    if key == "template" and text:
+        return _template_title(text)
+    if key == "split":
+        from evaluation.vocabulary.splits import split_name
+
+        return split_name(text) if text else _("none")
+    return text
+
+
+def _moment(text: str) -> str:
+    from evaluation.vocabulary import numbers
+
+    try:
+        return numbers.moment(dt.datetime.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def _indicator_name(key: str) -> str:
+    from evaluation.measures.catalogue import load_catalogue
+
+    try:
+        return _(load_catalogue().get(key).name)
+    except (KeyError, EvaluationError):  # one the catalogue no longer has: its key, as recorded
+        return key
+
+
+def _template_title(template_id: str) -> str:
+    from evaluation.reports.spec import load_templates
+
+    try:
+        return _(load_templates().get(template_id).title)
+    except EvaluationError:  # a template no longer shipped: its id, as recorded
+        return template_id
 
 
 def _period_label(ident: str) -> str:
@@ -309,19 +512,22 @@ def _period_label(ident: str) -> str:
     return label(found[0]) if len(found) == 1 else ident
 
 
-def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """The trail as a person reads it: display names instead of codes, newest first."""
+def audit_table(frame: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The trail as a person reads it in the language of the moment: display names instead of
+    codes (programmes by ``names``, id → name, where given), newest first."""
     return (
         pd.DataFrame(
             {
                 "When (UTC)": frame["happened_at"],
-                "Who": frame["actor"],
-                "Role": frame["role"].map(lambda r: role_title(r) if isinstance(r, str) else ""),
+                "Who": frame["actor"].map(actor_text),
+                "Role": [
+                    role_text(r, a) for r, a in zip(frame["role"], frame["actor"], strict=True)
+                ],
                 "What": frame["action_title"],
                 "Organisations": frame["organisations"].map(_text),
                 "Release": frame["release"],
-                "Page, file or package": frame["target"].map(_text),
-                "Detail": frame["detail"].map(detail_text),
+                "Page, file or package": frame["target"].map(target_text),
+                "Detail": frame["detail"].map(lambda d: detail_text(d, names)),
             }
         )
         .iloc[::-1]

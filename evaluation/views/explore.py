@@ -341,19 +341,21 @@ COLUMN_NAMES: dict[str, str] = {
 }
 """The explorer table's columns (``table``) and their headers, in the order they are shown."""
 COLUMN_WIDTHS: dict[str, int] = {
-    "programme": 250,
-    "period": 110,
-    "value": 100,
-    "interval": 110,
+    "programme": 170,
+    "period": 90,
+    "value": 90,
+    "interval": 120,
     "counted": 100,
-    "target": 90,
-    "completeness": 100,
+    "target": 80,
+    "completeness": 130,
     "note": 320,
 }
 SPLIT_WIDTH = 150
-"""Pixels of each column of ``table`` (a split column: ``SPLIT_WIDTH``): programme, period,
-split, value, interval and what was counted fit the 848 pixels a 1280-pixel screen leaves
-beside the sidebar, so the value is never off-screen."""
+"""Least pixels of each column of ``table`` (a split column: ``SPLIT_WIDTH``), each wide
+enough for its header in English and German. Programme, period and value fit the 358 pixels
+of a phone's 390-pixel screen, so the value is never off-screen; programme, period, split,
+value, interval and what was counted fit the 848 pixels a 1280-pixel screen leaves beside the
+sidebar, which shares what is left over among the columns (a programme's name gets more)."""
 
 
 def table_widths(splits: Sequence[str] = ()) -> dict[str, int]:
@@ -368,10 +370,7 @@ def date_text(day: date | None) -> str:
     ``30.06.2025``."""
     if day is None:
         return ""
-    from babel.dates import format_date
-
-    lang = current()
-    return format_date(day, format="medium", locale="en_GB" if lang == "en" else lang)
+    return numbers.day(day)
 
 
 MOMENT_DATE_FORMATS = {"en": "D MMM YYYY", "de": "DD.MM.YYYY"}
@@ -385,13 +384,23 @@ def moment_date_format() -> str:
 
 def programme_names(programmes: pd.DataFrame) -> dict[str, str]:
     """Programme id → the name a person reads (``programmes_in_scope``'s rows); two programmes
-    of the same name are told apart by their id."""
+    of the same name are told apart by their organisation, and only within one organisation
+    by their id."""
     if programmes.empty:
         return {}
     ids, named = programmes["programme_id"], programmes["programme"]
-    pairs = [(str(p), str(n)) for p, n in zip(ids, named, strict=True)]
-    seen = [n for _pid, n in pairs]
-    return {p: (f"{n} ({p})" if seen.count(n) > 1 else n) for p, n in pairs}
+    orgs = programmes["organisation"] if "organisation" in programmes else [""] * len(ids)
+    rows = [(str(p), str(n), str(o or "")) for p, n, o in zip(ids, named, orgs, strict=True)]
+    seen = [n for _pid, n, _org in rows]
+    pairs = [(n, o) for _pid, n, o in rows]
+    return {
+        p: n
+        if seen.count(n) == 1
+        else f"{n} ({o})"
+        if o and pairs.count((n, o)) == 1
+        else f"{n} ({p})"
+        for p, n, o in rows
+    }
 
 
 def programme_name(programme_id: object, names: dict[str, str]) -> str:

@@ -19,8 +19,11 @@ import streamlit as st
 from evaluation.app import render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
+from evaluation.demo.generate import shown_name
+from evaluation.demo.releases import note_text
 from evaluation.periods import PeriodChoices, recent_periods
 from evaluation.sharing import releases
+from evaluation.sharing.audit import actor_text
 from evaluation.sharing.releases import Draft
 from evaluation.store.access import Viewer
 from evaluation.views import explore
@@ -131,9 +134,9 @@ def _page() -> None:
             "programmes and periods and look at exactly what a funder will receive: the "
             "indicators of each programme and period, with small numbers hidden; never a case, "
             "a name or a count of records as loaded. When you approve, these figures become a "
-            "numbered release that cannot be changed, and funders in your organisation's scope "
-            "can read them. Withdrawing a release stops it being served; what was already "
-            "downloaded or sent stays with its recipients."
+            "numbered release that cannot be changed, and funders whose scope includes the "
+            "organisation can read them. Withdrawing a release stops it being served; what was "
+            "already downloaded or sent stays with its recipients."
         )
     )
     programmes = state.programmes_in_scope(viewer.scope)
@@ -143,15 +146,17 @@ def _page() -> None:
         )
         _releases(viewer, {})
         return
-    names = explore.programme_names(programmes)
+    names = {p: shown_name(n) for p, n in explore.programme_names(programmes).items()}
     orgs = sorted(set(programmes["organisation"]), key=str.lower)
-    org = st.selectbox(_("Organisation"), orgs, key="approvals_organisation")
+    org = render.selectbox(
+        _("Organisation"), orgs, key="approvals_organisation", format_func=shown_name
+    )
     mine = programmes[programmes["organisation"] == org]
     chosen = render.multiselect(
         _("Programmes"),
         list(mine["programme_id"]),
         default=list(mine["programme_id"]),
-        format_func=lambda p: names.get(p, p),
+        format_func=lambda p: shown_name(names.get(p, p)),
         key="approvals_programmes",
     )
     firsts = [d for d in mine["first_date"] if d is not None]
@@ -227,8 +232,12 @@ def _releases(viewer: Viewer, names: dict[str, str]) -> None:
         st.caption(_("No release yet."))
         return
     date_format = explore.moment_date_format()
+    shown = release_table(listed, names)
+    shown["approved_by"] = shown["approved_by"].map(actor_text)  # "Command line", not "cli"
+    shown["note"] = shown["note"].map(note_text)
+    shown["organisation"] = shown["organisation"].map(shown_name)
     st.dataframe(
-        release_table(listed, names),
+        shown,
         hide_index=True,
         width="stretch",
         column_order=(

@@ -14,7 +14,10 @@ import streamlit as st
 
 from evaluation.app import files, render, state
 from evaluation.app.session import current_viewer
+from evaluation.demo.generate import shown_name
 from evaluation.sharing import audit
+from evaluation.store.access import Viewer
+from evaluation.views import explore
 from evaluation.vocabulary.actions import ACTIONS
 from evaluation.vocabulary.language import N_, _, n_
 
@@ -35,15 +38,23 @@ def _translated(value: object) -> object:
     return _(value) if isinstance(value, str) and value else value
 
 
-def _table(frame: pd.DataFrame) -> pd.DataFrame:
-    """``audit.audit_table`` in the reader's language: role and action titles translated."""
-    table = audit.audit_table(frame)
-    for column in ("Role", "What"):
-        if column in table:
-            table[column] = table[column].map(_translated)
+def _table(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``audit.audit_table`` in the reader's language (it writes who, role, details and
+    targets in the language of the moment); the action titles translated once more in case
+    the frame was read in another language."""
+    table = audit.audit_table(frame, names)
+    table["What"] = table["What"].map(_translated)
+    for column in ("Organisations", "Detail"):  # a demo name's mark in the reader's language
+        table[column] = table[column].map(shown_name)
     # a release number, or nothing (a missing number would read "None" in the table)
     table["Release"] = table["Release"].map(lambda r: "" if pd.isna(r) else str(int(r)))
     return table.rename(columns={k: _(v) for k, v in COLUMNS.items()})
+
+
+def _names(viewer: Viewer) -> dict[str, str]:
+    """Programme id → name as the reader reads it, for the details of the trail."""
+    names = explore.programme_names(state.programmes_in_scope(viewer.scope))
+    return {p: shown_name(n) for p, n in names.items()}
 
 
 def _page() -> None:
@@ -86,7 +97,7 @@ def _page() -> None:
         )
     )
     st.dataframe(
-        _table(frame),
+        _table(frame, _names(viewer)),
         hide_index=True,
         width="stretch",
         column_config={

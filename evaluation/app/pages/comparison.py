@@ -58,7 +58,7 @@ def _page() -> None:
         _("Indicator"),
         ids,
         index=ids.index(default.id),
-        format_func=lambda i: f"{i} {_(by_id[i].name)}",
+        format_func=lambda i: _(by_id[i].name),
         key="comparison_indicator",
         where=left,
     )

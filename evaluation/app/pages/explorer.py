@@ -77,7 +77,7 @@ def _downloads(result: explore.ExplorerResult, names: dict[str, str]) -> None:
                 "organisation's own staff may receive this file."
             ),
         )
-    left, right, rest = st.columns([1, 1, 1.6])
+    left, right, rest = st.columns(3)  # room for the label of each, in German too
     formats: tuple[explore.Format, explore.Format] = ("csv", "parquet")
     for where, fmt, text, tip in zip((left, right), formats, labels, helps, strict=True):
         where.download_button(

@@ -68,11 +68,11 @@ if programmes.empty:
         icon=":material/info:",
     )
 else:
-    # Widths in pixels: the columns up to "Data as of" fit the 848 pixels a 1280-pixel screen
-    # leaves beside the sidebar; the programme's attributes follow.
+    # Widths in pixels: the columns up to the organisation fit the 848 pixels a 1280-pixel
+    # screen leaves beside the sidebar, its whole name too; the programme's attributes follow.
     columns: dict[str, Any] = {
-        "programme": st.column_config.TextColumn(_("Programme"), width=270),
-        "organisation": st.column_config.TextColumn(_("Organisation"), width=190),
+        "programme": st.column_config.TextColumn(_("Programme"), width=240),
+        "organisation": st.column_config.TextColumn(_("Organisation"), width=240),
         "country": st.column_config.TextColumn(_("Country"), width=110),
         "intervention_type": st.column_config.TextColumn(_("Intervention type"), width=170),
         "setting": st.column_config.TextColumn(_("Setting"), width=170),
@@ -95,7 +95,8 @@ else:
             "open_cases": st.column_config.NumberColumn(_("Open"), format="localized", width=70),
             "contacts": st.column_config.NumberColumn(_("Contacts"), format="localized", width=80),
         }
-        order = ["programme", "organisation", "cases", "open_cases", "contacts", "data_as_of"]
+        # the counts right after the name, so a phone's width shows them too
+        order = ["programme", "cases", "open_cases", "contacts", "data_as_of", "organisation"]
         order += ["country", "intervention_type", "setting"]
     else:
         cols[2].metric(_("Releases"), numbers.count(programmes["release"].nunique(), lang))

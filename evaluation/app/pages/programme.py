@@ -33,6 +33,9 @@ DELTA_COLOUR: dict[str, Literal["normal", "inverse", "off"]] = {
     "higher": "normal",
     "lower": "inverse",
 }
+# Pixels of a table row in which text wraps (up to three lines): Streamlit wraps a cell's text
+# only in rows taller than 64 pixels. (A comment: a page's bare string would be shown.)
+WRAPPING_ROW = 68
 
 
 def _tiles(h: programme.Headlines) -> None:
@@ -134,20 +137,24 @@ def _completeness(h: programme.Headlines) -> None:
             separators=",." if lang == "de" else ".,",
         )
         st.plotly_chart(fig, key="programme_completeness_chart")
-    config: dict[str, Any] = {  # up to the meaning, within the 848 pixels beside the sidebar
-        "label": st.column_config.TextColumn(_("Field"), width=220),
+    # Up to the indicators that use a field, within the 848 pixels beside the sidebar; rows
+    # tall enough for a meaning or a list of indicators to wrap onto three lines, not be cut.
+    config: dict[str, Any] = {
+        "label": st.column_config.TextColumn(_("Field"), width=200),
         "share": st.column_config.NumberColumn(  # whole percents, as the chart and tiles
-            _("Share filled"), format="%.0f %%", width=120
+            _("Share filled"), format="%.0f %%", width=130
         ),
-        "meaning": st.column_config.TextColumn(_("Meaning"), width=340),
-        "used_by": st.column_config.TextColumn(_("Used by indicators"), width=200),
-        "filled": st.column_config.NumberColumn(_("Filled in"), format="localized", width=80),
-        "rows": st.column_config.NumberColumn(_("Rows checked"), format="localized", width=100),
+        "meaning": st.column_config.TextColumn(_("Meaning"), width=290),
+        "used_by": st.column_config.TextColumn(_("Used by indicators"), width=210),
+        "filled": st.column_config.NumberColumn(_("Filled in"), format="localized", width=90),
+        "rows": st.column_config.NumberColumn(_("Rows checked"), format="localized", width=120),
     }
     st.dataframe(
         data.assign(share=data["share"] * 100),
         hide_index=True,
         width="stretch",
+        height="content",  # every field, however tall its rows (a few optional fields)
+        row_height=WRAPPING_ROW,
         column_order=[c for c in config if c in data.columns],
         column_config=config,
     )

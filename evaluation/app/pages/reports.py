@@ -12,8 +12,6 @@ shared, suppressed one) and the files (``pack``), through the caches of ``state`
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
@@ -42,7 +40,6 @@ ANNEX_NAMES = {
     "data": N_("Data"),
 }
 PREVIEW_CHARTS = 4
-INDICATOR_WIDTH, UNIT_WIDTH, FIGURE_WIDTH = 250, 120, 70
 
 
 def file_name(report: Report) -> str:
@@ -54,18 +51,6 @@ def file_name(report: Report) -> str:
 def _table(table: Table) -> pd.DataFrame:
     """A report table as the preview shows it: the cells' text under the header."""
     return pd.DataFrame([[c.text for c in row] for row in table.rows], columns=table.header)
-
-
-def _widths(table: pd.DataFrame) -> dict[str, Any]:
-    """Column widths (pixels) of a report table: the indicator, its unit and every figure of
-    the summary (up to its target) fit the 848 pixels a 1280-pixel screen leaves beside the
-    sidebar."""
-    widths = [INDICATOR_WIDTH, UNIT_WIDTH]
-    widths += [FIGURE_WIDTH] * (len(table.columns) - len(widths))
-    return {
-        str(c): st.column_config.TextColumn(width=w)
-        for c, w in zip(table.columns, widths, strict=False)
-    }
 
 
 def _page() -> None:
@@ -100,12 +85,12 @@ def _page() -> None:
         where=left,
     )
     template = by_id[tid]
-    names = dict(zip(programmes["programme_id"], programmes["programme"], strict=True))
+    names = explore.programme_names(programmes)  # names; an id only to tell two apart
     pid = render.selectbox(
         _("Programme"),
         list(names),
         key="reports_programme",
-        format_func=lambda p: f"{names[p]} ({p})",
+        format_func=lambda p: names[p],
         where=middle,
     )
     info = programmes[programmes["programme_id"] == pid].iloc[0]
@@ -203,8 +188,9 @@ def _page() -> None:
     else:
         st.info(_("Choose at least one format to download."), icon=":material/info:")
     st.subheader(_(template.wording.summary_heading))
-    summary = _table(report.summary)
-    st.dataframe(summary, hide_index=True, width="stretch", column_config=_widths(summary))
+    # A static table, as in the report: long indicator names and headers ("95-%-Intervall")
+    # wrap within the page's width rather than being cut.
+    st.table(_table(report.summary), hide_index=True)
     st.caption(render.md(report.summary.note))
     if report.narrative:
         st.subheader(_(template.wording.narrative_heading))

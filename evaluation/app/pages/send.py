@@ -23,6 +23,8 @@ import streamlit as st
 from evaluation.app import render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
+from evaluation.demo.generate import shown_name
+from evaluation.demo.releases import note_text
 from evaluation.periods import RECENT, Period, PeriodChoices, PeriodOption, label
 from evaluation.sharing import audit, releases
 from evaluation.sharing.releases.model import NotReleased
@@ -164,8 +166,9 @@ def _holds(content: ReturnContent) -> None:
     )
     role = _role(str(p.get("approver_role") or ""))
     release = release_label(content.release, content.approved_at)
-    approver = str(p["approved_by"]) + (f" ({role})" if role else "")
-    note = str(p.get("note") or "")
+    who = audit.actor_text(p["approved_by"])  # "Command line" says where: no role beside it
+    approver = who + (f" ({role})" if role and who == str(p["approved_by"]) else "")
+    note = note_text(p.get("note"))
     st.markdown(
         render.md(
             _(
@@ -191,7 +194,7 @@ def _holds(content: ReturnContent) -> None:
         pd.DataFrame(
             [
                 {
-                    "programme": x["name"],
+                    "programme": shown_name(x["name"]),
                     "figures": sum(
                         1 for r in content.rows if r["programme_id"] == x["programme_id"]
                     ),
@@ -294,7 +297,7 @@ def _own_key(organisation: str) -> None:
         _(
             "Returns of {organisation} are signed with its key. Its fingerprint, to read out "
             "to the funder by phone:",
-            organisation=render.md(organisation),
+            organisation=render.md(shown_name(organisation)),
         )
     )
     st.code(key.fingerprint, language=None)
@@ -330,9 +333,9 @@ def _page() -> None:
     st.caption(
         _(
             "A return is an approved release, sent: the figures a funder asked for, with small "
-            "numbers already hidden, signed with your organisation's key so the funder can tell "
-            "it came from you unchanged. It holds no case data. Approve the figures on the "
-            "Approvals page first."
+            "numbers already hidden, signed with the organisation's key so the funder can tell "
+            "it came from the organisation unchanged. It holds no case data. Approve the "
+            "figures on the Approvals page first."
         )
     )
     store = state.store()
@@ -355,7 +358,9 @@ def _page() -> None:
         _keys(mine[0] if mine else None)
         return
     org = (
-        st.selectbox(_("Organisation"), senders, key="send_organisation")
+        render.selectbox(
+            _("Organisation"), senders, key="send_organisation", format_func=shown_name
+        )
         if len(senders) > 1
         else senders[0]
     )
@@ -366,7 +371,7 @@ def _page() -> None:
         _("Programmes"),
         programmes,
         default=programmes,
-        format_func=lambda p: names.get(p, p),
+        format_func=lambda p: shown_name(names.get(p, p)),
         key="send_programmes",
     )
     periods: tuple[Period, ...] = pick_periods(

@@ -7,6 +7,7 @@ numbered, and tables are named as the data format's documentation names them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ import streamlit as st
 
 from evaluation.app import render, state
 from evaluation.app.session import current_viewer
+from evaluation.demo.generate import shown_name
+from evaluation.sharing.audit import actor_text
 from evaluation.store.database import Submission
 from evaluation.views import explore, overview
 from evaluation.vocabulary import numbers
@@ -37,7 +40,7 @@ COLUMN_ORDER = (
 
 
 def _names(names: Mapping[str, str], ids: object) -> str:
-    return ", ".join(names.get(str(p), str(p)) for p in ids)  # type: ignore[attr-defined]
+    return ", ".join(shown_name(names.get(str(p), str(p))) for p in ids)  # type: ignore[attr-defined]
 
 
 def status(sub: Submission, names: Mapping[str, str]) -> str:
@@ -59,7 +62,44 @@ def table(subs: list[Submission], names: Mapping[str, str]) -> pd.DataFrame:
     frame = overview.submission_table(subs)
     frame["programmes"] = [_names(names, s.programmes) for s in subs]
     frame["current_for"] = [status(s, names) for s in subs]
+    frame["loaded_by"] = [actor_text(s.loaded_by) for s in subs]
+    frame["organisation"] = [shown_name(s.organisation) for s in subs]
     return frame
+
+
+def picker_labels(subs: list[Submission], names: Mapping[str, str]) -> dict[str, str]:
+    """Submission id → how the picker names it in the reader's language: its programmes by
+    name and the day its data runs to (``Open Door Exit, data as of 30.06.2025``). Two that
+    would read the same are told apart by when they were loaded, then by their file, and only
+    as a last resort by their id."""
+
+    def base(sub: Submission) -> str:
+        return _(
+            "{programmes}, data as of {date}",
+            programmes=_names(names, sub.programmes) or shown_name(sub.organisation),
+            date=explore.date_text(sub.data_as_of),
+        )
+
+    def loaded(sub: Submission) -> str:
+        return _(
+            "{label}, loaded {when} UTC",
+            label=base(sub),
+            when=numbers.moment(sub.loaded_at.replace(tzinfo=None)),
+        )
+
+    def filed(sub: Submission) -> str:
+        return _("{label} ({file})", label=loaded(sub), file=sub.source_name)
+
+    labels = {s.submission_id: base(s) for s in subs}
+    for better in (loaded, filed):
+        shown = Counter(labels.values())
+        for s in subs:
+            if shown[labels[s.submission_id]] > 1:
+                labels[s.submission_id] = better(s)
+    shown = Counter(labels.values())
+    return {
+        sid: (f"{label} · {sid}" if shown[label] > 1 else label) for sid, label in labels.items()
+    }
 
 
 def column_config() -> dict[str, Any]:
@@ -114,16 +154,12 @@ def _page() -> None:
         column_config=column_config(),
     )
     by_id = {s.submission_id: s for s in subs}
+    labels = picker_labels(subs, names)
     chosen = render.selectbox(
         _("Rows per table of the package"),
         list(by_id),
         key="submission_select",
-        format_func=lambda sid: _(
-            "{file}, data as of {date} ({submission})",
-            file=by_id[sid].source_name,
-            date=explore.date_text(by_id[sid].data_as_of),
-            submission=sid,
-        ),
+        format_func=lambda sid: labels[sid],
     )
     rows = overview.submission_rows(by_id[chosen])
     rows["table"] = [code_label("table", t) for t in rows["table"]]

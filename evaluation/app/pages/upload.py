@@ -49,7 +49,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     )
 profile = None if profile_choice == NO_PROFILE else profile_choice
 
-upload = st.file_uploader(
+upload = render.file_uploader(
     _("Programme data package"), type=list(files.UPLOAD_TYPES), key="upload_file"
 )
 

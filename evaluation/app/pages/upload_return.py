@@ -213,7 +213,7 @@ def _import(viewer: Viewer, upload: files.Upload) -> ImportResult | ReturnError:
 
 
 def _returns(viewer: Viewer) -> None:
-    upload = st.file_uploader(_("Return file"), type=list(RETURN_TYPES), key="return_file")
+    upload = render.file_uploader(_("Return file"), type=list(RETURN_TYPES), key="return_file")
     if upload is None:
         return
     outcome = _checked(upload)
@@ -264,7 +264,7 @@ def _trust(viewer: Viewer) -> None:
             "intercepted and the file replaced, a voice you know cannot."
         )
     )
-    key_file = st.file_uploader(_("Public key file"), type=["json"], key="return_key_file")
+    key_file = render.file_uploader(_("Public key file"), type=["json"], key="return_key_file")
     if (done := st.session_state.pop(TRUSTED, None)) is not None:
         status, sentence = done
         if status == "already trusted":
