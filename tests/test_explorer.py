@@ -29,7 +29,7 @@ from evaluation.store import users
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import charts, explore
-from evaluation.views.programmes import PROGRAMME_COLUMNS, programme_label, programmes_in_scope
+from evaluation.views.programmes import PROGRAMME_COLUMNS, programme_labels, programmes_in_scope
 from evaluation.vocabulary import kinds, marks
 from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.groups import GROUPS, GROUPS_BY_CODE
@@ -165,7 +165,11 @@ def test_programmes_in_scope_respect_the_scope(cursor) -> None:
         cursor, Scope(organisations=frozenset({"Oracle Test Org (fictional)"}))
     )
     assert set(oracle["programme_id"]) == set(everything["programme_id"]) - {"P-OPEN", "P-CJS"}
-    assert "P-A ·" in programme_label(oracle.iloc[0])
+    labels = programme_labels(everything, explore.programme_names(everything))
+    assert not [t for t in labels.values() if "P-" in t]  # names, never ids
+    assert all(t.endswith(")") for t in labels.values())  # several organisations: each named
+    alone = programme_labels(oracle, explore.programme_names(oracle))
+    assert set(alone.values()) == set(oracle["programme"])  # one organisation: the name alone
 
 
 def test_indicator_and_split_choices(catalogue: Catalogue) -> None:

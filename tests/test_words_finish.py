@@ -25,13 +25,13 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from evaluation.demo.generate import FICTIONAL, shown_name
 from evaluation.demo.releases import NOTE, note_text
 from evaluation.intake.ingest import ingest
 from evaluation.sharing import audit
 from evaluation.store import users
 from evaluation.views import explore
 from evaluation.vocabulary.language import translate, using
+from evaluation.vocabulary.names import FICTIONAL, shown_name
 from tests.conftest import MINIMAL, approve_releases, builder_from_minimal, page_in_language
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,3 +284,13 @@ def test_demo_names_and_note_in_the_readers_language() -> None:
         assert note_text("für das Ministerium") == "für das Ministerium"  # a person's words
     assert shown_name("Real Org e.V.") == "Real Org e.V."
     assert note_text(NOTE) == NOTE and note_text(None) == ""
+
+
+@pytest.mark.parametrize("role", list(ACCOUNTS))
+def test_the_figure_pages_show_the_demo_mark_in_german(page_env: Path, role: str) -> None:
+    """The demo's "(fictional)" is stored English; every page that names an organisation shows
+    it as "(fiktiv)" to a German reader (``vocabulary.names.shown_name``)."""
+    for name in ("overview", "programme", "explorer", "comparison", "reports"):
+        at = _page(name, role)
+        text = _texts(at) + "\n" + "\n".join(_options(at))
+        assert FICTIONAL not in text, [name, *(t for t in text.split("\n") if FICTIONAL in t)]

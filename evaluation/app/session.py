@@ -36,6 +36,7 @@ from evaluation.store import users
 from evaluation.store.access import Viewer
 from evaluation.vocabulary import language
 from evaluation.vocabulary.language import _
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.roles import ROLES, Role
 
 P = ParamSpec("P")
@@ -231,7 +232,7 @@ def role_switcher() -> users.User:
     def title(role: str) -> str:
         shown = _(ROLES[role].title)
         if role == "cso_manager":
-            return _("{role} of {organisation}", role=shown, organisation=first)
+            return _("{role} of {organisation}", role=shown, organisation=shown_name(first))
         if role in ("funder", "evaluator"):
             return _("{role} of every organisation", role=shown)
         return shown

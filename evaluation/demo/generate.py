@@ -41,7 +41,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from evaluation.store.schema import EARLIEST_DATE, TABLES, TABLES_BY_NAME
-from evaluation.vocabulary.language import N_, _, current, n_
+from evaluation.vocabulary.language import _, current, n_
+from evaluation.vocabulary.names import FICTIONAL, shown_name
 from evaluation.vocabulary.numbers import count
 
 __all__ = [
@@ -1149,26 +1150,8 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-FICTIONAL = "(fictional)"
-"""The mark every generated organisation, source system and funder name carries, so synthetic
-numbers are never attached to a real organisation, even in a file that leaves the demo. It is
-part of the stored name (an organisation's name is also the key of every scope), so it stays in
-English there; ``shown_name`` shows it in the reader's language."""
-FICTIONAL_LABEL = N_("(fictional)")
-
-
 def _fictional(name: str) -> str:
     return f"{name} {FICTIONAL}"
-
-
-def shown_name(name: object) -> str:
-    """A name, or a text naming several, as its reader reads it: each demo name's mark in the
-    language of the moment (``Nordlicht Ausstiegshilfe e.V. (fiktiv)``); a name without it as
-    it is."""
-    text = "" if name is None else str(name)
-    if f" {FICTIONAL}" not in text:
-        return text
-    return text.replace(f" {FICTIONAL}", " " + _(FICTIONAL_LABEL))
 
 
 @dataclass

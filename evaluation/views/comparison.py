@@ -71,6 +71,7 @@ from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import N_, _, current, n_
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.numbers import D3_PERCENT_AXIS
 from evaluation.vocabulary.units import denominator_noun
 
@@ -896,7 +897,9 @@ def compare(
     cur = cursor_of(store_or_cursor)
     periods = trend_periods(request.period, request.trend_periods)
     progs = programmes_in_scope(cur, request.scope)
-    names = dict(zip(progs["programme_id"], progs["programme"], strict=True))
+    names = {  # as the reader reads them (the caller's cache keys the language)
+        p: shown_name(n) for p, n in zip(progs["programme_id"], progs["programme"], strict=True)
+    }
     missing = {  # (a programme known only from returns has no tables to be missing)
         p: tuple(t for t in ind.sources if t not in tables)
         for p, tables in zip(progs["programme_id"], progs["tables"], strict=True)

@@ -47,6 +47,7 @@ from evaluation.vocabulary.groups import GROUPS, group_of_id
 from evaluation.vocabulary.headline import HEADLINE_INDICATORS
 from evaluation.vocabulary.kinds import PERCENT_KINDS, direction_sentence, kind_phrase
 from evaluation.vocabulary.language import N_, _, current
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.splits import CASE_SPLITS, NO_SPLIT, SPLITS, TOTAL, split_name
 
 MAX_PERIODS = 40
@@ -390,13 +391,15 @@ def programme_names(programmes: pd.DataFrame) -> dict[str, str]:
         return {}
     ids, named = programmes["programme_id"], programmes["programme"]
     orgs = programmes["organisation"] if "organisation" in programmes else [""] * len(ids)
-    rows = [(str(p), str(n), str(o or "")) for p, n, o in zip(ids, named, orgs, strict=True)]
+    rows = [
+        (str(p), shown_name(n), str(o or "")) for p, n, o in zip(ids, named, orgs, strict=True)
+    ]
     seen = [n for _pid, n, _org in rows]
     pairs = [(n, o) for _pid, n, o in rows]
     return {
         p: n
         if seen.count(n) == 1
-        else f"{n} ({o})"
+        else f"{n} ({shown_name(o)})"
         if o and pairs.count((n, o)) == 1
         else f"{n} ({p})"
         for p, n, o in rows

@@ -26,6 +26,7 @@ from evaluation.views.programmes import returned_programmes
 from evaluation.views.releases import period_list, period_span
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import N_, _, current
+from evaluation.vocabulary.names import shown_name
 
 PROGRAMME_COLUMNS = [
     "programme_id",
@@ -300,9 +301,13 @@ def country_name(code: object) -> str:
 
 
 def labelled(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its programme attributes (``VOCAB_COLUMNS``) by their labels in the
-    language of the moment, for a table a person reads."""
+    """``frame`` with its programme attributes (``VOCAB_COLUMNS``) by their labels and its
+    organisations by their shown names (``shown_name``) in the language of the moment, for a
+    table a person reads."""
     out = frame.copy()
+    for column in ("organisation", "programme"):
+        if column in out.columns:
+            out[column] = [shown_name(v) for v in out[column]]
     if "country" in out.columns:
         out["country"] = [country_name(v) for v in out["country"]]
     for column in VOCAB_COLUMNS[1:]:

@@ -7,12 +7,13 @@ which programmes exist or how current their data is.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 
 import duckdb
 import pandas as pd
 
 from evaluation.store.access import Scope
+from evaluation.vocabulary.names import shown_name
 
 PROGRAMME_COLUMNS = [
     "programme_id",
@@ -98,6 +99,14 @@ def returned_programmes(cursor: duckdb.DuckDBPyConnection, scope: Scope) -> pd.D
     ).df()[PROGRAMME_COLUMNS]
 
 
-def programme_label(row: pd.Series | Mapping[Hashable, object]) -> str:
-    """``P-A · Exit North (Verein A)``: a programme as a picker offers it."""
-    return f"{row['programme_id']} · {row['programme']} ({row['organisation']})"
+def programme_labels(programmes: pd.DataFrame, names: Mapping[str, str]) -> dict[str, str]:
+    """Programme id → how a picker offers it: its name (``names``: ``explore.programme_names``,
+    which tells alike names apart), and its organisation beside it when the programmes are of
+    more than one (``Exit North (Verein A)``); never its id."""
+    several = programmes["organisation"].nunique() > 1
+    out = {}
+    for row in programmes.to_dict("records"):
+        pid, org = str(row["programme_id"]), shown_name(row["organisation"])
+        name = names.get(pid, pid)
+        out[pid] = f"{name} ({org})" if several and not name.endswith(f"({org})") else name
+    return out

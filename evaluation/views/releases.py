@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from evaluation.periods import Period, from_days, label
+from evaluation.sharing.audit import actor_text
 from evaluation.sharing.releases import Draft, Release
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.codes import code_label, code_order
@@ -80,7 +81,11 @@ def release_table(
             "release": r.number,
             "status": _("active")
             if r.active
-            else _("withdrawn {when} by {who}", when=_stamp(r.withdrawn_at), who=r.withdrawn_by)
+            else _(
+                "withdrawn {when} by {who}",
+                when=_stamp(r.withdrawn_at),
+                who=actor_text(r.withdrawn_by),
+            )
             if r.withdrawn_at
             else _("withdrawn"),
             "organisation": r.organisation,

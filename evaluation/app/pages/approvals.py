@@ -19,7 +19,6 @@ import streamlit as st
 from evaluation.app import render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
-from evaluation.demo.generate import shown_name
 from evaluation.demo.releases import note_text
 from evaluation.periods import PeriodChoices, recent_periods
 from evaluation.sharing import releases
@@ -31,6 +30,7 @@ from evaluation.views.releases import draft_summary, draft_table, period_list, r
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.kinds import PERCENT_KINDS
 from evaluation.vocabulary.language import _, current
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.splits import CASE_SPLITS, split_name
 
 PREVIEW = "approvals_preview_result"

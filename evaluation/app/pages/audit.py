@@ -14,12 +14,12 @@ import streamlit as st
 
 from evaluation.app import files, render, state
 from evaluation.app.session import current_viewer
-from evaluation.demo.generate import shown_name
 from evaluation.sharing import audit
 from evaluation.store.access import Viewer
 from evaluation.views import explore
 from evaluation.vocabulary.actions import ACTIONS
 from evaluation.vocabulary.language import N_, _, n_
+from evaluation.vocabulary.names import shown_name
 
 DOWNLOADS = ((".csv", "text/csv"), (".xlsx", files.XLSX_MIME), (".json", "application/json"))
 COLUMNS = {  # the columns of ``audit.audit_table``, as the page names them

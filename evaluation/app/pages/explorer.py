@@ -16,7 +16,7 @@ from evaluation.app import reads, render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
 from evaluation.views import explore
-from evaluation.views.programmes import programme_label
+from evaluation.views.programmes import programme_labels
 from evaluation.vocabulary import marks
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import _
@@ -69,12 +69,12 @@ def _downloads(result: explore.ExplorerResult, names: dict[str, str]) -> None:
         labels = (_("Download internal CSV"), _("Download internal Parquet"))
         helps = (
             _(
-                "Every row of the tables below, with no number hidden. Internal: only your "
-                "organisation's own staff may receive this file."
+                "Every row of the tables below, with no number hidden. Internal: only the "
+                "organisation\'s own staff may receive this file."
             ),
             _(
-                "The same rows, typed, for analysis tools. Internal: only your "
-                "organisation's own staff may receive this file."
+                "The same rows, typed, for analysis tools. Internal: only the "
+                "organisation\'s own staff may receive this file."
             ),
         )
     left, right, rest = st.columns(3)  # room for the label of each, in German too
@@ -94,7 +94,7 @@ def _downloads(result: explore.ExplorerResult, names: dict[str, str]) -> None:
     if not result.shared:
         rest.caption(
             _(
-                "Internal files: no number is hidden. Only your organisation's own staff "
+                "Internal files: no number is hidden. Only the organisation's own staff "
                 "may receive them; to share figures, approve a release."
             )
         )
@@ -151,8 +151,8 @@ with render.sentences():
         key="explorer_split",
         where=bottom[0],
     )
-    picks = {str(r["programme_id"]): programme_label(r) for r in programmes.to_dict("records")}
     names = explore.programme_names(programmes)
+    picks = programme_labels(programmes, names)
     chosen = render.multiselect(
         _("Programmes"),
         list(picks),

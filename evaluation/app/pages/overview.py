@@ -22,6 +22,7 @@ from evaluation.sharing.releases.read import release_note
 from evaluation.views import explore, overview
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.language import _, current
+from evaluation.vocabulary.names import shown_name
 
 MAX_SERIES = 8
 NEW_EXIT_CASES = "C01"  # the indicator whose number the chart draws, and whose name it takes
@@ -159,10 +160,12 @@ if scope.internal and not programmes.empty:
             indicator=name,
         )
     )
-    quarters = state.cases_per_quarter(scope)
+    quarters = state.cases_per_quarter(scope)  # programmes by the names a reader reads
+    quarters = quarters.assign(programme=quarters["programme"].map(shown_name))
     names = list(dict.fromkeys(quarters["programme"]))
     largest = (
         programmes.sort_values("cases", ascending=False)["programme"]
+        .map(shown_name)
         .loc[lambda s: s.isin(names)]
         .head(MAX_SERIES)
         .tolist()

@@ -10,6 +10,7 @@ one without data (``vocabulary.marks``).
 from __future__ import annotations
 
 import functools
+import html
 import re
 from typing import Any, Literal
 
@@ -23,10 +24,11 @@ from evaluation.app.session import current_viewer
 from evaluation.periods import PeriodChoices, label, recent_periods
 from evaluation.store.schema import TABLES
 from evaluation.views import explore, programme
+from evaluation.views.charts import percent_ticks
 from evaluation.vocabulary import marks, numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import _, current
-from evaluation.vocabulary.numbers import D3_PERCENT_AXIS
+from evaluation.vocabulary.names import shown_name
 
 # A rise is green where higher is better, red where lower is; grey where neither.
 DELTA_COLOUR: dict[str, Literal["normal", "inverse", "off"]] = {
@@ -120,17 +122,29 @@ def _completeness(h: programme.Headlines) -> None:
     data["meaning"] = [_in_words(str(m)) for m in data["meaning"]]
     shown = data.dropna(subset=["share"])
     if not shown.empty:
+        # every number as the tables write it ("46 %"), not d3's "46%"; the hover says the
+        # field, its share and what it means, in words
+        shown = shown.assign(
+            shown=[numbers.percent(v, lang) for v in shown["share"]],
+            hover=[
+                f"{html.escape(str(f))}: {numbers.percent(v, lang)}<br>{html.escape(str(m))}"
+                for f, v, m in zip(shown["label"], shown["share"], shown["meaning"], strict=True)
+            ],
+        )
         fig = px.bar(
             shown,
             x="share",
             y="label",
             orientation="h",
-            text="share",
-            labels={"share": _("Filled in"), "label": _("Field"), "meaning": _("Meaning")},
-            hover_data={"meaning": True},
+            text="shown",
+            labels={"share": _("Filled in"), "label": _("Field")},
         )
-        fig.update_traces(texttemplate=f"%{{x:{D3_PERCENT_AXIS}}}", marker_color="#4c78a8")
-        fig.update_xaxes(tickformat=D3_PERCENT_AXIS, range=[0, 1.05])
+        fig.update_traces(
+            marker_color="#4c78a8",
+            hovertext=list(shown["hover"]),
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+        fig.update_xaxes(range=[0, 1.05], **percent_ticks((0, 0.25, 0.5, 0.75, 1), lang))
         fig.update_layout(
             height=60 + 36 * len(shown),
             margin={"t": 10, "b": 10},
@@ -235,7 +249,7 @@ def _page() -> None:
         _(
             "{organisation} · data as of {date} · compared with {previous} · small numbers "
             "hidden · figures from {release}",
-            organisation=h.organisation,
+            organisation=shown_name(h.organisation),
             date=as_of,
             previous=previous,
             release=h.release,
@@ -243,7 +257,7 @@ def _page() -> None:
         if h.release
         else _(
             "{organisation} · data as of {date} · compared with {previous}",
-            organisation=h.organisation,
+            organisation=shown_name(h.organisation),
             date=as_of,
             previous=previous,
         )

@@ -25,6 +25,7 @@ from evaluation.views import explore
 from evaluation.views.explore import date_text
 from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary.language import N_, _, current
+from evaluation.vocabulary.names import shown_name
 
 FORMAT_NAMES = {
     "xlsx": N_("Excel (XLSX)"),
@@ -145,7 +146,7 @@ def _page() -> None:
         render.md(
             _(
                 "{organisation} · {period} ({start} to {end}) · data as of {as_of} · {audience}",
-                organisation=report.organisation,
+                organisation=shown_name(report.organisation),
                 period=label(report.period, current()),
                 start=date_text(report.period.start),
                 end=date_text(report.period.end),
@@ -172,7 +173,7 @@ def _page() -> None:
             help=None
             if shared
             else _(
-                "Internal: no number is hidden. Only your organisation's own staff may "
+                "Internal: no number is hidden. Only the organisation's own staff may "
                 "receive these files; to send a report to a funder, approve a release and "
                 "send the shared report."
             ),
@@ -180,7 +181,7 @@ def _page() -> None:
         if not shared:
             beside.warning(
                 _(
-                    "Internal files, not for sharing: only your organisation's own staff may "
+                    "Internal files, not for sharing: only the organisation's own staff may "
                     "receive them."
                 ),
                 icon=":material/lock:",

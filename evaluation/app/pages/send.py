@@ -23,7 +23,6 @@ import streamlit as st
 from evaluation.app import render, state
 from evaluation.app.period_picker import pick_periods
 from evaluation.app.session import current_viewer
-from evaluation.demo.generate import shown_name
 from evaluation.demo.releases import note_text
 from evaluation.periods import RECENT, Period, PeriodChoices, PeriodOption, label
 from evaluation.sharing import audit, releases
@@ -35,6 +34,7 @@ from evaluation.store.access import Viewer
 from evaluation.views import explore
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.language import N_, _, current
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.roles import ROLES
 
 FORMATS: dict[str, str] = {

@@ -17,13 +17,13 @@ import streamlit as st
 
 from evaluation.app import render, state
 from evaluation.app.session import current_viewer
-from evaluation.demo.generate import shown_name
 from evaluation.sharing.audit import actor_text
 from evaluation.store.database import Submission
 from evaluation.views import explore, overview
 from evaluation.vocabulary import numbers
 from evaluation.vocabulary.codes import code_label
 from evaluation.vocabulary.language import _, current
+from evaluation.vocabulary.names import shown_name
 
 # The table's columns as shown: the status second, so it is never off-screen.
 COLUMN_ORDER = (
