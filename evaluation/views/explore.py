@@ -391,9 +391,7 @@ def programme_names(programmes: pd.DataFrame) -> dict[str, str]:
         return {}
     ids, named = programmes["programme_id"], programmes["programme"]
     orgs = programmes["organisation"] if "organisation" in programmes else [""] * len(ids)
-    rows = [
-        (str(p), shown_name(n), str(o or "")) for p, n, o in zip(ids, named, orgs, strict=True)
-    ]
+    rows = [(str(p), shown_name(n), str(o or "")) for p, n, o in zip(ids, named, orgs, strict=True)]
     seen = [n for _pid, n, _org in rows]
     pairs = [(n, o) for _pid, n, o in rows]
     return {

@@ -70,11 +70,11 @@ def _downloads(result: explore.ExplorerResult, names: dict[str, str]) -> None:
         helps = (
             _(
                 "Every row of the tables below, with no number hidden. Internal: only the "
-                "organisation\'s own staff may receive this file."
+                "organisation's own staff may receive this file."
             ),
             _(
                 "The same rows, typed, for analysis tools. Internal: only the "
-                "organisation\'s own staff may receive this file."
+                "organisation's own staff may receive this file."
             ),
         )
     left, right, rest = st.columns(3)  # room for the label of each, in German too
