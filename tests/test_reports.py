@@ -1300,3 +1300,17 @@ def test_the_reports_page_writes_the_pack_on_a_click(
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert sorted(n.rsplit(".", 1)[1] for n in zf.namelist()) == ["csv", "html", "pdf"]
     state.clear_caches()
+
+
+def test_a_german_report_names_the_demo_mark_in_german(
+    oracle_store: Store, report_templates
+) -> None:
+    """The oracle's organisation is stored "Oracle Test Org (fictional)"; a German report says
+    "(fiktiv)" on its cover and in its document properties, an English one "(fictional)"."""
+    template = report_templates.get("ministry-annual")
+    period = parse_periods("FY2024-04")[0]
+    german = build_report(oracle_store, template, "P-A", period, now=NOW, lang="de")
+    assert german.organisation.endswith("(fiktiv)") and "(fictional)" not in german.organisation
+    assert "(fictional)" not in german.funder
+    english = build_report(oracle_store, template, "P-A", period, now=NOW, lang="en")
+    assert english.organisation.endswith("(fictional)")

@@ -79,6 +79,7 @@ from evaluation.vocabulary.audiences import Audience
 from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
 from evaluation.vocabulary.language import N_, _, current, n_, normalise, using
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.splits import split_name
 from evaluation.vocabulary.units import is_money
 
@@ -1116,8 +1117,8 @@ def _assemble(
         title=_(template.title),
         funder=_(template.funder.name),
         programme_id=pid,
-        programme=str(info["programme"]),
-        organisation=str(info["organisation"]),
+        programme=shown_name(info["programme"]),  # the demo's mark in the reader's language
+        organisation=shown_name(info["organisation"]),
         period=period,
         previous_period=previous,
         data_as_of=info["data_as_of"],
