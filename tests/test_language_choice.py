@@ -317,3 +317,23 @@ def test_the_shells_pages_show_no_raw_code(app: AppTest, lang: str) -> None:
         at.switch_page(path).run()
         assert_page_ok(at, f"{name} in {lang}")
         assert not _raw(at), f"{name} in {lang}: {_raw(at)}"  # (closed expanders too)
+
+
+@pytest.mark.parametrize(
+    ("account", "shown", "never"),
+    [
+        ("funder.lang", "Inside Out Continuum", ("P-CJS", "(fictional)")),
+        ("manager.lang", "Brückenbau Exit e.V. (fiktiv)", ("(fictional)",)),
+    ],
+)
+def test_the_sidebar_names_the_scope_in_words(
+    app: AppTest, account: str, shown: str, never: tuple[str, ...]
+) -> None:
+    """The sidebar's "Viewing: …" named a funder's programmes by their ids ("P-CJS") and the
+    demo's organisations with the English mark on German pages."""
+    at = app.run()
+    _sign_in(at, account)
+    _choose(at, "de")
+    viewing = " ".join(str(c.value) for c in at.sidebar.caption if "Ansicht:" in str(c.value))
+    assert shown in viewing, viewing
+    assert not [word for word in never if word in viewing], viewing

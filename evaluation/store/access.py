@@ -13,12 +13,13 @@ see the same data share them, and no one is ever served another scope's result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from evaluation.errors import EvaluationError
 from evaluation.vocabulary.audiences import Audience
 from evaluation.vocabulary.language import _, n_
+from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.roles import Role, role_title
 
 __all__ = ["AccessDenied", "Audience", "Scope", "Viewer"]
@@ -117,7 +118,12 @@ class Viewer:
     @property
     def label(self) -> str:
         """``ana — CSO manager, Verein A (internal view)``: who looks at what, for the sidebar
-        (in the language of the moment)."""
+        (in the language of the moment); programmes by their ids (``label_with`` names them)."""
+        return self.label_with({})
+
+    def label_with(self, programme_names: Mapping[str, str]) -> str:
+        """``label``, each programme of the scope by its name in ``programme_names`` (id →
+        name; its id where it has none) and the demo's mark in the reader's language."""
         scope = self.scope
         view = _("internal view") if scope.internal else _("shared view: small numbers hidden")
         if scope.organisations is None and scope.programmes is None:
@@ -125,13 +131,13 @@ class Viewer:
         elif not scope.organisations:
             what = _("nothing yet (an empty scope)")
         else:
-            organisations = sorted(scope.organisations)
+            organisations = sorted(shown_name(o) for o in scope.organisations)
             what = _listing(
                 organisations,
                 n_("{n} organisation", "{n} organisations", len(organisations)),
             )
             if scope.programmes is not None:
-                programmes = sorted(scope.programmes)
+                programmes = sorted(programme_names.get(p, p) for p in scope.programmes)
                 what = _(
                     "{programmes} of {organisations}",
                     programmes=_listing(
