@@ -250,13 +250,24 @@ def _print_setup(ws, title_rows: str | None = None) -> None:
         ws.print_title_rows = title_rows
 
 
+def _shorten(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut after a whole word and marked with "…",
+    never in the middle of a word or with a trailing space ("Arbeit mit den Klientinnen und ")."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head.strip():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;–—-") + "…"
+
+
 def _sheet_title(text: str, taken: set[str]) -> str:
     clean = "".join(ch for ch in text if ch not in "[]:*?/\\").strip() or "Section"
-    name = clean[:MAX_SHEET_TITLE]
+    name = _shorten(clean, MAX_SHEET_TITLE)
     n = 2
     while name.lower() in taken:
         suffix = f" ({n})"
-        name = clean[: MAX_SHEET_TITLE - len(suffix)] + suffix
+        name = _shorten(clean, MAX_SHEET_TITLE - len(suffix)) + suffix
         n += 1
     taken.add(name.lower())
     return name
