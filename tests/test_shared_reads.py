@@ -228,6 +228,6 @@ def test_a_shared_report_names_its_release_on_the_cover_and_in_the_provenance(
     approve_releases(own, "2024-Q3,2024-Q4,2025-Q1,2025-Q2")
     (report,) = build_reports(own, template, q2, ["P-A"], scope=SHARED)
     assert report.release.startswith("Release 1, approved ")
-    assert ("Release", report.release) in cover_fields(report)
-    assert ("Release", report.release) in report.provenance
+    assert ("Figures from", report.release) in cover_fields(report)  # never "Release: Release 1"
+    assert ("Figures from", report.release) in report.provenance
     assert set(report.data["release"]) == {1}

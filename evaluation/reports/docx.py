@@ -194,7 +194,7 @@ def cover_fields(report: Report) -> list[tuple[str, str]]:
         (_("Data as of"), day_text(report.data_as_of)),
         (_("Generated at"), moment_text(report)),
         (_("Audience"), audience_line(report)),
-        *([(_("Release"), report.release)] if report.release else []),
+        *([(_("Figures from"), report.release)] if report.release else []),
     ]
 
 

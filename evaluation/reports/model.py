@@ -1096,7 +1096,7 @@ def _assemble(
                 end=day_text(period.end),
             ),
         ),
-        *([(_("Release"), release)] if release else []),
+        *([(_("Figures from"), release)] if release else []),
     ]
     for sub in submissions:
         prov.append(
