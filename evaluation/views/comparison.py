@@ -1054,23 +1054,26 @@ def with_ranges(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataF
 # Figures
 
 
-def _pct(value: object) -> str:
-    """A rate in a hover text as the tables write it (``46 %``; d3's ``%`` format cannot put
-    the space before the sign), ``–`` for none."""
+def _finite(value: object) -> float | None:
+    """``value`` as a number, or ``None`` for none (``None``, ``NaN``, not a number)."""
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return numbers.MISSING
-    return numbers.percent(v) if math.isfinite(v) else numbers.MISSING
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _pct(value: object) -> str:
+    """A rate in a hover text as the tables write it (``46 %``; d3's ``%`` format cannot put
+    the space before the sign), ``–`` for none."""
+    v = _finite(value)
+    return numbers.MISSING if v is None else numbers.percent(v)
 
 
 def _n(value: object) -> str:
     """A count in a hover text in the reader's digits, ``–`` for none."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return numbers.MISSING
-    return numbers.count(v) if math.isfinite(v) else numbers.MISSING
+    v = _finite(value)
+    return numbers.MISSING if v is None else numbers.count(v)
 
 
 def _html(text: str) -> str:
