@@ -110,15 +110,7 @@ def run() -> None:
         if user is not None and user.role == "admin":  # where the file is: administrators only
             st.caption(_("Store: {path}", path=render.md(str(state.store_path()))))
         if viewer is not None:
-            named = {}  # a scope of programmes is read by their names
-            if viewer.scope.programmes is not None:
-                from evaluation.views.explore import programme_names
-
-                try:
-                    named = programme_names(state.programmes_in_scope(viewer.scope))
-                except EvaluationError:
-                    named = {}
-            st.caption(render.md(_("Viewing: {who}", who=viewer.label_with(named))))
+            st.caption(render.md(_("Viewing: {who}", who=session.viewer_label(viewer))))
         if user is not None and not demo:
             st.button(
                 _("Sign out"),

@@ -803,6 +803,11 @@ def test_the_reports_page_gives_a_funder_the_shared_report(app: AppTest) -> None
     assert_page_ok(at)
     options = at.selectbox(key="reports_programme").options
     assert options == ["Inside Out Continuum (fictional)"]  # P-CJS, by its name only
+    # the preview shows the report's own chart images (the PNGs its Word and PDF hold), no
+    # Plotly figure: Plotly's first load in the browser cost about 0.8 s
+    at.selectbox(key="reports_template").select("standard").run()
+    assert "Charts (first of the report)" in [h.value for h in at.subheader]
+    assert at.get("image") and not at.get("plotly_chart")
     at.selectbox(key="reports_template").select("municipality-quarterly").run()
     assert_page_ok(at)
     button = at.download_button(key="reports_download").proto

@@ -65,6 +65,19 @@ def viewer_of(user: users.User) -> Viewer:
     return Viewer(user.name, user.role, users.scope_for(user, state.store()))
 
 
+def viewer_label(viewer: Viewer) -> str:
+    """``Viewer.label`` for the sidebar, a scope of programmes by their names (read once per
+    scope and store, ``state.programmes_in_scope``)."""
+    if viewer.scope.programmes is None:
+        return viewer.label
+    from evaluation.views.explore import programme_names
+
+    try:
+        return viewer.label_with(programme_names(state.programmes_in_scope(viewer.scope)))
+    except EvaluationError:  # the store cannot be read now: the page says so; ids meanwhile
+        return viewer.label
+
+
 # -- the language a person reads -----------------------------------------------------------------
 
 

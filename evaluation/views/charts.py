@@ -521,12 +521,6 @@ def _target_trace(
 ) -> go.Scatter | None:
     if all(t is None for t in s.target):
         return None
-
-    def shown(v: float | None) -> str:
-        if v is None or v != v:
-            return numbers.MISSING
-        return numbers.percent(v) if kind in PERCENT_KINDS else numbers.number(v)
-
     return go.Scatter(
         x=s.x,
         y=s.target,
@@ -537,7 +531,7 @@ def _target_trace(
         marker={"symbol": "line-ew-open", "size": 22, "color": colour, "line": {"width": 2}},
         connectgaps=False,
         showlegend=show_legend,
-        hovertext=[f"{name}: {shown(t)}" for t in s.target],
+        hovertext=[f"{name}: {numbers.figure(as_number(t), kind)}" for t in s.target],
         hovertemplate="%{hovertext}<extra></extra>",
         meta={"role": ROLE_TARGET},
     )

@@ -60,7 +60,7 @@ from plotly.subplots import make_subplots
 
 from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
-from evaluation.measures.engine import IndicatorRequest, compute
+from evaluation.measures.engine import IndicatorRequest, as_number, compute
 from evaluation.periods import Period, from_days, label
 from evaluation.sharing.disclosure import DisclosureSettings
 from evaluation.sharing.releases.read import coverage, release_note, release_settings
@@ -1054,25 +1054,16 @@ def with_ranges(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataF
 # Figures
 
 
-def _finite(value: object) -> float | None:
-    """``value`` as a number, or ``None`` for none (``None``, ``NaN``, not a number)."""
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _pct(value: object) -> str:
     """A rate in a hover text as the tables write it (``46 %``; d3's ``%`` format cannot put
     the space before the sign), ``–`` for none."""
-    v = _finite(value)
+    v = as_number(value)
     return numbers.MISSING if v is None else numbers.percent(v)
 
 
 def _n(value: object) -> str:
     """A count in a hover text in the reader's digits, ``–`` for none."""
-    v = _finite(value)
+    v = as_number(value)
     return numbers.MISSING if v is None else numbers.count(v)
 
 

@@ -189,9 +189,8 @@ def month(value: date, lang: str | None = None) -> str:
     from babel.dates import format_skeleton
 
     locale = _locale(lang)
-    if locale.split("_")[0] == DEFAULT_LOCALE:
-        return str(format_skeleton("yMMM", value, locale=DEFAULT_LOCALE))
-    return str(format_skeleton("yMMM", value, locale=locale))
+    english = locale.split("_")[0] == DEFAULT_LOCALE  # Babel's en, as ``day`` (no "Sept")
+    return str(format_skeleton("yMMM", value, locale=DEFAULT_LOCALE if english else locale))
 
 
 def moment(value: datetime | None, lang: str | None = None) -> str:

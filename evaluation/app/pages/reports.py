@@ -25,7 +25,6 @@ from evaluation.views import explore
 from evaluation.views.explore import date_text
 from evaluation.views.programmes import programmes_in_scope
 from evaluation.vocabulary.language import N_, _, current
-from evaluation.vocabulary.names import shown_name
 
 FORMAT_NAMES = {
     "xlsx": N_("Excel (XLSX)"),
@@ -146,7 +145,7 @@ def _page() -> None:
         render.md(
             _(
                 "{organisation} · {period} ({start} to {end}) · data as of {as_of} · {audience}",
-                organisation=shown_name(report.organisation),
+                organisation=report.organisation,  # with the demo mark in the reader's language
                 period=label(report.period, current()),
                 start=date_text(report.period.start),
                 end=date_text(report.period.end),
