@@ -138,3 +138,25 @@ def test_the_dashboard_warms_validation_after_the_page_of_someone_who_uploads(
     assert_page_ok(at)
     time.sleep(0.5)
     assert calls == []
+
+
+def test_a_failing_value_shared_by_columns_is_reported_in_each(package_factory) -> None:
+    """The suite checks each distinct cell of an expectation once (a case reference of
+    ``cases`` is also one of ``contacts``); its verdict still reaches every column and row."""
+    pkg = package_factory()
+    bad_day = "2024-02-30"
+    pkg.tables["cases"][0]["opened_on"] = bad_day
+    pkg.tables["contacts"][1]["contact_on"] = bad_day
+    pkg.tables["contacts"][2]["contact_on"] = bad_day
+    bad_ref = "A 001!"
+    for c in pkg.tables["contacts"]:
+        if c["case_ref"] == pkg.tables["cases"][1]["case_ref"]:
+            c["case_ref"] = bad_ref
+    pkg.tables["cases"][1]["case_ref"] = bad_ref
+    report = check_package(pkg.write("folder", "shared"))
+    found = {(p.table, p.column, p.rule): p.rows for p in report.problems}
+    assert found[("cases", "opened_on", "date")] == (2,)
+    assert found[("contacts", "contact_on", "date")] == (3, 4)
+    assert found[("cases", "case_ref", "pattern")] == (3,)
+    assert ("contacts", "case_ref", "pattern") in found
+    assert ("contacts", "case_ref", "foreign_key") not in found  # the value is in cases too

@@ -13,7 +13,8 @@ one set of allowed ``table.column=value`` pairs; so a package of thirteen tables
 sixteen expectations in one validator run, not by two hundred in thirteen. GX's cost is per
 expectation (about 10 ms each) and per run, hardly per value. The frame GX sees has one column
 per expectation (``_Group``) holding the distinct values of every package column it applies to
-(a few thousand rows even for 10 million contacts). A first run asks only for success; the
+(a few thousand rows even for 10 million contacts; a value shared by several columns, such as a
+case reference in ``cases`` and ``contacts``, once). A first run asks only for success; the
 expectations that failed run again with the complete result to learn which values failed, and
 those are mapped back to row numbers by SQL. Uniqueness is a rule on the counts (``n ≤ 1``),
 required a rule on the number of empty cells (``≤ 0``). Values stay in memory only: the context
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from evaluation.intake.staging import Staged
 from evaluation.store.schema import EARLIEST_DATE, TABLES, Column
@@ -304,11 +306,15 @@ _FIELD_SQL = {
 }
 
 
-def _distinct(conn: duckdb.DuckDBPyConnection, staged: Staged, grps: tuple[_Group, ...]) -> Any:
-    """The rows of every group: (grp, tbl, col, value, x), ordered by group.
+def _distinct(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, grps: tuple[_Group, ...]
+) -> pa.Table | None:
+    """The rows of every group: (grp, tbl, col, value, text, x), ordered by group.
 
-    ``value`` is the distinct value (``value`` groups), ``x`` the number the group reads
-    (empty cells of the column for ``nulls``; count, number or day for the others).
+    ``value`` is the distinct value of the column (missing for ``nulls``); what the group's
+    expectation reads of it is ``text`` for ``value`` and ``pair`` groups (the value; the
+    column and value), else the number ``x`` (the empty cells of the column for ``nulls``;
+    count, number or day for the others).
     """
     members = [
         (i, t, c, g.field)
@@ -331,7 +337,7 @@ def _distinct(conn: duckdb.DuckDBPyConnection, staged: Staged, grps: tuple[_Grou
     )
     x = " ".join(f"WHEN '{f}' THEN {sql}" for f, sql in _FIELD_SQL.items())
     try:
-        return conn.execute(
+        return conn.sql(
             "WITH v AS (SELECT tbl, col, value, sum(n) AS n FROM staged_values GROUP BY ALL) "
             "SELECT grp, tbl, col, NULL::VARCHAR AS value, NULL::VARCHAR AS text, "
             "coalesce(sum(n) FILTER (WHERE value IS NULL), 0)::DOUBLE AS x "
@@ -343,49 +349,58 @@ def _distinct(conn: duckdb.DuckDBPyConnection, staged: Staged, grps: tuple[_Grou
             f"CASE field {x} END AS x "
             "FROM v JOIN _checked_columns USING (tbl, col) "
             "WHERE field <> 'nulls' AND value IS NOT NULL "
-            "ORDER BY grp, tbl, col, value"
-        ).df()
+            "ORDER BY grp"
+        ).to_arrow_table()
     finally:
         conn.unregister("_checked_columns")
 
 
-def _frame_of(parts: list[Any], grps: tuple[_Group, ...]) -> pd.DataFrame:
-    """The frame GX checks: one column per group (its rows stacked), padded with missing
-    values, which GX leaves out of every expectation; ``gid`` numbers the rows."""
-    import numpy as np
-    import pandas as pd
+def _cells(part: pa.Table, group: _Group) -> pa.Array:
+    """The distinct cells of one group: what its expectation reads, each once.
 
-    columns: dict[str, Any] = {}
-    length = max((len(p) for p in parts), default=1) or 1
+    An expectation's verdict on a cell depends on the cell alone, so a value that occurs in
+    several columns of the group (a case reference in ``cases`` and in ``contacts``; the same
+    count, number or day) is checked once and its verdict holds for every row that carries it.
+    A missing cell (a text that is no number) is left out, as GX leaves it out.
+    """
+    return pc.unique(_read(part, group)).drop_null()
+
+
+def _read(part: pa.Table, group: _Group) -> pa.Array:
+    """What the group's expectation reads of each of its rows."""
+    return part["text" if group.field in ("value", "pair") else "x"].combine_chunks()
+
+
+def _frame_of(cells: list[pa.Array], grps: tuple[_Group, ...]) -> pd.DataFrame:
+    """The frame GX checks: one column per group (its distinct cells), padded with missing
+    values, which GX leaves out of every expectation; ``gid`` numbers the rows. The columns go
+    from Arrow to pandas without a Python object per cell."""
+    length = max((len(c) for c in cells), default=1) or 1
+    columns: dict[str, pa.Array] = {}
     for i, g in enumerate(grps):
-        part = parts[i] if i < len(parts) else None
-        if g.field in ("value", "pair"):
-            col = np.full(length, None, dtype=object)
-            if part is not None:
-                col[: len(part)] = part["text"].to_numpy(dtype=object)
-        else:
-            col = np.full(length, np.nan)
-            if part is not None:
-                col[: len(part)] = part["x"].to_numpy(dtype=float, na_value=np.nan)
-        columns[g.name] = col
-    columns["gid"] = np.arange(length)
-    return pd.DataFrame(columns)
+        kind = pa.string() if g.field in ("value", "pair") else pa.float64()
+        col = cells[i] if i < len(cells) else pa.array([], kind)
+        columns[g.name] = pa.concat_arrays([col, pa.nulls(length - len(col), kind)])
+    columns["gid"] = pa.array(range(length), pa.int64())
+    return pa.table(columns).to_pandas()
 
 
 def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[ColumnFailure]:
     """Run the registry's per-column suite on the distinct values of every staged table.
 
     One validator run asks GX for success only; the expectations that failed run again with
-    the complete result to learn which distinct values failed.
+    the complete result to learn which distinct cells failed, and so which values of which
+    columns.
     """
     grps = groups()
     rows = _distinct(conn, staged, grps)
-    if rows is None or rows.empty:
+    if rows is None or rows.num_rows == 0:
         return []
     suite, batches = _suite()
-    starts = rows["grp"].searchsorted(range(len(grps) + 1)).tolist()
-    parts = [rows.iloc[starts[i] : starts[i + 1]].reset_index(drop=True) for i in range(len(grps))]
-    frame = _frame_of(parts, grps)
+    starts = _bounds(rows["grp"].to_numpy(), len(grps))
+    parts = [rows.slice(starts[i], starts[i + 1] - starts[i]) for i in range(len(grps))]
+    cells = [_cells(part, g) for part, g in zip(parts, grps, strict=True)]
+    frame = _frame_of(cells, grps)
     with _RUN:
         batch = batches.get_batch(batch_parameters={"dataframe": frame})
         first = _results(batch.validate(suite, result_format="BOOLEAN_ONLY"), grps)
@@ -404,15 +419,23 @@ def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[Co
         results = _results(batch.validate(detail, result_format=complete), grps)
     merged: dict[tuple[str, str, str], set[str | None]] = {}
     for i, res in results:
-        part = parts[i]
-        for r in res.result.get("unexpected_index_list") or []:
-            at = int(r["gid"])
-            key = (str(part["tbl"].iat[at]), str(part["col"].iat[at]), grps[i].rule)
-            merged.setdefault(key, set()).add(_plain(part["value"].iat[at]))
+        at = [int(r["gid"]) for r in res.result.get("unexpected_index_list") or []]
+        bad = cells[i].take(pa.array(at, pa.int64()))
+        hit = parts[i].filter(pc.is_in(_read(parts[i], grps[i]), value_set=bad))
+        for t, c, v in zip(*(hit[k].to_pylist() for k in ("tbl", "col", "value")), strict=True):
+            merged.setdefault((str(t), str(c), grps[i].rule), set()).add(v)
     return [
         ColumnFailure(t, c, rule, tuple(sorted(values, key=lambda v: (v is not None, v or ""))))
         for (t, c, rule), values in sorted(merged.items(), key=lambda kv: _order(staged, kv[0]))
     ]
+
+
+def _bounds(grp: Any, n: int) -> list[int]:
+    """Where each of the ``n`` groups starts in the rows ordered by group (and where the last
+    ends)."""
+    import numpy as np
+
+    return np.searchsorted(grp, np.arange(n + 1)).tolist()
 
 
 def _results(suite_result: Any, grps: tuple[_Group, ...]) -> list[tuple[int, Any]]:
@@ -437,14 +460,3 @@ def _order(staged: Staged, key: tuple[str, str, str]) -> tuple[int, int, int]:
     st = staged.tables[t]
     rules = [r for r, *_x in _checks(st.table.column(c))]
     return tables.index(t), st.columns.index(c), rules.index(rule)
-
-
-def _plain(value: object) -> str | None:
-    """A failing value as text for the problem list; a missing one (None, NaN, NA, NaT) as None."""
-    import pandas as pd
-
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:  # NaN, also numpy's
-        return None
-    return str(value)

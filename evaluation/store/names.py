@@ -230,13 +230,8 @@ def _keys(text: str) -> tuple[str, str]:
 def look_alikes(name: str, existing: Iterable[str]) -> list[str]:
     """The names of ``existing`` that look like ``name`` without being equal to it (their
     skeletons, as written or case-folded, are equal), each once, in the order given."""
-    if not name:
+    others = [o for o in dict.fromkeys(existing) if o and o != name]
+    if not name or not others:  # nothing to compare: the confusables table stays unread
         return []
     plain, folded = _keys(name)
-    out: dict[str, None] = {}
-    for other in existing:
-        if other and other != name and other not in out:
-            o_plain, o_folded = _keys(other)
-            if o_plain == plain or o_folded == folded:
-                out[other] = None
-    return list(out)
+    return [o for o in others if (keys := _keys(o))[0] == plain or keys[1] == folded]
