@@ -169,11 +169,10 @@ def _staged(path: str) -> tuple[Any, Any]:
 def _package_frame(conn: Any, staged: Any) -> tuple[Any, list[Any]]:
     from evaluation.intake import expectations as ex
 
-    grps = ex.groups()
-    rows = ex._distinct(conn, staged, grps)
-    starts = rows["grp"].searchsorted(range(len(grps) + 1)).tolist()
-    parts = [rows.iloc[starts[i] : starts[i + 1]].reset_index(drop=True) for i in range(len(grps))]
-    return ex._frame_of(parts, grps), parts
+    checked = ex.package_frame(conn, staged, ex.groups())
+    assert checked is not None, "the small package has values to check"
+    frame, parts, _cells = checked
+    return frame, parts
 
 
 def _pandas_unexpected(frame: Any, name: str, cls: str, kwargs: dict[str, Any]) -> list[int]:

@@ -393,14 +393,11 @@ def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[Co
     columns.
     """
     grps = groups()
-    rows = _distinct(conn, staged, grps)
-    if rows is None or rows.num_rows == 0:
+    checked = package_frame(conn, staged, grps)
+    if checked is None:
         return []
+    frame, parts, cells = checked
     suite, batches = _suite()
-    starts = _bounds(rows["grp"].to_numpy(), len(grps))
-    parts = [rows.slice(starts[i], starts[i + 1] - starts[i]) for i in range(len(grps))]
-    cells = [_cells(part, g) for part, g in zip(parts, grps, strict=True)]
-    frame = _frame_of(cells, grps)
     with _RUN:
         batch = batches.get_batch(batch_parameters={"dataframe": frame})
         first = _results(batch.validate(suite, result_format="BOOLEAN_ONLY"), grps)
@@ -428,6 +425,20 @@ def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[Co
         ColumnFailure(t, c, rule, tuple(sorted(values, key=lambda v: (v is not None, v or ""))))
         for (t, c, rule), values in sorted(merged.items(), key=lambda kv: _order(staged, kv[0]))
     ]
+
+
+def package_frame(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, grps: tuple[_Group, ...]
+) -> tuple[pd.DataFrame, list[pa.Table], list[pa.Array]] | None:
+    """What the suite checks of a staged package: (GX's frame, each group's rows, each group's
+    distinct cells); ``None`` when there is nothing to check."""
+    rows = _distinct(conn, staged, grps)
+    if rows is None or rows.num_rows == 0:
+        return None
+    starts = _bounds(rows["grp"].to_numpy(), len(grps))
+    parts = [rows.slice(starts[i], starts[i + 1] - starts[i]) for i in range(len(grps))]
+    cells = [_cells(part, g) for part, g in zip(parts, grps, strict=True)]
+    return _frame_of(cells, grps), parts, cells
 
 
 def _bounds(grp: Any, n: int) -> list[int]:
