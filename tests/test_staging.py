@@ -257,3 +257,24 @@ def test_the_quick_scan_counts_and_finds_what_the_exact_one_does() -> None:
             xml.count(b"<row ") + xml.count(b"<row>"),
             xml.count(b"<c ") + xml.count(b"<c>"),
         )
+
+
+def test_an_empty_workbook_column_adds_no_library_warning_to_the_terminal(package_factory) -> None:
+    """fastexcel logs a warning for a column without a cell to type it by; the CLI's output is
+    our sentences only."""
+    import subprocess
+    import sys
+
+    pkg = package_factory()
+    for case in pkg.tables["cases"]:
+        case["region"] = ""
+    path = pkg.write("xlsx", "empty-column")
+    done = subprocess.run(
+        [sys.executable, "-m", "evaluation", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "dtype" not in done.stdout + done.stderr
+    assert "no problems found" in done.stdout + done.stderr

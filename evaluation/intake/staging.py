@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -909,14 +910,24 @@ def _workbook(path: Path) -> Any:
 
 
 def _fast_reader(path: Path) -> Any:
-    """The fastexcel reader of ``path``, opened once per staging run."""
+    """The fastexcel reader of ``path``, opened once per staging run.
+
+    fastexcel logs a warning (through Python's logging) for every column it reads as text
+    because it holds no cell to type it by, an empty column: expected here, and not a sentence
+    for the person's terminal. A handler that drops it keeps Python from printing it; a program
+    that configures logging still sees it."""
     import fastexcel
+
+    logging.getLogger("fastexcel").addHandler(_QUIET)
 
     key = _key(path)
     if key not in _FAST_READERS:
         _FAST_READERS.clear()
         _FAST_READERS[key] = fastexcel.read_excel(str(path))
     return _FAST_READERS[key]
+
+
+_QUIET = logging.NullHandler()
 
 
 def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
