@@ -1261,7 +1261,7 @@ def _large_layout(rng: np.random.Generator, as_of: date) -> tuple[list[_Org], li
     archs = rng.choice(len(_ARCHETYPES), size=n_prog, p=np.array(_ARCH_WEIGHTS_LARGE))
     weights = np.array([_ARCHETYPES[a].case_weight for a in archs]) * rng.lognormal(0, 0.4, n_prog)
     n_cases = np.floor(weights / weights.sum() * _LARGE_CASES).astype(np.int64)
-    n_cases[np.argsort(-weights)[: _LARGE_CASES - int(n_cases.sum())]] += 1
+    n_cases[np.argsort(-weights, kind="stable")[: _LARGE_CASES - int(n_cases.sum())]] += 1
     window_start = _day(_shift_years(as_of, -3))
     progs: list[_Prog] = []
     k = 0
@@ -1562,7 +1562,7 @@ def _group_sample(rng: np.random.Generator, groups: np.ndarray, probs: np.ndarra
 
 def _sorted(case_idx: np.ndarray, day: np.ndarray) -> np.ndarray:
     key = case_idx.astype(np.int64) * (1 << 24) + (day.astype(np.int64) - _EARLIEST + (1 << 22))
-    return np.argsort(key)
+    return np.argsort(key, kind="stable")
 
 
 def _contacts(
@@ -1659,7 +1659,7 @@ def _needs(rng: np.random.Generator, c: dict[str, np.ndarray], as_of: int) -> di
     with np.errstate(divide="ignore"):
         logw = np.where(conc[:, None], np.log(_W_NEEDS_CONCERNED), np.log(_W_NEEDS_EXIT))
     keys = logw + rng.gumbel(size=(n, len(_DOMAINS)))
-    ranked = np.argsort(-keys, axis=1)
+    ranked = np.argsort(-keys, axis=1, kind="stable")
     take = np.arange(len(_DOMAINS))[None, :] < k[:, None]
     domain = ranked[take].astype(np.int8)
     case = np.repeat(np.arange(n), k)
