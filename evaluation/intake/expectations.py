@@ -15,8 +15,8 @@ expectation (about 10 ms each) and per run, hardly per value. The frame GX sees 
 per expectation (``_Group``) holding the distinct values of every package column it applies to
 (a few thousand rows even for 10 million contacts; a value shared by several columns, such as a
 case reference in ``cases`` and ``contacts``, once). A first run asks only for success; the
-expectations that failed run again with the complete result to learn which values failed, and
-those are mapped back to row numbers by SQL. Uniqueness is a rule on the counts (``n ≤ 1``),
+expectations that failed run again with the list of the values that failed, and those are
+mapped back to row numbers by SQL. Uniqueness is a rule on the counts (``n ≤ 1``),
 required a rule on the number of empty cells (``≤ 0``). Values stay in memory only: the context
 is ephemeral, nothing GX computes is written anywhere, and no value reaches a message.
 """
@@ -389,7 +389,7 @@ def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[Co
     """Run the registry's per-column suite on the distinct values of every staged table.
 
     One validator run asks GX for success only; the expectations that failed run again with
-    the complete result to learn which distinct cells failed, and so which values of which
+    the list of their failing values, and so which distinct cells failed, which values of which
     columns.
     """
     grps = groups()
@@ -407,16 +407,17 @@ def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[Co
         import great_expectations as gx
 
         detail = gx.ExpectationSuite(name="package.failed", expectations=failed)
-        complete = {
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": ["gid"],
-            "partial_unexpected_count": 0,
-            "return_unexpected_index_query": False,
-        }
-        results = _results(batch.validate(detail, result_format=complete), grps)
+        # BASIC with room for every row lists the failing values themselves; COMPLETE's
+        # index lists cost half as much again per expectation (0.43 s against 0.29 s for the
+        # eight failures of validation_bench's broken package)
+        basic = {"result_format": "BASIC", "partial_unexpected_count": len(frame) + 1}
+        results = _results(batch.validate(detail, result_format=basic), grps)
     merged: dict[tuple[str, str, str], set[str | None]] = {}
     for i, res in results:
-        at = [int(r["gid"]) for r in res.result.get("unexpected_index_list") or []]
+        # the frame's own values, so the comparison is of one type; a group's column holds
+        # each of its cells once, in the order of ``cells[i]``
+        failing = res.result.get("partial_unexpected_list") or []
+        at = frame["gid"].to_numpy()[frame[grps[i].name].isin(failing).to_numpy()]
         bad = cells[i].take(pa.array(at, pa.int64()))
         hit = parts[i].filter(pc.is_in(_read(parts[i], grps[i]), value_set=bad))
         for t, c, v in zip(*(hit[k].to_pylist() for k in ("tbl", "col", "value")), strict=True):
