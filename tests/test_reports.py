@@ -554,6 +554,54 @@ def test_report_cli_writes_the_pack(
     assert reads and set(reads) == {("cli", "file:pack")}
 
 
+@pytest.mark.slow
+def test_the_report_cli_writes_a_pdf_without_importing_plotly(
+    oracle_db: Path, tmp_path: Path
+) -> None:
+    """The PDF's charts are drawn with matplotlib; Plotly (0.1–0.3 s to import) is the
+    dashboard's and the HTML report's, so a fresh CLI process writing a PDF never loads it."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "store.duckdb"
+    for suffix in ("", ".wal", ".secret"):
+        if oracle_db.with_name(oracle_db.name + suffix).exists():
+            db.with_name(db.name + suffix).write_bytes(
+                oracle_db.with_name(oracle_db.name + suffix).read_bytes()
+            )
+    out = tmp_path / "pack"
+    args = [
+        "report",
+        "--db",
+        str(db),
+        "--programme",
+        "P-A",
+        "--period",
+        "FY2024-04",
+        "--template",
+        "ministry-annual",
+        "--out",
+        str(out),
+        "--formats",
+        "pdf",
+    ]
+    script = (
+        "import sys\nfrom evaluation.cli import main\n"
+        f"code = main({args!r})\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'plotly', 'matplotlib'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-2:] == ["0", "['matplotlib']"], done.stdout
+    assert [p.name for p in out.iterdir()] == ["ministry-annual_P-A_FY2024-04.pdf"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -26,16 +26,15 @@ first few are the most distinct; every figure is a ``plotly.graph_objects.Figure
 from __future__ import annotations
 
 import math
+import sys
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
-import plotly.graph_objects as go
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from plotly.subplots import make_subplots
 
 from evaluation.measures.engine import as_number
 from evaluation.periods import PeriodError, from_days, label
@@ -44,6 +43,9 @@ from evaluation.vocabulary.codes import code_label, code_order
 from evaluation.vocabulary.hyphens import broken
 from evaluation.vocabulary.kinds import AMOUNT_KINDS, PERCENT_KINDS
 from evaluation.vocabulary.language import N_, _, current, n_
+
+if TYPE_CHECKING:  # Plotly is imported where a figure is drawn: the reports use only the
+    import plotly.graph_objects as go  # shared helpers below and draw with matplotlib.
 
 PALETTE = ("#0072B2", "#D55E00", "#56B4E9", "#CC79A7", "#E69F00", "#009E73", "#F0E442")
 """Okabe–Ito without black (it would read as the dark grey target line), ordered so that the
@@ -153,7 +155,8 @@ def _contents(chart: object) -> tuple[bool, bool]:
             else False
         )
         return bool((~is_gap(chart)).any()), hid
-    if isinstance(chart, go.Figure):
+    plotly_go = sys.modules.get("plotly.graph_objects")  # no Figure exists before its import
+    if plotly_go is not None and isinstance(chart, plotly_go.Figure):
         chart = chart.to_plotly_json()
     if isinstance(chart, Mapping) and "data" in chart:
         layout = chart.get("layout") or {}
@@ -476,6 +479,8 @@ def _rgba(colour: str, alpha: float) -> str:
 def _band_traces(s: _Series, connect: bool) -> list[go.Scatter]:
     """The 95 % interval as shaded polygons, one per run of consecutive points that have one
     (a lone point gets a narrow box), so a gap in the line is a gap in the band too."""
+    import plotly.graph_objects as go
+
     runs: list[list[int]] = []
     for i in range(len(s.x)):
         if s.low[i] is None or s.high[i] is None:
@@ -519,6 +524,8 @@ def _band_traces(s: _Series, connect: bool) -> list[go.Scatter]:
 def _target_trace(
     s: _Series, colour: str, name: str, show_legend: bool, kind: str
 ) -> go.Scatter | None:
+    import plotly.graph_objects as go
+
     if all(t is None for t in s.target):
         return None
     return go.Scatter(
@@ -538,6 +545,8 @@ def _target_trace(
 
 
 def _line_traces(s: _Series, connect: bool, show_legend: bool) -> list[go.Scatter]:
+    import plotly.graph_objects as go
+
     traces: list[go.Scatter] = _band_traces(s, connect)
     traces.append(
         go.Scatter(
@@ -565,6 +574,8 @@ def _line_traces(s: _Series, connect: bool, show_legend: bool) -> list[go.Scatte
 
 
 def _bar_trace(s: _Series, show_legend: bool, errors: bool) -> go.Bar:
+    import plotly.graph_objects as go
+
     error = None
     if errors and any(v is not None for v in s.low):
         error = {
@@ -613,6 +624,8 @@ def _gap_trace(
 ) -> go.Bar:
     """Faint patterned columns where a value is hidden (crosses) or missing (dots): visibly not
     a zero bar, and visibly not the same as each other."""
+    import plotly.graph_objects as go
+
     return go.Bar(
         x=xs,
         y=[top] * len(xs),
@@ -739,6 +752,8 @@ def _panel_grid(names: list[str], wide: bool) -> tuple[int, int]:
 
 def _empty(ind: Described, message: str, hidden: int) -> go.Figure:
     """A chart with nothing to show: its title and one sentence, no axes and no traces."""
+    import plotly.graph_objects as go
+
     fig = go.Figure()
     fig.add_annotation(
         text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=FONT
@@ -775,6 +790,9 @@ def indicator_figure(
     ("fewer than 5"). With nothing to show, the figure is its title and one sentence
     (:func:`empty_sentence` of it returns that sentence, so a page can show it instead).
     """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
     hidden_n = _hidden_count(frame)
     sentence = empty_sentence(frame)
     if sentence is not None:

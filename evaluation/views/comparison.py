@@ -50,13 +50,11 @@ import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from evaluation.errors import EvaluationError
 from evaluation.measures.catalogue import Catalogue, Indicator, load_catalogue
@@ -74,6 +72,9 @@ from evaluation.vocabulary.language import N_, _, current, n_
 from evaluation.vocabulary.names import shown_name
 from evaluation.vocabulary.numbers import D3_PERCENT_AXIS
 from evaluation.vocabulary.units import denominator_noun
+
+if TYPE_CHECKING:  # Plotly is imported where a figure is drawn (the reports never draw one)
+    import plotly.graph_objects as go
 
 __all__ = [
     "DEFAULT_INDICATORS",
@@ -1228,6 +1229,8 @@ def funnel_figure(f: Funnel, indicator: Indicator | None = None) -> go.Figure:
     drawn as an open marker with the feasible intervals of its rate and denominator (to the
     plot's edge where a range is unbounded). Excluded programmes are not drawn. Texts in the
     language of the moment; ``funnel_sentence`` says when a sentence should stand instead."""
+    import plotly.graph_objects as go
+
     noun = denominator_noun(indicator.unit if indicator else None)
     x_title = (
         _("Number of {noun} (denominator)", noun=_(noun))
@@ -1415,6 +1418,9 @@ def small_multiples_figure(
     At most ``max_panels`` panels: with more programmes (a funder's store of returns from
     hundreds of organisations) those with the most people counted over the periods are drawn,
     and the title says how many of how many; the funnel and the table compare them all."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
     if len(t):
         t = t.copy()
         t["period"] = [
