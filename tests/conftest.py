@@ -204,6 +204,17 @@ def store_at_schema(path: Path, version: int) -> None:
             conn.execute("INSERT INTO schema_migrations VALUES (?, now())", [v])
 
 
+def copy_store(db: Path, to: Path) -> Path:
+    """A copy of the store ``db`` to change freely: the file with its write-ahead log (a cached
+    store may hold it open) and its pseudonym secret."""
+    to.write_bytes(db.read_bytes())
+    for suffix in (".wal", ".secret"):
+        extra = db.with_name(db.name + suffix)
+        if extra.exists():
+            to.with_name(to.name + suffix).write_bytes(extra.read_bytes())
+    return to
+
+
 @pytest.fixture
 def minimal_dir() -> Path:
     return MINIMAL

@@ -36,7 +36,12 @@ from evaluation.reports.spec import (
 from evaluation.sharing.disclosure import attack
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
-from tests.conftest import ORACLE_RELEASED, approve_releases, first_report_choice
+from tests.conftest import (
+    ORACLE_RELEASED,
+    approve_releases,
+    copy_store,
+    first_report_choice,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE = ROOT / "tests" / "fixtures" / "oracle"
@@ -512,35 +517,22 @@ def test_a_template_with_a_data_annex_writes_the_tidy_csv(
 # The command line and the batch
 
 
+def _ministry_annual_args(db: Path, out: Path, formats: str) -> list[str]:
+    """``report`` for programme P-A's financial year from April 2024, ministry-annual."""
+    return [
+        *("report", "--db", str(db), "--programme", "P-A", "--period", "FY2024-04"),
+        *("--template", "ministry-annual", "--out", str(out), "--formats", formats),
+    ]
+
+
 @pytest.mark.slow
 def test_report_cli_writes_the_pack(
     oracle_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "pack"
-    db = tmp_path / "store.duckdb"  # a shared report's read goes on the store's audit trail
-    db.write_bytes(oracle_db.read_bytes())
-    for suffix in (".wal", ".secret"):
-        if oracle_db.with_name(oracle_db.name + suffix).exists():
-            db.with_name(db.name + suffix).write_bytes(
-                oracle_db.with_name(oracle_db.name + suffix).read_bytes()
-            )
-    code = main(
-        [
-            "report",
-            "--db",
-            str(db),
-            "--programme",
-            "P-A",
-            "--period",
-            "FY2024-04",
-            "--template",
-            "ministry-annual",
-            "--out",
-            str(out),
-            "--formats",
-            "xlsx,html",
-        ]
-    )
+    # a shared report's read goes on the store's audit trail: a copy of the store
+    db = copy_store(oracle_db, tmp_path / "store.duckdb")
+    code = main(_ministry_annual_args(db, out, "xlsx,html"))
     assert code == 0, capsys.readouterr().err
     names = sorted(p.name for p in out.iterdir())
     assert names == ["ministry-annual_P-A_FY2024-04.html", "ministry-annual_P-A_FY2024-04.xlsx"]
@@ -563,28 +555,9 @@ def test_the_report_cli_writes_a_pdf_without_importing_plotly(
     import subprocess
     import sys
 
-    db = tmp_path / "store.duckdb"
-    for suffix in ("", ".wal", ".secret"):
-        if oracle_db.with_name(oracle_db.name + suffix).exists():
-            db.with_name(db.name + suffix).write_bytes(
-                oracle_db.with_name(oracle_db.name + suffix).read_bytes()
-            )
+    db = copy_store(oracle_db, tmp_path / "store.duckdb")
     out = tmp_path / "pack"
-    args = [
-        "report",
-        "--db",
-        str(db),
-        "--programme",
-        "P-A",
-        "--period",
-        "FY2024-04",
-        "--template",
-        "ministry-annual",
-        "--out",
-        str(out),
-        "--formats",
-        "pdf",
-    ]
+    args = _ministry_annual_args(db, out, "pdf")
     script = (
         "import sys\nfrom evaluation.cli import main\n"
         f"code = main({args!r})\n"
@@ -1291,12 +1264,8 @@ def test_report_cli_writes_in_german_and_refuses_a_language_it_does_not_speak(
     import docx
 
     out = tmp_path / "de"
-    db = tmp_path / "store.duckdb"  # a shared report's read goes on the store's audit trail
-    for suffix in ("", ".wal", ".secret"):
-        if oracle_db.with_name(oracle_db.name + suffix).exists():
-            shutil.copy(
-                oracle_db.with_name(oracle_db.name + suffix), db.with_name(db.name + suffix)
-            )
+    # a shared report's read goes on the store's audit trail: a copy of the store
+    db = copy_store(oracle_db, tmp_path / "store.duckdb")
     args = ["report", "--db", str(db), "--programme", "P-A", "--period", "2025-Q1"]
     args += ["--template", "municipality-quarterly", "--out", str(out), "--formats", "docx"]
     assert main([*args, "--lang", "xx"]) == 1

@@ -42,7 +42,7 @@ from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.views import comparison, overview
 from evaluation.vocabulary.language import _, using
-from tests.conftest import ORACLE, approve_releases, page_in_language
+from tests.conftest import ORACLE, approve_releases, copy_store, page_in_language
 from tests.raw_codes import raw_codes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,17 +153,6 @@ def _reads(db: Path, target: str) -> list[tuple[str, str, int, str]]:
             .fetchall()
         )
     return [(str(a), str(r), int(n), str(d)) for a, r, n, d in rows]
-
-
-def _copy(db: Path, to: Path) -> Path:
-    """A copy of the store ``db`` to change freely: the file with its write-ahead log (the
-    pages' cached store may hold it open) and its pseudonym secret."""
-    to.write_bytes(db.read_bytes())
-    for suffix in (".wal", ".secret"):
-        extra = db.with_name(db.name + suffix)
-        if extra.exists():
-            to.with_name(to.name + suffix).write_bytes(extra.read_bytes())
-    return to
 
 
 def _text(elements: object) -> str:
@@ -355,7 +344,7 @@ def test_a_shared_report_reads_its_completeness_from_the_release(
     """With the case rows gone, the shared report's data quality is unchanged: it comes from
     the release, each indicator's share as released, hidden where the cell is, and the report
     names both releases it read."""
-    copy = _copy(db, tmp_path / "copy.duckdb")
+    copy = copy_store(db, tmp_path / "copy.duckdb")
     template = report_templates.get("standard")  # C06, C07 and C09 use optional fields
     (q2,) = parse_periods("2025-Q2")
     with Store.open(copy) as store:
@@ -396,7 +385,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_the_command_lines_shared_reads_are_on_the_trail(db: Path, tmp_path: Path) -> None:
-    copy = _copy(db, tmp_path / "cli.duckdb")
+    copy = copy_store(db, tmp_path / "cli.duckdb")
     shared = _cli(
         "indicators", "--db", str(copy), "--period", "2025-Q2", "--indicator", "C01",
         "--audience", "shared", "--out", str(tmp_path / "c01.csv"),
