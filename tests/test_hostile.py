@@ -471,14 +471,14 @@ CORPUS: list[Hostile] = [
                 contacts_text(3) + b"A-001,2024-01-05,60,phone,other,other,prison,surplus\n",
             ),
         ),
-        ("contacts.csv", "8 fields", "7"),
+        ("contacts.csv", "line 5", "8 fields", "7"),
     ),
     Hostile(
         "ragged-row-missing-field",
         lambda r: folder(
             r, with_table(minimal(r), "contacts", contacts_text(3) + b"A-001,2024-01-05,60\n")
         ),
-        ("contacts.csv",),
+        ("contacts.csv", "line 5", "3 fields"),
     ),
     Hostile(
         "unterminated-quote",
@@ -488,7 +488,21 @@ CORPUS: list[Hostile] = [
                 minimal(r), "contacts", contacts_text(3) + b'A-001,"2024-01-05,60,phone,other,x,y\n'
             ),
         ),
-        ("contacts.csv",),
+        ("contacts.csv", "line 5"),
+    ),
+    Hostile(
+        "text-after-a-closing-quote",
+        lambda r: folder(
+            r,
+            with_table(
+                minimal(r),
+                "contacts",
+                contacts_text(
+                    3, b'A-001,"2024-01"-05,60,phone,other,x,y\nA-001,2024-01-06,1,x,y,z,w\n'
+                ),
+            ),
+        ),
+        ("contacts.csv", "line 5"),
     ),
     Hostile(
         "nul-bytes",

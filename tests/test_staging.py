@@ -12,15 +12,20 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import random
+import tempfile
 import zipfile
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pytest
 from conftest import builder_from_minimal, csv_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from evaluation.errors import UnsafeFile
@@ -154,6 +159,111 @@ def test_a_csv_row_of_empty_cells_is_no_row(tmp_path: Path) -> None:
         ("country", "vocab", (4,))
     ]
     assert report.row_counts["programmes"] == len(rows)
+
+
+# -- CSV: pyarrow's fast read, its quote screen, and DuckDB's strict reader -----------------------
+_PIECES = st.sampled_from([b"a", b" ", b",", b'"', b'""', b"\n", b"\r\n", b"\r"])
+_CSV_BODIES = st.lists(_PIECES, max_size=24).map(b"".join)
+
+
+def _quotes_in_place(text: bytes) -> bool:
+    """RFC 4180's quoting read one character at a time: the oracle of ``quotes_screened``."""
+    inside, prev, i = False, None, 0
+    while i < len(text):
+        c = text[i : i + 1]
+        if inside and c == b'"':
+            if text[i + 1 : i + 2] == b'"':
+                i += 2
+                continue
+            inside = False
+            if text[i + 1 : i + 2] not in (b"", b",", b"\n", b"\r"):
+                return False
+        elif c == b'"':
+            if prev not in (None, b",", b"\n", b"\r"):
+                return False
+            inside = True
+        prev, i = c, i + 1
+    return not inside
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CSV_BODIES)
+def test_the_quote_screen_is_rfc_4180s_quoting(body: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(body)
+        assert staging.quotes_screened(path, 0) == _quotes_in_place(body)
+
+
+def _strict_rows(path: Path, width: int) -> list[tuple[str | None, ...]] | None:
+    spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    try:
+        rows = duckdb.sql(
+            f"SELECT * FROM read_csv('{path}', header=true, delim=',', quote='\"', escape='\"', "
+            f"auto_detect=false, strict_mode=true, null_padding=false, columns={spec})"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    return [r for r in rows if any(v is not None for v in r)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CSV_BODIES, st.integers(1, 3))
+def test_what_the_fast_read_takes_duckdbs_strict_reader_reads_alike(
+    body: bytes, width: int
+) -> None:
+    """The fast path never takes a file that DuckDB's strict reader (the one that decides
+    otherwise) would refuse or read differently — except line endings mixed within one file,
+    which DuckDB refuses and pyarrow reads as line ends."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(",".join(f"h{i}" for i in range(width)).encode() + b"\n" + body)
+        fast = staging._read_csv(path, width) if staging.quotes_screened(path, 0) else None
+        if fast is None:
+            return
+        rows = [
+            r
+            for r in zip(*(fast.column(f"c{i}").to_pylist() for i in range(width)), strict=True)
+            if any(v is not None for v in r)
+        ]
+        strict = _strict_rows(path, width)
+        mixed = b"\r\n" in body or b"\r" in body
+        assert rows == strict or (strict is None and mixed)
+        assert fast.column("_idx").to_pylist() == list(range(fast.num_rows))
+
+
+@pytest.mark.parametrize("stray_quote", [False, True], ids=["pyarrow", "duckdb"])
+def test_quoted_values_line_breaks_and_blank_lines_keep_their_spreadsheet_rows(
+    tmp_path: Path, stray_quote: bool
+) -> None:
+    """pyarrow reads a file whose quotes pass the screen; DuckDB's strict reader one with a quote
+    inside an unquoted value, which it takes and the screen does not. Both give the
+    spreadsheet's row numbers: a value's line break stays in its row, a blank line is a row of
+    its own."""
+    pkg = builder_from_minimal(tmp_path)
+    for t in ("cases", "contacts", "custody_events", "funding"):
+        pkg.drop(t)
+    first, second = pkg.tables.pop("programmes")
+    first["programme_name"] = 'Open Door, "Exit"\n(fictional)'
+    second["country"] = "Germany"
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(list(first))
+    w.writerow(["" if v is None else v for v in first.values()])
+    out.write("\n")
+    w.writerow(["" if v is None else v for v in second.values()])
+    text = out.getvalue()
+    if stray_quote:
+        text = text.replace("Inside Out", 'Inside 5" Out')
+    pkg.raw["programmes"] = text
+    path = pkg.write("folder")
+    assert staging.quotes_screened(path / "programmes.csv") is not stray_quote
+    report = check_package(path)
+    assert {(p.column, p.rule, p.rows) for p in report.errors if p.table == "programmes"} == {
+        ("country", "vocab", (4,)),
+        ("programme_name", "invisible_character", (2,)),  # the line break in a name
+    }
+    assert report.row_counts["programmes"] == 2
 
 
 # -- the bomb scan --------------------------------------------------------------------------------
