@@ -3,6 +3,11 @@
 * CSV: the large demo's 10 million contacts as one package (with its programmes and cases),
   through our full path — open, stage, validate (GX + SQL + gate), load into a database file —
   against DuckDB's bare ``read_csv`` into a table of a database file.
+* CSV with quotes: the same package with the ``setting`` of every 50th contact in double
+  quotes (as a CSV export quotes a value holding a comma), and with every value quoted (as
+  R's ``write.csv`` or LibreOffice's "quote all text cells" write it). The first is read by
+  pyarrow after the quote screen, the second by DuckDB's strict reader (docs/ingest.md); each
+  against DuckDB's bare ``read_csv`` of the same file.
 * XLSX: a workbook package of about 100 000 contact rows through our full path, against
   python-calamine's bare read of the same contacts sheet, and fastexcel's (the reader our path
   uses, with python-calamine for the sheets fastexcel cannot read exactly).
@@ -121,6 +126,27 @@ def _bare_duckdb(csv: str, db: str, queue: mp.Queue) -> None:
     queue.put({"seconds": time.perf_counter() - start, "peak_mb": _peak_mb(), "rows": rows})
 
 
+def _quoted_copy(plain: Path, to: Path, every: int) -> None:
+    """The CSV package ``plain`` with the ``setting`` of every ``every``-th contact in double
+    quotes (``every=1``: every value of every table quoted); the values stay the same."""
+    import csv
+
+    to.mkdir(parents=True, exist_ok=True)
+    for src in plain.glob("*.csv"):
+        if every == 1:
+            with src.open(newline="") as f, (to / src.name).open("w", newline="") as out:
+                csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(csv.reader(f))
+        elif src.name != "contacts.csv":
+            shutil.copy(src, to / src.name)
+        else:
+            with src.open() as f, (to / src.name).open("w") as out:
+                for i, line in enumerate(f):
+                    if i and i % every == 0:
+                        head, _, setting = line.rstrip("\n").rpartition(",")
+                        line = f'{head},"{setting}"\n'
+                    out.write(line)
+
+
 def _bare_calamine(xlsx: str, queue: mp.Queue) -> None:
     import python_calamine
 
@@ -167,6 +193,12 @@ def main() -> None:
         print("writing the CSV package…", flush=True)
         pkg = _merged_package(1_000_000 if args.quick else None, csv_dir.name)
         write_package(pkg, csv_dir, "folder")
+    quoted = {}
+    for every, name in ((50, "some"), (1, "all")):
+        quoted[name] = csv_dir.with_name(f"{csv_dir.name}-quoted-{name}")
+        if not (quoted[name] / "contacts.csv").exists():
+            print(f"writing the CSV package with {name} values quoted…", flush=True)
+            _quoted_copy(csv_dir, quoted[name], every)
     xlsx = OUT / "xlsx-package.xlsx"
     if not xlsx.exists():
         print("writing the XLSX package…", flush=True)
@@ -191,6 +223,32 @@ def main() -> None:
             str(csv_dir / "contacts.csv"),
             "bare-csv",
         ),
+        "csvq_some_ours_warm": (
+            "CSV, 1 in 50 quoted, ours, warm",
+            _ours,
+            str(quoted["some"]),
+            "ours-csvq-some",
+            True,
+        ),
+        "csvq_some_bare": (
+            "CSV, 1 in 50 quoted, bare",
+            _bare_duckdb,
+            str(quoted["some"] / "contacts.csv"),
+            "bare-csvq-some",
+        ),
+        "csvq_all_ours_warm": (
+            "CSV, all quoted, ours, warm",
+            _ours,
+            str(quoted["all"]),
+            "ours-csvq-all",
+            True,
+        ),
+        "csvq_all_bare": (
+            "CSV, all quoted, bare",
+            _bare_duckdb,
+            str(quoted["all"] / "contacts.csv"),
+            "bare-csvq-all",
+        ),
         "xlsx_ours": ("XLSX, our full path, cold (CLI)", _ours, str(xlsx), "ours-xlsx", False),
         "xlsx_ours_warm": ("XLSX, our full path, warm", _ours, str(xlsx), "ours-xlsx-w", True),
         "xlsx_bare": ("XLSX, bare calamine read", _bare_calamine, str(xlsx)),
@@ -208,15 +266,19 @@ def main() -> None:
         bare = results[f"{k}_bare"]["seconds"]
         results[f"{k}_ratio_cold"] = results[f"{k}_ours"]["seconds"] / bare
         results[f"{k}_ratio_warm"] = results[f"{k}_ours_warm"]["seconds"] / bare
+    for k in ("csvq_some", "csvq_all"):
+        results[f"{k}_ratio_warm"] = (
+            results[f"{k}_ours_warm"]["seconds"] / results[f"{k}_bare"]["seconds"]
+        )
     fastexcel = results["xlsx_bare_fastexcel"]["seconds"]
     results["xlsx_ratio_cold_fastexcel"] = results["xlsx_ours"]["seconds"] / fastexcel
     results["xlsx_ratio_warm_fastexcel"] = results["xlsx_ours_warm"]["seconds"] / fastexcel
     save()
-    print(f"\n{'path':<34}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
+    print(f"\n{'path':<36}{'contact rows':>14}{'seconds':>10}{'rows/s':>12}{'peak MB':>10}")
     for key in steps:
         r = results[key]
         print(
-            f"{r['label']:<34}{r['rows']:>14,}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}"
+            f"{r['label']:<36}{r['rows']:>14,}{r['seconds']:>10.1f}{r['rows_per_s']:>12,.0f}"
             f"{r['peak_mb']:>10,.0f}"
         )
     for k in ("csv", "xlsx"):
@@ -224,6 +286,8 @@ def main() -> None:
             f"ratio ours/bare {k.upper()}: cold {results[f'{k}_ratio_cold']:.2f}x, "
             f"warm {results[f'{k}_ratio_warm']:.2f}x"
         )
+    for k, label in (("csvq_some", "CSV, 1 in 50 quoted"), ("csvq_all", "CSV, all quoted")):
+        print(f"ratio ours/bare {label}: warm {results[f'{k}_ratio_warm']:.2f}x")
     print(
         f"ratio ours/bare fastexcel XLSX: cold {results['xlsx_ratio_cold_fastexcel']:.2f}x, "
         f"warm {results['xlsx_ratio_warm_fastexcel']:.2f}x"
