@@ -167,7 +167,7 @@ _CSV_BODIES = st.lists(_PIECES, max_size=24).map(b"".join)
 
 
 def _quotes_in_place(text: bytes) -> bool:
-    """RFC 4180's quoting read one character at a time: the oracle of ``quotes_screened``."""
+    """RFC 4180's quoting read one character at a time: the oracle of ``screen_quotes``."""
     inside, prev, i = False, None, 0
     while i < len(text):
         c = text[i : i + 1]
@@ -192,7 +192,9 @@ def test_the_quote_screen_is_rfc_4180s_quoting(body: bytes) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.csv"
         path.write_bytes(body)
-        assert staging.quotes_screened(path, 0) == _quotes_in_place(body)
+        screened = staging.screen_quotes(path, 0)
+        assert (screened is not staging.Quotes.REFER) == _quotes_in_place(body)
+        assert (screened is staging.Quotes.NONE) == (b'"' not in body)
 
 
 def _strict_rows(path: Path, width: int) -> list[tuple[str | None, ...]] | None:
@@ -218,7 +220,8 @@ def test_what_the_fast_read_takes_duckdbs_strict_reader_reads_alike(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "t.csv"
         path.write_bytes(",".join(f"h{i}" for i in range(width)).encode() + b"\n" + body)
-        fast = staging._read_csv(path, width) if staging.quotes_screened(path, 0) else None
+        quotes = staging.screen_quotes(path, 0)
+        fast = None if quotes is staging.Quotes.REFER else staging._read_csv(path, width, quotes)
         if fast is None:
             return
         rows = [
@@ -257,7 +260,8 @@ def test_quoted_values_line_breaks_and_blank_lines_keep_their_spreadsheet_rows(
         text = text.replace("Inside Out", 'Inside 5" Out')
     pkg.raw["programmes"] = text
     path = pkg.write("folder")
-    assert staging.quotes_screened(path / "programmes.csv") is not stray_quote
+    screened = staging.screen_quotes(path / "programmes.csv")
+    assert screened is (staging.Quotes.REFER if stray_quote else staging.Quotes.PLACED)
     report = check_package(path)
     assert {(p.column, p.rule, p.rows) for p in report.errors if p.table == "programmes"} == {
         ("country", "vocab", (4,)),

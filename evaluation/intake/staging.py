@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import enum
 import logging
 import mmap
 import re
@@ -555,10 +556,11 @@ def _stage_csv(
     # (releasing the GIL). A large one is searched only when a problem needs its row numbers:
     # beside DuckDB's read of 10 million rows on two cores, the search (a second read of the
     # file in Python) slowed the read by two seconds.
-    later = src.path.stat().st_size >= NUMBER_LATER_BYTES
+    size = src.path.stat().st_size
+    later = size >= NUMBER_LATER_BYTES
     numbers = None if later else _NUMBERING.submit(_row_numbers, src.path)
-    fast = src.path.stat().st_size <= ARROW_READ_MAX_BYTES and quotes_screened(src.path)
-    arrow = _read_csv(src.path, len(header)) if fast else None
+    quotes = screen_quotes(src.path) if size <= ARROW_READ_MAX_BYTES else Quotes.REFER
+    arrow = None if quotes is Quotes.REFER else _read_csv(src.path, len(header), quotes)
     if arrow is not None:
         reader = f"csv_{table.name}"
         conn.register(reader, arrow)
@@ -594,7 +596,7 @@ DuckDB's reader); a larger file is read by DuckDB, whose staging table spills to
 its memory limit (``Limits.memory_limit``)."""
 
 
-def _read_csv(path: Path, width: int) -> pa.Table | None:
+def _read_csv(path: Path, width: int, quotes: Quotes) -> pa.Table | None:
     """The records of a CSV file after its header, every cell as text (empty and quoted-empty
     cells NULL), columns ``c0`` … and the record's position ``_idx``; None when the file is not
     a table of ``width`` columns in UTF-8.
@@ -602,8 +604,10 @@ def _read_csv(path: Path, width: int) -> pa.Table | None:
     pyarrow's reader reads 10 million contacts in a third of the time of DuckDB's ``read_csv``
     into a table, and DuckDB scans the Arrow table in place (docs/performance.md). It is the
     fast path only: it names no line of a bad record when values may hold line breaks, and it
-    reads some malformed quoting without complaint (``quotes_screened`` screens for that), so
-    whatever it cannot read goes to DuckDB's strict reader, which decides and says where."""
+    reads some malformed quoting without complaint (``screen_quotes`` screens for that), so
+    whatever it cannot read goes to DuckDB's strict reader, which decides and says where. In a
+    file without quotes no value holds a line break, and pyarrow finds the records in parallel
+    (1.7 s against 2.4 s for 10 million contacts)."""
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
@@ -616,7 +620,7 @@ def _read_csv(path: Path, width: int) -> pa.Table | None:
                 quote_char='"',
                 double_quote=True,
                 escape_char=False,
-                newlines_in_values=True,
+                newlines_in_values=quotes is not Quotes.NONE,
                 ignore_empty_lines=True,
             ),
             convert_options=pacsv.ConvertOptions(
@@ -638,9 +642,20 @@ _EDGE[[ord(c) for c in ',\n\r"']] = True
 _SCAN = 16 * 1024 * 1024
 
 
-def quotes_screened(path: Path, bytes_per_quote: int = 64) -> bool:
-    """Whether the double quotes of a CSV file are few enough to check quickly, and every one
-    stands where RFC 4180 lets it: opening a value, doubled inside a quoted value, or closing
+class Quotes(enum.Enum):
+    """What the double quotes of a CSV file let pyarrow's reader do (``screen_quotes``)."""
+
+    NONE = "none"
+    """No quotes: pyarrow may read it, and no value holds a line break."""
+    PLACED = "placed"
+    """Every quote where RFC 4180 lets it: pyarrow may read it."""
+    REFER = "refer"
+    """Quotes for DuckDB's strict reader to judge."""
+
+
+def screen_quotes(path: Path, bytes_per_quote: int = 64) -> Quotes:
+    """Whether a CSV file has no double quotes, or few enough to check quickly and every one
+    where RFC 4180 lets it: opening a value, doubled inside a quoted value, or closing
     one before a comma, a line end or the end of the file, with none left open. Few enough: in
     a file over 16 MB, at most one in ``bytes_per_quote`` bytes (0: any number), as where only
     values holding a comma, a quote or a line break are quoted.
@@ -655,15 +670,16 @@ def quotes_screened(path: Path, bytes_per_quote: int = 64) -> bool:
     with path.open("rb") as f:
         size = f.seek(0, 2)
         if size == 0:
-            return True
+            return Quotes.NONE
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             if mm.find(b'"') < 0:
-                return True
+                return Quotes.NONE
             buf = np.frombuffer(mm, dtype=np.uint8)
             try:
-                return _quotes_in_place(buf, bytes_per_quote if size > _SCAN else 0)
+                placed = _quotes_in_place(buf, bytes_per_quote if size > _SCAN else 0)
             finally:
                 del buf
+    return Quotes.PLACED if placed else Quotes.REFER
 
 
 def _quotes_in_place(buf: np.ndarray, bytes_per_quote: int) -> bool:
