@@ -270,6 +270,47 @@ def test_quoted_values_line_breaks_and_blank_lines_keep_their_spreadsheet_rows(
     assert report.row_counts["programmes"] == 2
 
 
+@pytest.mark.parametrize("empty_row", [False, True], ids=["full", "with-an-empty-row"])
+def test_pyarrows_table_is_staged_as_duckdbs_reading_of_the_file(
+    tmp_path: Path, empty_row: bool
+) -> None:
+    """The staged values (counted by pyarrow over its table, or by DuckDB over its own) and the
+    normalised rows are the same whichever reader read the file; with a row of empty cells,
+    the counts leave it out either way."""
+    rows = [
+        "A-1,2024-01-05,60, Video,counselling,,prison",
+        "A-1,2024-01-05,,video,counselling,social_worker,prison",
+        ",,,,,,",
+        "A-2,2024-01-06,45,VIDEO,other,social_worker,",
+    ]
+    if not empty_row:
+        rows.remove(",,,,,,")
+    path = tmp_path / "contacts.csv"
+    path.write_text(",".join(CONTACTS) + "\n" + "\n".join(rows) + "\n")
+    table = TABLES_BY_NAME["contacts"]
+    refs = {c: f"c{i}" for i, c in enumerate(CONTACTS)}
+    staged = []
+    for arrow in (staging._read_csv(path, len(CONTACTS), staging.Quotes.NONE), None):
+        conn = duckdb.connect()
+        if arrow is not None:
+            conn.register("csv_contacts", arrow)
+            reader = "csv_contacts"
+        else:
+            spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(CONTACTS)))
+            reader = f"read_csv('{path}', header=true, auto_detect=false, columns={{{spec}}})"
+        staging._create_norm(conn, table, CONTACTS, reader, refs, NO_PROFILE, None, None, arrow)
+        staged.append(
+            (
+                conn.sql("SELECT * FROM staged_values ORDER BY ALL").fetchall(),
+                conn.sql("SELECT * FROM rows_contacts ORDER BY _row").fetchall(),
+            )
+        )
+    assert staged[0] == staged[1]
+    values, normalised = staged[0]
+    assert ("contacts", "mode", " Video", 1, "video") in values
+    assert [r[0] for r in normalised] == ([2, 3, 5] if empty_row else [2, 3, 4])
+
+
 # -- the bomb scan --------------------------------------------------------------------------------
 def _with_sheet(path: Path, name: str) -> Path:
     wb = openpyxl.load_workbook(path)

@@ -332,7 +332,7 @@ def _create_norm(
     profile: Profile,
     row_expr: str | None,
     row_numbers: Future[pa.Array | None] | None = None,
-    in_place: bool = False,
+    arrow: pa.Table | None = None,
 ) -> Callable[[pa.Array | None], None]:
     """Stage one table: raw text, its distinct values, and the normalised ``rows_`` view.
 
@@ -349,6 +349,7 @@ def _create_norm(
     raw_cols = [f"{refs[c]} AS {quote_name(c)}" for c in columns]
     row = [f"{row_expr} AS _row"] if row_expr else []
     body = ", ".join(row + raw_cols) or "NULL AS _empty"
+    in_place = arrow is not None
     if in_place:  # an Arrow table registered as ``select_from``, with its ``_idx`` column
         conn.execute(
             f"CREATE OR REPLACE TEMP VIEW raw_{name} AS SELECT _idx, {body} FROM {select_from}"
@@ -370,10 +371,11 @@ def _create_norm(
     # rows: a column without an empty cell proves there is no empty row, and the test is left
     # out everywhere (here, in the view and in the typed load). Else they are counted again.
     counted = [c for c in columns if exprs[c] is not None]
-    _insert_distinct(conn, name, counted, exprs, None)
+    source = None if arrow is None else {c: arrow.column(refs[c]) for c in columns}
+    _insert_distinct(conn, name, counted, exprs, None, source)
     if columns and not _has_full_column(conn, name, counted, columns):
         conn.execute("DELETE FROM staged_values WHERE tbl = ?", [name])
-        _insert_distinct(conn, name, counted, exprs, present)
+        _insert_distinct(conn, name, counted, exprs, present, source)
     else:
         present = "TRUE"
     changed = {
@@ -433,9 +435,18 @@ def _insert_distinct(
     columns: list[str],
     exprs: dict[str, str],
     present: str | None,
+    source: dict[str, pa.ChunkedArray] | None = None,
 ) -> None:
     """Each column's distinct raw values of ``raw_<name>`` with their counts and normal form,
-    counted over the rows where ``present`` holds (all rows for ``None``)."""
+    counted over the rows where ``present`` holds (all rows for ``None``, else those with a
+    cell in some column).
+
+    A CSV file read by pyarrow (``source``: its columns) is counted by pyarrow, a column a
+    thread on two: the 10 million contacts' seven columns in 1.06–1.09 s, where DuckDB's
+    group-by over the same Arrow table takes 1.61–1.65 s (2026-12-05, quiet machine)."""
+    if source is not None:
+        _insert_distinct_arrow(conn, name, columns, exprs, present is not None, source)
+        return
     where = f" WHERE {present}" if present else ""
     distinct = [
         f"SELECT '{name}', '{c}', raw, n, {exprs[c]} FROM (SELECT {quote_name(c)} AS raw, "
@@ -444,6 +455,46 @@ def _insert_distinct(
     ]
     if distinct:
         conn.execute("INSERT INTO staged_values " + " UNION ALL ".join(distinct))
+
+
+def _insert_distinct_arrow(
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    columns: list[str],
+    exprs: dict[str, str],
+    present: bool,
+    source: dict[str, pa.ChunkedArray],
+) -> None:
+    if not columns:
+        return
+    data = source
+    if present:
+        some = [pc.is_valid(a) for a in source.values()]
+        mask = some[0]
+        for other in some[1:]:
+            mask = pc.or_(mask, other)
+        data = {c: a.filter(mask) for c, a in source.items()}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csv-counts") as pool:
+        counts = list(pool.map(lambda c: pc.value_counts(data[c]), columns))
+    sizes = [len(n) for n in counts]
+    distinct = pa.table(
+        {
+            "col": pa.array(np.repeat(np.arange(len(columns), dtype=np.int32), sizes)),
+            "raw": pa.concat_arrays([n.field("values") for n in counts]),
+            "n": pa.concat_arrays([n.field("counts") for n in counts]),
+        }
+    )
+    conn.register("_distinct_values", distinct)
+    try:
+        conn.execute(
+            "INSERT INTO staged_values "
+            + " UNION ALL ".join(
+                f"SELECT '{name}', '{c}', raw, n, {exprs[c]} FROM _distinct_values WHERE col = {i}"
+                for i, c in enumerate(columns)
+            )
+        )
+    finally:
+        conn.unregister("_distinct_values")
 
 
 def _has_full_column(
@@ -572,9 +623,7 @@ def _stage_csv(
             f"max_line_size=10000000, columns={spec})"
         )
     try:
-        view = _create_norm(
-            conn, table, cols, reader, refs, profile, None, numbers, in_place=arrow is not None
-        )
+        view = _create_norm(conn, table, cols, reader, refs, profile, None, numbers, arrow)
         if unnamed:
             _check_unnamed(conn, table, src, reader, unnamed, problems)
     except duckdb.Error as exc:
