@@ -1,6 +1,7 @@
 """Staging: every table of an opened package as text in DuckDB, normalised, with row numbers.
 
-Each table becomes a temporary table ``raw_<table>`` of the text as read, the distinct values
+Each table becomes ``raw_<table>``, the text as read (a temporary table; for a CSV file read by
+pyarrow, a view of its Arrow table, which DuckDB scans in place), the distinct values
 of each column with their counts and normalised form in ``staged_values``, and a view
 ``rows_<table>`` of normalised values — trimmed, empty cells as NULL, vocabulary and boolean
 values lower-cased, a profile's value maps and date pattern applied — with ``_row``, the row
