@@ -14,10 +14,10 @@ collected as ``Problem``s so that validation reports every problem in one pass.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import enum
+import functools
 import logging
 import mmap
 import re
@@ -469,11 +469,8 @@ def _insert_distinct_arrow(
     if not columns:
         return
     data = source
-    if present:
-        some = [pc.is_valid(a) for a in source.values()]
-        mask = some[0]
-        for other in some[1:]:
-            mask = pc.or_(mask, other)
+    if present:  # only the rows with a cell in some column
+        mask = functools.reduce(pc.or_, (pc.is_valid(a) for a in source.values()))
         data = {c: a.filter(mask) for c, a in source.items()}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csv-counts") as pool:
         counts = list(pool.map(lambda c: pc.value_counts(data[c]), columns))
@@ -617,12 +614,7 @@ def _stage_csv(
         reader = f"csv_{table.name}"
         conn.register(reader, arrow)
     else:  # DuckDB's strict reader decides, and names the line of what it refuses
-        spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-        reader = (
-            f"read_csv({_lit(str(src.path))}, header=true, delim=',', quote='\"', escape='\"', "
-            f"auto_detect=false, strict_mode=true, null_padding=false, "
-            f"max_line_size=10000000, columns={spec})"
-        )
+        reader = strict_reader(src.path, len(header))
     try:
         view = _create_norm(conn, table, cols, reader, refs, profile, None, numbers, arrow)
         if unnamed:
@@ -637,6 +629,18 @@ def _stage_csv(
     if later:
         staged.number_rows = lambda: view(_row_numbers(src.path))
     return staged
+
+
+def strict_reader(path: Path, width: int) -> str:
+    """DuckDB's strict RFC 4180 reading of a CSV file of ``width`` columns after its header,
+    every cell as text in columns ``c0`` …: the SQL to select from. It decides every file that
+    pyarrow's faster reader does not take (``_read_csv``)."""
+    spec = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    return (
+        f"read_csv({_lit(str(path))}, header=true, delim=',', quote='\"', escape='\"', "
+        f"auto_detect=false, strict_mode=true, null_padding=false, "
+        f"max_line_size=10000000, columns={spec})"
+    )
 
 
 ARROW_READ_MAX_BYTES = 1024 * 1024 * 1024
@@ -680,14 +684,13 @@ def _read_csv(path: Path, width: int, quotes: Quotes) -> pa.Table | None:
                 quoted_strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowException):
+    except pa.ArrowException:
         return None
     return table.append_column("_idx", pa.array(np.arange(table.num_rows, dtype=np.int64)))
 
 
 _QUOTE = ord('"')
-_EDGE = np.zeros(256, dtype=bool)
-_EDGE[[ord(c) for c in ',\n\r"']] = True
+_EDGE = np.isin(np.arange(256), [ord(c) for c in ',\n\r"'])
 """The bytes that may stand before a quote that opens a value, or after one that closes it."""
 _SCAN = 16 * 1024 * 1024
 
@@ -1117,13 +1120,13 @@ _QUIET = logging.NullHandler()
 def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     _WORKBOOKS.clear()
     _FAST_READERS.clear()
+    temporary = "SELECT view_name FROM duckdb_views() WHERE temporary"
+    views = {v for (v,) in conn.execute(temporary).fetchall()}
     for name in staged.tables:
         conn.execute(f"DROP VIEW IF EXISTS rows_{name}")
-        for kind in ("VIEW", "TABLE"):  # a CSV file's is a view of its Arrow table
-            with contextlib.suppress(duckdb.Error):
-                conn.execute(f"DROP {kind} IF EXISTS raw_{name}")
-        with contextlib.suppress(duckdb.Error):
-            conn.unregister(f"csv_{name}")
+        # a CSV file read by pyarrow has a view of its Arrow table; any other, a table
+        conn.execute(f"DROP {'VIEW' if f'raw_{name}' in views else 'TABLE'} IF EXISTS raw_{name}")
+        conn.unregister(f"csv_{name}")
         conn.execute(f"DROP TABLE IF EXISTS rownum_{name}")
     conn.execute("DROP TABLE IF EXISTS staged_values")
 
