@@ -203,6 +203,117 @@ def test_docx_annexes(annual: Report, annual_docx) -> None:
         assert line in text
 
 
+def _table_by_objects(doc, table) -> None:
+    """A report table written with python-docx's objects, cell by cell: the oracle of the
+    one-piece XML that ``write_docx`` writes (``docx.table_xml``)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    from evaluation.reports.docx import (
+        GREY,
+        HEADER_FILL,
+        TABLE_PT,
+        column_widths,
+        hyphenated,
+        is_numeric,
+        numeric_column,
+        set_widths,
+        shade,
+    )
+
+    grid = doc.add_table(rows=1 + len(table.rows), cols=len(table.header))
+    grid.style = doc.styles["Table Grid"]
+    widths = column_widths(table)
+    set_widths(grid, widths)
+    head = grid.rows[0]
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    head._tr.get_or_add_trPr().append(flag)
+    for n, (cell, text) in enumerate(zip(head.cells, table.header, strict=True)):
+        shade(cell._tc.get_or_add_tcPr(), HEADER_FILL)
+        para = cell.paragraphs[0]
+        run = para.add_run(text)
+        run.bold = True
+        run.font.size = Pt(TABLE_PT)
+        if numeric_column(table, n):
+            para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    for line, row in zip(grid.rows[1:], table.rows, strict=True):
+        for cell, value, width in zip(line.cells, row, widths, strict=True):
+            para = cell.paragraphs[0]
+            run = para.add_run(hyphenated(value.text, width))
+            run.font.size = Pt(TABLE_PT)
+            if is_numeric(value):
+                para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if value.state in ("hidden", "no_data"):
+                run.italic = True
+                run.font.color.rgb = RGBColor(*GREY)
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_docx_tables_are_the_xml_python_docx_objects_write(
+    reports: Callable[..., Report], lang: str
+) -> None:
+    """Every table of the report, and one of awkward texts (markup characters, a tab, a line
+    break, spaces at the ends, a word too long for its column, an empty cell), is the same
+    XML, element for element, as python-docx's objects write cell by cell."""
+    from lxml import etree
+
+    from evaluation.reports.docx import table_xml
+    from evaluation.reports.model import Cell, Table
+    from evaluation.vocabulary.language import using
+
+    report = reports(ANNUAL, lang)
+    awkward = Table(
+        "awkward",
+        ("Name <&>", "Wert", "Ausstiegsbegleitungsfallzahlen"),
+        (
+            (Cell("a\tb\nc & <d>", "text"), Cell(None, "number", "no_data"), Cell(3.0, "number")),
+            (Cell(" both ends ", "text"), Cell(4.0, "number", "hidden"), Cell("", "text")),
+            (
+                Cell("Ausstiegsbegleitungsfallzahlenberechnungsgrundlage " * 3, "text"),
+                Cell(5.0, "number"),
+                Cell("x", "text"),
+            ),
+        ),
+    )
+    tables = [report.summary, *[t for s in report.sections for t in s.tables], awkward]
+    tables += [report.definitions, *report.data_quality]
+    with using(report.lang):
+        for table in tables:
+            oracle = Document()
+            _table_by_objects(oracle, table)
+            want = etree.fromstring(etree.tostring(oracle.element.body.find(qn_tbl())))
+            ours = Document()
+            style = ours.styles["Table Grid"].style_id
+            got = etree.fromstring(table_xml(table, column_widths_of(table), style))
+            assert shape(got) == shape(want), table.title
+
+
+def shape(element) -> tuple:
+    """A (plain lxml) element as its name, attributes, text and children, whatever namespaces
+    are declared around it."""
+    return (
+        element.tag,
+        sorted(element.attrib.items()),
+        element.text or "",
+        [shape(child) for child in element],
+    )
+
+
+def qn_tbl() -> str:
+    from docx.oxml.ns import qn
+
+    return qn("w:tbl")
+
+
+def column_widths_of(table) -> list[float]:
+    from evaluation.reports.docx import column_widths
+
+    return column_widths(table)
+
+
 def test_docx_page_is_a4_with_a_page_number_footer(annual: Report, annual_docx) -> None:
     sec = annual_docx.sections[0]
     assert abs(sec.page_width.mm - 210) < 1 and abs(sec.page_height.mm - 297) < 1
