@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from compiled import compile_code
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -276,6 +278,7 @@ def table(result: dict[str, object], aim_ms: float) -> str:
 
 
 def main() -> None:
+    compile_code(ROOT)  # as a user's machine has it after a first run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True, help="a store built by `demo`")
     parser.add_argument("--label", default="demo", help="the store's name in the table")

@@ -975,6 +975,11 @@ def _newest_periods(db: Path | None, templates) -> dict[str, str] | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if not args.formats or {"docx", "pdf"} & {f.lower() for f in _split(args.formats)}:
+        # the chart workers' imports run in their fork server while this process imports
+        from evaluation.reports.charts import start_chart_workers
+
+        start_chart_workers()
     from evaluation.periods import parse_periods
     from evaluation.reports.pack import check_formats, write_packs
 

@@ -445,9 +445,14 @@ _CHARTS_WARM = threading.Event()
 def warm_charts() -> None:
     """Import matplotlib and draw one tiny figure (its fonts, the Agg canvas), as the report
     charts are drawn (``reports.charts.to_png``), once per process: the first preview on the
-    Reports page should not pay the 0.3-0.5 s."""
+    Reports page should not pay the 0.3-0.5 s. Also start the fork server of the chart
+    workers (``reports.charts.start_chart_workers``), so a report pack's charts are drawn in
+    worker processes while its files are written."""
     if _CHARTS_WARM.is_set():
         return
+    from evaluation.reports.charts import start_chart_workers
+
+    start_chart_workers()
     import io
 
     import matplotlib

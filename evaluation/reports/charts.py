@@ -550,6 +550,28 @@ def png_in(lang: str, spec: ChartSpec) -> tuple[bytes, bytes]:
         return png_key(spec), to_png(spec)
 
 
+WORKER_MODULES = (
+    "evaluation.reports.charts",
+    "evaluation.views.charts",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.figure",
+    "matplotlib.legend_handler",
+    "matplotlib.ticker",
+)
+"""What a worker drawing charts imports (``png_in``): imported once in the fork server when it
+is started for charts (``evaluation.workers.start_workers``), so a worker draws at once."""
+
+
+def start_chart_workers() -> None:
+    """Start this process's fork server with ``WORKER_MODULES`` imported, in the background,
+    so that the charts of a report about to be written are drawn in worker processes that
+    need no imports of their own (``reports.pack.draw_charts``). Cheap to import and to call
+    first thing: the command line's ``report`` does, before its own imports."""
+    from evaluation.workers import start_workers
+
+    start_workers(WORKER_MODULES)
+
+
 PNG_CACHE_BYTES = 64 * 2**20
 """The most the chart images kept by ``to_png`` hold (~2 000 charts of ~30 KB)."""
 _PNGS: OrderedDict[bytes, bytes] = OrderedDict()

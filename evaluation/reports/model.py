@@ -33,6 +33,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,19 +211,29 @@ class Report:
     """How each indicator's values are shown (``value_format``), by indicator id."""
     chart_images: dict[int, bytes] = field(default_factory=dict, repr=False)
     """Each chart's image for Word and PDF by ``id(chart)``, drawn once: by ``chart_png`` on
-    demand, or ahead in worker processes by ``pack.draw_charts``."""
+    demand, or ahead in worker processes by ``pack.charts_drawn``."""
+    chart_pending: dict[int, Future[tuple[bytes, bytes]]] = field(default_factory=dict, repr=False)
+    """Charts being drawn in worker processes while the writers write (``pack.charts_drawn``),
+    by ``id(chart)``: each a future of its ``png_key`` and image. Empty outside a pack."""
 
     @property
     def charts(self) -> list[ChartSpec]:
         return [c for s in self.sections for c in s.charts]
 
     def chart_png(self, chart: ChartSpec) -> bytes:
-        """The chart drawn for Word and PDF, drawn once per report."""
-        from evaluation.reports.charts import to_png
+        """The chart drawn for Word and PDF, drawn once per report (or waited for, where a
+        worker draws it)."""
+        from evaluation.reports.charts import keep_png, to_png
 
         key = id(chart)
         if key not in self.chart_images:
-            self.chart_images[key] = to_png(chart)
+            pending = self.chart_pending.pop(key, None)
+            if pending is None:
+                self.chart_images[key] = to_png(chart)
+            else:
+                content, png = pending.result()
+                keep_png(content, png)
+                self.chart_images[key] = png
         return self.chart_images[key]
 
     @property

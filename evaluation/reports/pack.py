@@ -13,13 +13,13 @@ is handed to every worker explicitly, and each speaks it while it builds, writes
 
 from __future__ import annotations
 
-import functools
 import io
 import math
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import as_completed
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import duckdb
@@ -69,18 +69,36 @@ def check_language(lang: str | None) -> str:
 
 
 def draw_charts(report: Report, workers: int, *, min_parallel: int | None = None) -> None:
-    """Draw the report's chart images (for Word and PDF) once, before the writers ask.
+    """Draw the report's chart images (for Word and PDF) now, as ``charts_drawn`` would, in
+    ``workers`` processes where that pays."""
+    with charts_drawn(report, workers, min_parallel=min_parallel):
+        pass
+
+
+@contextmanager
+def charts_drawn(
+    report: Report, workers: int, *, min_parallel: int | None = None
+) -> Iterator[None]:
+    """The report's chart images (for Word and PDF), drawn once, while the writers write.
 
     An image drawn before with the same content, language and size is reused (``to_png``
-    keeps them). The rest are drawn here, ~60 ms each; in ``workers`` processes only when
-    there are at least ``min_parallel`` (``MIN_PARALLEL_CHARTS``) of them: starting a worker
-    and its imports costs more than a report's charts take to draw (``reports_bench.py
-    --break-even``). A batch of reports runs in parallel over the reports instead
-    (``write_packs``). The images are cached on the report, where the writers find them.
+    keeps them). The rest are drawn here on demand (``Report.chart_png``), ~60-130 ms each, or,
+    when ``workers`` ≥ 1 and there are at least ``min_parallel`` of them, in that many worker
+    processes *while* the body runs: the writers lay out their text meanwhile and wait only for
+    a chart not drawn yet. By default ``min_parallel`` is ``MIN_PARALLEL_WARM`` when this
+    process's fork server was started with the chart modules imported
+    (``charts.start_chart_workers``: the command line's ``report``, the dashboard once idle),
+    so a worker starts in ~20 ms; else ``MIN_PARALLEL_CHARTS``, as a cold worker's imports
+    cost more than a report's charts take to draw (``reports_bench.py --break-even``). A batch
+    of reports runs in parallel over the reports instead (``write_packs``). On leaving, every
+    image is on the report.
     """
-    from evaluation.reports.charts import cached_png, keep_png, png_in, png_key, to_png
+    from evaluation.reports.charts import WORKER_MODULES, cached_png, png_in, png_key
+    from evaluation.workers import ready, worker_pool
 
-    threshold = MIN_PARALLEL_CHARTS if min_parallel is None else min_parallel
+    threshold = min_parallel
+    if threshold is None:
+        threshold = MIN_PARALLEL_WARM if ready(WORKER_MODULES) else MIN_PARALLEL_CHARTS
     with using(report.lang):
         missing = []
         for chart in report.charts:
@@ -91,20 +109,23 @@ def draw_charts(report: Report, workers: int, *, min_parallel: int | None = None
                 missing.append(chart)
             else:
                 report.chart_images[id(chart)] = png
-        if workers <= 1 or len(missing) < max(threshold, 2):
+    if workers < 1 or len(missing) < max(threshold, 2):
+        yield
+        with using(report.lang):
             for chart in missing:
-                report.chart_images[id(chart)] = to_png(chart)
-            return
-    from evaluation.workers import worker_pool
-
-    draw = functools.partial(png_in, report.lang)
-    with worker_pool(min(workers, len(missing))) as pool:
-        chunk = math.ceil(len(missing) / workers)
-        for chart, (key, png) in zip(
-            missing, pool.map(draw, missing, chunksize=chunk), strict=True
-        ):
-            keep_png(key, png)
-            report.chart_images[id(chart)] = png
+                report.chart_png(chart)
+        return
+    with worker_pool(min(workers, len(missing)), WORKER_MODULES) as pool:
+        try:
+            for chart in missing:  # in the document's order: the first needed are drawn first
+                report.chart_pending[id(chart)] = pool.submit(png_in, report.lang, chart)
+            yield
+            for chart in missing:
+                report.chart_png(chart)
+        finally:
+            for pending in report.chart_pending.values():
+                pending.cancel()
+            report.chart_pending.clear()
 
 
 MIN_PARALLEL_CHARTS = 100
@@ -112,47 +133,55 @@ MIN_PARALLEL_CHARTS = 100
 its start and its workers' imports cost ~3 s against ~63 ms a chart, which two workers halve
 (2 × 3 s / 0.063 s ≈ 100); on a busy machine never (``reports_bench.py --break-even``)."""
 
+MIN_PARALLEL_WARM = 4
+"""Fewer charts are drawn in this process even when the fork server has the chart modules
+imported: a pool then starts in ~50 ms, and each worker's first chart costs ~0.1 s more than
+the next (its fonts and caches), against ~0.12 s a chart (``reports_bench.py --break-even``)."""
+
 
 def write_report(
-    report: Report, out_dir: Path, formats: Sequence[str], *, chart_workers: int = 1
+    report: Report, out_dir: Path, formats: Sequence[str], *, chart_workers: int | None = None
 ) -> list[Path]:
-    """Write ``report`` in ``formats`` into ``out_dir``; returns the files written.
+    """Write ``report`` in ``formats`` into ``out_dir``; returns the files written, in the
+    order of ``formats``.
 
-    ``chart_workers`` > 1 may draw the chart images for Word and PDF in that many processes
-    (``draw_charts``: only for many charts).
+    The chart images for Word and PDF may be drawn in ``chart_workers`` processes (default:
+    one per core) while this one writes the files (``charts_drawn``: only where that pays);
+    the formats without charts are written first, while the charts are drawn.
     """
-    if {"docx", "pdf"} & set(formats):
-        draw_charts(report, chart_workers)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / report.file_stem
-    written = []
-    for fmt in formats:
-        path = stem.with_name(f"{stem.name}.{fmt}")
-        if fmt == "xlsx":
-            from evaluation.reports.xlsx import write_xlsx
+    workers = (os.cpu_count() or 1) if chart_workers is None else chart_workers
+    drawing = charts_drawn(report, workers) if {"docx", "pdf"} & set(formats) else nullcontext()
+    written: dict[str, Path] = {}
+    with drawing:
+        for fmt in sorted(formats, key=lambda f: f in ("docx", "pdf")):
+            path = written[fmt] = stem.with_name(f"{stem.name}.{fmt}")
+            if fmt == "xlsx":
+                from evaluation.reports.xlsx import write_xlsx
 
-            write_xlsx(report, path)
-        elif fmt == "html":
-            from evaluation.reports.html import write_html
+                write_xlsx(report, path)
+            elif fmt == "html":
+                from evaluation.reports.html import write_html
 
-            write_html(report, path)
-        elif fmt == "docx":
-            from evaluation.reports.docx import write_docx
+                write_html(report, path)
+            elif fmt == "docx":
+                from evaluation.reports.docx import write_docx
 
-            write_docx(report, path)
-        elif fmt == "pdf":
-            from evaluation.reports.pdf import write_pdf
+                write_docx(report, path)
+            elif fmt == "pdf":
+                from evaluation.reports.pdf import write_pdf
 
-            write_pdf(report, path)
-        written.append(path)
+                write_pdf(report, path)
+    paths = [written[fmt] for fmt in formats]
     if "data" in report.template.annexes:
         from evaluation.views.spreadsheet import safe_frame
 
         path = stem.with_name(f"{stem.name}_data.csv")
         safe_frame(report.data).to_csv(path, index=False)
-        written.append(path)
-    return written
+        paths.append(path)
+    return paths
 
 
 def pack_bytes(report: Report, formats: Sequence[str]) -> bytes:
@@ -226,7 +255,7 @@ def write_packs(
             scope,
             catalogue,
             progress,
-            chart_workers=workers,
+            chart_workers=workers if workers > 1 else 0,
             lang=lang,
         )
     size = max(1, min(CHUNK, math.ceil(len(ids) / (workers * 4))))
@@ -235,7 +264,7 @@ def write_packs(
     done = 0
     with using(lang):
         progress(_("Writing {n} reports in {workers} processes", n=len(ids), workers=workers), 0.0)
-    with worker_pool(workers) as pool:
+    with worker_pool(workers, BATCH_MODULES) as pool:
         futures = {
             pool.submit(
                 _write_chunk,
@@ -262,6 +291,10 @@ def write_packs(
 CHUNK = 25
 """Most programmes a worker computes in one pass (small enough to spread the work evenly)."""
 
+BATCH_MODULES = ("evaluation.reports.pack",)
+"""What a batch worker imports first (the model and the engine), imported once in the fork
+server when a batch starts it; charts and writers are imported where they are needed."""
+
 
 def _write_here(
     store_or_cursor: Store | duckdb.DuckDBPyConnection,
@@ -273,7 +306,7 @@ def _write_here(
     scope: Scope,
     catalogue: Catalogue,
     progress: Progress,
-    chart_workers: int = 1,
+    chart_workers: int = 0,
     lang: str = "en",
 ) -> list[Path]:
     def building(message: str, fraction: float) -> None:
