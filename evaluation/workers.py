@@ -48,7 +48,9 @@ def start_workers(preload: Iterable[str] = ()) -> None:
         try:
             forkserver.ensure_running()
         finally:
-            if main is not None:
+            if main is None:
+                del sys.modules["__main__"]
+            else:
                 sys.modules["__main__"] = main
 
 
