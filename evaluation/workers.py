@@ -41,17 +41,10 @@ def start_workers(preload: Iterable[str] = ()) -> None:
     with _starting:
         if _preloaded is None:
             _preloaded = frozenset(preload)
-            # "__main__" is left out: a worker must never run the caller's script (see below)
+            # without "__main__" (the default preload), the server never imports the caller's
+            # script, so it needs no bare stand-in for it as a pool's workers do (below)
             multiprocessing.get_context("forkserver").set_forkserver_preload(sorted(_preloaded))
-        main = sys.modules.get("__main__")
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            forkserver.ensure_running()
-        finally:
-            if main is None:
-                del sys.modules["__main__"]
-            else:
-                sys.modules["__main__"] = main
+        forkserver.ensure_running()
 
 
 def ready(modules: Iterable[str]) -> bool:

@@ -258,9 +258,10 @@ def test_docx_tables_are_the_xml_python_docx_objects_write(
     """Every table of the report, and one of awkward texts (markup characters, a tab, a line
     break, spaces at the ends, a word too long for its column, an empty cell), is the same
     XML, element for element, as python-docx's objects write cell by cell."""
+    from docx.oxml.ns import qn
     from lxml import etree
 
-    from evaluation.reports.docx import table_xml
+    from evaluation.reports.docx import column_widths, table_xml
     from evaluation.reports.model import Cell, Table
     from evaluation.vocabulary.language import using
 
@@ -284,10 +285,10 @@ def test_docx_tables_are_the_xml_python_docx_objects_write(
         for table in tables:
             oracle = Document()
             _table_by_objects(oracle, table)
-            want = etree.fromstring(etree.tostring(oracle.element.body.find(qn_tbl())))
+            want = etree.fromstring(etree.tostring(oracle.element.body.find(qn("w:tbl"))))
             ours = Document()
             style = ours.styles["Table Grid"].style_id
-            got = etree.fromstring(table_xml(table, column_widths_of(table), style))
+            got = etree.fromstring(table_xml(table, column_widths(table), style))
             assert shape(got) == shape(want), table.title
 
 
@@ -300,18 +301,6 @@ def shape(element) -> tuple:
         element.text or "",
         [shape(child) for child in element],
     )
-
-
-def qn_tbl() -> str:
-    from docx.oxml.ns import qn
-
-    return qn("w:tbl")
-
-
-def column_widths_of(table) -> list[float]:
-    from evaluation.reports.docx import column_widths
-
-    return column_widths(table)
 
 
 def test_docx_page_is_a4_with_a_page_number_footer(annual: Report, annual_docx) -> None:

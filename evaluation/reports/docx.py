@@ -28,7 +28,7 @@ import io
 import re
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from evaluation.reports.model import Cell, Report, ReportError, Table
 from evaluation.reports.narrative import day_text, period_label
@@ -452,7 +452,7 @@ def table_xml(table: Table, widths: list[float], style: str) -> str:
     head_shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{HEADER_FILL}"/>'
     parts = [
         f"<w:tbl {nsdecls('w')}><w:tblPr>"
-        f'<w:tblStyle w:val="{escape(style, QUOTE)}"/><w:tblW w:type="auto" w:w="0"/>'
+        f'<w:tblStyle w:val={quoteattr(style)}/><w:tblW w:type="auto" w:w="0"/>'
         '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
         'w:noHBand="0" w:noVBand="1" w:val="04A0"/><w:tblLayout w:type="fixed"/></w:tblPr>'
         "<w:tblGrid>",
@@ -481,9 +481,6 @@ def table_xml(table: Table, widths: list[float], style: str) -> str:
         parts.append("</w:tr>")
     parts.append("</w:tbl>")
     return "".join(parts)
-
-
-QUOTE = {'"': "&quot;"}
 
 
 def run_xml(text: str) -> str:
