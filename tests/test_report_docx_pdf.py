@@ -460,6 +460,51 @@ def test_pdf_cover_label_column_is_measured_not_fixed() -> None:
     assert cover_label_width(pdf, ["x" * 200]) <= pdf.epw / 3
 
 
+def _font_document(texts: list[str], add: Callable[..., None]) -> bytes:
+    """A small PDF of ``texts`` in the three report styles, its fonts given by ``add``."""
+    import datetime as dt
+
+    from fpdf import FPDF
+
+    from evaluation.reports.pdf import FONT, STYLES
+
+    pdf = FPDF()
+    for style in STYLES:
+        add(pdf, style)
+    pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    pdf.add_page()
+    for i, text in enumerate(texts):
+        pdf.set_font(FONT, STYLES[i % len(STYLES)], 8 + 3 * (i % 4))
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 6, f"{pdf.get_string_width(text):.3f}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_pdf_fonts_parsed_once_write_what_fpdf_add_font_writes() -> None:
+    """Every PDF of a process takes its fonts from one parse of them (``add_parsed_font``); a
+    document written after others, which used other characters, sizes and glyphs the font
+    lacks, is byte for byte the document fpdf2's own ``add_font`` writes."""
+    from evaluation.reports.pdf import FONT, add_parsed_font, font_files
+
+    def by_fpdf(pdf, style: str) -> None:
+        files = font_files()
+        pdf.add_font(FONT, style, str(files.get(style) or files[""]))
+
+    texts = [
+        "Zuwendungsgeber – Empfängerkreis: 1 234,5 € … ÄÖÜß",
+        "Ausstiegsbegleitung (Fälle)",
+        "Ω ≥ 5 · “quoted” ‘single’ — ½ ¾",
+        "Missing glyphs: 漢字 and 🙂, then plain text again",
+    ]
+    others = ["Ŧħé ŏťĥěř đōčŭɱēñŧ: " + chr(0x0400 + i) * 3 for i in range(40)]
+    _font_document(others, add_parsed_font)  # the process's fonts used before
+    expected = _font_document(texts, by_fpdf)
+    assert _font_document(texts, add_parsed_font) == expected
+    _font_document(others[::-1], add_parsed_font)
+    assert _font_document(texts, add_parsed_font) == expected
+    assert _font_document(others, add_parsed_font) == _font_document(others, by_fpdf)
+
+
 def test_pdf_tables_break_words_at_syllables_never_within_one(
     reports: Callable[..., Report], out: Path
 ) -> None:

@@ -117,3 +117,34 @@ def test_a_pack_draws_its_charts_in_workers_while_it_writes(
     assert len(docx.inline_shapes) == 8
     pdf = PdfReader(str(next((tmp_path / "pack").glob("*.pdf"))))
     assert sum(len(page.images) for page in pdf.pages) == 8
+
+
+@pytest.mark.slow
+def test_the_dashboard_starts_the_chart_workers_and_reads_the_fonts_once_idle(
+    oracle_db: Path, tmp_path: Path
+) -> None:
+    """The app, for someone who may write reports, starts the chart workers' fork server and
+    reads the PDF's fonts once no page runs (``state.warm_charts``), so the first pack of the
+    session draws its charts in warm workers and parses no font."""
+    db = copy_store(oracle_db, tmp_path / "store.duckdb")
+    out = run(
+        f"""
+        import os, time
+        os.environ.update(EVALUATION_DB={str(db)!r}, EVALUATION_DEMO="1")
+        from streamlit.testing.v1 import AppTest
+        from evaluation.app import state
+        from evaluation.reports import pdf
+        from evaluation.reports.charts import WORKER_MODULES
+        from evaluation.workers import ready
+
+        state.IDLE_BEFORE = 0.0
+        print(ready(WORKER_MODULES), sorted(pdf._PARSED))
+        at = AppTest.from_file("streamlit_app.py", default_timeout=180).run()  # CSO manager
+        assert not at.exception and not at.error, (at.exception, at.error)
+        deadline = time.monotonic() + 120
+        while not state._CHARTS_WARM.is_set() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        print(ready(WORKER_MODULES), sorted(pdf._PARSED))
+        """
+    )
+    assert out.strip().split("\n")[-2:] == ["False []", "True ['', 'B', 'I']"]

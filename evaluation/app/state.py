@@ -447,12 +447,15 @@ def warm_charts() -> None:
     charts are drawn (``reports.charts.to_png``), once per process: the first preview on the
     Reports page should not pay the 0.3-0.5 s. Also start the fork server of the chart
     workers (``reports.charts.start_chart_workers``), so a report pack's charts are drawn in
-    worker processes while its files are written."""
+    worker processes while its files are written, and read the PDF's fonts
+    (``reports.pdf.warm_fonts``), which every later PDF of the process shares."""
     if _CHARTS_WARM.is_set():
         return
     from evaluation.reports.charts import start_chart_workers
+    from evaluation.reports.pdf import warm_fonts
 
     start_chart_workers()
+    warm_fonts()
     import io
 
     import matplotlib

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,13 +50,70 @@ PAD_Y = 0.9
 
 def font_files() -> dict[str, Path]:
     """DejaVu Sans from matplotlib's fonts, by fpdf2 style (``""``, ``B``, ``I``); no bold
-    italic: each font costs a TTF parse per document (~50 ms), the largest fixed cost here.
+    italic: each font costs a TTF parse (40-100 ms, once per process: ``parsed_font``) and
+    its subset in every document.
     Found without importing matplotlib (0.3-0.9 s), whose charts are drawn in workers."""
     spec = importlib.util.find_spec("matplotlib")
     places = (spec.submodule_search_locations or []) if spec is not None else []
     folder = Path(next(iter(places), ".")) / "mpl-data" / "fonts" / "ttf"
     names = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
     return {style: folder / name for style, name in names.items() if (folder / name).is_file()}
+
+
+STYLES = ("", "B", "I")
+
+# fpdf2's TTFFont keeps what a document changes in these slots; the rest (the font's widths,
+# character map and descriptor) is the file's and is shared by every document of the process
+_PER_DOCUMENT = frozenset({"i", "ttfont", "subset", "missing_glyphs", "biggest_size_pt", "cw"})
+_PARSED: dict[str, Any] = {}
+_PARSING = threading.Lock()
+
+
+def parsed_font(style: str) -> Any:
+    """fpdf2's reading of one DejaVu style (its widths and character map: 40-100 ms, most of a
+    PDF's fixed cost), done once per process; ``warm_fonts`` does it ahead of the first PDF."""
+    with _PARSING:
+        if style not in _PARSED:
+            from fpdf import FPDF
+            from fpdf.fonts import TTFFont
+
+            fonts = font_files()
+            if "" not in fonts:
+                raise FileNotFoundError("DejaVuSans.ttf is not among matplotlib's fonts")
+            path = fonts.get(style) or fonts[""]
+            _PARSED[style] = TTFFont(FPDF(), path, f"{FONT.lower()}{style}", style)
+        return _PARSED[style]
+
+
+def warm_fonts() -> None:
+    """Read the report fonts now (the dashboard does it once idle), not in the first PDF."""
+    for style in STYLES:
+        parsed_font(style)
+
+
+def add_parsed_font(pdf: Any, style: str) -> None:
+    """Give ``pdf`` the DejaVu style as ``pdf.add_font`` would, from the process's parse of it.
+
+    The document gets its own copy of what it changes: its font number, the character subset it
+    embeds, the glyphs it found missing, its widths (a ``defaultdict`` that grows on reading)
+    and the font file opened anew, since embedding subsets that object in place. Opening is
+    lazy (the table directory alone), so what the parse costs is paid once.
+    """
+    from fontTools import ttLib
+    from fpdf.fonts import SubsetMap, TTFFont
+
+    parsed = parsed_font(style)
+    font = TTFFont.__new__(TTFFont)
+    for slot in TTFFont.__slots__:
+        if slot not in _PER_DOCUMENT and hasattr(parsed, slot):
+            setattr(font, slot, getattr(parsed, slot))
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = ttLib.TTFont(parsed.ttffile, recalcTimestamp=False, lazy=True)
+    font.cw = parsed.cw.copy()
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.subset = SubsetMap(font)
+    pdf.fonts[parsed.fontkey] = font
 
 
 def write_pdf(report: Report, path: Path) -> Path:
@@ -131,11 +189,8 @@ def _new_pdf(footer: str) -> Any:
     pdf = _PDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
     pdf.set_auto_page_break(True, margin=18)
-    fonts = font_files()
-    if "" not in fonts:
-        raise FileNotFoundError("DejaVuSans.ttf is not among matplotlib's fonts")
-    for style in ("", "B", "I"):
-        pdf.add_font(FONT, style, str(fonts.get(style) or fonts[""]))
+    for style in STYLES:
+        add_parsed_font(pdf, style)
     pdf.set_font(FONT, "", 10)
     pdf.alias_nb_pages()
     return pdf
