@@ -148,3 +148,35 @@ def test_the_dashboard_starts_the_chart_workers_and_reads_the_fonts_once_idle(
         """
     )
     assert out.strip().split("\n")[-2:] == ["False []", "True ['', 'B', 'I']"]
+
+
+@pytest.mark.slow
+def test_the_reports_page_draws_its_preview_in_the_chart_workers(
+    oracle_db: Path, tmp_path: Path
+) -> None:
+    """Under ``serve`` the chart workers' server runs from the start, so the Reports page's
+    first visit draws its preview charts there: the page shows four, drawn and kept (for the
+    download), and its process never imports matplotlib (0.5 s). That a worker's image is the
+    very PNG drawn in-process, the pack's test above checks."""
+    db = copy_store(oracle_db, tmp_path / "store.duckdb")
+    out = run(
+        f"""
+        import os, sys
+        os.environ.update(EVALUATION_DB={str(db)!r}, EVALUATION_DEMO="1")
+        from evaluation.reports.charts import start_chart_workers
+        start_chart_workers()  # as `serve` does first (evaluation.app.server.main)
+        from streamlit.testing.v1 import AppTest
+        from evaluation.app import state
+
+        state.IDLE_BEFORE = 1e9  # no warm-up once idle: the page alone
+        at = AppTest.from_file("streamlit_app.py", default_timeout=180).run()
+        at.switch_page("evaluation/app/pages/reports.py").run()
+        assert not at.exception and not at.error, (at.exception, at.error)
+        from evaluation.reports import charts
+
+        pngs = list(charts._PNGS.values())
+        print(len(at.image), len(pngs), all(png.startswith(b"\\x89PNG") for png in pngs))
+        print("matplotlib" in sys.modules)
+        """
+    )
+    assert out.strip().split("\n")[-2:] == ["4 4 True", "False"]

@@ -92,7 +92,12 @@ def wait_until_warm() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``streamlit run ARGV…`` in this process, the app's imports warmed beside it."""
+    """``streamlit run ARGV…`` in this process, the app's imports warmed beside it, and the
+    chart workers' fork server started first: it imports matplotlib in its own process while
+    Streamlit starts, so the Reports page draws its preview there from its first visit."""
+    from evaluation.reports.charts import start_chart_workers
+
+    start_chart_workers()
     from streamlit.web import cli
 
     start_warming()

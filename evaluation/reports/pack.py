@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import as_completed
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -31,6 +32,9 @@ from evaluation.reports.spec import FORMATS, ReportTemplate
 from evaluation.store.access import Scope
 from evaluation.store.database import Store
 from evaluation.vocabulary.language import DEFAULT, LANGUAGES, _, current, normalise, using
+
+if TYPE_CHECKING:
+    from evaluation.reports.charts import ChartSpec
 
 Progress = Callable[[str, float], None]
 
@@ -68,18 +72,30 @@ def check_language(lang: str | None) -> str:
     return normalise(lang)
 
 
-def draw_charts(report: Report, workers: int, *, min_parallel: int | None = None) -> None:
-    """Draw the report's chart images (for Word and PDF) now, as ``charts_drawn`` would, in
-    ``workers`` processes where that pays."""
-    with charts_drawn(report, workers, min_parallel=min_parallel):
+def draw_charts(
+    report: Report,
+    workers: int,
+    *,
+    min_parallel: int | None = None,
+    charts: Sequence[ChartSpec] | None = None,
+) -> None:
+    """Draw the report's chart images (for Word and PDF), or those of ``charts`` (the Reports
+    page's preview), now, as ``charts_drawn`` would, in ``workers`` processes where that
+    pays."""
+    with charts_drawn(report, workers, min_parallel=min_parallel, charts=charts):
         pass
 
 
 @contextmanager
 def charts_drawn(
-    report: Report, workers: int, *, min_parallel: int | None = None
+    report: Report,
+    workers: int,
+    *,
+    min_parallel: int | None = None,
+    charts: Sequence[ChartSpec] | None = None,
 ) -> Iterator[None]:
-    """The report's chart images (for Word and PDF), drawn once, while the writers write.
+    """The report's chart images (for Word and PDF), drawn once, while the writers write;
+    ``charts``: only these of the report's charts.
 
     An image drawn before with the same content, language and size is reused (``to_png``
     keeps them). The rest are drawn here on demand (``Report.chart_png``), ~60-130 ms each, or,
@@ -91,7 +107,7 @@ def charts_drawn(
     so a worker starts in ~20 ms; else ``MIN_PARALLEL_CHARTS``, as a cold worker's imports
     cost more than a report's charts take to draw (``reports_bench.py --break-even``). A batch
     of reports runs in parallel over the reports instead (``write_packs``). On leaving, every
-    image is on the report.
+    image asked for is on the report.
     """
     from evaluation.reports.charts import WORKER_MODULES, cached_png, png_in, png_key
     from evaluation.workers import ready, worker_pool
@@ -101,7 +117,7 @@ def charts_drawn(
         threshold = MIN_PARALLEL_WARM if ready(WORKER_MODULES) else MIN_PARALLEL_CHARTS
     with using(report.lang):
         missing = []
-        for chart in report.charts:
+        for chart in report.charts if charts is None else charts:
             if id(chart) in report.chart_images:
                 continue
             png = cached_png(png_key(chart))

@@ -12,6 +12,8 @@ shared, suppressed one) and the files (``pack``), through the caches of ``state`
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +23,7 @@ from evaluation.app.session import current_viewer
 from evaluation.periods import PeriodChoices, label
 from evaluation.reports import spec
 from evaluation.reports.model import Report, Table
+from evaluation.reports.pack import draw_charts
 from evaluation.views import explore
 from evaluation.views.explore import date_text
 from evaluation.views.programmes import programmes_in_scope
@@ -200,11 +203,13 @@ def _page() -> None:
     charts = report.charts[:PREVIEW_CHARTS]
     if charts:
         st.subheader(_("Charts (first of the report)"))
+        # the very images the Word and PDF files hold (drawn once per content, kept for the
+        # download): no Plotly in the browser, whose first chart of a session cost about
+        # 0.8 s on two cores; drawn in the chart workers once their server runs (``serve``
+        # starts it), so the page never imports matplotlib itself (0.5 s)
+        draw_charts(report, os.cpu_count() or 1, charts=charts)
         cols = st.columns(2)
         for n, chart in enumerate(charts):
-            # the very image the Word and PDF files hold (drawn once per content, kept for
-            # the download): no Plotly in the browser, whose first chart of a session cost
-            # about 0.8 s on two cores
             cols[n % 2].image(report.chart_png(chart), width="stretch")
     with st.expander(_("What is in the report")):
         st.markdown(
