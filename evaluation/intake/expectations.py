@@ -32,7 +32,8 @@ import logging
 import sys
 import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -386,17 +387,46 @@ def _frame_of(cells: list[pa.Array], grps: tuple[_Group, ...]) -> pd.DataFrame:
 
 
 def validate_columns(conn: duckdb.DuckDBPyConnection, staged: Staged) -> list[ColumnFailure]:
-    """Run the registry's per-column suite on the distinct values of every staged table.
+    """Run the registry's per-column suite on the distinct values of every staged table."""
+    return columns_checked(conn, staged)()
 
-    One validator run asks GX for success only; the expectations that failed run again with
-    the list of their failing values, and so which distinct cells failed, which values of which
-    columns.
+
+def columns_checked(
+    conn: duckdb.DuckDBPyConnection, staged: Staged
+) -> Callable[[], list[ColumnFailure]]:
+    """Start the registry's per-column suite on the distinct values of every staged table and
+    return at once; calling the result waits for the failures.
+
+    The distinct values are read from ``conn`` here; GX checks them in a thread of its own,
+    beside whatever the caller asks DuckDB next (the rules across rows and tables: DuckDB
+    releases the GIL while it runs a query, GX needs no connection). One validator run asks
+    GX for success only; the expectations that failed run again with the list of their
+    failing values, and so which distinct cells failed, which values of which columns.
     """
     grps = groups()
     checked = package_frame(conn, staged, grps)
     if checked is None:
-        return []
-    frame, parts, cells = checked
+        return list
+    done: Future[list[ColumnFailure]] = Future()
+
+    def run() -> None:
+        try:
+            done.set_result(_failures(staged, grps, *checked))
+        except BaseException as error:  # raised again where the caller waits
+            done.set_exception(error)
+
+    threading.Thread(target=run, name="gx-validate", daemon=True).start()
+    return done.result
+
+
+def _failures(
+    staged: Staged,
+    grps: tuple[_Group, ...],
+    frame: pd.DataFrame,
+    parts: list[pa.Table],
+    cells: list[pa.Array],
+) -> list[ColumnFailure]:
+    """The suite's failures on ``frame`` (``package_frame``), by table, column and rule."""
     suite, batches = _suite()
     with _RUN:
         batch = batches.get_batch(batch_parameters={"dataframe": frame})

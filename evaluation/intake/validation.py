@@ -3,7 +3,8 @@
 Per-column rules run as one Great Expectations suite built from the registry once per process,
 in one validator run on the distinct values (``evaluation.intake.expectations``); rules across
 columns and tables — row rules such as ``closed_on ≥ opened_on``, foreign keys, uniqueness of
-pairs, nothing after ``data_as_of`` — run as plain SQL where the rows already are. The
+pairs, nothing after ``data_as_of`` — run as plain SQL where the rows already are, while GX
+checks the columns in a thread of its own (DuckDB lets go of the GIL while a query runs). The
 anonymisation gate's cell patterns run on the distinct values of the free-text columns. Every
 problem names table, column and rows and says how to fix it; no message carries a cell value.
 """
@@ -642,7 +643,7 @@ def validate(
     progress: Callable[[str, float], None] | None = None,
 ) -> ValidationReport:
     """Check a staged package against every rule of the format and the anonymisation gate."""
-    from evaluation.intake.expectations import validate_columns
+    from evaluation.intake.expectations import columns_checked
 
     limits = limits or Limits.from_env()
     rows = _Rows(conn, limits, staged)
@@ -652,21 +653,21 @@ def validate(
     say(_("Checking the about table"), 0.0)
     as_of = _about(conn, staged, report, rows)
     say(_("Checking every column"), 0.1)
-    for f in validate_columns(conn, staged):
+    column_failures = columns_checked(conn, staged)  # GX checks beside the SQL rules below
+    say(_("Checking for personal data"), 0.3)
+    later = [*_gate_cells(conn, staged, rows), *_invisible_characters(conn, staged, rows)]
+    say(_("Checking rows and links between tables"), 0.5)
+    later += _row_rules(staged, rows) + _foreign_keys(staged, rows)
+    if as_of is not None:
+        later += _after_as_of(staged, rows, as_of)
+    later += _warnings(conn, staged, rows)
+    for f in column_failures():
         table = TABLES_BY_NAME[f.table]
         col = table.column(f.column)
         message, fix = _column_rule_text(col, f.rule)
         r, n = rows.with_values(f.table, f.column, f.values)
         report.extend([Problem(f.table, f.column, f.rule, message, fix, r, n)])
-    say(_("Checking for personal data"), 0.6)
-    report.extend(_gate_cells(conn, staged, rows))
-    report.extend(_invisible_characters(conn, staged, rows))
-    say(_("Checking rows and links between tables"), 0.7)
-    report.extend(_row_rules(staged, rows))
-    report.extend(_foreign_keys(staged, rows))
-    if as_of is not None:
-        report.extend(_after_as_of(staged, rows, as_of))
-    report.extend(_warnings(conn, staged, rows))
+    report.extend(later)
     if "programmes" in staged.tables and "programme_id" in staged.tables["programmes"].columns:
         report.programmes = tuple(
             v
