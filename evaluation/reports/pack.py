@@ -74,14 +74,15 @@ def check_language(lang: str | None) -> str:
 
 def draw_charts(
     report: Report,
-    workers: int,
+    workers: int | None = None,
     *,
     min_parallel: int | None = None,
     charts: Sequence[ChartSpec] | None = None,
 ) -> None:
     """Draw the report's chart images (for Word and PDF), or those of ``charts`` (the Reports
-    page's preview), now, as ``charts_drawn`` would, in ``workers`` processes where that
-    pays."""
+    page's preview), now, as ``charts_drawn`` would, in ``workers`` processes (default: one per
+    core) where that pays."""
+    workers = (os.cpu_count() or 1) if workers is None else workers
     with charts_drawn(report, workers, min_parallel=min_parallel, charts=charts):
         pass
 

@@ -12,8 +12,6 @@ shared, suppressed one) and the files (``pack``), through the caches of ``state`
 
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -207,7 +205,7 @@ def _page() -> None:
         # download): no Plotly in the browser, whose first chart of a session cost about
         # 0.8 s on two cores; drawn in the chart workers once their server runs (``serve``
         # starts it), so the page never imports matplotlib itself (0.5 s)
-        draw_charts(report, os.cpu_count() or 1, charts=charts)
+        draw_charts(report, charts=charts)
         cols = st.columns(2)
         for n, chart in enumerate(charts):
             cols[n % 2].image(report.chart_png(chart), width="stretch")
