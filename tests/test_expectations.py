@@ -35,6 +35,85 @@ def test_every_rule_of_the_registry_is_in_exactly_one_expectation() -> None:
     assert len(expectations.groups()) < 20  # not one expectation per column (there are ~200)
 
 
+def _gx_results(suite, frame) -> list[tuple]:
+    _suite, batches = expectations._suite()
+    batch = batches.get_batch(batch_parameters={"dataframe": frame})
+    out = []
+    for res in batch.validate(suite, result_format=expectations._listing(len(frame))).results:
+        cfg = res.expectation_config
+        out.append(
+            (
+                cfg.meta["group"],
+                res.success,
+                res.result.get("unexpected_count"),
+                sorted(map(str, res.result.get("partial_unexpected_list") or [])),
+                {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+            )
+        )
+    return sorted(out)
+
+
+def test_the_suites_expectations_check_exactly_as_gxs_own_run_after_run() -> None:
+    """The suite's expectations keep their configuration once built
+    (``expectations.expectation_class``); GX's own classes build it at every look. On values
+    that pass and fail every expectation, both give the same verdicts, the same failing values
+    and the same configuration, however often they run, and a field changed after a run counts."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+
+    expectations.warm()
+    suite, _batches = expectations._suite()
+    grps = expectations.groups()
+    text = ["2024-01-31", "2024-13-45", "abc", "A-1", "x" * 300, "1", "-5", "1.5", "true", "no"]
+    numbers = [0.0, 1.0, 2.0, -3.0, 5000.0, 1e9, 20000.0]
+    columns = {}
+    for g in grps:
+        if g.field == "pair":
+            allowed = g.kwargs["value_set"]
+            columns[g.name] = [allowed[0], allowed[-1], "cases.gender=martian"]
+        elif g.field == "value":
+            columns[g.name] = text
+        else:
+            columns[g.name] = numbers
+    length = max(map(len, columns.values()))
+    frame = pd.DataFrame({k: v + [None] * (length - len(v)) for k, v in columns.items()})
+
+    plain = gx.ExpectationSuite(
+        name="plain",
+        expectations=[
+            getattr(gxe, g.cls)(column=g.name, **g.kwargs, meta={"group": i})
+            for i, g in enumerate(grps)
+        ],
+    )
+    assert {type(e).__name__ for e in suite.expectations} == {f"Package{g.cls}" for g in grps}
+    failing = _gx_results(plain, frame)
+    assert all(not success and bad for _g, success, _n, bad, _k in failing)
+    # the same values without those that failed: every expectation passes
+    kept = {
+        grps[i].name: [v for v in columns[grps[i].name] if str(v) not in bad]
+        for i, _s, _n, bad, _k in failing
+    }
+    passing = pd.DataFrame({k: v + [None] * (length - len(v)) for k, v in kept.items()})
+    assert all(success for _g, success, *_x in _gx_results(plain, passing))
+    for _run in range(3):
+        for values in (frame, passing):
+            expected = _gx_results(plain, values)
+            assert _gx_results(suite, values) == expected
+
+    # a changed field is seen at the next look: the kept configuration is dropped
+    expectation = suite.expectations[0]
+    before = expectation.configuration
+    assert expectation.configuration is before  # built once
+    try:
+        expectation.notes = "changed"
+        assert expectation.configuration.notes == "changed"
+    finally:
+        expectation.notes = None
+    assert expectation.configuration.notes is None
+    assert expectation.configuration.kwargs == before.kwargs
+
+
 def _broken(package_factory) -> Path:
     pkg = package_factory()
     pkg.tables["cases"][0]["opened_on"] = "2024-13-45"

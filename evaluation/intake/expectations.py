@@ -280,10 +280,9 @@ def _suite() -> tuple[Any, Any]:
         if _SUITE is None:
             ctx = gx_context()
             import great_expectations as gx
-            import great_expectations.expectations as gxe
 
             expectations = [
-                getattr(gxe, g.cls)(column=g.name, **g.kwargs, meta={"group": i})
+                expectation_class(g.cls)(column=g.name, **g.kwargs, meta={"group": i})
                 for i, g in enumerate(groups())
             ]
             asset = ctx.data_sources.get("package").add_dataframe_asset("distinct_values")
@@ -291,6 +290,50 @@ def _suite() -> tuple[Any, Any]:
             _SUITE = gx.ExpectationSuite(name="package", expectations=expectations)
             _BUILT["suites"] += 1
     return _SUITE, _BATCHES
+
+
+@functools.cache
+def expectation_class(name: str) -> Any:
+    """GX's expectation class ``name`` as the suite uses it: the same expectation, its
+    configuration built once per instance instead of at every look.
+
+    GX builds an expectation's configuration anew (``Expectation.configuration``: every field
+    copied through pydantic, the whole list of allowed values included) each time it looks at
+    it, about 20 times per expectation in one validator run: nearly half of a run on a
+    package's distinct values. Here it is built at the first look and kept until a field of the
+    instance changes. A subclass is how GX extends an expectation (it registers it under its own
+    name, ``package_expect_…``); what it checks and how is GX's own. Checked against GX's own
+    class, run after run, in ``tests/test_expectations.py``.
+    """
+    import great_expectations.expectations as gxe
+    from great_expectations.compatibility import pydantic
+
+    base = getattr(gxe, name)
+
+    def configuration(self: Any) -> Any:
+        memo = self._configuration_memo
+        if memo is None:
+            memo = base.configuration.fget(self)
+            self._configuration_memo = memo
+        return memo
+
+    def __setattr__(self: Any, attr: str, value: Any) -> None:
+        base.__setattr__(self, attr, value)
+        if attr != "_configuration_memo":
+            base.__setattr__(self, "_configuration_memo", None)
+
+    return type(
+        f"Package{name}",
+        (base,),
+        {
+            "__module__": __name__,
+            "__doc__": f"GX's {name}, its configuration built once per instance.",
+            "__annotations__": {"_configuration_memo": Any},
+            "_configuration_memo": pydantic.PrivateAttr(default=None),
+            "configuration": property(configuration),
+            "__setattr__": __setattr__,
+        },
+    )
 
 
 def built() -> dict[str, int]:
