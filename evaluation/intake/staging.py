@@ -442,8 +442,8 @@ def _insert_distinct(
     counted over the rows where ``present`` holds (all rows for ``None``, else those with a
     cell in some column).
 
-    A CSV file read by pyarrow (``source``: its columns) is counted by pyarrow, a column a
-    thread on two: the 10 million contacts' seven columns in 1.06–1.09 s, where DuckDB's
+    A sheet, or a CSV file read by pyarrow (``source``: its columns), is counted by pyarrow (a
+    column a thread on two from ``COUNT_IN_THREADS_ROWS`` rows): the 10 million contacts' seven columns in 1.06–1.09 s, where DuckDB's
     group-by over the same Arrow table takes 1.61–1.65 s (2026-12-05, quiet machine)."""
     if source is not None:
         _insert_distinct_arrow(conn, name, columns, exprs, present is not None, source)
@@ -456,6 +456,11 @@ def _insert_distinct(
     ]
     if distinct:
         conn.execute("INSERT INTO staged_values " + " UNION ALL ".join(distinct))
+
+
+COUNT_IN_THREADS_ROWS = 100_000
+"""From how many rows a table's columns are counted a column a thread (below, starting the
+threads costs more than they save)."""
 
 
 def _insert_distinct_arrow(
@@ -472,8 +477,11 @@ def _insert_distinct_arrow(
     if present:  # only the rows with a cell in some column
         mask = functools.reduce(pc.or_, (pc.is_valid(a) for a in source.values()))
         data = {c: a.filter(mask) for c, a in source.items()}
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csv-counts") as pool:
-        counts = list(pool.map(lambda c: pc.value_counts(data[c]), columns))
+    if len(next(iter(data.values()))) < COUNT_IN_THREADS_ROWS:
+        counts = [pc.value_counts(data[c]) for c in columns]
+    else:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="csv-counts") as pool:
+            counts = list(pool.map(lambda c: pc.value_counts(data[c]), columns))
     sizes = [len(n) for n in counts]
     distinct = pa.table(
         {
@@ -611,7 +619,7 @@ def _stage_csv(
     quotes = screen_quotes(src.path) if size <= ARROW_READ_MAX_BYTES else Quotes.REFER
     arrow = None if quotes is Quotes.REFER else _read_csv(src.path, len(header), quotes)
     if arrow is not None:
-        reader = f"csv_{table.name}"
+        reader = f"arrow_{table.name}"
         conn.register(reader, arrow)
     else:  # DuckDB's strict reader decides, and names the line of what it refuses
         reader = strict_reader(src.path, len(header))
@@ -937,12 +945,12 @@ def _stage_sheet(
                 )
                 break
     del sheet
-    conn.register("_sheet", pa.table(arrays))
-    try:
-        refs = {c: f"c{pos}" for pos, c in mapped.items()}
-        _create_norm(conn, table, cols, "_sheet", refs, profile, "_row")
-    finally:
-        conn.unregister("_sheet")
+    arrays["_idx"] = pa.array(np.arange(len(arrays["_row"]), dtype=np.int64))
+    arrow = pa.table(arrays)
+    reader = f"arrow_{table.name}"
+    conn.register(reader, arrow)  # scanned in place, as a CSV file read by pyarrow
+    refs = {c: f"c{pos}" for pos, c in mapped.items()}
+    _create_norm(conn, table, cols, reader, refs, profile, "_row", arrow=arrow)
     n = conn.execute(f"SELECT count(*) FROM rows_{table.name}").fetchall()[0][0]
     return StagedTable(table, src, cols, n)
 
@@ -1124,9 +1132,10 @@ def drop_staging(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:
     views = {v for (v,) in conn.execute(temporary).fetchall()}
     for name in staged.tables:
         conn.execute(f"DROP VIEW IF EXISTS rows_{name}")
-        # a CSV file read by pyarrow has a view of its Arrow table; any other, a table
+        # a sheet, or a CSV file read by pyarrow, has a view of its Arrow table; any other, a
+        # table
         conn.execute(f"DROP {'VIEW' if f'raw_{name}' in views else 'TABLE'} IF EXISTS raw_{name}")
-        conn.unregister(f"csv_{name}")
+        conn.unregister(f"arrow_{name}")
         conn.execute(f"DROP TABLE IF EXISTS rownum_{name}")
     conn.execute("DROP TABLE IF EXISTS staged_values")
 

@@ -237,14 +237,18 @@ def _typed_expr(col: Column, ref: str) -> str:
     return ref
 
 
-def _typed_source(table: Table, staged_cols: list[str]) -> str:
-    """A subquery with every registry column typed (absent columns as NULL).
+def _typed_source(table: Table, staged_cols: list[str], columns: tuple[str, ...]) -> str:
+    """A subquery with the registry's ``columns`` of ``table`` typed (absent ones as NULL).
 
     ``valid__<column>`` is false where a value is present but not valid; rules between columns
-    skip such rows, since the column rule reports them already.
+    skip such rows, since the column rule reports them already. Only the columns a rule reads:
+    DuckDB binds every expression of a query, and a rule over all the columns of ``cases``
+    took 6 ms against 3.7 ms over its own two.
     """
     exprs = []
     for col in table.columns:
+        if col.name not in columns:
+            continue
         q = quote_name(col.name)
         if col.name not in staged_cols:
             exprs.append(f'NULL::{col.sql_type} AS {q}, TRUE AS "valid__{col.name}"')
@@ -367,14 +371,39 @@ def _about(
     return as_of
 
 
-def _distinct(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> list[str]:
-    """The distinct normalised values of a staged column (see ``staging``)."""
+def _distinct(
+    conn: duckdb.DuckDBPyConnection, columns: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    """The distinct normalised values of staged columns, (table, column) → values (see
+    ``staging``), read in one statement."""
+    found: dict[tuple[str, str], list[str]] = {key: [] for key in columns}
+    if not columns:
+        return found
+    conn.register(
+        "_wanted", pa.table({"t": [t for t, _c in columns], "c": [c for _t, c in columns]})
+    )
+    try:
+        rows = conn.execute(
+            "SELECT DISTINCT tbl, col, value FROM staged_values JOIN _wanted "
+            "ON tbl = t AND col = c WHERE value IS NOT NULL"
+        ).fetchall()
+    finally:
+        conn.unregister("_wanted")
+    for t, c, v in rows:
+        found[(t, c)].append(v)
+    return found
+
+
+def _about_values(
+    conn: duckdb.DuckDBPyConnection, column: str, condition: str = "TRUE"
+) -> list[str]:
+    """The distinct values of a column of the about table (normalised per row, not in
+    ``staged_values``)."""
+    q = quote_name(column)
     return [
         v
         for (v,) in conn.execute(
-            "SELECT DISTINCT value FROM staged_values "
-            "WHERE tbl = ? AND col = ? AND value IS NOT NULL",
-            [table, column],
+            f"SELECT DISTINCT {q} FROM rows_about WHERE {q} IS NOT NULL AND {condition}"
         ).fetchall()
     ]
 
@@ -385,43 +414,40 @@ def _gate_cells(
     rows: _Rows,
 ) -> list[Problem]:
     problems = []
-    for name, st in staged.tables.items():
-        for c in st.columns:
-            col = st.table.column(c)
-            if not col.free_text:
-                continue
-            if name == "about":
-                values = [
-                    v
-                    for (v,) in conn.execute(
-                        "SELECT DISTINCT value FROM rows_about WHERE value IS NOT NULL AND "
-                        "lower(key) IS DISTINCT FROM 'data_as_of'"
-                    ).fetchall()
-                ]
-            else:
-                values = _distinct(conn, name, c)
-            found: dict[str, list[str]] = {}
-            for v in values:
-                kind = personal_kind(v)
-                if kind:
-                    found.setdefault(kind, []).append(v)
-            for kind, vals in sorted(found.items()):
-                r, n = rows.with_values(name, c, tuple(vals))
-                problems.append(
-                    Problem(
-                        name,
-                        c,
-                        f"personal_{kind}",
-                        _("has cells that look like {kind}", kind=_(KINDS[kind])),
-                        _(
-                            "remove personal data: this column is free text and must not "
-                            "identify anyone"
-                        ),
-                        r,
-                        n,
-                        gate=True,
-                    )
+    free = [
+        (name, c)
+        for name, st in staged.tables.items()
+        for c in st.columns
+        if st.table.column(c).free_text
+    ]
+    distinct = _distinct(conn, [(t, c) for t, c in free if t != "about"])
+    for name, c in free:
+        if name == "about":
+            values = _about_values(conn, c, "lower(key) IS DISTINCT FROM 'data_as_of'")
+        else:
+            values = distinct[(name, c)]
+        found: dict[str, list[str]] = {}
+        for v in values:
+            kind = personal_kind(v)
+            if kind:
+                found.setdefault(kind, []).append(v)
+        for kind, vals in sorted(found.items()):
+            r, n = rows.with_values(name, c, tuple(vals))
+            problems.append(
+                Problem(
+                    name,
+                    c,
+                    f"personal_{kind}",
+                    _("has cells that look like {kind}", kind=_(KINDS[kind])),
+                    _(
+                        "remove personal data: this column is free text and must not "
+                        "identify anyone"
+                    ),
+                    r,
+                    n,
+                    gate=True,
                 )
+            )
     return problems
 
 
@@ -431,55 +457,49 @@ def _invisible_characters(
     """Text cells with an invisible or text-direction character (``store.names``): such a name
     looks like another one. Identifier columns refuse them already by their pattern."""
     problems = []
-    for name, st in staged.tables.items():
-        for c in st.columns:
-            col = st.table.column(c)
-            if col.type != "text" or col.pattern:
-                continue
-            if name == "about":
-                values = [
-                    v
-                    for (v,) in conn.execute(
-                        f"SELECT DISTINCT {quote_name(c)} FROM rows_about "
-                        f"WHERE {quote_name(c)} IS NOT NULL"
-                    ).fetchall()
-                ]
-            else:
-                values = _distinct(conn, name, c)
-            found = {v: names.forbidden(v) for v in values}
-            bad = tuple(v for v, chars in found.items() if chars)
-            if not bad:
-                continue
-            chars = sorted({ch for v in bad for ch in found[v]})
-            r, n = rows.with_values(name, c, bad)
-            problems.append(
-                Problem(
-                    name,
-                    c,
-                    "invisible_character",
-                    _(
-                        "has values with an invisible or text-direction character ({chars}), "
-                        "which makes a name look like another",
-                        chars=", ".join(chars[:3]) + (", …" if len(chars) > 3 else ""),
-                    ),
-                    _(
-                        "type the values again without it (copying from a web page or document "
-                        "can bring it along)"
-                    ),
-                    r,
-                    n,
-                )
+    text = [
+        (name, c)
+        for name, st in staged.tables.items()
+        for c in st.columns
+        if st.table.column(c).type == "text" and not st.table.column(c).pattern
+    ]
+    distinct = _distinct(conn, [(t, c) for t, c in text if t != "about"])
+    for name, c in text:
+        values = _about_values(conn, c) if name == "about" else distinct[(name, c)]
+        found = {v: names.forbidden(v) for v in values}
+        bad = tuple(v for v, chars in found.items() if chars)
+        if not bad:
+            continue
+        chars = sorted({ch for v in bad for ch in found[v]})
+        r, n = rows.with_values(name, c, bad)
+        problems.append(
+            Problem(
+                name,
+                c,
+                "invisible_character",
+                _(
+                    "has values with an invisible or text-direction character ({chars}), "
+                    "which makes a name look like another",
+                    chars=", ".join(chars[:3]) + (", …" if len(chars) > 3 else ""),
+                ),
+                _(
+                    "type the values again without it (copying from a web page or document "
+                    "can bring it along)"
+                ),
+                r,
+                n,
             )
+        )
     return problems
 
 
 def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
     problems = []
     for name, st in staged.tables.items():
-        source = _typed_source(st.table, st.columns)
         for rule in st.table.row_rules:
             if not set(rule.columns) & set(st.columns):
                 continue
+            source = _typed_source(st.table, st.columns, rule.columns)
             valid = " AND ".join(f'"valid__{c}"' for c in rule.columns)
             r, n = rows.where(source, f"({rule.sql}) AND {valid}")
             if n:
@@ -508,8 +528,24 @@ def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
     return problems
 
 
+def _values_failing(
+    conn: duckdb.DuckDBPyConnection, checks: list[tuple[str, list[object]]]
+) -> list[tuple[str, ...]]:
+    """For each (query of one column ``value``, its parameters), the values it finds: all in
+    one statement."""
+    if not checks:
+        return []
+    sql = " UNION ALL ".join(
+        f"SELECT {i} AS k, value FROM ({q})" for i, (q, _p) in enumerate(checks)
+    )
+    found: list[list[str]] = [[] for _c in checks]
+    for k, v in conn.execute(sql, [p for _q, params in checks for p in params]).fetchall():
+        found[k].append(v)
+    return [tuple(f) for f in found]
+
+
 def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
-    problems = []
+    links = []
     for name, st in staged.tables.items():
         for c in st.columns:
             col = st.table.column(c)
@@ -520,71 +556,85 @@ def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
                 continue
             if ref_table not in staged.tables or ref_col not in staged.tables[ref_table].columns:
                 continue  # the missing table or column is reported already
-            missing = [
-                v
-                for (v,) in rows.conn.execute(
-                    "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value "
-                    "IS NOT NULL AND value NOT IN (SELECT value FROM staged_values WHERE tbl = ? "
-                    "AND col = ? AND value IS NOT NULL)",
-                    [name, c, ref_table, ref_col],
-                ).fetchall()
-            ]
-            if missing:
-                r, n = rows.with_values(name, c, tuple(missing))
-                problems.append(
-                    Problem(
-                        name,
-                        c,
-                        "foreign_key",
-                        _(
-                            "has values that are not a `{ref_column}` of the `{ref_table}` table",
-                            ref_column=ref_col,
-                            ref_table=ref_table,
-                        ),
-                        _(
-                            "add the missing rows to the `{ref_table}` table or correct the "
-                            "`{column}` values",
-                            ref_table=ref_table,
-                            column=c,
-                        ),
-                        r,
-                        n,
-                    )
-                )
+            links.append((name, c, ref_table, ref_col))
+    missing = _values_failing(
+        rows.conn,
+        [
+            (
+                "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value "
+                "IS NOT NULL AND value NOT IN (SELECT value FROM staged_values WHERE tbl = ? "
+                "AND col = ? AND value IS NOT NULL)",
+                [name, c, ref_table, ref_col],
+            )
+            for name, c, ref_table, ref_col in links
+        ],
+    )
+    problems = []
+    for (name, c, ref_table, ref_col), values in zip(links, missing, strict=True):
+        if not values:
+            continue
+        r, n = rows.with_values(name, c, values)
+        problems.append(
+            Problem(
+                name,
+                c,
+                "foreign_key",
+                _(
+                    "has values that are not a `{ref_column}` of the `{ref_table}` table",
+                    ref_column=ref_col,
+                    ref_table=ref_table,
+                ),
+                _(
+                    "add the missing rows to the `{ref_table}` table or correct the "
+                    "`{column}` values",
+                    ref_table=ref_table,
+                    column=c,
+                ),
+                r,
+                n,
+            )
+        )
     return problems
 
 
 def _after_as_of(staged: Staged, rows: _Rows, as_of: dt.date) -> list[Problem]:
+    dates = [
+        (name, c)
+        for name, st in staged.tables.items()
+        for c in st.columns
+        if st.table.column(c).type == "date" and not st.table.column(c).may_follow_data_as_of
+    ]
+    later = _values_failing(
+        rows.conn,
+        [
+            (
+                f"SELECT value FROM staged_values WHERE tbl = ? AND col = ? AND "
+                f"{_typed_expr(staged.tables[name].table.column(c), 'value')} > "
+                f"DATE '{as_of.isoformat()}'",
+                [name, c],
+            )
+            for name, c in dates
+        ],
+    )
     problems = []
-    for name, st in staged.tables.items():
-        for c in st.columns:
-            col = st.table.column(c)
-            if col.type != "date" or col.may_follow_data_as_of:
-                continue
-            later = [
-                v
-                for (v,) in rows.conn.execute(
-                    f"SELECT value FROM staged_values WHERE tbl = ? AND col = ? AND "
-                    f"{_typed_expr(col, 'value')} > DATE '{as_of.isoformat()}'",
-                    [name, c],
-                ).fetchall()
-            ]
-            if later:
-                r, n = rows.with_values(name, c, tuple(later))
-                problems.append(
-                    Problem(
-                        name,
-                        c,
-                        "after_data_as_of",
-                        _("has dates after `data_as_of` ({day})", day=day(as_of)),
-                        _(
-                            "correct the dates, or set `data_as_of` in the about table to the day "
-                            "the export was taken"
-                        ),
-                        r,
-                        n,
-                    )
-                )
+    for (name, c), values in zip(dates, later, strict=True):
+        if not values:
+            continue
+        r, n = rows.with_values(name, c, values)
+        problems.append(
+            Problem(
+                name,
+                c,
+                "after_data_as_of",
+                _("has dates after `data_as_of` ({day})", day=day(as_of)),
+                _(
+                    "correct the dates, or set `data_as_of` in the about table to the day "
+                    "the export was taken"
+                ),
+                r,
+                n,
+            )
+        )
     return problems
 
 
