@@ -143,6 +143,33 @@ def test_a_workbook_read_either_way_gives_the_same_report(
     assert fast.row_counts == slow.row_counts
 
 
+def test_a_sheet_left_to_calamine_keeps_its_place_in_the_report(tmp_path: Path) -> None:
+    """A sheet fastexcel leaves to calamine (text in a date column) is parsed beside the sheets
+    after it and staged last; the report still names the tables in the package's order, and
+    the late sheet's cells and rows are read as any other's."""
+    pkg = builder_from_minimal(tmp_path)
+    for row in pkg.tables["cases"]:
+        row["shoe_size"] = 42
+    pkg.tables["cases"][1]["opened_on"] = "soon"  # text among dates: calamine reads the sheet
+    for row in pkg.tables["contacts"]:
+        row["shoe_size"] = 42
+    pkg.tables["contacts"][0]["minutes"] = -5
+    path = pkg.write("xlsx")
+    with open_package(path, Limits()) as package:
+        src = next(t for t in package.tables if t.name == "cases")
+        assert staging._read_sheet_arrow(src, TABLES_BY_NAME["cases"], NO_PROFILE) is None
+
+    report = check_package(path)
+    found = [(p.table, p.column, p.rule, p.rows) for p in report.problems]
+    assert ("cases", "opened_on", "date", (3,)) in found
+    assert ("contacts", "minutes", "range", (2,)) in found
+    order = list(TABLES_BY_NAME)
+    for kind in ({"unknown_column"}, {"date", "range"}):
+        tables = [t for t, _c, rule, _r in found if rule in kind]
+        assert tables == sorted(tables, key=order.index) and len(tables) == 2, found
+    assert report.row_counts["cases"] == len(pkg.tables["cases"])
+
+
 # -- CSV: empty rows ------------------------------------------------------------------------------
 def test_a_csv_row_of_empty_cells_is_no_row(tmp_path: Path) -> None:
     pkg = builder_from_minimal(tmp_path)
@@ -288,6 +315,7 @@ def test_pyarrows_table_is_staged_as_duckdbs_reading_of_the_file(
     staged = []
     for arrow in (staging._read_csv(path, len(CONTACTS), staging.Quotes.NONE), None):
         conn = duckdb.connect()
+        staging.new_staged_values(conn)
         if arrow is not None:
             conn.register("csv_contacts", arrow)
             reader = "csv_contacts"

@@ -235,7 +235,7 @@ def stage_package(
     """Read every table of ``package`` into temporary tables of ``conn``."""
     staged = Staged()
     names.register_sql(conn)
-    conn.execute("DROP TABLE IF EXISTS staged_values")
+    new_staged_values(conn)
     by_table: dict[str, SourceTable] = {}
     for src in package.tables:
         name = profile.table_for(src.name)
@@ -309,19 +309,54 @@ def stage_package(
                 )
             )
     total = max(len(by_table), 1)
+    found: dict[str, tuple[StagedTable | None, list[Problem]]] = {}
+    # A sheet fastexcel cannot read typed (a column of mixed cells: text in a date column, the
+    # usual mistake) is parsed again by calamine, which lets go of the GIL while it parses:
+    # in a thread of its own, while the sheets after it are staged, and staged last.
+    later: dict[str, Future[list[list[object]] | None]] = {}
     for i, (name, src) in enumerate(by_table.items()):
         if progress:
             progress(_("Reading {source}", source=src.label), i / total)
         table = TABLES_BY_NAME[name]
+        problems: list[Problem] = []
         if src.kind == "csv":
-            st = _stage_csv(conn, table, src, profile, staged.problems)
-        else:
-            st = _stage_sheet(conn, table, src, profile, staged.problems)
+            found[name] = (_stage_csv(conn, table, src, profile, problems), problems)
+            continue
+        if not src.scanned:  # a sheet thought never read has not been checked for bombs
+            raise RuntimeError(f"{src.label} would be read without its check for bombs")
+        sheet = _read_sheet_arrow(src, table, profile)
+        if sheet is None:
+            later[name] = _SHEETS.submit(_calamine_cells, src)
+            continue
+        found[name] = (_stage_sheet(conn, table, src, sheet, profile, problems), problems)
+    for name, cells in later.items():
+        src = by_table[name]
+        rows = cells.result()
+        if rows is None:
+            raise _unreadable(src)
+        problems = []
+        sheet = _sheet_of(rows)
+        found[name] = (
+            _stage_sheet(conn, TABLES_BY_NAME[name], src, sheet, profile, problems),
+            problems,
+        )
+    for name in by_table:  # in the package's order, whichever was staged first
+        st, problems = found[name]
+        staged.problems.extend(problems)
         if st is not None:
             staged.tables[name] = st
     if progress:
         progress(_("Read every table"), 1.0)
     return staged
+
+
+def new_staged_values(conn: duckdb.DuckDBPyConnection) -> None:
+    """An empty ``staged_values``: each staged column's distinct raw values, their counts and
+    normal form (``_create_norm`` fills it)."""
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE staged_values (tbl VARCHAR, col VARCHAR, raw VARCHAR, "
+        "n BIGINT, value VARCHAR)"
+    )
 
 
 def _create_norm(
@@ -363,10 +398,6 @@ def _create_norm(
         # about.data_as_of is a date written as text: the profile's date pattern applies too,
         # so `value` is normalised per row (the about table has a handful of rows).
         exprs["value"] = None  # type: ignore[assignment]
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS staged_values (tbl VARCHAR, col VARCHAR, "
-        "raw VARCHAR, n BIGINT, value VARCHAR)"
-    )
     # A row whose every cell is empty is no row. Such rows are rare, and each test of every row
     # for them costs time at 10 million rows, so the distinct values are first counted over all
     # rows: a column without an empty cell proves there is no empty row, and the test is left
@@ -374,7 +405,7 @@ def _create_norm(
     counted = [c for c in columns if exprs[c] is not None]
     source = None if arrow is None else {c: arrow.column(refs[c]) for c in columns}
     _insert_distinct(conn, name, counted, exprs, None, source)
-    if columns and not _has_full_column(conn, name, counted, columns):
+    if columns and not _has_full_column(conn, name, counted, columns, source):
         conn.execute("DELETE FROM staged_values WHERE tbl = ?", [name])
         _insert_distinct(conn, name, counted, exprs, present, source)
     else:
@@ -443,8 +474,9 @@ def _insert_distinct(
     cell in some column).
 
     A sheet, or a CSV file read by pyarrow (``source``: its columns), is counted by pyarrow (a
-    column a thread on two from ``COUNT_IN_THREADS_ROWS`` rows): the 10 million contacts' seven columns in 1.06–1.09 s, where DuckDB's
-    group-by over the same Arrow table takes 1.61–1.65 s (2026-12-05, quiet machine)."""
+    column a thread on two from ``COUNT_IN_THREADS_ROWS`` rows): the 10 million contacts'
+    seven columns in 1.06–1.09 s, where DuckDB's group-by over the same Arrow table takes
+    1.61–1.65 s (2026-12-05, quiet machine)."""
     if source is not None:
         _insert_distinct_arrow(conn, name, columns, exprs, present is not None, source)
         return
@@ -504,9 +536,16 @@ def _insert_distinct_arrow(
 
 
 def _has_full_column(
-    conn: duckdb.DuckDBPyConnection, name: str, counted: list[str], columns: list[str]
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    counted: list[str],
+    columns: list[str],
+    source: dict[str, pa.ChunkedArray] | None = None,
 ) -> bool:
-    """Whether a column of ``raw_<name>`` has no empty (NULL) cell, so no row is empty."""
+    """Whether a column of ``raw_<name>`` has no empty (NULL) cell, so no row is empty (Arrow
+    knows it of its ``source`` columns without a query)."""
+    if source is not None and any(source[c].null_count == 0 for c in columns):
+        return True
     if any(c not in counted for c in columns):  # a column normalised per row (about.value)
         rows = conn.execute(
             f"SELECT count(*) FROM raw_{name} WHERE NOT ("
@@ -903,12 +942,10 @@ def _stage_sheet(
     conn: duckdb.DuckDBPyConnection,
     table: Table,
     src: SourceTable,
+    sheet: _Sheet,
     profile: Profile,
     problems: list[Problem],
 ) -> StagedTable | None:
-    if not src.scanned:  # a sheet thought never read has not been checked for bombs
-        raise RuntimeError(f"{src.label} would be read without its check for bombs")
-    sheet = _read_sheet_arrow(src, table, profile) or _read_sheet(src)
     header_text = sheet.header
     if not header_text or all(h == "" for h in header_text):
         problems.append(
@@ -965,13 +1002,30 @@ def _unreadable(src: SourceTable) -> PackageRefused:
     )
 
 
-def _read_sheet(src: SourceTable) -> _Sheet:
-    """A sheet read by python-calamine as Python values, converted column by column."""
+_SHEETS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sheet-reader")
+"""Where calamine parses the sheets fastexcel leaves to it (``stage_package``)."""
+
+
+def _calamine_cells(src: SourceTable) -> list[list[object]] | None:
+    """The cells of a sheet, row by row, as python-calamine reads them (Python values);
+    ``None`` when calamine cannot read it. Words nothing: it runs in ``_SHEETS``' thread."""
     try:
         sheet = _workbook(src.path).get_sheet_by_name(src.sheet or src.name)
-        data = sheet.to_python(skip_empty_area=False)
+        return list(sheet.to_python(skip_empty_area=False))
     except Exception:  # calamine raises its own error types for every kind of damage
-        raise _unreadable(src) from None
+        return None
+
+
+def _read_sheet(src: SourceTable) -> _Sheet:
+    """A sheet read by python-calamine as Python values, converted column by column."""
+    data = _calamine_cells(src)
+    if data is None:
+        raise _unreadable(src)
+    return _sheet_of(data)
+
+
+def _sheet_of(data: list[list[object]]) -> _Sheet:
+    """A sheet of calamine's Python values (``_calamine_cells``), converted column by column."""
     header = data[0] if data else []
     body = data[1:]
     columns = list(zip(*body, strict=True)) if body else [() for _x in header]

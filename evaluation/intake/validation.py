@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -528,24 +529,41 @@ def _row_rules(staged: Staged, rows: _Rows) -> list[Problem]:
     return problems
 
 
-def _values_failing(
-    conn: duckdb.DuckDBPyConnection, checks: list[tuple[str, list[object]]]
-) -> list[tuple[str, ...]]:
-    """For each (query of one column ``value``, its parameters), the values it finds: all in
-    one statement."""
+@dataclass(frozen=True)
+class _ValueCheck:
+    """A rule on the distinct values of one staged column: the query that finds those that
+    break it (one column ``value``) and the words of its problem."""
+
+    table: str
+    column: str
+    query: str
+    params: list[object]
+    rule: str
+    message: str
+    fix: str
+
+
+def _value_problems(rows: _Rows, checks: list[_ValueCheck]) -> list[Problem]:
+    """The problems of ``checks``, the values of all found in one statement, each problem's
+    rows by the values it found."""
     if not checks:
         return []
     sql = " UNION ALL ".join(
-        f"SELECT {i} AS k, value FROM ({q})" for i, (q, _p) in enumerate(checks)
+        f"SELECT {i} AS k, value FROM ({c.query})" for i, c in enumerate(checks)
     )
     found: list[list[str]] = [[] for _c in checks]
-    for k, v in conn.execute(sql, [p for _q, params in checks for p in params]).fetchall():
+    for k, v in rows.conn.execute(sql, [p for c in checks for p in c.params]).fetchall():
         found[k].append(v)
-    return [tuple(f) for f in found]
+    problems = []
+    for c, values in zip(checks, found, strict=True):
+        if values:
+            r, n = rows.with_values(c.table, c.column, tuple(values))
+            problems.append(Problem(c.table, c.column, c.rule, c.message, c.fix, r, n))
+    return problems
 
 
 def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
-    links = []
+    checks = []
     for name, st in staged.tables.items():
         for c in st.columns:
             col = st.table.column(c)
@@ -556,86 +574,54 @@ def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
                 continue
             if ref_table not in staged.tables or ref_col not in staged.tables[ref_table].columns:
                 continue  # the missing table or column is reported already
-            links.append((name, c, ref_table, ref_col))
-    missing = _values_failing(
-        rows.conn,
-        [
-            (
-                "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value "
-                "IS NOT NULL AND value NOT IN (SELECT value FROM staged_values WHERE tbl = ? "
-                "AND col = ? AND value IS NOT NULL)",
-                [name, c, ref_table, ref_col],
+            checks.append(
+                _ValueCheck(
+                    name,
+                    c,
+                    "SELECT DISTINCT value FROM staged_values WHERE tbl = ? AND col = ? AND value "
+                    "IS NOT NULL AND value NOT IN (SELECT value FROM staged_values WHERE tbl = ? "
+                    "AND col = ? AND value IS NOT NULL)",
+                    [name, c, ref_table, ref_col],
+                    "foreign_key",
+                    _(
+                        "has values that are not a `{ref_column}` of the `{ref_table}` table",
+                        ref_column=ref_col,
+                        ref_table=ref_table,
+                    ),
+                    _(
+                        "add the missing rows to the `{ref_table}` table or correct the "
+                        "`{column}` values",
+                        ref_table=ref_table,
+                        column=c,
+                    ),
+                )
             )
-            for name, c, ref_table, ref_col in links
-        ],
-    )
-    problems = []
-    for (name, c, ref_table, ref_col), values in zip(links, missing, strict=True):
-        if not values:
-            continue
-        r, n = rows.with_values(name, c, values)
-        problems.append(
-            Problem(
-                name,
-                c,
-                "foreign_key",
-                _(
-                    "has values that are not a `{ref_column}` of the `{ref_table}` table",
-                    ref_column=ref_col,
-                    ref_table=ref_table,
-                ),
-                _(
-                    "add the missing rows to the `{ref_table}` table or correct the "
-                    "`{column}` values",
-                    ref_table=ref_table,
-                    column=c,
-                ),
-                r,
-                n,
-            )
-        )
-    return problems
+    return _value_problems(rows, checks)
 
 
 def _after_as_of(staged: Staged, rows: _Rows, as_of: dt.date) -> list[Problem]:
-    dates = [
-        (name, c)
-        for name, st in staged.tables.items()
-        for c in st.columns
-        if st.table.column(c).type == "date" and not st.table.column(c).may_follow_data_as_of
-    ]
-    later = _values_failing(
-        rows.conn,
-        [
-            (
-                f"SELECT value FROM staged_values WHERE tbl = ? AND col = ? AND "
-                f"{_typed_expr(staged.tables[name].table.column(c), 'value')} > "
-                f"DATE '{as_of.isoformat()}'",
-                [name, c],
+    checks = []
+    for name, st in staged.tables.items():
+        for c in st.columns:
+            col = st.table.column(c)
+            if col.type != "date" or col.may_follow_data_as_of:
+                continue
+            checks.append(
+                _ValueCheck(
+                    name,
+                    c,
+                    f"SELECT value FROM staged_values WHERE tbl = ? AND col = ? AND "
+                    f"{_typed_expr(col, 'value')} > DATE '{as_of.isoformat()}'",
+                    [name, c],
+                    "after_data_as_of",
+                    _("has dates after `data_as_of` ({day})", day=day(as_of)),
+                    _(
+                        "correct the dates, or set `data_as_of` in the about table to the day "
+                        "the export was taken"
+                    ),
+                )
             )
-            for name, c in dates
-        ],
-    )
-    problems = []
-    for (name, c), values in zip(dates, later, strict=True):
-        if not values:
-            continue
-        r, n = rows.with_values(name, c, values)
-        problems.append(
-            Problem(
-                name,
-                c,
-                "after_data_as_of",
-                _("has dates after `data_as_of` ({day})", day=day(as_of)),
-                _(
-                    "correct the dates, or set `data_as_of` in the about table to the day "
-                    "the export was taken"
-                ),
-                r,
-                n,
-            )
-        )
-    return problems
+    return _value_problems(rows, checks)
 
 
 def _warnings(conn: duckdb.DuckDBPyConnection, staged: Staged, rows: _Rows) -> list[Problem]:
