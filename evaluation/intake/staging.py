@@ -1,7 +1,8 @@
 """Staging: every table of an opened package as text in DuckDB, normalised, with row numbers.
 
-Each table becomes ``raw_<table>``, the text as read (a temporary table; for a CSV file read by
-pyarrow, a view of its Arrow table, which DuckDB scans in place), the distinct values
+Each table becomes ``raw_<table>``, the text as read (a view of its Arrow table, which DuckDB
+scans in place, for a sheet and a CSV file read by pyarrow; a temporary table for a CSV file
+DuckDB's strict reader reads), the distinct values
 of each column with their counts and normalised form in ``staged_values``, and a view
 ``rows_<table>`` of normalised values — trimmed, empty cells as NULL, vocabulary and boolean
 values lower-cased, a profile's value maps and date pattern applied — with ``_row``, the row
@@ -232,7 +233,7 @@ def stage_package(
     profile: Profile,
     progress: Callable[[str, float], None] | None = None,
 ) -> Staged:
-    """Read every table of ``package`` into temporary tables of ``conn``."""
+    """Stage every table of ``package`` in ``conn`` (``raw_``, ``staged_values``, ``rows_``)."""
     staged = Staged()
     names.register_sql(conn)
     new_staged_values(conn)

@@ -209,19 +209,51 @@ class _Rows:
         column: str,
         values: tuple[str | None, ...],
     ) -> tuple[tuple[int, ...], int]:
-        q = quote_name(column)
-        conds = []
-        if any(v is None for v in values):
-            conds.append(f"{q} IS NULL")
-        present = [v for v in values if v is not None]
-        if present:
-            self.conn.register("_failing", pa.table({"v": pa.array(present, pa.string())}))
-            conds.append(f"{q} IN (SELECT v FROM _failing)")
+        """The rows of ``table`` whose ``column`` holds one of ``values`` (``None``: empty)."""
+        return self.with_values_of([(table, column, values)])[0]
+
+    def with_values_of(
+        self, found: list[tuple[str, str, tuple[str | None, ...]]]
+    ) -> list[tuple[tuple[int, ...], int]]:
+        """``with_values`` of each (table, column, values), all in one statement (the failures
+        of GX's run are a dozen in a package with mistakes, each its own query before)."""
+        if not found:
+            return []
+        keys: list[int] = []
+        present: list[str] = []
+        parts = []
+        for i, (table, column, values) in enumerate(found):
+            q = quote_name(column)
+            conds = []
+            if any(v is None for v in values):
+                conds.append(f"{q} IS NULL")
+            these = [v for v in values if v is not None]
+            if these:
+                keys += [i] * len(these)
+                present += these
+                conds.append(f"{q} IN (SELECT v FROM _failing WHERE k = {i})")
+            parts.append(f"SELECT {i} AS k, _row FROM rows_{table} WHERE {' OR '.join(conds)}")
+        sql = (
+            f"SELECT k, _row, count(*) OVER (PARTITION BY k) FROM ({' UNION ALL '.join(parts)}) "
+            f"QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {self.k} "
+            "ORDER BY k, _row"
+        )
+        failing = pa.table({"k": pa.array(keys, pa.int32()), "v": pa.array(present, pa.string())})
+        self.conn.register("_failing", failing)
         try:
-            return self.where(f"rows_{table}", " OR ".join(conds))
+            rows = self.conn.execute(sql).fetchall()
+            # Rows found: a large CSV file's rows get their spreadsheet numbers now (staging
+            # left that for later, ``staging.number_rows``), and are found again under them.
+            if rows and number_rows(self.staged, list(dict.fromkeys(t for t, _c, _v in found))):
+                rows = self.conn.execute(sql).fetchall()
         finally:
-            if present:
-                self.conn.unregister("_failing")
+            self.conn.unregister("_failing")
+        numbers: list[list[int]] = [[] for _f in found]
+        counts = [0] * len(found)
+        for k, row, n in rows:
+            numbers[k].append(int(row))
+            counts[k] = int(n)
+        return [(tuple(r), n) for r, n in zip(numbers, counts, strict=True)]
 
 
 ISO_DATE_SQL = r"^\d{4}-\d{2}-\d{2}$"
@@ -554,12 +586,12 @@ def _value_problems(rows: _Rows, checks: list[_ValueCheck]) -> list[Problem]:
     found: list[list[str]] = [[] for _c in checks]
     for k, v in rows.conn.execute(sql, [p for c in checks for p in c.params]).fetchall():
         found[k].append(v)
-    problems = []
-    for c, values in zip(checks, found, strict=True):
-        if values:
-            r, n = rows.with_values(c.table, c.column, tuple(values))
-            problems.append(Problem(c.table, c.column, c.rule, c.message, c.fix, r, n))
-    return problems
+    failing = [(c, tuple(values)) for c, values in zip(checks, found, strict=True) if values]
+    where = rows.with_values_of([(c.table, c.column, values) for c, values in failing])
+    return [
+        Problem(c.table, c.column, c.rule, c.message, c.fix, r, n)
+        for (c, _v), (r, n) in zip(failing, where, strict=True)
+    ]
 
 
 def _foreign_keys(staged: Staged, rows: _Rows) -> list[Problem]:
@@ -697,11 +729,11 @@ def validate(
     if as_of is not None:
         later += _after_as_of(staged, rows, as_of)
     later += _warnings(conn, staged, rows)
-    for f in column_failures():
-        table = TABLES_BY_NAME[f.table]
-        col = table.column(f.column)
+    failures = column_failures()
+    found = rows.with_values_of([(f.table, f.column, f.values) for f in failures])
+    for f, (r, n) in zip(failures, found, strict=True):
+        col = TABLES_BY_NAME[f.table].column(f.column)
         message, fix = _column_rule_text(col, f.rule)
-        r, n = rows.with_values(f.table, f.column, f.values)
         report.extend([Problem(f.table, f.column, f.rule, message, fix, r, n)])
     report.extend(later)
     if "programmes" in staged.tables and "programme_id" in staged.tables["programmes"].columns:
