@@ -188,20 +188,19 @@ class _Rows:
         self.staged = staged
 
     def where(self, source: str, condition: str) -> tuple[tuple[int, ...], int]:
-        sql = (
-            f"SELECT _row, count(*) OVER () FROM {source} WHERE {condition} "
-            f"ORDER BY _row LIMIT {self.k}"
-        )
-        rows = self.conn.execute(sql).fetchall()
-        if not rows:
+        """The first rows (``max_problem_rows``) of ``source`` that meet ``condition``, and
+        how many do."""
+        sql = f"SELECT min(_row, {max(self.k, 1)}), count(*) FROM {source} WHERE {condition}"
+        first, n = self.conn.execute(sql).fetchall()[0]
+        if not n:
             return (), 0
         # Rows found: a large CSV file's rows get their spreadsheet numbers now (staging left
         # that for later, ``staging.number_rows``), and the rows are found again under them.
         if number_rows(
-            self.staged, [n for n in self.staged.tables if re.search(rf"\brows_{n}\b", sql)]
+            self.staged, [t for t in self.staged.tables if re.search(rf"\brows_{t}\b", sql)]
         ):
-            rows = self.conn.execute(sql).fetchall()
-        return tuple(int(r[0]) for r in rows), int(rows[0][1])
+            first, n = self.conn.execute(sql).fetchall()[0]
+        return tuple(sorted(int(r) for r in first))[: self.k], int(n)
 
     def with_values(
         self,
@@ -233,10 +232,12 @@ class _Rows:
                 present += these
                 conds.append(f"{q} IN (SELECT v FROM _failing WHERE k = {i})")
             parts.append(f"SELECT {i} AS k, _row FROM rows_{table} WHERE {' OR '.join(conds)}")
+        # each failure's first rows by an aggregate that keeps the smallest few (no sort of
+        # the rows: 3.3 million matching rows of 10 million in 0.25 s, against 0.45 s for one
+        # query of ``where``'s form and 0.70 s with a window)
         sql = (
-            f"SELECT k, _row, count(*) OVER (PARTITION BY k) FROM ({' UNION ALL '.join(parts)}) "
-            f"QUALIFY row_number() OVER (PARTITION BY k ORDER BY _row) <= {self.k} "
-            "ORDER BY k, _row"
+            f"SELECT k, min(_row, {max(self.k, 1)}), count(*) "
+            f"FROM ({' UNION ALL '.join(parts)}) GROUP BY k"
         )
         failing = pa.table({"k": pa.array(keys, pa.int32()), "v": pa.array(present, pa.string())})
         self.conn.register("_failing", failing)
@@ -248,12 +249,10 @@ class _Rows:
                 rows = self.conn.execute(sql).fetchall()
         finally:
             self.conn.unregister("_failing")
-        numbers: list[list[int]] = [[] for _f in found]
-        counts = [0] * len(found)
-        for k, row, n in rows:
-            numbers[k].append(int(row))
-            counts[k] = int(n)
-        return [(tuple(r), n) for r, n in zip(numbers, counts, strict=True)]
+        result: list[tuple[tuple[int, ...], int]] = [((), 0)] * len(found)
+        for k, first, n in rows:
+            result[k] = (tuple(sorted(int(r) for r in first))[: self.k], int(n))
+        return result
 
 
 ISO_DATE_SQL = r"^\d{4}-\d{2}-\d{2}$"
